@@ -1,0 +1,35 @@
+"""scratchgrad's autograd engine: `Value` (scalars) and `Tensor` (arrays) on one op table.
+
+    from autograd import Value, Tensor, no_grad, grad
+    a = Value(-4.0); b = Value(2.0)
+    c = (a * b + b ** 3).tanh(); c.backward(); a.grad
+"""
+__scratchgrad__ = True   # nn and viz check this to detect HIPS autograd shadowing us
+
+from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
+from .engine import GraphFreedError, backward, grad, topological_order
+from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
+from .node import Node
+from .numerical import (GradcheckError, GradcheckReport, gradcheck, numerical_derivative,
+                        numerical_grad)
+from .op_table import OPS, Op
+from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, where
+from .value import Value, dot, value_sum
+
+
+def sum(items, start=None):
+    """Σ items as one n-ary node (`Value`s or broadcastable `Tensor`s)."""
+    from .tensor import tensor_sum
+    items = list(items)
+    if any(isinstance(x, Tensor) for x in items):
+        if start is not None:
+            items.append(start)
+        return tensor_sum(items)
+    return value_sum(items, start)
+
+
+__all__ = ["Value", "Tensor", "Node", "Op", "OPS", "no_grad", "enable_grad",
+           "set_grad_enabled", "is_grad_enabled", "name_scope", "grad", "backward",
+           "topological_order", "GraphFreedError", "sum", "dot", "concatenate", "stack",
+           "where", "maximum", "minimum", "tensor", "gradcheck", "numerical_grad",
+           "numerical_derivative", "GradcheckError", "GradcheckReport"]

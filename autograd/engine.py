@@ -1,0 +1,160 @@
+"""The graph walker: one topological order, one reverse pass, for `Value` and `Tensor`.
+
+The reverse pass uses each node's `.grad` slot as its accumulator: a node used twice
+receives the sum of both paths. Semantics follow PyTorch:
+
+* leaves accumulate across backward calls (`+=`) until `zero_grad()`;
+* intermediates are reset at the start of every pass, so a second `backward()`
+  never returns 3x (micrograd's bug). A `Value` keeps its intermediate grads for
+  drawing; a `Tensor` drops them as soon as they have been passed on (unless
+  `retain_grad()` was called), which keeps peak memory low;
+* a `Tensor` graph frees its saved arrays after the pass unless `retain_graph=True`;
+  walking it again raises an error that says so.
+"""
+from .grad_mode import STATE, enable_grad, no_grad
+
+
+class GraphFreedError(RuntimeError):
+    pass
+
+
+def topological_order(roots):
+    """Nodes that need a gradient, every node after all of its parents.
+
+    Iterative depth-first search (never recursive: a chain of a million nodes is fine).
+    viz and gradcheck walk graphs through this function too.
+    """
+    order = []
+    seen = set()
+    for root in roots:
+        if id(root) in seen or not root.requires_grad:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(_parents_of(root)))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent.requires_grad and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, iter(_parents_of(parent))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _parents_of(node):
+    parents = node._parents
+    if parents is None:
+        raise GraphFreedError(
+            f"Trying to backward through a graph a second time (at a {node._op.name!r} "
+            "node): its saved arrays were freed after the first backward. "
+            "Pass retain_graph=True to the first backward() to walk it again.")
+    return parents
+
+
+def backward(roots, gradients=None, retain_graph=None, create_graph=False, capture=()):
+    """Run the chain rule from `roots` (seeded with `gradients`, default ones).
+
+    `capture`: ids of non-leaf nodes whose `.grad` must survive the pass (for `grad()`).
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed(root, None if gradients is None else gradients[i])
+             for i, root in enumerate(roots)]
+    if create_graph:   # the backward graph starts from constant nodes
+        seeds = [root._lift(seed) for root, seed in zip(roots, seeds)]
+    order = topological_order(roots)
+    if not order:
+        raise RuntimeError("backward(): the output does not require grad (it was made "
+                           "under no_grad() or from constants only), so there is nothing "
+                           "to differentiate")
+    for node in order:
+        if node._op is not None:
+            node.grad = node._grad_init
+    for root, seed in zip(roots, seeds):
+        if root.requires_grad:
+            old = root.grad
+            root.grad = seed if old is None or root._op is not None else old + seed
+    mode = enable_grad() if create_graph else no_grad()
+    with mode:
+        _reverse_pass(order, create_graph, retain_graph, set(capture))
+
+
+def _reverse_pass(order, create_graph, retain_graph, capture):
+    anomaly = STATE.anomaly
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        parents = node._parents
+        if g is None:               # no path from the root reached this node
+            continue
+        if create_graph:
+            grads = op.vjp(node, g, parents, node)
+        else:
+            grads = op.vjp(node, g, tuple([p.data for p in parents]), node.data)
+        if anomaly:
+            from .anomaly import check_backward
+            check_backward(node, grads)
+        for parent, pg in zip(parents, grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            old = parent.grad
+            if old is None:
+                parent.grad = parent._own_grad(pg, g)
+            else:
+                parent.grad = old + pg
+        if not node._keeps_grad and id(node) not in capture and not node._retains:
+            node.grad = None
+        if not retain_graph and node._frees_graph:
+            node._parents = None
+            node._saved = None
+
+
+def _seed(root, gradient):
+    if gradient is None:
+        return root._ones_seed()
+    return root._check_seed(gradient)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """d(outputs)/d(inputs) without touching any `.grad` (like torch.autograd.grad).
+
+    With `create_graph=True` the results are nodes that can be differentiated again.
+    """
+    single_output = not isinstance(outputs, (list, tuple))
+    outputs = [outputs] if single_output else list(outputs)
+    single_input = not isinstance(inputs, (list, tuple))
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    for x in inputs:
+        if not x.requires_grad:
+            raise RuntimeError(f"grad(): input {x!r} does not require grad, so no "
+                               "gradient can flow to it (use requires_grad=True)")
+    order = topological_order(outputs)
+    in_graph = {id(n) for n in order}
+    stash = [(n, n.grad) for n in order if n._op is None]
+    stash += [(x, x.grad) for x in inputs if x._op is not None and id(x) in in_graph]
+    for node, _ in stash:
+        node.grad = node._grad_init
+    try:
+        backward(outputs, grad_outputs, retain_graph=retain_graph,
+                 create_graph=create_graph, capture=[id(x) for x in inputs])
+        results = []
+        for x in inputs:
+            if id(x) not in in_graph or x.grad is None:
+                if not allow_unused:
+                    raise RuntimeError(f"grad(): input {x!r} was not used to compute the "
+                                       "outputs; pass allow_unused=True to get None for it")
+                results.append(None)
+            else:
+                results.append(x.grad)
+    finally:
+        for node, old in stash:
+            node.grad = old
+    return results[0] if single_input else results

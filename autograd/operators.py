@@ -1,0 +1,71 @@
+"""Python operators and elementwise methods, written once for `Value` and `Tensor`.
+
+Each method names an op from the table; the node type's `_lift` turns numbers into
+constant leaves and its `_apply` runs the forward and records the node.
+"""
+from .node import Node
+from .ops_elementwise import (ABS, ADD, COS, DIV, EXP, LOG, MUL, NEG, RELU, SIGMOID, SIN,
+                              SQRT, SUB, TANH)
+
+
+class Operators(Node):
+    __slots__ = ()
+
+    def __add__(self, other):
+        return self._apply(ADD, (self, self._lift(other)))
+
+    def __radd__(self, other):
+        return self._apply(ADD, (self._lift(other), self))
+
+    def __sub__(self, other):
+        return self._apply(SUB, (self, self._lift(other)))
+
+    def __rsub__(self, other):
+        return self._apply(SUB, (self._lift(other), self))
+
+    def __mul__(self, other):
+        return self._apply(MUL, (self, self._lift(other)))
+
+    def __rmul__(self, other):
+        return self._apply(MUL, (self._lift(other), self))
+
+    def __truediv__(self, other):
+        return self._apply(DIV, (self, self._lift(other)))
+
+    def __rtruediv__(self, other):
+        return self._apply(DIV, (self._lift(other), self))
+
+    def __neg__(self):
+        return self._apply(NEG, (self,))
+
+    def __pos__(self):
+        return self
+
+    def exp(self):
+        return self._apply(EXP, (self,))
+
+    def log(self):
+        return self._apply(LOG, (self,))
+
+    def sqrt(self):
+        return self._apply(SQRT, (self,))
+
+    def tanh(self):
+        return self._apply(TANH, (self,))
+
+    def sigmoid(self):
+        return self._apply(SIGMOID, (self,))
+
+    def relu(self):
+        return self._apply(RELU, (self,))
+
+    def abs(self):
+        return self._apply(ABS, (self,))
+
+    __abs__ = abs
+
+    def sin(self):
+        return self._apply(SIN, (self,))
+
+    def cos(self):
+        return self._apply(COS, (self,))

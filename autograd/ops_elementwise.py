@@ -1,0 +1,226 @@
+"""Elementwise ops for both node types: forward on floats and on arrays, one VJP.
+
+`Value` follows Python's float rules made explicit: `log(0)`, `sqrt(-1)`, `x / 0` and
+`exp` overflow raise an error naming the op and the input. `Tensor` follows numpy and
+PyTorch: those give inf/nan (numpy's warnings silenced); `detect_anomaly()` finds them.
+"""
+import math
+import operator
+
+import numpy as np
+
+from .op_table import register
+from .vjp_math import cos, data_of, log, shape_of, sin, unbroadcast
+
+
+def _arr(fn):
+    """Adapt a numpy function to the array-forward protocol `(out, saved=None)`."""
+    def forward(*xs):
+        with np.errstate(all="ignore"):
+            return fn(*xs), None
+    forward.__name__ = getattr(fn, "__name__", "forward")
+    return forward
+
+
+# --- scalar forwards with clear errors -------------------------------------------------
+
+def _scalar_div(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"Value division by zero: {a!r} / 0.0. "
+                                "Add a small epsilon to the denominator.") from None
+
+
+def _scalar_exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp({x!r}) overflows a float (limit is about exp(709.78)). "
+                            "Scale the input down or use a max-subtracted form.") from None
+
+
+def _scalar_log(x):
+    if x <= 0.0:
+        raise ValueError(f"log of a non-positive number: log({x!r}). "
+                         "log is defined for x > 0; clip the input or add an epsilon.")
+    return math.log(x)
+
+
+def _scalar_sqrt(x):
+    if x < 0.0:
+        raise ValueError(f"sqrt of a negative number: sqrt({x!r}).")
+    return math.sqrt(x)
+
+
+def _scalar_pow(a, b):
+    try:
+        out = a ** b
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"Value power: 0.0 ** {b!r} divides by zero.") from None
+    except OverflowError:
+        raise OverflowError(f"Value power {a!r} ** {b!r} overflows a float.") from None
+    if isinstance(out, complex):
+        raise ValueError(f"Value power {a!r} ** {b!r} is not a real number "
+                         "(negative base with a non-integer exponent).")
+    return out
+
+
+def _scalar_sigmoid(x):
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _array_sigmoid(x):
+    # 0.5 * (1 + tanh(x/2)) equals 1 / (1 + exp(-x)) and never overflows.
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+# --- arithmetic -------------------------------------------------------------------------
+
+ADD = register(
+    "add", lambda node, g, xs, out: (unbroadcast(g, shape_of(xs[0])),
+                                     unbroadcast(g, shape_of(xs[1]))),
+    scalar=operator.add, array=_arr(np.add), arity=2, symbol="+",
+    doc="a + b;  d/da = 1, d/db = 1")
+
+SUB = register(
+    "sub", lambda node, g, xs, out: (unbroadcast(g, shape_of(xs[0])),
+                                     unbroadcast(-g, shape_of(xs[1]))),
+    scalar=operator.sub, array=_arr(np.subtract), arity=2, symbol="-",
+    doc="a - b;  d/da = 1, d/db = -1")
+
+MUL = register(
+    "mul", lambda node, g, xs, out: (unbroadcast(g * xs[1], shape_of(xs[0])),
+                                     unbroadcast(g * xs[0], shape_of(xs[1]))),
+    scalar=operator.mul, array=_arr(np.multiply), arity=2, symbol="*",
+    doc="a * b;  d/da = b, d/db = a")
+
+DIV = register(
+    "div", lambda node, g, xs, out: (unbroadcast(g / xs[1], shape_of(xs[0])),
+                                     unbroadcast(-g * out / xs[1], shape_of(xs[1]))),
+    scalar=_scalar_div, array=_arr(np.divide), arity=2, symbol="/",
+    doc="a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b")
+
+NEG = register(
+    "neg", lambda node, g, xs, out: (-g,),
+    scalar=operator.neg, array=_arr(np.negative), symbol="-x", doc="-x;  d/dx = -1")
+
+
+def _pow_vjp(node, g, xs, out):
+    a, b = xs
+    base_needs, exp_needs = (p.requires_grad for p in node._parents)
+    ga = unbroadcast(g * b * a ** (b - 1), shape_of(a)) if base_needs else None
+    gb = unbroadcast(g * out * log(a), shape_of(b)) if exp_needs else None
+    return ga, gb
+
+
+POW = register(
+    "pow", _pow_vjp, scalar=_scalar_pow, array=_arr(np.power), arity=2, symbol="**",
+    domain="positive", doc="a ** b;  d/da = b a^(b-1), d/db = a^b log a")
+
+
+def _pow_const_array(x, exponent):
+    with np.errstate(all="ignore"):
+        return np.power(x, exponent), exponent
+
+
+POW_CONST = register(
+    "pow_const", lambda node, g, xs, out: (g * node._saved * xs[0] ** (node._saved - 1),),
+    scalar=_scalar_pow, array=_pow_const_array, symbol="**c", domain="positive",
+    doc="x ** c for a constant c;  d/dx = c x^(c-1)")
+
+# --- smooth functions -------------------------------------------------------------------
+
+EXP = register("exp", lambda node, g, xs, out: (g * out,),
+               scalar=_scalar_exp, array=_arr(np.exp), doc="e^x;  d/dx = e^x = out")
+LOG = register("log", lambda node, g, xs, out: (g / xs[0],),
+               scalar=_scalar_log, array=_arr(np.log), domain="positive",
+               doc="ln x;  d/dx = 1/x")
+SQRT = register("sqrt", lambda node, g, xs, out: (g / (2.0 * out),),
+                scalar=_scalar_sqrt, array=_arr(np.sqrt), domain="positive",
+                doc="sqrt x;  d/dx = 1 / (2 sqrt x)")
+TANH = register("tanh", lambda node, g, xs, out: (g * (1.0 - out * out),),
+                scalar=math.tanh, array=_arr(np.tanh), doc="tanh x;  d/dx = 1 - tanh^2 x")
+SIGMOID = register("sigmoid", lambda node, g, xs, out: (g * out * (1.0 - out),),
+                   scalar=_scalar_sigmoid, array=_arr(_array_sigmoid),
+                   doc="1 / (1 + e^-x);  d/dx = s (1 - s)")
+SIN = register("sin", lambda node, g, xs, out: (g * cos(xs[0]),),
+               scalar=math.sin, array=_arr(np.sin), doc="sin x;  d/dx = cos x")
+COS = register("cos", lambda node, g, xs, out: (-g * sin(xs[0]),),
+               scalar=math.cos, array=_arr(np.cos), doc="cos x;  d/dx = -sin x")
+
+# --- piecewise-linear functions: their masks are constants ------------------------------
+
+
+def _relu_vjp(node, g, xs, out):
+    x = data_of(xs[0])
+    if isinstance(x, float):
+        return (g if x > 0.0 else 0.0 * g,)
+    return (g * (x > 0),)
+
+
+RELU = register("relu", _relu_vjp,
+                scalar=lambda x: x if x > 0.0 else 0.0,
+                array=_arr(lambda x: np.maximum(x, 0)),
+                kinks=(0.0,), smooth=False, doc="max(x, 0);  d/dx = 1 if x > 0 else 0")
+
+
+def _abs_vjp(node, g, xs, out):
+    x = data_of(xs[0])
+    if isinstance(x, float):
+        return (g * float((x > 0.0) - (x < 0.0)),)
+    return (g * np.sign(x),)
+
+
+ABS = register("abs", _abs_vjp, scalar=abs, array=_arr(np.abs),
+               kinks=(0.0,), smooth=False, doc="|x|;  d/dx = sign x")
+
+
+def _clip_array(x, low, high):
+    return np.clip(x, low, high), (low, high)
+
+
+def _clip_vjp(node, g, xs, out):
+    low, high = node._saved
+    x = data_of(xs[0])
+    inside = np.ones(x.shape, dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return (g * inside,)
+
+
+CLIP = register("clip", _clip_vjp, array=_clip_array, smooth=False,
+                doc="x limited to [low, high];  d/dx = 1 inside, 0 outside")
+
+
+def _extremum_vjp(pick_first):
+    def vjp(node, g, xs, out):
+        a, b = data_of(xs[0]), data_of(xs[1])
+        first = np.where(pick_first(a, b), 1.0, np.where(a == b, 0.5, 0.0))
+        first = first.astype(np.result_type(a, b), copy=False)
+        return (unbroadcast(g * first, shape_of(a)), unbroadcast(g * (1 - first), shape_of(b)))
+    return vjp
+
+
+MAXIMUM = register("maximum", _extremum_vjp(np.greater), array=_arr(np.maximum), arity=2,
+                   smooth=False, doc="elementwise max; ties split the gradient in half")
+MINIMUM = register("minimum", _extremum_vjp(np.less), array=_arr(np.minimum), arity=2,
+                   smooth=False, doc="elementwise min; ties split the gradient in half")
+
+
+def _where_array(a, b, condition):
+    return np.where(condition, a, b), condition
+
+
+def _where_vjp(node, g, xs, out):
+    cond = node._saved
+    return (unbroadcast(g * cond, shape_of(xs[0])), unbroadcast(g * ~cond, shape_of(xs[1])))
+
+
+WHERE = register("where", _where_vjp, array=_where_array, arity=2, smooth=False,
+                 doc="condition ? a : b (condition is a constant boolean array)")

@@ -1,0 +1,177 @@
+"""`Value`: a scalar node on Python floats, micrograd's API on the shared engine.
+
+Slotted and cycle-free: a node holds its parents and its op, never a closure over
+itself, so a dropped graph is freed at once by reference counting (micrograd's
+self-referencing `_backward` closures send 90% of its time to the garbage collector).
+"""
+import numbers
+import operator
+
+import numpy as np
+
+from .grad_mode import STATE
+from .op_table import OPS
+from .operators import Operators
+from .ops_elementwise import POW_CONST
+from .ops_reduce import DOT, SUM_N
+
+
+def _to_float(data, what="Value"):
+    if isinstance(data, float):
+        return data
+    if isinstance(data, (bool, np.bool_)):
+        return float(data)
+    if isinstance(data, (numbers.Real, np.floating, np.integer)):
+        return float(data)
+    if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiub":
+        return float(data)
+    raise TypeError(f"{what} needs a real number (int, float or numpy scalar), got "
+                    f"{type(data).__name__}: {data!r}" + (
+                        "; use autograd.Tensor for arrays" if hasattr(data, "shape")
+                        or isinstance(data, (list, tuple)) else ""))
+
+
+class Value(Operators):
+    """A scalar that remembers how it was computed.
+
+    >>> a = Value(-4.0); b = Value(2.0)
+    >>> c = (a * b + b ** 3).tanh(); c.backward(); a.grad   # dc/da
+    """
+
+    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "_saved",
+                 "__weakref__")
+    _grad_init = 0.0      # what .grad is reset to
+    _keeps_grad = True    # intermediates keep their grad after backward (for drawing)
+    _frees_graph = False  # Value graphs are small and stay drawable after backward
+    _retains = False
+
+    def __init__(self, data, label="", requires_grad=True):
+        self.data = _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.requires_grad = bool(requires_grad)
+        self._op = None
+        self._parents = ()
+        self._saved = None
+
+    # --- the engine hooks -------------------------------------------------------------
+
+    @staticmethod
+    def _lift(x):
+        """Numbers become constant leaves (no gradient); Values pass through."""
+        if isinstance(x, Value):
+            return x
+        if hasattr(x, "shape") and not isinstance(x, (np.generic, np.ndarray)):
+            raise TypeError(f"cannot combine a Value with a {type(x).__name__}: use "
+                            "Tensor for arrays, or .item() to get a number")
+        return Value(_to_float(x, "an operand of a Value op"), requires_grad=False)
+
+    @staticmethod
+    def _apply(op, inputs, saved=None):
+        if op.scalar is None:
+            raise TypeError(f"op {op.name!r} works on Tensors, not on scalar Values")
+        if saved is None:
+            data = op.scalar(*[x.data for x in inputs])
+        else:
+            data = op.scalar(*[x.data for x in inputs], saved)
+        out = Value.__new__(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        if STATE.enabled and any(x.requires_grad for x in inputs):
+            out.requires_grad = True
+            out._op = op
+            out._parents = inputs
+            out._saved = saved
+            if STATE.anomaly:
+                from .anomaly import check_forward
+                check_forward(out)
+        else:
+            out.requires_grad = False
+            out._op = None
+            out._parents = ()
+            out._saved = None
+        return out
+
+    def _apply_op(self, name, inputs, **params):
+        return Value._apply(OPS[name], inputs)
+
+    def _own_grad(self, grad, upstream):
+        return grad
+
+    def _ones_seed(self):
+        return 1.0
+
+    def _check_seed(self, gradient):
+        if isinstance(gradient, Value):
+            return gradient
+        return _to_float(gradient, "backward(gradient=...)")
+
+    # --- ops that only scalars have -----------------------------------------------------
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Value):
+            return Value._apply(OPS["pow"], (self, exponent))
+        return Value._apply(POW_CONST, (self,), _to_float(exponent, "an exponent"))
+
+    def __rpow__(self, base):
+        return Value._apply(OPS["pow"], (Value._lift(base), self))
+
+    # --- Python protocol ----------------------------------------------------------------
+
+    def item(self):
+        return self.data
+
+    def __float__(self):
+        return self.data
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
+
+    __hash__ = object.__hash__   # nodes are identities; comparisons compare data
+
+    def _compare(self, other, fn):
+        return fn(self.data, other.data if isinstance(other, Value) else other)
+
+    def __lt__(self, other):
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other):
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other):
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._compare(other, operator.ge)
+
+
+def _fmt(grad):
+    return f"{grad:.6g}" if isinstance(grad, float) else repr(grad)
+
+
+def value_sum(values, start=None):
+    """Σ values as one n-ary node (not a chain of binary adds): half the nodes, shallow."""
+    items = [v if isinstance(v, Value) else Value._lift(v) for v in values]
+    if start is not None:
+        items.append(Value._lift(start))
+    if not items:
+        return Value(0.0)
+    if len(items) == 1:
+        return items[0]
+    return Value._apply(SUM_N, tuple(items))
+
+
+def dot(weights, inputs, bias=None):
+    """w·x + b as one node: `neuron = dot(w, x, b).relu()`. Exact local derivatives,
+    and still one input edge per weight, so drawings show every weight and its grad."""
+    weights = list(weights)
+    inputs = [x if isinstance(x, Value) else Value._lift(x) for x in inputs]
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; "
+                         "they must pair up one to one")
+    parents = tuple(weights) + tuple(inputs)
+    if bias is not None:
+        parents += (bias if isinstance(bias, Value) else Value._lift(bias),)
+    return Value._apply(DOT, parents)

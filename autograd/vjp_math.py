@@ -1,0 +1,100 @@
+"""Helpers that VJPs call: each works on floats, ndarrays and nodes alike.
+
+On raw data they compute; on a `Value`/`Tensor` they apply a recorded op, so a VJP
+written with them is differentiable again under `create_graph=True`.
+"""
+import math
+
+import numpy as np
+
+from .node import Node
+
+
+def data_of(x):
+    """The raw float/array behind `x` (constants for masks: a mask has no derivative)."""
+    return x.data if isinstance(x, Node) else x
+
+
+def shape_of(x):
+    return getattr(x, "shape", None)
+
+
+def unbroadcast(g, shape):
+    """Sum `g` back to `shape`: the VJP of numpy broadcasting (one helper for all ops)."""
+    gshape = getattr(g, "shape", None)
+    if gshape is None or shape is None or gshape == shape:
+        return g
+    if isinstance(g, Node):
+        return g._apply_op("sum_to", (g,), shape=tuple(shape))
+    return sum_to_array(g, shape)
+
+
+def sum_to_array(g, shape):
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def broadcast_to(g, shape):
+    if isinstance(g, Node):
+        return g._apply_op("expand", (g,), shape=tuple(shape))
+    return np.broadcast_to(g, shape)
+
+
+def _unary(name, scalar_fn, array_fn):
+    def fn(x):
+        if isinstance(x, Node):
+            return x._apply_op(name, (x,))
+        if isinstance(x, np.ndarray):
+            return array_fn(x)
+        return scalar_fn(x)
+    fn.__name__ = name
+    return fn
+
+
+cos = _unary("cos", math.cos, np.cos)
+sin = _unary("sin", math.sin, np.sin)
+exp = _unary("exp", math.exp, np.exp)
+log = _unary("log", math.log, np.log)
+
+
+def matrix_transpose(x):
+    """Swap the last two axes (the `.mT` of PyTorch)."""
+    if isinstance(x, Node):
+        axes = list(range(x.ndim))
+        axes[-1], axes[-2] = axes[-2], axes[-1]
+        return x.transpose(axes)
+    return np.swapaxes(x, -1, -2)
+
+
+def softmax(x, axis=-1):
+    if isinstance(x, Node):
+        return x._apply_op("softmax", (x,), axis=axis)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def scatter_add(g, shape, index):
+    """Zeros of `shape` with `g` added at `index` (repeated indices accumulate)."""
+    if isinstance(g, Node):
+        return g._apply_op("scatter_add", (g,), shape=tuple(shape), index=index)
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+def expand_reduced(g, shape, axis, keepdims):
+    """Broadcast the gradient of a reduction over `axis` back to the input's `shape`."""
+    if axis is None:
+        axis = tuple(range(len(shape)))
+    if not keepdims:
+        kept = list(shape)
+        for a in axis:
+            kept[a] = 1
+        g = g.reshape(tuple(kept))
+    return broadcast_to(g, shape)

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` prints speed ratios against micrograd, PyTorch and numpy."""

@@ -1,0 +1,1 @@
+"""The `scratchgrad` command line: demo, train, graph, gradcheck (see `scratchgrad.cli`)."""
