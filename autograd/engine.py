@@ -54,10 +54,13 @@ def _parents_of(node):
     return parents
 
 
-def backward(roots, gradients=None, retain_graph=None, create_graph=False, capture=()):
+def backward(roots, gradients=None, retain_graph=None, create_graph=False, capture=(),
+             on_node=None):
     """Run the chain rule from `roots` (seeded with `gradients`, default ones).
 
     `capture`: ids of non-leaf nodes whose `.grad` must survive the pass (for `grad()`).
+    `on_node(node)`: called right after each node has passed its gradient on to its
+    parents (viz.backprop_steps draws the pass one step at a time with it).
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -79,10 +82,10 @@ def backward(roots, gradients=None, retain_graph=None, create_graph=False, captu
             root.grad = seed if old is None or root._op is not None else old + seed
     mode = enable_grad() if create_graph else no_grad()
     with mode:
-        _reverse_pass(order, create_graph, retain_graph, set(capture))
+        _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
 
 
-def _reverse_pass(order, create_graph, retain_graph, capture):
+def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
     anomaly = STATE.anomaly
     for node in reversed(order):
         op = node._op
@@ -107,6 +110,8 @@ def _reverse_pass(order, create_graph, retain_graph, capture):
                 parent.grad = parent._own_grad(pg, g)
             else:
                 parent.grad = old + pg
+        if on_node is not None:
+            on_node(node)
         if not node._keeps_grad and id(node) not in capture and not node._retains:
             node.grad = None
         if not retain_graph and node._frees_graph:
