@@ -98,8 +98,8 @@ def _cross_entropy_array(logits, target, reduction):
     total = exp.sum(axis=-1, keepdims=True)
     log_probs = shifted - np.log(total)
     if target.dtype.kind in "iu":
-        picked = np.take_along_axis(log_probs, target[..., None], axis=-1)[..., 0]
-        losses = -picked
+        rows = log_probs.reshape(-1, log_probs.shape[-1])
+        losses = -rows[np.arange(rows.shape[0]), target.reshape(-1)].reshape(target.shape)
     else:
         losses = -(target * log_probs).sum(axis=-1)
     count = losses.size
@@ -117,14 +117,22 @@ def _cross_entropy_vjp(node, g, xs, out):
     if not isinstance(g, np.ndarray):          # create_graph: rebuild softmax as a node
         probs = softmax(xs[0], -1)
     if target.dtype.kind in "iu":
-        one_hot = np.zeros(probs.shape, dtype=xs[0].dtype)
-        np.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
-        diff = probs - one_hot
+        if isinstance(probs, np.ndarray):      # softmax - onehot, without a onehot array
+            diff = probs.copy()
+            rows = diff.reshape(-1, diff.shape[-1])
+            rows[np.arange(rows.shape[0]), target.reshape(-1)] -= 1.0
+        else:
+            one_hot = np.zeros(probs.shape, dtype=xs[0].dtype)
+            np.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
+            diff = probs - one_hot
     else:
         diff = probs * target.sum(axis=-1, keepdims=True) - target
     if reduction == "none":
         return (diff * g.reshape(g.shape + (1,)),)
     scale = g * (1.0 / count) if reduction == "mean" else g
+    if isinstance(diff, np.ndarray):
+        diff *= scale
+        return (diff,)
     return (diff * scale,)
 
 
