@@ -24,23 +24,24 @@ def topological_order(roots):
     """Nodes that need a gradient, every node after all of its parents.
 
     Iterative depth-first search (never recursive: a chain of a million nodes is fine).
-    viz and gradcheck walk graphs through this function too.
+    Nodes hash by identity, so `seen` holds the nodes themselves. viz and gradcheck
+    walk graphs through this function too.
     """
     order = []
     append = order.append
     seen = set()
     mark = seen.add
     for root in roots:
-        if not root.requires_grad or id(root) in seen:
+        if not root.requires_grad or root in seen:
             continue
-        mark(id(root))
+        mark(root)
         stack = [(root, iter(_parents_of(root)))]
         push, pop = stack.append, stack.pop
         while stack:
             node, parents = stack[-1]
             for parent in parents:
-                if parent.requires_grad and id(parent) not in seen:
-                    mark(id(parent))
+                if parent.requires_grad and parent not in seen:
+                    mark(parent)
                     grandparents = parent._parents
                     if grandparents:
                         push((parent, iter(grandparents)))
