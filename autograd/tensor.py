@@ -242,6 +242,12 @@ class Tensor(Operators):
     def __ge__(self, other):
         return self.data >= _raw(other)
 
+    def __eq__(self, other):   # elementwise, like numpy; hashing stays by identity
+        return self.data == _raw(other)
+
+    def __ne__(self, other):
+        return self.data != _raw(other)
+
     # --- ops only tensors have ----------------------------------------------------------
 
     def __pow__(self, exponent):
