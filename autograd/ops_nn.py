@@ -1,0 +1,53 @@
+"""Two ops the `nn` package needs that cannot be composed from the others exactly.
+
+* `step` (Heaviside, the perceptron's activation): its derivative is zero wherever it
+  exists, so backprop passes zeros (the classic reason perceptrons cannot be trained by
+  gradient descent).
+* `softplus` log(1 + e^x): composing it as relu(x) + log(1 + e^-|x|) would be stable but
+  would give the wrong slope at exactly x = 0 (relu' and |x|' are 0 there), and zero
+  logits are common at initialisation. As one op its derivative is sigmoid(x) everywhere.
+"""
+import math
+
+import numpy as np
+
+from .op_table import register
+from .vjp_math import data_of
+
+
+def _step_array(x):
+    return (x > 0).astype(x.dtype), None
+
+
+def _step_vjp(node, g, xs, out):
+    return (g * 0.0,)
+
+
+STEP = register("step", _step_vjp, scalar=lambda x: 1.0 if x > 0.0 else 0.0,
+                array=_step_array, kinks=(0.0,), smooth=False,
+                doc="1 if x > 0 else 0;  d/dx = 0 (undefined at 0)")
+
+
+def _softplus_scalar(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _softplus_array(x):
+    with np.errstate(over="ignore"):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), None
+
+
+def _softplus_vjp(node, g, xs, out):
+    x = xs[0]
+    if hasattr(x, "_apply_op"):              # create_graph: a differentiable sigmoid
+        return (g * x.sigmoid(),)
+    if isinstance(data_of(x), float):
+        e = math.exp(-abs(x))
+        return (g * (1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)),)
+    return (g * (0.5 * (1.0 + np.tanh(0.5 * x))),)
+
+
+SOFTPLUS = register("softplus", _softplus_vjp, scalar=_softplus_scalar,
+                    array=_softplus_array,
+                    doc="log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) (stable);  "
+                        "d/dx = sigmoid(x)")
