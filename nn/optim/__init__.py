@@ -1,0 +1,16 @@
+"""Optimizers with torch.optim's update rules and defaults, for Tensor and Value params.
+
+    opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .clip import clip_grad_norm_, clip_grad_value_
+from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
+from .optimizer import NonFiniteGradientError, Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD, Momentum
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW",
+           "NonFiniteGradientError", "clip_grad_norm_", "clip_grad_value_", "LRScheduler",
+           "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]

@@ -1,0 +1,34 @@
+"""Adagrad (torch.optim.Adagrad): per-coordinate step sizes that shrink with the sum of
+squared gradients, so rarely-updated coordinates keep large steps.
+
+    g = grad + weight_decay * p;   h += g^2;   clr = lr / (1 + (t - 1) * lr_decay)
+    p -= clr * g / (sqrt(h) + eps)
+"""
+import numpy as np
+
+from .optimizer import Optimizer, check_range
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
+                 initial_accumulator_value=0.0, eps=1e-10, *, check_finite=True):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps), check_finite)
+
+    def _validate(self, group):
+        super()._validate(group)
+        for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            check_range("Adagrad", name, group[name])
+
+    def _update(self, data, grad, state, group):
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(data, group["initial_accumulator_value"])
+        state["step"] += 1
+        wd = group["weight_decay"]
+        g = grad + wd * data if wd else grad
+        clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
+        h = state["sum"]
+        h += g * g
+        data -= clr * (g / (np.sqrt(h) + group["eps"]))

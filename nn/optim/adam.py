@@ -1,0 +1,71 @@
+"""Adam and AdamW (torch.optim.Adam / AdamW): momentum plus RMS scaling, bias-corrected.
+
+    g = grad (+ weight_decay * p for Adam);  AdamW instead first does p *= 1 - lr * wd
+    m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g^2
+    (amsgrad: v_max = max(v_max, v), used in place of v below)
+    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+"""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, check_range, lerp_
+
+
+class Adam(Optimizer):
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False, *, check_finite=True):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad),
+                         check_finite)
+
+    def _validate(self, group):
+        super()._validate(group)
+        name = type(self).__name__
+        betas = group["betas"]
+        if len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_range(name, "betas[0]", betas[0], high=1.0, high_open=True)
+        check_range(name, "betas[1]", betas[1], high=1.0, high_open=True)
+        check_range(name, "eps", group["eps"])
+        check_range(name, "weight_decay", group["weight_decay"])
+
+    def _update(self, data, grad, state, group):
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(data)
+            state["exp_avg_sq"] = np.zeros_like(data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(data)
+        state["step"] += 1
+        t = state["step"]
+        if self._decoupled:
+            data *= 1.0 - lr * wd
+            g = grad
+        else:
+            g = grad + wd * data if wd else grad
+        m = lerp_(state["exp_avg"], g, 1.0 - beta1)
+        v = state["exp_avg_sq"]
+        v *= beta2
+        v += (1.0 - beta2) * (g * g)
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        step_size = lr / (1.0 - beta1 ** t)
+        denom = np.sqrt(v) / math.sqrt(1.0 - beta2 ** t)
+        denom += group["eps"]
+        data -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks the
+    weights directly instead of being added to the gradient. Default weight_decay=1e-2."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, check_finite=True):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad,
+                         check_finite=check_finite)

@@ -1,0 +1,51 @@
+"""RMSprop (torch.optim.RMSprop): divide by a running root-mean-square of gradients.
+
+    g = grad + weight_decay * p;   s = alpha * s + (1 - alpha) * g^2
+    centered:  a = alpha * a + (1 - alpha) * g;  d = sqrt(s - a^2) + eps
+    otherwise: d = sqrt(s) + eps
+    momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / d
+"""
+import numpy as np
+
+from .optimizer import Optimizer, check_range, lerp_
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
+                 momentum=0.0, centered=False, *, check_finite=True):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered), check_finite)
+
+    def _validate(self, group):
+        super()._validate(group)
+        check_range("RMSprop", "alpha", group["alpha"], high=1.0)
+        for name in ("eps", "weight_decay", "momentum"):
+            check_range("RMSprop", name, group[name])
+
+    def _update(self, data, grad, state, group):
+        alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(data)
+            if momentum > 0:
+                state["momentum_buffer"] = np.zeros_like(data)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(data)
+        state["step"] += 1
+        g = grad + wd * data if wd else grad
+        s = state["square_avg"]
+        s *= alpha
+        s += (1.0 - alpha) * (g * g)
+        if group["centered"]:
+            a = lerp_(state["grad_avg"], g, 1.0 - alpha)
+            denom = np.sqrt(s - a * a)
+        else:
+            denom = np.sqrt(s)
+        denom += group["eps"]
+        if momentum > 0:
+            b = state["momentum_buffer"]
+            b *= momentum
+            b += g / denom
+            data -= group["lr"] * b
+        else:
+            data -= group["lr"] * (g / denom)

@@ -1,0 +1,62 @@
+"""Stochastic gradient descent, PyTorch's form, and the book's Momentum.
+
+SGD (torch.optim.SGD), with g = grad + weight_decay * p:
+    momentum = 0:  p -= lr * g
+    otherwise:     b = g on the first step, then b = momentum * b + (1 - dampening) * g
+                   p -= lr * (g + momentum * b)  if nesterov else  p -= lr * b
+"""
+import numpy as np
+
+from .optimizer import Optimizer, check_range
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, *, check_finite=True):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov),
+                         check_finite)
+
+    def _validate(self, group):
+        super()._validate(group)
+        check_range("SGD", "momentum", group["momentum"])
+        check_range("SGD", "dampening", group["dampening"], high=1.0)
+        check_range("SGD", "weight_decay", group["weight_decay"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+
+    def _update(self, data, grad, state, group):
+        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        g = grad + wd * data if wd else grad
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(g, dtype=data.dtype)
+            else:
+                buf *= momentum
+                buf += (1.0 - group["dampening"]) * g
+            g = g + momentum * buf if group["nesterov"] else buf
+        data -= lr * g
+
+
+class Momentum(Optimizer):
+    """The book's Momentum ("Deep Learning from Scratch"): a velocity v, starting at 0,
+        v = momentum * v - lr * grad;   p += v
+    (SGD(momentum=m) takes the same path with its lr scaled differently in early steps.)
+    """
+
+    def __init__(self, params, lr=0.01, momentum=0.9, *, check_finite=True):
+        super().__init__(params, dict(lr=lr, momentum=momentum), check_finite)
+
+    def _validate(self, group):
+        super()._validate(group)
+        check_range("Momentum", "momentum", group["momentum"])
+
+    def _update(self, data, grad, state, group):
+        v = state.get("velocity")
+        if v is None:
+            v = state["velocity"] = np.zeros_like(data)
+        v *= group["momentum"]
+        v -= group["lr"] * grad
+        data += v
