@@ -20,8 +20,10 @@ class GraphFreedError(RuntimeError):
     pass
 
 
-def topological_order(roots):
+def topological_order(roots, every_node=False):
     """Nodes that need a gradient, every node after all of its parents.
+
+    `every_node=True` also lists constants (nodes that need no gradient), for drawing.
 
     Iterative depth-first search (never recursive: a chain of a million nodes is fine).
     Nodes hash by identity, so `seen` holds the nodes themselves. viz and gradcheck
@@ -32,7 +34,7 @@ def topological_order(roots):
     seen = set()
     mark = seen.add
     for root in roots:
-        if not root.requires_grad or root in seen:
+        if not (root.requires_grad or every_node) or root in seen:
             continue
         mark(root)
         stack = [(root, iter(_parents_of(root)))]
@@ -40,7 +42,7 @@ def topological_order(roots):
         while stack:
             node, parents = stack[-1]
             for parent in parents:
-                if parent.requires_grad and parent not in seen:
+                if (parent.requires_grad or every_node) and parent not in seen:
                     mark(parent)
                     grandparents = parent._parents
                     if grandparents:
