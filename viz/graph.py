@@ -95,10 +95,10 @@ def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
             rows.append("data " + escape(summarize(node.data)))
     elif show_data:
         rows.append(f"data {fmt(node.data)}")
-    if show_grad:
-        rows.append("grad " + (escape(summarize_grad(grad)) if known else "?"))
     is_param = node.op is None and node.requires_grad
     is_constant = not node.requires_grad
+    if show_grad and not is_constant:   # constants need no gradient
+        rows.append("grad " + (escape(summarize_grad(grad)) if known else "?"))
     fill = "white" if is_constant else grad_color(grad if known and show_grad else None)
     attrs = {"shape": "record", "style": "filled", "fillcolor": fill,
              "fontcolor": font_color(fill), "label": "{ " + " | ".join(rows) + " }"}
