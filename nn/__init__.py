@@ -5,6 +5,10 @@ require_scratchgrad_autograd("nn")
 
 from . import functional, init, optim, scalar  # noqa: E402
 from .checkpoint import CheckpointError, load, save  # noqa: E402
-from .layers import (BatchNorm1d, Dropout, Flatten, Identity, Linear, ReLU,  # noqa: E402
+from .layers import (BatchNorm1d, Dropout, Flatten, Identity, Linear, ReLU, mlp,  # noqa: E402
                      Sequential, Sigmoid, Softmax, Tanh)
 from .module import Module, Parameter, StateDictError  # noqa: E402
+from . import data, datasets  # noqa: E402
+from .data import DataLoader, TensorDataset, one_hot, random_split  # noqa: E402
+from .train import (Callback, EarlyStopping, History, ModelCheckpoint,  # noqa: E402
+                    NonFiniteLossError, evaluate, fit, predict)

@@ -1,0 +1,156 @@
+"""One example call for every op in the table, for gradient checks that iterate `OPS`.
+
+`EXAMPLES[name](rng)` returns `(f, inputs)`: `f(*inputs)` applies the op to valid
+float64 inputs (away from kinks and outside invalid domains) and reduces the result to
+a scalar with fixed random weights, so every output element gets a different upstream
+gradient. The test suite and `scratchgrad gradcheck` both use these; a new op without
+an example fails `test_every_op_has_an_example`.
+"""
+import numpy as np
+
+from .op_table import OPS
+from .tensor import Tensor
+from .value import Value
+
+
+def _tensor(rng, shape, low=-2.0, high=2.0, avoid=None):
+    data = rng.uniform(low, high, shape)
+    if avoid is not None:   # push values at least 0.05 away from a kink
+        near = np.abs(data - avoid) < 0.05
+        data[near] = avoid + np.where(data[near] >= avoid, 0.1, -0.1)
+    return Tensor(data, requires_grad=True)
+
+
+def _weighted(op_name, shape_rng, *, params=None, n_inputs=1):
+    """f(*xs) = sum(op(*xs, **params) * W) for a fixed random W."""
+    op = OPS[op_name]
+    cache = {}
+
+    def f(*xs):
+        out = Tensor._apply(op, xs, **(params or {}))
+        if "w" not in cache:
+            cache["w"] = shape_rng.standard_normal(out.shape)
+        return (out * cache["w"]).sum()
+    return f
+
+
+def _unary(name, low=-2.0, high=2.0, avoid=None, shape=(3, 4), **params):
+    """A one-input op on a (3, 4) tensor; `params` are the op's keyword arguments."""
+    def make(rng):
+        return _weighted(name, rng, params=params), [_tensor(rng, shape, low, high, avoid)]
+    return make
+
+
+def _binary(name, shapes=((3, 1), (4,)), low=-2.0, high=2.0):
+    def make(rng):
+        inputs = [_tensor(rng, s, low, high) for s in shapes]
+        return _weighted(name, rng), inputs
+    return make
+
+
+def _scalar(name, low=-2.0, high=2.0, arity=1, saved=None):
+    """Value version of an op: one example on floats."""
+    def make(rng):
+        op = OPS[name]
+        xs = [Value(float(rng.uniform(low, high))) for _ in range(arity)]
+        return (lambda *v: Value._apply(op, v, saved)), xs
+    return make
+
+
+def _cross_entropy(rng):
+    labels = rng.integers(0, 5, size=4)
+    return (lambda x: Tensor._apply(OPS["cross_entropy"], (x,), target=labels,
+                                    reduction="mean")), [_tensor(rng, (4, 5))]
+
+
+def _linear(rng):
+    return _weighted("linear", rng), [_tensor(rng, (3, 4)), _tensor(rng, (2, 4)),
+                                      _tensor(rng, (2,))]
+
+
+def _where(rng):
+    condition = rng.uniform(size=(3, 4)) > 0.5
+    return _weighted("where", rng, params={"condition": condition}), \
+        [_tensor(rng, (3, 4)), _tensor(rng, (4,))]
+
+
+def _n_ary(name, **params):
+    def make(rng):
+        return _weighted(name, rng, params=params), [_tensor(rng, (2, 3)) for _ in range(3)]
+    return make
+
+
+def _dot(rng):
+    ws = [Value(float(v)) for v in rng.uniform(-1, 1, 3)]
+    xs = [Value(float(v)) for v in rng.uniform(-1, 1, 3)]
+    b = Value(0.3)
+    return (lambda *v: Value._apply(OPS["dot"], v)), ws + xs + [b]
+
+
+def _extreme(name):
+    def make(rng):   # distinct values: no ties, so the max is differentiable
+        data = rng.permutation(12).reshape(3, 4) * 0.37 - 2.0
+        return _weighted(name, rng, params={"axis": (1,), "keepdims": False}), \
+            [Tensor(data, requires_grad=True)]
+    return make
+
+
+EXAMPLES = {
+    "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"),
+    "div": _binary("div", shapes=((3, 1), (4,)), low=0.5, high=2.0),
+    "neg": _unary("neg"), "pow": _binary("pow", shapes=((3, 4), (4,)), low=0.5, high=2.0),
+    "pow_const": _unary("pow_const", 0.5, 2.0, exponent=2.5),
+    "exp": _unary("exp"), "log": _unary("log", 0.2, 3.0), "sqrt": _unary("sqrt", 0.2, 3.0),
+    "tanh": _unary("tanh"), "sigmoid": _unary("sigmoid"), "sin": _unary("sin"),
+    "cos": _unary("cos"), "relu": _unary("relu", avoid=0.0), "abs": _unary("abs", avoid=0.0),
+    "clip": (lambda rng: (_weighted("clip", rng, params={"low": -1.0, "high": 1.0}),
+                          [Tensor(np.array([[-1.7, -0.4, 0.3, 1.6], [0.9, -1.3, 1.2, 0.1]]),
+                                  requires_grad=True)])),
+    "maximum": _binary("maximum", shapes=((3, 4), (3, 4))),
+    "minimum": _binary("minimum", shapes=((3, 4), (3, 4))),
+    "where": _where,
+    "sum": _unary("sum", axis=(0,), keepdims=False),
+    "mean": _unary("mean", axis=(1,), keepdims=True),
+    "max": _extreme("max"), "min": _extreme("min"),
+    "var": _unary("var", axis=(0, 1), keepdims=False, correction=1),
+    "sum_n": _n_ary("sum_n"), "dot": _dot,
+    "reshape": (lambda rng: (_weighted("reshape", rng, params={"shape": (2, 6)}),
+                             [_tensor(rng, (3, 4))])),
+    "transpose": _unary("transpose", axes=(1, 0)),
+    "expand": (lambda rng: (_weighted("expand", rng, params={"shape": (2, 3, 4)}),
+                            [_tensor(rng, (3, 1))])),
+    "sum_to": (lambda rng: (_weighted("sum_to", rng, params={"shape": (3, 1)}),
+                            [_tensor(rng, (2, 3, 4))])),
+    "getitem": _unary("getitem", index=(np.array([0, 2, 0]), slice(1, 3))),
+    "scatter_add": (lambda rng: (_weighted("scatter_add", rng, params={
+        "shape": (3, 4), "index": (np.array([0, 2, 0]), slice(1, 3))}),
+        [_tensor(rng, (3, 2))])),
+    "concatenate": _n_ary("concatenate", axis=1),
+    "stack": _n_ary("stack", axis=0),
+    "cast": _unary("cast", dtype=np.dtype(np.float64)),
+    "matmul": _binary("matmul", shapes=((2, 3, 4), (4, 5))),
+    "linear": _linear,
+    "softmax": _unary("softmax", axis=-1), "log_softmax": _unary("log_softmax", axis=-1),
+    "cross_entropy": _cross_entropy,
+    "step": _unary("step", avoid=0.0), "softplus": _unary("softplus"),
+}
+
+
+def scalar_example(name, rng):
+    """The Value version of an op with a scalar forward (floats in, float out)."""
+    op = OPS[name]
+    low, high = (0.2, 3.0) if op.domain == "positive" else (-2.0, 2.0)
+    if name == "pow_const":
+        return _scalar(name, low, high, saved=2.5)(rng)
+    if name in ("sum_n", "dot"):
+        return EXAMPLES[name](rng) if name == "dot" else (
+            (lambda *v: Value._apply(op, v)),
+            [Value(float(x)) for x in rng.uniform(-2, 2, 3)])
+    f, xs = _scalar(name, low, high, arity=op.arity)(rng)
+    for x in xs:   # keep away from kinks
+        for kink in op.kinks:
+            if abs(x.data - kink) < 0.05:
+                x.data = kink + 0.1
+    if name == "div":
+        xs[1].data = abs(xs[1].data) + 0.5
+    return f, xs

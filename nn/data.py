@@ -1,0 +1,168 @@
+"""Datasets and mini-batches (미니배치): the input side of training.
+
+`DataLoader` yields `(x, y)` batches of `Tensor`s (inputs) and numpy arrays (labels
+stay integers, as `cross_entropy` wants). Shuffling uses its own seeded generator, so
+a run is reproducible and every sample appears exactly once per epoch.
+"""
+import numpy as np
+
+from autograd import Tensor
+
+
+class Dataset:
+    """Anything with `__len__` and `__getitem__(i) -> (x, y)`."""
+
+    def __len__(self):
+        raise NotImplementedError
+
+    def __getitem__(self, index):
+        raise NotImplementedError
+
+
+class TensorDataset(Dataset):
+    """Arrays of equal length, indexed together: `TensorDataset(X, y)[i] == (X[i], y[i])`."""
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = [np.asarray(getattr(a, "data", a)) for a in arrays]
+        lengths = {len(a) for a in self.arrays}
+        if len(lengths) != 1:
+            raise ValueError(f"TensorDataset arrays have different lengths "
+                             f"{[len(a) for a in self.arrays]}; they must match")
+
+    def __len__(self):
+        return len(self.arrays[0])
+
+    def __getitem__(self, index):
+        items = tuple(a[index] for a in self.arrays)
+        return items if len(items) > 1 else items[0]
+
+
+class Subset(Dataset):
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        return self.dataset[self.indices[index]]
+
+
+def _gather(dataset, indices):
+    """Batch rows: one fancy-indexing call for array-backed datasets, else a loop."""
+    if isinstance(dataset, TensorDataset):
+        return tuple(a[indices] for a in dataset.arrays)
+    if isinstance(dataset, Subset):
+        return _gather(dataset.dataset, dataset.indices[indices])
+    samples = [dataset[int(i)] for i in indices]
+    return tuple(np.stack(column) for column in zip(*samples))
+
+
+class DataLoader:
+    """Mini-batches of a dataset: `for x, y in DataLoader(ds, batch_size=32, shuffle=True)`.
+
+    `x` comes as a `Tensor` (float32/float64 kept), `y` as a numpy array. With
+    `drop_last=True` a final short batch is skipped. `seed` fixes the shuffle order.
+    """
+
+    def __init__(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=None,
+                 dtype=None):
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if isinstance(dataset, (tuple, list)) and len(dataset) == 2:
+            dataset = TensorDataset(*dataset)
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.dtype = dtype
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        stop = n - n % self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            columns = _gather(self.dataset, order[start:start + self.batch_size])
+            x = Tensor(columns[0], dtype=self.dtype)
+            yield (x,) + tuple(columns[1:]) if len(columns) > 1 else x
+
+
+def random_split(dataset, lengths, seed=None):
+    """Split into non-overlapping `Subset`s of the given lengths (or fractions)."""
+    n = len(dataset)
+    if all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1.0) < 1e-9:
+        counts = [int(np.floor(f * n)) for f in lengths]
+        counts[0] += n - sum(counts)
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError(f"random_split lengths {list(lengths)} add up to {sum(lengths)}, "
+                         f"but the dataset has {n} samples")
+    order = np.random.default_rng(seed).permutation(n)
+    bounds = np.cumsum([0, *lengths])
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def train_test_split(X, y, test_size=0.2, seed=None, stratify=True):
+    """(X_train, X_test, y_train, y_test), shuffled; classes kept in proportion."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size}")
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and \
+        y.dtype.kind in "iub" else [np.arange(len(y))]
+    test = np.concatenate([rng.permutation(g)[:int(round(len(g) * test_size))]
+                           for g in groups])
+    mask = np.zeros(len(y), dtype=bool)
+    mask[test] = True
+    train_idx, test_idx = rng.permutation(np.flatnonzero(~mask)), rng.permutation(test)
+    return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
+
+
+class Standardizer:
+    """x -> (x - mean) / std, with mean and std learned from the training data only."""
+
+    def fit(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        self.mean = X.mean(axis=0)
+        self.std = X.std(axis=0)
+        self.std[self.std == 0] = 1.0       # constant features stay finite
+        return self
+
+    def transform(self, X):
+        if not hasattr(self, "mean"):
+            raise RuntimeError("Standardizer.transform before fit(): call fit(X_train)")
+        return (np.asarray(X, dtype=np.float64) - self.mean) / self.std
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+
+def standardize(X_train, *others):
+    """Standardise `X_train` and any other arrays with the training statistics."""
+    scaler = Standardizer().fit(X_train)
+    return tuple(scaler.transform(x) for x in (X_train, *others))
+
+
+def one_hot(labels, num_classes=None, dtype=np.float64):
+    """Integer labels (N,) -> one-hot rows (N, C)."""
+    labels = np.asarray(getattr(labels, "data", labels))
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot needs integer labels, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"one_hot labels must be >= 0, got {labels.min()}")
+    num_classes = int(labels.max()) + 1 if num_classes is None else num_classes
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f"label {labels.max()} does not fit num_classes={num_classes}")
+    out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, labels[..., None], 1, axis=-1)
+    return out

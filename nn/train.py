@@ -1,0 +1,249 @@
+"""The training loop: `fit` a model, get a `History` back, `evaluate` it.
+
+    history = nn.fit(model, nn.functional.cross_entropy, opt, train_loader, epochs=10,
+                     val_loader=val_loader, callbacks=[nn.EarlyStopping(patience=3)])
+
+The loop is the one from every chapter — forward, loss, zero_grad, backward, step —
+plus cheap bookkeeping. A NaN or infinite loss stops training at once with an error
+that names the epoch and step (usually: the learning rate is too high).
+"""
+import math
+import time
+
+import numpy as np
+
+from autograd import no_grad
+
+from .functional import accuracy
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN or infinite: training diverged."""
+
+
+class History:
+    """Per-epoch lists: `history["loss"]`, `"val_loss"`, `"accuracy"`, `"val_accuracy"`,
+    `"lr"`, `"time"` (seconds per epoch). `history.history` is the dict itself."""
+
+    def __init__(self):
+        self.history = {}
+
+    def record(self, logs):
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __contains__(self, key):
+        return key in self.history
+
+    @property
+    def epochs(self):
+        return len(next(iter(self.history.values()), []))
+
+    def as_dict(self):
+        return {key: list(values) for key, values in self.history.items()}
+
+    def __repr__(self):
+        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
+        return f"History(epochs={self.epochs}, last={last})"
+
+
+class Callback:
+    """Hooks into `fit`. `on_epoch_end` returns True to stop training."""
+
+    def on_train_begin(self, model):
+        pass
+
+    def on_epoch_end(self, epoch, logs, model):
+        return False
+
+    def on_train_end(self, model):
+        pass
+
+
+class _Monitor(Callback):
+    def __init__(self, monitor, mode):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.monitor, self.mode = monitor, mode
+        self.best = None
+
+    def _improved(self, logs):
+        if self.monitor not in logs:
+            raise KeyError(f"{type(self).__name__} monitors {self.monitor!r}, but the epoch "
+                           f"logs only have {sorted(logs)} (pass val_loader= for val_*)")
+        value = logs[self.monitor]
+        better = self.best is None or (value < self.best if self.mode == "min"
+                                       else value > self.best)
+        if better:
+            self.best = value
+        return better
+
+
+class EarlyStopping(_Monitor):
+    """Stop when `monitor` has not improved for `patience` epochs; optionally put the
+    best weights back (`restore_best=True`)."""
+
+    def __init__(self, monitor="val_loss", patience=5, mode="min", restore_best=True):
+        super().__init__(monitor, mode)
+        self.patience, self.restore_best = patience, restore_best
+        self.wait, self.best_state, self.stopped_epoch = 0, None, None
+
+    def on_epoch_end(self, epoch, logs, model):
+        if self._improved(logs):
+            self.wait = 0
+            if self.restore_best:
+                self.best_state = model.state_dict()
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def on_train_end(self, model):
+        if self.restore_best and self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model's state_dict to `path` (atomic .npz) whenever `monitor` improves."""
+
+    def __init__(self, path, monitor="val_loss", mode="min"):
+        super().__init__(monitor, mode)
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs, model):
+        if self._improved(logs):
+            from .checkpoint import save
+            save(model.state_dict(), self.path)
+        return False
+
+
+def _progress_bar(total, enabled, desc):
+    from tqdm.auto import tqdm
+    # disable=None: tqdm turns itself off when output is not a terminal (CI, pipes)
+    return tqdm(total=total, desc=desc, disable=None if enabled else True, leave=False,
+                unit="batch", dynamic_ncols=True)
+
+
+def _check_finite(loss_value, epoch, step):
+    if not math.isfinite(loss_value):
+        raise NonFiniteLossError(
+            f"loss became {loss_value} at epoch {epoch}, step {step}: training diverged. "
+            "Try a lower learning rate (e.g. 10x smaller), gradient clipping, or check the "
+            "inputs for NaN/inf")
+
+
+def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, scheduler=None,
+        progress=True, callbacks=(), metrics=True):
+    """Train for `epochs`; returns a `History` (one entry per epoch).
+
+    `loss_fn(output, target)` returns a scalar Tensor. `metrics=True` also records
+    accuracy for classifiers. `scheduler.step()` runs once per epoch.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    history = History()
+    callbacks = list(callbacks)
+    for callback in callbacks:
+        callback.on_train_begin(model)
+    bar = _progress_bar(epochs * len(train_loader), progress, "training")
+    try:
+        for epoch in range(1, epochs + 1):
+            logs = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, bar, metrics)
+            if val_loader is not None:
+                logs.update({f"val_{k}": v for k, v in
+                             evaluate(model, val_loader, loss_fn, metrics).items()})
+            logs["lr"] = optimizer.param_groups[0]["lr"]
+            if scheduler is not None:
+                scheduler.step()
+            history.record(logs)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "time"})
+            stop = [c.on_epoch_end(epoch, logs, model) for c in callbacks]
+            if any(stop):
+                break
+    finally:
+        bar.close()
+        for callback in callbacks:
+            callback.on_train_end(model)
+    return history
+
+
+def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics):
+    model.train()
+    start = time.perf_counter()
+    total_loss = correct = seen = 0.0
+    for step, (x, y) in enumerate(loader, 1):
+        output = model(x)
+        loss = loss_fn(output, y)
+        value = loss.item()
+        _check_finite(value, epoch, step)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        n = len(y)
+        total_loss += value * n
+        seen += n
+        if metrics:
+            correct += _accuracy_or_none(output, y) * n
+        bar.update(1)
+    logs = {"loss": total_loss / max(seen, 1)}
+    if metrics and _is_classifier_output(output):
+        logs["accuracy"] = correct / max(seen, 1)
+    logs["time"] = time.perf_counter() - start
+    return logs
+
+
+def _is_classifier_output(output):
+    shape = getattr(output, "shape", ())
+    return len(shape) == 2 and shape[1] > 1
+
+
+def _accuracy_or_none(output, y):
+    return accuracy(output, y) if _is_classifier_output(output) else 0.0
+
+
+def evaluate(model, loader, loss_fn=None, metrics=True):
+    """Mean loss (if `loss_fn`) and accuracy over `loader`, in eval mode, without grad."""
+    was_training = getattr(model, "training", False)
+    model.eval()
+    total_loss = correct = seen = 0.0
+    classifier = False
+    try:
+        with no_grad():
+            for x, y in loader:
+                output = model(x)
+                n = len(y)
+                if loss_fn is not None:
+                    total_loss += loss_fn(output, y).item() * n
+                if metrics and _is_classifier_output(output):
+                    classifier = True
+                    correct += accuracy(output, y) * n
+                seen += n
+    finally:
+        model.train(was_training)
+    if seen == 0:
+        raise ValueError("evaluate: the loader yielded no samples")
+    logs = {}
+    if loss_fn is not None:
+        logs["loss"] = total_loss / seen
+    if classifier:
+        logs["accuracy"] = correct / seen
+    return logs
+
+
+def predict(model, X, batch_size=1024):
+    """Model outputs for an array of inputs, in eval mode and without grad (numpy)."""
+    from autograd import Tensor
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        with no_grad():
+            outs = [np.asarray(model(Tensor(X[i:i + batch_size])).data)
+                    for i in range(0, len(X), batch_size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outs)
