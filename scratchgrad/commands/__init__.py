@@ -1,0 +1,1 @@
+"""One module per `scratchgrad` sub-command; each is a few calls into the libraries."""
