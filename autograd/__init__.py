@@ -8,6 +8,7 @@ __scratchgrad__ = True   # nn and viz check this to detect HIPS autograd shadowi
 
 from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
 from . import ops_nn  # noqa: F401  (step, softplus for nn)
+from .anomaly import AnomalyError, detect_anomaly
 from .engine import GraphFreedError, backward, grad, topological_order
 from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
 from .node import Node
@@ -33,4 +34,5 @@ __all__ = ["Value", "Tensor", "Node", "Op", "OPS", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "name_scope", "grad", "backward",
            "topological_order", "GraphFreedError", "sum", "dot", "concatenate", "stack",
            "where", "maximum", "minimum", "tensor", "gradcheck", "numerical_grad",
-           "numerical_derivative", "GradcheckError", "GradcheckReport"]
+           "numerical_derivative", "GradcheckError", "GradcheckReport", "detect_anomaly",
+           "AnomalyError"]

@@ -108,6 +108,8 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
         if op is None or g is None:   # a leaf, or no path from the root reached it
             continue
         parents = node._parents
+        if node._versions is not None:
+            _check_versions(node, parents)
         if create_graph:
             grads = op.vjp(node, g, parents, node)
         else:
@@ -130,6 +132,17 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
         if free and node._frees_graph:
             node._parents = None
             node._saved = None
+
+
+def _check_versions(node, parents):
+    for i, parent in enumerate(parents):
+        if parent._version != node._versions[i]:
+            raise RuntimeError(
+                f"one of the tensors needed for backward was modified in place: input {i} "
+                f"(shape {parent.shape}) of a {node._op.name!r} node changed from version "
+                f"{node._versions[i]} to {parent._version} after the op used it, so its "
+                "gradient would be computed from the wrong numbers. Modify it after "
+                "backward(), or compute on a copy (x.data.copy()) instead.")
 
 
 class _cyclic_gc_paused:

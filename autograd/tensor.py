@@ -50,15 +50,17 @@ class Tensor(Operators):
     (3, 4)
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "_saved",
-                 "_retains", "_scope", "__weakref__")
+    __slots__ = ("_data", "grad", "label", "requires_grad", "_op", "_parents", "_saved",
+                 "_retains", "_scope", "_version", "_versions", "__weakref__")
     _grad_init = None     # .grad is None until a backward reaches the tensor
     _keeps_grad = False   # intermediates drop their grad once passed on (retain_grad())
     _frees_graph = True   # saved arrays are released after backward unless retain_graph
     __array_priority__ = 1000   # ndarray + Tensor -> Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self.data = as_array(data, dtype)
+        self._data = as_array(data, dtype)
+        self._version = 0
+        self._versions = None
         if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(f"only floating-point tensors can require grad; this one has "
                             f"dtype {self.data.dtype}. Use dtype=np.float32 or float64")
@@ -98,7 +100,8 @@ class Tensor(Operators):
             shapes = " and ".join(str(x.data.shape) for x in inputs)
             raise ValueError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
         out = Tensor.__new__(Tensor)
-        out.data = data
+        out._data = data
+        out._version = 0
         out.grad = None
         out.label = ""
         out._retains = False
@@ -110,6 +113,7 @@ class Tensor(Operators):
                 out._op = op
                 out._parents = inputs
                 out._saved = saved
+                out._versions = tuple([x._version for x in inputs])
                 if state.anomaly:
                     from .anomaly import check_forward
                     check_forward(out)
@@ -118,6 +122,7 @@ class Tensor(Operators):
         out._op = None
         out._parents = ()
         out._saved = None
+        out._versions = None
         return out
 
     def _apply_op(self, name, inputs, **params):
@@ -151,6 +156,19 @@ class Tensor(Operators):
         return seed if isinstance(seed, Tensor) else seed.astype(self.data.dtype, copy=False)
 
     # --- attributes ---------------------------------------------------------------------
+
+    @property
+    def data(self):
+        """The numpy array. Assigning it (also `t.data -= ...`) counts as an in-place edit:
+        a graph that saved this tensor then refuses to backward with stale values."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, np.ndarray):
+            value = as_array(value, what="Tensor.data")
+        self._data = value
+        self._version += 1
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -422,7 +440,9 @@ def _shape_arg(args):
 
 def _constant(array):
     t = Tensor.__new__(Tensor)
-    t.data = array
+    t._data = array
+    t._version = 0
+    t._versions = None
     t.grad = None
     t.label = ""
     t.requires_grad = False

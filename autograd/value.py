@@ -44,6 +44,7 @@ class Value(Operators):
     _keeps_grad = True    # intermediates keep their grad after backward (for drawing)
     _frees_graph = False  # Value graphs are small and stay drawable after backward
     _retains = False
+    _versions = None      # Values are not version-checked (see Tensor.data)
 
     def __init__(self, data, label="", requires_grad=True):
         self.data = _to_float(data)

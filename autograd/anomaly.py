@@ -1,0 +1,90 @@
+"""Anomaly mode: stop at the first op whose output or gradient is NaN or infinite.
+
+    with autograd.detect_anomaly():
+        loss = model(x).log().sum(); loss.backward()
+
+Inside the block every new node remembers where it was created (a short traceback of
+your code) and every forward value and backward gradient is checked. Outside it the
+engine pays only one flag check per op.
+"""
+import math
+import traceback
+import weakref
+
+import numpy as np
+
+from .grad_mode import STATE
+
+_created_at = {}   # id(node) -> (weakref to node, formatted user frames)
+
+
+class AnomalyError(RuntimeError):
+    """An op produced NaN or inf while anomaly mode was on."""
+
+
+class detect_anomaly:
+    """Context manager (and decorator) that turns on anomaly checks in this thread."""
+
+    def __enter__(self):
+        self._previous = STATE.anomaly
+        STATE.anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        STATE.anomaly = self._previous
+        return False
+
+    def __call__(self, func):
+        import functools
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly():
+                return func(*args, **kwargs)
+        return wrapper
+
+
+def _user_frames(limit=3):
+    """The last frames outside scratchgrad's own packages, formatted."""
+    frames = [f for f in traceback.extract_stack()[:-2]
+              if not any(part in f.filename for part in ("/autograd/", "/nn/", "/viz/"))]
+    return "".join(traceback.format_list(frames[-limit:])).rstrip()
+
+
+def _finite(value):
+    if value is None:
+        return True
+    data = getattr(value, "data", value)
+    if isinstance(data, float):
+        return math.isfinite(data)
+    return bool(np.all(np.isfinite(data)))
+
+
+def _shape(x):
+    return tuple(getattr(x, "shape", ()) or ())
+
+
+def check_forward(node):
+    """Called by `_apply` in anomaly mode: remember the creation site, check the value."""
+    where = _user_frames()
+    key = id(node)   # not a WeakKeyDictionary: Tensor == is elementwise, keys must not compare
+    _created_at[key] = (weakref.ref(node, lambda _, key=key: _created_at.pop(key, None)), where)
+    if not _finite(node.data):
+        inputs = ", ".join(str(_shape(p)) for p in node.parents)
+        raise AnomalyError(f"forward of {node.op.name!r} (inputs of shape {inputs}) produced "
+                           f"NaN or inf in an output of shape {_shape(node)}. Created at:\n"
+                           f"{where}")
+
+
+def check_backward(node, grads):
+    """Called by the reverse pass in anomaly mode for each node's input gradients."""
+    for i, grad in enumerate(grads):
+        if not _finite(grad):
+            parent = node.parents[i]
+            ref, where = _created_at.get(id(node), (None, None))
+            if ref is None or ref() is not node:
+                where = "(created before anomaly mode was turned on)"
+            raise AnomalyError(
+                f"backward of {node.op.name!r} produced NaN or inf in the gradient of its "
+                f"input {i} (shape {_shape(parent)}); the output has shape {_shape(node)}. "
+                f"The {node.op.name!r} node was created at:\n{where}")
