@@ -12,8 +12,8 @@ from .anomaly import AnomalyError, detect_anomaly
 from .engine import GraphFreedError, backward, grad, topological_order
 from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
 from .node import Node
-from .numerical import (GradcheckError, GradcheckReport, gradcheck, numerical_derivative,
-                        numerical_grad)
+from .numerical import (GradcheckError, GradcheckReport, gradcheck, gradgradcheck,
+                        numerical_derivative, numerical_grad)
 from .op_table import OPS, Op
 from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, where
 from .value import Value, dot, value_sum
@@ -33,6 +33,6 @@ def sum(items, start=None):
 __all__ = ["Value", "Tensor", "Node", "Op", "OPS", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "name_scope", "grad", "backward",
            "topological_order", "GraphFreedError", "sum", "dot", "concatenate", "stack",
-           "where", "maximum", "minimum", "tensor", "gradcheck", "numerical_grad",
+           "where", "maximum", "minimum", "tensor", "gradcheck", "gradgradcheck", "numerical_grad",
            "numerical_derivative", "GradcheckError", "GradcheckReport", "detect_anomaly",
            "AnomalyError"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engine import grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 from .value import Value
 
@@ -17,15 +17,16 @@ def numerical_derivative(f, x, h=1e-6):
     return (f(x + h) - f(x - h)) / (2.0 * h)
 
 
-def numerical_grad(f, inputs, eps=1e-6):
+def numerical_grad(f, inputs, eps=1e-6, record=False):
     """Central-difference gradient of scalar `f(*inputs)` w.r.t. each input.
 
     Inputs are `Value`s or `Tensor`s; each is nudged in place (and restored) one
-    element at a time. Returns floats for Values and arrays for Tensors.
+    element at a time. Returns floats for Values and arrays for Tensors. `f` runs
+    under `no_grad()` unless `record=True` (needed when `f` itself calls `grad`).
     """
     inputs = list(inputs)
     results = []
-    with no_grad():
+    with (enable_grad() if record else no_grad()):
         for x in inputs:
             if isinstance(x, Value):
                 original = x.data
@@ -36,7 +37,7 @@ def numerical_grad(f, inputs, eps=1e-6):
                 x.data = original
                 results.append((plus - minus) / (2.0 * eps))
                 continue
-            flat = x.data.reshape(-1)
+            flat = x._data.reshape(-1)   # nudged in place: not an edit of a saved tensor
             out = np.zeros(x.data.size, dtype=np.float64)
             for i in range(flat.size):
                 original = flat[i]
@@ -100,13 +101,20 @@ class GradcheckError(AssertionError):
     pass
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              fast_mode=False, seed=0, _record=False):
     """Compare backprop with central differences for scalar `f(*inputs)`.
 
     Passes when |analytic - numeric| <= atol + rtol * |numeric| for every element
     (PyTorch's defaults for float64). Returns a `GradcheckReport`; raises
     `GradcheckError` with the report when it fails and `raise_exception` is true.
+    `fast_mode=True` checks one random direction u per input instead of every
+    element: <grad, u> against (f(x + eps u) - f(x - eps u)) / 2 eps — two
+    evaluations per input however large it is.
     """
+    if fast_mode:
+        return _directional_check(f, list(inputs), eps, atol, rtol, raise_exception, seed,
+                                  _record)
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.data.dtype != np.float64:
@@ -118,24 +126,29 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     if isinstance(out, Tensor) and out.data.size != 1:
         raise ValueError(f"gradcheck: f must return a scalar; got shape {out.shape}")
     analytic = grad(out, inputs, allow_unused=True)
-    numeric = numerical_grad(f, inputs, eps)
+    numeric = numerical_grad(f, inputs, eps, record=_record)
     report = GradcheckReport()
     for i, (x, a, n) in enumerate(zip(inputs, analytic, numeric)):
-        a = _as_float_array(a, x)
-        n = np.asarray(n, dtype=np.float64)
-        diff = np.abs(a - n)
-        allowed = atol + rtol * np.abs(n)
-        rel = diff / np.maximum(np.abs(n), 1e-12)
-        worst = () if diff.ndim == 0 or diff.size == 0 else \
-            tuple(int(k) for k in np.unravel_index(np.argmax(diff - allowed), diff.shape))
-        report.inputs.append(InputReport(
-            index=i, analytic=a if a.ndim else float(a), numeric=n if n.ndim else float(n),
-            max_abs_error=float(diff.max()) if diff.size else 0.0,
-            max_rel_error=float(rel.max()) if rel.size else 0.0,
-            worst_element=worst, ok=bool(np.all(diff <= allowed))))
+        report.inputs.append(compare(i, _as_float_array(a, x), n, atol, rtol))
     if raise_exception and not report.ok:
         raise GradcheckError(str(report))
     return report
+
+
+def compare(index, analytic, numeric, atol, rtol):
+    """An `InputReport`: elementwise |a - n| <= atol + rtol |n|, and the worst element."""
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    diff = np.abs(a - n)
+    allowed = atol + rtol * np.abs(n)
+    rel = diff / np.maximum(np.abs(n), 1e-12)
+    worst = () if diff.ndim == 0 or diff.size == 0 else \
+        tuple(int(k) for k in np.unravel_index(np.argmax(diff - allowed), diff.shape))
+    return InputReport(index=index, analytic=a if a.ndim else float(a),
+                       numeric=n if n.ndim else float(n),
+                       max_abs_error=float(diff.max()) if diff.size else 0.0,
+                       max_rel_error=float(rel.max()) if rel.size else 0.0,
+                       worst_element=worst, ok=bool(np.all(diff <= allowed)))
 
 
 def _as_float_array(g, like):
@@ -143,3 +156,69 @@ def _as_float_array(g, like):
         return np.zeros(np.shape(like.data), dtype=np.float64)
     g = g.data if isinstance(g, (Value, Tensor)) else g
     return np.asarray(g, dtype=np.float64)
+
+
+def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record):
+    rng = np.random.default_rng(seed)
+    analytic = grad(f(*inputs), inputs, allow_unused=True)
+    report = GradcheckReport()
+    with (enable_grad() if record else no_grad()):
+        for i, (x, a) in enumerate(zip(inputs, analytic)):
+            a = _as_float_array(a, x)
+            u = rng.standard_normal(a.shape)
+            predicted = float(np.sum(a * u))
+            original = x.data.copy() if isinstance(x, Tensor) else x.data
+            values = []
+            for sign in (1.0, -1.0):
+                if isinstance(x, Tensor):
+                    x._data[...] = original + sign * eps * u
+                else:
+                    x.data = original + sign * eps * float(u)
+                values.append(_scalar_output(f(*inputs)))
+            if isinstance(x, Tensor):
+                x._data[...] = original
+            else:
+                x.data = original
+            numeric = (values[0] - values[1]) / (2.0 * eps)
+            diff = abs(predicted - numeric)
+            report.inputs.append(InputReport(
+                index=i, analytic=predicted, numeric=numeric, max_abs_error=diff,
+                max_rel_error=diff / max(abs(numeric), 1e-12), worst_element=(),
+                ok=diff <= atol + rtol * abs(numeric)))
+    if raise_exception and not report.ok:
+        raise GradcheckError("directional " + str(report))
+    return report
+
+
+def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                  fast_mode=False, seed=0):
+    """Check second derivatives: gradcheck of h(x) = Σ_i <∂f/∂x_i (x), v_i> for fixed
+    random v, whose gradient is the Hessian times v — computed by differentiating the
+    backward graph (`create_graph=True`), compared with central differences of h."""
+    inputs = list(inputs)
+    rng = np.random.default_rng(seed)
+    directions = [rng.standard_normal(np.shape(x.data)) for x in inputs]
+
+    def h(*xs):
+        grads = grad(f(*xs), list(xs), create_graph=True, allow_unused=True)
+        total = None
+        for g, v in zip(grads, directions):
+            if g is None or not getattr(g, "requires_grad", False):
+                continue                      # a constant first derivative: no curvature
+            term = (g * v).sum() if isinstance(g, Tensor) else g * float(v)
+            total = term if total is None else total + term
+        if total is None:
+            return Tensor(0.0) if isinstance(xs[0], Tensor) else Value(0.0)
+        return total
+
+    probe = h(*inputs)
+    if not probe.requires_grad:
+        report = GradcheckReport()      # f is linear: its Hessian must be zero
+        numeric = numerical_grad(h, inputs, eps, record=True)
+        for i, n in enumerate(numeric):
+            report.inputs.append(compare(i, np.zeros(np.shape(n)), n, atol, rtol))
+        if raise_exception and not report.ok:
+            raise GradcheckError("second-order " + str(report))
+        return report
+    return gradcheck(h, inputs, eps, atol, rtol, raise_exception, fast_mode, seed,
+                     _record=True)

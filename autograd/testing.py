@@ -18,7 +18,7 @@ try:
 except ImportError as err:  # pragma: no cover - hypothesis is a test dependency
     raise ImportError("autograd.testing needs hypothesis: pip install hypothesis") from err
 
-from .numerical import gradcheck
+from .numerical import gradcheck, gradgradcheck  # noqa: F401  (public)
 from .tensor import Tensor
 from .value import Value
 
@@ -76,3 +76,104 @@ def assert_gradients_match(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
 
 def is_finite(x):
     return math.isfinite(x) if isinstance(x, float) else bool(np.all(np.isfinite(x)))
+
+
+# --- random expression graphs ---------------------------------------------------------
+#
+# Each step applies one op of the table to nodes made earlier, so later steps reuse
+# earlier results: shared sub-expressions (a node used twice) come naturally. Ops with
+# a restricted domain get a guard that keeps them valid and smooth (log(x² + 1),
+# a / (b² + 1), exp(tanh x)); kinked ops (relu, abs, ...) are left to per-op tests,
+# because a random point can land next to a kink where central differences lie.
+
+UNARY = {
+    "neg": lambda x: -x,
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "exp": lambda x: x.tanh().exp(),
+    "log": lambda x: (x * x + 1.0).log(),
+    "sqrt": lambda x: (x * x + 1.0).sqrt(),
+    "pow_const": lambda x: x ** 2,
+}
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b * b + 1.0),
+    "pow": lambda a, b: (a * a + 1.0) ** b.tanh(),
+}
+
+
+class Expression:
+    """A random program over the op table: leaves' data plus a list of steps.
+
+    `build(*leaves)` replays it on nodes and returns a scalar output; `leaves()` makes
+    fresh leaf nodes with the drawn data.
+    """
+
+    def __init__(self, kind, leaf_data, steps):
+        self.kind, self.leaf_data, self.steps = kind, leaf_data, steps
+
+    def leaves(self):
+        if self.kind == "value":
+            return [Value(float(d)) for d in self.leaf_data]
+        return [Tensor(np.array(d, dtype=np.float64), requires_grad=True)
+                for d in self.leaf_data]
+
+    def build(self, *leaves):
+        import autograd
+        nodes = list(leaves)
+        for name, operands in self.steps:
+            args = [nodes[i] for i in operands]
+            if name == "sum_n":
+                nodes.append(autograd.sum(args))
+            elif name in UNARY:
+                nodes.append(UNARY[name](*args))
+            else:
+                nodes.append(BINARY[name](*args))
+        out = nodes[-1]
+        return out.sum() if isinstance(out, Tensor) else out
+
+    def __repr__(self):
+        names = [f"x{i}" for i in range(len(self.leaf_data))]
+        for name, operands in self.steps:
+            names.append(f"{name}({', '.join(names[i] for i in operands)})")
+        return f"Expression({self.kind}: {names[-1]})"
+
+
+@st.composite
+def expressions(draw, kind="value", max_leaves=3, max_steps=6):
+    """Random expression graphs (`Expression`) over the table's smooth ops.
+
+    kind="value": scalar `Value` leaves; kind="tensor": `Tensor` leaves of mutually
+    broadcastable shapes. Use with `@given(expressions())`, then
+    `assert_gradients_match(expr.build, expr.leaves())`.
+    """
+    n_leaves = draw(st.integers(1, max_leaves))
+    if kind == "value":
+        leaf_data = [draw(floats_for("real", -2.0, 2.0)) for _ in range(n_leaves)]
+    else:
+        shapes = draw(broadcastable_shapes(num_shapes=n_leaves, max_dims=2, max_side=3))
+        leaf_data = [draw(hnp.arrays(np.float64, s, elements=floats_for("real", -2.0, 2.0)))
+                     for s in shapes]
+    steps = []
+    count = n_leaves
+    for _ in range(draw(st.integers(1, max_steps))):
+        family = draw(st.sampled_from(["unary", "binary", "sum_n"]))
+        pick = st.integers(0, count - 1)
+        if family == "unary":
+            steps.append((draw(st.sampled_from(sorted(UNARY))), (draw(pick),)))
+        elif family == "binary":
+            steps.append((draw(st.sampled_from(sorted(BINARY))), (draw(pick), draw(pick))))
+        else:
+            steps.append(("sum_n", tuple(draw(pick) for _ in range(3))))
+        count += 1
+    return Expression(kind, leaf_data, steps)
+
+
+def assert_second_derivatives_match(f, inputs, **kwargs):
+    """gradgradcheck with a readable AssertionError on mismatch."""
+    from .numerical import gradgradcheck
+    return gradgradcheck(f, inputs, raise_exception=True, **kwargs)
