@@ -8,6 +8,7 @@ your code) and every forward value and backward gradient is checked. Outside it 
 engine pays only one flag check per op.
 """
 import math
+import os
 import traceback
 import weakref
 
@@ -44,10 +45,14 @@ class detect_anomaly:
         return wrapper
 
 
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_OWN = tuple(os.path.join(_ROOT, name) + os.sep for name in ("autograd", "nn", "viz"))
+
+
 def _user_frames(limit=3):
     """The last frames outside scratchgrad's own packages, formatted."""
     frames = [f for f in traceback.extract_stack()[:-2]
-              if not any(part in f.filename for part in ("/autograd/", "/nn/", "/viz/"))]
+              if not os.path.abspath(f.filename).startswith(_OWN)]
     return "".join(traceback.format_list(frames[-limit:])).rstrip()
 
 
