@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from .grad_mode import STATE
+from .grad_mode import ThreadSwitch
 
 _created_at = {}   # id(node) -> (weakref to node, formatted user frames)
 
@@ -23,26 +23,11 @@ class AnomalyError(RuntimeError):
     """An op produced NaN or inf while anomaly mode was on."""
 
 
-class detect_anomaly:
+class detect_anomaly(ThreadSwitch):
     """Context manager (and decorator) that turns on anomaly checks in this thread."""
 
-    def __enter__(self):
-        self._previous = STATE.anomaly
-        STATE.anomaly = True
-        return self
-
-    def __exit__(self, *exc):
-        STATE.anomaly = self._previous
-        return False
-
-    def __call__(self, func):
-        import functools
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly():
-                return func(*args, **kwargs)
-        return wrapper
+    _flag = "anomaly"
+    _mode = True
 
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -22,26 +22,36 @@ def is_grad_enabled():
     return STATE.enabled
 
 
-class _GradModeSwitch:
-    """Context manager and decorator that sets grad mode, restoring the old one on exit."""
+class ThreadSwitch:
+    """Context manager and decorator that sets one flag of this thread's `STATE` and
+    restores the old value on exit (grad mode, anomaly mode)."""
 
+    _flag = "enabled"
     _mode = True
 
     def __enter__(self):
-        self._previous = STATE.enabled
-        STATE.enabled = self._mode
+        self._previous = getattr(STATE, self._flag)
+        setattr(STATE, self._flag, self._mode)
         return self
 
     def __exit__(self, *exc):
-        STATE.enabled = self._previous
+        setattr(STATE, self._flag, self._previous)
         return False
 
     def __call__(self, func):
+        mode = self._mode
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            switch = type(self).__new__(type(self))
+            switch._mode = mode
+            with switch:
                 return func(*args, **kwargs)
         return wrapper
+
+
+class _GradModeSwitch(ThreadSwitch):
+    _flag = "enabled"
 
 
 class no_grad(_GradModeSwitch):
@@ -61,15 +71,6 @@ class set_grad_enabled(_GradModeSwitch):
 
     def __init__(self, mode):
         self._mode = bool(mode)
-
-    def __call__(self, func):
-        mode = self._mode
-
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return func(*args, **kwargs)
-        return wrapper
 
 
 class name_scope:
