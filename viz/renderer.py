@@ -1,6 +1,7 @@
 """Find a graphviz renderer: the system `dot`, else the one pip installed (graphviz-pure).
 
-`pip install scratchgrad` pulls in graphviz-pure, whose `graphviz-pure` executable is
+Set SCRATCHGRAD_DOT=/path/to/dot to choose one. `pip install scratchgrad` pulls in
+graphviz-pure, whose `graphviz-pure` executable is
 a drop-in `dot`. We point the graphviz package at it, so drawings render on a machine
 without the system Graphviz package. With neither, drawing still returns DOT source;
 only rendering fails, with an error that says how to install a renderer.
@@ -23,6 +24,9 @@ class RendererNotFoundError(RuntimeError):
 
 
 def _candidates():
+    chosen = os.environ.get("SCRATCHGRAD_DOT")   # an explicit choice wins
+    if chosen:
+        yield Path(chosen)
     system = shutil.which("dot")
     if system:
         yield Path(system)

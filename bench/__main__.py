@@ -1,0 +1,158 @@
+"""`python -m bench [--quick | --smoke] [--threads N]`: speed and memory of scratchgrad
+against micrograd, PyTorch (CPU) and hand-written numpy, as a Markdown table.
+
+Every engine runs in its own subprocess with BLAS/OpenMP/torch pinned to the same
+thread count; A and B alternate across rounds and each figure is a median. The
+ratio column is ours / reference time: below 1.00 means ours is faster.
+"""
+import argparse
+import platform
+import time
+
+import numpy as np
+
+from bench.harness import have, in_subprocess, interleaved
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+
+
+def ratio(ours, ref):
+    return f"{ours / ref:.2f}" if ours and ref else "—"
+
+
+def scalar_rows(mode, threads):
+    rows = []
+    steps = {"smoke": 2, "quick": 4, "full": 8}[mode]
+    rounds = {"smoke": 1, "quick": 1, "full": 3}[mode]
+    sides = ["ours"] + (["micrograd"] if have("micrograd") and mode != "smoke" else [])
+    med, last = interleaved("bench.scalar_side", sides, [steps], rounds, threads)
+    ours = last["ours"]
+    same = None
+    if "micrograd" in last and "losses" in last["micrograd"]:
+        theirs = last["micrograd"]["losses"]
+        same = np.allclose(ours["losses"][:len(theirs)], theirs, rtol=1e-9, atol=1e-12)
+    note = "" if "micrograd" in sides else \
+        " (micrograd skipped in --smoke)" if mode == "smoke" else " (micrograd not installed)"
+    rows.append(("scalar: micrograd demo step (moons 100, MLP 2-16-16-1)" + note,
+                 fmt_time(med["ours"]), fmt_time(med.get("micrograd")),
+                 ratio(med["ours"], med.get("micrograd"))
+                 + (f" ({med['micrograd'] / med['ours']:.0f}x faster)" if med.get("micrograd")
+                    else "")))
+    if same is not None:
+        rows.append(("scalar: same loss trajectory as micrograd (first steps)",
+                     "yes" if same else "NO", "", ""))
+    rows.append(("scalar: forward (graph build) only", fmt_time(ours["build"]), "", ""))
+    rows.append(("scalar: backward only", fmt_time(ours["backward"]), "", ""))
+    rows.append(("scalar: nodes per step", f"{ours['nodes']:,}", "", ""))
+    return rows
+
+
+def chain_rows(mode, threads):
+    sizes = {"smoke": [10_000], "quick": [10_000, 100_000],
+             "full": [10_000, 100_000, 1_000_000]}[mode]
+    rows = []
+    for n in sizes:
+        ours = in_subprocess("bench.scalar_side", "chain-ours", n, threads=threads)
+        theirs = in_subprocess("bench.scalar_side", "chain-micrograd", n, threads=threads) \
+            if have("micrograd") and n == sizes[0] else {}
+        ref = theirs.get("error") or fmt_time(theirs.get("seconds")) if theirs else ""
+        rows.append((f"deep chain backward, {n:,} nodes (peak RSS)",
+                     f"{fmt_time(ours.get('seconds'))} ({ours.get('peak_mb', 0):.0f} MB)",
+                     f"micrograd: {ref}" if ref else "", ""))
+    return rows
+
+
+TENSOR_CASES = [("784,100,10", 100), ("784,1000,1000,10", 1000)]
+
+
+def tensor_rows(mode, threads):
+    cases = TENSOR_CASES[:1] if mode != "full" else TENSOR_CASES
+    dtypes = ["float32"] if mode == "smoke" else ["float32", "float64"]
+    rows = []
+    for sizes, batch in cases:
+        for dtype in dtypes:
+            repeats = {"smoke": 20, "quick": 100, "full": 300}[mode] if batch <= 100 else 10
+            rounds = 1 if mode != "full" else 3
+            sides = ["ours", "numpy", "blas"] + (["torch"] if have("torch") else [])
+            med, _ = interleaved("bench.tensor_side", sides,
+                                 [sizes, batch, dtype, repeats, threads], rounds, threads)
+            label = f"tensor: MLP step {sizes.replace(',', '-')}, batch {batch}, {dtype}"
+            if "torch" in med:
+                rows.append((label + " vs PyTorch", fmt_time(med["ours"]),
+                             fmt_time(med["torch"]), ratio(med["ours"], med["torch"])))
+            rows.append((label + " vs numpy by hand", fmt_time(med["ours"]),
+                         fmt_time(med["numpy"]), ratio(med["ours"], med["numpy"])))
+            rows.append((label + ": BLAS ceiling (matmuls only)", fmt_time(med["blas"]), "",
+                         ratio(med["ours"], med["blas"])))
+    return rows
+
+
+def e2e_rows(mode, threads):
+    ours = in_subprocess("bench.e2e_side", "ours", 40, threads=threads)
+    torch = in_subprocess("bench.e2e_side", "torch", 40, threads=threads) \
+        if have("torch") else {}
+    return [("digits MLP 64-128-10: epochs to 97% test accuracy", str(ours.get("epochs")),
+             str(torch.get("epochs", "—")), ""),
+            ("digits MLP: time per epoch", fmt_time(ours.get("seconds")),
+             fmt_time(torch.get("seconds")), ratio(ours.get("seconds"), torch.get("seconds"))),
+            ("digits MLP: peak RSS of the training process",
+             f"{ours.get('peak_mb', 0):.0f} MB",
+             f"{torch['peak_mb']:.0f} MB" if "peak_mb" in torch else "—",
+             ratio(ours.get("peak_mb"), torch.get("peak_mb")))]
+
+
+def render_rows(mode, threads):
+    import os
+    import shutil
+    import sysconfig
+    rows = []
+    pure = os.path.join(sysconfig.get_path("scripts"), "graphviz-pure")
+    renderers = [("system dot", shutil.which("dot"))] + \
+        ([("graphviz-pure", pure)] if os.path.exists(pure) else [])
+    for name, path in renderers:
+        if not path:
+            continue
+        os.environ["SCRATCHGRAD_DOT"] = path
+        for label, args in (("1,000-node chain", ["chain", 1000]),
+                            ("one demo sample's loss graph with L2", ["demo"])):
+            out = in_subprocess("bench.render_side", *args, threads=threads)
+            rows.append((f"render to SVG ({name}): {label} ({out.get('nodes', '?')} nodes)",
+                         fmt_time(out.get("seconds")) if "seconds" in out else out.get("error"),
+                         "", ""))
+        os.environ.pop("SCRATCHGRAD_DOT", None)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help="a ~30 s subset")
+    group.add_argument("--smoke", action="store_true", help="seconds; for the test suite")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    start = time.perf_counter()
+    sections = [scalar_rows, chain_rows, tensor_rows]
+    if mode != "smoke":
+        sections += [e2e_rows, render_rows]
+    rows = [row for section in sections for row in section(mode, args.threads)]
+    print(f"scratchgrad benchmarks ({mode}; {args.threads} thread(s) for numpy's BLAS and "
+          f"torch; {platform.processor() or platform.machine()}, Python "
+          f"{platform.python_version()}, numpy {np.__version__})\n")
+    print("| case | ours | reference | ratio (ours / ref time) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    missing = [m for m in ("micrograd", "torch") if not have(m)]
+    if missing:
+        print(f"\nskipped comparisons: {', '.join(missing)} not installed "
+              f"(pip install {' '.join(missing)})")
+    print(f"\n(took {time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
