@@ -9,11 +9,20 @@ receives the sum of both paths. Semantics follow PyTorch:
   drawing; a `Tensor` drops them as soon as they have been passed on (unless
   `retain_grad()` was called), which keeps peak memory low;
 * a `Tensor` graph frees its saved arrays after the pass unless `retain_graph=True`;
-  walking it again raises an error that says so.
+  walking it again raises an error that says so. Its shape stays: freed intermediates
+  are replaced by `FreedNode`s (op, shape, dtype, label; no arrays), so the graph can
+  still be drawn with its leaves' gradients, and nothing big is pinned by the output.
+* a `Value` graph runs each op's float VJP (`scalar_vjp`): no tuples of inputs, no
+  broadcasting helpers, one attribute read per input.
 """
 import gc
 
+import numpy as np
+
 from .grad_mode import STATE, enable_grad, no_grad
+from .node import Node
+
+FREED = object()   # a node's `_saved` after backward released it
 
 
 class GraphFreedError(RuntimeError):
@@ -48,8 +57,6 @@ def topological_order(roots, every_node=False):
                     if grandparents:
                         push((parent, iter(grandparents)))
                         break
-                    if grandparents is None:
-                        _parents_of(parent)   # raises: the graph was freed
                     append(parent)            # a leaf: no need to visit it
             else:
                 pop()
@@ -58,13 +65,7 @@ def topological_order(roots, every_node=False):
 
 
 def _parents_of(node):
-    parents = node._parents
-    if parents is None:
-        raise GraphFreedError(
-            f"Trying to backward through a graph a second time (at a {node._op.name!r} "
-            "node): its saved arrays were freed after the first backward. "
-            "Pass retain_graph=True to the first backward() to walk it again.")
-    return parents
+    return node._parents
 
 
 def backward(roots, gradients=None, retain_graph=None, create_graph=False, capture=(),
@@ -88,32 +89,53 @@ def backward(roots, gradients=None, retain_graph=None, create_graph=False, captu
                            "under no_grad() or from constants only), so there is nothing "
                            "to differentiate")
     for node in order:
-        if node._op is not None:
+        if node._fn is not None:
             node.grad = node._grad_init
     for root, seed in zip(roots, seeds):
         if root.requires_grad:
             old = root.grad
-            root.grad = seed if old is None or root._op is not None else old + seed
+            root.grad = seed if old is None or root._fn is not None else old + seed
     mode = enable_grad() if create_graph else no_grad()
     with mode, _cyclic_gc_paused():
-        _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
+        if order[-1]._is_scalar and not (create_graph or on_node or STATE.anomaly):
+            _reverse_pass_floats(order)
+        else:   # array math gives inf/nan like numpy and PyTorch (detect_anomaly finds them)
+            with np.errstate(all="ignore"):
+                _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
+
+
+def _reverse_pass_floats(order):
+    """The reverse pass of a plain `Value` backward, stripped to its core: each op's
+    float VJP, then `+=` into the inputs that need a gradient. (`_reverse_pass` below is
+    the same walk with hooks, anomaly checks, graph freeing and create_graph.)"""
+    for node in reversed(order):
+        op = node._fn
+        if op is not None:
+            op.scalar_backprop(node, node.grad)
 
 
 def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
     anomaly = STATE.anomaly
-    free = not retain_graph
+    scalar = bool(order) and order[-1]._is_scalar and not create_graph
+    free = not retain_graph and not scalar
+    freed = []
     for node in reversed(order):
-        op = node._op
+        op = node._fn
         g = node.grad
         if op is None or g is None:   # a leaf, or no path from the root reached it
             continue
         parents = node._parents
-        if node._versions is not None:
-            _check_versions(node, parents)
-        if create_graph:
-            grads = op.vjp(node, g, parents, node)
+        if scalar:
+            grads = op.scalar_vjp(node, g)
         else:
-            grads = op.vjp(node, g, tuple([p.data for p in parents]), node.data)
+            if node._saved is FREED:
+                _raise_freed(node)
+            if node._versions is not None:
+                _check_versions(node, parents)
+            if create_graph:
+                grads = op.vjp(node, g, parents, node)
+            else:
+                grads = op.vjp(node, g, tuple([p.data for p in parents]), node.data)
         if anomaly:
             from .anomaly import check_backward
             check_backward(node, grads)
@@ -130,8 +152,59 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
         if not (node._keeps_grad or node._retains or (capture and id(node) in capture)):
             node.grad = None
         if free and node._frees_graph:
-            node._parents = None
-            node._saved = None
+            node._saved = FREED       # the arrays its VJP kept can go now
+            freed.append(node)
+    if freed:
+        _keep_shape_only(freed)
+
+
+def _raise_freed(node):
+    raise GraphFreedError(
+        f"Trying to backward through a graph a second time (at a {node._fn.name!r} "
+        "node): its saved arrays were freed after the first backward. "
+        "Pass retain_graph=True to the first backward() to walk it again.")
+
+
+class FreedNode(Node):
+    """What is left of an intermediate Tensor after backward freed its graph: enough to
+    draw it (op, inputs, shape, dtype, label, module scope), no arrays."""
+
+    __slots__ = ("_fn", "_parents", "_saved", "label", "shape", "dtype", "_scope",
+                 "requires_grad", "grad")
+    _is_scalar = False
+    _keeps_grad = False
+    _retains = False
+    _frees_graph = True
+    _versions = None
+    _grad_init = None
+    data = None
+
+    def __init__(self, node):
+        self._fn = node._fn
+        self._saved = FREED
+        self.label = node.label
+        self.shape = node.shape
+        self.dtype = node.dtype
+        self._scope = getattr(node, "_scope", ())
+        self.requires_grad = True
+        self.grad = None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<freed {self._fn.name!r} tensor of shape {self.shape}, dtype {self.dtype}>"
+
+
+def _keep_shape_only(nodes):
+    """Point the freed graph at `FreedNode`s: the real intermediates (and their arrays)
+    are released unless the user holds them; the drawing keeps its shape."""
+    stand_ins = {id(n): FreedNode(n) for n in nodes}
+    for node in nodes:
+        parents = tuple([stand_ins.get(id(p), p) for p in node._parents])
+        stand_ins[id(node)]._parents = parents
+        node._parents = parents
 
 
 def _check_versions(node, parents):
@@ -139,7 +212,7 @@ def _check_versions(node, parents):
         if parent._version != node._versions[i]:
             raise RuntimeError(
                 f"one of the tensors needed for backward was modified in place: input {i} "
-                f"(shape {parent.shape}) of a {node._op.name!r} node changed from version "
+                f"(shape {parent.shape}) of a {node._fn.name!r} node changed from version "
                 f"{node._versions[i]} to {parent._version} after the op used it, so its "
                 "gradient would be computed from the wrong numbers. Modify it after "
                 "backward(), or compute on a copy (x.data.copy()) instead.")
@@ -187,8 +260,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                "gradient can flow to it (use requires_grad=True)")
     order = topological_order(outputs)
     in_graph = {id(n) for n in order}
-    stash = [(n, n.grad) for n in order if n._op is None]
-    stash += [(x, x.grad) for x in inputs if x._op is not None and id(x) in in_graph]
+    stash = [(n, n.grad) for n in order if n._fn is None]
+    stash += [(x, x.grad) for x in inputs if x._fn is not None and id(x) in in_graph]
     for node, _ in stash:
         node.grad = node._grad_init
     try:

@@ -1,8 +1,8 @@
 """The common base of `Value` and `Tensor`: what the graph walker and viz rely on.
 
 Every node has `data`, `grad`, `requires_grad`, `label` and, when an op made it,
-`_op` (an entry of the op table), `_parents` (its inputs, in order) and `_saved`
-(whatever that op's forward kept for its derivative). Leaves have `_op is None`.
+`_fn` (an entry of the op table), `_parents` (its inputs, in order) and `_saved`
+(whatever that op's forward kept for its derivative). Leaves have `_fn is None`.
 """
 
 
@@ -12,7 +12,7 @@ class Node:
     @property
     def op(self):
         """The op that made this node (an `autograd.Op`), or None for a leaf."""
-        return self._op
+        return self._fn
 
     @property
     def parents(self):
@@ -21,7 +21,7 @@ class Node:
 
     @property
     def is_leaf(self):
-        return self._op is None
+        return self._fn is None
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (chain rule, reverse order)."""

@@ -113,6 +113,7 @@ EXAMPLES = {
     "mean": _unary("mean", axis=(1,), keepdims=True),
     "max": _extreme("max"), "min": _extreme("min"),
     "var": _unary("var", axis=(0, 1), keepdims=False, correction=1),
+    "std": _unary("std", axis=(1,), keepdims=True, correction=1),
     "sum_n": _n_ary("sum_n"), "dot": _dot,
     "reshape": (lambda rng: (_weighted("reshape", rng, params={"shape": (2, 6)}),
                              [_tensor(rng, (3, 4))])),

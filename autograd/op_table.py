@@ -9,6 +9,13 @@ An `Op` pairs a forward rule with its vector-Jacobian product (VJP), side by sid
   none). `xs` and `out` are raw data in an ordinary backward; with
   `create_graph=True` they are the nodes themselves, so the same VJP code builds a
   differentiable graph (higher-order derivatives come for free, DeZero style).
+* `scalar_vjp(node, g)` is the same derivative specialised to Python floats, for the
+  `Value` hot path: it reads `node._parents[i].data` directly (no tuple of inputs, no
+  broadcasting helpers). Optional: without one, the general `vjp` runs on floats.
+  `tests/autograd/test_value_ops.py` checks that both columns agree for every op.
+* `scalar_backprop(node, g)` adds those float gradients into the inputs' `.grad`
+  (`+=`, inputs that need one). Made from `scalar_vjp` unless an op fuses the two, as the
+  n-ary `dot` and `sum` do: their per-input cost is what a scalar step mostly pays.
 
 The rest of the code iterates over `OPS`: tests check every entry against central
 differences, viz labels nodes by `op.symbol`, gradcheck reports op names.
@@ -18,14 +25,19 @@ OPS = {}
 
 
 class Op:
-    __slots__ = ("name", "symbol", "vjp", "scalar", "array", "arity",
-                 "domain", "kinks", "smooth", "doc")
+    __slots__ = ("name", "symbol", "vjp", "scalar_vjp", "scalar_backprop", "scalar", "array",
+                 "arity",
+                 "domain", "kinks", "smooth", "doc", "micrograd")
 
     def __init__(self, name, vjp, *, scalar=None, array=None, arity=1, symbol=None,
-                 domain="real", kinks=(), smooth=True, doc=""):
+                 domain="real", kinks=(), smooth=True, doc="", scalar_vjp=None,
+                 scalar_backprop=None, micrograd=None):
         self.name = name
         self.symbol = symbol or name
         self.vjp = vjp
+        self.scalar_vjp = scalar_vjp or _general_vjp_on_floats(vjp)
+        self.scalar_backprop = scalar_backprop or _accumulating(self.scalar_vjp)
+        self.micrograd = micrograd or self.symbol   # Value._op: micrograd's name for it
         self.scalar = scalar        # forward on floats (Value), or None if Tensor-only
         self.array = array          # forward on ndarrays (Tensor), or None if Value-only
         self.arity = arity          # number of inputs, or None for n-ary ops
@@ -36,6 +48,20 @@ class Op:
 
     def __repr__(self):
         return f"<op {self.name}>"
+
+
+def _general_vjp_on_floats(vjp):
+    def scalar_vjp(node, g):
+        return vjp(node, g, tuple([p.data for p in node._parents]), node.data)
+    return scalar_vjp
+
+
+def _accumulating(scalar_vjp):
+    def scalar_backprop(node, g):
+        for parent, pg in zip(node._parents, scalar_vjp(node, g)):
+            if parent.requires_grad:
+                parent.grad += pg
+    return scalar_backprop
 
 
 def register(name, vjp, **kwargs):

@@ -10,7 +10,7 @@ import operator
 import numpy as np
 
 from .op_table import register
-from .vjp_math import cos, data_of, log, shape_of, sin, unbroadcast
+from .vjp_math import cos, data_of, log, shape_of, sin, unbroadcast, zero_where
 
 
 def _arr(fn):
@@ -78,48 +78,98 @@ def _array_sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+# --- float helpers for the scalar VJPs: IEEE results (inf/nan) instead of exceptions,
+# so a Value's backward gives the number a Tensor's (and PyTorch's) would ---------------
+
+def _fdiv(a, b):
+    if b:
+        return a / b
+    return math.copysign(math.inf, a) if a else math.nan
+
+
+def _fpow(a, b):
+    try:
+        out = a ** b
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        return math.inf
+    return math.nan if isinstance(out, complex) else out
+
+
+def _flog(x):
+    return math.log(x) if x > 0.0 else (-math.inf if x == 0.0 else math.nan)
+
+
+def _needs(node):
+    return [p.requires_grad for p in node._parents]
+
+
 # --- arithmetic -------------------------------------------------------------------------
 
 ADD = register(
     "add", lambda node, g, xs, out: (unbroadcast(g, shape_of(xs[0])),
                                      unbroadcast(g, shape_of(xs[1]))),
     scalar=operator.add, array=_arr(np.add), arity=2, symbol="+",
+    scalar_vjp=lambda node, g: (g, g),
     doc="a + b;  d/da = 1, d/db = 1")
 
 SUB = register(
     "sub", lambda node, g, xs, out: (unbroadcast(g, shape_of(xs[0])),
                                      unbroadcast(-g, shape_of(xs[1]))),
     scalar=operator.sub, array=_arr(np.subtract), arity=2, symbol="-",
+    scalar_vjp=lambda node, g: (g, -g),
     doc="a - b;  d/da = 1, d/db = -1")
 
 MUL = register(
     "mul", lambda node, g, xs, out: (unbroadcast(g * xs[1], shape_of(xs[0])),
                                      unbroadcast(g * xs[0], shape_of(xs[1]))),
     scalar=operator.mul, array=_arr(np.multiply), arity=2, symbol="*",
+    scalar_vjp=lambda node, g: (g * node._parents[1].data, g * node._parents[0].data),
     doc="a * b;  d/da = b, d/db = a")
 
 DIV = register(
     "div", lambda node, g, xs, out: (unbroadcast(g / xs[1], shape_of(xs[0])),
                                      unbroadcast(-g * out / xs[1], shape_of(xs[1]))),
     scalar=_scalar_div, array=_arr(np.divide), arity=2, symbol="/",
+    scalar_vjp=lambda node, g: (g / node._parents[1].data,
+                                -g * node.data / node._parents[1].data),
     doc="a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b")
 
 NEG = register(
     "neg", lambda node, g, xs, out: (-g,),
-    scalar=operator.neg, array=_arr(np.negative), symbol="-x", doc="-x;  d/dx = -1")
+    scalar=operator.neg, array=_arr(np.negative), symbol="-x",
+    scalar_vjp=lambda node, g: (-g,), doc="-x;  d/dx = -1")
 
 
 def _pow_vjp(node, g, xs, out):
+    """PyTorch's conventions at the edges: d/da = 0 where b == 0 (also at a = 0), and
+    d/db = 0 where a == 0 and b >= 0 (the limit of a^b log a); a < 0 gives nan."""
     a, b = xs
-    base_needs, exp_needs = (p.requires_grad for p in node._parents)
-    ga = unbroadcast(g * b * a ** (b - 1), shape_of(a)) if base_needs else None
-    gb = unbroadcast(g * out * log(a), shape_of(b)) if exp_needs else None
+    base_needs, exp_needs = _needs(node)
+    ga = gb = None
+    with np.errstate(all="ignore"):
+        if base_needs:
+            ga = unbroadcast(g * zero_where(data_of(b) == 0, b * a ** (b - 1)), shape_of(a))
+        if exp_needs:
+            at_zero = (data_of(a) == 0) & (data_of(b) >= 0)
+            gb = unbroadcast(g * zero_where(at_zero, out * log(a)), shape_of(b))
+    return ga, gb
+
+
+def _pow_scalar_vjp(node, g):
+    base, exponent = node._parents
+    a, b = base.data, exponent.data
+    ga = (0.0 if b == 0.0 else g * b * _fpow(a, b - 1.0)) if base.requires_grad else None
+    gb = (0.0 if a == 0.0 and b >= 0.0 else g * node.data * _flog(a)) \
+        if exponent.requires_grad else None
     return ga, gb
 
 
 POW = register(
     "pow", _pow_vjp, scalar=_scalar_pow, array=_arr(np.power), arity=2, symbol="**",
-    domain="positive", doc="a ** b;  d/da = b a^(b-1), d/db = a^b log a")
+    domain="positive", scalar_vjp=_pow_scalar_vjp,
+    doc="a ** b;  d/da = b a^(b-1), d/db = a^b log a")
 
 
 def _pow_const_array(x, exponent):
@@ -127,55 +177,88 @@ def _pow_const_array(x, exponent):
         return np.power(x, exponent), exponent
 
 
+def _pow_const_vjp(node, g, xs, out):
+    c = node._saved
+    if c == 0:                       # x ** 0 is constant: zero slope, even at x = 0
+        return (g * 0.0,)
+    with np.errstate(all="ignore"):
+        return (g * c * xs[0] ** (c - 1),)
+
+
+def _pow_const_scalar_vjp(node, g):
+    c = node._saved
+    return (0.0 if c == 0 else g * c * _fpow(node._parents[0].data, c - 1),)
+
+
+def _pow_const_name(node):
+    c = node._saved
+    return f"**{int(c) if float(c).is_integer() else c}"
+
+
 POW_CONST = register(
-    "pow_const", lambda node, g, xs, out: (g * node._saved * xs[0] ** (node._saved - 1),),
-    scalar=_scalar_pow, array=_pow_const_array, symbol="**c", domain="positive",
+    "pow_const", _pow_const_vjp, scalar=_scalar_pow, array=_pow_const_array, symbol="**c",
+    domain="positive", scalar_vjp=_pow_const_scalar_vjp, micrograd=_pow_const_name,
     doc="x ** c for a constant c;  d/dx = c x^(c-1)")
 
 # --- smooth functions -------------------------------------------------------------------
 
 EXP = register("exp", lambda node, g, xs, out: (g * out,),
-               scalar=_scalar_exp, array=_arr(np.exp), doc="e^x;  d/dx = e^x = out")
+               scalar=_scalar_exp, array=_arr(np.exp),
+               scalar_vjp=lambda node, g: (g * node.data,), doc="e^x;  d/dx = e^x = out")
 LOG = register("log", lambda node, g, xs, out: (g / xs[0],),
                scalar=_scalar_log, array=_arr(np.log), domain="positive",
+               scalar_vjp=lambda node, g: (g / node._parents[0].data,),
                doc="ln x;  d/dx = 1/x")
 SQRT = register("sqrt", lambda node, g, xs, out: (g / (2.0 * out),),
                 scalar=_scalar_sqrt, array=_arr(np.sqrt), domain="positive",
-                doc="sqrt x;  d/dx = 1 / (2 sqrt x)")
+                scalar_vjp=lambda node, g: (_fdiv(g, 2.0 * node.data),),
+                doc="sqrt x;  d/dx = 1 / (2 sqrt x)  (inf at 0, as PyTorch)")
 TANH = register("tanh", lambda node, g, xs, out: (g * (1.0 - out * out),),
-                scalar=math.tanh, array=_arr(np.tanh), doc="tanh x;  d/dx = 1 - tanh^2 x")
+                scalar=math.tanh, array=_arr(np.tanh),
+                scalar_vjp=lambda node, g: (g * (1.0 - node.data * node.data),),
+                doc="tanh x;  d/dx = 1 - tanh^2 x")
 SIGMOID = register("sigmoid", lambda node, g, xs, out: (g * out * (1.0 - out),),
                    scalar=_scalar_sigmoid, array=_arr(_array_sigmoid),
+                   scalar_vjp=lambda node, g: (g * node.data * (1.0 - node.data),),
                    doc="1 / (1 + e^-x);  d/dx = s (1 - s)")
 SIN = register("sin", lambda node, g, xs, out: (g * cos(xs[0]),),
-               scalar=math.sin, array=_arr(np.sin), doc="sin x;  d/dx = cos x")
+               scalar=math.sin, array=_arr(np.sin),
+               scalar_vjp=lambda node, g: (g * math.cos(node._parents[0].data),),
+               doc="sin x;  d/dx = cos x")
 COS = register("cos", lambda node, g, xs, out: (-g * sin(xs[0]),),
-               scalar=math.cos, array=_arr(np.cos), doc="cos x;  d/dx = -sin x")
+               scalar=math.cos, array=_arr(np.cos),
+               scalar_vjp=lambda node, g: (-g * math.sin(node._parents[0].data),),
+               doc="cos x;  d/dx = -sin x")
 
 # --- piecewise-linear functions: their masks are constants ------------------------------
+# At NaN they follow PyTorch: relu passes the gradient (nan <= 0 is false), |x| gives 0.
 
 
 def _relu_vjp(node, g, xs, out):
     x = data_of(xs[0])
     if isinstance(x, float):
-        return (g if x > 0.0 else 0.0 * g,)
-    return (g * (x > 0),)
+        return (0.0 * g if x <= 0.0 else g,)
+    return (g * ~(x <= 0),)
 
 
 RELU = register("relu", _relu_vjp,
-                scalar=lambda x: x if x > 0.0 else 0.0,
+                scalar=lambda x: 0.0 if x <= 0.0 else x,
                 array=_arr(lambda x: np.maximum(x, 0)),
+                scalar_vjp=lambda node, g: (0.0 if node._parents[0].data <= 0.0 else g,),
+                micrograd="ReLU",
                 kinks=(0.0,), smooth=False, doc="max(x, 0);  d/dx = 1 if x > 0 else 0")
 
 
-def _abs_vjp(node, g, xs, out):
-    x = data_of(xs[0])
+def _sign(x):
+    """-1, 0 or +1 (0 at 0 and at NaN, as PyTorch's abs backward)."""
     if isinstance(x, float):
-        return (g * float((x > 0.0) - (x < 0.0)),)
-    return (g * np.sign(x),)
+        return float((x > 0.0) - (x < 0.0))
+    return (x > 0).astype(x.dtype) - (x < 0)
 
 
-ABS = register("abs", _abs_vjp, scalar=abs, array=_arr(np.abs),
+ABS = register("abs", lambda node, g, xs, out: (g * _sign(data_of(xs[0])),),
+               scalar=abs, array=_arr(np.abs),
+               scalar_vjp=lambda node, g: (g * _sign(node._parents[0].data),),
                kinks=(0.0,), smooth=False, doc="|x|;  d/dx = sign x")
 
 

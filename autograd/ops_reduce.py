@@ -6,7 +6,7 @@ non-negative ints) and `keepdims`; their forwards save `(axis, keepdims, ...)`.
 import numpy as np
 
 from .op_table import register
-from .vjp_math import expand_reduced, shape_of, unbroadcast
+from .vjp_math import data_of, expand_reduced, shape_of, unbroadcast, zero_where
 
 
 def normalize_axis(axis, ndim):
@@ -63,7 +63,7 @@ def _extreme(reduce):
             raise ValueError(f"{reduce.__name__} over an empty axis {axis} of a tensor "
                              f"of shape {x.shape}: the result is undefined")
         kept = reduce(x, axis=axis, keepdims=True)
-        hits = x == kept
+        hits = (x == kept) | (np.isnan(x) & np.isnan(kept))   # a NaN max gets the grad
         share = (hits / hits.sum(axis=axis, keepdims=True)).astype(x.dtype, copy=False)
         out = kept if keepdims else np.squeeze(kept, axis=axis)
         return out, (axis, keepdims, share)   # ties share the gradient equally
@@ -101,6 +101,28 @@ VAR = register("var", _var_vjp, array=_var_array,
                doc="variance over axis, dividing by N - correction (PyTorch's default "
                    "correction=1);  d/dx_i = 2 (x_i - mean) / (N - correction)")
 
+def _std_array(x, axis, keepdims, correction):
+    var, saved = _var_array(x, axis, keepdims, correction)
+    return np.sqrt(var), saved
+
+
+def _std_vjp(node, g, xs, out):
+    """d std / dx_i = (x_i - mean) / ((N - correction) std), and 0 where std is 0 (a
+    constant input): PyTorch's convention, so one constant feature poisons nothing."""
+    axis, keepdims, correction = node._saved
+    x = xs[0]
+    n = _count(x.shape, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_std = zero_where(data_of(out) == 0, g / out)
+    centered = x - x.mean(axis=axis, keepdims=True)
+    return (expand_reduced(per_std, x.shape, axis, keepdims) * centered *
+            (1.0 / (n - correction)),)
+
+
+STD = register("std", _std_vjp, array=_std_array,
+               doc="standard deviation over axis (sqrt of var);  d/dx_i = (x_i - mean) / "
+                   "((N - correction) std), 0 for a constant input")
+
 # --- n-ary ops: one node instead of a chain of binary ones ------------------------------
 
 
@@ -117,14 +139,26 @@ def _sum_n_vjp(node, g, xs, out):
     return tuple(unbroadcast(g, shape_of(x)) for x in xs)
 
 
-SUM_N = register("sum_n", _sum_n_vjp, scalar=lambda *xs: sum(xs), array=_sum_n_array,
-                 arity=None, symbol="Σ", doc="x_1 + ... + x_n as one node;  d/dx_i = 1")
+def _sum_n_scalar(*xs):
+    total = xs[0]
+    for x in xs[1:]:   # left to right, like chained `+` (sum() may compensate on 3.12+)
+        total += x
+    return total
+
+
+SUM_N = register("sum_n", _sum_n_vjp, scalar=_sum_n_scalar, array=_sum_n_array,
+                 arity=None, symbol="Σ", micrograd="+",
+                 scalar_vjp=lambda node, g: (g,) * len(node._parents), doc="x_1 + ... + x_n as one node;  d/dx_i = 1")
 
 
 def _dot_scalar(*xs):
+    """b + w_1 x_1 + ... + w_n x_n, added in micrograd's order (its Neuron starts from b),
+    so a model built from the same weights gives bit-identical outputs."""
     n = len(xs) // 2
-    total = sum(map(float.__mul__, xs[:n], xs[n:2 * n]))
-    return total + xs[-1] if len(xs) % 2 else total
+    total = xs[-1] if len(xs) % 2 else 0.0
+    for w, x in zip(xs[:n], xs[n:2 * n]):
+        total += w * x
+    return total
 
 
 def _dot_vjp(node, g, xs, out):
@@ -135,6 +169,41 @@ def _dot_vjp(node, g, xs, out):
     return grads
 
 
-DOT = register("dot", _dot_vjp, scalar=_dot_scalar, arity=None, symbol="·",
+def dot_of_values(parents):
+    """`_dot_scalar` reading each input Value's `.data` directly: the float forward of the
+    scalar engine's hottest node, without building a list of floats first."""
+    n = len(parents) // 2
+    total = parents[-1].data if len(parents) % 2 else 0.0
+    for w, x in zip(parents[:n], parents[n:2 * n]):
+        total += w.data * x.data
+    return total
+
+
+def _dot_scalar_vjp(node, g):
+    parents = node._parents
+    n = len(parents) // 2
+    grads = [g * x.data for x in parents[n:2 * n]]
+    grads += [g * w.data for w in parents[:n]]
+    if len(parents) % 2:
+        grads.append(g)
+    return grads
+
+
+def _dot_scalar_backprop(node, g):
+    """`_dot_scalar_vjp` added straight into the inputs' grads (no list in between)."""
+    parents = node._parents
+    n = len(parents) // 2
+    for w, x in zip(parents[:n], parents[n:2 * n]):
+        if w.requires_grad:
+            w.grad += g * x.data
+        if x.requires_grad:
+            x.grad += g * w.data
+    if len(parents) % 2 and parents[-1].requires_grad:
+        parents[-1].grad += g
+
+
+DOT = register("dot", _dot_vjp, scalar=_dot_scalar, arity=None, symbol="w·x+b",
+               scalar_vjp=_dot_scalar_vjp, scalar_backprop=_dot_scalar_backprop,
+               micrograd="dot",
                doc="w_1 x_1 + ... + w_n x_n (+ b) as one node (inputs: ws, xs, then an "
                    "optional bias);  d/dw_i = x_i, d/dx_i = w_i, d/db = 1")

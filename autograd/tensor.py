@@ -13,7 +13,7 @@ from .op_table import OPS
 from .operators import Operators
 from .ops_elementwise import CLIP, MAXIMUM, MINIMUM, POW, POW_CONST, WHERE
 from .ops_linalg import LOG_SOFTMAX, MATMUL, SOFTMAX
-from .ops_reduce import MAX, MEAN, MIN, SUM, SUM_N, VAR, normalize_axis
+from .ops_reduce import MAX, MEAN, MIN, STD, SUM, SUM_N, VAR, normalize_axis
 from .ops_shape import CAST, CONCATENATE, EXPAND, GETITEM, RESHAPE, STACK, TRANSPOSE
 
 _FLOAT_KINDS = "f"
@@ -50,11 +50,12 @@ class Tensor(Operators):
     (3, 4)
     """
 
-    __slots__ = ("_data", "grad", "label", "requires_grad", "_op", "_parents", "_saved",
+    __slots__ = ("_data", "grad", "label", "requires_grad", "_fn", "_parents", "_saved",
                  "_retains", "_scope", "_version", "_versions", "__weakref__")
     _grad_init = None     # .grad is None until a backward reaches the tensor
     _keeps_grad = False   # intermediates drop their grad once passed on (retain_grad())
     _frees_graph = True   # saved arrays are released after backward unless retain_graph
+    _is_scalar = False
     __array_priority__ = 1000   # ndarray + Tensor -> Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None, label=""):
@@ -67,7 +68,7 @@ class Tensor(Operators):
         self.grad = None
         self.label = label
         self.requires_grad = bool(requires_grad)
-        self._op = None
+        self._fn = None
         self._parents = ()
         self._saved = None
         self._retains = False
@@ -110,7 +111,7 @@ class Tensor(Operators):
         for x in inputs:
             if x.requires_grad and state.enabled:
                 out.requires_grad = True
-                out._op = op
+                out._fn = op
                 out._parents = inputs
                 out._saved = saved
                 out._versions = tuple([x._version for x in inputs])
@@ -119,7 +120,7 @@ class Tensor(Operators):
                     check_forward(out)
                 return out
         out.requires_grad = False
-        out._op = None
+        out._fn = None
         out._parents = ()
         out._saved = None
         out._versions = None
@@ -229,8 +230,8 @@ class Tensor(Operators):
         body = np.array2string(self.data, precision=4, threshold=20, edgeitems=2,
                                prefix="Tensor(")
         extra = ""
-        if self._op is not None:
-            extra = f", op={self._op.name}"
+        if self._fn is not None:
+            extra = f", op={self._fn.name}"
         elif self.requires_grad:
             extra = ", requires_grad=True"
         if self.data.dtype != np.float64:
@@ -328,7 +329,7 @@ class Tensor(Operators):
         return self._reduce(VAR, axis, keepdims, correction=correction)
 
     def std(self, axis=None, keepdims=False, correction=1):
-        return self.var(axis, keepdims, correction).sqrt()
+        return self._reduce(STD, axis, keepdims, correction=correction)
 
     def reshape(self, *shape):
         shape = _shape_arg(shape)
@@ -446,7 +447,7 @@ def _constant(array):
     t.grad = None
     t.label = ""
     t.requires_grad = False
-    t._op = None
+    t._fn = None
     t._parents = ()
     t._saved = None
     t._retains = False

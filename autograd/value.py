@@ -11,24 +11,86 @@ import numpy as np
 
 from .grad_mode import STATE
 from .op_table import OPS
-from .operators import Operators
-from .ops_elementwise import POW_CONST
-from .ops_reduce import DOT, SUM_N
+from .operators import Operators, install_operators
+from .ops_elementwise import POW, POW_CONST, _scalar_pow
+from .ops_reduce import DOT, SUM_N, dot_of_values
 
 
 def _to_float(data, what="Value"):
-    if isinstance(data, float):
+    if type(data) is float:
         return data
     if isinstance(data, (bool, np.bool_)):
         return float(data)
     if isinstance(data, (numbers.Real, np.floating, np.integer)):
-        return float(data)
+        return float(data)   # np.float64 too: numpy scalars are slow in a scalar graph
     if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiub":
         return float(data)
     raise TypeError(f"{what} needs a real number (int, float or numpy scalar), got "
                     f"{type(data).__name__}: {data!r}" + (
                         "; use autograd.Tensor for arrays" if hasattr(data, "shape")
                         or isinstance(data, (list, tuple)) else ""))
+
+
+def _record(data, op, parents, saved=None):
+    """The one place a `Value` is made by an op: the hot path of the scalar engine."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if STATE.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out.requires_grad = True
+                out._fn = op
+                out._parents = parents
+                out._saved = saved
+                if STATE.anomaly:
+                    from .anomaly import check_forward
+                    check_forward(out)
+                return out
+    out.requires_grad = False
+    out._fn = None
+    out._parents = ()
+    out._saved = None
+    return out
+
+
+def _constant(x):
+    """A number as a leaf that needs no gradient."""
+    out = _new(Value)
+    out.data = x if type(x) is float else _to_float(x, "an operand of a Value op")
+    out.grad = 0.0
+    out.label = ""
+    out.requires_grad = False
+    out._fn = None
+    out._parents = ()
+    out._saved = None
+    return out
+
+
+def _binary(op, reflected):
+    """`a <op> b` for Values, straight from the table entry (no generic dispatch)."""
+    forward = op.scalar
+
+    if reflected:
+        def method(self, other):
+            if other.__class__ is not Value:
+                other = Value._lift(other)
+            return _record(forward(other.data, self.data), op, (other, self))
+    else:
+        def method(self, other):
+            if other.__class__ is not Value:
+                other = Value._lift(other)
+            return _record(forward(self.data, other.data), op, (self, other))
+    return method
+
+
+def _unary(op):
+    forward = op.scalar
+
+    def method(self):
+        return _record(forward(self.data), op, (self,))
+    return method
 
 
 class Value(Operators):
@@ -38,22 +100,40 @@ class Value(Operators):
     >>> c = (a * b + b ** 3).tanh(); c.backward(); a.grad   # dc/da
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "_saved",
+    __slots__ = ("data", "grad", "label", "requires_grad", "_fn", "_parents", "_saved",
                  "__weakref__")
     _grad_init = 0.0      # what .grad is reset to
     _keeps_grad = True    # intermediates keep their grad after backward (for drawing)
     _frees_graph = False  # Value graphs are small and stay drawable after backward
     _retains = False
     _versions = None      # Values are not version-checked (see Tensor.data)
+    _is_scalar = True     # the walker runs the table's float VJPs (`scalar_vjp`)
+    __array_ufunc__ = None   # `ndarray * Value` asks Value (an error), never an object array
 
-    def __init__(self, data, label="", requires_grad=True):
+    def __init__(self, data, label="", requires_grad=True, _children=(), _op=""):
         self.data = _to_float(data)
         self.grad = 0.0
         self.label = label
         self.requires_grad = bool(requires_grad)
-        self._op = None
+        self._fn = None
         self._parents = ()
         self._saved = None
+
+    # --- micrograd's names, so its `trace`/`draw_dot` code runs unchanged -------------------
+
+    @property
+    def _prev(self):
+        """The set of this node's inputs (micrograd's `_prev`); `parents` keeps order."""
+        return set(self._parents)
+
+    @property
+    def _op(self):
+        """micrograd's op string: '+', '*', '**2', 'ReLU', 'tanh', 'exp'; '' for a leaf."""
+        fn = self._fn
+        if fn is None:
+            return ""
+        name = fn.micrograd
+        return name(self) if callable(name) else name
 
     # --- the engine hooks -------------------------------------------------------------
 
@@ -65,34 +145,15 @@ class Value(Operators):
         if hasattr(x, "shape") and not isinstance(x, (np.generic, np.ndarray)):
             raise TypeError(f"cannot combine a Value with a {type(x).__name__}: use "
                             "Tensor for arrays, or .item() to get a number")
-        return Value(_to_float(x, "an operand of a Value op"), requires_grad=False)
+        return _constant(x)
 
     @staticmethod
     def _apply(op, inputs, saved=None):
         if op.scalar is None:
             raise TypeError(f"op {op.name!r} works on Tensors, not on scalar Values")
         if saved is None:
-            data = op.scalar(*[x.data for x in inputs])
-        else:
-            data = op.scalar(*[x.data for x in inputs], saved)
-        out = Value.__new__(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        if STATE.enabled and any(x.requires_grad for x in inputs):
-            out.requires_grad = True
-            out._op = op
-            out._parents = inputs
-            out._saved = saved
-            if STATE.anomaly:
-                from .anomaly import check_forward
-                check_forward(out)
-        else:
-            out.requires_grad = False
-            out._op = None
-            out._parents = ()
-            out._saved = None
-        return out
+            return _record(op.scalar(*[x.data for x in inputs]), op, tuple(inputs))
+        return _record(op.scalar(*[x.data for x in inputs], saved), op, tuple(inputs), saved)
 
     def _apply_op(self, name, inputs, **params):
         return Value._apply(OPS[name], inputs)
@@ -112,11 +173,13 @@ class Value(Operators):
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return Value._apply(OPS["pow"], (self, exponent))
-        return Value._apply(POW_CONST, (self,), _to_float(exponent, "an exponent"))
+            return _record(_scalar_pow(self.data, exponent.data), POW, (self, exponent))
+        c = _to_float(exponent, "an exponent")
+        return _record(_scalar_pow(self.data, c), POW_CONST, (self,), c)
 
     def __rpow__(self, base):
-        return Value._apply(OPS["pow"], (Value._lift(base), self))
+        base = Value._lift(base)
+        return _record(_scalar_pow(base.data, self.data), POW, (base, self))
 
     # --- Python protocol ----------------------------------------------------------------
 
@@ -148,6 +211,24 @@ class Value(Operators):
         return self._compare(other, operator.ge)
 
 
+_new = object.__new__
+
+
+install_operators(Value, _binary, _unary)   # from the op table's float forwards
+_reflected_add = Value.__radd__
+
+
+def _radd(self, other):
+    """`0 + v` is `v` itself: Python's `sum(values)` starts from 0, and that first add
+    would be a node that does nothing."""
+    if other.__class__ is int and other == 0:
+        return self
+    return _reflected_add(self, other)
+
+
+Value.__radd__ = _radd
+
+
 def _fmt(grad):
     return f"{grad:.6g}" if isinstance(grad, float) else repr(grad)
 
@@ -161,18 +242,18 @@ def value_sum(values, start=None):
         return Value(0.0)
     if len(items) == 1:
         return items[0]
-    return Value._apply(SUM_N, tuple(items))
+    return _record(SUM_N.scalar(*[x.data for x in items]), SUM_N, tuple(items))
 
 
 def dot(weights, inputs, bias=None):
     """w·x + b as one node: `neuron = dot(w, x, b).relu()`. Exact local derivatives,
     and still one input edge per weight, so drawings show every weight and its grad."""
-    weights = list(weights)
-    inputs = [x if isinstance(x, Value) else Value._lift(x) for x in inputs]
+    weights = tuple(weights)
+    inputs = tuple([x if x.__class__ is Value else Value._lift(x) for x in inputs])
     if len(weights) != len(inputs):
         raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; "
                          "they must pair up one to one")
-    parents = tuple(weights) + tuple(inputs)
+    parents = weights + inputs
     if bias is not None:
-        parents += (bias if isinstance(bias, Value) else Value._lift(bias),)
-    return Value._apply(DOT, parents)
+        parents += (bias if bias.__class__ is Value else Value._lift(bias),)
+    return _record(dot_of_values(parents), DOT, parents)

@@ -40,6 +40,17 @@ def sum_to_array(g, shape):
     return g
 
 
+def zero_where(mask, x):
+    """`x` with 0 where `mask` holds (a `where`, not `x * ~mask`: inf * 0 would be nan).
+    PyTorch's gradients use this at the edges of an op's domain (pow at 0, std of a
+    constant)."""
+    if not np.any(mask):
+        return x
+    if isinstance(x, Node):
+        return x._apply_op("where", (x._lift(0.0), x), condition=np.asarray(mask))
+    return np.where(mask, 0.0, x).astype(x.dtype, copy=False)
+
+
 def broadcast_to(g, shape):
     if isinstance(g, Node):
         return g._apply_op("expand", (g,), shape=tuple(shape))

@@ -8,6 +8,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .init import make_rng
+
 
 class Dataset:
     """Anything with `__len__` and `__getitem__(i) -> (x, y)`."""
@@ -79,7 +81,7 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.dtype = dtype
-        self.rng = np.random.default_rng(seed)
+        self.rng = make_rng(None, seed)
 
     def __len__(self):
         n = len(self.dataset)
@@ -105,7 +107,7 @@ def random_split(dataset, lengths, seed=None):
     if sum(lengths) != n:
         raise ValueError(f"random_split lengths {list(lengths)} add up to {sum(lengths)}, "
                          f"but the dataset has {n} samples")
-    order = np.random.default_rng(seed).permutation(n)
+    order = make_rng(None, seed).permutation(n)
     bounds = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -117,7 +119,7 @@ def train_test_split(X, y, test_size=0.2, seed=None, stratify=True):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size}")
-    rng = np.random.default_rng(seed)
+    rng = make_rng(None, seed)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and \
         y.dtype.kind in "iub" else [np.arange(len(y))]
     test = np.concatenate([rng.permutation(g)[:int(round(len(g) * test_size))]

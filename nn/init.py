@@ -7,11 +7,13 @@ variance fan_in * Var(w). Keeping it near 1 layer after layer needs
 A uniform U(-a, a) has variance a^2 / 3, so its bound is a = sqrt(3 Var).
 
 Every function takes `generator=` (a `numpy.random.Generator`) or `seed=` (an int);
-with neither it draws from a fresh, unseeded generator. Names follow `torch.nn.init`.
+with neither it draws from the generator `nn.manual_seed` seeded (or a fresh one). Names follow `torch.nn.init`.
 """
 import math
 
 import numpy as np
+
+from .seeding import default_generator
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0,
           "relu": math.sqrt(2.0), "selu": 0.75}
@@ -26,6 +28,8 @@ def make_rng(generator=None, seed=None):
             raise TypeError(f"generator must be a numpy.random.Generator (from "
                             f"np.random.default_rng(seed)), got {type(generator).__name__}")
         return generator
+    if seed is None:
+        return default_generator()
     return np.random.default_rng(seed)
 
 

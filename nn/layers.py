@@ -234,7 +234,7 @@ def mlp(sizes, activation="relu", *, dtype=np.float64, seed=None):
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose one of "
                          f"{', '.join(ACTIVATIONS)}")
-    gen = np.random.default_rng(seed)
+    gen = make_rng(None, seed)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(n_in, n_out, dtype=dtype, rng=gen))

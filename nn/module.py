@@ -35,7 +35,7 @@ class Parameter(Tensor):
 
 
 def _is_param(obj):
-    return isinstance(obj, Parameter) or (isinstance(obj, Value) and obj._op is None
+    return isinstance(obj, Parameter) or (isinstance(obj, Value) and obj._fn is None
                                           and obj.requires_grad)
 
 
@@ -170,6 +170,10 @@ class Module:
         Raises `StateDictError` naming every missing / unexpected key (when `strict`) and
         every shape mismatch (always). Returns (missing_keys, unexpected_keys).
         """
+        from collections.abc import Mapping
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of name "
+                            f"-> array (e.g. nn.load(path)), got {type(state_dict).__name__}")
         targets = dict(self.named_parameters())
         buffers = dict(self.named_buffers())
         missing = [k for k in list(targets) + list(buffers) if k not in state_dict]
@@ -193,6 +197,14 @@ class Module:
                                  + "; ".join(problems) + ". Fix: build the model with the "
                                  "same layer sizes, or pass strict=False to skip "
                                  "missing/unexpected keys")
+        nonfinite = [k for k in list(targets) + list(buffers) if k in state_dict and
+                     np.asarray(state_dict[k]).dtype.kind == "f" and
+                     not np.isfinite(state_dict[k]).all()]
+        if nonfinite:                   # allowed (a diverged run is worth inspecting)
+            import warnings
+            warnings.warn(f"{type(self).__name__}.load_state_dict: {nonfinite} hold NaN or "
+                          "inf; the model will output NaN. Load an earlier checkpoint to "
+                          "resume training", RuntimeWarning, stacklevel=2)
         for k, target in targets.items():
             if k in state_dict:
                 if isinstance(target, Value):

@@ -5,10 +5,15 @@
     loss.backward(); for p in model.parameters(): p.data -= 0.1 * p.grad
 
 Same maths as micrograd (weights ~ U(-1, 1), bias 0, ReLU on every layer but the last),
+and, unless `rng=`/`seed=` is given, the same draws: `random.uniform(-1, 1)` from Python's
+`random`, weight by weight in micrograd's order, so `random.seed(1337)` (or
+`nn.manual_seed`) gives micrograd's model and micrograd's losses,
 but each neuron is ONE `dot` node (w·x + b) plus its activation instead of 2n + 1 binary
 nodes, which is most of why training the moons demo is an order of magnitude faster.
 These are `nn.Module`s: `named_parameters()`, `state_dict()` and the optimizers work.
 """
+import random
+
 from autograd import Value, dot
 
 from .init import make_rng
@@ -23,8 +28,11 @@ class Neuron(Module):
     def __init__(self, nin, nonlin=True, *, activation="relu", rng=None, seed=None):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose from {_ACTIVATIONS}")
-        gen = make_rng(rng, seed)
-        self.w = [Value(x) for x in gen.uniform(-1.0, 1.0, int(nin)).tolist()]
+        if rng is None and seed is None:   # micrograd's own draws, in micrograd's order
+            self.w = [Value(random.uniform(-1.0, 1.0)) for _ in range(int(nin))]
+        else:
+            gen = make_rng(rng, seed)
+            self.w = [Value(x) for x in gen.uniform(-1.0, 1.0, int(nin)).tolist()]
         self.b = Value(0.0)
         self.nonlin = bool(nonlin) and activation != "linear"
         self.activation = activation if self.nonlin else "linear"
@@ -54,10 +62,13 @@ class Layer(Module):
     """`nout` neurons reading the same inputs; returns one Value if nout == 1, else a list."""
 
     def __init__(self, nin, nout, *, rng=None, seed=None, **kwargs):
-        gen = make_rng(rng, seed)
+        gen = None if rng is None and seed is None else make_rng(rng, seed)
         self.neurons = [Neuron(nin, rng=gen, **kwargs) for _ in range(int(nout))]
 
     def __call__(self, x):
+        if isinstance(x, Value):
+            x = [x]
+        x = [v if v.__class__ is Value else Value._lift(v) for v in x]   # once, not per neuron
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -79,7 +90,7 @@ class MLP(Module):
     """Layers of sizes nin -> nouts[0] -> ... -> nouts[-1]; the last layer is linear."""
 
     def __init__(self, nin, nouts, *, activation="relu", rng=None, seed=None):
-        gen = make_rng(rng, seed)
+        gen = None if rng is None and seed is None else make_rng(rng, seed)
         sizes = [int(nin)] + [int(n) for n in nouts]
         self.layers = [Layer(sizes[i], sizes[i + 1], rng=gen, activation=activation,
                              nonlin=i != len(nouts) - 1) for i in range(len(nouts))]

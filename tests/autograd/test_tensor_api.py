@@ -95,7 +95,7 @@ def test_no_grad_records_and_saves_nothing():
     x = Tensor(np.ones(3), requires_grad=True)
     with no_grad():
         y = (x * 2).exp()
-    assert y.requires_grad is False and y._op is None and y._saved is None
+    assert y.requires_grad is False and y._fn is None and y._saved is None
 
 
 def test_grad_leaves_dot_grad_alone_and_supports_grad_outputs():

@@ -144,7 +144,7 @@ def test_no_grad_records_nothing():
     x = Value(1.0)
     with no_grad():
         y = x * 2
-    assert y._op is None and not y.requires_grad
+    assert y._fn is None and not y.requires_grad
 
 
 def test_second_derivative_of_product_and_tanh():
