@@ -146,9 +146,16 @@ def _sum_n_scalar(*xs):
     return total
 
 
+def _sum_n_scalar_backprop(node, g):
+    for x in node._parents:
+        if x.requires_grad:
+            x.grad += g
+
+
 SUM_N = register("sum_n", _sum_n_vjp, scalar=_sum_n_scalar, array=_sum_n_array,
                  arity=None, symbol="Σ", micrograd="+",
-                 scalar_vjp=lambda node, g: (g,) * len(node._parents), doc="x_1 + ... + x_n as one node;  d/dx_i = 1")
+                 scalar_vjp=lambda node, g: (g,) * len(node._parents),
+                 scalar_backprop=_sum_n_scalar_backprop, doc="x_1 + ... + x_n as one node;  d/dx_i = 1")
 
 
 def _dot_scalar(*xs):

@@ -25,29 +25,35 @@ def ratio(ours, ref):
 
 
 def scalar_rows(mode, threads):
-    rows = []
+    """micrograd's demo step two ways (ours written our way, and micrograd's own loop run
+    on our Value), each against micrograd's loop, all from the same weights."""
     steps = {"smoke": 2, "quick": 4, "full": 8}[mode]
     rounds = {"smoke": 1, "quick": 1, "full": 3}[mode]
-    sides = ["ours"] + (["micrograd"] if have("micrograd") and mode != "smoke" else [])
+    theirs = have("micrograd") and mode != "smoke"
+    sides = ["ours", "ours-micrograd-style"] + (["micrograd"] if theirs else [])
     med, last = interleaved("bench.scalar_side", sides, [steps], rounds, threads)
-    ours = last["ours"]
-    same = None
-    if "micrograd" in last and "losses" in last["micrograd"]:
-        theirs = last["micrograd"]["losses"]
-        same = np.allclose(ours["losses"][:len(theirs)], theirs, rtol=1e-9, atol=1e-12)
-    note = "" if "micrograd" in sides else \
+    note = "" if theirs else \
         " (micrograd skipped in --smoke)" if mode == "smoke" else " (micrograd not installed)"
-    rows.append(("scalar: micrograd demo step (moons 100, MLP 2-16-16-1)" + note,
-                 fmt_time(med["ours"]), fmt_time(med.get("micrograd")),
-                 ratio(med["ours"], med.get("micrograd"))
-                 + (f" ({med['micrograd'] / med['ours']:.0f}x faster)" if med.get("micrograd")
-                    else "")))
-    if same is not None:
-        rows.append(("scalar: same loss trajectory as micrograd (first steps)",
-                     "yes" if same else "NO", "", ""))
-    rows.append(("scalar: forward (graph build) only", fmt_time(ours["build"]), "", ""))
-    rows.append(("scalar: backward only", fmt_time(ours["backward"]), "", ""))
-    rows.append(("scalar: nodes per step", f"{ours['nodes']:,}", "", ""))
+    rows = []
+    for side, label in (("ours", "written our way (float inputs, autograd.sum)"),
+                        ("ours-micrograd-style", "micrograd's own code (Value inputs, "
+                                                 "built-in sum), our imports")):
+        ours, mg = med[side], med.get("micrograd")
+        speedup = f" ({mg / ours:.0f}x faster)" if mg and ours else ""
+        rows.append((f"scalar: micrograd demo step, {label}{note}", fmt_time(ours),
+                     fmt_time(mg), ratio(ours, mg) + speedup))
+        result = last[side]
+        if "micrograd" in last and "losses" in last["micrograd"]:
+            same = np.allclose(result["losses"], last["micrograd"]["losses"], rtol=1e-9,
+                               atol=1e-12)
+            rows.append(("  same losses as micrograd, step by step", "yes" if same else "NO",
+                         "", ""))
+        per_node = ours / result["nodes"] * 1e6 if ours else None
+        rows.append((f"  forward / backward / nodes per step / µs per node",
+                     f"{fmt_time(result['build'])} / {fmt_time(result['backward'])} / "
+                     f"{result['nodes']:,} / {per_node:.2f}",
+                     f"{last['micrograd']['nodes']:,} nodes" if "micrograd" in last and
+                     "nodes" in last["micrograd"] else "", ""))
     return rows
 
 
@@ -60,8 +66,9 @@ def chain_rows(mode, threads):
         theirs = in_subprocess("bench.scalar_side", "chain-micrograd", n, threads=threads) \
             if have("micrograd") and n == sizes[0] else {}
         ref = theirs.get("error") or fmt_time(theirs.get("seconds")) if theirs else ""
-        rows.append((f"deep chain backward, {n:,} nodes (peak RSS)",
-                     f"{fmt_time(ours.get('seconds'))} ({ours.get('peak_mb', 0):.0f} MB)",
+        rows.append((f"deep chain of {n:,} nodes: build, backward (peak RSS)",
+                     f"{fmt_time(ours.get('build'))}, {fmt_time(ours.get('seconds'))} "
+                     f"({ours.get('peak_mb', 0):.0f} MB)",
                      f"micrograd: {ref}" if ref else "", ""))
     return rows
 

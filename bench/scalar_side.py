@@ -1,8 +1,14 @@
 """One side of the scalar benchmark, in its own process: micrograd's demo training step
 (moons n=100, MLP 2-16-16-1, hinge loss + 1e-4 L2, full batch, SGD with lr decay).
 
-    python -m bench.scalar_side ours|micrograd STEPS    -> JSON: seconds/step, losses
-    python -m bench.scalar_side chain-ours|chain-micrograd N  -> JSON: backward seconds
+    python -m bench.scalar_side ours|ours-micrograd-style|micrograd STEPS
+        -> JSON: seconds/step, losses, nodes
+    python -m bench.scalar_side chain-ours|chain-micrograd N
+        -> JSON: build and backward seconds
+
+`ours` is the step written the scratchgrad way (float inputs, `nn.functional.hinge_loss`,
+`autograd.sum`); `ours-micrograd-style` and `micrograd` run the SAME function, micrograd's
+demo.ipynb loop (inputs wrapped in `Value`, built-in `sum`), with either engine's names.
 """
 import random
 import sys
@@ -55,39 +61,64 @@ def ours(steps):
         times.append(time.perf_counter() - t0)
         build.append(t1 - t0)
         back.append(t2 - t1)
-        losses.append(loss.data)
-    nodes = len(autograd.topological_order([loss], every_node=True))
+        losses.append(float(loss.data))
     return losses, times, {"build": float(np.median(build[1:])),
-                           "backward": float(np.median(back[1:])), "nodes": nodes}
+                           "backward": float(np.median(back[1:])), "nodes": _count(loss)}
 
 
-def micrograd(steps):
+def micrograd_style(steps, Value, MLP):
+    """micrograd's demo.ipynb training loop, unchanged but for the two names passed in."""
     import time
-
-    from micrograd.engine import Value
-    from micrograd.nn import MLP
     X, y = moons()
+    random.seed(1337)                 # the same weights as initial_weights()
     model = MLP(2, [16, 16, 1])
-    for layer, weights in zip(model.layers, initial_weights()):
-        for neuron, (w, b) in zip(layer.neurons, weights):
-            for p, v in zip(neuron.w, w):
-                p.data = v
-            neuron.b.data = b
-    losses, times = [], []
+    losses, times, build, back = [], [], [], []
     for k in range(steps):
         t0 = time.perf_counter()
-        inputs = [list(map(Value, row)) for row in X]
+        inputs = [list(map(Value, xrow)) for xrow in X]
         scores = list(map(model, inputs))
         data_loss = sum((1 + -yi * s).relu() for yi, s in zip(y, scores)) * (1.0 / len(y))
         loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+        t1 = time.perf_counter()
         model.zero_grad()
         loss.backward()
+        t2 = time.perf_counter()
         lr = 1.0 - 0.9 * k / 100
         for p in model.parameters():
             p.data -= lr * p.grad
         times.append(time.perf_counter() - t0)
-        losses.append(loss.data)
-    return losses, times, {}
+        build.append(t1 - t0)
+        back.append(t2 - t1)
+        losses.append(float(loss.data))
+    return losses, times, {"build": float(np.median(build[1:])),
+                           "backward": float(np.median(back[1:])), "nodes": _count(loss)}
+
+
+def _count(loss):
+    """Nodes in the step's graph (leaves and constants included), counted by our walker
+    for our Values and by micrograd's `_prev` sets for micrograd's."""
+    if hasattr(loss, "_parents"):
+        import autograd
+        return len(autograd.topological_order([loss], every_node=True))
+    seen, stack = {id(loss)}, [loss]
+    while stack:
+        for child in stack.pop()._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
+
+
+def ours_micrograd_style(steps):
+    from autograd import Value
+    from nn.scalar import MLP
+    return micrograd_style(steps, Value, MLP)
+
+
+def micrograd(steps):
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+    return micrograd_style(steps, Value, MLP)
 
 
 def chain(side, n):
@@ -99,22 +130,26 @@ def chain(side, n):
         from micrograd.engine import Value
     x = Value(1.0)
     y = x
+    start = time.perf_counter()
     for _ in range(n):
         y = y * 1.0000001
+    build = time.perf_counter() - start
     start = time.perf_counter()
     try:
         y.backward()
     except RecursionError:
-        emit(error="RecursionError", peak_mb=peak_rss_mb())
+        emit(error="RecursionError", build=build, peak_mb=peak_rss_mb())
         return
-    emit(seconds=time.perf_counter() - start, peak_mb=peak_rss_mb())
+    emit(seconds=time.perf_counter() - start, build=build, peak_mb=peak_rss_mb())
 
 
 def main():
     side, n = sys.argv[1], int(sys.argv[2])
     if side.startswith("chain"):
         return chain(side, n)
-    losses, times, extra = (ours if side == "ours" else micrograd)(n)
+    sides = {"ours": ours, "ours-micrograd-style": ours_micrograd_style,
+             "micrograd": micrograd}
+    losses, times, extra = sides[side](n)
     emit(seconds=float(np.median(times[1:])), losses=losses[:5], **extra)
 
 
