@@ -1,11 +1,17 @@
-"""Read MNIST from the standard IDX files in a folder you give (nothing is downloaded).
+"""Read MNIST from the standard IDX files in a folder (downloaded only if you ask).
 
 IDX: a big-endian header — two zero bytes, a type code (0x08 = unsigned byte), the
 number of dimensions — then one 4-byte size per dimension, then the data. Files may be
 raw or gzip-compressed and named either `train-images-idx3-ubyte` or
 `train-images.idx3-ubyte` (both spellings are common).
+
+The reader trusts nothing in the file: it reads the header first, works out how many
+bytes the data must have, and then reads at most one byte more than that, so a
+truncated file, a corrupt gzip stream or a "zip bomb" (a small .gz that inflates to
+gigabytes) is refused with an `IDXFormatError` instead of a crash or a full memory.
 """
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,68 +19,166 @@ import numpy as np
 KINDS = {"train": "train", "test": "t10k"}
 TYPE_CODES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
               0x0E: ">f8"}
+MAX_IDX_BYTES = 1 << 30      # 1 GiB: all of MNIST is 55 MB; raise it for bigger IDX sets
+NUM_CLASSES = 10             # MNIST labels are the digits 0..9
+CHUNK_BYTES = 1 << 20        # decompress in 1 MiB steps so memory follows the real data
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class IDXFormatError(ValueError):
     """An IDX file is missing, truncated, or not an IDX file."""
 
 
-def read_idx(path):
-    """An IDX file (raw or .gz) as a numpy array, with its header checked."""
+def read_idx(path, max_bytes=None):
+    """An IDX file (raw or .gz) as a numpy array, with its header checked.
+
+    Reads at most header + expected + 1 bytes, where `expected` comes from the header, and
+    refuses headers that promise more than `max_bytes` (default `MAX_IDX_BYTES`).
+    """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
+    limit = MAX_IDX_BYTES if max_bytes is None else max_bytes
     try:
-        with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as err:
-        raise IDXFormatError(f"{path}: cannot read ({err})") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in TYPE_CODES:
+        with _open(path) as handle:
+            dtype, shape = _read_header(path, handle)
+            expected = _data_bytes(path, shape, dtype, limit)
+            data = _read_at_most(handle, expected + 1)
+    except (OSError, EOFError, zlib.error) as err:
+        raise IDXFormatError(f"{path}: cannot read ({_one_line(err)}); the file is "
+                             "corrupt or not gzip data, download it again") from None
+    if len(data) != expected:
+        found = f"{len(data)} data bytes" if len(data) < expected else "more data than that"
+        raise IDXFormatError(f"{path}: header says shape {shape} ({expected} data bytes) but "
+                             f"the file has {found}; it is truncated or corrupt")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def _open(path):
+    """gzip or plain, by the first two bytes: a misnamed file still reads."""
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def _read_header(path, handle):
+    """(dtype, shape) from the magic number and the dimension sizes."""
+    magic = _read_at_most(handle, 4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in TYPE_CODES:
         raise IDXFormatError(f"{path}: not an IDX file (bad magic number "
-                             f"{raw[:4].hex() or 'empty'}; expected 0000 08 0n)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise IDXFormatError(f"{path}: truncated header ({len(raw)} bytes)")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(TYPE_CODES[raw[2]])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
-    if len(raw) != expected:
-        raise IDXFormatError(f"{path}: header says shape {shape} ({expected} bytes) but the "
-                             f"file has {len(raw)} bytes; it is truncated or corrupt")
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+                             f"{bytes(magic).hex() or 'empty'}; expected 0000 08 0n)")
+    ndim = magic[3]
+    dims = _read_at_most(handle, 4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise IDXFormatError(f"{path}: truncated header ({4 + len(dims)} bytes, "
+                             f"{ndim} dimensions need {4 + 4 * ndim})")
+    shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+    return np.dtype(TYPE_CODES[magic[2]]), shape
+
+
+def _data_bytes(path, shape, dtype, limit):
+    """Bytes the header promises, in Python ints so huge dimensions cannot overflow."""
+    total = dtype.itemsize
+    for n in shape:
+        total *= n
+    if total > limit:
+        size = f"{total} bytes" if total.bit_length() <= 64 else "more than 2**64 bytes"
+        raise IDXFormatError(f"{path}: header shape {_short(shape)} promises {size}, more "
+                             f"than the limit of {limit} bytes (MAX_IDX_BYTES); the header "
+                             "is corrupt, or use read_idx(path, max_bytes=...) for big sets")
+    return total
+
+
+def _read_at_most(handle, budget):
+    """Up to `budget` bytes, read in chunks so a lying stream cannot fill memory."""
+    data = bytearray()
+    while len(data) < budget:
+        chunk = handle.read(min(CHUNK_BYTES, budget - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _short(shape):
+    return str(shape) if len(shape) <= 8 else f"({', '.join(map(str, shape[:4]))}, ... " \
+                                              f"{len(shape)} dimensions)"
+
+
+def _one_line(err):
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _names(stem):
+    """The two common spellings: images are 3-D (idx3), labels 1-D (idx1)."""
+    part = "idx1-ubyte" if stem.endswith("labels") else "idx3-ubyte"
+    return [f"{stem}-{part}", f"{stem}.{part}"]
 
 
 def _find(folder, stem):
-    candidates = [f"{stem}-{part}" for part in ("idx3-ubyte", "idx1-ubyte")]
-    candidates += [f"{stem}.{part}" for part in ("idx3-ubyte", "idx1-ubyte")]
-    for name in candidates:
+    names = _names(stem)
+    for name in names:
         for suffix in ("", ".gz"):
             path = folder / (name + suffix)
             if path.is_file():
                 return path
-    raise FileNotFoundError(f"no {stem} IDX file in {folder} (looked for "
-                            f"{candidates[0]}[.gz] and {candidates[2]}[.gz]); download "
-                            "the four MNIST files into that folder")
+    raise FileNotFoundError(f"no {stem} IDX file in {folder} (looked for {names[0]}[.gz] "
+                            f"and {names[1]}[.gz]); pass download=True to fetch MNIST, or "
+                            f"put the four MNIST files into that folder")
 
 
-def mnist(path, kind="train", flatten=True, scale=True):
-    """(X, y) from the MNIST IDX files in folder `path`; kind is "train" or "test".
+def _check_images(path, images):
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise IDXFormatError(f"{path}: MNIST images must be a 3-D array of unsigned bytes "
+                             f"(N, H, W), got shape {images.shape} of {images.dtype}")
+
+
+def _check_labels(path, labels, classes=NUM_CLASSES):
+    """Labels index the classes: integers in 0..classes-1, nothing else."""
+    if labels.ndim != 1:
+        raise IDXFormatError(f"{path}: MNIST labels must be 1-D, got shape {labels.shape}")
+    if labels.dtype.kind not in "iu":
+        raise IDXFormatError(f"{path}: labels must be integers, got {labels.dtype} "
+                             f"(IDX type code 0x08 for MNIST)")
+    bad = np.flatnonzero((labels < 0) | (labels >= classes))
+    if bad.size:
+        i = int(bad[0])
+        raise IDXFormatError(f"{path}: label {int(labels[i])} at index {i} is outside "
+                             f"0..{classes - 1} ({bad.size} bad labels); the file is corrupt")
+
+
+def _locate(folder, stem, download):
+    """Both files for `stem`, fetching the MNIST set first if asked to and missing."""
+    try:
+        return _find(folder, f"{stem}-images"), _find(folder, f"{stem}-labels")
+    except FileNotFoundError:
+        if not download:
+            raise
+    from .download import fetch_mnist
+    fetch_mnist(folder)
+    return _find(folder, f"{stem}-images"), _find(folder, f"{stem}-labels")
+
+
+def mnist(root, kind="train", flatten=True, scale=True, download=False):
+    """(X, y) from the MNIST IDX files in folder `root`; kind is "train" or "test".
 
     X is (N, 784) floats in [0, 1] (or (N, 28, 28) with `flatten=False`), y (N,) ints.
+    With `download=True`, missing files are fetched into `root` (see
+    `nn.datasets.download.fetch_mnist`); otherwise nothing touches the network.
     """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"MNIST folder {folder} does not exist; pass the folder "
-                                "that holds train-images-idx3-ubyte(.gz) and friends")
     if kind not in KINDS:
         raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
-    stem = KINDS[kind]
-    images = read_idx(_find(folder, f"{stem}-images"))
-    labels = read_idx(_find(folder, f"{stem}-labels"))
-    if images.ndim != 3 or labels.ndim != 1:
-        raise IDXFormatError(f"MNIST images must be 3-D and labels 1-D, got shapes "
-                             f"{images.shape} and {labels.shape}")
+    folder = Path(root).expanduser()
+    if download:
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise FileNotFoundError(f"MNIST folder {folder} does not exist; pass the folder "
+                                "that holds train-images-idx3-ubyte(.gz) and friends, or "
+                                "download=True to fetch them there")
+    images_path, labels_path = _locate(folder, KINDS[kind], download)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    _check_images(images_path, images)
+    _check_labels(labels_path, labels)
     if len(images) != len(labels):
-        raise IDXFormatError(f"{len(images)} images but {len(labels)} labels in {folder}")
+        raise IDXFormatError(f"{len(images)} images in {images_path.name} but {len(labels)} "
+                             f"labels in {labels_path.name} ({folder})")
     X = images.astype(np.float64) / 255.0 if scale else images
     return (X.reshape(len(X), -1) if flatten else X), labels.astype(np.int64)
