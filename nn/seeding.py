@@ -21,6 +21,7 @@ def manual_seed(seed):
         raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
     _shared = np.random.default_rng(int(seed))
     random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
     return _shared
 
 

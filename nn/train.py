@@ -122,11 +122,40 @@ class ModelCheckpoint(_Monitor):
         return False
 
 
-def _progress_bar(total, enabled, desc):
-    from tqdm.auto import tqdm
-    # disable=None: tqdm turns itself off when output is not a terminal (CI, pipes)
-    return tqdm(total=total, desc=desc, disable=None if enabled else True, leave=False,
-                unit="batch", dynamic_ncols=True)
+class _NoBar:
+    """What `fit(progress=False)` updates: nothing is imported, nothing is printed."""
+
+    def update(self, n=1):
+        pass
+
+    def set_postfix(self, *args, **kwargs):
+        pass
+
+    def close(self):
+        pass
+
+
+def _in_notebook():
+    """True inside a Jupyter kernel with ipywidgets (the `notebooks` extra installs it)."""
+    import importlib.util
+    import sys
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return type(shell).__name__ == "ZMQInteractiveShell" and \
+        importlib.util.find_spec("ipywidgets") is not None
+
+
+def progress_bar(total, enabled=True, desc=None):
+    """A widget bar in Jupyter, a text bar in a terminal, nothing in pipes, CI logs or
+    with progress=False (never tqdm's 'IProgress not found' warning)."""
+    if not enabled:
+        return _NoBar()
+    if _in_notebook():
+        from tqdm.notebook import tqdm
+        return tqdm(total=total, desc=desc, leave=False, unit="batch")
+    from tqdm.std import tqdm
+    # disable=None: off when the output is not a terminal
+    return tqdm(total=total, desc=desc, disable=None, leave=False, unit="batch",
+                dynamic_ncols=True)
 
 
 def _check_finite(loss_value, epoch, step):
@@ -150,7 +179,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     callbacks = list(callbacks)
     for callback in callbacks:
         callback.on_train_begin(model)
-    bar = _progress_bar(epochs * len(train_loader), progress, "training")
+    bar = progress_bar(epochs * len(train_loader), progress, "training")
     try:
         for epoch in range(1, epochs + 1):
             logs = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, bar, metrics)

@@ -9,4 +9,5 @@ def test_bench_smoke_prints_a_table():
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| case | ours | reference |" in result.stdout
     assert "scalar: micrograd demo step" in result.stdout
-    assert "deep chain backward" in result.stdout
+    assert "deep chain of 10,000 nodes: build, backward" in result.stdout
+    assert "micrograd's own code" in result.stdout
