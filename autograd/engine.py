@@ -158,6 +158,36 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
         _keep_shape_only(freed)
 
 
+def tangent_pass(order, seeds, create_graph=False):
+    """Forward mode over a recorded graph: walk `order` (parents before children) and give
+    each node the tangent its op's `jvp` computes from its inputs' tangents.
+
+    `seeds` maps id(leaf) -> that leaf's tangent. Nodes no seed reaches get no entry
+    (a zero that is never built). With `create_graph=True` the rules run on the nodes,
+    so the tangents are nodes too (differentiable again). Returns the dict of tangents.
+    """
+    tangents = dict(seeds)
+    get = tangents.get
+    mode = enable_grad() if create_graph else no_grad()
+    with mode, np.errstate(all="ignore"):
+        for node in order:
+            op = node._fn
+            if op is None:
+                continue
+            parents = node._parents
+            ts = tuple([get(id(p)) for p in parents])
+            if not any(t is not None for t in ts):
+                continue
+            if node._saved is FREED:
+                _raise_freed(node)
+            if create_graph:
+                tangents[id(node)] = op.jvp(node, ts, parents, node)
+            else:
+                tangents[id(node)] = op.jvp(node, ts, tuple([p.data for p in parents]),
+                                            node.data)
+    return tangents
+
+
 def _raise_freed(node):
     raise GraphFreedError(
         f"Trying to backward through a graph a second time (at a {node._fn.name!r} "

@@ -75,10 +75,11 @@ class InputReport:
 @dataclass
 class GradcheckReport:
     inputs: list = field(default_factory=list)
+    forward: list = field(default_factory=list)   # jvp vs directional differences
 
     @property
     def ok(self):
-        return all(r.ok for r in self.inputs)
+        return all(r.ok for r in self.inputs) and all(r.ok for r in self.forward)
 
     def __bool__(self):
         return self.ok
@@ -94,6 +95,11 @@ class GradcheckReport:
             lines.append(f"  input {r.index}: {'ok ' if r.ok else 'BAD'} analytic={float(a):.8g}"
                          f" numeric={float(n):.8g} abs err={r.max_abs_error:.3g} "
                          f"rel err={r.max_rel_error:.3g}{where}")
+        for r in self.forward:
+            where = f" at output element {r.worst_element}" if r.worst_element else ""
+            lines.append(f"  forward mode (jvp along a random direction): "
+                         f"{'ok ' if r.ok else 'BAD'} abs err={r.max_abs_error:.3g} "
+                         f"rel err={r.max_rel_error:.3g}{where}")
         return "\n".join(lines)
 
 
@@ -102,7 +108,7 @@ class GradcheckError(AssertionError):
 
 
 def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              fast_mode=False, seed=0, _record=False):
+              fast_mode=False, seed=0, _record=False, check_forward=False):
     """Compare backprop with central differences for scalar `f(*inputs)`.
 
     Passes when |analytic - numeric| <= atol + rtol * |numeric| for every element
@@ -111,7 +117,15 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     `fast_mode=True` checks one random direction u per input instead of every
     element: <grad, u> against (f(x + eps u) - f(x - eps u)) / 2 eps — two
     evaluations per input however large it is.
+    `check_forward=True` also compares forward mode: `jvp(f, inputs, v)` for random
+    tangents v against (f(x + eps v) - f(x - eps v)) / 2 eps.
     """
+    if check_forward:
+        report = gradcheck(f, inputs, eps, atol, rtol, False, fast_mode, seed, _record)
+        report.forward.append(jvp_check(f, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed))
+        if raise_exception and not report.ok:
+            raise GradcheckError(str(report))
+        return report
     if fast_mode:
         return _directional_check(f, list(inputs), eps, atol, rtol, raise_exception, seed,
                                   _record)
@@ -222,3 +236,26 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
         return report
     return gradcheck(h, inputs, eps, atol, rtol, raise_exception, fast_mode, seed,
                      _record=True)
+
+
+def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Forward mode against numbers: `jvp(f, inputs, tangents)` (random tangents by
+    default) vs the directional central difference (f(x + eps v) - f(x - eps v)) / 2 eps,
+    output element by output element. Returns an `InputReport` (index -1: the outputs)."""
+    from .transforms import jvp
+    inputs = list(inputs)
+    rng = np.random.default_rng(seed)
+    if tangents is None:
+        tangents = [rng.standard_normal(np.shape(x.data)).astype(
+            x.dtype if isinstance(x, Tensor) else np.float64) if isinstance(x, Tensor)
+            else float(rng.standard_normal()) for x in inputs]
+    _, analytic = jvp(f, tuple(inputs), tuple(tangents))
+    shifted = []
+    for sign in (1.0, -1.0):
+        moved = [Tensor(x.data + sign * eps * np.asarray(t)) if isinstance(x, Tensor)
+                 else Value(x.data + sign * eps * float(t)) for x, t in zip(inputs, tangents)]
+        with no_grad():
+            out = f(*moved)
+        shifted.append(np.asarray(out.data, dtype=np.float64))
+    numeric = (shifted[0] - shifted[1]) / (2.0 * eps)
+    return compare(-1, np.asarray(analytic.data, dtype=np.float64), numeric, atol, rtol)

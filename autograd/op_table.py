@@ -13,6 +13,10 @@ An `Op` pairs a forward rule with its vector-Jacobian product (VJP), side by sid
   `Value` hot path: it reads `node._parents[i].data` directly (no tuple of inputs, no
   broadcasting helpers). Optional: without one, the general `vjp` runs on floats.
   `tests/autograd/test_value_ops.py` checks that both columns agree for every op.
+* `jvp(node, ts, xs, out)` is forward mode: the output's tangent from the inputs'
+  tangents `ts` (None where an input has none: a zero that is never built), with `xs`
+  and `out` as in `vjp`. Written with the same helpers, so it runs on raw data or on
+  nodes (forward-over-reverse Hessians sweep it over a recorded backward pass).
 * `scalar_backprop(node, g)` adds those float gradients into the inputs' `.grad`
   (`+=`, inputs that need one). Made from `scalar_vjp` unless an op fuses the two, as the
   n-ary `dot` and `sum` do: their per-input cost is what a scalar step mostly pays.
@@ -25,16 +29,17 @@ OPS = {}
 
 
 class Op:
-    __slots__ = ("name", "symbol", "vjp", "scalar_vjp", "scalar_backprop", "scalar", "array",
-                 "arity",
+    __slots__ = ("name", "symbol", "vjp", "jvp", "scalar_vjp", "scalar_backprop", "scalar",
+                 "array", "arity",
                  "domain", "kinks", "smooth", "doc", "micrograd")
 
     def __init__(self, name, vjp, *, scalar=None, array=None, arity=1, symbol=None,
                  domain="real", kinks=(), smooth=True, doc="", scalar_vjp=None,
-                 scalar_backprop=None, micrograd=None):
+                 scalar_backprop=None, micrograd=None, jvp=None):
         self.name = name
         self.symbol = symbol or name
         self.vjp = vjp
+        self.jvp = jvp              # forward mode; tests fail for an op without one
         self.scalar_vjp = scalar_vjp or _general_vjp_on_floats(vjp)
         self.scalar_backprop = scalar_backprop or _accumulating(self.scalar_vjp)
         self.micrograd = micrograd or self.symbol   # Value._op: micrograd's name for it

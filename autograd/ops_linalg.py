@@ -7,7 +7,7 @@ records a handful of nodes and spends its time in BLAS.
 import numpy as np
 
 from .op_table import register
-from .vjp_math import matrix_transpose, softmax, unbroadcast
+from .vjp_math import fit_to, matrix_transpose, softmax, tangent_sum, unbroadcast
 
 
 def _matmul_array(a, b):
@@ -29,7 +29,14 @@ def _matmul_vjp(node, g, xs, out):
     return ga, gb
 
 
-MATMUL = register("matmul", _matmul_vjp, array=_matmul_array, arity=2, symbol="@",
+def _matmul_jvp(node, ts, xs, out):
+    """d(A B) = dA B + A dB (the product rule; numpy's matmul handles 1-D and batches)."""
+    a, b = xs
+    return tangent_sum(None if ts[0] is None else ts[0] @ b,
+                       None if ts[1] is None else a @ ts[1])
+
+
+MATMUL = register("matmul", _matmul_vjp, jvp=_matmul_jvp, array=_matmul_array, arity=2, symbol="@",
                   doc="matrix product;  d/dA = G B^T, d/dB = A^T G")
 
 
@@ -55,7 +62,15 @@ def _linear_vjp(node, g, xs, out):
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
 
 
-LINEAR = register("linear", _linear_vjp, array=_linear_array, arity=None, symbol="linear",
+def _linear_jvp(node, ts, xs, out):
+    """d(x W^T + b) = dx W^T + x dW^T + db."""
+    x, weight = xs[0], xs[1]
+    return fit_to(tangent_sum(None if ts[0] is None else ts[0] @ weight.T,
+                              None if ts[1] is None else x @ ts[1].T,
+                              ts[2] if len(ts) > 2 else None), out)
+
+
+LINEAR = register("linear", _linear_vjp, jvp=_linear_jvp, array=_linear_array, arity=None, symbol="linear",
                   doc="x @ W.T + b as one node (PyTorch's layout: W is out x in)")
 
 
@@ -68,7 +83,12 @@ def _softmax_vjp(node, g, xs, out):
     return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
 
-SOFTMAX = register("softmax", _softmax_vjp, array=_softmax_array,
+def _softmax_jvp(node, ts, xs, out):
+    axis = node._saved
+    return out * (ts[0] - (ts[0] * out).sum(axis=axis, keepdims=True))
+
+
+SOFTMAX = register("softmax", _softmax_vjp, jvp=_softmax_jvp, array=_softmax_array,
                    doc="e^x_i / sum_j e^x_j, max-subtracted so huge logits do not overflow;"
                        "  d/dx = s * (g - sum(g * s))")
 
@@ -83,7 +103,12 @@ def _log_softmax_vjp(node, g, xs, out):
     return (g - softmax(xs[0], axis) * g.sum(axis=axis, keepdims=True),)
 
 
-LOG_SOFTMAX = register("log_softmax", _log_softmax_vjp, array=_log_softmax_array,
+def _log_softmax_jvp(node, ts, xs, out):
+    axis = node._saved
+    return ts[0] - (softmax(xs[0], axis) * ts[0]).sum(axis=axis, keepdims=True)
+
+
+LOG_SOFTMAX = register("log_softmax", _log_softmax_vjp, jvp=_log_softmax_jvp, array=_log_softmax_array,
                        doc="x_i - log sum_j e^x_j (stable);  d/dx = g - softmax(x) sum(g)")
 
 
@@ -136,7 +161,24 @@ def _cross_entropy_vjp(node, g, xs, out):
     return (diff * scale,)
 
 
-CROSS_ENTROPY = register("cross_entropy", _cross_entropy_vjp, array=_cross_entropy_array,
+def _cross_entropy_jvp(node, ts, xs, out):
+    """The loss's tangent: <d loss / d logits, tangent>, per sample, then reduced."""
+    _, target, reduction, count = node._saved
+    probs = softmax(xs[0], -1)
+    if target.dtype.kind in "iu":
+        one_hot = np.zeros(probs.shape, dtype=xs[0].dtype)
+        np.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
+        diff = probs - one_hot
+    else:
+        diff = probs * target.sum(axis=-1, keepdims=True) - target
+    per_sample = (diff * ts[0]).sum(axis=-1)
+    if reduction == "none":
+        return per_sample
+    total = per_sample.sum()
+    return total * (1.0 / count) if reduction == "mean" else total
+
+
+CROSS_ENTROPY = register("cross_entropy", _cross_entropy_vjp, jvp=_cross_entropy_jvp, array=_cross_entropy_array,
                          symbol="CE",
                          doc="mean of -log softmax(logits)[label] (fused, stable);  "
                              "d/dlogits = (softmax - onehot) / N")

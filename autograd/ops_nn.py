@@ -23,7 +23,7 @@ def _step_vjp(node, g, xs, out):
     return (g * 0.0,)
 
 
-STEP = register("step", _step_vjp, scalar=lambda x: 1.0 if x > 0.0 else 0.0,
+STEP = register("step", _step_vjp, jvp=lambda node, ts, xs, out: ts[0] * 0.0, scalar=lambda x: 1.0 if x > 0.0 else 0.0,
                 array=_step_array, kinks=(0.0,), smooth=False,
                 doc="1 if x > 0 else 0;  d/dx = 0 (undefined at 0)")
 
@@ -47,7 +47,16 @@ def _softplus_vjp(node, g, xs, out):
     return (g * (0.5 * (1.0 + np.tanh(0.5 * x))),)
 
 
-SOFTPLUS = register("softplus", _softplus_vjp, scalar=_softplus_scalar,
+def _softplus_jvp(node, ts, xs, out):
+    x = xs[0]
+    if hasattr(x, "_apply_op"):
+        return ts[0] * x.sigmoid()
+    if isinstance(data_of(x), float):
+        return ts[0] * _softplus_vjp(node, 1.0, xs, out)[0]
+    return ts[0] * (0.5 * (1.0 + np.tanh(0.5 * x)))
+
+
+SOFTPLUS = register("softplus", _softplus_vjp, jvp=_softplus_jvp, scalar=_softplus_scalar,
                     array=_softplus_array,
                     doc="log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) (stable);  "
                         "d/dx = sigmoid(x)")

@@ -6,7 +6,8 @@ non-negative ints) and `keepdims`; their forwards save `(axis, keepdims, ...)`.
 import numpy as np
 
 from .op_table import register
-from .vjp_math import data_of, expand_reduced, shape_of, unbroadcast, zero_where
+from .vjp_math import (data_of, expand_reduced, fit_to, shape_of, tangent_sum, unbroadcast,
+                       zero_where)
 
 
 def normalize_axis(axis, ndim):
@@ -53,8 +54,18 @@ def _mean_vjp(node, g, xs, out):
     return (expand_reduced(g, xs[0].shape, axis, keepdims) * (1.0 / n),)
 
 
-SUM = register("sum", _sum_vjp, array=_sum_array, doc="sum over axis;  d/dx_i = 1")
-MEAN = register("mean", _mean_vjp, array=_mean_array, doc="mean over axis;  d/dx_i = 1/N")
+def _reduce_jvp(method):
+    """Sum and mean are linear: the tangent is reduced the same way."""
+    def jvp(node, ts, xs, out):
+        axis, keepdims = node._saved
+        return getattr(ts[0], method)(axis=axis, keepdims=keepdims)
+    return jvp
+
+
+SUM = register("sum", _sum_vjp, jvp=_reduce_jvp("sum"), array=_sum_array,
+               doc="sum over axis;  d/dx_i = 1")
+MEAN = register("mean", _mean_vjp, jvp=_reduce_jvp("mean"), array=_mean_array,
+                doc="mean over axis;  d/dx_i = 1/N")
 
 
 def _extreme(reduce):
@@ -75,9 +86,14 @@ def _extreme_vjp(node, g, xs, out):
     return (expand_reduced(g, share.shape, axis, keepdims) * share,)
 
 
-MAX = register("max", _extreme_vjp, array=_extreme(np.max), smooth=False,
+def _extreme_jvp(node, ts, xs, out):
+    axis, keepdims, share = node._saved
+    return (ts[0] * share).sum(axis=axis, keepdims=keepdims)
+
+
+MAX = register("max", _extreme_vjp, jvp=_extreme_jvp, array=_extreme(np.max), smooth=False,
                doc="max over axis;  the gradient goes to the maximum (split among ties)")
-MIN = register("min", _extreme_vjp, array=_extreme(np.min), smooth=False,
+MIN = register("min", _extreme_vjp, jvp=_extreme_jvp, array=_extreme(np.min), smooth=False,
                doc="min over axis;  the gradient goes to the minimum (split among ties)")
 
 
@@ -97,7 +113,15 @@ def _var_vjp(node, g, xs, out):
     return (expand_reduced(g, x.shape, axis, keepdims) * centered * (2.0 / (n - correction)),)
 
 
-VAR = register("var", _var_vjp, array=_var_array,
+def _var_jvp(node, ts, xs, out):
+    axis, keepdims, correction = node._saved
+    x = xs[0]
+    centered = x - x.mean(axis=axis, keepdims=True)
+    n = _count(x.shape, axis)
+    return (centered * ts[0]).sum(axis=axis, keepdims=keepdims) * (2.0 / (n - correction))
+
+
+VAR = register("var", _var_vjp, jvp=_var_jvp, array=_var_array,
                doc="variance over axis, dividing by N - correction (PyTorch's default "
                    "correction=1);  d/dx_i = 2 (x_i - mean) / (N - correction)")
 
@@ -119,7 +143,13 @@ def _std_vjp(node, g, xs, out):
             (1.0 / (n - correction)),)
 
 
-STD = register("std", _std_vjp, array=_std_array,
+def _std_jvp(node, ts, xs, out):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_std = zero_where(data_of(out) == 0, 0.5 / out)
+    return _var_jvp(node, ts, xs, out) * per_std
+
+
+STD = register("std", _std_vjp, jvp=_std_jvp, array=_std_array,
                doc="standard deviation over axis (sqrt of var);  d/dx_i = (x_i - mean) / "
                    "((N - correction) std), 0 for a constant input")
 
@@ -152,10 +182,15 @@ def _sum_n_scalar_backprop(node, g):
             x.grad += g
 
 
-SUM_N = register("sum_n", _sum_n_vjp, scalar=_sum_n_scalar, array=_sum_n_array,
+def _sum_n_jvp(node, ts, xs, out):
+    return fit_to(tangent_sum(*ts), out)
+
+
+SUM_N = register("sum_n", _sum_n_vjp, jvp=_sum_n_jvp, scalar=_sum_n_scalar, array=_sum_n_array,
                  arity=None, symbol="Σ", micrograd="+",
                  scalar_vjp=lambda node, g: (g,) * len(node._parents),
-                 scalar_backprop=_sum_n_scalar_backprop, doc="x_1 + ... + x_n as one node;  d/dx_i = 1")
+                 scalar_backprop=_sum_n_scalar_backprop,
+                 doc="x_1 + ... + x_n as one node;  d/dx_i = 1")
 
 
 def _dot_scalar(*xs):
@@ -209,7 +244,16 @@ def _dot_scalar_backprop(node, g):
         parents[-1].grad += g
 
 
-DOT = register("dot", _dot_vjp, scalar=_dot_scalar, arity=None, symbol="w·x+b",
+def _dot_jvp(node, ts, xs, out):
+    n = len(xs) // 2
+    terms = [None if t is None else t * x for t, x in zip(ts[:n], xs[n:2 * n])]
+    terms += [None if t is None else t * w for t, w in zip(ts[n:2 * n], xs[:n])]
+    if len(xs) % 2:
+        terms.append(ts[-1])
+    return tangent_sum(*terms)
+
+
+DOT = register("dot", _dot_vjp, jvp=_dot_jvp, scalar=_dot_scalar, arity=None, symbol="w·x+b",
                scalar_vjp=_dot_scalar_vjp, scalar_backprop=_dot_scalar_backprop,
                micrograd="dot",
                doc="w_1 x_1 + ... + w_n x_n (+ b) as one node (inputs: ws, xs, then an "

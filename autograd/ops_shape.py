@@ -2,7 +2,7 @@
 import numpy as np
 
 from .op_table import register
-from .vjp_math import broadcast_to, scatter_add, unbroadcast
+from .vjp_math import broadcast_to, scatter_add, sum_to, unbroadcast
 
 
 def _reshape_array(x, shape):
@@ -10,6 +10,7 @@ def _reshape_array(x, shape):
 
 
 RESHAPE = register("reshape", lambda node, g, xs, out: (g.reshape(xs[0].shape),),
+                   jvp=lambda node, ts, xs, out: ts[0].reshape(out.shape),
                    array=_reshape_array, doc="same numbers, new shape")
 
 
@@ -18,6 +19,8 @@ def _transpose_array(x, axes):
 
 
 TRANSPOSE = register("transpose", lambda node, g, xs, out: (g.transpose(node._saved),),
+                     jvp=lambda node, ts, xs, out: ts[0].transpose(
+                         tuple(int(a) for a in np.argsort(node._saved))),
                      array=_transpose_array, doc="permute axes;  the VJP applies the inverse")
 
 
@@ -26,6 +29,7 @@ def _expand_array(x, shape):
 
 
 EXPAND = register("expand", lambda node, g, xs, out: (unbroadcast(g, xs[0].shape),),
+                  jvp=lambda node, ts, xs, out: broadcast_to(ts[0], out.shape),
                   array=_expand_array, doc="broadcast to a larger shape;  VJP sums back")
 
 
@@ -35,6 +39,7 @@ def _sum_to_array(x, shape):
 
 
 SUM_TO = register("sum_to", lambda node, g, xs, out: (broadcast_to(g, xs[0].shape),),
+                  jvp=lambda node, ts, xs, out: sum_to(ts[0], out.shape),
                   array=_sum_to_array, doc="sum broadcast axes away (the VJP of expand)")
 
 
@@ -44,6 +49,7 @@ def _getitem_array(x, index):
 
 GETITEM = register("getitem",
                    lambda node, g, xs, out: (scatter_add(g, xs[0].shape, node._saved),),
+                   jvp=lambda node, ts, xs, out: ts[0][node._saved],
                    array=_getitem_array, symbol="[]",
                    doc="indexing;  the VJP adds the gradient back at the indices "
                        "(repeated indices accumulate)")
@@ -54,6 +60,7 @@ def _scatter_add_array(g, shape, index):
 
 
 SCATTER_ADD = register("scatter_add", lambda node, g, xs, out: (g[node._saved],),
+                       jvp=lambda node, ts, xs, out: scatter_add(ts[0], out.shape, node._saved),
                        array=_scatter_add_array, doc="zeros with x added at an index "
                        "(the VJP of indexing)")
 
@@ -74,7 +81,23 @@ def _concatenate_vjp(node, g, xs, out):
     return pieces
 
 
-CONCATENATE = register("concatenate", _concatenate_vjp, array=_concatenate_array,
+def _zeros_for_missing(ts, xs):
+    """Joining ops need every input's tangent: zeros stand in for the missing ones."""
+    return [np.zeros(x.shape, dtype=x.dtype) if t is None else t for t, x in zip(ts, xs)]
+
+
+def _join(name, ts, xs, axis):
+    pieces = _zeros_for_missing(ts, xs)
+    nodes = [p for p in pieces if hasattr(p, "_apply_op")]
+    if nodes:   # tangents that are nodes: a recorded join
+        first = nodes[0]
+        return first._apply_op(name, tuple(first._lift(p) for p in pieces), axis=axis)
+    return (np.concatenate if name == "concatenate" else np.stack)(pieces, axis=axis)
+
+
+CONCATENATE = register("concatenate", _concatenate_vjp,
+                       jvp=lambda node, ts, xs, out: _join("concatenate", ts, xs,
+                                                           node._saved[0]), array=_concatenate_array,
                        arity=None, symbol="cat", doc="join along an existing axis")
 
 
@@ -92,7 +115,8 @@ def _stack_vjp(node, g, xs, out):
     return pieces
 
 
-STACK = register("stack", _stack_vjp, array=_stack_array, arity=None,
+STACK = register("stack", _stack_vjp,
+                 jvp=lambda node, ts, xs, out: _join("stack", ts, xs, node._saved), array=_stack_array, arity=None,
                  doc="join along a new axis")
 
 
@@ -107,5 +131,12 @@ def _cast_vjp(node, g, xs, out):
     return (g.astype(dtype, copy=False),)
 
 
-CAST = register("cast", _cast_vjp, array=_cast_array,
+def _cast_jvp(node, ts, xs, out):
+    t = ts[0]
+    if hasattr(t, "_apply_op"):
+        return t._apply_op("cast", (t,), dtype=out.dtype)
+    return t.astype(out.dtype, copy=False)
+
+
+CAST = register("cast", _cast_vjp, jvp=_cast_jvp, array=_cast_array,
                 doc="change dtype;  the gradient is cast back to the input's dtype")

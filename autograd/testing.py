@@ -74,6 +74,16 @@ def assert_gradients_match(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     return gradcheck(f, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=True)
 
 
+def assert_jvp_matches(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Forward mode of `f` (any output shape) against the directional central difference;
+    raises an AssertionError naming the worst output element on mismatch."""
+    from .numerical import GradcheckError, GradcheckReport, jvp_check
+    report = GradcheckReport(forward=[jvp_check(f, inputs, tangents, eps, atol, rtol, seed)])
+    if not report.ok:
+        raise GradcheckError(str(report))
+    return report
+
+
 def is_finite(x):
     return math.isfinite(x) if isinstance(x, float) else bool(np.all(np.isfinite(x)))
 

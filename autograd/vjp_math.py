@@ -29,6 +29,11 @@ def unbroadcast(g, shape):
     return sum_to_array(g, shape)
 
 
+def sum_to(g, shape):
+    """Sum `g` down to `shape` (the tangent of `sum_to`, the VJP of `expand`)."""
+    return unbroadcast(g, tuple(shape))
+
+
 def sum_to_array(g, shape):
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
@@ -49,6 +54,23 @@ def zero_where(mask, x):
     if isinstance(x, Node):
         return x._apply_op("where", (x._lift(0.0), x), condition=np.asarray(mask))
     return np.where(mask, 0.0, x).astype(x.dtype, copy=False)
+
+
+def tangent_sum(*terms):
+    """Add the tangent terms that exist (None means zero, and is never materialised)."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+def fit_to(t, like):
+    """A tangent `t` broadcast to the shape of the output `like` (a no-op for floats)."""
+    shape = getattr(like, "shape", None)
+    if t is None or shape is None or getattr(t, "shape", None) == shape:
+        return t
+    return broadcast_to(t, shape)
 
 
 def broadcast_to(g, shape):
