@@ -21,6 +21,10 @@ class Adagrad(Optimizer):
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_range("Adagrad", name, group[name])
 
+    def _state_keys(self, group):
+        """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
+        return {"step", "sum"}, {"step", "sum"}
+
     def _update(self, data, grad, state, group):
         if not state:
             state["step"] = 0

@@ -32,6 +32,13 @@ class Adam(Optimizer):
         check_range(name, "eps", group["eps"])
         check_range(name, "weight_decay", group["weight_decay"])
 
+    def _state_keys(self, group):
+        """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
+        required = {"step", "exp_avg", "exp_avg_sq"}
+        if group["amsgrad"]:
+            required.add("max_exp_avg_sq")
+        return required, required | {"max_exp_avg_sq"}
+
     def _update(self, data, grad, state, group):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if not state:

@@ -12,6 +12,7 @@ parameter is changed, so one bad batch never silently poisons the weights (pass
 `check_finite=False` to skip the check).
 """
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -20,6 +21,11 @@ from autograd import Tensor, Value
 
 class NonFiniteGradientError(FloatingPointError):
     pass
+
+
+class OptimizerStateError(ValueError):
+    """`load_state_dict` got a state this optimizer cannot use (the message says which
+    key and why); nothing was changed."""
 
 
 def check_range(owner, name, value, low=0.0, high=math.inf, high_open=False):
@@ -179,48 +185,100 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore options and state saved by `state_dict()` (or read back by nn.load)."""
-        name = type(self).__name__
-        saved_groups = _as_list(state_dict["param_groups"])
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: the saved state has "
-                             f"{len(saved_groups)} parameter group(s), this optimizer has "
-                             f"{len(self.param_groups)}")
-        sizes = []
-        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            n = np.asarray(saved["params"]).size
-            if n != len(group["params"]):
-                raise ValueError(f"{name}.load_state_dict: group {i} has {n} parameters in "
-                                 f"the saved state but {len(group['params'])} here")
-            sizes.append(n)
-        shapes = {}
-        for tensors, (first, values) in self._slots:
-            shapes.update((i, p.data.shape) for i, p in tensors)
+        """Restore options and state saved by `state_dict()` (or read back by nn.load).
+
+        Everything is checked before anything changes: the options go through the same
+        `_validate` as the constructor's, so a crafted or mismatched state cannot set
+        lr=nan or leave half-loaded state; problems raise `OptimizerStateError`."""
+        where = f"{type(self).__name__}.load_state_dict"
+        state_dict = _mapping(where, "the state_dict", state_dict)
+        extra = sorted(map(str, set(state_dict) - {"state", "param_groups"}))
+        if extra:
+            raise OptimizerStateError(f"{where}: unexpected key(s) {extra}; an optimizer "
+                                      "state_dict has only 'state' and 'param_groups'")
+        options = self._loaded_options(where, _entry(where, state_dict, "param_groups"))
+        # no "state" is no state yet: nn.save cannot store the empty dict of a fresh optimizer
+        state = self._loaded_state(where, state_dict.get("state", {}), options)
+        for group, loaded in zip(self.param_groups, options):
+            group.update(loaded)
+        self.state = state
+
+    def _state_keys(self, group):
+        """(required, allowed) names of a parameter's non-empty state under `group`'s
+        options; allowed=None accepts any name (subclasses that do not say)."""
+        return set(), None
+
+    def _loaded_options(self, where, saved):
+        """One validated options dict per group, in the current options' types."""
+        saved = _as_list(where, saved)
+        if len(saved) != len(self.param_groups):
+            raise OptimizerStateError(f"{where}: the saved state has {len(saved)} parameter "
+                                      f"group(s), this optimizer has {len(self.param_groups)}")
+        out, start = [], 0
+        for i, (entry, group) in enumerate(zip(saved, self.param_groups)):
+            here = f"param_groups[{i}]"
+            entry = _mapping(where, here, entry)
+            n = len(group["params"])
+            _check_indices(where, i, _entry(where, entry, "params", here), start, n)
+            unknown = sorted(map(str, set(entry) - set(group)))
+            if unknown:
+                raise OptimizerStateError(f"{where}: {here} has unknown option(s) {unknown}; "
+                                          f"{type(self).__name__} knows {sorted(self.defaults)}")
+            options = {k: _like(where, f"{here}[{k!r}]", v, _entry(where, entry, k, here))
+                       for k, v in group.items() if k != "params"}
+            try:
+                self._validate({**group, **options})
+            except ValueError as err:
+                raise OptimizerStateError(f"{where}: {here}: {err}") from None
+            out.append(options)
+            start += n
+        return out
+
+    def _slot_specs(self):
+        """param index -> (shape, dtype, group number) of the state it may hold."""
+        specs = {}
+        for g, (tensors, (first, values)) in enumerate(self._slots):
+            specs.update((i, (p.data.shape, p.data.dtype, g)) for i, p in tensors)
             if values:
-                shapes[first] = (len(values),)
-        new_state, problems = {}, []
-        for key, entry in state_dict["state"].items():
-            index = int(key)
-            if index not in shapes:
-                problems.append(f"state for parameter {index} which has no state slot here")
+                specs[first] = ((len(values),), np.dtype(np.float64), g)
+        return specs
+
+    def _loaded_state(self, where, saved, options):
+        """{index: {name: array}} checked against this optimizer's parameters."""
+        saved = _mapping(where, "state", saved)
+        specs, new, problems = self._slot_specs(), {}, []
+        for key, entry in saved.items():
+            index = _index(key)
+            if index not in specs:
+                problems.append(f"state key {key!r} is not the index of a parameter with a "
+                                f"state slot here (those are {sorted(specs)})")
                 continue
-            new_state[index] = {}
-            for k, v in entry.items():
-                arr = np.array(v)
-                if k == "step":
-                    new_state[index][k] = arr.item()
-                    continue
-                if arr.shape != shapes[index]:
-                    problems.append(f"state[{index}][{k!r}] has shape {arr.shape}, the "
-                                    f"parameter has shape {shapes[index]}")
-                new_state[index][k] = arr
+            shape, dtype, g = specs[index]
+            group = {**self.param_groups[g], **options[g]}
+            loaded = self._loaded_entry(index, _mapping(where, f"state[{key!r}]", entry),
+                                        shape, dtype, group, problems)
+            if loaded:
+                new[index] = loaded
         if problems:
-            raise ValueError(f"{name}.load_state_dict: " + "; ".join(problems))
-        for saved, group in zip(saved_groups, self.param_groups):
-            for k, v in saved.items():
-                if k != "params" and k in group:
-                    group[k] = _like(group[k], v)
-        self.state = new_state
+            raise OptimizerStateError(f"{where}: " + "; ".join(problems))
+        return new
+
+    def _loaded_entry(self, index, entry, shape, dtype, group, problems):
+        required, allowed = self._state_keys(group)
+        here, name, out = f"state[{index}]", type(self).__name__, {}
+        for k, v in entry.items():
+            if allowed is not None and k not in allowed:
+                problems.append(f"{here} has {k!r}, which {name} does not keep (it keeps "
+                                f"{sorted(allowed)}); was it saved from another optimizer?")
+            elif k == "step":
+                out[k] = _step(here, v, problems)
+            else:
+                out[k] = _state_array(f"{here}[{k!r}]", v, shape, dtype, problems)
+        lacking = sorted(required - set(entry)) if entry else []
+        if lacking:
+            problems.append(f"{here} lacks {lacking} (with these options {name} keeps "
+                            f"{sorted(required)})")
+        return out
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -230,20 +288,97 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _as_list(groups):
+def _mapping(where, what, obj):
+    if not isinstance(obj, Mapping):
+        raise OptimizerStateError(f"{where}: expected {what} to be a dict, got "
+                                  f"{type(obj).__name__}")
+    return obj
+
+
+def _entry(where, mapping, key, what="the state_dict"):
+    """mapping[key], or an error naming the missing key (not a bare KeyError)."""
+    if key not in mapping:
+        raise OptimizerStateError(f"{where}: {what} has no {key!r} entry; pass a dict made "
+                                  "by optimizer.state_dict() (or read back by nn.load)")
+    return mapping[key]
+
+
+def _as_list(where, groups):
     """Groups as a list (nn.load gives nested dicts back with keys "0", "1", ...)."""
-    if isinstance(groups, dict):
-        return [groups[k] for k in sorted(groups, key=int)]
+    if isinstance(groups, Mapping):
+        indices = {_index(k): k for k in groups}
+        if sorted(indices, key=lambda i: -1 if i is None else i) != list(range(len(groups))):
+            raise OptimizerStateError(f"{where}: param_groups has keys {list(groups)}; "
+                                      f"expected 0 .. {len(groups) - 1}")
+        return [groups[indices[i]] for i in range(len(groups))]
+    if not isinstance(groups, (list, tuple)):
+        raise OptimizerStateError(f"{where}: param_groups must be a list of dicts, got "
+                                  f"{type(groups).__name__}")
     return list(groups)
 
 
-def _like(current, saved):
-    """A saved option (maybe a numpy array after nn.load) in the type of the current one."""
+def _index(key):
+    """A parameter index from a state key (an int, or its str after nn.load), else None."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return int(key)
+    if isinstance(key, str) and key.isdigit() and key.isascii() and str(int(key)) == key:
+        return int(key)
+    return None
+
+
+def _check_indices(where, i, saved, start, n):
+    """A group's saved "params" must be the indices state_dict() wrote for it."""
+    indices = np.asarray(saved)
+    if indices.size != n:
+        raise OptimizerStateError(f"{where}: group {i} has {indices.size} parameters in the "
+                                  f"saved state but {n} here")
+    if n and (indices.dtype.kind not in "iu" or indices.ndim != 1
+              or indices.tolist() != list(range(start, start + n))):
+        raise OptimizerStateError(f"{where}: param_groups[{i}]['params'] is "
+                                  f"{np.array2string(indices, threshold=8)}; expected the "
+                                  f"indices {start} .. {start + n - 1}")
+
+
+def _step(here, value, problems):
+    """A step count: a whole number >= 0 (it is an exponent in the bias corrections)."""
+    arr = np.asarray(value)
+    ok = arr.shape == () and arr.dtype.kind in "iuf" and np.isfinite(arr) and arr >= 0 \
+        and float(arr).is_integer()
+    if not ok:
+        problems.append(f"{here}['step'] is {value!r}; expected a whole number >= 0")
+        return 0
+    return int(arr)
+
+
+def _state_array(here, value, shape, dtype, problems):
+    """A copy in the parameter's dtype (in-place updates need it), if the shape fits."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiub":
+        problems.append(f"{here} has dtype {arr.dtype}; expected numbers")
+        return arr
+    if arr.shape != shape:
+        problems.append(f"{here} has shape {arr.shape}, the parameter has shape {shape}")
+        return arr
+    return np.array(arr, dtype=dtype)
+
+
+def _like(where, here, current, saved):
+    """A saved option (maybe a numpy array after nn.load) in the type of the current one;
+    its value is checked afterwards by the optimizer's `_validate`."""
+    arr = np.asarray(saved)
     if isinstance(current, tuple):
-        return tuple(float(x) for x in np.asarray(saved).reshape(-1))
+        ok = arr.dtype.kind in "iuf" and arr.ndim <= 1
+        return tuple(float(x) for x in arr.reshape(-1)) if ok else _bad(where, here, saved)
     if isinstance(current, bool):
-        return bool(np.asarray(saved))
+        ok = arr.shape == () and arr.dtype.kind in "biu" and arr.item() in (0, 1)
+        return bool(arr) if ok else _bad(where, here, saved)
     if isinstance(current, (int, float)):
-        value = np.asarray(saved).item()
-        return float(value) if isinstance(current, float) else value
+        if arr.shape != () or arr.dtype.kind not in "iuf":
+            return _bad(where, here, saved)
+        return float(arr) if isinstance(current, float) else arr.item()
     return saved
+
+
+def _bad(where, here, saved):
+    raise OptimizerStateError(f"{where}: {here} is {saved!r}, which is not a valid value "
+                              "for this option")

@@ -22,6 +22,15 @@ class RMSprop(Optimizer):
         for name in ("eps", "weight_decay", "momentum"):
             check_range("RMSprop", name, group[name])
 
+    def _state_keys(self, group):
+        """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
+        required = {"step", "square_avg"}
+        if group["momentum"] > 0:
+            required.add("momentum_buffer")
+        if group["centered"]:
+            required.add("grad_avg")
+        return required, {"step", "square_avg", "momentum_buffer", "grad_avg"}
+
     def _update(self, data, grad, state, group):
         alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:

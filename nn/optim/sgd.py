@@ -26,6 +26,10 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
+    def _state_keys(self, group):
+        """The buffer is created on demand, so a state may lack it, but nothing else."""
+        return set(), {"momentum_buffer"}
+
     def _update(self, data, grad, state, group):
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         g = grad + wd * data if wd else grad
@@ -52,6 +56,10 @@ class Momentum(Optimizer):
     def _validate(self, group):
         super()._validate(group)
         check_range("Momentum", "momentum", group["momentum"])
+
+    def _state_keys(self, group):
+        """The velocity is created on demand, so a state may lack it, but nothing else."""
+        return set(), {"velocity"}
 
     def _update(self, data, grad, state, group):
         v = state.get("velocity")
