@@ -10,14 +10,21 @@ import numpy as np
 from autograd import Tensor, Value, no_grad
 
 
-def _figure(ncols=1, width=5.0, height=4.0):
+def _new_figure(width, height):
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError("viz plots need matplotlib: pip install matplotlib "
                           "(or pip install 'scratchgrad[plot]')") from err
-    fig = Figure(figsize=(width * ncols, height), layout="constrained")
-    axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _figure(ncols=1, width=5.0, height=4.0, sharey=False):
+    fig = _new_figure(width * ncols, height)
+    axes = []
+    for i in range(ncols):
+        share = axes[0] if sharey and axes else None
+        axes.append(fig.add_subplot(1, ncols, i + 1, sharey=share))
     return fig, axes
 
 
@@ -33,24 +40,70 @@ def _history_dict(history):
                     f"{type(history).__name__}")
 
 
-def plot_history(history):
-    """Loss (and accuracy, if recorded) per epoch, for training and validation."""
-    data = _history_dict(history)
-    metrics = [m for m in ("loss", "accuracy") if m in data or f"val_{m}" in data]
+def _is_runs(history):
+    """True for {run name: History or per-epoch dict} (several runs to compare)."""
+    if not isinstance(history, dict) or not history:
+        return False
+    return all(not isinstance(v, (list, tuple, np.ndarray)) and
+               (isinstance(v, dict) or hasattr(v, "history") or hasattr(v, "as_dict"))
+               for v in history.values())
+
+
+def plot_history(history, metrics=None, logy=False, title=None):
+    """Loss (and accuracy, if recorded) per epoch, for training and validation.
+
+    `history`: a `History` (from `nn.fit`) or a dict of per-epoch lists, or, to compare
+    several runs on one figure, a dict {run name: History}: one colour per run, training
+    solid, validation dashed, the legend outside the plots. `metrics`: which to plot
+    (default: "loss" and "accuracy", where recorded). `logy=True`: log-scale loss axis.
+    """
+    runs = ({name: _history_dict(h) for name, h in history.items()} if _is_runs(history)
+            else {None: _history_dict(history)})
+    wanted = metrics or ("loss", "accuracy")
+    metrics = [m for m in wanted
+               if any(m in d or f"val_{m}" in d for d in runs.values())]
     if not metrics:
-        raise ValueError(f"plot_history: no 'loss' or 'accuracy' in {sorted(data)}")
-    fig, axes = _figure(len(metrics))
+        keys = sorted({k for d in runs.values() for k in d})
+        raise ValueError(f"plot_history: no {' or '.join(map(repr, wanted))} in {keys}")
+    several = len(runs) > 1 or None not in runs
+    fig, axes = _figure(len(metrics), width=5.0 if not several else 4.6)
+    colors = _colors(len(runs))
     for ax, metric in zip(axes, metrics):
-        for key, style in ((metric, "-"), (f"val_{metric}", "--")):
-            values = data.get(key)
-            if values:
+        for color, (run, data) in zip(colors, runs.items()):
+            for key, style in ((metric, "-"), (f"val_{metric}", "--")):
+                values = data.get(key)
+                if not values:
+                    continue
+                split = "validation" if key.startswith("val_") else "train"
+                label = split if run is None else f"{run} ({split})"
+                kwargs = {} if run is None else {"color": color}
                 ax.plot(range(1, len(values) + 1), values, style, marker="o", markersize=3,
-                        label="validation" if key.startswith("val_") else "train")
+                        label=label, **kwargs)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
+        if logy and metric == "loss":
+            ax.set_yscale("log")
         ax.grid(alpha=0.3)
-        ax.legend()
+        if not several:
+            ax.legend()
+    if several:
+        from matplotlib.lines import Line2D
+        handles = [Line2D([], [], color=color, marker="o", markersize=3, label=str(run))
+                   for color, run in zip(colors, runs)]
+        if any(f"val_{m}" in d for d in runs.values() for m in metrics):
+            handles += [Line2D([], [], color="black", linestyle="-", label="train"),
+                        Line2D([], [], color="black", linestyle="--", label="validation")]
+        fig.legend(handles=handles, loc="outside right center", fontsize=8)
+    if title:
+        fig.suptitle(title)
     return fig
+
+
+def _colors(n):
+    """n distinct colours (tab10, then tab20)."""
+    from matplotlib import colormaps
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
 
 
 def _book_function(x, y):
@@ -69,8 +122,14 @@ def default_optimizers():
     }
 
 
-def optimizer_path(f, make_optimizer, start, steps):
-    """Positions visited while `make_optimizer([x, y])` minimises f(x, y)."""
+def optimizer_path(f, make_optimizer, start, steps, return_optimizer=False):
+    """Positions visited while `make_optimizer([x, y])` minimises f(x, y), as an array
+    of shape (steps + 1, 2); with `return_optimizer=True`, (path, optimizer)."""
+    path, optimizer = _run_path(f, make_optimizer, start, steps)
+    return (path, optimizer) if return_optimizer else path
+
+
+def _run_path(f, make_optimizer, start, steps):
     x = Tensor(float(start[0]), requires_grad=True)
     y = Tensor(float(start[1]), requires_grad=True)
     optimizer = make_optimizer([x, y])
@@ -80,28 +139,65 @@ def optimizer_path(f, make_optimizer, start, steps):
         f(x, y).backward()
         optimizer.step()
         path.append((x.item(), y.item()))
-    return np.array(path)
+    return np.array(path), optimizer
+
+
+def hyperparameters(optimizer, keys=("lr", "momentum", "alpha", "betas")):
+    """The optimizer's main settings as text, e.g. "lr=0.1, momentum=0.9" (group 0;
+    zero momentum and defaults that say nothing are left out)."""
+    group = getattr(optimizer, "param_groups", [{}])[0]
+    parts = []
+    for key in keys:
+        if key not in group:
+            continue
+        value = group[key]
+        if key == "momentum" and not value:
+            continue
+        if isinstance(value, tuple):
+            value = "(" + ", ".join(f"{v:g}" for v in value) + ")"
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
 
 
 def plot_optimizer_paths(f=None, optimizers=None, start=(-7.0, 2.0), steps=30,
-                         xlim=(-10, 10), ylim=(-5, 5)):
-    """Each optimizer's path on f(x, y) (default x²/20 + y²) over its contour plot."""
+                         xlim=(-10, 10), ylim=(-5, 5), show_lr=True, ncols=None):
+    """Each optimizer's path on f(x, y) (default x²/20 + y²) over its contour plot.
+
+    `optimizers`: {name: factory(params) -> optimizer} (default: `default_optimizers()`).
+    `show_lr=True` puts each optimizer's settings (lr, momentum, ...) in a legend under
+    its panel, so paths taken with different learning rates are not mistaken for a fair
+    race. `ncols`: panels per row (default: all in one row).
+    """
     f = f or _book_function
     optimizers = optimizers or default_optimizers()
-    fig, axes = _figure(len(optimizers), width=3.6, height=3.2)
+    n = len(optimizers)
+    ncols = min(ncols or n, n)
+    nrows = -(-n // ncols)
+    fig = _new_figure(3.6 * ncols, (3.5 if show_lr else 3.2) * nrows)
+    axes = [fig.add_subplot(nrows, ncols, i + 1) for i in range(n)]
     gx, gy = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 100))
     with no_grad():
         z = np.asarray(f(Tensor(gx), Tensor(gy)).data)
     for ax, (name, make) in zip(axes, optimizers.items()):
-        path = optimizer_path(f, make, start, steps)
+        path, optimizer = _run_path(f, make, start, steps)
         ax.contour(gx, gy, z, levels=20, cmap="Greys", linewidths=0.6)
-        ax.plot(path[:, 0], path[:, 1], "o-", color="#d94801", markersize=3, linewidth=1)
+        settings = hyperparameters(optimizer)
+        ax.plot(path[:, 0], path[:, 1], "o-", color="#d94801", markersize=3, linewidth=1,
+                label=f"{name}: {settings}" if settings else name)
         ax.plot(0, 0, "+", color="black", markersize=10)
         ax.set_title(name)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_xlabel("x")
-    axes[0].set_ylabel("y")
+        if show_lr:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7,
+                      frameon=False, handlelength=1.2)
+    for i, ax in enumerate(axes):
+        if i % ncols == 0:
+            ax.set_ylabel("y")
+    fig.suptitle(f"{steps} steps from ({start[0]:g}, {start[1]:g})", fontsize=10)
     return fig
 
 
@@ -125,17 +221,36 @@ def _as_float(out):
     return out.data if isinstance(out, Value) else float(out)
 
 
-def plot_decision_boundary(model, X, y, resolution=None, threshold=None, margin=0.5):
+_CLASS_COLORS = ["#2166ac", "#d6604d", "#1b7837", "#762a83", "#e08214", "#35978f",
+                 "#c51b7d", "#8c510a", "#4d4d4d", "#bf812d"]
+
+
+def plot_decision_boundary(model, X, y, resolution=None, threshold=None, margin=0.5,
+                           class_names=None, ax=None, title="decision boundary"):
     """Regions a 2-D classifier assigns to each class, with the data on top.
 
     `model`: a Tensor model (logits (N, C) or scores (N,)/(N, 1)) or a scalar
     `nn.scalar.MLP` (one list of 2 numbers in, a Value out: scored point by point).
+    Each class has one colour (region and points alike) and an entry in the legend;
+    `class_names`: labels for classes 0, 1, ... (default "class 0", "class 1", ...).
+    `ax`: draw into an existing matplotlib Axes (returns its figure).
     """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
     X = np.asarray(getattr(X, "data", X), dtype=np.float64)
     y = np.asarray(getattr(y, "data", y)).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_boundary needs 2-D points of shape (N, 2), got "
                          f"{X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"plot_decision_boundary: {len(X)} points but {len(y)} labels")
+    values = np.unique(y)
+    if np.all(values == np.round(values)) and values.size and values.min() >= 0:
+        y, default_names = y.astype(int), None
+    else:                        # labels such as -1/+1: class k is the k-th smallest label
+        y, default_names = np.searchsorted(values, y), [f"class {v:g}" if
+                                                        isinstance(v, (float, np.floating))
+                                                        else f"class {v}" for v in values]
     params = model.parameters() if hasattr(model, "parameters") else []
     scalar = bool(params) and isinstance(params[0], Value)
     resolution = resolution or (60 if scalar else 200)
@@ -144,12 +259,31 @@ def plot_decision_boundary(model, X, y, resolution=None, threshold=None, margin=
     gx, gy = np.meshgrid(xs, ys)
     grid = np.c_[gx.ravel(), gy.ravel()]
     classes = _predict_classes(model, grid, threshold).reshape(gx.shape)
-    fig, (ax,) = _figure(1, width=5, height=4.2)
-    ax.contourf(gx, gy, classes, alpha=0.35, cmap="coolwarm", levels=np.unique(classes).size)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=18)
+    n_classes = int(max(classes.max(), y.max() if y.size else 0)) + 1
+    colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(n_classes)]
+    names = list(class_names) if class_names is not None else list(default_names or [])
+    names += [f"class {k}" for k in range(len(names), n_classes)]
+    if ax is None:
+        fig, (ax,) = _figure(1, width=5.6, height=4.2)
+    else:
+        fig = ax.figure
+    ax.contourf(gx, gy, classes, levels=np.arange(n_classes + 1) - 0.5,
+                cmap=ListedColormap(colors), alpha=0.25)
+    handles = []
+    for k in range(n_classes):
+        mask = y == k
+        if mask.any():
+            handles.append(ax.scatter(X[mask, 0], X[mask, 1], color=colors[k],
+                                      edgecolors="k", linewidths=0.5, s=18,
+                                      label=f"{names[k]} (data)"))
+    handles += [Patch(facecolor=colors[k], alpha=0.25, edgecolor="none",
+                      label=f"predicted {names[k]}") for k in np.unique(classes)]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              frameon=False)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.set_title("decision boundary")
+    if title:
+        ax.set_title(title)
     return fig
 
 
@@ -185,21 +319,99 @@ def gradient_norms(model):
     return {name: float(np.sqrt(total)) for name, total in norms.items()}
 
 
-def plot_gradient_flow(model, log=True):
+def readable_names(model):
+    """{parameter name: readable label}, e.g. "0.weight" -> "Linear 1 weight" (the first
+    Linear layer's weight in a Sequential), "layers.1" -> "layer 2" for scalar MLPs."""
+    modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
+    counts, number = {}, {}
+    for path, module in modules.items():
+        if path:
+            kind = type(module).__name__
+            counts[kind] = counts.get(kind, 0) + 1
+            number[path] = f"{kind} {counts[kind]}"
+    labels = {}
+    for name in gradient_norms_names(model):
+        owner, _, attr = name.rpartition(".")
+        if owner in number and attr in ("weight", "bias"):
+            labels[name] = f"{number[owner]} {attr}"
+        elif name.startswith("layers.") and name.count(".") == 1:
+            labels[name] = f"layer {int(name.split('.')[1]) + 1}"
+        else:
+            labels[name] = name
+    return labels
+
+
+def gradient_norms_names(model):
+    """The keys `gradient_norms` uses (scalar models: one per layer), in order."""
+    names = []
+    for name, p in model.named_parameters():
+        if isinstance(p, Value):
+            name = ".".join(name.split(".")[:2])
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def plot_gradient_flow(model, log=True, *, labels="readable", weights_only=False, ylim=None,
+                       sharey=True, ax=None, title=None):
     """Bar chart of per-layer gradient norms (after a backward): vanishing shows as a
-    staircase down towards the input layers."""
-    norms = gradient_norms(model)
-    if not norms:
-        raise ValueError("plot_gradient_flow: the model has no parameters")
-    fig, (ax,) = _figure(1, width=max(5, 0.5 * len(norms)), height=3.5)
-    names = list(norms)
-    values = [max(norms[n], 1e-30) for n in names]
-    ax.bar(range(len(names)), values, color="#fe9929", edgecolor="#a63603")
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=8)
-    if log:
-        ax.set_yscale("log")
-    ax.set_ylabel("‖grad‖")
-    ax.set_title("gradient norm per parameter")
-    ax.grid(alpha=0.3, axis="y")
+    staircase down towards the input layers (the left).
+
+    `model`: one model, or {name: model} to compare several side by side, one panel
+    each; `sharey=True` (default) gives every panel the same y range so bar heights can
+    be compared by eye. `ylim=(low, high)`: fix the y range (e.g. to match another
+    figure). `labels="readable"` names bars "Linear 1 weight" (first Linear layer of the
+    Sequential); `labels="raw"` keeps parameter names such as "0.weight"; a dict
+    {raw name: label} chooses your own. `weights_only=True` leaves out the biases.
+    """
+    models = model if isinstance(model, dict) else {None: model}
+    if ax is not None and len(models) > 1:
+        raise ValueError("plot_gradient_flow: ax= draws one model; pass a single model")
+    panels = []
+    for name, m in models.items():
+        norms = gradient_norms(m)
+        if not norms:
+            raise ValueError("plot_gradient_flow: the model has no parameters")
+        if weights_only:
+            norms = {k: v for k, v in norms.items() if not k.endswith("bias")}
+        if labels == "readable":
+            names = readable_names(m)
+        elif labels == "raw" or labels is None:
+            names = {}
+        elif isinstance(labels, dict):
+            names = labels
+        else:
+            raise ValueError(f"plot_gradient_flow: labels must be 'readable', 'raw' or a "
+                             f"dict, got {labels!r}")
+        panels.append((name, norms, names))
+    widest = max(len(norms) for _, norms, _ in panels)
+    if ax is None:
+        fig, axes = _figure(len(panels), width=max(5, 0.45 * widest + 1.5), height=3.8,
+                            sharey=sharey)
+    else:
+        fig, axes = ax.figure, [ax]
+    for ax, (name, norms, names) in zip(axes, panels):
+        keys = list(norms)
+        values = [max(norms[k], 1e-30) for k in keys]
+        ax.bar(range(len(keys)), values, color="#fe9929", edgecolor="#a63603")
+        ax.set_xticks(range(len(keys)))
+        ax.set_xticklabels([names.get(k, k) for k in keys], rotation=60, ha="right",
+                           fontsize=8)
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel("input side  →  output side", fontsize=8)
+        ax.grid(alpha=0.3, axis="y")
+        if title is not None and name is None:
+            ax.set_title(title)
+        else:
+            ax.set_title(name if name is not None else "gradient norm per parameter")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+    axes[0].set_ylabel("‖grad‖ (L2 norm)")
+    if sharey and ylim is None and len(axes) > 1 and log:
+        positive = [v for _, norms, _ in panels for v in norms.values() if v > 0]
+        if positive:
+            axes[0].set_ylim(min(positive) / 3, max(positive) * 3)
+    if title is not None and len(panels) > 1:
+        fig.suptitle(title)
     return fig
