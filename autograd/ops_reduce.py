@@ -34,7 +34,8 @@ def _count(shape, axis):
 
 
 def _sum_array(x, axis, keepdims):
-    return x.sum(axis=axis, keepdims=keepdims), (axis, keepdims)
+    with np.errstate(over="ignore"):   # inf like numpy, without the warning
+        return x.sum(axis=axis, keepdims=keepdims), (axis, keepdims)
 
 
 def _sum_vjp(node, g, xs, out):
@@ -45,7 +46,8 @@ def _sum_vjp(node, g, xs, out):
 def _mean_array(x, axis, keepdims):
     if _count(x.shape, axis) == 0:
         raise ValueError(f"mean over an empty axis {axis} of a tensor of shape {x.shape}")
-    return x.mean(axis=axis, keepdims=keepdims), (axis, keepdims)
+    with np.errstate(over="ignore"):
+        return x.mean(axis=axis, keepdims=keepdims), (axis, keepdims)
 
 
 def _mean_vjp(node, g, xs, out):

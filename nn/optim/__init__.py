@@ -7,10 +7,10 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip import clip_grad_norm_, clip_grad_value_
 from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
-from .optimizer import NonFiniteGradientError, Optimizer
+from .optimizer import NonFiniteGradientError, Optimizer, OptimizerStateError
 from .rmsprop import RMSprop
 from .sgd import SGD, Momentum
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW",
-           "NonFiniteGradientError", "clip_grad_norm_", "clip_grad_value_", "LRScheduler",
+           "NonFiniteGradientError", "OptimizerStateError", "clip_grad_norm_", "clip_grad_value_", "LRScheduler",
            "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]

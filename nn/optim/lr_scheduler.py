@@ -40,8 +40,25 @@ class LRScheduler:
         return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
 
     def load_state_dict(self, state):
-        self.last_epoch = int(state["last_epoch"])
-        self.base_lrs = [float(x) for x in state["base_lrs"]]
+        """Restore from `state_dict()`; everything is checked before anything changes."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(state).__name__}")
+        for key in ("last_epoch", "base_lrs"):
+            if key not in state:
+                raise ValueError(f"{name}: the state has no {key!r} entry")
+        epoch = state["last_epoch"]
+        if isinstance(epoch, bool) or not float(epoch).is_integer() or epoch < -1:
+            raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {epoch!r}")
+        base_lrs = [float(x) for x in state["base_lrs"]]
+        if len(base_lrs) != len(self.optimizer.param_groups):
+            raise ValueError(f"{name}: {len(base_lrs)} base_lrs for "
+                             f"{len(self.optimizer.param_groups)} parameter group(s)")
+        bad = [lr for lr in base_lrs if not math.isfinite(lr) or lr < 0]
+        if bad:
+            raise ValueError(f"{name}: base_lrs must be finite and >= 0, got {bad[0]!r}")
+        self.last_epoch = int(epoch)
+        self.base_lrs = base_lrs
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = self.lr_at(base, self.last_epoch)
 

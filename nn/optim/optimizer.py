@@ -142,10 +142,11 @@ class Optimizer:
                 grad = np.fromiter((float(v.grad) for v in values), np.float64, len(values))
                 work.append((group, first, data, grad, values))
         if self.check_finite:
-            for _, _, _, grad, owner in work:
-                if not math.isfinite(np.add.reduce(grad, axis=None)) and \
-                        not np.isfinite(grad).all():
-                    self._raise_nonfinite(grad, owner)
+            with np.errstate(over="ignore", invalid="ignore"):   # huge but finite is fine
+                for _, _, _, grad, owner in work:
+                    if not math.isfinite(np.add.reduce(grad, axis=None)) and \
+                            not np.isfinite(grad).all():
+                        self._raise_nonfinite(grad, owner)
         for group, index, data, grad, owner in work:
             state = self.state.get(index)
             if state is None:

@@ -601,3 +601,19 @@ def test_kill_9_mid_save_leaves_at_most_one_temp_which_the_next_save_removes(tmp
         assert nn.load(tmp_path / "m.npz")["w"].shape == (1_000_000,)   # old file intact
     nn.save({"w": np.zeros(1)}, tmp_path / "m.npz")
     assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_scheduler_load_state_dict_is_validated():
+    import nn
+    from autograd import Tensor
+    opt = nn.optim.SGD([Tensor([1.0], requires_grad=True)], lr=0.1)
+    sched = nn.optim.StepLR(opt, step_size=2)
+    for bad, match in (({"last_epoch": 1}, "base_lrs"), ([1, 2], "expected a dict"),
+                       ({"last_epoch": 1, "base_lrs": [float("nan")]}, "finite"),
+                       ({"last_epoch": 1, "base_lrs": [0.1, 0.2]}, "parameter group"),
+                       ({"last_epoch": 1.5, "base_lrs": [0.1]}, "integer")):
+        with pytest.raises((ValueError, TypeError), match=match):
+            sched.load_state_dict(bad)
+    assert opt.param_groups[0]["lr"] == 0.1
+    sched.load_state_dict({"last_epoch": 2, "base_lrs": [1.0]})
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
