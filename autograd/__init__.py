@@ -7,7 +7,7 @@
 __scratchgrad__ = True   # nn and viz check this to detect HIPS autograd shadowing us
 
 from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
-from . import ops_nn  # noqa: F401  (step, softplus for nn)
+from . import ops_conv, ops_nn  # noqa: F401  (conv/pool; step, softplus for nn)
 from .anomaly import AnomalyError, detect_anomaly
 from .engine import GraphFreedError, backward, grad, topological_order
 from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled

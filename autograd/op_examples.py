@@ -95,6 +95,19 @@ def _extreme(name):
     return make
 
 
+def _conv2d(rng):
+    """Non-square kernel, stride and padding that differ per axis, a bias."""
+    return _weighted("conv2d", rng, params={"stride": (2, 1), "padding": (1, 2)}), \
+        [_tensor(rng, (2, 3, 5, 4)), _tensor(rng, (4, 3, 3, 2)), _tensor(rng, (4,))]
+
+
+def _max_pool(rng):   # distinct values: no ties, so each window's max is unique
+    data = rng.permutation(2 * 2 * 5 * 6).reshape(2, 2, 5, 6) * 0.05 - 3.0
+    return _weighted("max_pool2d", rng, params={"kernel": (2, 3), "stride": (2, 2),
+                                                 "padding": (1, 1)}), \
+        [Tensor(data, requires_grad=True)]
+
+
 EXAMPLES = {
     "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"),
     "div": _binary("div", shapes=((3, 1), (4,)), low=0.5, high=2.0),
@@ -134,6 +147,13 @@ EXAMPLES = {
     "softmax": _unary("softmax", axis=-1), "log_softmax": _unary("log_softmax", axis=-1),
     "cross_entropy": _cross_entropy,
     "step": _unary("step", avoid=0.0), "softplus": _unary("softplus"),
+    "unfold": _unary("unfold", shape=(2, 2, 5, 4), kernel=(3, 2), stride=(2, 1),
+                     padding=(1, 0)),
+    "fold": (lambda rng: (_weighted("fold", rng, params={
+        "shape": (2, 2, 5, 4), "kernel": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
+        [_tensor(rng, (2, 2 * 3 * 2, 3 * 3))])),
+    "conv2d": _conv2d,
+    "max_pool2d": _max_pool,
 }
 
 

@@ -222,3 +222,7 @@ def accuracy(output, target, threshold=0.0):
         raise ValueError(f"accuracy: predictions have shape {pred.shape} but targets "
                          f"{labels.shape}")
     return float(np.mean(pred == labels)) if pred.size else 0.0
+
+
+from .convolution import (avg_pool2d, conv2d, conv_output_shape, fold,  # noqa: E402,F401
+                          max_pool2d, unfold)

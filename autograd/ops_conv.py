@@ -1,0 +1,289 @@
+"""Convolution and pooling (`Tensor` only, NCHW): im2col on `sliding_window_view`.
+
+    unfold (im2col):  x (N, C, H, W)        -> cols (N, C·kh·kw, L),  L = oh·ow
+    fold   (col2im):  cols (N, C·kh·kw, L)  -> x (N, C, H, W), overlaps added
+    conv2d:           out = W (O, C·kh·kw) @ cols, reshaped to (N, O, oh, ow), + b
+
+`unfold` and `fold` are each other's adjoint, so each is the other's VJP; both are
+linear, so each is its own JVP. conv2d is one node with one big matmul (the whole
+batch at once); its VJP on raw arrays uses the columns its forward kept, and under
+`create_graph=True` it is written with `unfold`, `fold` and `matmul` nodes, so a
+gradient of a convolution can be differentiated again. Max pooling keeps the index of
+each window's first maximum (ties go to one element, as in PyTorch). No Python loop
+runs over pixels or samples; `fold` loops over the kh·kw kernel offsets only.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .node import Node
+from .op_table import register
+from .vjp_math import broadcast_to, data_of, fit_to, tangent_sum
+
+
+def pair(value, name):
+    """An int or a pair of ints as (rows, cols), checked."""
+    pair_ = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair_) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair_):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    return int(pair_[0]), int(pair_[1])
+
+
+def output_size(size, kernel, stride, padding):
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _windows(x, kernel, stride, padding, fill=0.0):
+    """(N, C, oh, ow, kh, kw): a strided view of every window (one padded copy at most)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+
+
+def im2col(x, kernel, stride, padding):
+    """(N, C·kh·kw, oh·ow) in PyTorch's `unfold` layout (channel-major rows)."""
+    win = _windows(x, kernel, stride, padding)
+    n, c, oh, ow, kh, kw = win.shape
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
+
+
+def col2im(cols, shape, kernel, stride, padding):
+    """The adjoint of `im2col`: every column entry added back where it was read."""
+    n, c, h, w = shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+    cols = cols.reshape(n, c, kh, kw, oh, ow)
+    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):          # kernel offsets only: each step is a whole-array add
+        for j in range(kw):
+            out[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += cols[:, :, i, j]
+    return out[:, :, ph:ph + h, pw:pw + w]
+
+
+def _geometry(params):
+    return params["kernel"], params["stride"], params["padding"]
+
+
+# --- unfold / fold ----------------------------------------------------------------------
+
+def _unfold_array(x, kernel, stride, padding):
+    return im2col(x, kernel, stride, padding), (x.shape, kernel, stride, padding)
+
+
+def unfold(x, kernel, stride, padding):
+    """im2col on raw arrays or nodes (a node records an `unfold` op)."""
+    if isinstance(x, Node):
+        return x._apply_op("unfold", (x,), kernel=kernel, stride=stride, padding=padding)
+    return im2col(x, kernel, stride, padding)
+
+
+def fold(cols, shape, kernel, stride, padding):
+    """col2im on raw arrays or nodes (a node records a `fold` op)."""
+    if isinstance(cols, Node):
+        return cols._apply_op("fold", (cols,), shape=tuple(shape), kernel=kernel,
+                              stride=stride, padding=padding)
+    return col2im(cols, shape, kernel, stride, padding)
+
+
+UNFOLD = register(
+    "unfold", lambda node, g, xs, out: (fold(g, *node._saved),),
+    jvp=lambda node, ts, xs, out: unfold(ts[0], *node._saved[1:]),
+    array=_unfold_array, symbol="im2col",
+    doc="im2col: every kh x kw window as a column, (N, C*kh*kw, L);  VJP = col2im (fold)")
+
+
+def _fold_array(cols, shape, kernel, stride, padding):
+    return col2im(cols, shape, kernel, stride, padding), (kernel, stride, padding)
+
+
+FOLD = register(
+    "fold", lambda node, g, xs, out: (unfold(g, *node._saved),),
+    jvp=lambda node, ts, xs, out: fold(ts[0], out.shape, *node._saved),
+    array=_fold_array, symbol="col2im",
+    doc="col2im: columns added back into an image (overlaps sum);  VJP = im2col (unfold)")
+
+# --- conv2d -----------------------------------------------------------------------------
+
+
+def _conv2d_array(x, weight, bias=None, *, stride, padding):
+    o, c, kh, kw = weight.shape
+    n = x.shape[0]
+    win = _windows(x, (kh, kw), stride, padding)
+    oh, ow = win.shape[2], win.shape[3]
+    # rows (C, kh, kw) x columns (N, oh, ow): one GEMM for the whole batch
+    cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+    out = weight.reshape(o, -1) @ cols
+    out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+    if bias is not None:
+        out = out + bias.reshape(1, o, 1, 1)
+    else:
+        out = np.ascontiguousarray(out)
+    return out, (cols, stride, padding)
+
+
+def _conv2d_vjp(node, g, xs, out):
+    """dx = col2im(W^T G), dW = G cols^T, db = sum of G over N, oh, ow."""
+    x, weight = xs[0], xs[1]
+    cols, stride, padding = node._saved
+    needs = [p.requires_grad for p in node._parents]
+    o, c, kh, kw = weight.shape
+    kernel = (kh, kw)
+    if isinstance(g, Node):
+        return _conv2d_vjp_nodes(g, xs, needs, kernel, stride, padding)
+    n, _, oh, ow = g.shape
+    g2 = g.transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
+    gx = gw = gb = None
+    if needs[0]:
+        dcols = (weight.reshape(o, -1).T @ g2).reshape(c, kh, kw, n, oh, ow)
+        gx = col2im(dcols.transpose(3, 0, 1, 2, 4, 5), x.shape, kernel, stride, padding)
+    if needs[1]:
+        gw = (g2 @ cols.T).reshape(weight.shape)
+    if len(xs) > 2 and needs[2]:
+        gb = g.sum(axis=(0, 2, 3))
+    return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
+
+
+def _conv2d_vjp_nodes(g, xs, needs, kernel, stride, padding):
+    """The same VJP recorded as unfold/fold/matmul nodes (for create_graph=True)."""
+    x, weight = xs[0], xs[1]
+    o = weight.shape[0]
+    n, _, oh, ow = g.shape
+    g3 = g.reshape((n, o, oh * ow))
+    w2 = weight.reshape((o, -1))
+    gx = gw = gb = None
+    if needs[0]:
+        gx = fold(w2.T @ g3, x.shape, kernel, stride, padding)
+    if needs[1]:
+        cols = unfold(x, kernel, stride, padding)                 # (N, CK, L)
+        gw = (g3 @ cols.transpose((0, 2, 1))).sum(axis=0).reshape(weight.shape)
+    if len(xs) > 2 and needs[2]:
+        gb = g.sum(axis=(0, 2, 3))
+    return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
+
+
+def conv2d_of(x, weight, bias, stride, padding):
+    """conv2d on raw arrays or nodes (a node records a `conv2d` op)."""
+    for item in (x, weight, bias):
+        if isinstance(item, Node):
+            inputs = (x, weight) if bias is None else (x, weight, bias)
+            inputs = tuple(item._lift(v) for v in inputs)
+            return item._apply_op("conv2d", inputs, stride=stride, padding=padding)
+    return _conv2d_array(x, weight, bias, stride=stride, padding=padding)[0]
+
+
+def _conv2d_jvp(node, ts, xs, out):
+    """conv2d is bilinear in (x, W): d out = conv(dx, W) + conv(x, dW) + db."""
+    _, stride, padding = node._saved
+    terms = []
+    if ts[0] is not None:
+        terms.append(conv2d_of(ts[0], xs[1], None, stride, padding))
+    if ts[1] is not None:
+        terms.append(conv2d_of(xs[0], ts[1], None, stride, padding))
+    if len(ts) > 2 and ts[2] is not None:
+        terms.append(ts[2].reshape((1, -1, 1, 1)))
+    return fit_to(tangent_sum(*terms), out)
+
+
+CONV2D = register(
+    "conv2d", _conv2d_vjp, jvp=_conv2d_jvp, array=_conv2d_array, arity=None,
+    symbol="conv",
+    doc="2-D cross-correlation (NCHW; weight out x in x kh x kw) as im2col + one matmul;  "
+        "dx = col2im(W^T G), dW = G cols^T, db = sum G")
+
+# --- max pooling ------------------------------------------------------------------------
+# A loop over the kh*kw kernel offsets, each a whole-array strided slice: much faster than
+# an argmax over a small last axis of a window view.
+
+
+def _offset_views(x, kernel, stride, out_hw):
+    """(k, view): for each kernel offset, the (N, C, oh, ow) values it sees."""
+    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i * kw + j, (slice(None), slice(None), slice(i, i + sh * (oh - 1) + 1, sh),
+                               slice(j, j + sw * (ow - 1) + 1, sw))
+
+
+def _padded(x, padding, fill):
+    ph, pw = padding
+    if not (ph or pw):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+
+
+def _max_pool_array(x, kernel, stride, padding):
+    xp = _padded(x, padding, -np.inf)
+    oh = output_size(x.shape[2], kernel[0], stride[0], padding[0])
+    ow = output_size(x.shape[3], kernel[1], stride[1], padding[1])
+    views = [xp[where] for _, where in _offset_views(xp, kernel, stride, (oh, ow))]
+    best = views[0].copy()
+    for view in views[1:]:
+        np.maximum(best, view, out=best)
+    return best, (x.shape, kernel, stride, padding)
+
+
+def _winners(x, out, node):
+    """(k, where, hit) per kernel offset: `hit` marks the windows whose max this offset
+    holds, first offset first, so a tie gives the gradient to one element (PyTorch)."""
+    shape, kernel, stride, padding = node._saved
+    xp = _padded(x, padding, -np.inf)
+    taken = np.zeros(out.shape, dtype=bool)
+    for k, where in _offset_views(xp, kernel, stride, out.shape[2:]):
+        hit = xp[where] == out
+        hit &= ~taken
+        taken |= hit
+        yield k, where, hit
+
+
+def _pool_mask(node, x, out):
+    """(N, C·kh·kw, L)-shaped one-hot of each window's max, as unfold lays it out."""
+    shape, kernel, stride, padding = node._saved
+    n, c, oh, ow = out.shape
+    k = kernel[0] * kernel[1]
+    mask = np.zeros((n, c, k, oh, ow), dtype=out.dtype)
+    for index, _, hit in _winners(x, out, node):
+        mask[:, :, index] = hit
+    return mask.reshape(n, c * k, oh * ow)
+
+
+def _max_pool_vjp(node, g, xs, out):
+    """The gradient goes to each window's max (added where windows overlap)."""
+    shape, kernel, stride, padding = node._saved
+    x, out = data_of(xs[0]), data_of(out)
+    n, c, oh, ow = out.shape
+    if isinstance(g, Node):       # create_graph: col2im of (one-hot mask x G), as nodes
+        k = kernel[0] * kernel[1]
+        per_window = broadcast_to(g.reshape((n, c, 1, oh * ow)), (n, c, k, oh * ow))
+        spread = per_window.reshape((n, c * k, oh * ow)) * _pool_mask(node, x, out)
+        return (fold(spread, shape, kernel, stride, padding),)
+    (ph, pw), (h, w) = padding, shape[2:]
+    grad = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]   # windows never overlap
+    for _, where, hit in _winners(x, out, node):
+        if apart:
+            np.multiply(g, hit, out=grad[where])     # written in place: no temporary
+        else:
+            grad[where] += g * hit
+    return (grad[:, :, ph:ph + h, pw:pw + w],)
+
+
+def _max_pool_jvp(node, ts, xs, out):
+    shape, kernel, stride, padding = node._saved
+    x, out = data_of(xs[0]), data_of(out)
+    n, c, oh, ow = out.shape
+    t = ts[0]
+    if isinstance(t, Node):
+        k = kernel[0] * kernel[1]
+        picked = unfold(t, kernel, stride, padding) * _pool_mask(node, x, out)
+        return picked.reshape((n, c, k, oh * ow)).sum(axis=2).reshape((n, c, oh, ow))
+    tp = _padded(t, padding, 0.0)
+    total = np.zeros(out.shape, dtype=t.dtype)
+    for _, where, hit in _winners(x, out, node):
+        total += tp[where] * hit
+    return total
+
+
+MAX_POOL2D = register(
+    "max_pool2d", _max_pool_vjp, jvp=_max_pool_jvp, array=_max_pool_array, smooth=False,
+    symbol="maxpool",
+    doc="max over each kh x kw window;  the gradient goes to the window's (first) max")

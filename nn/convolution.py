@@ -1,0 +1,117 @@
+"""Convolution and pooling functions (PyTorch's `torch.nn.functional` names, NCHW).
+
+    y = conv2d(x, weight, bias, stride=1, padding=0)   # weight (out, in, kh, kw)
+    y = max_pool2d(x, 2)                                 # stride defaults to kernel_size
+    cols = unfold(x, kernel_size=3)                      # im2col: (N, C*kh*kw, L)
+
+Shapes are checked here, with messages that say what was expected and what came; the
+ops themselves live in the op table (`autograd/ops_conv.py`). `avg_pool2d` is written
+from table ops (unfold + mean), so it is differentiable to any order for free.
+"""
+from autograd import OPS, Tensor
+from autograd.ops_conv import output_size, pair
+
+
+def _image(x, who):
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim != 4:
+        hint = " (a single image? add the batch axis with x.unsqueeze(0))" if x.ndim == 3 \
+            else ""
+        raise ValueError(f"{who} expects a 4-D input (N, C, H, W), got shape {x.shape}{hint}")
+    return x
+
+
+def _geometry(x, kernel_size, stride, padding, who):
+    kernel = pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None else pair(stride, "stride")
+    padding = pair(padding, "padding")
+    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
+        raise ValueError(f"{who}: kernel_size and stride must be >= 1 and padding >= 0, got "
+                         f"kernel_size={kernel}, stride={stride}, padding={padding}")
+    h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    if h < kernel[0] or w < kernel[1]:
+        raise ValueError(f"{who}: the input is {x.shape[2]}x{x.shape[3]} (with padding "
+                         f"{h}x{w}), smaller than the {kernel[0]}x{kernel[1]} kernel")
+    return kernel, stride, padding
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D convolution (cross-correlation, as in PyTorch): im2col and one matmul."""
+    x = _image(x, "conv2d")
+    weight = weight if isinstance(weight, Tensor) else x._lift(weight)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d weight must be 4-D (out, in, kh, kw), got {weight.shape}")
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(f"conv2d expected {weight.shape[1]} input channels, got "
+                         f"{x.shape[1]} (input shape {x.shape})")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"conv2d: input is {x.dtype} but weight is {weight.dtype}; cast one "
+                        "(x.astype(np.float32) or model with dtype=np.float64)")
+    _, stride, padding = _geometry(x, weight.shape[2:], stride, padding, "conv2d")
+    inputs = (x, weight)
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else x._lift(bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got "
+                             f"{bias.shape}")
+        inputs += (bias,)
+    return Tensor._apply(OPS["conv2d"], inputs, stride=stride, padding=padding)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    """The max of each window (ties: the gradient goes to one of them, as PyTorch)."""
+    x = _image(x, "max_pool2d")
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d")
+    if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
+        raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel "
+                         f"{kernel}")
+    return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride,
+                         padding=padding)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0):
+    """The mean of each window (zero padding counts, PyTorch's count_include_pad=True)."""
+    x = _image(x, "avg_pool2d")
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "avg_pool2d")
+    n, c, h, w = x.shape
+    oh, ow = (output_size(h, kernel[0], stride[0], padding[0]),
+              output_size(w, kernel[1], stride[1], padding[1]))
+    cols = unfold(x.reshape(n * c, 1, h, w), kernel, stride=stride, padding=padding)
+    return cols.mean(axis=1).reshape(n, c, oh, ow)
+
+
+def unfold(x, kernel_size, stride=1, padding=0):
+    """im2col (PyTorch's F.unfold): (N, C, H, W) -> (N, C*kh*kw, L), one column per
+    window, L = oh*ow windows; rows run over channels, then kernel rows and columns."""
+    x = _image(x, "unfold")
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "unfold")
+    return Tensor._apply(OPS["unfold"], (x,), kernel=kernel, stride=stride, padding=padding)
+
+
+def fold(cols, output_size, kernel_size, stride=1, padding=0):
+    """col2im (PyTorch's F.fold): columns (N, C*kh*kw, L) back into (N, C, H, W) with
+    H, W = output_size; entries of overlapping windows are added."""
+    cols = cols if isinstance(cols, Tensor) else Tensor(cols)
+    h, w = pair(output_size, "output_size")
+    kernel, stride, padding = pair(kernel_size, "kernel_size"), pair(stride, "stride"), \
+        pair(padding, "padding")
+    k = kernel[0] * kernel[1]
+    oh = (h + 2 * padding[0] - kernel[0]) // stride[0] + 1
+    ow = (w + 2 * padding[1] - kernel[1]) // stride[1] + 1
+    if cols.ndim != 3 or cols.shape[1] % k or cols.shape[2] != oh * ow:
+        raise ValueError(f"fold: columns of shape {cols.shape} do not fit output_size "
+                         f"{(h, w)} with kernel {kernel}, stride {stride}, padding {padding}: "
+                         f"expected (N, C*{k}, {oh * ow})")
+    shape = (cols.shape[0], cols.shape[1] // k, h, w)
+    return Tensor._apply(OPS["fold"], (cols,), shape=shape, kernel=kernel, stride=stride,
+                         padding=padding)
+
+
+def conv_output_shape(input_hw, kernel_size, stride=1, padding=0):
+    """(oh, ow) of a convolution or pooling: (H + 2p - k) // s + 1 on each axis."""
+    (h, w), (kh, kw) = pair(input_hw, "input_hw"), pair(kernel_size, "kernel_size")
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
+    return output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+
+
+__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "conv_output_shape"]
