@@ -51,6 +51,19 @@ class Op:
         self.smooth = smooth        # twice differentiable almost everywhere?
         self.doc = doc
 
+    def __call__(self, *inputs, **params):
+        """Apply the op to nodes: `op(x, y, **params)` records it like a built-in op, so a
+        user-defined `Op` needs no private call. Numbers are lifted to constants of the
+        first node's type; keyword `params` go to the array forward (Tensors)."""
+        from .node import Node
+        first = next((x for x in inputs if isinstance(x, Node)), None)
+        if first is None:
+            raise TypeError(f"op {self.name!r} needs at least one Value or Tensor input")
+        lifted = tuple(first._lift(x) for x in inputs)
+        if first._is_scalar:
+            return type(first)._apply(self, lifted, params.get("saved"))
+        return type(first)._apply(self, lifted, **params)
+
     def __repr__(self):
         return f"<op {self.name}>"
 

@@ -93,3 +93,18 @@ def test_grad_mode_and_constants_on_the_fast_path():
     y = a * c
     y.backward()
     assert a.grad == 5.0 and c.grad == 0.0
+
+
+def test_a_user_defined_op_is_applied_by_calling_it():
+    from autograd import Op, Tensor
+    square = Op("square_for_test", lambda node, g, xs, out: (2 * g * xs[0],),
+                scalar=lambda x: x * x, array=lambda x: (x * x, None),
+                jvp=lambda node, ts, xs, out: 2 * ts[0] * xs[0])
+    v = Value(3.0)
+    square(v).backward()
+    assert v.grad == 6.0
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    square(t).sum().backward()
+    np.testing.assert_array_equal(t.grad, [2.0, 4.0])
+    with pytest.raises(TypeError, match="at least one Value or Tensor"):
+        square(2.0)
