@@ -98,6 +98,34 @@ def tensor_rows(mode, threads):
     return rows
 
 
+def conv_rows(mode, threads):
+    """SimpleConvNet step (batch 100, float32) at 1 and 2 threads, vs PyTorch and vs its
+    matmuls alone; in the full run also one MNIST-sized epoch (60,000 images) with RSS."""
+    rows = []
+    counts = [threads] if mode == "smoke" else sorted({1, 2, threads})
+    repeats = {"smoke": 3, "quick": 10, "full": 30}[mode]
+    for count in counts:
+        sides = ["ours", "blas"] + (["torch"] if have("torch") and mode != "smoke" else [])
+        med, _ = interleaved("bench.conv_side", sides, [100, repeats, count],
+                             1 if mode != "full" else 3, count)
+        label = f"conv: SimpleConvNet step, batch 100, float32, {count} thread(s)"
+        rows.append((label + " vs PyTorch", fmt_time(med["ours"]), fmt_time(med.get("torch")),
+                     ratio(med["ours"], med.get("torch"))))
+        rows.append((label + ": matmuls only", fmt_time(med["blas"]), "",
+                     ratio(med["ours"], med["blas"])))
+    if mode == "full":
+        ours = in_subprocess("bench.conv_side", "epoch-ours", 60000, threads, threads=threads)
+        theirs = in_subprocess("bench.conv_side", "epoch-torch", 60000, threads,
+                               threads=threads) if have("torch") else {}
+        rows.append((f"conv: one MNIST-sized epoch (60,000 random images), {threads} "
+                     "thread(s): time (peak RSS)",
+                     f"{fmt_time(ours.get('seconds'))} ({ours.get('peak_mb', 0):.0f} MB)",
+                     f"{fmt_time(theirs.get('seconds'))} ({theirs.get('peak_mb', 0):.0f} MB)"
+                     if "seconds" in theirs else "—",
+                     ratio(ours.get("seconds"), theirs.get("seconds"))))
+    return rows
+
+
 def e2e_rows(mode, threads):
     ours = in_subprocess("bench.e2e_side", "ours", 40, threads=threads)
     torch = in_subprocess("bench.e2e_side", "torch", 40, threads=threads) \
@@ -143,7 +171,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     start = time.perf_counter()
-    sections = [scalar_rows, chain_rows, tensor_rows]
+    sections = [scalar_rows, chain_rows, tensor_rows, conv_rows]
     if mode != "smoke":
         sections += [e2e_rows, render_rows]
     rows = [row for section in sections for row in section(mode, args.threads)]
