@@ -232,6 +232,7 @@ def _keep_shape_only(nodes):
     are released unless the user holds them; the drawing keeps its shape."""
     stand_ins = {id(n): FreedNode(n) for n in nodes}
     for node in nodes:
+        node._release_pins()       # its leaves' arrays may be written again
         parents = tuple([stand_ins.get(id(p), p) for p in node._parents])
         stand_ins[id(node)]._parents = parents
         node._parents = parents

@@ -37,18 +37,23 @@ def numerical_grad(f, inputs, eps=1e-6, record=False):
                 x.data = original
                 results.append((plus - minus) / (2.0 * eps))
                 continue
-            flat = x._data.reshape(-1)   # nudged in place: not an edit of a saved tensor
-            out = np.zeros(x.data.size, dtype=np.float64)
-            for i in range(flat.size):
-                original = flat[i]
-                flat[i] = original + eps
-                plus = _scalar_output(f(*inputs))
-                flat[i] = original - eps
-                minus = _scalar_output(f(*inputs))
-                flat[i] = original
-                out[i] = (plus - minus) / (2.0 * eps)
-            results.append(out.reshape(x.data.shape))
+            # nudged in place and put back: not an edit a live graph could see
+            results.append(x._scratch_write(_tensor_differences, f, inputs, x, eps))
     return results
+
+
+def _tensor_differences(f, inputs, x, eps):
+    flat = x._data.reshape(-1)
+    out = np.zeros(x.data.size, dtype=np.float64)
+    for i in range(flat.size):
+        original = flat[i]
+        flat[i] = original + eps
+        plus = _scalar_output(f(*inputs))
+        flat[i] = original - eps
+        minus = _scalar_output(f(*inputs))
+        flat[i] = original
+        out[i] = (plus - minus) / (2.0 * eps)
+    return out.reshape(x.data.shape)
 
 
 def _scalar_output(out):
@@ -185,12 +190,12 @@ def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record
             values = []
             for sign in (1.0, -1.0):
                 if isinstance(x, Tensor):
-                    x._data[...] = original + sign * eps * u
+                    x._scratch_write(np.copyto, x._data, original + sign * eps * u)
                 else:
                     x.data = original + sign * eps * float(u)
                 values.append(_scalar_output(f(*inputs)))
             if isinstance(x, Tensor):
-                x._data[...] = original
+                x._scratch_write(np.copyto, x._data, original)
             else:
                 x.data = original
             numeric = (values[0] - values[1]) / (2.0 * eps)

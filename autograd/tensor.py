@@ -51,7 +51,7 @@ class Tensor(Operators):
     """
 
     __slots__ = ("_data", "grad", "label", "requires_grad", "_fn", "_parents", "_saved",
-                 "_retains", "_scope", "_version", "_versions", "__weakref__")
+                 "_pins", "_locked", "_holds_pins", "_retains", "_scope", "_version", "_versions", "__weakref__")
     _grad_init = None     # .grad is None until a backward reaches the tensor
     _keeps_grad = False   # intermediates drop their grad once passed on (retain_grad())
     _frees_graph = True   # saved arrays are released after backward unless retain_graph
@@ -72,6 +72,8 @@ class Tensor(Operators):
         self._parents = ()
         self._saved = None
         self._retains = False
+        self._pins = 0
+        self._locked = self._holds_pins = False
         self._scope = STATE.scopes
 
     # --- the engine hooks -------------------------------------------------------------
@@ -106,6 +108,8 @@ class Tensor(Operators):
         out.grad = None
         out.label = ""
         out._retains = False
+        out._pins = 0
+        out._locked = False
         state = STATE
         out._scope = state.scopes
         for x in inputs:
@@ -115,6 +119,7 @@ class Tensor(Operators):
                 out._parents = inputs
                 out._saved = saved
                 out._versions = tuple([x._version for x in inputs])
+                out._holds_pins = _pin_leaves(inputs)
                 if state.anomaly:
                     from .anomaly import check_forward
                     check_forward(out)
@@ -124,6 +129,7 @@ class Tensor(Operators):
         out._parents = ()
         out._saved = None
         out._versions = None
+        out._holds_pins = False
         return out
 
     def _apply_op(self, name, inputs, **params):
@@ -168,8 +174,55 @@ class Tensor(Operators):
     def data(self, value):
         if not isinstance(value, np.ndarray):
             value = as_array(value, what="Tensor.data")
-        self._data = value
+        if self._locked:                      # the lock follows the tensor, not the array
+            _unlock(self)
+            self._data = value
+            _lock(self)
+        else:
+            self._data = value
         self._version += 1
+
+    def copy_(self, values):
+        """Overwrite the numbers in place (PyTorch's `copy_`). Allowed while a graph holds
+        this tensor, and counted: that graph's backward then refuses the old numbers."""
+        def write(array):
+            array[...] = values
+        self.edit_in_place(write, self._data)
+        return self
+
+    def _scratch_write(self, edit, *args):
+        """`edit(*args)` that restores the numbers before it returns (numerical
+        differentiation nudges one element and puts it back): no version is counted."""
+        locked = self._locked
+        if locked:
+            _unlock(self)
+        try:
+            return edit(*args)
+        finally:
+            if locked:
+                _lock(self)
+
+    def edit_in_place(self, edit, *args):
+        """Run `edit(*args)`, which writes into this tensor's array, as a counted in-place
+        edit (optimizers use it): allowed while a graph holds the tensor, and that graph's
+        backward then raises instead of using the new numbers."""
+        locked = self._locked
+        if locked:
+            _unlock(self)
+        try:
+            return edit(*args)
+        finally:
+            if locked:
+                _lock(self)
+            self._version += 1
+
+    def __del__(self):
+        if getattr(self, "_holds_pins", False):   # (a failed __init__ never set it)
+            unpin_leaves(self)
+
+    def _release_pins(self):
+        if self._holds_pins:
+            unpin_leaves(self)
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -410,6 +463,51 @@ class Tensor(Operators):
                              f"{self.shape}: {err}") from None
 
 
+# --- saved leaves are read-only while a graph holds them ----------------------------------
+# A leaf's array (your data, a parameter) is read by the VJPs at backward time. Writing
+# into it in between (`x.data[0] = 1`, `np.add(..., out=x.data)`, editing the array the
+# Tensor was made from) would give gradients of numbers that no longer exist, silently.
+# So while a recorded graph uses a leaf, its array is read-only: such a write fails at
+# once. The lock is released when backward frees the graph or the graph is dropped.
+# `t.data = new` and `t.copy_(new)` stay allowed: they bump the version counter, which
+# backward checks (PyTorch's rule). Intermediate results are not locked.
+
+def _lock(leaf):
+    array = leaf._data
+    if array.flags.writeable:
+        array.flags.writeable = False
+        leaf._locked = True
+
+
+def _unlock(leaf):
+    try:
+        leaf._data.flags.writeable = True
+    except ValueError:   # a view whose base is read-only: it was never ours to unlock
+        pass
+    leaf._locked = False
+
+
+def _pin_leaves(inputs):
+    pinned = False
+    for x in inputs:
+        if x._fn is None:
+            if x._pins == 0:
+                _lock(x)
+            x._pins += 1
+            pinned = True
+    return pinned
+
+
+def unpin_leaves(node):
+    """Release `node`'s hold on its leaf inputs (after backward, or when it is dropped)."""
+    node._holds_pins = False
+    for x in node._parents or ():
+        if x._fn is None and isinstance(x, Tensor) and x._pins > 0:
+            x._pins -= 1
+            if x._pins == 0 and x._locked:
+                _unlock(x)
+
+
 def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
@@ -451,6 +549,8 @@ def _constant(array):
     t._parents = ()
     t._saved = None
     t._retains = False
+    t._pins = 0
+    t._locked = t._holds_pins = False
     t._scope = ()
     return t
 

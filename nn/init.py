@@ -55,8 +55,7 @@ def fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values
-    return tensor
+    return tensor.copy_(values)
 
 
 def zeros_(tensor):

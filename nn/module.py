@@ -210,7 +210,7 @@ class Module:
                 if isinstance(target, Value):
                     target.data = float(np.asarray(state_dict[k]))
                 else:
-                    target.data[...] = state_dict[k]
+                    target.copy_(state_dict[k])
         for k, target in buffers.items():
             if k in state_dict:
                 target[...] = state_dict[k]

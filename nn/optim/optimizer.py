@@ -151,6 +151,9 @@ class Optimizer:
             state = self.state.get(index)
             if state is None:
                 state = self.state[index] = {}
+            if isinstance(owner, Tensor):
+                owner.edit_in_place(self._update, data, grad, state, group)
+                continue
             self._update(data, grad, state, group)
             if isinstance(owner, list):
                 for v, x in zip(owner, data.tolist()):

@@ -48,9 +48,46 @@ def test_zero_dimensional_tensors_work_like_scalars():
 def test_in_place_edit_of_a_saved_tensor_is_detected():
     w = Tensor(np.ones(3), requires_grad=True)
     loss = (w * w).sum()
-    w.data -= 0.1                            # e.g. an optimizer step before backward
+    w.data = w.data - 0.1                    # a new array: counted by the version
     with pytest.raises(RuntimeError, match=r"modified in place.*version 0 to 1"):
         loss.backward()
+
+
+def test_writing_into_a_saved_leaf_array_fails_at_once():
+    """The silent wrong gradient ([200, 4] for [2, 4]) cannot happen: while a graph holds
+    a leaf, its array (and the array it was made from) is read-only."""
+    data = np.array([1.0, 2.0])
+    x = Tensor(data, requires_grad=True)
+    loss = (x * x).sum()
+    for write in (lambda: x.data.__setitem__(0, 100.0), lambda: data.__setitem__(0, 100.0),
+                  lambda: np.multiply(x.data, 2, out=x.data)):
+        with pytest.raises(ValueError, match="read-only"):
+            write()
+    with pytest.raises(ValueError, match="read-only"):
+        x.data -= 0.1
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    x.data[0] = 100.0                        # the graph is freed: writable again
+    assert data[0] == 100.0
+
+
+def test_optimizer_step_before_backward_is_counted():
+    import nn
+    layer = nn.Linear(2, 1, seed=0)
+    opt = nn.optim.SGD(layer.parameters(), lr=0.1)
+    loss = layer(Tensor([[1.0, 2.0]])).sum()
+    for p in layer.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()                               # allowed, and counted
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
+def test_a_dropped_graph_releases_its_leaves():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x * 2).sum()
+    del y
+    x.data[0] = 5.0                          # no graph holds x any more
 
 
 def test_editing_after_backward_is_fine():
