@@ -2,9 +2,14 @@
 
 Each node is a record (label, data, grad); the op that made it is a small ellipse
 feeding the record, micrograd style. Fill colour encodes |grad| (see `viz.style`),
-parameters have a thick blue border, constants a dashed grey one. Tensor nodes made
-inside an `nn.Module` are grouped into a box named after it. Graphs larger than
-`max_nodes` are cut at that many nodes nearest the output, with a visible note.
+parameters have a thick blue border, constants a dashed grey one; a small legend says
+so. Tensor nodes made inside an `nn.Module` are grouped into a box named after it.
+Graphs larger than `max_nodes` are cut at that many nodes nearest the output, with a
+visible note. Every user string (title, labels, names, scopes) goes through
+`viz.escape`, so it shows as literal text and never as markup.
+
+Nodes and edges are always written inputs first (topological order): graphviz-pure's
+layout takes minutes on a long graph written output first, seconds the other way.
 """
 from collections import deque
 
@@ -13,7 +18,9 @@ import graphviz
 from autograd import Tensor, topological_order
 
 from . import renderer
-from .style import (escape, font_color, fmt, grad_color, summarize, summarize_grad)
+from .escape import dot_text, record_label, record_text
+from .style import (PALETTE, ZERO_GRAD, font_color, fmt, grad_color, summarize,
+                    summarize_grad)
 
 GRAPH_ATTRS = {
     "nodesep": "0.2", "ranksep": "0.35", "fontname": "Helvetica",
@@ -21,43 +28,52 @@ GRAPH_ATTRS = {
     "mclimit": "0.3", "nslimit": "3", "nslimit1": "3", "remincross": "false",
 }
 NODE_ATTRS = {"fontname": "Helvetica", "fontsize": "10"}
+RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
 def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
-               cluster_modules=True, names=None, highlight=None, grads=None, title=None):
+               cluster_modules=True, names=None, highlight=None, grads=None, title=None,
+               legend=True):
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
-    Returns a `graphviz.Digraph`: it shows inline in Jupyter, `.render(path,
-    format="svg")` writes a file, `.source` is the DOT text (no renderer needed).
+    Returns a `viz.renderer.Drawing` (a `graphviz.Digraph`): it shows inline in Jupyter,
+    `viz.render_file(d, "g.svg")` (or `.render("g", format="svg")`) writes a file,
+    `.source` is the DOT text (no renderer needed).
     `names`: {name: node} labels for unlabelled nodes, e.g.
     `dict(model.named_parameters())`. `highlight`: nodes to outline in red;
     `grads`: {node: grad} to show instead of `.grad` (used by `backprop_steps`).
+    `title` is plain text (markup in it is shown, not interpreted); `legend` adds a
+    small key to the colours and borders.
     """
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     every = topological_order(roots, every_node=True)
-    shown = _nearest(roots, max_nodes) if len(every) > max_nodes else every
+    shown = _nearest(roots, max_nodes, every) if len(every) > max_nodes else every
     index = {node: i for i, node in enumerate(shown)}
     renderer.configure()
-    dot = graphviz.Digraph(graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
+    dot = renderer.Drawing(graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
                            node_attr=NODE_ATTRS, edge_attr={"arrowsize": "0.6"})
-    if title:
-        dot.attr(label=title, labelloc="t", fontsize="14")
+    if title is not None and str(title):
+        dot.attr(label=dot_text(title), labelloc="t", fontsize="14")
+    if legend:
+        _add_legend(dot, show_grad, bool(highlight))
     highlight = set(highlight or ())
-    label_of = {node: name for name, node in (names or {}).items()}
+    label_of = {node: str(name) for name, node in (names or {}).items()}
     clusters = {}
     for node in shown:
         target = _cluster_for(dot, clusters, node) if cluster_modules else dot
         _add_node(target, node, index[node], show_data, show_grad, node in highlight, grads,
                   node.label or label_of.get(node, ""))
-    hidden_inputs = set()
+    hidden_inputs = []
     for node in shown:
         for parent in node.parents:
             if parent in index:
                 dot.edge(f"n{index[parent]}", _entry(node, index[node]))
-            else:
-                hidden_inputs.add(node)
+            elif not hidden_inputs or hidden_inputs[-1] is not node:
+                hidden_inputs.append(node)
     for key, sub in clusters.items():
         dot.subgraph(sub)
     if len(shown) < len(every):
@@ -65,19 +81,20 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
     return dot
 
 
-def _nearest(roots, limit):
-    """The `limit` nodes closest to the outputs (breadth first along parents)."""
+def _nearest(roots, limit, order):
+    """The `limit` nodes closest to the outputs (breadth first along parents), listed in
+    `order` (topological, inputs first): the order graphviz lays out quickly."""
     seen = set(roots)
     queue = deque(roots)
-    picked = []
+    picked = set()
     while queue and len(picked) < limit:
         node = queue.popleft()
-        picked.append(node)
+        picked.add(node)
         for parent in node.parents:
             if parent not in seen:
                 seen.add(parent)
                 queue.append(parent)
-    return picked
+    return [node for node in order if node in picked]
 
 
 def _entry(node, i):
@@ -88,31 +105,34 @@ def _entry(node, i):
 def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
     grad = grads.get(node) if grads is not None else node.grad
     known = grads is None or node in grads
-    rows = [escape(label)] if label else []
-    if isinstance(node, Tensor):
+    rows = [label] if label else []
+    if isinstance(node, Tensor) or node.data is None:    # None: freed by backward
         rows.append(f"{tuple(node.shape)} {node.dtype}")
         if show_data:
-            rows.append("data " + escape(summarize(node.data)))
+            rows.append("data " + (summarize(node.data) if node.data is not None
+                                   else "freed by backward"))
     elif show_data:
         rows.append(f"data {fmt(node.data)}")
     is_param = node.op is None and node.requires_grad
     is_constant = not node.requires_grad
     if show_grad and not is_constant:   # constants need no gradient
-        rows.append("grad " + (escape(summarize_grad(grad)) if known else "?"))
+        rows.append("grad " + (summarize_grad(grad) if known else "?"))
     fill = "white" if is_constant else grad_color(grad if known and show_grad else None)
     attrs = {"shape": "record", "style": "filled", "fillcolor": fill,
-             "fontcolor": font_color(fill), "label": "{ " + " | ".join(rows) + " }"}
+             "fontcolor": font_color(fill),
+             "label": record_label(record_text(row) for row in rows)}
     if is_param:
         attrs.update(color="#08519c", penwidth="2.5")
     elif is_constant:
         attrs.update(style="filled,dashed", color="#969696", fontcolor="#636363")
     if highlighted:
         attrs.update(color="#e31a1c", penwidth="3.5")
+    if node.op is not None:            # the op first: declarations stay inputs-first
+        dot.node(f"op{i}", dot_text(node.op.symbol), shape="ellipse", style="filled",
+                 fillcolor="#e0ecf4", fontsize="9", width="0.3", height="0.25",
+                 tooltip=dot_text(node.op.doc or node.op.name))
     dot.node(f"n{i}", **attrs)
     if node.op is not None:
-        dot.node(f"op{i}", escape(node.op.symbol), shape="ellipse", style="filled",
-                 fillcolor="#e0ecf4", fontsize="9", width="0.3", height="0.25",
-                 tooltip=node.op.doc)
         dot.edge(f"op{i}", f"n{i}")
 
 
@@ -121,16 +141,47 @@ def _cluster_for(dot, clusters, node):
     if not scope:
         return dot
     if scope not in clusters:
-        name = scope[-1] if len(scope) == 1 else " / ".join(scope[1:])
+        name = scope[-1] if len(scope) == 1 else " / ".join(map(str, scope[1:]))
         sub = graphviz.Digraph(name=f"cluster_{len(clusters)}")
-        sub.attr(label=name, style="rounded,filled", fillcolor="#f7fbff", color="#9ecae1",
+        sub.attr(label=dot_text(name), style="rounded,filled", fillcolor="#f7fbff", color="#9ecae1",
                  fontname="Helvetica", fontsize="11")
         clusters[scope] = sub
     return clusters[scope]
 
 
 def _add_truncation_note(dot, hidden, max_nodes, hidden_inputs, index):
-    dot.node("truncated", f"… {hidden} more nodes not drawn\n(max_nodes={max_nodes})",
-             shape="note", style="filled", fillcolor="#fff5eb", color="#fd8d3c")
-    for node in list(hidden_inputs)[:50]:
+    note = f"... {hidden} more nodes not drawn\n(max_nodes={max_nodes})"
+    dot.node("truncated", dot_text(note), shape="note", style="filled", fillcolor="#fff5eb",
+             color="#fd8d3c")
+    for node in hidden_inputs[:50]:
         dot.edge("truncated", _entry(node, index[node]), style="dashed", color="#fd8d3c")
+
+
+LEGEND_FONT = {"fontname": "Helvetica", "fontsize": "8"}
+
+
+def legend_label(show_grad=True, highlight=False):
+    """HTML-like label of the colour key, built from constants only (no user text)."""
+    rows = []
+    if show_grad:
+        swatches = "".join(f'<td bgcolor="{c}" width="10"> </td>' for c in PALETTE)
+        rows.append(f'<tr><td colspan="{len(PALETTE) + 3}">fill = |grad|, log scale</td>'
+                    '</tr>')
+        rows.append(f'<tr><td bgcolor="{ZERO_GRAD}">~0</td><td>1e-3</td>{swatches}'
+                    '<td>100</td></tr>')
+    keys = [("#08519c", "2", "", "parameter"), ("#969696", "1", ' style="dashed"',
+                                                "constant")]
+    if highlight:
+        keys.append(("#e31a1c", "2", "", "this step"))
+    cells = "".join(f'<td color="{color}" border="{width}"{style}>{text}</td>'
+                    for color, width, style, text in keys)
+    rows.append(f'<tr><td colspan="{len(PALETTE) + 3}" border="0"><table border="0" '
+                f'cellspacing="3" cellpadding="2"><tr>{cells}</tr></table></td></tr>')
+    return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="2">'
+            + "".join(rows) + "</table>>")
+
+
+def _add_legend(dot, show_grad, highlight):
+    """One small node, not a cluster: it costs the layout next to nothing."""
+    dot.node("legend", legend_label(show_grad, highlight), shape="plaintext", margin="0",
+             **LEGEND_FONT)

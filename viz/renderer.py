@@ -1,27 +1,51 @@
-"""Find a graphviz renderer: the system `dot`, else the one pip installed (graphviz-pure).
+"""The renderer boundary: every drawing becomes a picture through one bounded call.
 
-Set SCRATCHGRAD_DOT=/path/to/dot to choose one. `pip install scratchgrad` pulls in
-graphviz-pure, whose `graphviz-pure` executable is
-a drop-in `dot`. We point the graphviz package at it, so drawings render on a machine
-without the system Graphviz package. With neither, drawing still returns DOT source;
-only rendering fails, with an error that says how to install a renderer.
+Renderer: the system `dot`, else the one pip installed (graphviz-pure, a drop-in `dot`);
+SCRATCHGRAD_DOT=/path/to/dot chooses one. With neither, drawing still returns DOT
+source; only rendering fails, with an error that says how to install a renderer.
+
+    render_file(digraph, "g.svg")   writes only g.svg (format from the suffix)
+    render_svg(digraph)             SVG text (notebooks use it through `Drawing`)
+
+Bounded: more than MAX_RENDER_NODES DOT nodes is refused before the renderer starts,
+and the renderer is stopped (with its children) after `timeout` seconds. Quiet: the
+renderer's warnings (e.g. graphviz-pure's "no value for width of non-ASCII character")
+never reach a learner's output; on failure its first error line is in the RenderError.
 """
+import logging
 import os
+import re
 import shutil
+import signal
+import subprocess
 import sys
 import sysconfig
+import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import graphviz
 
+MAX_RENDER_NODES = 5000       # DOT nodes; each drawn value is up to 2 (record + op ellipse)
+DEFAULT_TIMEOUT = 60.0        # seconds for one renderer run
+# Formats that make a file (no windows, no image maps); the renderer may support fewer.
+FILE_FORMATS = frozenset({"svg", "png", "pdf", "jpg", "jpeg", "gif", "webp", "bmp", "ps",
+                          "eps", "dot", "gv", "xdot", "canon", "json", "plain"})
 INSTALL_HINT = ("no Graphviz renderer found: install one with `pip install graphviz-pure` "
                 "(bundled with scratchgrad) or the system package (`apt-get install graphviz`"
                 ", `brew install graphviz`)")
+log = logging.getLogger(__name__)
 
 
-class RendererNotFoundError(RuntimeError):
+class RenderError(RuntimeError):
+    """The drawing could not be rendered; the message names the cause and the fix."""
+
+
+class RendererNotFoundError(RenderError):
     pass
 
+
+# --- finding the renderer --------------------------------------------------------------
 
 def _candidates():
     chosen = os.environ.get("SCRATCHGRAD_DOT")   # an explicit choice wins
@@ -48,7 +72,7 @@ def find_renderer():
 
 
 def configure():
-    """Point the graphviz package at our renderer. Returns its path, or None."""
+    """Point the graphviz package at our renderer (for plain Digraphs). Returns its path."""
     path = find_renderer()
     if path is not None:
         graphviz.backend.dot_command.DOT_BINARY = path
@@ -56,16 +80,227 @@ def configure():
 
 
 def require_renderer():
-    path = configure()
+    path = find_renderer()
     if path is None:
         raise RendererNotFoundError(INSTALL_HINT)
     return path
 
 
-def render_svg(digraph):
-    """SVG text of a Digraph (raises RendererNotFoundError with the fix if none)."""
-    require_renderer()
+def supported_formats(renderer=None):
+    """File formats (suffixes without the dot) the renderer can write, sorted."""
+    path = Path(renderer) if renderer else require_renderer()
     try:
-        return digraph.pipe(format="svg").decode("utf-8")
-    except graphviz.ExecutableNotFound as err:
-        raise RendererNotFoundError(INSTALL_HINT) from err
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _listed_formats(str(path), stamp)
+
+
+@lru_cache(maxsize=8)
+def _listed_formats(path, _stamp):
+    """Ask the renderer (an unknown -T makes dot list its formats); cached per binary."""
+    try:
+        result = subprocess.run([path, "-Tscratchgrad-no-such-format"], input=b"digraph {}",
+                                capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ("svg",)
+    listed = result.stderr.decode("utf-8", "replace").partition("Use one of:")[2]
+    names = {word.split(":")[0] for word in listed.split()}
+    return tuple(sorted(FILE_FORMATS & names)) or ("svg",)
+
+
+# --- counting nodes --------------------------------------------------------------------
+
+_ID = r'"(?:[^"\\]|\\.)*"|-?(?:\.\d+|\d+(?:\.\d*)?)|[A-Za-z_\x80-\uffff][\w\x80-\uffff]*'
+_STATEMENT = re.compile(rf"\s*({_ID})\s*(->|--|\[|;|$)")
+_EDGE_TAIL = re.compile(rf"\s*(?:->|--)\s*({_ID})")
+_KEYWORDS = {"graph", "node", "edge", "subgraph", "digraph", "strict"}
+
+
+def count_nodes(digraph):
+    """How many distinct nodes the DOT source declares or uses in edges (exact for ours)."""
+    nodes = set()
+    for line in digraph.source.splitlines():
+        match = _STATEMENT.match(line)
+        if not match or match.group(1).lower() in _KEYWORDS:
+            continue
+        nodes.add(match.group(1))
+        if match.group(2) in ("->", "--"):
+            nodes.update(m.group(1) for m in _EDGE_TAIL.finditer(line, match.start(2)))
+    return len(nodes)
+
+
+def check_size(digraph):
+    """Refuse drawings too big to lay out in reasonable time, before starting the renderer."""
+    count = count_nodes(digraph)
+    if count > MAX_RENDER_NODES:
+        raise RenderError(f"the drawing has {count} nodes, more than the renderer limit of "
+                          f"{MAX_RENDER_NODES} (viz.renderer.MAX_RENDER_NODES): pass a "
+                          "smaller max_nodes to draw_graph or draw a sub-graph")
+    return count
+
+
+# --- running the renderer --------------------------------------------------------------
+
+def render_bytes(digraph, fmt="svg", *, timeout=DEFAULT_TIMEOUT):
+    """The drawing rendered in `fmt`: the one bounded, quiet call every render goes through."""
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    check_size(digraph)
+    path = require_renderer()
+    source = digraph.source.encode("utf-8", "replace")
+    code, out, err = _run([str(path), "-q", f"-T{fmt}"], source, timeout)
+    warnings = err.decode("utf-8", "replace").strip()
+    if warnings:
+        log.debug("renderer said: %s", warnings)
+    if code != 0 or not out:
+        raise RenderError(_failure(path, code, warnings))
+    return out
+
+
+def _run(command, source, timeout):
+    """(exit code, stdout, stderr); on timeout the renderer and its children are killed."""
+    posix = os.name == "posix"
+    try:
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=posix)
+    except OSError as err:
+        raise RenderError(f"cannot start the renderer {command[0]}: {err.strerror or err}; "
+                          "set SCRATCHGRAD_DOT to a working dot") from None
+    try:
+        out, err = proc.communicate(source, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(proc, posix)
+        raise RenderError(f"the renderer ran longer than {timeout:g} s and was stopped: pass "
+                          "a smaller max_nodes to draw_graph, or a larger timeout") from None
+    except BaseException:            # Ctrl-C, or a failed write: never leave it running
+        _stop(proc, posix)
+        raise
+    return proc.returncode, out, err
+
+
+def _stop(proc, posix):
+    """Kill the renderer's whole process group, close our pipe ends and reap it."""
+    try:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except OSError:                  # already gone
+        pass
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        try:
+            stream.close()
+        except OSError:
+            pass
+    proc.wait()
+
+
+def _failure(path, code, stderr):
+    """One line: which renderer failed, how, and its first real error line."""
+    lines = [line.strip() for line in stderr.splitlines()
+             if line.strip() and not line.lstrip().startswith("Warning")]
+    detail = lines[0][:200] if lines else "no output"
+    how = f"was killed by signal {-code}" if code < 0 else f"failed (exit {code})"
+    return f"the renderer {path.name} {how}: {detail}"
+
+
+def render_svg(digraph, *, timeout=DEFAULT_TIMEOUT):
+    """SVG text of a Digraph (raises RendererNotFoundError with the fix if none)."""
+    return render_bytes(digraph, "svg", timeout=timeout).decode("utf-8", "replace")
+
+
+# --- writing a file --------------------------------------------------------------------
+
+def render_file(digraph, path, *, timeout=DEFAULT_TIMEOUT):
+    """Render into `path` and write that file only; returns the Path actually written.
+
+    The format comes from the suffix; no suffix means ".svg" is appended. No DOT source
+    file is written, and the file appears complete or not at all (temp file + replace).
+    """
+    path = _target(path)
+    fmt = path.suffix[1:].lower()
+    if fmt != "svg":                  # every dot writes svg: skip asking
+        _check_format(path, fmt)
+    if not path.parent.is_dir():
+        raise RenderError(f"cannot write {path}: the folder {path.parent} does not exist; "
+                          "create it first")
+    _write_atomically(path, render_bytes(digraph, fmt, timeout=timeout))
+    return path
+
+
+def _target(path):
+    path = Path(path)
+    if not path.suffix and not path.is_dir():
+        path = path.with_name(path.name + ".svg")
+    if path.is_dir():
+        raise RenderError(f"cannot write {path}: it is a folder; name a file in it, e.g. "
+                          f"{path / 'graph.svg'}")
+    return path
+
+
+def _check_format(path, fmt):
+    formats = supported_formats()
+    if fmt not in formats:
+        names = ", ".join("." + name for name in formats)
+        raise RenderError(f"cannot write {path.name}: the renderer {require_renderer().name} "
+                          f"writes {names}; use one of those suffixes")
+
+
+def _write_atomically(path, data):
+    """Write next to the target, then rename over it: readers never see half a file."""
+    mode = _new_file_mode(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _new_file_mode(path):
+    """Keep an existing file's permissions; a new file gets the usual 0o666 minus umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+# --- a Digraph whose every rendering goes through here --------------------------------
+
+class Drawing(graphviz.Digraph):
+    """A graphviz Digraph whose pipe, render and notebook display use the bounded renderer.
+
+    `render(filename, format=...)` writes only the picture, `filename.format` (graphviz's
+    own writes the DOT source to `filename` first and deletes it: a user's file of that
+    name is lost); without a format it writes SVG. `cleanup` has nothing to clean.
+    """
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+             quiet=False, *, engine=None, encoding=None):
+        if renderer or formatter or neato_no_op or engine:
+            raise RenderError("Drawing.pipe supports format and encoding only; use "
+                              ".source with your own dot for other options")
+        data = render_bytes(self, format or "svg")
+        return data.decode(encoding) if encoding else data
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,
+               *, outfile=None, timeout=DEFAULT_TIMEOUT, **_ignored):
+        if view:
+            raise RenderError("Drawing.render(view=True) is not supported; open the "
+                              "returned file instead")
+        if outfile is not None:
+            target = Path(outfile)
+        else:
+            target = Path(directory or "") / (filename or "graph")
+            if format and target.suffix.lower() != "." + format.lower():
+                target = target.with_name(f"{target.name}.{format}")
+        return str(render_file(self, target, timeout=timeout))

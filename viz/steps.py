@@ -11,7 +11,7 @@ from autograd import Tensor, topological_order
 from autograd.engine import backward
 
 from .graph import draw_graph
-from .renderer import render_svg
+from .renderer import render_file, render_svg
 
 
 class BackpropSteps(list):
@@ -22,16 +22,15 @@ class BackpropSteps(list):
         return [render_svg(step) for step in self]
 
     def save(self, folder, prefix="step"):
-        """Write `folder/step_000.svg`, ... and return the paths."""
+        """Write `folder/step_000.svg`, ... (each through `render_file`); returns the paths."""
         from pathlib import Path
+        if not prefix or Path(prefix).name != prefix or prefix in (".", ".."):
+            raise ValueError(f"prefix must be a plain file-name start like 'step', got "
+                             f"{prefix!r}")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for i, svg in enumerate(self.to_svgs()):
-            path = folder / f"{prefix}_{i:03d}.svg"
-            path.write_text(svg, encoding="utf-8")
-            paths.append(path)
-        return paths
+        return [render_file(step, folder / f"{prefix}_{i:03d}.svg")
+                for i, step in enumerate(self)]
 
 
 def _snapshot(grad):

@@ -2,6 +2,7 @@
 
 Colour encodes |grad| on a log scale, so a vanishing gradient (1e-7) and a healthy one
 (1e-1) differ at a glance: grey for ~0, pale yellow for small, dark red for large.
+Text escaping for drawings lives in `viz.escape` (one helper for every user string).
 """
 import math
 
@@ -67,10 +68,3 @@ def summarize_grad(grad):
     if array.size == 1:
         return fmt(float(array.reshape(-1)[0]))
     return f"‖g‖ {fmt(float(np.linalg.norm(array)))} μ {fmt(array.mean())}"
-
-
-def escape(text):
-    """Escape record-label metacharacters."""
-    for ch in "\\{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text
