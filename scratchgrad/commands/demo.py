@@ -2,13 +2,12 @@
 bundled digits; leaves a neuron's graph (SVG), the decision boundary and the loss
 curves (PNG) in the output folder."""
 import time
-from pathlib import Path
-
-from tqdm.auto import tqdm
 
 import autograd
 import nn
 import viz
+from scratchgrad.commands import prepare_out_dir
+from viz import renderer
 
 
 def train_moons(steps=100, seed=1337, progress=True):
@@ -23,7 +22,9 @@ def train_moons(steps=100, seed=1337, progress=True):
                                   total_iters=steps)
     inputs = [list(map(float, row)) for row in X]
     history = {"loss": [], "accuracy": []}
-    for _ in tqdm(range(steps), desc="moons (Value MLP)", disable=None if progress else True):
+    bar = nn.train.progress_bar(steps, progress, "moons (Value MLP)")
+    for _ in range(steps):
+        bar.update(1)
         scores = [model(x) for x in inputs]
         loss = nn.functional.hinge_loss(scores, y) + 1e-4 * autograd.sum(p * p for p in params)
         optimizer.zero_grad()
@@ -32,6 +33,7 @@ def train_moons(steps=100, seed=1337, progress=True):
         scheduler.step()
         history["loss"].append(loss.data)
         history["accuracy"].append(nn.functional.accuracy(scores, y))
+    bar.close()
     return model, X, y, history
 
 
@@ -50,12 +52,28 @@ def train_digits(epochs=30, seed=1, progress=True):
 
 
 def run(out="scratchgrad-out", steps=100, epochs=30, progress=True, echo=print):
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    """Train both models and write only our own files into `out` (others stay untouched)."""
+    if steps < 1 or epochs < 1:
+        raise ValueError(f"--steps and --epochs must be at least 1, got {steps} and {epochs}")
+    out = prepare_out_dir(out)
     start = time.perf_counter()
     model, X, y, moons_history = train_moons(steps, progress=progress)
     echo(f"moons:  scalar MLP 2-16-16-1, {steps} steps, final loss "
          f"{moons_history['loss'][-1]:.4f}, accuracy {moons_history['accuracy'][-1]:.0%}")
+    written = [renderer.render_file(_neuron_graph(model, X), out / "neuron.svg")]
+    written.append(_save(viz.plot_decision_boundary(model, X, y),
+                         out / "moons_decision_boundary.png"))
+    _, digits_history, test_accuracy = train_digits(epochs, progress=progress)
+    echo(f"digits: Tensor MLP 64-128-10, {epochs} epochs, test accuracy {test_accuracy:.1%}")
+    written.append(_save(viz.plot_history(moons_history), out / "moons_loss.png"))
+    written.append(_save(viz.plot_history(digits_history), out / "digits_loss.png"))
+    echo(f"wrote {', '.join(p.name for p in written)} to {out}/ "
+         f"in {time.perf_counter() - start:.1f} s")
+    return {"moons_accuracy": moons_history["accuracy"][-1], "digits_accuracy": test_accuracy}
+
+
+def _neuron_graph(model, X):
+    """The first neuron's graph on the first sample, backpropagated and labelled."""
     neuron = model.layers[0].neurons[0]
     x0 = [autograd.Value(float(v), label=f"x{i}") for i, v in enumerate(X[0])]
     activation = neuron(x0)
@@ -64,13 +82,10 @@ def run(out="scratchgrad-out", steps=100, epochs=30, progress=True, echo=print):
     for i, w in enumerate(neuron.w):
         w.label = f"w{i}"
     neuron.b.label = "b"
-    viz.draw_graph(activation).render(out / "neuron", format="svg", cleanup=True)
-    viz.plot_decision_boundary(model, X, y).savefig(out / "moons_decision_boundary.png",
-                                                    dpi=100)
-    _, digits_history, test_accuracy = train_digits(epochs, progress=progress)
-    echo(f"digits: Tensor MLP 64-128-10, {epochs} epochs, test accuracy {test_accuracy:.1%}")
-    viz.plot_history(moons_history).savefig(out / "moons_loss.png", dpi=100)
-    viz.plot_history(digits_history).savefig(out / "digits_loss.png", dpi=100)
-    echo(f"wrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}/ "
-         f"in {time.perf_counter() - start:.1f} s")
-    return {"moons_accuracy": moons_history["accuracy"][-1], "digits_accuracy": test_accuracy}
+    return viz.draw_graph(activation)
+
+
+def _save(figure, path):
+    """Write a figure; returns its path for the closing "wrote ..." line."""
+    figure.savefig(path, dpi=100)
+    return path
