@@ -81,7 +81,7 @@ def backward(roots, gradients=None, retain_graph=None, create_graph=False, captu
     seeds = [_seed(root, None if gradients is None else gradients[i])
              for i, root in enumerate(roots)]
     if create_graph:   # the backward graph starts from constant nodes
-        seeds = [root._lift(seed) for root, seed in zip(roots, seeds)]
+        seeds = [root._graph_seed(seed) for root, seed in zip(roots, seeds)]
     with _cyclic_gc_paused():
         order = topological_order(roots)
     if not order:
@@ -145,6 +145,8 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
             old = parent.grad
             if old is None:
                 parent.grad = parent._own_grad(pg, g)
+            elif create_graph and old.__class__ is float and old == 0.0:
+                parent.grad = pg          # not a recorded "0 +" node in the grad graph
             else:
                 parent.grad = old + pg
         if on_node is not None:

@@ -132,6 +132,10 @@ class Tensor(Operators):
         out._holds_pins = False
         return out
 
+    def _graph_seed(self, seed):
+        """The seed of a create_graph backward, as a constant node."""
+        return self._lift(seed)
+
     def _apply_op(self, name, inputs, **params):
         return Tensor._apply(OPS[name], inputs, **params)
 

@@ -12,7 +12,7 @@ import numpy as np
 from .grad_mode import STATE
 from .op_table import OPS
 from .operators import Operators, install_operators
-from .ops_elementwise import POW, POW_CONST, _scalar_pow
+from .ops_elementwise import MUL, POW, POW_CONST, _scalar_pow
 from .ops_reduce import DOT, SUM_N, dot_of_values
 
 
@@ -158,6 +158,13 @@ class Value(Operators):
     def _apply_op(self, name, inputs, **params):
         return Value._apply(OPS[name], inputs)
 
+    def _graph_seed(self, seed):
+        """A create_graph backward from a scalar starts at 1: use the one constant that
+        multiplication skips, so the gradient graph has no "1 *" nodes in it."""
+        if isinstance(seed, Value) or seed != 1.0:
+            return Value._lift(seed)
+        return _ONE
+
     def _own_grad(self, grad, upstream):
         return grad
 
@@ -227,6 +234,21 @@ def _radd(self, other):
 
 
 Value.__radd__ = _radd
+_ONE = _constant(1.0)     # the seed of a create_graph backward (see _graph_seed)
+
+
+def _mul(self, other):
+    """a * b, except that the create_graph seed `_ONE` times v is v itself."""
+    if other.__class__ is not Value:
+        other = Value._lift(other)
+    elif other is _ONE:
+        return self
+    if self is _ONE:
+        return other
+    return _record(self.data * other.data, MUL, (self, other))
+
+
+Value.__mul__ = _mul
 
 
 def _fmt(grad):

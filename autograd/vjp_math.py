@@ -51,6 +51,8 @@ def zero_where(mask, x):
     constant)."""
     if not np.any(mask):
         return x
+    if isinstance(x, Node) and x._is_scalar:   # one number: the masked value is 0
+        return x._lift(0.0)
     if isinstance(x, Node):
         return x._apply_op("where", (x._lift(0.0), x), condition=np.asarray(mask))
     return np.where(mask, 0.0, x).astype(x.dtype, copy=False)

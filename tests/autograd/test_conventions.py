@@ -86,3 +86,17 @@ def test_tensor_graph_keeps_its_shape_after_backward_but_frees_arrays():
     assert any(n is w for n in nodes) and w.grad is not None
     with pytest.raises(GraphFreedError, match="retain_graph=True"):
         loss.backward()
+
+
+def test_create_graph_gradient_has_no_seed_or_zero_artifacts():
+    """grad(..., create_graph=True) records only the derivative's own ops: no "1 *" from
+    the seed and no "0 +" from accumulating into a zeroed gradient (they clutter drawings)."""
+    from autograd import grad
+    x = Value(2.0)
+    g, = grad(x * x, [x], create_graph=True)
+    nodes = topological_order([g], every_node=True)
+    assert [n.op.name for n in nodes if n.op is not None] == ["add"]
+    assert sorted(n.data for n in nodes if n.op is None) == [2.0]
+    assert g.data == 4.0
+    g.backward()
+    assert x.grad == 2.0
