@@ -72,10 +72,23 @@ def run(out="scratchgrad-out", steps=100, epochs=30, progress=True, echo=print):
     return {"moons_accuracy": moons_history["accuracy"][-1], "digits_accuracy": test_accuracy}
 
 
+def _live_neuron(model, X):
+    """The first (neuron, sample) of the first layer whose ReLU is on: a dead one (output
+    0) would show zeros everywhere and teach nothing."""
+    with autograd.no_grad():
+        for neuron in model.layers[0].neurons:
+            for row in X:
+                if neuron([float(v) for v in row]).data > 0.0:
+                    return neuron, row
+    return model.layers[0].neurons[0], X[0]
+
+
 def _neuron_graph(model, X):
-    """The first neuron's graph on the first sample, backpropagated and labelled."""
-    neuron = model.layers[0].neurons[0]
-    x0 = [autograd.Value(float(v), label=f"x{i}") for i, v in enumerate(X[0])]
+    """A live neuron's graph on one sample, after its own fresh backward (the weights'
+    gradients from training are cleared first, so the picture's numbers are its own)."""
+    neuron, sample = _live_neuron(model, X)
+    neuron.zero_grad()
+    x0 = [autograd.Value(float(v), label=f"x{i}") for i, v in enumerate(sample)]
     activation = neuron(x0)
     activation.label = "neuron"
     activation.backward()
