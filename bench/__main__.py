@@ -126,6 +126,22 @@ def conv_rows(mode, threads):
     return rows
 
 
+def transform_rows(mode, threads):
+    """Forward mode and second order against the passes they replace (issue targets:
+    jvp <= 3x a forward, hvp <= 4x a gradient, a 1,000-parameter Hessian <= 2 s)."""
+    out = in_subprocess("bench.transforms_side", {"smoke": 3, "quick": 10, "full": 30}[mode],
+                        threads=threads)
+    if "error" in out:
+        return [("transforms", out["error"], "", "")]
+    return [("forward mode: jvp of an MLP forward (784-100-10, batch 100) vs the forward",
+             fmt_time(out["jvp"]), fmt_time(out["forward"]), ratio(out["jvp"], out["forward"])),
+            ("second order: hvp of the MLP loss vs one gradient", fmt_time(out["hvp"]),
+             fmt_time(out["gradient"]), ratio(out["hvp"], out["gradient"])),
+            ("second order: full Hessian of a function of 1,000 parameters"
+             + ("" if out["hessian_ok"] else " (WRONG VALUES)"),
+             fmt_time(out["hessian_1000"]), "", "")]
+
+
 def e2e_rows(mode, threads):
     ours = in_subprocess("bench.e2e_side", "ours", 40, threads=threads)
     torch = in_subprocess("bench.e2e_side", "torch", 40, threads=threads) \
@@ -171,7 +187,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     start = time.perf_counter()
-    sections = [scalar_rows, chain_rows, tensor_rows, conv_rows]
+    sections = [scalar_rows, chain_rows, tensor_rows, conv_rows, transform_rows]
     if mode != "smoke":
         sections += [e2e_rows, render_rows]
     rows = [row for section in sections for row in section(mode, args.threads)]
