@@ -279,3 +279,10 @@ def dot(weights, inputs, bias=None):
     if bias is not None:
         parents += (bias if bias.__class__ is Value else Value._lift(bias),)
     return _record(dot_of_values(parents), DOT, parents)
+
+
+def dot_values(weights, inputs, bias):
+    """`dot` for tuples that already hold Values and match in length (nn.scalar's hot
+    path: a Layer lifts its inputs once for all its neurons)."""
+    parents = weights + inputs + (bias,)
+    return _record(dot_of_values(parents), DOT, parents)

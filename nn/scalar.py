@@ -15,6 +15,7 @@ These are `nn.Module`s: `named_parameters()`, `state_dict()` and the optimizers 
 import random
 
 from autograd import Value, dot
+from autograd.value import dot_values
 
 from .init import make_rng
 from .module import Module
@@ -50,6 +51,11 @@ class Neuron(Module):
 
     forward = __call__   # no name_scope: Values carry no scope, and this is the hot loop
 
+    def _on_values(self, xs):
+        """The neuron on a tuple of Values of the right length (checked by its Layer)."""
+        act = dot_values(tuple(self.w), xs, self.b)
+        return getattr(act, self.activation)() if self.nonlin else act
+
     def parameters(self):
         return self.w + [self.b]
 
@@ -68,8 +74,12 @@ class Layer(Module):
     def __call__(self, x):
         if isinstance(x, Value):
             x = [x]
-        x = [v if v.__class__ is Value else Value._lift(v) for v in x]   # once, not per neuron
-        out = [n(x) for n in self.neurons]
+        xs = tuple([v if v.__class__ is Value else Value._lift(v) for v in x])  # once
+        first = self.neurons[0]
+        if len(xs) != len(first.w):
+            raise ValueError(f"Layer({len(first.w)} -> {len(self.neurons)}) got {len(xs)} "
+                             f"inputs; it needs exactly {len(first.w)}")
+        out = [n._on_values(xs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     forward = __call__
