@@ -197,19 +197,15 @@ class Tensor(Operators):
     def _scratch_write(self, edit, *args):
         """`edit(*args)` that restores the numbers before it returns (numerical
         differentiation nudges one element and puts it back): no version is counted."""
-        locked = self._locked
-        if locked:
-            _unlock(self)
-        try:
-            return edit(*args)
-        finally:
-            if locked:
-                _lock(self)
+        return self._unlocked(edit, args, counted=False)
 
     def edit_in_place(self, edit, *args):
         """Run `edit(*args)`, which writes into this tensor's array, as a counted in-place
         edit (optimizers use it): allowed while a graph holds the tensor, and that graph's
         backward then raises instead of using the new numbers."""
+        return self._unlocked(edit, args, counted=True)
+
+    def _unlocked(self, edit, args, counted):
         locked = self._locked
         if locked:
             _unlock(self)
@@ -218,7 +214,8 @@ class Tensor(Operators):
         finally:
             if locked:
                 _lock(self)
-            self._version += 1
+            if counted:
+                self._version += 1
 
     def __del__(self):
         if getattr(self, "_holds_pins", False):   # (a failed __init__ never set it)
