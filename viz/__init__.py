@@ -3,13 +3,16 @@
     viz.draw_graph(loss)              # a graphviz Digraph: inline in Jupyter
     viz.render_file(drawing, "g.svg") # writes only g.svg; bounded in nodes and time
     viz.backprop_steps(loss)          # the backward pass, one drawing per step
+                                      # (in Jupyter both show as a step-by-step player)
+    nn.fit(..., callbacks=[viz.LiveView()])   # curves redrawn in place in a notebook
     viz.plot_optimizer_paths()        # SGD/Momentum/AdaGrad/RMSProp/Adam on x²/20 + y²
 """
 import nn  # noqa: F401  (checks that `autograd` is scratchgrad's engine, not HIPS autograd)
 
 from .activations import plot_activation_histograms, record_activations  # noqa: E402
 from .conv_plots import feature_maps, plot_feature_maps, plot_filters  # noqa: E402
-from .graph import draw_graph  # noqa: E402
+from .graph import GraphDrawing, draw_graph  # noqa: E402
+from .live import LiveView  # noqa: E402
 from .plots import (default_optimizers, gradient_norms, hyperparameters,  # noqa: E402
                     optimizer_path, plot_decision_boundary, plot_function_and_derivative,
                     plot_gradient_flow, plot_history, plot_optimizer_paths, readable_names)
@@ -17,7 +20,8 @@ from .renderer import (MAX_RENDER_NODES, Drawing, RenderError,  # noqa: E402
                        RendererNotFoundError, find_renderer, render_file, render_svg)
 from .steps import BackpropSteps, backprop_steps  # noqa: E402
 
-__all__ = ["draw_graph", "backprop_steps", "BackpropSteps", "render_file", "render_svg",
+__all__ = ["draw_graph", "GraphDrawing", "backprop_steps", "BackpropSteps", "LiveView",
+           "render_file", "render_svg",
            "find_renderer", "RenderError", "RendererNotFoundError", "MAX_RENDER_NODES",
            "Drawing", "plot_history", "plot_optimizer_paths", "optimizer_path",
            "default_optimizers", "plot_decision_boundary", "plot_function_and_derivative",

@@ -10,6 +10,10 @@ visible note. Every user string (title, labels, names, scopes) goes through
 
 Nodes and edges are always written inputs first (topological order): graphviz-pure's
 layout takes minutes on a long graph written output first, seconds the other way.
+
+Every drawn value has a stable SVG id (`n3` for its record, `op3` for its op), so the
+notebook player (`viz.player`) can find it: in Jupyter a drawing shows as one HTML block
+that replays the forward pass node by node (`_repr_html_`, `save_html`).
 """
 from collections import deque
 
@@ -17,7 +21,7 @@ import graphviz
 
 from autograd import Tensor, topological_order
 
-from . import renderer
+from . import player, renderer
 from .escape import dot_text, record_label, record_text
 from .style import (PALETTE, ZERO_GRAD, font_color, fmt, grad_color, summarize,
                     summarize_grad)
@@ -31,12 +35,33 @@ NODE_ATTRS = {"fontname": "Helvetica", "fontsize": "10"}
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 
+class GraphDrawing(renderer.Drawing):
+    """What `draw_graph` returns: a bounded `Drawing` that Jupyter shows as the player
+    (one HTML block: the SVG plus a forward-pass slider), rendered once."""
+
+    _player_data = None
+
+    def _repr_html_(self):
+        return player.cached_html(self, self, self._player_data)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        """The player as text/html (what notebooks show) and the same render as
+        image/svg+xml (for exporters without HTML, e.g. PDF): one renderer call."""
+        html = self._repr_html_()
+        return {"text/html": html, "image/svg+xml": self._html_cache[1]}
+
+    def save_html(self, path):
+        """Write the player as a standalone page (temp file + rename); returns the Path."""
+        return player.save_html(path, self, self._player_data)
+
+
 def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
                cluster_modules=True, names=None, highlight=None, grads=None, title=None,
                legend=True):
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
-    Returns a `viz.renderer.Drawing` (a `graphviz.Digraph`): it shows inline in Jupyter,
+    Returns a `GraphDrawing` (a `viz.renderer.Drawing`, so a `graphviz.Digraph`): Jupyter
+    shows it as the player (`.save_html(path)` writes the same page),
     `viz.render_file(d, "g.svg")` (or `.render("g", format="svg")`) writes a file,
     `.source` is the DOT text (no renderer needed).
     `names`: {name: node} labels for unlabelled nodes, e.g.
@@ -45,6 +70,21 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
     `title` is plain text (markup in it is shown, not interpreted); `legend` adds a
     small key to the colours and borders.
     """
+    dot, shown, entries, labels = _draw(
+        root, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
+        max_nodes=max_nodes, cluster_modules=cluster_modules, names=names,
+        highlight=highlight, grads=grads, title=title, legend=legend)
+    dot._player_data = player.PlayerData(
+        entries, player.forward_steps(shown, labels) + player.reveal_step(entries),
+        title=title)
+    return dot
+
+
+def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
+          cluster_modules=True, names=None, highlight=None, grads=None, title=None,
+          legend=True):
+    """The drawing, the drawn nodes (topological order), one player entry per node and
+    the labels drawn."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
@@ -54,8 +94,8 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
     shown = _nearest(roots, max_nodes, every) if len(every) > max_nodes else every
     index = {node: i for i, node in enumerate(shown)}
     renderer.configure()
-    dot = renderer.Drawing(graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
-                           node_attr=NODE_ATTRS, edge_attr={"arrowsize": "0.6"})
+    dot = GraphDrawing(graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
+                       node_attr=NODE_ATTRS, edge_attr={"arrowsize": "0.6"})
     if title is not None and str(title):
         dot.attr(label=dot_text(title), labelloc="t", fontsize="14")
     if legend:
@@ -63,10 +103,15 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
     highlight = set(highlight or ())
     label_of = {node: str(name) for name, node in (names or {}).items()}
     clusters = {}
+    entries, labels = [], []
     for node in shown:
         target = _cluster_for(dot, clusters, node) if cluster_modules else dot
-        _add_node(target, node, index[node], show_data, show_grad, node in highlight, grads,
-                  node.label or label_of.get(node, ""))
+        label = node.label or label_of.get(node, "")
+        labels.append(label)
+        look = _add_node(target, node, index[node], show_data, show_grad,
+                         node in highlight, grads, label)
+        entries.append(player.node_entry(node, label, look, grads,
+                                         target.name if target is not dot else None))
     hidden_inputs = []
     for node in shown:
         for parent in node.parents:
@@ -78,7 +123,7 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
         dot.subgraph(sub)
     if len(shown) < len(every):
         _add_truncation_note(dot, len(every) - len(shown), max_nodes, hidden_inputs, index)
-    return dot
+    return dot, shown, entries, labels
 
 
 def _nearest(roots, limit, order):
@@ -103,6 +148,8 @@ def _entry(node, i):
 
 
 def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
+    """Add the record (and its op ellipse); returns what the player needs to restyle it:
+    the grad row as drawn (None without one), the fill and the font colour."""
     grad = grads.get(node) if grads is not None else node.grad
     known = grads is None or node in grads
     rows = [label] if label else []
@@ -115,10 +162,12 @@ def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
         rows.append(f"data {fmt(node.data)}")
     is_param = node.op is None and node.requires_grad
     is_constant = not node.requires_grad
+    grad_row = None
     if show_grad and not is_constant:   # constants need no gradient
-        rows.append("grad " + (summarize_grad(grad) if known else "?"))
+        grad_row = "grad " + (summarize_grad(grad) if known else "?")
+        rows.append(grad_row)
     fill = "white" if is_constant else grad_color(grad if known and show_grad else None)
-    attrs = {"shape": "record", "style": "filled", "fillcolor": fill,
+    attrs = {"shape": "record", "style": "filled", "fillcolor": fill, "id": f"n{i}",
              "fontcolor": font_color(fill),
              "label": record_label(record_text(row) for row in rows)}
     if is_param:
@@ -130,10 +179,11 @@ def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
     if node.op is not None:            # the op first: declarations stay inputs-first
         dot.node(f"op{i}", dot_text(node.op.symbol), shape="ellipse", style="filled",
                  fillcolor="#e0ecf4", fontsize="9", width="0.3", height="0.25",
-                 tooltip=dot_text(node.op.doc or node.op.name))
+                 tooltip=dot_text(node.op.doc or node.op.name), id=f"op{i}")
     dot.node(f"n{i}", **attrs)
     if node.op is not None:
         dot.edge(f"op{i}", f"n{i}")
+    return {"grad_row": grad_row, "fill": fill, "font": attrs["fontcolor"]}
 
 
 def _cluster_for(dot, clusters, node):
