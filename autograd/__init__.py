@@ -17,7 +17,7 @@ from .numerical import (GradcheckError, GradcheckReport, gradcheck, gradgradchec
 from .op_table import OPS, Op
 from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, where
 from .value import Value, dot, value_sum
-from .transforms import hessian, hvp, jacobian, jvp, vjp
+from .transforms import hessian, hvp, jacobian, jvp, trace_jvp, vjp
 
 
 def sum(items, start=None):
@@ -36,4 +36,4 @@ __all__ = ["Value", "Tensor", "Node", "Op", "OPS", "no_grad", "enable_grad",
            "topological_order", "GraphFreedError", "sum", "dot", "concatenate", "stack",
            "where", "maximum", "minimum", "tensor", "gradcheck", "gradgradcheck", "numerical_grad",
            "numerical_derivative", "GradcheckError", "GradcheckReport", "detect_anomaly",
-           "AnomalyError", "jvp", "vjp", "jacobian", "hessian", "hvp"]
+           "AnomalyError", "jvp", "vjp", "jacobian", "hessian", "hvp", "trace_jvp"]

@@ -117,6 +117,22 @@ def jvp(f, primals, tangents):
     return _pack(values, single), _pack(tangent_out, single)
 
 
+def trace_jvp(f, primals, tangents):
+    """(outputs, {node: tangent}): the live recorded graph of f with every node's tangent,
+    for drawing forward mode (`viz.draw_jvp`) or inspecting it. Nodes that no tangent
+    reaches are absent (their tangent is zero)."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"trace_jvp: {len(primals)} primals but {len(tangents)} tangents")
+    leaves, outs, single = _record(f, primals, "trace_jvp")
+    seeds = {id(leaf): _tangent_for(leaf, t, i)
+             for i, (leaf, t) in enumerate(zip(leaves, tangents))}
+    order = topological_order(outs)
+    found = tangent_pass(order, seeds)
+    by_node = {node: found[id(node)] for node in order if id(node) in found}
+    return _pack(outs, single), by_node
+
+
 def _tangent_data(found, node):
     t = found.get(id(node))
     if t is None:

@@ -11,7 +11,7 @@ import nn  # noqa: F401  (checks that `autograd` is scratchgrad's engine, not HI
 
 from .activations import plot_activation_histograms, record_activations  # noqa: E402
 from .conv_plots import feature_maps, plot_feature_maps, plot_filters  # noqa: E402
-from .graph import GraphDrawing, draw_graph  # noqa: E402
+from .graph import GraphDrawing, draw_graph, draw_jvp  # noqa: E402
 from .live import LiveView  # noqa: E402
 from .plots import (default_optimizers, gradient_norms, hyperparameters,  # noqa: E402
                     optimizer_path, plot_decision_boundary, plot_function_and_derivative,
@@ -20,7 +20,7 @@ from .renderer import (MAX_RENDER_NODES, Drawing, RenderError,  # noqa: E402
                        RendererNotFoundError, find_renderer, render_file, render_svg)
 from .steps import BackpropSteps, backprop_steps  # noqa: E402
 
-__all__ = ["draw_graph", "GraphDrawing", "backprop_steps", "BackpropSteps", "LiveView",
+__all__ = ["draw_graph", "draw_jvp", "GraphDrawing", "backprop_steps", "BackpropSteps", "LiveView",
            "render_file", "render_svg",
            "find_renderer", "RenderError", "RendererNotFoundError", "MAX_RENDER_NODES",
            "Drawing", "plot_history", "plot_optimizer_paths", "optimizer_path",

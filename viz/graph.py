@@ -57,7 +57,7 @@ class GraphDrawing(renderer.Drawing):
 
 def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
                cluster_modules=True, names=None, highlight=None, grads=None, title=None,
-               legend=True):
+               legend=True, tangents=None):
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
     Returns a `GraphDrawing` (a `viz.renderer.Drawing`, so a `graphviz.Digraph`): Jupyter
@@ -68,12 +68,14 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
     `dict(model.named_parameters())`. `highlight`: nodes to outline in red;
     `grads`: {node: grad} to show instead of `.grad` (used by `backprop_steps`).
     `title` is plain text (markup in it is shown, not interpreted); `legend` adds a
-    small key to the colours and borders.
+    small key to the colours and borders. `tangents`: {node: tangent} from a forward-mode
+    evaluation (`autograd.trace_jvp`, or `viz.draw_jvp`) adds a "tangent" row beside
+    each node's data, so forward mode is drawn the way backprop is.
     """
     dot, shown, entries, labels = _draw(
         root, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
         max_nodes=max_nodes, cluster_modules=cluster_modules, names=names,
-        highlight=highlight, grads=grads, title=title, legend=legend)
+        highlight=highlight, grads=grads, title=title, legend=legend, tangents=tangents)
     dot._player_data = player.PlayerData(
         entries, player.forward_steps(shown, labels) + player.reveal_step(entries),
         title=title)
@@ -82,7 +84,7 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
 
 def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
           cluster_modules=True, names=None, highlight=None, grads=None, title=None,
-          legend=True):
+          legend=True, tangents=None):
     """The drawing, the drawn nodes (topological order), one player entry per node and
     the labels drawn."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
@@ -109,7 +111,7 @@ def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
         label = node.label or label_of.get(node, "")
         labels.append(label)
         look = _add_node(target, node, index[node], show_data, show_grad,
-                         node in highlight, grads, label)
+                         node in highlight, grads, label, tangents)
         entries.append(player.node_entry(node, label, look, grads,
                                          target.name if target is not dot else None))
     hidden_inputs = []
@@ -124,6 +126,16 @@ def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
     if len(shown) < len(every):
         _add_truncation_note(dot, len(every) - len(shown), max_nodes, hidden_inputs, index)
     return dot, shown, entries, labels
+
+
+def draw_jvp(f, primals, tangents, **kwargs):
+    """Forward mode drawn: f's graph with each node's data and its tangent (the derivative
+    of that node along `tangents`), computed by `autograd.trace_jvp`. Keyword arguments
+    go to `draw_graph` (gradients are not shown: nothing was backpropagated)."""
+    from autograd import trace_jvp
+    out, by_node = trace_jvp(f, primals, tangents)
+    kwargs.setdefault("show_grad", False)
+    return draw_graph(out, tangents=by_node, **kwargs)
 
 
 def _nearest(roots, limit, order):
@@ -147,7 +159,8 @@ def _entry(node, i):
     return f"op{i}" if node.op is not None else f"n{i}"
 
 
-def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
+def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label,
+              tangents=None):
     """Add the record (and its op ellipse); returns what the player needs to restyle it:
     the grad row as drawn (None without one), the fill and the font colour."""
     grad = grads.get(node) if grads is not None else node.grad
@@ -160,6 +173,10 @@ def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label):
                                    else "freed by backward"))
     elif show_data:
         rows.append(f"data {fmt(node.data)}")
+    if tangents is not None:               # forward mode: d node along the input tangent
+        tangent = tangents.get(node)
+        rows.append("tangent " + ("0" if tangent is None else summarize_grad(
+            getattr(tangent, "data", tangent))))
     is_param = node.op is None and node.requires_grad
     is_constant = not node.requires_grad
     grad_row = None
