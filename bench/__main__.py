@@ -142,6 +142,19 @@ def transform_rows(mode, threads):
              fmt_time(out["hessian_1000"]), "", "")]
 
 
+def liveview_rows(mode, threads):
+    """viz.LiveView's slowdown of nn.fit, measured in a real kernel (full run only)."""
+    if mode != "full":
+        return []
+    out = in_subprocess("bench.liveview_side", 3, threads=threads)
+    if "error" in out:
+        return [("LiveView: slowdown of nn.fit in a notebook kernel", out["error"], "", "")]
+    return [("LiveView: digits MLP fit (40 epochs) in a notebook kernel, with vs without",
+             fmt_time(out["live"]), fmt_time(out["plain"]), ratio(out["live"], out["plain"])),
+            ("LiveView: redraws per second / share of training time spent drawing",
+             f"{out['updates_per_second']:.1f} / {out['draw_share']:.1%}", "", "")]
+
+
 def e2e_rows(mode, threads):
     ours = in_subprocess("bench.e2e_side", "ours", 40, threads=threads)
     torch = in_subprocess("bench.e2e_side", "torch", 40, threads=threads) \
@@ -189,7 +202,7 @@ def main(argv=None):
     start = time.perf_counter()
     sections = [scalar_rows, chain_rows, tensor_rows, conv_rows, transform_rows]
     if mode != "smoke":
-        sections += [e2e_rows, render_rows]
+        sections += [e2e_rows, render_rows, liveview_rows]
     rows = [row for section in sections for row in section(mode, args.threads)]
     print(f"scratchgrad benchmarks ({mode}; {args.threads} thread(s) for numpy's BLAS and "
           f"torch; {platform.processor() or platform.machine()}, Python "
