@@ -29,10 +29,12 @@ class GraphFreedError(RuntimeError):
     pass
 
 
-def topological_order(roots, every_node=False):
+def topological_order(roots, every_node=False, leaves=True):
     """Nodes that need a gradient, every node after all of its parents.
 
     `every_node=True` also lists constants (nodes that need no gradient), for drawing.
+    `leaves=False` leaves out the inputs (nodes no op made, other than the roots): the
+    reverse pass never visits them, and skipping them spares a set lookup per edge.
 
     Iterative depth-first search (never recursive: a chain of a million nodes is fine).
     Nodes hash by identity, so `seen` holds the nodes themselves. viz and gradcheck
@@ -46,26 +48,26 @@ def topological_order(roots, every_node=False):
         if not (root.requires_grad or every_node) or root in seen:
             continue
         mark(root)
-        stack = [(root, iter(_parents_of(root)))]
+        stack = [(root, iter(root._parents))]
         push, pop = stack.append, stack.pop
         while stack:
             node, parents = stack[-1]
             for parent in parents:
+                grandparents = parent._parents
+                if not grandparents:          # a leaf: listed (once) but never visited
+                    if leaves and (parent.requires_grad or every_node) \
+                            and parent not in seen:
+                        mark(parent)
+                        append(parent)
+                    continue
                 if (parent.requires_grad or every_node) and parent not in seen:
                     mark(parent)
-                    grandparents = parent._parents
-                    if grandparents:
-                        push((parent, iter(grandparents)))
-                        break
-                    append(parent)            # a leaf: no need to visit it
+                    push((parent, iter(grandparents)))
+                    break
             else:
                 pop()
                 append(node)
     return order
-
-
-def _parents_of(node):
-    return node._parents
 
 
 def backward(roots, gradients=None, retain_graph=None, create_graph=False, capture=(),
@@ -83,7 +85,7 @@ def backward(roots, gradients=None, retain_graph=None, create_graph=False, captu
     if create_graph:   # the backward graph starts from constant nodes
         seeds = [root._graph_seed(seed) for root, seed in zip(roots, seeds)]
     with _cyclic_gc_paused():
-        order = topological_order(roots)
+        order = topological_order(roots, leaves=False)
     if not order:
         raise RuntimeError("backward(): the output does not require grad (it was made "
                            "under no_grad() or from constants only), so there is nothing "
