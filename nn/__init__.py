@@ -3,7 +3,7 @@ from ._engine_check import require_scratchgrad_autograd
 
 require_scratchgrad_autograd("nn")
 
-from . import functional, init, optim, scalar  # noqa: E402
+from . import functional, init, micrograd, optim, scalar  # noqa: E402
 from .checkpoint import CheckpointError, load, save  # noqa: E402
 from .layers import (BatchNorm1d, Dropout, Flatten, Identity, Linear, ReLU, mlp,  # noqa: E402
                      Sequential, Sigmoid, Softmax, Tanh)

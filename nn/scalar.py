@@ -67,9 +67,11 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons reading the same inputs; returns one Value if nout == 1, else a list."""
 
+    _neuron = Neuron
+
     def __init__(self, nin, nout, *, rng=None, seed=None, **kwargs):
         gen = None if rng is None and seed is None else make_rng(rng, seed)
-        self.neurons = [Neuron(nin, rng=gen, **kwargs) for _ in range(int(nout))]
+        self.neurons = [self._neuron(nin, rng=gen, **kwargs) for _ in range(int(nout))]
 
     def __call__(self, x):
         if isinstance(x, Value):
@@ -99,11 +101,13 @@ class Layer(Module):
 class MLP(Module):
     """Layers of sizes nin -> nouts[0] -> ... -> nouts[-1]; the last layer is linear."""
 
+    _layer = Layer
+
     def __init__(self, nin, nouts, *, activation="relu", rng=None, seed=None):
         gen = None if rng is None and seed is None else make_rng(rng, seed)
         sizes = [int(nin)] + [int(n) for n in nouts]
-        self.layers = [Layer(sizes[i], sizes[i + 1], rng=gen, activation=activation,
-                             nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+        self.layers = [self._layer(sizes[i], sizes[i + 1], rng=gen, activation=activation,
+                                   nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
 
     def __call__(self, x):
         for layer in self.layers:

@@ -99,3 +99,37 @@ def test_demo_is_reproducible_after_manual_seed():
     first = _demo_losses(Value, nn.scalar.MLP, 2)
     second = _demo_losses(Value, nn.scalar.MLP, 2)
     assert first == second
+
+
+def _node_multiset(root):
+    nodes, _ = trace(root)
+    return sorted((n._op, round(n.data, 12), round(n.grad, 12)) for n in nodes)
+
+
+def test_nn_micrograd_draws_micrographs_neuron_graph():
+    """trace_graph.ipynb's second example: micrograd's Neuron, node for node."""
+    import nn.micrograd
+    random.seed(1337)
+    ours = nn.micrograd.Neuron(2)
+    x = [Value(1.0), Value(-2.0)]
+    y = ours(x)
+    y.backward()
+    assert sorted(n._op for n in trace(y)[0]) == ["", "", "", "", "", "*", "*", "+", "+",
+                                                   "ReLU"]
+    micrograd = pytest.importorskip("micrograd.engine")
+    from micrograd import nn as their_nn
+    random.seed(1337)
+    theirs = their_nn.Neuron(2)
+    tx = [micrograd.Value(1.0), micrograd.Value(-2.0)]
+    ty = theirs(tx)
+    ty.backward()
+    assert _node_multiset(y) == _node_multiset(ty)
+
+
+def test_nn_micrograd_mlp_gives_micrograds_losses():
+    micrograd = pytest.importorskip("micrograd.engine")
+    import nn.micrograd
+    from micrograd.nn import MLP as TheirMLP
+    theirs = _demo_losses(micrograd.Value, TheirMLP, 3)
+    ours = _demo_losses(Value, nn.micrograd.MLP, 3)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
