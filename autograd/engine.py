@@ -145,8 +145,8 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
             if pg is None or not parent.requires_grad:
                 continue
             old = parent.grad
-            if old is None:
-                parent.grad = parent._own_grad(pg, g)
+            if old is None:   # a leaf keeps its own writable array; intermediates need not
+                parent.grad = parent._own_grad(pg, g) if parent._fn is None else pg
             elif create_graph and old.__class__ is float and old == 0.0:
                 parent.grad = pg          # not a recorded "0 +" node in the grad graph
             else:
