@@ -4,7 +4,6 @@ Dtypes: float32 stays float32 and float64 stays float64; ints, bools and Python 
 become float64 unless `dtype=` says otherwise. Numbers combined with a Tensor take the
 Tensor's dtype, so a float32 model keeps float32 activations and gradients.
 """
-import numbers
 
 import numpy as np
 

@@ -150,8 +150,7 @@ def vjp(f, *primals):
         if len(cotangents) != len(outs):
             raise ValueError(f"vjp: f has {len(outs)} output(s) but the pullback got "
                              f"{len(cotangents)} cotangent(s)")
-        seeds = [_tangent_for(o, c, i) if isinstance(o, Tensor) else _tangent_for(o, c, i)
-                 for i, (o, c) in enumerate(zip(outs, cotangents))]
+        seeds = [_tangent_for(o, c, i) for i, (o, c) in enumerate(zip(outs, cotangents))]
         grads = grad(outs, leaves, grad_outputs=seeds, retain_graph=True, allow_unused=True)
         return tuple(_constant_like(leaf, _zeros_like(leaf) if g is None else
                                     (g.data if isinstance(g, Node) else g))

@@ -49,7 +49,7 @@ def scalar_rows(mode, threads):
             rows.append(("  same losses as micrograd, step by step", "yes" if same else "NO",
                          "", ""))
         per_node = ours / result["nodes"] * 1e6 if ours else None
-        rows.append((f"  forward / backward / nodes per step / µs per node",
+        rows.append(("  forward / backward / nodes per step / µs per node",
                      f"{fmt_time(result['build'])} / {fmt_time(result['backward'])} / "
                      f"{result['nodes']:,} / {per_node:.2f}",
                      f"{last['micrograd']['nodes']:,} nodes" if "micrograd" in last and

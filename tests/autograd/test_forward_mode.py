@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import OPS, Tensor, Value, hessian, hvp, jacobian, jvp, vjp
-from autograd.numerical import jvp_check
 from autograd.op_examples import EXAMPLES, scalar_example
 from autograd.testing import arrays, assert_jvp_matches, broadcastable_shapes, expressions
 
