@@ -56,6 +56,9 @@ class Callback:
     def on_train_begin(self, model):
         pass
 
+    def on_batch_end(self, step, loss, model):
+        """After each optimizer step (`loss` is that batch's loss, a float)."""
+
     def on_epoch_end(self, epoch, logs, model):
         return False
 
@@ -182,7 +185,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     bar = progress_bar(epochs * len(train_loader), progress, "training")
     try:
         for epoch in range(1, epochs + 1):
-            logs = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, bar, metrics)
+            logs = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, bar, metrics,
+                                callbacks)
             if val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in
                              evaluate(model, val_loader, loss_fn, metrics).items()})
@@ -201,7 +205,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     return history
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics):
+def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbacks=()):
     model.train()
     start = time.perf_counter()
     total_loss = correct = seen = 0.0
@@ -219,6 +223,8 @@ def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics):
         if metrics:
             correct += _accuracy_or_none(output, y) * n
         bar.update(1)
+        for callback in callbacks:
+            callback.on_batch_end(step, value, model)
     logs = {"loss": total_loss / max(seen, 1)}
     if metrics and _is_classifier_output(output):
         logs["accuracy"] = correct / max(seen, 1)

@@ -7,7 +7,8 @@ update): loss and accuracy curves, per-layer gradient norms, and the first layer
 weights as a small image. Everything is drawn by hand as inline SVG plus one PNG data
 URI (no matplotlib, no http URLs): a redraw costs about a millisecond, so the default
 `every=0.2` s (up to 5 updates per second) keeps `fit` within a few percent of its
-speed. `nn.fit` has no per-batch hook, so the view updates at epoch ends.
+speed. It redraws after batches too (through `nn.fit`'s `on_batch_end`), so a long
+epoch shows its loss per batch as it goes.
 
 Outside a notebook kernel it draws nothing and says so once: fit's progress bar is
 what a terminal shows.
@@ -46,6 +47,8 @@ class LiveView(Callback):
     The last epoch is always drawn.
     """
 
+    batch_losses = ()
+
     def __init__(self, every=0.2, weights=True, budget=0.05):
         if not (isinstance(every, (int, float)) and every >= 0 and math.isfinite(every)):
             raise ValueError(f"every must be a number of seconds >= 0, got {every!r}")
@@ -61,6 +64,7 @@ class LiveView(Callback):
 
     def on_train_begin(self, model):
         self.logs, self.updates, self.draw_seconds = {}, 0, 0.0
+        self.batch_losses, self._epoch = [], None
         self._handle, self._dirty, self._next = None, False, 0.0
         if _kernel_shell() is None:
             if not self._said_no_kernel:
@@ -83,6 +87,14 @@ class LiveView(Callback):
             self._redraw(model)
         return False
 
+    def on_batch_end(self, step, loss, model):
+        if self._handle is None:
+            return
+        self.batch_losses.append(float(loss))
+        self._dirty = True
+        if time.perf_counter() >= self._next:
+            self._redraw(model)
+
     def on_train_end(self, model):
         if self._handle is not None and self._dirty:
             self._redraw(model)
@@ -101,10 +113,14 @@ class LiveView(Callback):
     def to_html(self, model, epoch):
         """The whole view as one HTML string (inline SVG charts, a PNG data URI)."""
         panels = [line_chart({k: v for k, v in self.logs.items() if "loss" in k}, "loss")]
+        batches = getattr(self, "batch_losses", None)
+        if batches and len(batches) > 1:
+            panels.append(line_chart({"batch loss": _thin(batches)}, "loss per batch",
+                                     x_label=f"batch {len(batches)}"))
         accuracy = {k: v for k, v in self.logs.items() if "acc" in k}
         if accuracy:
             panels.append(line_chart(accuracy, "accuracy"))
-        norms = gradient_norms(model) if epoch is not None else {}
+        norms = gradient_norms(model) if epoch is not None or self.batch_losses else {}
         if norms:
             names = readable_names(model)
             panels.append(bar_chart({names.get(k, k): v for k, v in norms.items()},
@@ -116,7 +132,9 @@ class LiveView(Callback):
                           f'style="image-rendering:pixelated"><figcaption>first-layer '
                           f"weights (red +, blue -)</figcaption></figure>")
         last = ", ".join(f"{html_escape(k)} {v[-1]:.4g}" for k, v in self.logs.items() if v)
-        status = f"epoch {epoch}: {last}" if epoch is not None else "waiting for epoch 1"
+        status = f"epoch {epoch}: {last}" if epoch is not None else \
+            f"epoch 1, batch {len(self.batch_losses)}" if self.batch_losses else \
+            "waiting for epoch 1"
         return ('<div style="font:12px sans-serif"><div style="display:flex;gap:10px;'
                 f'flex-wrap:wrap;align-items:flex-start">{"".join(panels)}</div>'
                 f"<div>{status}</div></div>")
@@ -130,7 +148,15 @@ def _svg_open(title):
             f'text-anchor="middle" font-weight="bold">{html_escape(title)}</text>')
 
 
-def line_chart(series, title):
+def _thin(values, most=400):
+    """At most `most` points (evenly spaced): a chart needs no more, and stays small."""
+    if len(values) <= most:
+        return values
+    step = len(values) / most
+    return [values[int(i * step)] for i in range(most)] + [values[-1]]
+
+
+def line_chart(series, title, x_label=None):
     """Curves over epochs, one polyline each, with the y range written at the axis."""
     left, top, right, bottom = 38, 18, CHART_W - 6, CHART_H - 30
     parts = [_svg_open(title), f'<rect x="{left}" y="{top}" width="{right - left}" '
@@ -149,7 +175,8 @@ def line_chart(series, title):
                          'stroke-width="1.5"/>')
         parts.append(f'<text x="{left - 3}" y="{top + 8}" text-anchor="end">{high:.3g}</text>'
                      f'<text x="{left - 3}" y="{bottom}" text-anchor="end">{low:.3g}</text>'
-                     f'<text x="{right}" y="{bottom + 12}" text-anchor="end">epoch {n}</text>')
+                     f'<text x="{right}" y="{bottom + 12}" text-anchor="end">'
+                     f'{html_escape(x_label or f"epoch {n}")}</text>')
         for j, (name, color) in enumerate(zip(series, COLORS)):
             parts.append(f'<text x="{left + 4 + 80 * j}" y="{CHART_H - 4}" fill="{color}">'
                          f"{html_escape(name)}</text>")

@@ -60,3 +60,22 @@ def test_history_records_each_epoch():
                      epochs=3, progress=False)
     assert history.epochs == 3
     assert set(history.as_dict()) >= {"loss", "accuracy", "time", "lr"}
+
+
+def test_callbacks_hear_every_batch():
+    import nn
+    seen = []
+
+    class Recorder(nn.Callback):
+        def on_batch_end(self, step, loss, model):
+            seen.append((step, loss))
+
+    nn.manual_seed(0)
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = nn.mlp([3, 4, 2])
+    nn.fit(model, nn.functional.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1),
+           nn.DataLoader((X, y), batch_size=10), epochs=2, progress=False,
+           callbacks=[Recorder()])
+    assert [s for s, _ in seen] == [1, 2, 3, 4] * 2
+    assert all(isinstance(loss, float) for _, loss in seen)
