@@ -251,9 +251,8 @@ def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     inputs = list(inputs)
     rng = np.random.default_rng(seed)
     if tangents is None:
-        tangents = [rng.standard_normal(np.shape(x.data)).astype(
-            x.dtype if isinstance(x, Tensor) else np.float64) if isinstance(x, Tensor)
-            else float(rng.standard_normal()) for x in inputs]
+        tangents = [rng.standard_normal(x.shape).astype(x.dtype) if isinstance(x, Tensor)
+                    else float(rng.standard_normal()) for x in inputs]
     _, analytic = jvp(f, tuple(inputs), tuple(tangents))
     shifted = []
     for sign in (1.0, -1.0):

@@ -191,16 +191,10 @@ def jacobian(f, inputs, mode="reverse"):
     primals = (inputs,) if single_input else inputs
     leaves, outs, single_output = _record(f, primals, "jacobian")
     dtype = _dtype(list(leaves) + list(outs))
-    blocks = [[np.zeros(_shape(o) + _shape(x), dtype=dtype) for x in leaves] for o in outs]
     if mode == "forward":
-        order = topological_order(outs)
-        for j, leaf in enumerate(leaves):
-            for k, e in enumerate(_basis(leaf)):
-                found = tangent_pass(order, {id(leaf): e})
-                for i, o in enumerate(outs):
-                    column = _tangent_data(found, o)
-                    _block_view(blocks[i][j], o, leaf)[..., k] = column
+        blocks = _forward_blocks(outs, [_shape(o) for o in outs], leaves, dtype)
     else:
+        blocks = [[np.zeros(_shape(o) + _shape(x), dtype=dtype) for x in leaves] for o in outs]
         for i, o in enumerate(outs):
             for k, e in enumerate(_basis(o)):
                 grads = grad([o], leaves, grad_outputs=[e], retain_graph=True,
@@ -208,18 +202,34 @@ def jacobian(f, inputs, mode="reverse"):
                 for j, (leaf, g) in enumerate(zip(leaves, grads)):
                     if g is not None:
                         g = g.data if isinstance(g, Node) else g
-                        _row_view(blocks[i][j], o, leaf)[k] = np.reshape(g, -1)
+                        _row_view(blocks[i][j], o)[k] = np.reshape(g, -1)
     result = [[Tensor(b) for b in row] for row in blocks]
     result = [row[0] if single_input else tuple(row) for row in result]
     return result[0] if single_output else tuple(result)
 
 
-def _block_view(block, out, leaf):
+def _forward_blocks(outs, out_shapes, leaves, dtype):
+    """blocks[i][j] = d outs[i] / d leaves[j] by forward mode: one tangent sweep over the
+    recorded graph per element of each leaf (an `outs` entry of None is a zero row)."""
+    blocks = [[np.zeros(shape + _shape(x), dtype=dtype) for x in leaves] for shape in out_shapes]
+    live = [o for o in outs if o is not None and o.requires_grad]
+    order = topological_order(live) if live else []
+    for j, leaf in enumerate(leaves):
+        for k, e in enumerate(_basis(leaf)):
+            found = tangent_pass(order, {id(leaf): e})
+            for i, o in enumerate(outs):
+                if o is not None and id(o) in found:
+                    _block_view(blocks[i][j], out_shapes[i], leaf)[..., k] = \
+                        _tangent_data(found, o)
+    return blocks
+
+
+def _block_view(block, out_shape, leaf):
     """The block as (out.shape..., leaf.size): column k is d out / d leaf_k."""
-    return block.reshape(_shape(out) + (-1,)) if _shape(leaf) else block[..., None]
+    return block.reshape(out_shape + (-1,)) if _shape(leaf) else block[..., None]
 
 
-def _row_view(block, out, leaf):
+def _row_view(block, out):
     """The block as (out.size, leaf.size): row k is d out_k / d leaf."""
     return block.reshape(max(int(np.prod(_shape(out))), 1), -1)
 
@@ -257,16 +267,6 @@ def hessian(f, inputs):
     single = not isinstance(inputs, tuple)
     primals = (inputs,) if single else inputs
     leaves, out, grads = _gradient_graph(f, primals, "hessian")
-    dtype = _dtype(leaves)
-    blocks = [[np.zeros(_shape(a) + _shape(b), dtype=dtype) for b in leaves] for a in leaves]
-    live = [g for g in grads if g is not None and g.requires_grad]
-    order = topological_order(live) if live else []
-    for j, leaf in enumerate(leaves):
-        for k, e in enumerate(_basis(leaf)):
-            found = tangent_pass(order, {id(leaf): e})
-            for i, g in enumerate(grads):
-                if g is not None and id(g) in found:
-                    _block_view(blocks[i][j], leaves[i], leaf)[..., k] = \
-                        _tangent_data(found, g)
+    blocks = _forward_blocks(grads, [_shape(x) for x in leaves], leaves, _dtype(leaves))
     result = [[Tensor(b) for b in row] for row in blocks]
     return result[0][0] if single else tuple(tuple(row) for row in result)

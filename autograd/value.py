@@ -111,6 +111,8 @@ class Value(Operators):
     __array_ufunc__ = None   # `ndarray * Value` asks Value (an error), never an object array
 
     def __init__(self, data, label="", requires_grad=True, _children=(), _op=""):
+        # `_children` and `_op` (micrograd's constructor arguments) are accepted and
+        # ignored: an op records its own inputs, so code written for micrograd still runs
         self.data = _to_float(data)
         self.grad = 0.0
         self.label = label

@@ -7,8 +7,6 @@ trace_graph.ipynb draws micrograd's picture of a neuron, with micrograd's weight
 (`random.uniform(-1, 1)` from Python's `random`) and micrograd's numbers. It is slower
 than `nn.scalar` (about three times the nodes) and still much faster than micrograd.
 """
-from autograd import Value
-
 from . import scalar
 
 
@@ -16,13 +14,8 @@ class Neuron(scalar.Neuron):
     """act(b + w_1 x_1 + ... + w_n x_n), built from `*` and `+` nodes like micrograd's."""
 
     def __call__(self, x):
-        if isinstance(x, Value):
-            x = [x]
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron({len(self.w)}) got {len(x)} inputs; it needs exactly "
-                             f"{len(self.w)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return getattr(act, self.activation)() if self.nonlin else act
+        return self._activate(sum((wi * xi for wi, xi in zip(self.w, self._checked(x))),
+                                  self.b))
 
     forward = __call__
     _on_values = __call__

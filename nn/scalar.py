@@ -39,21 +39,24 @@ class Neuron(Module):
         self.activation = activation if self.nonlin else "linear"
 
     def __call__(self, x):
-        if isinstance(x, Value):
-            x = [x]
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron({len(self.w)}) got {len(x)} inputs; it needs exactly "
-                             f"{len(self.w)}")
-        act = dot(self.w, x, self.b)
-        if not self.nonlin:
-            return act
-        return getattr(act, self.activation)()
+        return self._activate(dot(self.w, self._checked(x), self.b))
 
     forward = __call__   # no name_scope: Values carry no scope, and this is the hot loop
 
     def _on_values(self, xs):
         """The neuron on a tuple of Values of the right length (checked by its Layer)."""
-        act = dot_values(tuple(self.w), xs, self.b)
+        return self._activate(dot_values(tuple(self.w), xs, self.b))
+
+    def _checked(self, x):
+        """The inputs as a sequence of the neuron's width (one Value may come bare)."""
+        if isinstance(x, Value):
+            x = [x]
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron({len(self.w)}) got {len(x)} inputs; it needs exactly "
+                             f"{len(self.w)}")
+        return x
+
+    def _activate(self, act):
         return getattr(act, self.activation)() if self.nonlin else act
 
     def parameters(self):
