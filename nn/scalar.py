@@ -44,8 +44,10 @@ class Neuron(Module):
     forward = __call__   # no name_scope: Values carry no scope, and this is the hot loop
 
     def _on_values(self, xs):
-        """The neuron on a tuple of Values of the right length (checked by its Layer)."""
-        return self._activate(dot_values(tuple(self.w), xs, self.b))
+        """The neuron on a tuple of Values of the right length (checked by its Layer); the
+        scalar step's hottest call, so the activation is applied inline."""
+        act = dot_values(tuple(self.w), xs, self.b)
+        return getattr(act, self.activation)() if self.nonlin else act
 
     def _checked(self, x):
         """The inputs as a sequence of the neuron's width (one Value may come bare)."""
