@@ -15,6 +15,7 @@ runs over pixels or samples; `fold` loops over the kh·kw kernel offsets only.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .grad_mode import STATE
 from .node import Node
 from .op_table import register
 from .vjp_math import broadcast_to, data_of, fit_to, tangent_sum
@@ -192,7 +193,9 @@ CONV2D = register(
 
 # --- max pooling ------------------------------------------------------------------------
 # A loop over the kh*kw kernel offsets, each a whole-array strided slice: much faster than
-# an argmax over a small last axis of a window view.
+# an argmax over a small last axis of a window view. The forward also records which offset
+# won each window (one byte per output), so the backward is one masked write per offset
+# instead of re-finding the maxima.
 
 
 def _offset_views(x, kernel, stride, out_hw):
@@ -211,55 +214,80 @@ def _padded(x, padding, fill):
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
 
 
-def _max_pool_array(x, kernel, stride, padding):
+def _pool_views(x, kernel, stride, padding):
+    """The padded input's (N, C, oh, ow) view for every kernel offset, in offset order."""
     xp = _padded(x, padding, -np.inf)
-    oh = output_size(x.shape[2], kernel[0], stride[0], padding[0])
-    ow = output_size(x.shape[3], kernel[1], stride[1], padding[1])
-    views = [xp[where] for _, where in _offset_views(xp, kernel, stride, (oh, ow))]
+    out_hw = _pooled_hw(x.shape, kernel, stride, padding)
+    return [xp[where] for _, where in _offset_views(xp, kernel, stride, out_hw)]
+
+
+def _pooled_hw(shape, kernel, stride, padding):
+    return tuple(output_size(shape[2 + i], kernel[i], stride[i], padding[i]) for i in (0, 1))
+
+
+def _max_and_winner(views, want_winner):
+    """Each window's max and (if wanted) the offset that holds it, by PyTorch's rule: a
+    value replaces the running max if it is larger (so ties keep the first) or NaN (so
+    NaN wins).
+
+    The winner is the last offset that replaced the running max: the largest k whose
+    `views[k] > running max` held, i.e. a running `maximum` of k * mask (no branchy
+    scatter)."""
     best = views[0].copy()
-    for view in views[1:]:
+    if not want_winner:
+        for view in views[1:]:
+            np.maximum(best, view, out=best)
+        return best, None
+    winner = np.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+    larger = np.empty(best.shape, dtype=bool)
+    step = np.empty_like(winner)
+    for k, view in enumerate(views[1:], 1):
+        np.greater(view, best, out=larger)
         np.maximum(best, view, out=best)
-    return best, (x.shape, kernel, stride, padding)
+        np.multiply(larger.view(np.uint8), k, out=step, casting="unsafe")
+        np.maximum(winner, step, out=winner)
+    if np.isnan(best).any():          # rare: the last NaN of a window is its winner
+        for k, view in enumerate(views):
+            winner[np.isnan(view)] = k
+    return best, winner
 
 
-def _winners(x, out, node):
-    """(k, where, hit) per kernel offset: `hit` marks the windows whose max this offset
-    holds, first offset first, so a tie gives the gradient to one element (PyTorch)."""
-    shape, kernel, stride, padding = node._saved
-    xp = _padded(x, padding, -np.inf)
-    taken = np.zeros(out.shape, dtype=bool)
-    for k, where in _offset_views(xp, kernel, stride, out.shape[2:]):
-        hit = xp[where] == out
-        hit &= ~taken
-        taken |= hit
-        yield k, where, hit
+def _max_pool_array(x, kernel, stride, padding):
+    """Under no_grad no node is recorded, so the winners are not worth finding."""
+    best, winner = _max_and_winner(_pool_views(x, kernel, stride, padding), STATE.enabled)
+    return best, (x.shape, kernel, stride, padding, winner)
 
 
-def _pool_mask(node, x, out):
+def _pool_mask(node, out):
     """(N, C·kh·kw, L)-shaped one-hot of each window's max, as unfold lays it out."""
-    shape, kernel, stride, padding = node._saved
+    kernel, winner = node._saved[1], node._saved[-1]
     n, c, oh, ow = out.shape
     k = kernel[0] * kernel[1]
     mask = np.zeros((n, c, k, oh, ow), dtype=out.dtype)
-    for index, _, hit in _winners(x, out, node):
-        mask[:, :, index] = hit
+    for index in range(k):
+        mask[:, :, index] = winner == index
     return mask.reshape(n, c * k, oh * ow)
 
 
 def _max_pool_vjp(node, g, xs, out):
     """The gradient goes to each window's max (added where windows overlap)."""
-    shape, kernel, stride, padding = node._saved
-    x, out = data_of(xs[0]), data_of(out)
+    shape, kernel, stride, padding, winner = node._saved
+    out = data_of(out)
     n, c, oh, ow = out.shape
     if isinstance(g, Node):       # create_graph: col2im of (one-hot mask x G), as nodes
         k = kernel[0] * kernel[1]
         per_window = broadcast_to(g.reshape((n, c, 1, oh * ow)), (n, c, k, oh * ow))
-        spread = per_window.reshape((n, c * k, oh * ow)) * _pool_mask(node, x, out)
+        spread = per_window.reshape((n, c * k, oh * ow)) * _pool_mask(node, out)
         return (fold(spread, shape, kernel, stride, padding),)
     (ph, pw), (h, w) = padding, shape[2:]
-    grad = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    padded = (n, c, h + 2 * ph, w + 2 * pw)
+    # windows that tile the input exactly write every element once: no zero fill needed
+    tiles = stride == kernel and not (ph or pw) and h % kernel[0] == 0 and w % kernel[1] == 0
     apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]   # windows never overlap
-    for _, where, hit in _winners(x, out, node):
+    grad = np.empty(padded, dtype=g.dtype) if tiles else np.zeros(padded, dtype=g.dtype)
+    hit = np.empty(out.shape, dtype=bool)
+    for k, where in _offset_views(grad, kernel, stride, (oh, ow)):
+        np.equal(winner, k, out=hit)
         if apart:
             np.multiply(g, hit, out=grad[where])     # written in place: no temporary
         else:
@@ -268,18 +296,18 @@ def _max_pool_vjp(node, g, xs, out):
 
 
 def _max_pool_jvp(node, ts, xs, out):
-    shape, kernel, stride, padding = node._saved
-    x, out = data_of(xs[0]), data_of(out)
+    shape, kernel, stride, padding, winner = node._saved
+    out = data_of(out)
     n, c, oh, ow = out.shape
     t = ts[0]
     if isinstance(t, Node):
         k = kernel[0] * kernel[1]
-        picked = unfold(t, kernel, stride, padding) * _pool_mask(node, x, out)
+        picked = unfold(t, kernel, stride, padding) * _pool_mask(node, out)
         return picked.reshape((n, c, k, oh * ow)).sum(axis=2).reshape((n, c, oh, ow))
     tp = _padded(t, padding, 0.0)
     total = np.zeros(out.shape, dtype=t.dtype)
-    for _, where, hit in _winners(x, out, node):
-        total += tp[where] * hit
+    for k, where in _offset_views(tp, kernel, stride, out.shape[2:]):
+        total += tp[where] * (winner == k)
     return total
 
 

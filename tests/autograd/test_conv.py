@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd import Tensor, gradgradcheck
+from autograd import Tensor, gradgradcheck, no_grad
 from autograd.testing import assert_gradients_match, assert_jvp_matches
 
 F = nn.functional
@@ -157,3 +157,29 @@ def test_convnet_checkpoint_round_trip(tmp_path):
     np.testing.assert_array_equal(model(x).data, other(x).data)
     deep = nn.models.deep_convnet(input_dim=(1, 8, 8), widths=(4, 8), hidden=16, seed=0)
     assert deep(x).shape == (2, 10)
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 1, 1), ((2, 3), (1, 2), (1, 0))])
+def test_max_pool_ties_and_nan_follow_pytorch(kernel, stride, padding):
+    """Ties keep the first max and a NaN wins its window (the last NaN, if several):
+    PyTorch's rule, checked on inputs full of both, overlapping windows included."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 3, (2, 3, 7, 8)).astype(np.float64)
+    data[rng.random(data.shape) < 0.05] = np.nan
+    u = rng.standard_normal(F.max_pool2d(Tensor(data), kernel, stride, padding).shape)
+    x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out = F.max_pool2d(x, kernel, stride, padding)
+    theirs = torch.nn.functional.max_pool2d(tx, kernel, stride, padding)
+    np.testing.assert_array_equal(out.data, theirs.detach().numpy())
+    (out * Tensor(u)).sum().backward()
+    (theirs * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_max_pool_under_no_grad_gives_the_same_values():
+    x = np.random.default_rng(0).standard_normal((2, 2, 6, 6))
+    with no_grad():
+        quiet = F.max_pool2d(Tensor(x), 3, 2, 1)
+    assert quiet._saved is None
+    np.testing.assert_array_equal(quiet.data, F.max_pool2d(Tensor(x), 3, 2, 1).data)
