@@ -8,6 +8,7 @@ __scratchgrad__ = True   # nn and viz check this to detect HIPS autograd shadowi
 
 from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
 from . import ops_conv, ops_nn  # noqa: F401  (conv/pool; step, softplus for nn)
+from .memory import keep_freed_memory
 from .anomaly import AnomalyError, detect_anomaly
 from .engine import GraphFreedError, backward, grad, topological_order
 from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
@@ -18,6 +19,8 @@ from .op_table import OPS, Op
 from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, where
 from .value import Value, dot, value_sum
 from .transforms import hessian, hvp, jacobian, jvp, trace_jvp, vjp
+
+keep_freed_memory()     # big temporaries reused between steps, not page-faulted in again
 
 
 def sum(items, start=None):

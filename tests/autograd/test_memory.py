@@ -1,0 +1,39 @@
+"""The allocator setting made at import (autograd/memory.py): on by default on glibc,
+off when the user asks for glibc's defaults or tunes malloc themselves."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+import autograd.memory as memory
+
+glibc_only = pytest.mark.skipif(not memory._glibc(), reason="mallopt is glibc's")
+
+
+def tuned_in_fresh_process(**env):
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith("MALLOC_") and k not in ("GLIBC_TUNABLES",
+                                                                 "SCRATCHGRAD_MALLOC")}
+    environment.update(env)
+    result = subprocess.run([sys.executable, "-c",
+                             "import autograd, autograd.memory as m; print(m.tuned)"],
+                            capture_output=True, text=True, env=environment, check=True)
+    return result.stdout.strip() == "True"
+
+
+@glibc_only
+def test_import_keeps_freed_memory_by_default():
+    assert tuned_in_fresh_process()
+
+
+@glibc_only
+@pytest.mark.parametrize("setting", [{"SCRATCHGRAD_MALLOC": "default"},
+                                     {"MALLOC_TRIM_THRESHOLD_": "131072"},
+                                     {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072"}])
+def test_a_users_own_malloc_setting_wins(setting):
+    assert not tuned_in_fresh_process(**setting)
+
+
+def test_calling_again_is_harmless():
+    assert memory.keep_freed_memory() == memory.keep_freed_memory()
