@@ -100,7 +100,8 @@ def tensor_rows(mode, threads):
 
 def conv_rows(mode, threads):
     """SimpleConvNet step (batch 100, float32) at 1 and 2 threads, vs PyTorch and vs its
-    matmuls alone; in the full run also one MNIST-sized epoch (60,000 images) with RSS."""
+    matmuls alone; in the full run also one MNIST-sized epoch (60,000 images) with RSS at
+    each thread count."""
     rows = []
     counts = [threads] if mode == "smoke" else sorted({1, 2, threads})
     repeats = {"smoke": 3, "quick": 10, "full": 30}[mode]
@@ -113,11 +114,11 @@ def conv_rows(mode, threads):
                      ratio(med["ours"], med.get("torch"))))
         rows.append((label + ": matmuls only", fmt_time(med["blas"]), "",
                      ratio(med["ours"], med["blas"])))
-    if mode == "full":
-        ours = in_subprocess("bench.conv_side", "epoch-ours", 60000, threads, threads=threads)
-        theirs = in_subprocess("bench.conv_side", "epoch-torch", 60000, threads,
-                               threads=threads) if have("torch") else {}
-        rows.append((f"conv: one MNIST-sized epoch (60,000 random images), {threads} "
+    for count in counts if mode == "full" else ():
+        ours = in_subprocess("bench.conv_side", "epoch-ours", 60000, count, threads=count)
+        theirs = in_subprocess("bench.conv_side", "epoch-torch", 60000, count,
+                               threads=count) if have("torch") else {}
+        rows.append((f"conv: one MNIST-sized epoch (60,000 random images), {count} "
                      "thread(s): time (peak RSS)",
                      f"{fmt_time(ours.get('seconds'))} ({ours.get('peak_mb', 0):.0f} MB)",
                      f"{fmt_time(theirs.get('seconds'))} ({theirs.get('peak_mb', 0):.0f} MB)"
