@@ -6,6 +6,7 @@ thread count; A and B alternate across rounds and each figure is a median. The
 ratio column is ours / reference time: below 1.00 means ours is faster.
 """
 import argparse
+import os
 import platform
 import time
 
@@ -127,6 +128,24 @@ def conv_rows(mode, threads):
     return rows
 
 
+def mnist_rows(mode, threads):
+    """The real-MNIST recipe (bench.mnist_recipe) at 2 threads, when SCRATCHGRAD_MNIST
+    names a folder with the IDX files; otherwise one row saying how to run it."""
+    folder = os.environ.get("SCRATCHGRAD_MNIST")
+    label = "conv: real MNIST, SimpleConvNet, Adam 1e-3, batch 100, 2 epochs, 2 threads"
+    if not folder:
+        return [(label, "not run: set SCRATCHGRAD_MNIST to the MNIST folder", "", "")]
+    from bench.mnist_recipe import compare, summary
+    results = summary(compare(folder, [0, 1, 2], 2, 2))
+    ours, theirs = results["ours"], results.get("torch")
+
+    def accuracies(side):
+        return ", ".join(f"{a:.2%}" for a in side[0]) if side else "—"
+    return [(label + ": test accuracy (3 seeds)", accuracies(ours), accuracies(theirs), ""),
+            (label + ": median epoch", fmt_time(ours[1]), fmt_time(theirs and theirs[1]),
+             ratio(ours[1], theirs and theirs[1]))]
+
+
 def transform_rows(mode, threads):
     """Forward mode and second order against the passes they replace (issue targets:
     jvp <= 3x a forward, hvp <= 4x a gradient, a 1,000-parameter Hessian <= 2 s)."""
@@ -171,7 +190,6 @@ def e2e_rows(mode, threads):
 
 
 def render_rows(mode, threads):
-    import os
     import shutil
     import sysconfig
     rows = []
@@ -204,6 +222,8 @@ def main(argv=None):
     sections = [scalar_rows, chain_rows, tensor_rows, conv_rows, transform_rows]
     if mode != "smoke":
         sections += [e2e_rows, render_rows, liveview_rows]
+    if mode == "full":
+        sections.append(mnist_rows)
     rows = [row for section in sections for row in section(mode, args.threads)]
     print(f"scratchgrad benchmarks ({mode}; {args.threads} thread(s) for numpy's BLAS and "
           f"torch; {platform.processor() or platform.machine()}, Python "
