@@ -241,9 +241,11 @@ def _max_and_winner(views, want_winner):
     winner = np.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
     larger = np.empty(best.shape, dtype=bool)
     step = np.empty_like(winner)
-    for k, view in enumerate(views[1:], 1):
-        np.greater(view, best, out=larger)
-        np.maximum(best, view, out=best)
+    dense = np.empty_like(best)      # numpy copies a strided view faster than it compares
+    for k, view in enumerate(views[1:], 1):   # one: copy once, then two contiguous passes
+        np.copyto(dense, view)
+        np.greater(dense, best, out=larger)
+        np.maximum(best, dense, out=best)
         np.multiply(larger.view(np.uint8), k, out=step, casting="unsafe")
         np.maximum(winner, step, out=winner)
     if np.isnan(best).any():          # rare: the last NaN of a window is its winner
