@@ -116,15 +116,16 @@ def conv_rows(mode, threads):
         rows.append((label + ": matmuls only", fmt_time(med["blas"]), "",
                      ratio(med["ours"], med["blas"])))
     for count in counts if mode == "full" else ():
-        ours = in_subprocess("bench.conv_side", "epoch-ours", 60000, count, threads=count)
-        theirs = in_subprocess("bench.conv_side", "epoch-torch", 60000, count,
-                               threads=count) if have("torch") else {}
+        sides = ["epoch-ours"] + (["epoch-torch"] if have("torch") else [])
+        med, last = interleaved("bench.conv_side", sides, [60000, count], 3, count)
+
+        def cell(side):
+            if med.get(side) is None:
+                return "—"
+            return f"{fmt_time(med[side])} ({last[side].get('peak_mb', 0):.0f} MB)"
         rows.append((f"conv: one MNIST-sized epoch (60,000 random images), {count} "
-                     "thread(s): time (peak RSS)",
-                     f"{fmt_time(ours.get('seconds'))} ({ours.get('peak_mb', 0):.0f} MB)",
-                     f"{fmt_time(theirs.get('seconds'))} ({theirs.get('peak_mb', 0):.0f} MB)"
-                     if "seconds" in theirs else "—",
-                     ratio(ours.get("seconds"), theirs.get("seconds"))))
+                     "thread(s): time (peak RSS)", cell("epoch-ours"), cell("epoch-torch"),
+                     ratio(med.get("epoch-ours"), med.get("epoch-torch"))))
     return rows
 
 
