@@ -23,8 +23,11 @@ from .vjp_math import broadcast_to, data_of, fit_to, tangent_sum
 
 def pair(value, name):
     """An int or a pair of ints as (rows, cols), checked."""
-    pair_ = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair_) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair_):
+    def whole(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    pair_ = (value, value) if whole(value) else tuple(value) \
+        if isinstance(value, (tuple, list, np.ndarray)) else ()
+    if len(pair_) != 2 or not all(whole(v) for v in pair_):
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     return int(pair_[0]), int(pair_[1])
 
@@ -214,9 +217,14 @@ def _padded(x, padding, fill):
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
 
 
+def _lowest(dtype):
+    """What max pooling pads with: below every value (-inf, or an int type's minimum)."""
+    return np.iinfo(dtype).min if np.issubdtype(dtype, np.integer) else -np.inf
+
+
 def _pool_views(x, kernel, stride, padding):
     """The padded input's (N, C, oh, ow) view for every kernel offset, in offset order."""
-    xp = _padded(x, padding, -np.inf)
+    xp = _padded(x, padding, _lowest(x.dtype))
     out_hw = _pooled_hw(x.shape, kernel, stride, padding)
     return [xp[where] for _, where in _offset_views(xp, kernel, stride, out_hw)]
 
@@ -246,7 +254,7 @@ def _max_and_winner(views, want_winner):
         np.copyto(dense, view)
         np.greater(dense, best, out=larger)
         np.maximum(best, dense, out=best)
-        np.multiply(larger.view(np.uint8), k, out=step, casting="unsafe")
+        np.multiply(larger.view(np.uint8), step.dtype.type(k), out=step)
         np.maximum(winner, step, out=winner)
     if np.isnan(best).any():          # rare: the last NaN of a window is its winner
         for k, view in enumerate(views):
@@ -257,7 +265,24 @@ def _max_and_winner(views, want_winner):
 def _max_pool_array(x, kernel, stride, padding):
     """Under no_grad no node is recorded, so the winners are not worth finding."""
     best, winner = _max_and_winner(_pool_views(x, kernel, stride, padding), STATE.enabled)
+    if winner is not None and (padding[0] or padding[1]):
+        _first_real_wins_ties_with_padding(best, winner, x.dtype, kernel, stride, padding)
     return best, (x.shape, kernel, stride, padding, winner)
+
+
+def _first_real_wins_ties_with_padding(best, winner, dtype, kernel, stride, padding):
+    """A window whose real values all equal the padding's fill (-inf) has no strict
+    maximum, so its winner would stay at offset 0, possibly padding, and its gradient
+    would be lost. PyTorch gives it to the window's first real element instead."""
+    stuck = best == _lowest(dtype)
+    if not stuck.any():
+        return
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh, ow = best.shape[2:]
+    first_row = np.maximum(0, ph - sh * np.arange(oh))       # per output row / column
+    first_col = np.maximum(0, pw - sw * np.arange(ow))
+    start = (first_row[:, None] * kw + first_col[None, :]).astype(winner.dtype)
+    np.copyto(winner, np.broadcast_to(start, winner.shape), where=stuck)
 
 
 def _pool_mask(node, out):

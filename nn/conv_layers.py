@@ -30,6 +30,7 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride, self.padding = C.pair(stride, "stride"), C.pair(padding, "padding")
+        C.check_geometry(self.kernel_size, self.stride, self.padding, "Conv2d")
         gen = make_rng(rng, seed)
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         bound = 1.0 / math.sqrt(fan_in)
@@ -57,6 +58,7 @@ class _Pool(Module):
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else C.pair(stride, "stride")
         self.padding = C.pair(padding, "padding")
+        C.check_geometry(self.kernel_size, self.stride, self.padding, type(self).__name__)
 
     def forward(self, x):
         return type(self)._function(x, self.kernel_size, self.stride, self.padding)
@@ -79,9 +81,8 @@ class BatchNorm2d(BatchNorm1d):
     """Batch norm per channel over (N, H, W): PyTorch's semantics and state_dict names."""
 
     def forward(self, x):
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        x = x if isinstance(x, Tensor) else Tensor(x, dtype=self.running_mean.dtype)
         if x.ndim != 4 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm2d({self.num_features}) expects input of shape "
                              f"(N, {self.num_features}, H, W), got {x.shape}")
-        n, c, h, w = x.shape
-        return super().forward(x.reshape(n, c, h * w)).reshape(n, c, h, w)
+        return self._normalize(x, axes=(0, 2, 3))

@@ -21,13 +21,22 @@ def _image(x, who):
     return x
 
 
-def _geometry(x, kernel_size, stride, padding, who):
-    kernel = pair(kernel_size, "kernel_size")
-    stride = kernel if stride is None else pair(stride, "stride")
-    padding = pair(padding, "padding")
+def check_geometry(kernel, stride, padding, who):
+    """kernel and stride at least 1 and padding at least 0 on both axes, or a ValueError."""
     if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
         raise ValueError(f"{who}: kernel_size and stride must be >= 1 and padding >= 0, got "
                          f"kernel_size={kernel}, stride={stride}, padding={padding}")
+
+
+def _geometry(x, kernel_size, stride, padding, who, pool=False):
+    """(kernel, stride, padding) as checked pairs; a pool's stride defaults to its kernel."""
+    kernel = pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None and pool else pair(stride, "stride")
+    padding = pair(padding, "padding")
+    check_geometry(kernel, stride, padding, who)
+    if pool and (padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]):
+        raise ValueError(f"{who}: padding {padding} must be at most half the kernel "
+                         f"{kernel} (a window of padding alone has no value)")
     h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     if h < kernel[0] or w < kernel[1]:
         raise ValueError(f"{who}: the input is {x.shape[2]}x{x.shape[3]} (with padding "
@@ -39,8 +48,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     """2-D convolution (cross-correlation, as in PyTorch): im2col and one matmul."""
     x = _image(x, "conv2d")
     weight = weight if isinstance(weight, Tensor) else x._lift(weight)
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d weight must be 4-D (out, in, kh, kw), got {weight.shape}")
+    if weight.ndim != 4 or 0 in weight.shape:
+        raise ValueError(f"conv2d weight must be 4-D (out, in, kh, kw) with no empty axis, "
+                         f"got {weight.shape}")
     if weight.shape[1] != x.shape[1]:
         raise ValueError(f"conv2d expected {weight.shape[1]} input channels, got "
                          f"{x.shape[1]} (input shape {x.shape})")
@@ -54,6 +64,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got "
                              f"{bias.shape}")
+        if bias.dtype != x.dtype:
+            raise TypeError(f"conv2d: input is {x.dtype} but bias is {bias.dtype}; cast one "
+                            "so the output keeps the input's dtype")
         inputs += (bias,)
     return Tensor._apply(OPS["conv2d"], inputs, stride=stride, padding=padding)
 
@@ -61,10 +74,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The max of each window (ties: the gradient goes to one of them, as PyTorch)."""
     x = _image(x, "max_pool2d")
-    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d")
-    if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
-        raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel "
-                         f"{kernel}")
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d",
+                                        pool=True)
     return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride,
                          padding=padding)
 
@@ -72,7 +83,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """The mean of each window (zero padding counts, PyTorch's count_include_pad=True)."""
     x = _image(x, "avg_pool2d")
-    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "avg_pool2d")
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "avg_pool2d",
+                                        pool=True)
     n, c, h, w = x.shape
     oh, ow = (output_size(h, kernel[0], stride[0], padding[0]),
               output_size(w, kernel[1], stride[1], padding[1]))
@@ -95,9 +107,9 @@ def fold(cols, output_size, kernel_size, stride=1, padding=0):
     h, w = pair(output_size, "output_size")
     kernel, stride, padding = pair(kernel_size, "kernel_size"), pair(stride, "stride"), \
         pair(padding, "padding")
+    check_geometry(kernel, stride, padding, "fold")
     k = kernel[0] * kernel[1]
-    oh = (h + 2 * padding[0] - kernel[0]) // stride[0] + 1
-    ow = (w + 2 * padding[1] - kernel[1]) // stride[1] + 1
+    oh, ow = conv_output_shape((h, w), kernel, stride, padding, who="fold")
     if cols.ndim != 3 or cols.shape[1] % k or cols.shape[2] != oh * ow:
         raise ValueError(f"fold: columns of shape {cols.shape} do not fit output_size "
                          f"{(h, w)} with kernel {kernel}, stride {stride}, padding {padding}: "
@@ -107,11 +119,17 @@ def fold(cols, output_size, kernel_size, stride=1, padding=0):
                          padding=padding)
 
 
-def conv_output_shape(input_hw, kernel_size, stride=1, padding=0):
+def conv_output_shape(input_hw, kernel_size, stride=1, padding=0, *,
+                      who="conv_output_shape"):
     """(oh, ow) of a convolution or pooling: (H + 2p - k) // s + 1 on each axis."""
     (h, w), (kh, kw) = pair(input_hw, "input_hw"), pair(kernel_size, "kernel_size")
     (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
-    return output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+    check_geometry((kh, kw), (sh, sw), (ph, pw), who)
+    oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
+    if min(h, w) < 1 or oh < 1 or ow < 1:
+        raise ValueError(f"{who}: a {h}x{w} input (padded {h + 2 * ph}x{w + 2 * pw}) has "
+                         f"no {kh}x{kw} window; the output would be {oh}x{ow}")
+    return oh, ow
 
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "conv_output_shape"]

@@ -179,8 +179,10 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, *,
                  dtype=np.float64):
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d momentum must be in [0, 1], got {momentum}")
+        if momentum is not None and not (isinstance(momentum, (int, float, np.floating)) and
+                                         0.0 <= momentum <= 1.0):
+            raise ValueError(f"{type(self).__name__} momentum must be a number in [0, 1] or "
+                             f"None (a cumulative average of all batches), got {momentum!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
         self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine else None
@@ -194,22 +196,31 @@ class BatchNorm1d(Module):
             raise ValueError(f"BatchNorm1d({self.num_features}) expects input of shape "
                              f"(N, {self.num_features}) or (N, {self.num_features}, L), got "
                              f"{x.shape}")
-        axes = (0,) if x.ndim == 2 else (0, 2)
-        shape = (1, -1) if x.ndim == 2 else (1, -1, 1)
+        return self._normalize(x, axes=(0,) if x.ndim == 2 else (0, 2))
+
+    def _normalize(self, x, axes):
+        """The shared body of BatchNorm1d/2d: statistics over `axes` (all but channels)."""
+        name = type(self).__name__
+        if x.dtype.kind == "f" and x.dtype != self.running_mean.dtype:
+            raise TypeError(f"{name} holds {self.running_mean.dtype} statistics but the "
+                            f"input is {x.dtype}; build it with dtype=np.{x.dtype} (or cast "
+                            "the input)")
+        shape = tuple(-1 if axis == 1 else 1 for axis in range(x.ndim))
         if self.training:
             n = x.data.size // self.num_features
             if n < 2:
-                raise ValueError("BatchNorm1d in training mode needs more than one value "
-                                 f"per channel, got input of shape {x.shape}; use a batch "
-                                 "of 2 or more, or call model.eval()")
+                raise ValueError(f"{name} in training mode needs more than one value per "
+                                 f"channel, got input of shape {x.shape}; use a batch of 2 "
+                                 "or more, or call model.eval()")
             mean = x.mean(axis=axes, keepdims=True)
             var = x.var(axis=axes, keepdims=True, correction=0)
-            m = self.momentum
+            self.num_batches_tracked += 1
+            m = self.momentum if self.momentum is not None \
+                else 1.0 / float(self.num_batches_tracked)     # PyTorch's momentum=None
             self.running_mean *= 1.0 - m
             self.running_mean += m * mean.data.reshape(-1)
             self.running_var *= 1.0 - m
             self.running_var += (m * n / (n - 1)) * var.data.reshape(-1)
-            self.num_batches_tracked += 1
             out = (x - mean) / (var + self.eps).sqrt()
         else:
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
