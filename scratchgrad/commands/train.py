@@ -89,27 +89,34 @@ def _convnet(dataset, X_train, X_test, hidden, classes, seed):
     return model, as_images[0], as_images[1]
 
 
-def run(dataset, data_dir=None, hidden=(64, 64), activation="relu", optimizer="adam", lr=None,
-        epochs=20, batch_size=32, seed=0, out="scratchgrad-out", progress=True, echo=print,
+def run(dataset, data_dir=None, hidden=None, activation="relu", optimizer="adam", lr=None,
+        epochs=20, batch_size=None, seed=0, out="scratchgrad-out", progress=True, echo=print,
         download=False, model="mlp"):
     if model not in MODELS:
         raise ValueError(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
-    if model == "cnn" and dataset not in IMAGE_DATASETS:
+    kind = model
+    if kind == "cnn" and dataset not in IMAGE_DATASETS:
         raise ValueError(f"--model cnn needs an image data set ({', '.join(IMAGE_DATASETS)}),"
                          f" not {dataset!r}")
+    if kind == "cnn" and hidden is not None and len(hidden) != 1:
+        raise ValueError(f"--model cnn has one dense hidden layer: give one --hidden size "
+                         f"(the book's is 100), not {','.join(map(str, hidden))}")
+    hidden = tuple(hidden) if hidden is not None else (100,) if kind == "cnn" else (64, 64)
+    batch_size = batch_size or (100 if kind == "cnn" else 32)
     check_model_size(hidden, hidden)          # the hidden layers alone: before loading data
     out = prepare_out_dir(out)                # a bad --out fails now, not after training
     X_train, X_test, y_train, y_test = load(dataset, data_dir, seed, download)
     X_train, X_test = nn.data.standardize(X_train, X_test)
     classes = int(max(y_train.max(), y_test.max())) + 1
-    if model == "cnn":
+    if kind == "cnn":
         model, X_train, X_test = _convnet(dataset, X_train, X_test, hidden[0], classes, seed)
     else:
         sizes = [X_train.shape[1], *hidden, classes]
         check_model_size(sizes, hidden)
         model = nn.mlp(sizes, activation, seed=seed)
     lr = lr if lr is not None else (0.1 if optimizer in ("sgd", "momentum", "adagrad")
-                                    else 1e-2 if dataset == "xor" else 3e-3)
+                                    else 1e-2 if dataset == "xor"
+                                    else 1e-3 if kind == "cnn" else 3e-3)
     opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
     history = nn.fit(model, nn.functional.cross_entropy, opt,
                      nn.DataLoader((X_train, y_train), batch_size, shuffle=True, seed=seed),
@@ -117,13 +124,15 @@ def run(dataset, data_dir=None, hidden=(64, 64), activation="relu", optimizer="a
                      val_loader=nn.DataLoader((X_test, y_test), max(batch_size, 256)),
                      progress=progress)
     accuracy = history["val_accuracy"][-1]
-    nn.save(model.state_dict(), out / f"{dataset}_model.npz")
-    viz.plot_history(history).savefig(out / f"{dataset}_history.png", dpi=100)
+    name = dataset if kind == "mlp" else f"{dataset}_cnn"    # a cnn run keeps the mlp's files
+    nn.save(model.state_dict(), out / f"{name}_model.npz")
+    viz.plot_history(history).savefig(out / f"{name}_history.png", dpi=100)
     if X_train.shape[1] == 2:
         X_all = np.concatenate([X_train, X_test])
         y_all = np.concatenate([y_train, y_test])
         viz.plot_decision_boundary(model, X_all, y_all).savefig(
-            out / f"{dataset}_decision_boundary.png", dpi=100)
-    echo(f"{dataset}: {model.num_parameters():,} parameters, {history.epochs} epochs, "
-         f"test accuracy {accuracy:.1%}; wrote {out}/{dataset}_model.npz and plots")
+            out / f"{name}_decision_boundary.png", dpi=100)
+    echo(f"{dataset}, {kind}: {model.num_parameters():,} parameters, {history.epochs} epochs, "
+         f"final training loss {history['loss'][-1]:.4g}, test accuracy {accuracy:.1%}; "
+         f"wrote {out}/{name}_model.npz and plots")
     return accuracy

@@ -456,8 +456,21 @@ def test_train_cnn_on_digits(tmp_path, capsys):
     code = main(["train", "--dataset", "digits", "--model", "cnn", "--epochs", "2",
                  "--hidden", "32", "--out", str(tmp_path), "--no-progress"])
     out = capsys.readouterr().out
-    assert code == 0 and "test accuracy" in out
-    assert (tmp_path / "digits_model.npz").exists()
+    assert code == 0 and "test accuracy" in out and "digits, cnn:" in out
+    assert "final training loss" in out
+    assert (tmp_path / "digits_cnn_model.npz").exists()
+    assert not (tmp_path / "digits_model.npz").exists()     # an mlp run's files are kept
     assert main(["train", "--dataset", "moons", "--model", "cnn", "--out",
                  str(tmp_path)]) == 2
     assert "needs an image data set" in capsys.readouterr().err
+    assert main(["train", "--dataset", "digits", "--model", "cnn", "--hidden", "32,16",
+                 "--out", str(tmp_path)]) == 2
+    assert "one --hidden size" in capsys.readouterr().err
+
+
+def test_train_cnn_defaults_to_the_books_simple_convnet(tmp_path, capsys):
+    """Dense layer 100 wide and batch 100 unless asked otherwise (16 3x3 filters on the
+    8x8 digits: 16*3*3+16 + 16*3*3*100+100 + 100*10+10 parameters)."""
+    assert main(["train", "--dataset", "digits", "--model", "cnn", "--epochs", "1",
+                 "--out", str(tmp_path), "--no-progress"]) == 0
+    assert f"{160 + 14500 + 1010:,} parameters" in capsys.readouterr().out
