@@ -5,12 +5,15 @@ default glibc serves blocks over 128 KiB with `mmap` and gives them back to the 
 `free`, or trims them off the top of the heap once more than twice that lies free, so
 the next step page-faults every page in again: 4-6 ms of a 23 ms SimpleConvNet step,
 more with two threads (page faults serialise on the process's memory map). Raising
-both thresholds keeps those pages mapped and reused. Peak memory is unchanged; what
-is freed after the peak stays with the process (up to `TRIM_THRESHOLD`) until it exits.
+both thresholds keeps those pages mapped and reused. Peak memory is unchanged; what is
+freed after the peak stays with the process until it exits or calls `release()` (at
+least `TRIM_THRESHOLD` of it, more where small live blocks sit between freed big ones).
+The setting is process-wide: other libraries in the process (PyTorch too) get it.
 
 PyTorch's CPU guides suggest the same effect through jemalloc or tcmalloc. Set
-SCRATCHGRAD_MALLOC=default before importing scratchgrad to keep glibc's behaviour; a
-MALLOC_*_ environment variable or GLIBC_TUNABLES set by the user also wins.
+SCRATCHGRAD_MALLOC=default before importing scratchgrad to keep glibc's behaviour; any
+MALLOC_* environment variable, GLIBC_TUNABLES or LD_PRELOAD (another allocator) set by
+the user also wins.
 """
 import ctypes
 import os
@@ -24,10 +27,9 @@ tuned = False
 
 
 def _user_chose():
-    names = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
-             "GLIBC_TUNABLES", "LD_PRELOAD")
     return os.environ.get("SCRATCHGRAD_MALLOC", "") == "default" or any(
-        os.environ.get(name) for name in names)
+        value and (name.startswith("MALLOC_") or name in ("GLIBC_TUNABLES", "LD_PRELOAD"))
+        for name, value in os.environ.items())
 
 
 def _glibc():
@@ -49,3 +51,14 @@ def keep_freed_memory():
     except (OSError, AttributeError):   # no such library or symbol: leave malloc alone
         tuned = False
     return tuned
+
+
+def release():
+    """Give the freed memory kept for reuse back to the operating system now (glibc's
+    malloc_trim); True if any was returned. The next big step page-faults it in again."""
+    if not _glibc():
+        return False
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
