@@ -9,7 +9,9 @@ DATA_DIR holds the four IDX files (see `nn.datasets.mnist`; `--download` fetches
 The full `python -m bench` runs this too when SCRATCHGRAD_MNIST names that folder.
 """
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -95,6 +97,8 @@ def run_epochs(step, accuracy, count, seed, epochs):
 
 
 def side_main(side, data_dir, seed, epochs, threads):
+    if side == "torch":     # PyTorch as installed: loading through nn must not tune malloc
+        os.environ["SCRATCHGRAD_MALLOC"] = "default"
     train, test = load(data_dir)
     if side == "ours":
         emit(**train_ours(train, test, seed, epochs))
@@ -108,8 +112,11 @@ def compare(data_dir, seeds, epochs, threads):
     results = {side: [] for side in sides}
     for seed in seeds:
         for side in sides:
-            result = in_subprocess("bench.mnist_recipe", "side", side, data_dir, seed, epochs,
-                                   threads, threads=threads, timeout=3600)
+            try:
+                result = in_subprocess("bench.mnist_recipe", "side", side, data_dir, seed,
+                                       epochs, threads, threads=threads, timeout=3600)
+            except subprocess.TimeoutExpired:
+                result = {"error": "no result within an hour"}
             if "error" in result:
                 raise RuntimeError(f"{side}, seed {seed}: {result['error']}")
             results[side].append(result)
@@ -128,12 +135,20 @@ def main(argv=None):
     if argv[:1] == ["side"]:
         side, data_dir, seed, epochs, threads = argv[1:6]
         return side_main(side, data_dir, int(seed), int(epochs), int(threads))
-    parser = argparse.ArgumentParser(prog="python -m bench.mnist_recipe",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("data_dir")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=2)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.mnist_recipe",
+        description="Train the book's SimpleConvNet on real MNIST (Adam 1e-3, batch 100, "
+                    "float32) with scratchgrad and with PyTorch, same images in the same "
+                    "order, and print each one's test accuracy and epoch time. PyTorch "
+                    "reaches 98.2-98.3%% after 2 epochs with this recipe. The default, 3 "
+                    "seeds x 2 epochs per side, takes several minutes.")
+    parser.add_argument("data_dir", help="folder with the four MNIST IDX files "
+                                         "(train-images-idx3-ubyte.gz and friends)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads for numpy's BLAS and for torch (default 2)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="one training run per seed and side (default 0 1 2)")
+    parser.add_argument("--epochs", type=int, default=2, help="default 2")
     parser.add_argument("--download", action="store_true",
                         help="fetch the MNIST files into DATA_DIR first")
     args = parser.parse_args(argv)
@@ -142,10 +157,18 @@ def main(argv=None):
         for kind in ("train", "test"):
             nn.datasets.mnist(args.data_dir, kind, download=args.download)
     except (OSError, ValueError) as err:
-        print(f"no MNIST in {args.data_dir}: {err}", file=sys.stderr)
+        print(f"no MNIST in {args.data_dir}: {err}",
+              file=sys.stderr)
         return 2
-    for side, (accuracies, epoch) in summary(
-            compare(args.data_dir, args.seeds, args.epochs, args.threads)).items():
+    if not have("torch"):
+        print("torch is not installed: only scratchgrad runs (pip install torch for the "
+              "comparison)", file=sys.stderr)
+    try:
+        results = compare(args.data_dir, args.seeds, args.epochs, args.threads)
+    except RuntimeError as err:
+        print(f"a training run failed: {err}", file=sys.stderr)
+        return 1
+    for side, (accuracies, epoch) in summary(results).items():
         print(f"{side:6s} test accuracy after {args.epochs} epochs: "
               f"{', '.join(f'{a:.2%}' for a in accuracies)} (seeds {args.seeds}); "
               f"median epoch {epoch:.1f} s on {args.threads} thread(s)")
