@@ -250,7 +250,11 @@ def _check_format(path, fmt):
 def _write_atomically(path, data):
     """Write next to the target, then rename over it: readers never see half a file."""
     mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:       # name the file the user asked for, not our temp file
+        raise OSError(err.errno, f"cannot write a file there ({err.strerror})",
+                      str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -121,8 +121,9 @@ def _find(folder, stem):
             if path.is_file():
                 return path
     raise FileNotFoundError(f"no {stem} IDX file in {folder} (looked for {names[0]}[.gz] "
-                            f"and {names[1]}[.gz]); pass download=True to fetch MNIST, or "
-                            f"put the four MNIST files into that folder")
+                            f"and {names[1]}[.gz]); pass download=True (--download on the "
+                            "command line) to fetch MNIST, or put the four MNIST files into "
+                            "that folder")
 
 
 def _check_images(path, images):
@@ -169,10 +170,14 @@ def mnist(root, kind="train", flatten=True, scale=True, download=False):
     folder = Path(root).expanduser()
     if download:
         folder.mkdir(parents=True, exist_ok=True)
-    elif not folder.is_dir():
+    elif folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"MNIST folder {folder} is a file, not a folder; pass the "
+                                 "folder that holds train-images-idx3-ubyte(.gz) and friends")
+    elif not folder.exists():
         raise FileNotFoundError(f"MNIST folder {folder} does not exist; pass the folder "
                                 "that holds train-images-idx3-ubyte(.gz) and friends, or "
-                                "download=True to fetch them there")
+                                "download=True (--download on the command line) to fetch "
+                                "them there")
     images_path, labels_path = _locate(folder, KINDS[kind], download)
     images, labels = read_idx(images_path), read_idx(labels_path)
     _check_images(images_path, images)

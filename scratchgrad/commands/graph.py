@@ -30,6 +30,9 @@ def check_out_file(out):
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; name a file in it, e.g. "
                          f"--out {out / 'graph.svg'}")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"--out {out}: {blocking} is a file, not a folder")
     return out
 
 

@@ -474,3 +474,27 @@ def test_train_cnn_defaults_to_the_books_simple_convnet(tmp_path, capsys):
     assert main(["train", "--dataset", "digits", "--model", "cnn", "--epochs", "1",
                  "--out", str(tmp_path), "--no-progress"]) == 0
     assert f"{160 + 14500 + 1010:,} parameters" in capsys.readouterr().out
+
+
+def test_out_paths_blocked_by_a_file_or_unwritable_name_the_users_path(tmp_path, capsys):
+    (tmp_path / "cnn.out").write_text("not a folder")
+    assert main(["graph", "x*2", "--set", "x=1", "--out",
+                 str(tmp_path / "cnn.out" / "g.svg")]) == 2
+    assert "cnn.out is a file, not a folder" in capsys.readouterr().err
+    assert main(["train", "--dataset", "mnist", "--data-dir",
+                 str(tmp_path / "cnn.out"), "--out", str(tmp_path / "o")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "nope"),
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "--download on the command line" in capsys.readouterr().err
+
+
+def test_unwritable_out_names_the_file_not_a_temp_file(tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "/x/.g.svg.abc.tmp")
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main(["graph", "x*2", "--set", "x=1", "--out", str(tmp_path / "g.svg")]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "g.svg") in err and ".tmp" not in err
