@@ -63,6 +63,12 @@ def _cross_entropy(rng):
                                     reduction="mean")), [_tensor(rng, (4, 5))]
 
 
+def _binary_cross_entropy(rng):
+    target = rng.uniform(0.0, 1.0, (3, 4))
+    return (lambda p: Tensor._apply(OPS["binary_cross_entropy"], (p,), target=target,
+                                    reduction="mean")), [_tensor(rng, (3, 4), 0.05, 0.95)]
+
+
 def _linear(rng):
     return _weighted("linear", rng), [_tensor(rng, (3, 4)), _tensor(rng, (2, 4)),
                                       _tensor(rng, (2,))]
@@ -146,6 +152,7 @@ EXAMPLES = {
     "linear": _linear,
     "softmax": _unary("softmax", axis=-1), "log_softmax": _unary("log_softmax", axis=-1),
     "cross_entropy": _cross_entropy,
+    "binary_cross_entropy": _binary_cross_entropy,
     "step": _unary("step", avoid=0.0), "softplus": _unary("softplus"),
     "unfold": _unary("unfold", shape=(2, 2, 5, 4), kernel=(3, 2), stride=(2, 1),
                      padding=(1, 0)),

@@ -75,8 +75,11 @@ def _scalar_sigmoid(x):
 
 
 def _array_sigmoid(x):
-    # 0.5 * (1 + tanh(x/2)) equals 1 / (1 + exp(-x)) and never overflows.
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    # 1 / (1 + e^-x), as PyTorch: for x < -709 e^-x overflows to inf and the result is 0
+    # (numpy's warning is silenced by _arr). 0.5 (1 + tanh(x/2)) would never overflow
+    # but rounds every sigmoid below about e^-37 to exactly 0 (tanh rounds to -1), which
+    # zeroes the gradients of saturated units that PyTorch still trains.
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 # --- float helpers for the scalar VJPs: IEEE results (inf/nan) instead of exceptions,

@@ -60,3 +60,50 @@ SOFTPLUS = register("softplus", _softplus_vjp, jvp=_softplus_jvp, scalar=_softpl
                     array=_softplus_array,
                     doc="log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) (stable);  "
                         "d/dx = sigmoid(x)")
+
+
+# --- binary cross-entropy on probabilities -----------------------------------------------
+# PyTorch's rules, so a saturated sigmoid (p exactly 0 or 1) never gives NaN: each log is
+# clamped at -100 in the value, and the gradient is (p - t) / max(p (1 - p), 1e-12) (the
+# exact derivative wherever p (1 - p) > 1e-12). `target` is a constant, like
+# cross_entropy's.
+
+_BCE_EPS = 1e-12
+
+
+def _bce_array(p, target, reduction):
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100.0)
+        log_q = np.maximum(np.log(1.0 - p), -100.0)
+    losses = -(target * log_p + (1.0 - target) * log_q)
+    out = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" \
+        else losses
+    return np.asarray(out, dtype=p.dtype), (target, reduction, max(losses.size, 1))
+
+
+def _bce_slope(p, target):
+    """d loss / d p per element, on arrays or on nodes (create_graph)."""
+    return (p - target) / (p * (1.0 - p)).clip(min=_BCE_EPS)
+
+
+def _bce_vjp(node, g, xs, out):
+    target, reduction, count = node._saved
+    slope = _bce_slope(xs[0], target)
+    if reduction == "none":
+        return (slope * g,)
+    return (slope * (g * (1.0 / count) if reduction == "mean" else g),)
+
+
+def _bce_jvp(node, ts, xs, out):
+    target, reduction, count = node._saved
+    per_element = _bce_slope(xs[0], target) * ts[0]
+    if reduction == "none":
+        return per_element
+    total = per_element.sum()
+    return total * (1.0 / count) if reduction == "mean" else total
+
+
+BINARY_CROSS_ENTROPY = register(
+    "binary_cross_entropy", _bce_vjp, jvp=_bce_jvp, array=_bce_array, symbol="BCE",
+    doc="-(t log p + (1-t) log(1-p)), logs clamped at -100;  "
+        "d/dp = (p - t) / max(p (1 - p), 1e-12)")

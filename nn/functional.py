@@ -52,14 +52,22 @@ def step(x):
     return _unary("step", x)
 
 
-def softmax(x, axis=-1, *, dim=None):
-    """e^x_i / sum_j e^x_j along `axis`; max-subtracted, so logits of 1e4 are fine."""
-    return _node(x).softmax(axis if dim is None else dim)
+def class_axis(axis, dim):
+    """`axis` (numpy's name) or `dim` (PyTorch's), default -1; both at once is an error."""
+    if axis is not None and dim is not None:
+        raise TypeError(f"give axis or dim, not both (got axis={axis}, dim={dim})")
+    return -1 if axis is None and dim is None else axis if dim is None else dim
 
 
-def log_softmax(x, axis=-1, *, dim=None):
-    """x_i - log sum_j e^x_j along `axis` (stable)."""
-    return _node(x).log_softmax(axis if dim is None else dim)
+def softmax(x, axis=None, *, dim=None):
+    """e^x_i / sum_j e^x_j along `axis` (default last); max-subtracted, so logits of 1e4
+    are fine."""
+    return _node(x).softmax(class_axis(axis, dim))
+
+
+def log_softmax(x, axis=None, *, dim=None):
+    """x_i - log sum_j e^x_j along `axis` (default last; stable)."""
+    return _node(x).log_softmax(class_axis(axis, dim))
 
 
 def _reduce(losses, reduction):
@@ -98,7 +106,9 @@ def mse_loss(input, target, reduction="mean"):
     if _is_value_list(input):
         xs, ts = _pairs(input, target, "mse_loss")
         return _value_reduce([(x - t) ** 2 for x, t in zip(xs, ts)], reduction)
-    diff = _node(input) - target
+    input = _node(input)
+    _same_shape(input, target, "mse_loss")
+    diff = input - target
     return _reduce(diff * diff, reduction)
 
 
@@ -161,20 +171,30 @@ def nll_loss(log_probs, target, reduction="mean"):
     return _reduce(-picked, reduction)
 
 
-def _log_clamped(x):
-    """log x, clamped at -100 for Tensors like PyTorch's BCE (so p = 0 gives 100, not inf)."""
-    return x.log().clip(min=-100.0) if isinstance(x, Tensor) else x.log()
+def _same_shape(input, target, what):
+    """Elementwise losses refuse to broadcast: an (N, 1) output against (N,) targets
+    would silently compare every output with every target."""
+    shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    if isinstance(input, Tensor) and shape != input.shape:
+        raise ValueError(f"{what}: input has shape {input.shape} but target {shape}; they "
+                         "must match (for an (N, 1) output and (N,) targets use "
+                         "output.reshape(-1))")
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]."""
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], PyTorch's rules: each
+    log clamped at -100, gradient (p - t) / max(p (1 - p), 1e-12), so a saturated sigmoid
+    gives no NaN. The target is a constant."""
     _check_reduction(reduction)
     p = _node(input)
-    if isinstance(p, Tensor) and p.data.size and (p.data.min() < 0 or p.data.max() > 1):
+    if not isinstance(p, Tensor):                       # one Value: the formula itself
+        return -(target * p.log() + (1.0 - target) * (1.0 - p).log())
+    _same_shape(p, target, "binary_cross_entropy")
+    if p.data.size and (p.data.min() < 0 or p.data.max() > 1):
         raise ValueError("binary_cross_entropy needs probabilities in [0, 1]; for raw "
                          "scores use binary_cross_entropy_with_logits")
-    losses = -(target * _log_clamped(p) + (1.0 - target) * _log_clamped(1.0 - p))
-    return _reduce(losses, reduction) if isinstance(p, Tensor) else losses
+    t = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=p.dtype)
+    return Tensor._apply(OPS["binary_cross_entropy"], (p,), target=t, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
@@ -182,6 +202,10 @@ def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     d/dz = sigmoid(z) - t."""
     _check_reduction(reduction)
     z = _node(input)
+    if isinstance(z, Tensor):
+        _same_shape(z, target, "binary_cross_entropy_with_logits")
+        if not isinstance(target, Tensor):
+            target = np.asarray(target, dtype=z.dtype)
     losses = softplus(z) - z * target
     return _reduce(losses, reduction) if isinstance(z, Tensor) else losses
 
