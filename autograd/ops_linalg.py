@@ -128,8 +128,8 @@ def _cross_entropy_array(logits, target, reduction):
     else:
         losses = -(target * log_probs).sum(axis=-1)
     count = losses.size
-    if reduction == "mean":
-        out = losses.mean()
+    if reduction == "mean":      # an empty batch's mean is NaN (PyTorch), without a warning
+        out = losses.sum() / count if count else np.array(np.nan)
     elif reduction == "sum":
         out = losses.sum()
     else:
@@ -154,7 +154,7 @@ def _cross_entropy_vjp(node, g, xs, out):
         diff = probs * target.sum(axis=-1, keepdims=True) - target
     if reduction == "none":
         return (diff * g.reshape(g.shape + (1,)),)
-    scale = g * (1.0 / count) if reduction == "mean" else g
+    scale = g * (1.0 / max(count, 1)) if reduction == "mean" else g
     if isinstance(diff, np.ndarray):
         diff *= scale
         return (diff,)
@@ -175,7 +175,7 @@ def _cross_entropy_jvp(node, ts, xs, out):
     if reduction == "none":
         return per_sample
     total = per_sample.sum()
-    return total * (1.0 / count) if reduction == "mean" else total
+    return total * (1.0 / max(count, 1)) if reduction == "mean" else total
 
 
 CROSS_ENTROPY = register("cross_entropy", _cross_entropy_vjp, jvp=_cross_entropy_jvp, array=_cross_entropy_array,

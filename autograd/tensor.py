@@ -87,11 +87,10 @@ class Tensor(Operators):
         if isinstance(x, (float, int)) and not isinstance(x, bool):
             return _constant(np.asarray(x, dtype=self.data.dtype))
         array = as_array(x, what="an operand of a Tensor op")
-        if array.dtype.kind == "f" and array.dtype != self.data.dtype and \
-                not isinstance(x, np.ndarray):
-            array = array.astype(self.data.dtype)
-        elif array.dtype.kind != "f":
-            array = array.astype(self.data.dtype)
+        # a float ndarray keeps its dtype (numpy's and PyTorch's promotion); lists,
+        # numpy scalars and integer or bool arrays (which as_array made float64) take ours
+        if not isinstance(x, np.ndarray) or x.dtype.kind not in "f":
+            array = array.astype(self.data.dtype, copy=False)
         return _constant(array)
 
     @staticmethod

@@ -118,8 +118,8 @@ class Tanh(_Activation):
 class Softmax(_Activation):
     """e^x_i / sum_j e^x_j along `axis` (PyTorch's `dim`), max-subtracted."""
 
-    def __init__(self, axis=-1, *, dim=None):
-        self.axis = axis if dim is None else dim
+    def __init__(self, axis=None, *, dim=None):
+        self.axis = F.class_axis(axis, dim)
 
     def forward(self, x):
         return F.softmax(x, self.axis)
@@ -140,7 +140,12 @@ class Flatten(Module):
         self.start_dim = start_dim
 
     def forward(self, x):
-        return x.flatten(self.start_dim)
+        x = _as_tensor(x)
+        start = self.start_dim + x.ndim if self.start_dim < 0 else self.start_dim
+        if not 0 <= start < x.ndim:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}) needs an input with an "
+                             f"axis {self.start_dim}, got shape {x.shape}")
+        return x.reshape(x.shape[:start] + (int(np.prod(x.shape[start:])),))
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}"
@@ -157,6 +162,7 @@ class Dropout(Module):
         self.rng = make_rng(rng, seed)
 
     def forward(self, x):
+        x = _as_tensor(x)
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:

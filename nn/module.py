@@ -143,6 +143,8 @@ class Module:
 
     def train(self, mode=True):
         """Training mode (Dropout drops, BatchNorm uses batch statistics). Returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"train(mode) expects True or False, got {mode!r}")
         for module in self.modules():
             module.training = bool(mode)
         return self
