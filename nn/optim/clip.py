@@ -17,11 +17,29 @@ def _grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def _norm(g, norm_type):
-    g = np.abs(np.asarray(g, dtype=np.float64))
+def _array(grad):
+    return np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=np.float64)
+
+
+def _vector_norm(flat, norm_type):
+    """torch.linalg.vector_norm: inf is the largest |g|, -inf the smallest, 0 the number
+    of non-zeros, p (sum |g|^p)^(1/p)."""
+    flat = np.abs(flat)
     if norm_type == math.inf:
-        return float(g.max()) if g.size else 0.0
-    return float((g ** norm_type).sum()) ** (1.0 / norm_type)
+        return float(flat.max()) if flat.size else 0.0
+    if norm_type == -math.inf:
+        return float(flat.min()) if flat.size else math.inf
+    if norm_type == 0:
+        return float(np.count_nonzero(flat))
+    with np.errstate(over="ignore"):
+        return float((flat ** norm_type).sum()) ** (1.0 / norm_type)
+
+
+def _total_norm(grads, norm_type):
+    """PyTorch's total: the norm of the per-parameter norms (for p-norms, the norm of all
+    gradients as one vector)."""
+    per_parameter = [_vector_norm(_array(g).reshape(-1), norm_type) for g in grads]
+    return _vector_norm(np.array(per_parameter), norm_type)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -30,21 +48,23 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     params = _grads(parameters)
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
-    norms = [_norm(p.grad, norm_type) for p in params]
-    if not norms:
+    try:
+        norm_type = float(norm_type)          # "inf" works, as in PyTorch
+    except (TypeError, ValueError):
+        raise ValueError(f"clip_grad_norm_: norm_type must be a number or 'inf', got "
+                         f"{norm_type!r}") from None
+    if not params:
         return 0.0
-    if norm_type == math.inf:
-        total = max(norms)
-    else:
-        total = sum(n ** norm_type for n in norms) ** (1.0 / norm_type)
+    total = _total_norm([p.grad for p in params], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise FloatingPointError(f"clip_grad_norm_: the total gradient norm is {total}; "
                                  "a gradient holds NaN or inf")
     scale = max_norm / (total + 1e-6)
-    if scale < 1.0:
+    if scale < 1.0:                  # PyTorch scales by min(scale, 1), so never up
         for p in params:
-            if isinstance(p, Value):
-                p.grad *= scale
+            if isinstance(p, Value) or isinstance(p.grad, Tensor) or \
+                    p.grad.dtype.kind != "f":
+                p.grad = p.grad * scale   # a Tensor (create_graph) or an integer array
             else:
                 p.grad *= np.asarray(scale, dtype=p.grad.dtype)
     return total
@@ -57,5 +77,7 @@ def clip_grad_value_(parameters, clip_value):
     for p in _grads(parameters):
         if isinstance(p, Value):
             p.grad = min(max(p.grad, -clip_value), clip_value)
+        elif isinstance(p.grad, Tensor):                # a gradient with its own graph
+            p.grad = p.grad.clip(-clip_value, clip_value)
         else:
             np.clip(p.grad, -clip_value, clip_value, out=p.grad)

@@ -1,46 +1,81 @@
 """Learning-rate schedules: call `scheduler.step()` once per epoch, after `opt.step()`.
 
-Each sets every group's lr from its initial lr and the epoch count t (closed forms):
+Each step updates every group's current lr by one step of a recursion (PyTorch's
+"chainable" forms), so two schedulers on one optimizer compose and an lr you change by
+hand is kept and scheduled from. Left alone, the lr follows these closed forms in the
+epoch count t:
     StepLR:            lr0 * gamma ** (t // step_size)
     ExponentialLR:     lr0 * gamma ** t
     CosineAnnealingLR: eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T_max)) / 2
     LinearLR:          lr0 * (start + (end - start) * min(t, total_iters) / total_iters)
 micrograd's moons demo, lr = 1 - 0.9 * k / 100, is LinearLR(opt, 1.0, 0.1, 100) with lr=1.
-Like PyTorch, constructing a scheduler applies the t = 0 value.
+Like PyTorch, constructing a scheduler applies the t = 0 value; resuming (last_epoch
+given) needs the optimizer's state first, whose groups carry their "initial_lr".
 """
 import math
 
 from .optimizer import Optimizer
 
 
+def _positive_int(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def _number(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
 class LRScheduler:
+    _hyper = ()          # the constructor's options, saved by state_dict (as PyTorch)
+
     def __init__(self, optimizer, last_epoch=-1):
+        name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__} needs an nn.optim optimizer, got "
+            raise TypeError(f"{name} needs an nn.optim optimizer, got "
                             f"{type(optimizer).__name__}")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+            raise ValueError(f"{name}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        if last_epoch != -1 and any("initial_lr" not in g for g in optimizer.param_groups):
+            raise ValueError(f"{name}: resuming at last_epoch={last_epoch} needs the "
+                             "optimizer's saved state (its groups carry 'initial_lr'): call "
+                             "optimizer.load_state_dict(...) first")
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._first = True
         self.step()
 
-    def lr_at(self, base_lr, t):
+    def next_lr(self, lr, base_lr, t, first):
+        """The lr at epoch t from the lr at epoch t - 1 (`first`: this scheduler's first
+        step, where a resumed schedule starts from its closed form)."""
         raise NotImplementedError
 
     def step(self):
         self.last_epoch += 1
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_at(base, self.last_epoch)
+        for i, group in enumerate(self.optimizer.param_groups):
+            if i == len(self.base_lrs):             # a group added after the scheduler
+                self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
+            group["lr"] = self.next_lr(group["lr"], self.base_lrs[i], self.last_epoch,
+                                       self._first)
+        self._first = False
 
     def get_last_lr(self):
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self):
-        return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
+        return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs),
+                **{name: getattr(self, name) for name in self._hyper}}
 
     def load_state_dict(self, state):
-        """Restore from `state_dict()`; everything is checked before anything changes."""
+        """Restore from `state_dict()`; everything is checked before anything changes. The
+        optimizer's lr is its own state (load it with the optimizer's state_dict)."""
         name = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, dict):
             raise TypeError(f"{name}: expected a dict, got {type(state).__name__}")
@@ -57,56 +92,90 @@ class LRScheduler:
         bad = [lr for lr in base_lrs if not math.isfinite(lr) or lr < 0]
         if bad:
             raise ValueError(f"{name}: base_lrs must be finite and >= 0, got {bad[0]!r}")
+        hyper = {}
+        for key in self._hyper:
+            if key in state:
+                value = state[key]
+                value = value.item() if hasattr(value, "item") else value
+                check = _positive_int if isinstance(getattr(self, key), int) and \
+                    key != "T_max" else _number
+                hyper[key] = check(name, key, value)
         self.last_epoch = int(epoch)
         self.base_lrs = base_lrs
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_at(base, self.last_epoch)
+        for key, value in hyper.items():
+            setattr(self, key, value)
 
 
 class StepLR(LRScheduler):
+    _hyper = ("step_size", "gamma")
+
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if int(step_size) < 1:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size}")
-        self.step_size, self.gamma = int(step_size), gamma
+        self.step_size = _positive_int("StepLR", "step_size", step_size)
+        self.gamma = _number("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, t):
-        return base_lr * self.gamma ** (t // self.step_size)
+    def next_lr(self, lr, base_lr, t, first):
+        if first and t > 0:
+            return base_lr * self.gamma ** (t // self.step_size)
+        return lr * self.gamma if t > 0 and t % self.step_size == 0 else lr
 
 
 class ExponentialLR(LRScheduler):
+    _hyper = ("gamma",)
+
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _number("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, t):
-        return base_lr * self.gamma ** t
+    def next_lr(self, lr, base_lr, t, first):
+        if first and t > 0:
+            return base_lr * self.gamma ** t
+        return lr * self.gamma if t > 0 else lr
 
 
 class CosineAnnealingLR(LRScheduler):
+    _hyper = ("T_max", "eta_min")
+
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        if T_max <= 0:
+        if _number("CosineAnnealingLR", "T_max", T_max) <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = T_max
+        self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, t):
-        return self.eta_min + (base_lr - self.eta_min) * (
-            1.0 + math.cos(math.pi * t / self.T_max)) / 2.0
+    def next_lr(self, lr, base_lr, t, first):
+        """PyTorch's recursion: the ratio of consecutive closed-form values, applied to
+        the current lr (at the period's turning point, the closed-form increment)."""
+        cos, T, low = math.cos, self.T_max, self.eta_min
+        if t == 0:
+            return lr
+        if first:
+            return low + (base_lr - low) * (1 + cos(math.pi * t / T)) / 2
+        if (t - 1 - T) % (2 * T) == 0:
+            return lr + (base_lr - low) * (1 - cos(math.pi / T)) / 2
+        return (1 + cos(math.pi * t / T)) / (1 + cos(math.pi * (t - 1) / T)) * (lr - low) + low
 
 
 class LinearLR(LRScheduler):
+    _hyper = ("start_factor", "end_factor", "total_iters")
+
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
-        if not 0.0 < start_factor <= 1.0 or not 0.0 <= end_factor <= 1.0:
+        start = _number("LinearLR", "start_factor", start_factor)
+        end = _number("LinearLR", "end_factor", end_factor)
+        if not 0.0 < start <= 1.0 or not 0.0 <= end <= 1.0:
             raise ValueError(f"LinearLR: need 0 < start_factor <= 1 and 0 <= end_factor <= 1"
                              f", got start_factor={start_factor}, end_factor={end_factor}")
-        if total_iters < 1:
-            raise ValueError(f"LinearLR: total_iters must be >= 1, got {total_iters}")
-        self.start_factor, self.end_factor = start_factor, end_factor
-        self.total_iters = total_iters
+        self.start_factor, self.end_factor = start, end
+        self.total_iters = _positive_int("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, base_lr, t):
-        frac = min(t, self.total_iters) / self.total_iters
-        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+    def next_lr(self, lr, base_lr, t, first):
+        start, end, total = self.start_factor, self.end_factor, self.total_iters
+        if first and t > 0:
+            return base_lr * (start + (end - start) * min(t, total) / total)
+        if t == 0:
+            return lr * start
+        if t > total:
+            return lr
+        return lr * (1.0 + (end - start) / (total * start + (t - 1) * (end - start)))

@@ -136,7 +136,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                work.append((group, index, p.data, g.data if isinstance(g, Tensor) else g, p))
+                work.append((group, index, p.data, self._checked_grad(p, g), p))
             if values:
                 data = np.fromiter((v.data for v in values), np.float64, len(values))
                 grad = np.fromiter((float(v.grad) for v in values), np.float64, len(values))
@@ -159,6 +159,18 @@ class Optimizer:
                 for v, x in zip(owner, data.tolist()):
                     v.data = x
         return loss
+
+    def _checked_grad(self, p, g):
+        """The gradient as an array of the parameter's shape: a gradient of another shape
+        would broadcast into every row of the update without an error."""
+        g = g.data if isinstance(g, Tensor) else g
+        if not isinstance(g, np.ndarray):
+            g = np.asarray(g, dtype=p.data.dtype)
+        if g.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.step(): parameter {self._names[id(p)]} "
+                             f"has shape {p.data.shape} but its gradient {g.shape}; nothing "
+                             "was updated. Assign a gradient of the parameter's shape")
+        return g
 
     def _raise_nonfinite(self, grad, owner):
         if isinstance(owner, list):
@@ -224,12 +236,20 @@ class Optimizer:
             entry = _mapping(where, here, entry)
             n = len(group["params"])
             _check_indices(where, i, _entry(where, entry, "params", here), start, n)
-            unknown = sorted(map(str, set(entry) - set(group)))
+            # initial_lr is what a scheduler adds to its groups: either side may lack it
+            unknown = sorted(map(str, set(entry) - set(group) - {"initial_lr"}))
             if unknown:
                 raise OptimizerStateError(f"{where}: {here} has unknown option(s) {unknown}; "
                                           f"{type(self).__name__} knows {sorted(self.defaults)}")
             options = {k: _like(where, f"{here}[{k!r}]", v, _entry(where, entry, k, here))
-                       for k, v in group.items() if k != "params"}
+                       for k, v in group.items()
+                       if k != "params" and (k != "initial_lr" or k in entry)}
+            if "initial_lr" in entry and "initial_lr" not in group:
+                options["initial_lr"] = _like(where, f"{here}['initial_lr']", group["lr"],
+                                              entry["initial_lr"])
+            if "initial_lr" in options and not (math.isfinite(options["initial_lr"]) and
+                                                options["initial_lr"] >= 0):
+                _bad(where, f"{here}['initial_lr']", options["initial_lr"])
             try:
                 self._validate({**group, **options})
             except ValueError as err:
