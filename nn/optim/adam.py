@@ -17,6 +17,9 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  amsgrad=False, *, check_finite=True):
+        if not isinstance(betas, (tuple, list)):
+            raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), "
+                             f"got {betas!r}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad),
                          check_finite)
@@ -25,7 +28,7 @@ class Adam(Optimizer):
         super()._validate(group)
         name = type(self).__name__
         betas = group["betas"]
-        if len(betas) != 2:
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         check_range(name, "betas[0]", betas[0], high=1.0, high_open=True)
         check_range(name, "betas[1]", betas[1], high=1.0, high_open=True)

@@ -77,6 +77,14 @@ class Optimizer:
         check_range(type(self).__name__, "lr", group["lr"])
 
     def add_param_group(self, group):
+        name = type(self).__name__
+        if not isinstance(group, dict):
+            raise TypeError(f"{name}: a parameter group is a dict like {{'params': [...], "
+                            f"'lr': 0.01}}, got {type(group).__name__}; pass either "
+                            "parameters or groups, not a mix")
+        if "params" not in group:
+            raise ValueError(f"{name}: a parameter group needs a 'params' entry, got keys "
+                             f"{sorted(map(str, group))}")
         group = dict(group)
         raw = group.pop("params")
         raw = [raw] if isinstance(raw, (Tensor, Value)) else list(raw)
@@ -139,6 +147,11 @@ class Optimizer:
                 work.append((group, index, p.data, self._checked_grad(p, g), p))
             if values:
                 data = np.fromiter((v.data for v in values), np.float64, len(values))
+                if any(v.grad is None for v in values):
+                    missing = next(v for v in values if v.grad is None)
+                    raise ValueError(f"{type(self).__name__}.step(): parameter "
+                                     f"{self._names[id(missing)]} has grad None; a Value's "
+                                     "gradient is a number (zero_grad() sets 0.0)")
                 grad = np.fromiter((float(v.grad) for v in values), np.float64, len(values))
                 work.append((group, first, data, grad, values))
         if self.check_finite:

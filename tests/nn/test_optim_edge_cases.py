@@ -566,3 +566,25 @@ def test_clip_grad_value_of_a_create_graph_gradient_and_norm_of_integer_grads():
     q.grad = np.array([3, 4])
     nn.optim.clip_grad_norm_([q], 1.0)
     np.testing.assert_allclose(q.grad, [0.6, 0.8], rtol=1e-5)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda p: nn.optim.Adam([p], betas=0.9), ValueError, r"betas must be a pair"),
+    (lambda p: nn.optim.Adam([{"params": [p], "betas": 0.9}]), ValueError,
+     r"betas must be a pair"),
+    (lambda p: nn.optim.SGD([{"lr": 0.1}]), ValueError, r"needs a 'params' entry"),
+    (lambda p: nn.optim.SGD([p], lr=0.1).add_param_group(nn.Parameter([1.0])), TypeError,
+     r"a parameter group is a dict"),
+])
+def test_malformed_options_and_groups_are_named(make, error, message):
+    with pytest.raises(error, match=message):
+        make(nn.Parameter([0.0]))
+
+
+def test_a_value_with_grad_none_is_named():
+    v = Value(1.0)
+    opt = nn.optim.SGD([v], lr=0.1)
+    v.grad = None
+    with pytest.raises(ValueError, match="has grad None"):
+        opt.step()
+    assert v.data == 1.0
