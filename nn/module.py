@@ -159,12 +159,28 @@ class Module:
 
     # --- state ---------------------------------------------------------------------------
 
+    def _state_entries(self, prefix="", path=()):
+        """(kind, dotted name, object) in PyTorch's state_dict order: each module's own
+        parameters, then its buffers, then its children. A module or parameter shared
+        under two names appears under both (so PyTorch's state_dicts of tied models load);
+        `parameters()` still lists it once."""
+        if id(self) in path:
+            raise ValueError(f"{type(self).__name__} contains itself at {prefix[:-1]!r}")
+        members = list(self._members())
+        for kind, name, obj in members:
+            if kind == "param":
+                yield "param", prefix + name, obj
+        for name in self._buffer_names:
+            yield "buffer", prefix + name, getattr(self, name)
+        for kind, name, obj in members:
+            if kind == "module":
+                yield from obj._state_entries(f"{prefix}{name}.", path + (id(self),))
+
     def state_dict(self):
         """{dotted name: ndarray copy} of parameters and buffers: a snapshot, so later
         training does not change a state you kept as "the best so far"."""
-        state = {name: np.array(p.data) for name, p in self.named_parameters()}
-        state.update((name, np.array(b)) for name, b in self.named_buffers())
-        return state
+        return {name: np.array(obj.data if kind == "param" else obj)
+                for kind, name, obj in self._state_entries()}
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays into the parameters and buffers in place (optimizers keep working).
@@ -176,8 +192,9 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of name "
                             f"-> array (e.g. nn.load(path)), got {type(state_dict).__name__}")
-        targets = dict(self.named_parameters())
-        buffers = dict(self.named_buffers())
+        entries = list(self._state_entries())
+        targets = {name: obj for kind, name, obj in entries if kind == "param"}
+        buffers = {name: obj for kind, name, obj in entries if kind == "buffer"}
         missing = [k for k in list(targets) + list(buffers) if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
         problems = []
@@ -201,7 +218,7 @@ class Module:
                                  "missing/unexpected keys")
         nonfinite = [k for k in list(targets) + list(buffers) if k in state_dict and
                      np.asarray(state_dict[k]).dtype.kind == "f" and
-                     not np.isfinite(state_dict[k]).all()]
+                     not np.isfinite(np.asarray(state_dict[k])).all()]
         if nonfinite:                   # allowed (a diverged run is worth inspecting)
             import warnings
             warnings.warn(f"{type(self).__name__}.load_state_dict: {nonfinite} hold NaN or "

@@ -650,3 +650,19 @@ def test_train_mode_must_be_a_bool_and_axis_or_dim_not_both():
     with pytest.raises(TypeError, match="axis or dim, not both"):
         nn.Softmax(1, dim=0)
     np.testing.assert_allclose(F.softmax(Tensor(np.eye(2)), dim=0).data.sum(axis=0), 1.0)
+
+
+def test_state_dict_of_shared_and_tied_modules_matches_pytorchs_keys_and_loads_it():
+    torch = pytest.importorskip("torch")
+    shared = nn.Linear(2, 2)
+    ours = nn.Sequential(shared, nn.ReLU(), shared, nn.BatchNorm1d(2))
+    t_shared = torch.nn.Linear(2, 2).double()
+    theirs = torch.nn.Sequential(t_shared, torch.nn.ReLU(), t_shared,
+                                 torch.nn.BatchNorm1d(2).double())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert len(ours.parameters()) == 4                     # still listed once
+    x = np.random.default_rng(0).standard_normal((3, 2))
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(ours(Tensor(x)).data,
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
