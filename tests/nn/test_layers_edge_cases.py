@@ -39,23 +39,26 @@ def _linear_pair(n_in, n_out, bias=True):
     return ours, theirs
 
 
+def _compare_unary(ours, theirs, x, rng):
+    """Outputs and input gradients of one module pair on x (random output weights)."""
+    xo, xt = Tensor(x, requires_grad=True), _t(x, requires_grad=True)
+    out, out_t = ours(xo), theirs(xt)
+    w = rng.normal(size=out.shape)
+    (out * w).sum().backward()
+    (out_t * _t(w)).sum().backward()
+    _close(out, out_t)
+    _close(xo.grad, xt.grad)
+    return out, out_t
+
+
 # --- Linear -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape", [(3,), (5, 3), (2, 4, 3), (2, 1, 4, 3)])
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_any_leading_shape_matches_pytorch(rng, shape, bias):
     ours, theirs = _linear_pair(3, 2, bias=bias)
-    x = rng.normal(size=shape)
-    w = rng.normal(size=shape[:-1] + (2,))
-    xo = Tensor(x, requires_grad=True)
-    out = ours(xo)
-    (out * w).sum().backward()
-    xt = _t(x, requires_grad=True)
-    ot = theirs(xt)
-    (ot * _t(w)).sum().backward()
+    out, ot = _compare_unary(ours, theirs, rng.normal(size=shape), rng)
     assert out.shape == tuple(ot.shape) == shape[:-1] + (2,)
-    _close(out, ot)
-    _close(xo.grad, xt.grad)
     _close(ours.weight.grad, theirs.weight.grad)
     if bias:
         _close(ours.bias.grad, theirs.bias.grad)
@@ -152,16 +155,7 @@ def test_batchnorm1d_train_then_eval_matches_pytorch(rng, shape, kwargs):
     ours = nn.BatchNorm1d(shape[1], **kwargs)
     theirs = torch.nn.BatchNorm1d(shape[1], dtype=torch.float64, **kwargs)
     for _ in range(3):
-        x = rng.normal(2.0, 3.0, size=shape)
-        w = rng.normal(size=shape)
-        xo = Tensor(x, requires_grad=True)
-        out = ours(xo)
-        (out * w).sum().backward()
-        xt = _t(x, requires_grad=True)
-        out_t = theirs(xt)
-        (out_t * _t(w)).sum().backward()
-        _close(out, out_t)
-        _close(xo.grad, xt.grad)
+        _compare_unary(ours, theirs, rng.normal(2.0, 3.0, size=shape), rng)
         if ours.weight is not None:
             _close(ours.weight.grad, theirs.weight.grad)
             _close(ours.bias.grad, theirs.bias.grad)
@@ -323,18 +317,6 @@ def test_train_and_eval_return_self_and_sequential_slicing():
 
 
 # --- activations --------------------------------------------------------------------------
-
-def _compare_unary(ours, theirs, x, rng):
-    w = rng.normal(size=x.shape)
-    xo = Tensor(x, requires_grad=True)
-    out = ours(xo)
-    (out * w).sum().backward()
-    xt = _t(x, requires_grad=True)
-    out_t = theirs(xt)
-    (out_t * _t(w)).sum().backward()
-    _close(out, out_t)
-    _close(xo.grad, xt.grad)
-
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1, -2])
 def test_softmax_and_log_softmax_along_any_dim(rng, dim):
