@@ -57,21 +57,24 @@ class Linear(Module):
 class Sequential(Module):
     """Modules applied in order; children are named "0", "1", ... like PyTorch."""
 
-    _internal = Module._internal | {"_seq"}
+    _internal = Module._internal | {"_seq", "_names"}
 
     def __init__(self, *modules):
         if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
             modules = tuple(modules[0])
-        self._seq = []
+        self._seq, self._names = [], []
         for m in modules:
             self.append(m)
 
-    def append(self, module):
+    def append(self, module, name=None):
         if not isinstance(module, Module):
             raise TypeError(f"Sequential holds Modules, got {type(module).__name__}; wrap "
                             "functions in a Module (e.g. nn.ReLU() instead of F.relu)")
-        setattr(self, str(len(self._seq)), module)
+        if name is None:              # the next number after the last child's
+            name = str(int(self._names[-1]) + 1) if self._seq else "0"
+        setattr(self, name, module)
         self._seq.append(module)
+        self._names.append(name)
         return self
 
     def forward(self, x):
@@ -80,8 +83,13 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index):
+        """One child, or a Sequential of a slice that keeps the children's names (as
+        PyTorch: model[2:]'s first child is still "2", so state_dict keys still match)."""
         if isinstance(index, slice):
-            return Sequential(*self._seq[index])
+            part = Sequential()
+            for name, module in zip(self._names[index], self._seq[index]):
+                part.append(module, name)
+            return part
         return self._seq[index]
 
     def __len__(self):

@@ -648,3 +648,15 @@ def test_state_dict_of_shared_and_tied_modules_matches_pytorchs_keys_and_loads_i
     ours.eval(), theirs.eval()
     np.testing.assert_allclose(ours(Tensor(x)).data,
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+
+
+def test_a_sequential_slice_keeps_its_childrens_names_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.ReLU(),
+                         nn.Linear(4, 1))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),
+                                 torch.nn.Linear(3, 4), torch.nn.ReLU(),
+                                 torch.nn.Linear(4, 1))
+    assert list(ours[2:].state_dict()) == list(theirs[2:].state_dict())
+    tail = ours[2:].append(nn.ReLU())
+    assert list(dict(tail.named_children())) == ["2", "3", "4", "5"]
