@@ -76,9 +76,10 @@ def _bce_array(p, target, reduction):
         log_p = np.maximum(np.log(p), -100.0)
         log_q = np.maximum(np.log(1.0 - p), -100.0)
     losses = -(target * log_p + (1.0 - target) * log_q)
-    out = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" \
-        else losses
-    return np.asarray(out, dtype=p.dtype), (target, reduction, max(losses.size, 1))
+    count = losses.size
+    out = (losses.sum() / count if count else np.nan) if reduction == "mean" \
+        else losses.sum() if reduction == "sum" else losses
+    return np.asarray(out, dtype=p.dtype), (target, reduction, max(count, 1))
 
 
 def _bce_slope(p, target):

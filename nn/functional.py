@@ -52,21 +52,24 @@ def step(x):
     return _unary("step", x)
 
 
+DEFAULT_AXIS = "last"       # "not given" (axis=None still means every element)
+
+
 def class_axis(axis, dim):
     """`axis` (numpy's name) or `dim` (PyTorch's), default -1; both at once is an error."""
-    if axis is not None and dim is not None:
+    if axis is not DEFAULT_AXIS and dim is not None:
         raise TypeError(f"give axis or dim, not both (got axis={axis}, dim={dim})")
-    return -1 if axis is None and dim is None else axis if dim is None else dim
+    return dim if dim is not None else -1 if axis is DEFAULT_AXIS else axis
 
 
-def softmax(x, axis=None, *, dim=None):
-    """e^x_i / sum_j e^x_j along `axis` (default last); max-subtracted, so logits of 1e4
-    are fine."""
+def softmax(x, axis=DEFAULT_AXIS, *, dim=None):
+    """e^x_i / sum_j e^x_j along `axis` (default last; None: all elements);
+    max-subtracted, so logits of 1e4 are fine."""
     return _node(x).softmax(class_axis(axis, dim))
 
 
-def log_softmax(x, axis=None, *, dim=None):
-    """x_i - log sum_j e^x_j along `axis` (default last; stable)."""
+def log_softmax(x, axis=DEFAULT_AXIS, *, dim=None):
+    """x_i - log sum_j e^x_j along `axis` (default last; None: all elements; stable)."""
     return _node(x).log_softmax(class_axis(axis, dim))
 
 
@@ -173,9 +176,9 @@ def nll_loss(log_probs, target, reduction="mean"):
 
 def _same_shape(input, target, what):
     """Elementwise losses refuse to broadcast: an (N, 1) output against (N,) targets
-    would silently compare every output with every target."""
+    would silently compare every output with every target. A single number is fine."""
     shape = np.shape(target.data if isinstance(target, Tensor) else target)
-    if isinstance(input, Tensor) and shape != input.shape:
+    if isinstance(input, Tensor) and shape not in (input.shape, ()):
         raise ValueError(f"{what}: input has shape {input.shape} but target {shape}; they "
                          "must match (for an (N, 1) output and (N,) targets use "
                          "output.reshape(-1))")
@@ -193,7 +196,11 @@ def binary_cross_entropy(input, target, reduction="mean"):
     if p.data.size and (p.data.min() < 0 or p.data.max() > 1):
         raise ValueError("binary_cross_entropy needs probabilities in [0, 1]; for raw "
                          "scores use binary_cross_entropy_with_logits")
-    t = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=p.dtype)
+    if isinstance(target, Tensor) and target.requires_grad:   # a learned target: composed
+        log_p, log_q = p.log().clip(min=-100.0), (1.0 - p).log().clip(min=-100.0)
+        return _reduce(-(target * log_p + (1.0 - target) * log_q), reduction)
+    t = np.broadcast_to(np.asarray(target.data if isinstance(target, Tensor) else target,
+                                   dtype=p.dtype), p.shape)
     return Tensor._apply(OPS["binary_cross_entropy"], (p,), target=t, reduction=reduction)
 
 

@@ -126,7 +126,7 @@ class Tanh(_Activation):
 class Softmax(_Activation):
     """e^x_i / sum_j e^x_j along `axis` (PyTorch's `dim`), max-subtracted."""
 
-    def __init__(self, axis=None, *, dim=None):
+    def __init__(self, axis=F.DEFAULT_AXIS, *, dim=None):
         self.axis = F.class_axis(axis, dim)
 
     def forward(self, x):
@@ -170,7 +170,8 @@ class Dropout(Module):
         self.rng = make_rng(rng, seed)
 
     def forward(self, x):
-        x = _as_tensor(x)
+        if isinstance(x, np.ndarray):
+            x = Tensor(x)
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:

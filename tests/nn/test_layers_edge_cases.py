@@ -660,3 +660,45 @@ def test_a_sequential_slice_keeps_its_childrens_names_as_pytorch():
     assert list(ours[2:].state_dict()) == list(theirs[2:].state_dict())
     tail = ours[2:].append(nn.ReLU())
     assert list(dict(tail.named_children())) == ["2", "3", "4", "5"]
+
+
+def test_bce_passes_a_gradient_to_a_learned_target_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    p_data, t_data = rng.uniform(0.1, 0.9, 3), rng.uniform(0.0, 1.0, 3)
+    p, t = Tensor(p_data, requires_grad=True), Tensor(t_data, requires_grad=True)
+    tp = torch.tensor(p_data, requires_grad=True)
+    tt = torch.tensor(t_data, requires_grad=True)
+    F.binary_cross_entropy(p, t).backward()
+    torch.nn.functional.binary_cross_entropy(tp, tt).backward()
+    _close(p.grad, tp.grad)
+    _close(t.grad, tt.grad)
+
+
+def test_a_single_number_target_and_softmax_over_everything():
+    x = Tensor(np.full((2, 2), 0.5))
+    assert F.mse_loss(x, 0.0).data == pytest.approx(0.25)
+    assert F.binary_cross_entropy(x, 1.0).data == pytest.approx(-np.log(0.5))
+    assert F.softmax(Tensor(np.zeros((2, 2))), None).data.sum() == pytest.approx(1.0)
+    assert F.softmax(Tensor(np.zeros((2, 2)))).data.sum() == pytest.approx(2.0)
+
+
+def test_dropout_passes_values_through_in_eval():
+    from autograd import Value
+    v = Value(2.0)
+    assert nn.Dropout(0.5).eval()(v) is v
+
+
+def test_tied_checkpoints_old_and_new_load_and_disagreeing_aliases_are_named():
+    class Tied(nn.Module):
+        def __init__(self):
+            self.a, self.b = nn.Linear(3, 3), nn.Linear(3, 3)
+            self.b.weight = self.a.weight
+            self.b.owner = self                       # a back-reference is not state
+    state = Tied().state_dict()
+    assert state["a.weight"] is state["b.weight"]     # one copy for both names
+    old = {k: v for k, v in state.items() if k != "b.weight"}   # saved under one name
+    Tied().load_state_dict(old)
+    state["b.weight"] = state["b.weight"] + 1.0
+    with pytest.raises(nn.module.StateDictError, match="hold different values"):
+        Tied().load_state_dict(state)
