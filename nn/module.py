@@ -164,8 +164,8 @@ class Module:
         parameters, then its buffers, then its children. A module or parameter shared
         under two names appears under both (so PyTorch's state_dicts of tied models load);
         `parameters()` still lists it once."""
-        if id(self) in path:
-            raise ValueError(f"{type(self).__name__} contains itself at {prefix[:-1]!r}")
+        if id(self) in path:           # a child pointing back at its parent: not state
+            return
         members = list(self._members())
         for kind, name, obj in members:
             if kind == "param":
@@ -179,7 +179,9 @@ class Module:
     def state_dict(self):
         """{dotted name: ndarray copy} of parameters and buffers: a snapshot, so later
         training does not change a state you kept as "the best so far"."""
-        return {name: np.array(obj.data if kind == "param" else obj)
+        copies = {}                    # one copy per object, shared by its aliases
+        return {name: copies.setdefault(id(obj), np.array(obj.data if kind == "param"
+                                                          else obj))
                 for kind, name, obj in self._state_entries()}
 
     def load_state_dict(self, state_dict, strict=True):
@@ -195,7 +197,11 @@ class Module:
         entries = list(self._state_entries())
         targets = {name: obj for kind, name, obj in entries if kind == "param"}
         buffers = {name: obj for kind, name, obj in entries if kind == "buffer"}
-        missing = [k for k in list(targets) + list(buffers) if k not in state_dict]
+        # a tied parameter is loaded once, from whichever of its names the dict has (older
+        # checkpoints saved it under one name only)
+        given = {id(obj) for kind, name, obj in entries if name in state_dict}
+        missing = [name for kind, name, obj in entries
+                   if name not in state_dict and id(obj) not in given]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
         problems = []
         if strict:
@@ -211,6 +217,14 @@ class Module:
                 elif arr.shape != _shape(target):
                     problems.append(f"key {k!r} has shape {arr.shape} in the checkpoint but "
                                     f"{_shape(target)} in the model")
+        first_name = {}
+        for kind, name, obj in entries:
+            if name in state_dict and not problems:
+                other = first_name.setdefault(id(obj), name)
+                if other != name and not np.array_equal(np.asarray(state_dict[other]),
+                                                         np.asarray(state_dict[name])):
+                    problems.append(f"keys {other!r} and {name!r} name one shared parameter "
+                                    "but hold different values")
         if problems:
             raise StateDictError(f"cannot load state_dict into {type(self).__name__}: "
                                  + "; ".join(problems) + ". Fix: build the model with the "
