@@ -13,18 +13,27 @@ Like PyTorch, constructing a scheduler applies the t = 0 value; resuming (last_e
 given) needs the optimizer's state first, whose groups carry their "initial_lr".
 """
 import math
+import numbers
 
 from .optimizer import Optimizer
 
 
+def _plain(value):
+    """numpy numbers and 0-d arrays (e.g. from nn.load) as Python numbers."""
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 \
+        else value
+
+
 def _positive_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return value
+    return int(value)
 
 
 def _number(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
             not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
     return float(value)
@@ -38,8 +47,11 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name} needs an nn.optim optimizer, got "
                             f"{type(optimizer).__name__}")
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+        last_epoch = _plain(last_epoch)
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or \
+                last_epoch < -1:
             raise ValueError(f"{name}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        last_epoch = int(last_epoch)
         if last_epoch != -1 and any("initial_lr" not in g for g in optimizer.param_groups):
             raise ValueError(f"{name}: resuming at last_epoch={last_epoch} needs the "
                              "optimizer's saved state (its groups carry 'initial_lr'): call "
@@ -58,13 +70,15 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self):
-        self.last_epoch += 1
+        t = self.last_epoch + 1
         for i, group in enumerate(self.optimizer.param_groups):
             if i == len(self.base_lrs):             # a group added after the scheduler
                 self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
-            group["lr"] = self.next_lr(group["lr"], self.base_lrs[i], self.last_epoch,
-                                       self._first)
-        self._first = False
+        lrs = [self.next_lr(group["lr"], base, t, self._first)
+               for group, base in zip(self.optimizer.param_groups, self.base_lrs)]
+        for group, lr in zip(self.optimizer.param_groups, lrs):   # nothing changes on error
+            group["lr"] = lr
+        self.last_epoch, self._first = t, False
 
     def get_last_lr(self):
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -92,27 +106,31 @@ class LRScheduler:
         bad = [lr for lr in base_lrs if not math.isfinite(lr) or lr < 0]
         if bad:
             raise ValueError(f"{name}: base_lrs must be finite and >= 0, got {bad[0]!r}")
-        hyper = {}
-        for key in self._hyper:
-            if key in state:
-                value = state[key]
-                value = value.item() if hasattr(value, "item") else value
-                check = _positive_int if isinstance(getattr(self, key), int) and \
-                    key != "T_max" else _number
-                hyper[key] = check(name, key, value)
+        options = {key: state.get(key, getattr(self, key)) for key in self._hyper}
+        options = self._checked(**options)           # the constructor's own rules
         self.last_epoch = int(epoch)
         self.base_lrs = base_lrs
-        for key, value in hyper.items():
-            setattr(self, key, value)
+        self.__dict__.update(options)
+        self._first = True    # the next step starts from the closed form at last_epoch, so
+        #                       loading only the scheduler's state still gives the right lr
+
+    @staticmethod
+    def _checked(**options):
+        """The options, validated and normalised (each scheduler's rules)."""
+        return options
 
 
 class StepLR(LRScheduler):
     _hyper = ("step_size", "gamma")
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size = _positive_int("StepLR", "step_size", step_size)
-        self.gamma = _number("StepLR", "gamma", gamma)
+        self.__dict__.update(self._checked(step_size=step_size, gamma=gamma))
         super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _checked(step_size, gamma):
+        return {"step_size": _positive_int("StepLR", "step_size", step_size),
+                "gamma": _number("StepLR", "gamma", gamma)}
 
     def next_lr(self, lr, base_lr, t, first):
         if first and t > 0:
@@ -124,8 +142,12 @@ class ExponentialLR(LRScheduler):
     _hyper = ("gamma",)
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = _number("ExponentialLR", "gamma", gamma)
+        self.__dict__.update(self._checked(gamma=gamma))
         super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _checked(gamma):
+        return {"gamma": _number("ExponentialLR", "gamma", gamma)}
 
     def next_lr(self, lr, base_lr, t, first):
         if first and t > 0:
@@ -137,23 +159,30 @@ class CosineAnnealingLR(LRScheduler):
     _hyper = ("T_max", "eta_min")
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.__dict__.update(self._checked(T_max=T_max, eta_min=eta_min))
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _checked(T_max, eta_min):
+        T_max = _plain(T_max)
         if _number("CosineAnnealingLR", "T_max", T_max) <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
-        self.T_max = T_max
-        self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min)
-        super().__init__(optimizer, last_epoch)
+        return {"T_max": T_max, "eta_min": _number("CosineAnnealingLR", "eta_min", eta_min)}
 
     def next_lr(self, lr, base_lr, t, first):
         """PyTorch's recursion: the ratio of consecutive closed-form values, applied to
-        the current lr (at the period's turning point, the closed-form increment)."""
+        the current lr (at the period's turning point, the closed-form increment). Where
+        the previous value is the minimum (ratio 0/0), the closed form itself."""
         cos, T, low = math.cos, self.T_max, self.eta_min
         if t == 0:
             return lr
-        if first:
-            return low + (base_lr - low) * (1 + cos(math.pi * t / T)) / 2
+        closed = low + (base_lr - low) * (1 + cos(math.pi * t / T)) / 2
+        previous = 1 + cos(math.pi * (t - 1) / T)
+        if first or abs(previous) < 1e-12:
+            return closed
         if (t - 1 - T) % (2 * T) == 0:
             return lr + (base_lr - low) * (1 - cos(math.pi / T)) / 2
-        return (1 + cos(math.pi * t / T)) / (1 + cos(math.pi * (t - 1) / T)) * (lr - low) + low
+        return (1 + cos(math.pi * t / T)) / previous * (lr - low) + low
 
 
 class LinearLR(LRScheduler):
@@ -161,14 +190,19 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
+        self.__dict__.update(self._checked(start_factor=start_factor, end_factor=end_factor,
+                                           total_iters=total_iters))
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _checked(start_factor, end_factor, total_iters):
         start = _number("LinearLR", "start_factor", start_factor)
         end = _number("LinearLR", "end_factor", end_factor)
         if not 0.0 < start <= 1.0 or not 0.0 <= end <= 1.0:
             raise ValueError(f"LinearLR: need 0 < start_factor <= 1 and 0 <= end_factor <= 1"
                              f", got start_factor={start_factor}, end_factor={end_factor}")
-        self.start_factor, self.end_factor = start, end
-        self.total_iters = _positive_int("LinearLR", "total_iters", total_iters)
-        super().__init__(optimizer, last_epoch)
+        return {"start_factor": start, "end_factor": end,
+                "total_iters": _positive_int("LinearLR", "total_iters", total_iters)}
 
     def next_lr(self, lr, base_lr, t, first):
         start, end, total = self.start_factor, self.end_factor, self.total_iters

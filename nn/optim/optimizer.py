@@ -147,12 +147,14 @@ class Optimizer:
                 work.append((group, index, p.data, self._checked_grad(p, g), p))
             if values:
                 data = np.fromiter((v.data for v in values), np.float64, len(values))
-                if any(v.grad is None for v in values):
+                try:
+                    grad = np.fromiter((float(v.grad) for v in values), np.float64,
+                                       len(values))
+                except TypeError:
                     missing = next(v for v in values if v.grad is None)
                     raise ValueError(f"{type(self).__name__}.step(): parameter "
                                      f"{self._names[id(missing)]} has grad None; a Value's "
-                                     "gradient is a number (zero_grad() sets 0.0)")
-                grad = np.fromiter((float(v.grad) for v in values), np.float64, len(values))
+                                     "gradient is a number (zero_grad() sets 0.0)") from None
                 work.append((group, first, data, grad, values))
         if self.check_finite:
             with np.errstate(over="ignore", invalid="ignore"):   # huge but finite is fine

@@ -588,3 +588,45 @@ def test_a_value_with_grad_none_is_named():
     with pytest.raises(ValueError, match="has grad None"):
         opt.step()
     assert v.data == 1.0
+
+
+def test_schedulers_take_numpy_numbers_and_loaded_zero_d_arrays():
+    opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+    nn.optim.StepLR(opt, np.int64(3), gamma=np.float32(0.5))
+    nn.optim.CosineAnnealingLR(opt, T_max=np.int64(5))
+    nn.optim.LinearLR(opt, total_iters=np.int64(5))
+    nn.optim.StepLR(opt, 3, last_epoch=np.array(0))
+
+
+def test_loading_only_a_schedulers_state_restores_the_lr():
+    opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+    sched = nn.optim.StepLR(opt, 3, gamma=0.1)
+    for _ in range(5):
+        opt.step()
+        sched.step()
+    fresh_opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+    fresh = nn.optim.StepLR(fresh_opt, 3, gamma=0.1)
+    fresh.load_state_dict(sched.state_dict())
+    fresh.step()
+    sched.step()
+    assert fresh_opt.param_groups[0]["lr"] == pytest.approx(opt.param_groups[0]["lr"])
+
+
+def test_scheduler_state_is_checked_by_the_constructors_rules():
+    opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+    cosine = nn.optim.CosineAnnealingLR(opt, T_max=4)
+    with pytest.raises(ValueError, match="T_max must be positive"):
+        cosine.load_state_dict({**cosine.state_dict(), "T_max": 0})
+    linear = nn.optim.LinearLR(opt)
+    with pytest.raises(ValueError, match="start_factor"):
+        linear.load_state_dict({**linear.state_dict(), "start_factor": 0.0})
+
+
+def test_cosine_with_a_fractional_period_never_divides_by_zero():
+    opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+    sched = nn.optim.CosineAnnealingLR(opt, T_max=2 / 3)
+    for t in range(1, 13):
+        opt.step()
+        sched.step()
+        closed = (1 + math.cos(math.pi * t / (2 / 3))) / 2
+        assert opt.param_groups[0]["lr"] == pytest.approx(closed, abs=1e-9), t
