@@ -42,6 +42,13 @@ class Linear(Module):
 
     def forward(self, x):
         x = _as_tensor(x, self.weight)
+        if x.dtype.kind == "f" and x.dtype != self.weight.dtype:
+            if not x.requires_grad and x.is_leaf:     # data: cast to the layer's dtype
+                x = Tensor(x.data, dtype=self.weight.dtype)
+            else:
+                raise TypeError(f"Linear holds {self.weight.dtype} weights but the input is "
+                                f"{x.dtype}; cast one (x.astype(np.{self.weight.dtype})) or "
+                                f"build the layer with dtype=np.{x.dtype}")
         if x.data.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) got input of "
                              f"shape {x.data.shape}; its last axis must have size "

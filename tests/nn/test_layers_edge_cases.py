@@ -702,3 +702,12 @@ def test_tied_checkpoints_old_and_new_load_and_disagreeing_aliases_are_named():
     state["b.weight"] = state["b.weight"] + 1.0
     with pytest.raises(nn.module.StateDictError, match="hold different values"):
         Tied().load_state_dict(state)
+
+
+def test_linear_casts_data_to_its_dtype_and_refuses_a_mismatched_graph():
+    layer = nn.Linear(4, 3, dtype=np.float32)
+    assert layer(np.ones((2, 4))).dtype == np.float32                 # float64 numpy data
+    assert layer(Tensor(np.ones((2, 4)))).dtype == np.float32         # a float64 data Tensor
+    hidden = Tensor(np.ones((2, 4)), requires_grad=True) * 2.0        # float64 inside a graph
+    with pytest.raises(TypeError, match="Linear holds float32 weights but the input is float64"):
+        layer(hidden)
