@@ -9,8 +9,8 @@ from .clip import clip_grad_norm_, clip_grad_value_
 from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
 from .optimizer import NonFiniteGradientError, Optimizer, OptimizerStateError
 from .rmsprop import RMSprop
-from .sgd import SGD, Momentum
+from .sgd import SGD, Momentum, Nesterov
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW",
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam", "AdamW",
            "NonFiniteGradientError", "OptimizerStateError", "clip_grad_norm_", "clip_grad_value_", "LRScheduler",
            "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]

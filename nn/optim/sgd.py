@@ -1,4 +1,4 @@
-"""Stochastic gradient descent, PyTorch's form, and the book's Momentum.
+"""Stochastic gradient descent, PyTorch's form, and the book's Momentum and Nesterov.
 
 SGD (torch.optim.SGD), with g = grad + weight_decay * p:
     momentum = 0:  p -= lr * g
@@ -47,7 +47,8 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """The book's Momentum ("Deep Learning from Scratch"): a velocity v, starting at 0,
         v = momentum * v - lr * grad;   p += v
-    (SGD(momentum=m) takes the same path with its lr scaled differently in early steps.)
+    (SGD(momentum=m) takes the same path at a constant lr; its buffer holds v / -lr, so
+    the two part ways once the lr changes.)
     """
 
     def __init__(self, params, lr=0.01, momentum=0.9, *, check_finite=True):
@@ -55,7 +56,7 @@ class Momentum(Optimizer):
 
     def _validate(self, group):
         super()._validate(group)
-        check_range("Momentum", "momentum", group["momentum"])
+        check_range(type(self).__name__, "momentum", group["momentum"])
 
     def _state_keys(self, group):
         """The velocity is created on demand, so a state may lack it, but nothing else."""
@@ -68,3 +69,23 @@ class Momentum(Optimizer):
         v *= group["momentum"]
         v -= group["lr"] * grad
         data += v
+
+
+class Nesterov(Momentum):
+    """The book's Nesterov accelerated gradient, as its code updates (so a learner's numbers
+    match the book's): the velocity as in Momentum, then a step that looks ahead along it,
+        v = momentum * v - lr * grad;   p += momentum**2 * v - (1 + momentum) * lr * grad
+    The book applies momentum**2 to the velocity already updated; PyTorch's (Sutskever's)
+    form, SGD(momentum=m, nesterov=True), takes p += m * v - lr * grad instead, a slightly
+    different path.
+    """
+
+    def _update(self, data, grad, state, group):
+        m, lr = group["momentum"], group["lr"]
+        v = state.get("velocity")
+        if v is None:
+            v = state["velocity"] = np.zeros_like(data)
+        v *= m
+        v -= lr * grad
+        data += m * m * v
+        data -= (1 + m) * lr * grad

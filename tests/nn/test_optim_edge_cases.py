@@ -630,3 +630,31 @@ def test_cosine_with_a_fractional_period_never_divides_by_zero():
         sched.step()
         closed = (1 + math.cos(math.pi * t / (2 / 3))) / 2
         assert opt.param_groups[0]["lr"] == pytest.approx(closed, abs=1e-9), t
+
+
+def test_nesterov_follows_the_books_update_step_for_step():
+    """v = m v - lr g;  p += m^2 v - (1 + m) lr g, on a quadratic bowl, from scratch."""
+    rng = np.random.default_rng(4)
+    p = nn.Parameter(rng.standard_normal(5))
+    opt = nn.optim.Nesterov([p], lr=0.05, momentum=0.9)
+    mine, v = p.data.copy(), np.zeros(5)
+    for _ in range(20):
+        p.grad = 2 * p.data                     # d/dp of |p|^2
+        opt.step()
+        g = 2 * mine
+        v = 0.9 * v - 0.05 * g
+        mine = mine + 0.9 * 0.9 * v - (1 + 0.9) * 0.05 * g
+        np.testing.assert_allclose(p.data, mine, rtol=1e-12, atol=1e-15)
+    assert np.abs(p.data).max() < 0.1                # and it converges
+
+
+def test_nesterov_validates_like_momentum_and_resumes():
+    with pytest.raises(ValueError, match="Nesterov: invalid momentum"):
+        nn.optim.Nesterov([nn.Parameter([0.0])], momentum=-1)
+    p = nn.Parameter([1.0, 2.0])
+    opt = nn.optim.Nesterov([p], lr=0.1)
+    p.grad = np.array([1.0, 1.0])
+    opt.step()
+    again = nn.optim.Nesterov([p], lr=0.1)
+    again.load_state_dict(opt.state_dict())
+    np.testing.assert_array_equal(again.state[0]["velocity"], opt.state[0]["velocity"])
