@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .op_table import register
+from .ops_elementwise import _array_sigmoid
 from .vjp_math import data_of
 
 
@@ -37,6 +38,12 @@ def _softplus_array(x):
         return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), None
 
 
+def _sigmoid(x):
+    """The sigmoid op's own array forward (exact far into the tails)."""
+    with np.errstate(over="ignore"):
+        return _array_sigmoid(x)
+
+
 def _softplus_vjp(node, g, xs, out):
     x = xs[0]
     if hasattr(x, "_apply_op"):              # create_graph: a differentiable sigmoid
@@ -44,7 +51,7 @@ def _softplus_vjp(node, g, xs, out):
     if isinstance(data_of(x), float):
         e = math.exp(-abs(x))
         return (g * (1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)),)
-    return (g * (0.5 * (1.0 + np.tanh(0.5 * x))),)
+    return (g * _sigmoid(x),)
 
 
 def _softplus_jvp(node, ts, xs, out):
@@ -53,7 +60,7 @@ def _softplus_jvp(node, ts, xs, out):
         return ts[0] * x.sigmoid()
     if isinstance(data_of(x), float):
         return ts[0] * _softplus_vjp(node, 1.0, xs, out)[0]
-    return ts[0] * (0.5 * (1.0 + np.tanh(0.5 * x)))
+    return ts[0] * _sigmoid(x)
 
 
 SOFTPLUS = register("softplus", _softplus_vjp, jvp=_softplus_jvp, scalar=_softplus_scalar,

@@ -711,3 +711,13 @@ def test_linear_casts_data_to_its_dtype_and_refuses_a_mismatched_graph():
     hidden = Tensor(np.ones((2, 4)), requires_grad=True) * 2.0        # float64 inside a graph
     with pytest.raises(TypeError, match="Linear holds float32 weights but the input is float64"):
         layer(hidden)
+
+
+def test_bce_with_logits_gradient_in_the_far_tail_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.array([-40.0, 0.0, 40.0, -1000.0])
+    z, tz = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    F.binary_cross_entropy_with_logits(z, np.zeros(4), reduction="sum").backward()
+    torch.nn.functional.binary_cross_entropy_with_logits(
+        tz, torch.zeros(4, dtype=torch.float64), reduction="sum").backward()
+    np.testing.assert_allclose(z.grad, tz.grad.numpy(), rtol=1e-12)
