@@ -20,10 +20,9 @@ def _matmul_vjp(node, g, xs, out):
     a_needs, b_needs = (p.requires_grad for p in node._parents)
     a2 = a.reshape((1, a.shape[0])) if a.ndim == 1 else a
     b2 = b.reshape((b.shape[0], 1)) if b.ndim == 1 else b
-    g2 = g.reshape(a2.shape[:-1] + (b2.shape[-1],)) if (a.ndim == 1 or b.ndim == 1) else g
-    if len(a2.shape) > 2 or len(b2.shape) > 2:   # batch dims broadcast: sum them back
-        g2 = g.reshape(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-                       + (a2.shape[-2], b2.shape[-1]))
+    # G with the promoted axes put back: (batch..., rows of A, columns of B)
+    shape = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
+    g2 = g if tuple(g.shape) == shape else g.reshape(shape)
     ga = unbroadcast(g2 @ matrix_transpose(b2), a2.shape).reshape(a.shape) if a_needs else None
     gb = unbroadcast(matrix_transpose(a2) @ g2, b2.shape).reshape(b.shape) if b_needs else None
     return ga, gb

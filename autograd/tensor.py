@@ -84,13 +84,19 @@ class Tensor(Operators):
         if isinstance(x, Operators):
             raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}: wrap the "
                             "scalar as Tensor(v.data) or use Values throughout")
+        ours = self.data.dtype
         if isinstance(x, (float, int)) and not isinstance(x, bool):
-            return _constant(np.asarray(x, dtype=self.data.dtype))
-        array = as_array(x, what="an operand of a Tensor op")
-        # a float ndarray keeps its dtype (numpy's and PyTorch's promotion); lists,
-        # numpy scalars and integer or bool arrays (which as_array made float64) take ours
-        if not isinstance(x, np.ndarray) or x.dtype.kind not in "f":
-            array = array.astype(self.data.dtype, copy=False)
+            # a number takes our dtype, unless it is a float and we hold integers (PyTorch:
+            # int_tensor * 0.5 is a float tensor)
+            keep = ours.kind == "f" or isinstance(x, int)
+            return _constant(np.asarray(x, dtype=ours if keep else None))
+        array = as_array(x, what="an operand of a Tensor op")    # (clear errors first)
+        given = x.dtype.kind if isinstance(x, np.ndarray) else np.asarray(x).dtype.kind
+        # a float ndarray keeps its dtype (numpy's and PyTorch's promotion); lists, numpy
+        # scalars and integer or bool arrays (which as_array made float64) take ours, but
+        # floats are never cut down to our integers
+        if given != "f" or (ours.kind == "f" and not isinstance(x, np.ndarray)):
+            array = array.astype(ours, copy=False)
         return _constant(array)
 
     @staticmethod
