@@ -74,8 +74,11 @@ class DataLoader:
                  dtype=None):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if isinstance(dataset, (tuple, list)) and len(dataset) == 2:
-            dataset = TensorDataset(*dataset)
+        if isinstance(dataset, (tuple, list)) and len(dataset) >= 2 and all(
+                hasattr(part, "__len__") for part in dataset):
+            dataset = TensorDataset(*dataset)     # (X, y) or (X, y, w): batches of each
+        elif isinstance(dataset, (np.ndarray, Tensor)):
+            dataset = TensorDataset(dataset)      # rows of one array: batches of x alone
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -100,6 +103,8 @@ class DataLoader:
 def random_split(dataset, lengths, seed=None):
     """Split into non-overlapping `Subset`s of the given lengths (or fractions)."""
     n = len(dataset)
+    if any(x < 0 for x in lengths):
+        raise ValueError(f"random_split lengths must not be negative, got {list(lengths)}")
     if all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1.0) < 1e-9:
         counts = [int(np.floor(f * n)) for f in lengths]
         counts[0] += n - sum(counts)
@@ -124,6 +129,11 @@ def train_test_split(X, y, test_size=0.2, seed=None, stratify=True):
         y.dtype.kind in "iub" else [np.arange(len(y))]
     test = np.concatenate([rng.permutation(g)[:int(round(len(g) * test_size))]
                            for g in groups])
+    if len(test) == 0 or len(test) == len(y):
+        side = "test" if len(test) == 0 else "training"
+        raise ValueError(f"train_test_split: test_size={test_size} of {len(y)} samples "
+                         f"(split per class) leaves the {side} set empty; use a test_size "
+                         "that gives each side at least one sample per class")
     mask = np.zeros(len(y), dtype=bool)
     mask[test] = True
     train_idx, test_idx = rng.permutation(np.flatnonzero(~mask)), rng.permutation(test)

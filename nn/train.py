@@ -78,6 +78,8 @@ class _Monitor(Callback):
             raise KeyError(f"{type(self).__name__} monitors {self.monitor!r}, but the epoch "
                            f"logs only have {sorted(logs)} (pass val_loader= for val_*)")
         value = logs[self.monitor]
+        if not math.isfinite(value):        # a NaN or inf is never the best (Keras)
+            return False
         better = self.best is None or (value < self.best if self.mode == "min"
                                        else value > self.best)
         if better:
@@ -91,8 +93,15 @@ class EarlyStopping(_Monitor):
 
     def __init__(self, monitor="val_loss", patience=5, mode="min", restore_best=True):
         super().__init__(monitor, mode)
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"EarlyStopping: patience must be an int >= 1, got {patience!r}")
         self.patience, self.restore_best = patience, restore_best
         self.wait, self.best_state, self.stopped_epoch = 0, None, None
+
+    def on_train_begin(self, model):
+        """Each fit starts afresh (a rerun notebook cell must not restore the weights
+        of the previous model), as Keras does."""
+        self.best, self.wait, self.best_state, self.stopped_epoch = None, 0, None, None
 
     def on_epoch_end(self, epoch, logs, model):
         if self._improved(logs):
@@ -182,6 +191,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     callbacks = list(callbacks)
     for callback in callbacks:
         callback.on_train_begin(model)
+    if len(train_loader) == 0:
+        raise ValueError("fit: the training loader yields no batches (an empty data set, "
+                         "or batch_size larger than the data with drop_last=True)")
     bar = progress_bar(epochs * len(train_loader), progress, "training")
     try:
         for epoch in range(1, epochs + 1):
@@ -226,19 +238,28 @@ def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbac
         for callback in callbacks:
             callback.on_batch_end(step, value, model)
     logs = {"loss": total_loss / max(seen, 1)}
-    if metrics and _is_classifier_output(output):
+    if metrics and _is_classifier_output(output, y):
         logs["accuracy"] = correct / max(seen, 1)
     logs["time"] = time.perf_counter() - start
     return logs
 
 
-def _is_classifier_output(output):
+def _is_classifier_output(output, y):
+    """Class scores (N, C) against labels (N,) or one-hot / probability rows (N, C);
+    not a regression with C outputs (whose float targets are not distributions)."""
     shape = getattr(output, "shape", ())
-    return len(shape) == 2 and shape[1] > 1
+    if len(shape) != 2 or shape[1] < 2:
+        return False
+    target = np.asarray(y.data if hasattr(y, "data") and not isinstance(y, np.ndarray)
+                        else y)
+    if target.ndim == 1:
+        return target.dtype.kind in "iub" or bool(np.all(target == np.round(target)))
+    return target.shape == tuple(shape) and bool(np.all(target >= 0)) and \
+        bool(np.allclose(target.sum(axis=1), 1.0))
 
 
 def _accuracy_or_none(output, y):
-    return accuracy(output, y) if _is_classifier_output(output) else 0.0
+    return accuracy(output, y) if _is_classifier_output(output, y) else 0.0
 
 
 def evaluate(model, loader, loss_fn=None, metrics=True):
@@ -254,7 +275,7 @@ def evaluate(model, loader, loss_fn=None, metrics=True):
                 n = len(y)
                 if loss_fn is not None:
                     total_loss += loss_fn(output, y).item() * n
-                if metrics and _is_classifier_output(output):
+                if metrics and _is_classifier_output(output, y):
                     classifier = True
                     correct += accuracy(output, y) * n
                 seen += n

@@ -1,5 +1,4 @@
 """LiveView: quiet outside a kernel, cheap to draw, one display updated in place inside."""
-import time
 import zlib
 
 import pytest
@@ -27,15 +26,13 @@ def test_outside_a_kernel_it_only_says_so_once(capsys):
     assert out.count("LiveView: no notebook kernel") == 1 and view.updates == 0
 
 
-def test_the_view_is_inline_svg_and_a_png_drawn_in_about_a_millisecond():
+def test_the_view_is_inline_svg_and_a_png():
+    """(Its drawing cost is measured by the bench's LiveView rows, not here.)"""
     view = viz.LiveView()
     model = tiny_fit([])
     view.logs = {"loss": [2.0, 1.0, 0.5], "accuracy": [0.2, 0.6, 0.8],
                  "<script>x</script>": [1.0, 2.0]}
-    start = time.perf_counter()
     html = view.to_html(model, 3)
-    cost = time.perf_counter() - start
-    assert cost < 0.02                      # 5 redraws a second stay far below 10%
     assert html.count("<svg") == 3 and "data:image/png;base64," in html
     assert "http:" not in html and "https:" not in html
     assert "<script" not in html and "&lt;script&gt;" in html
