@@ -217,14 +217,13 @@ class Module:
                 elif arr.shape != _shape(target):
                     problems.append(f"key {k!r} has shape {arr.shape} in the checkpoint but "
                                     f"{_shape(target)} in the model")
-        first_name = {}
+        first_name = {}                 # aliases of one tied parameter must agree
         for kind, name, obj in entries:
-            if name in state_dict and not problems:
-                other = first_name.setdefault(id(obj), name)
-                if other != name and not np.array_equal(np.asarray(state_dict[other]),
-                                                         np.asarray(state_dict[name])):
-                    problems.append(f"keys {other!r} and {name!r} name one shared parameter "
-                                    "but hold different values")
+            other = first_name.setdefault(id(obj), name) if name in state_dict else name
+            if other != name and not problems and not np.array_equal(
+                    np.asarray(state_dict[other]), np.asarray(state_dict[name])):
+                problems.append(f"keys {other!r} and {name!r} name one shared parameter but "
+                                "hold different values")
         if problems:
             raise StateDictError(f"cannot load state_dict into {type(self).__name__}: "
                                  + "; ".join(problems) + ". Fix: build the model with the "

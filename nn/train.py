@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from autograd import no_grad
+from autograd import Tensor, no_grad
 
 from .functional import accuracy
 
@@ -250,8 +250,7 @@ def _is_classifier_output(output, y):
     shape = getattr(output, "shape", ())
     if len(shape) != 2 or shape[1] < 2:
         return False
-    target = np.asarray(y.data if hasattr(y, "data") and not isinstance(y, np.ndarray)
-                        else y)
+    target = np.asarray(y.data if isinstance(y, Tensor) else y)
     if target.ndim == 1:
         return target.dtype.kind in "iub" or bool(np.all(target == np.round(target)))
     return target.shape == tuple(shape) and bool(np.all(target >= 0)) and \

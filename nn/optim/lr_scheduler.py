@@ -64,9 +64,12 @@ class LRScheduler:
         self._first = True
         self.step()
 
-    def next_lr(self, lr, base_lr, t, first):
-        """The lr at epoch t from the lr at epoch t - 1 (`first`: this scheduler's first
-        step, where a resumed schedule starts from its closed form)."""
+    def lr_at(self, base_lr, t):
+        """The closed form: the lr at epoch t when nothing else changed it."""
+        raise NotImplementedError
+
+    def next_lr(self, lr, base_lr, t):
+        """One step of PyTorch's recursion: the lr at epoch t from the lr at t - 1."""
         raise NotImplementedError
 
     def step(self):
@@ -74,7 +77,9 @@ class LRScheduler:
         for i, group in enumerate(self.optimizer.param_groups):
             if i == len(self.base_lrs):             # a group added after the scheduler
                 self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
-        lrs = [self.next_lr(group["lr"], base, t, self._first)
+        # a (re)started schedule (resumed, or after load_state_dict) takes its closed form
+        lrs = [self.lr_at(base, t) if self._first and t > 0 else
+               self.next_lr(group["lr"], base, t)
                for group, base in zip(self.optimizer.param_groups, self.base_lrs)]
         for group, lr in zip(self.optimizer.param_groups, lrs):   # nothing changes on error
             group["lr"] = lr
@@ -132,9 +137,10 @@ class StepLR(LRScheduler):
         return {"step_size": _positive_int("StepLR", "step_size", step_size),
                 "gamma": _number("StepLR", "gamma", gamma)}
 
-    def next_lr(self, lr, base_lr, t, first):
-        if first and t > 0:
-            return base_lr * self.gamma ** (t // self.step_size)
+    def lr_at(self, base_lr, t):
+        return base_lr * self.gamma ** (t // self.step_size)
+
+    def next_lr(self, lr, base_lr, t):
         return lr * self.gamma if t > 0 and t % self.step_size == 0 else lr
 
 
@@ -149,9 +155,10 @@ class ExponentialLR(LRScheduler):
     def _checked(gamma):
         return {"gamma": _number("ExponentialLR", "gamma", gamma)}
 
-    def next_lr(self, lr, base_lr, t, first):
-        if first and t > 0:
-            return base_lr * self.gamma ** t
+    def lr_at(self, base_lr, t):
+        return base_lr * self.gamma ** t
+
+    def next_lr(self, lr, base_lr, t):
         return lr * self.gamma if t > 0 else lr
 
 
@@ -169,17 +176,20 @@ class CosineAnnealingLR(LRScheduler):
             raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
         return {"T_max": T_max, "eta_min": _number("CosineAnnealingLR", "eta_min", eta_min)}
 
-    def next_lr(self, lr, base_lr, t, first):
+    def lr_at(self, base_lr, t):
+        low = self.eta_min
+        return low + (base_lr - low) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+    def next_lr(self, lr, base_lr, t):
         """PyTorch's recursion: the ratio of consecutive closed-form values, applied to
         the current lr (at the period's turning point, the closed-form increment). Where
         the previous value is the minimum (ratio 0/0), the closed form itself."""
         cos, T, low = math.cos, self.T_max, self.eta_min
         if t == 0:
             return lr
-        closed = low + (base_lr - low) * (1 + cos(math.pi * t / T)) / 2
         previous = 1 + cos(math.pi * (t - 1) / T)
-        if first or abs(previous) < 1e-12:
-            return closed
+        if abs(previous) < 1e-12:
+            return self.lr_at(base_lr, t)
         if (t - 1 - T) % (2 * T) == 0:
             return lr + (base_lr - low) * (1 - cos(math.pi / T)) / 2
         return (1 + cos(math.pi * t / T)) / previous * (lr - low) + low
@@ -204,10 +214,12 @@ class LinearLR(LRScheduler):
         return {"start_factor": start, "end_factor": end,
                 "total_iters": _positive_int("LinearLR", "total_iters", total_iters)}
 
-    def next_lr(self, lr, base_lr, t, first):
+    def lr_at(self, base_lr, t):
         start, end, total = self.start_factor, self.end_factor, self.total_iters
-        if first and t > 0:
-            return base_lr * (start + (end - start) * min(t, total) / total)
+        return base_lr * (start + (end - start) * min(t, total) / total)
+
+    def next_lr(self, lr, base_lr, t):
+        start, end, total = self.start_factor, self.end_factor, self.total_iters
         if t == 0:
             return lr * start
         if t > total:
