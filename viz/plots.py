@@ -57,6 +57,7 @@ def plot_history(history, metrics=None, logy=False, title=None):
     solid, validation dashed, the legend outside the plots. `metrics`: which to plot
     (default: "loss" and "accuracy", where recorded). `logy=True`: log-scale loss axis.
     """
+    from matplotlib.ticker import MaxNLocator
     runs = ({name: _history_dict(h) for name, h in history.items()} if _is_runs(history)
             else {None: _history_dict(history)})
     wanted = metrics or ("loss", "accuracy")
@@ -80,6 +81,7 @@ def plot_history(history, metrics=None, logy=False, title=None):
                 ax.plot(range(1, len(values) + 1), values, style, marker="o", markersize=3,
                         label=label, **kwargs)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))    # no "epoch 1.5"
         ax.set_ylabel(metric)
         if logy and metric == "loss":
             ax.set_yscale("log")
