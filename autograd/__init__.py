@@ -1,11 +1,9 @@
 """scratchgrad's autograd engine: `Value` (scalars) and `Tensor` (arrays) on one op table.
 
-    from autograd import Value, Tensor, no_grad, grad
+    from scratchgrad.autograd import Value, Tensor, no_grad, grad
     a = Value(-4.0); b = Value(2.0)
     c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 """
-__scratchgrad__ = True   # nn and viz check this to detect HIPS autograd shadowing us
-
 from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
 from . import ops_conv, ops_nn  # noqa: F401  (conv/pool; step, softplus for nn)
 from .memory import keep_freed_memory

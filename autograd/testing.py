@@ -3,7 +3,7 @@
 Our own test suite uses exactly these helpers, and so can yours:
 
     from hypothesis import given
-    from autograd.testing import arrays, assert_gradients_match
+    from scratchgrad.autograd.testing import arrays, assert_gradients_match
     @given(arrays(shape=(3,)))
     def test_my_op(x):
         assert_gradients_match(lambda t: my_op(t).sum(), [x])
@@ -16,7 +16,7 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as err:  # pragma: no cover - hypothesis is a test dependency
-    raise ImportError("autograd.testing needs hypothesis: pip install hypothesis") from err
+    raise ImportError("scratchgrad.autograd.testing needs hypothesis: pip install hypothesis") from err
 
 from .numerical import gradcheck, gradgradcheck  # noqa: F401  (public)
 from .tensor import Tensor
@@ -133,7 +133,7 @@ class Expression:
                 for d in self.leaf_data]
 
     def build(self, *leaves):
-        import autograd
+        from .. import autograd
         nodes = list(leaves)
         for name, operands in self.steps:
             args = [nodes[i] for i in operands]

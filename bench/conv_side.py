@@ -23,8 +23,8 @@ def problem(batch, seed=0):
 
 
 def ours_step(x, labels):
-    import nn
-    from autograd import Tensor
+    from scratchgrad import nn
+    from scratchgrad.autograd import Tensor
     model = nn.models.simple_convnet(seed=0)
     opt = nn.optim.Adam(model.parameters(), lr=1e-3)
 
@@ -86,7 +86,7 @@ def epoch(side, images, threads, batch=100):
     not included) and the process's peak RSS."""
     x, labels = problem(images, seed=1)
     if side == "epoch-ours":
-        from autograd import Tensor
+        from scratchgrad.autograd import Tensor
         step = ours_step(x[:batch], labels[:batch])
 
         def batch_at(i):
@@ -104,7 +104,7 @@ def epoch(side, images, threads, batch=100):
 
 
 def torch_kept_step(x, labels, threads):
-    from autograd.memory import keep_freed_memory
+    from scratchgrad.autograd.memory import keep_freed_memory
     keep_freed_memory()
     return torch_step(x, labels, threads)
 

@@ -10,14 +10,14 @@ from bench.harness import emit, peak_rss_mb
 
 
 def data():
-    import nn
+    from scratchgrad import nn
     X_train, X_test, y_train, y_test = nn.datasets.digits(split=True, seed=0)
     X_train, X_test = nn.data.standardize(X_train, X_test)
     return X_train, X_test, y_train, y_test
 
 
 def ours(max_epochs):
-    import nn
+    from scratchgrad import nn
     X_train, X_test, y_train, y_test = data()
     model = nn.mlp([64, 128, 10], seed=1)
     opt = nn.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
@@ -58,7 +58,7 @@ def torch_side(max_epochs):
 
 def main():
     side, max_epochs = sys.argv[1], int(sys.argv[2])
-    import nn  # noqa: F401  (imports are not part of training time)
+    from scratchgrad import nn  # noqa: F401  (imports are not part of training time)
     if side == "torch":
         import torch  # noqa: F401
     start = time.perf_counter()

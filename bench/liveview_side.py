@@ -11,7 +11,8 @@ import sys
 from bench.harness import emit
 
 CELL = """
-import json, time, numpy as np, nn, viz
+import json, time, numpy as np
+from scratchgrad import nn, viz
 X_train, X_test, y_train, y_test = nn.datasets.digits(split=True)
 def run(live):
     nn.manual_seed(0)

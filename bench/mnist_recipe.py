@@ -23,7 +23,7 @@ BATCH, LR = 100, 1e-3
 
 
 def load(data_dir):
-    import nn
+    from scratchgrad import nn
     data = [nn.datasets.mnist(data_dir, kind, flatten=False) for kind in ("train", "test")]
     return [(X.reshape(len(X), 1, 28, 28).astype(np.float32), y) for X, y in data]
 
@@ -35,8 +35,8 @@ def batches_of_epoch(count, seed, epoch):
 
 
 def train_ours(train, test, seed, epochs):
-    import nn
-    from autograd import Tensor, no_grad
+    from scratchgrad import nn
+    from scratchgrad.autograd import Tensor, no_grad
     nn.manual_seed(seed)
     model = nn.models.simple_convnet()
     opt = nn.optim.Adam(model.parameters(), lr=LR)
@@ -54,7 +54,7 @@ def train_ours(train, test, seed, epochs):
 
 
 def _step_ours(model, opt, xb, yb):
-    import nn
+    from scratchgrad import nn
     loss = nn.functional.cross_entropy(model(xb), yb)
     opt.zero_grad()
     loss.backward()
@@ -152,7 +152,7 @@ def main(argv=None):
     parser.add_argument("--download", action="store_true",
                         help="fetch the MNIST files into DATA_DIR first")
     args = parser.parse_args(argv)
-    import nn
+    from scratchgrad import nn
     try:
         for kind in ("train", "test"):
             nn.datasets.mnist(args.data_dir, kind, download=args.download)

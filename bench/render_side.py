@@ -10,7 +10,7 @@ from bench.harness import emit
 
 
 def chain_graph(n):
-    from autograd import Value
+    from scratchgrad.autograd import Value
     x = Value(0.5, label="x")
     y = x
     for i in range(n // 2):          # each step adds an op node and a constant
@@ -19,8 +19,8 @@ def chain_graph(n):
 
 
 def demo_sample_graph():
-    import autograd
-    import nn
+    from scratchgrad import autograd
+    from scratchgrad import nn
     model = nn.scalar.MLP(2, [16, 16, 1], seed=1337)
     params = model.parameters()
     score = model([0.5, -0.25])
@@ -28,8 +28,8 @@ def demo_sample_graph():
 
 
 def main():
-    import autograd
-    import viz
+    from scratchgrad import autograd
+    from scratchgrad import viz
     root = chain_graph(int(sys.argv[2])) if sys.argv[1] == "chain" else demo_sample_graph()
     root.backward()
     nodes = len(autograd.topological_order([root], every_node=True))

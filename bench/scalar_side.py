@@ -19,7 +19,7 @@ from bench.harness import emit, peak_rss_mb
 
 
 def moons():
-    from nn.datasets import moons as make
+    from scratchgrad.nn.datasets import moons as make
     X, labels = make(n=100, noise=0.1, seed=1)
     return X, 2 * labels - 1
 
@@ -35,8 +35,8 @@ def initial_weights(seed=1337):
 def ours(steps):
     import time
 
-    import autograd
-    import nn
+    from scratchgrad import autograd
+    from scratchgrad import nn
     X, y = moons()
     model = nn.scalar.MLP(2, [16, 16, 1])
     for layer, weights in zip(model.layers, initial_weights()):
@@ -98,7 +98,7 @@ def _count(loss):
     """Nodes in the step's graph (leaves and constants included), counted by our walker
     for our Values and by micrograd's `_prev` sets for micrograd's."""
     if hasattr(loss, "_parents"):
-        import autograd
+        from scratchgrad import autograd
         return len(autograd.topological_order([loss], every_node=True))
     seen, stack = {id(loss)}, [loss]
     while stack:
@@ -110,8 +110,8 @@ def _count(loss):
 
 
 def ours_micrograd_style(steps):
-    from autograd import Value
-    from nn.scalar import MLP
+    from scratchgrad.autograd import Value
+    from scratchgrad.nn.scalar import MLP
     return micrograd_style(steps, Value, MLP)
 
 
@@ -125,7 +125,7 @@ def chain(side, n):
     import time
     sys.setrecursionlimit(10_000)
     if side == "chain-ours":
-        from autograd import Value
+        from scratchgrad.autograd import Value
     else:
         from micrograd.engine import Value
     x = Value(1.0)

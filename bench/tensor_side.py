@@ -22,8 +22,8 @@ def problem(sizes, batch, dtype):
 
 
 def ours_step(sizes, batch, dtype):
-    import nn
-    from autograd import Tensor
+    from scratchgrad import nn
+    from scratchgrad.autograd import Tensor
     x, labels, weights = problem(sizes, batch, dtype)
     model = nn.mlp(sizes, dtype=dtype)
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]

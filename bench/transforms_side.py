@@ -16,8 +16,8 @@ from bench.harness import emit, median_time
 
 
 def mlp_problem():
-    import nn
-    from autograd import Tensor
+    from scratchgrad import nn
+    from scratchgrad.autograd import Tensor
     nn.manual_seed(0)
     rng = np.random.default_rng(0)
     model = nn.mlp([784, 100, 10])
@@ -35,11 +35,11 @@ def mlp_problem():
 
 
 def main():
-    import autograd
+    from scratchgrad import autograd
     repeats = int(sys.argv[1])
     model, W1, v, loss_of, logits_of = mlp_problem()
     w = W1.data.copy()
-    from autograd import Tensor, no_grad
+    from scratchgrad.autograd import Tensor, no_grad
 
     def forward():
         with no_grad():

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autograd import Tensor
+from ..autograd import Tensor
 
 from . import convolution as C
 from .init import make_rng

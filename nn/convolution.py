@@ -8,8 +8,8 @@ Shapes are checked here, with messages that say what was expected and what came;
 ops themselves live in the op table (`autograd/ops_conv.py`). `avg_pool2d` is written
 from table ops (unfold + mean), so it is differentiable to any order for free.
 """
-from autograd import OPS, Tensor
-from autograd.ops_conv import output_size, pair
+from ..autograd import OPS, Tensor
+from ..autograd.ops_conv import output_size, pair
 
 
 def _image(x, who):

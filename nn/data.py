@@ -6,7 +6,7 @@ a run is reproducible and every sample appears exactly once per epoch.
 """
 import numpy as np
 
-from autograd import Tensor
+from ..autograd import Tensor
 
 from .init import make_rng
 

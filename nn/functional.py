@@ -7,8 +7,8 @@ twice differentiable where its ops are). Activations and the simple losses also 
 """
 import numpy as np
 
-import autograd
-from autograd import OPS, Tensor, Value
+from .. import autograd
+from ..autograd import OPS, Tensor, Value
 
 _REDUCTIONS = ("mean", "sum", "none")
 

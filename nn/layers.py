@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from autograd import OPS, Tensor
+from ..autograd import OPS, Tensor
 
 from . import functional as F
 from .init import make_rng

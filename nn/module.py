@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from autograd import Tensor, Value, name_scope
+from ..autograd import Tensor, Value, name_scope
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from ..autograd import Tensor, no_grad
 
 from .functional import accuracy
 
@@ -292,7 +292,7 @@ def evaluate(model, loader, loss_fn=None, metrics=True):
 
 def predict(model, X, batch_size=1024):
     """Model outputs for an array of inputs, in eval mode and without grad (numpy)."""
-    from autograd import Tensor
+    from ..autograd import Tensor
     was_training = getattr(model, "training", False)
     model.eval()
     try:

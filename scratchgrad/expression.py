@@ -14,7 +14,7 @@ import keyword
 import math
 import unicodedata
 
-from autograd import Value
+from .autograd import Value
 
 FUNCTIONS = {name: (lambda n: lambda v: getattr(v, n)())(name)
              for name in ("tanh", "exp", "log", "relu", "sigmoid", "sin", "cos", "sqrt",

@@ -24,10 +24,10 @@ def test_the_recipe_catches_a_wrong_derivative():
     """The recipe is only worth something if it can fail: break swish's derivative."""
     import numpy as np
     import pytest
-    from autograd import Tensor
-    from autograd.op_table import Op
-    from autograd.testing import assert_gradients_match
-    from autograd.ops_elementwise import SIGMOID
+    from scratchgrad.autograd import Tensor
+    from scratchgrad.autograd.op_table import Op
+    from scratchgrad.autograd.testing import assert_gradients_match
+    from scratchgrad.autograd.ops_elementwise import SIGMOID
     wrong = Op("wrong_sigmoid", lambda node, g, xs, out: (g * out,), array=SIGMOID.array)
     x = Tensor(np.linspace(-2, 2, 5), requires_grad=True)
     with pytest.raises(AssertionError, match="input 0"):

@@ -7,18 +7,16 @@
     nn.fit(..., callbacks=[viz.LiveView()])   # curves redrawn in place in a notebook
     viz.plot_optimizer_paths()        # SGD/Momentum/AdaGrad/RMSProp/Adam on x²/20 + y²
 """
-import nn  # noqa: F401  (checks that `autograd` is scratchgrad's engine, not HIPS autograd)
-
-from .activations import plot_activation_histograms, record_activations  # noqa: E402
-from .conv_plots import feature_maps, plot_feature_maps, plot_filters  # noqa: E402
-from .graph import GraphDrawing, draw_graph, draw_jvp  # noqa: E402
-from .live import LiveView  # noqa: E402
-from .plots import (default_optimizers, gradient_norms, hyperparameters,  # noqa: E402
+from .activations import plot_activation_histograms, record_activations
+from .conv_plots import feature_maps, plot_feature_maps, plot_filters
+from .graph import GraphDrawing, draw_graph, draw_jvp
+from .live import LiveView
+from .plots import (default_optimizers, gradient_norms, hyperparameters,
                     optimizer_path, plot_decision_boundary, plot_function_and_derivative,
                     plot_gradient_flow, plot_history, plot_optimizer_paths, readable_names)
-from .renderer import (MAX_RENDER_NODES, Drawing, RenderError,  # noqa: E402
+from .renderer import (MAX_RENDER_NODES, Drawing, RenderError,
                        RendererNotFoundError, find_renderer, render_file, render_svg)
-from .steps import BackpropSteps, backprop_steps  # noqa: E402
+from .steps import BackpropSteps, backprop_steps
 
 __all__ = ["draw_graph", "draw_jvp", "GraphDrawing", "backprop_steps", "BackpropSteps", "LiveView",
            "render_file", "render_svg",

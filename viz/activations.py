@@ -13,17 +13,17 @@ import builtins
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from ..autograd import Tensor, no_grad
 
 
 def _activation_types():
-    import nn
+    from .. import nn
     return (nn.ReLU, nn.Sigmoid, nn.Tanh)
 
 
 def _walk(model):
     """The modules of a Sequential in call order, descending into nested Sequentials."""
-    import nn
+    from .. import nn
     for module in model:
         if isinstance(module, nn.Sequential):
             yield from _walk(module)
@@ -40,7 +40,7 @@ def record_activations(model, x):
     call `model.eval()` first if it has Dropout or BatchNorm and you want inference
     behaviour (in training mode BatchNorm also updates its running statistics).
     """
-    import nn
+    from .. import nn
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"record_activations needs an nn.Sequential (it records the output "
                         f"of each layer in turn), got {type(model).__name__}")

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from ..autograd import Tensor, no_grad
 
 from .plots import _new_figure
 

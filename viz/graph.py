@@ -19,7 +19,7 @@ from collections import deque
 
 import graphviz
 
-from autograd import Tensor, topological_order
+from ..autograd import Tensor, topological_order
 
 from . import player, renderer
 from .escape import dot_text, record_label, record_text
@@ -132,7 +132,7 @@ def draw_jvp(f, primals, tangents, **kwargs):
     """Forward mode drawn: f's graph with each node's data and its tangent (the derivative
     of that node along `tangents`), computed by `autograd.trace_jvp`. Keyword arguments
     go to `draw_graph` (gradients are not shown: nothing was backpropagated)."""
-    from autograd import trace_jvp
+    from ..autograd import trace_jvp
     out, by_node = trace_jvp(f, primals, tangents)
     kwargs.setdefault("show_grad", False)
     return draw_graph(out, tangents=by_node, **kwargs)

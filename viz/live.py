@@ -22,7 +22,7 @@ import zlib
 
 import numpy as np
 
-from nn.train import Callback
+from ..nn.train import Callback
 
 from .escape import html_escape
 from .plots import gradient_norms, readable_names

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd import Tensor
+from ..autograd import Tensor
 
 from . import renderer
 from .escape import clean, html_escape

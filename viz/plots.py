@@ -7,7 +7,7 @@ matplotlib is optional: it is imported inside each function.
 """
 import numpy as np
 
-from autograd import Tensor, Value, no_grad
+from ..autograd import Tensor, Value, no_grad
 
 
 def _new_figure(width, height):
@@ -114,7 +114,7 @@ def _book_function(x, y):
 
 def default_optimizers():
     """The book's comparison set, with learning rates that suit x²/20 + y²."""
-    import nn
+    from .. import nn
     return {
         "SGD": lambda p: nn.optim.SGD(p, lr=0.95),
         "Momentum": lambda p: nn.optim.Momentum(p, lr=0.1, momentum=0.9),

@@ -13,8 +13,8 @@ does not need.
 """
 import numpy as np
 
-from autograd import Tensor, topological_order
-from autograd.engine import backward
+from ..autograd import Tensor, topological_order
+from ..autograd.engine import backward
 
 from . import player
 from .graph import _draw, draw_graph

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from autograd import Tensor, Value
+from ...autograd import Tensor, Value
 
 
 def _grads(parameters):

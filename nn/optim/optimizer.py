@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from autograd import Tensor, Value
+from ...autograd import Tensor, Value
 
 
 class NonFiniteGradientError(FloatingPointError):

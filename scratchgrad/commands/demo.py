@@ -3,11 +3,11 @@ bundled digits; leaves a neuron's graph (SVG), the decision boundary and the los
 curves (PNG) in the output folder."""
 import time
 
-import autograd
-import nn
-import viz
-from scratchgrad.commands import prepare_out_dir
-from viz import renderer
+from .. import autograd
+from .. import nn
+from .. import viz
+from . import prepare_out_dir
+from ..viz import renderer
 
 
 def train_moons(steps=100, seed=1337, progress=True):

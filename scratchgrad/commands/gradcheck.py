@@ -1,8 +1,8 @@
 """`scratchgrad gradcheck`: backprop vs central differences for every op in the table."""
 import numpy as np
 
-from autograd import OPS, gradcheck
-from autograd.op_examples import EXAMPLES, scalar_example
+from ..autograd import OPS, gradcheck
+from ..autograd.op_examples import EXAMPLES, scalar_example
 
 
 def check_all(seed=0):

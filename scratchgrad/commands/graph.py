@@ -1,9 +1,9 @@
 """`scratchgrad graph "tanh(x*w + b)" --set x=1 w=2 b=0.5 --out g.svg`."""
 from pathlib import Path
 
-import viz
-from scratchgrad.expression import ExpressionError, evaluate, parse_assignments
-from viz import renderer
+from .. import viz
+from ..expression import ExpressionError, evaluate, parse_assignments
+from ..viz import renderer
 
 # Beyond ~100 nodes a drawing is unreadable and the pure-Python renderer slows down
 # sharply (400 nodes: minutes); draw_graph keeps the nodes nearest the output and says so.

@@ -4,9 +4,9 @@ import os
 
 import numpy as np
 
-import nn
-import viz
-from scratchgrad.commands import prepare_out_dir
+from .. import nn
+from .. import viz
+from . import prepare_out_dir
 
 SYNTHETIC = {
     "moons": lambda seed: nn.datasets.moons(n=400, noise=0.15, seed=seed),

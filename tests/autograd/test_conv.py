@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import nn
-from autograd import Tensor, gradgradcheck, no_grad
-from autograd.testing import assert_gradients_match, assert_jvp_matches
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor, gradgradcheck, no_grad
+from scratchgrad.autograd.testing import assert_gradients_match, assert_jvp_matches
 
 F = nn.functional
 

@@ -7,7 +7,7 @@ import weakref
 import numpy as np
 import pytest
 
-from autograd import GraphFreedError, Tensor, Value, topological_order
+from scratchgrad.autograd import GraphFreedError, Tensor, Value, topological_order
 
 
 def _value_grads(f, *xs):
@@ -91,7 +91,7 @@ def test_tensor_graph_keeps_its_shape_after_backward_but_frees_arrays():
 def test_create_graph_gradient_has_no_seed_or_zero_artifacts():
     """grad(..., create_graph=True) records only the derivative's own ops: no "1 *" from
     the seed and no "0 +" from accumulating into a zeroed gradient (they clutter drawings)."""
-    from autograd import grad
+    from scratchgrad.autograd import grad
     x = Value(2.0)
     g, = grad(x * x, [x], create_graph=True)
     nodes = topological_order([g], every_node=True)

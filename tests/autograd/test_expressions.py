@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-import autograd
-from autograd import Tensor, Value, grad
-from autograd.testing import assert_gradients_match, expressions
+from scratchgrad import autograd
+from scratchgrad.autograd import Tensor, Value, grad
+from scratchgrad.autograd.testing import assert_gradients_match, expressions
 
 TORCH_OPS = {
     "neg": lambda x: -x, "tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid(),
@@ -95,7 +95,7 @@ def test_every_tensor_op_example_matches_pytorch_where_torch_has_it():
     labels = np.array([0, 2, 4, 1])
     ours = Tensor(x, requires_grad=True)
     theirs = torch.tensor(x, requires_grad=True)
-    import nn
+    from scratchgrad import nn
     cases = [
         (lambda t: nn.functional.cross_entropy(t, labels),
          lambda t: torch.nn.functional.cross_entropy(t, torch.tensor(labels))),

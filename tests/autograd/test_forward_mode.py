@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import autograd
-from autograd import OPS, Tensor, Value, hessian, hvp, jacobian, jvp, vjp
-from autograd.op_examples import EXAMPLES, scalar_example
-from autograd.testing import arrays, assert_jvp_matches, broadcastable_shapes, expressions
+from scratchgrad import autograd
+from scratchgrad.autograd import OPS, Tensor, Value, hessian, hvp, jacobian, jvp, vjp
+from scratchgrad.autograd.op_examples import EXAMPLES, scalar_example
+from scratchgrad.autograd.testing import arrays, assert_jvp_matches, broadcastable_shapes, expressions
 
 
 def test_every_op_has_a_jvp_rule():
@@ -115,7 +115,7 @@ def test_hessian_and_hvp_forward_over_reverse():
 
 
 def test_hessian_of_a_model_loss_is_symmetric():
-    import nn
+    from scratchgrad import nn
     nn.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     x = Tensor(np.random.default_rng(1).standard_normal((5, 3)))
@@ -154,7 +154,7 @@ def test_errors_name_what_is_wrong():
 
 
 def test_gradcheck_check_forward_catches_a_wrong_jvp_rule():
-    from autograd.op_table import Op
+    from scratchgrad.autograd.op_table import Op
     wrong = Op("bad_square", lambda node, g, xs, out: (g * 2 * xs[0],),
                array=lambda x: (x * x, None),
                jvp=lambda node, ts, xs, out: ts[0] * 3 * xs[0])   # should be 2 x

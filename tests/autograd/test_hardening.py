@@ -4,8 +4,8 @@ import threading
 import numpy as np
 import pytest
 
-import autograd
-from autograd import Tensor, Value
+from scratchgrad import autograd
+from scratchgrad.autograd import Tensor, Value
 
 
 def test_mixing_value_and_tensor_is_a_clear_type_error():
@@ -72,7 +72,7 @@ def test_writing_into_a_saved_leaf_array_fails_at_once():
 
 
 def test_optimizer_step_before_backward_is_counted():
-    import nn
+    from scratchgrad import nn
     layer = nn.Linear(2, 1, seed=0)
     opt = nn.optim.SGD(layer.parameters(), lr=0.1)
     loss = layer(Tensor([[1.0, 2.0]])).sum()
@@ -115,7 +115,7 @@ def test_anomaly_mode_costs_nothing_when_off():
     assert autograd.grad_mode.STATE.anomaly is False
     x = Tensor(np.ones(2), requires_grad=True)
     y = x * 2
-    from autograd import anomaly
+    from scratchgrad.autograd import anomaly
     assert id(y) not in anomaly._created_at
 
 

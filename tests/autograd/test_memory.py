@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-import autograd.memory as memory
+import scratchgrad.autograd.memory as memory
 
 glibc_only = pytest.mark.skipif(not memory._glibc(), reason="mallopt is glibc's")
 
@@ -17,7 +17,7 @@ def tuned_in_fresh_process(**env):
                                                                  "SCRATCHGRAD_MALLOC")}
     environment.update(env)
     result = subprocess.run([sys.executable, "-c",
-                             "import autograd, autograd.memory as m; print(m.tuned)"],
+                             "import scratchgrad.autograd.memory as m; print(m.tuned)"],
                             capture_output=True, text=True, env=environment, check=True)
     return result.stdout.strip() == "True"
 
@@ -45,7 +45,7 @@ def test_calling_again_is_harmless():
 def test_release_returns_kept_memory_to_the_system():
     """Freed big blocks stay mapped (that is the point); release() gives them back."""
     script = (
-        "import os, autograd, autograd.memory as m, numpy as np\n"
+        "import os, scratchgrad.autograd.memory as m, numpy as np\n"
         "def rss():\n"
         "    pages = int(open('/proc/self/statm').read().split()[1])\n"
         "    return pages * os.sysconf('SC_PAGE_SIZE') >> 20\n"

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, dot, value_sum
-from autograd.op_examples import scalar_example
+from scratchgrad.autograd import OPS, Value, dot, value_sum
+from scratchgrad.autograd.op_examples import scalar_example
 
 SCALAR_OPS = sorted(name for name, op in OPS.items() if op.scalar is not None)
 
@@ -85,7 +85,7 @@ def test_dot_and_value_sum_match_chained_ops_bit_for_bit():
 
 
 def test_grad_mode_and_constants_on_the_fast_path():
-    from autograd import no_grad
+    from scratchgrad.autograd import no_grad
     a = Value(2.0)
     c = Value(5.0, requires_grad=False)
     with no_grad():
@@ -96,7 +96,7 @@ def test_grad_mode_and_constants_on_the_fast_path():
 
 
 def test_a_user_defined_op_is_applied_by_calling_it():
-    from autograd import Op, Tensor
+    from scratchgrad.autograd import Op, Tensor
     square = Op("square_for_test", lambda node, g, xs, out: (2 * g * xs[0],),
                 scalar=lambda x: x * x, array=lambda x: (x * x, None),
                 jvp=lambda node, ts, xs, out: 2 * ts[0] * xs[0])

@@ -5,7 +5,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from autograd import Tensor, Value, no_grad
+from scratchgrad.autograd import Tensor, Value, no_grad
 
 
 class GraphMachine(RuleBasedStateMachine):

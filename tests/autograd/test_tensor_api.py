@@ -5,7 +5,7 @@ import weakref
 import numpy as np
 import pytest
 
-from autograd import Tensor, grad, no_grad
+from scratchgrad.autograd import Tensor, grad, no_grad
 
 
 def test_dtypes_are_kept_or_promoted_as_documented():

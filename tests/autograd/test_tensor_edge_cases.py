@@ -9,8 +9,8 @@ pinned here (known bugs are reported, not tested).
 import numpy as np
 import pytest
 
-import autograd as ag
-from autograd import GraphFreedError, Tensor, concatenate, maximum, minimum, stack, where
+from scratchgrad import autograd as ag
+from scratchgrad.autograd import GraphFreedError, Tensor, concatenate, maximum, minimum, stack, where
 
 torch = pytest.importorskip("torch")
 
@@ -537,7 +537,7 @@ def test_no_grad_and_second_order():
 # --- regressions for the bugs this file's first version reported --------------------------
 
 def test_a_float_number_with_an_integer_tensor_promotes_as_pytorch():
-    from autograd import concatenate, where
+    from scratchgrad.autograd import concatenate, where
     i = Tensor([1, 2], dtype=np.int64)
     for result, expected in ((i * 0.5, [0.5, 1.0]), (i + 0.5, [1.5, 2.5]),
                              (i + np.float64(0.5), [1.5, 2.5]), (i + [0.5, 0.5], [1.5, 2.5]),

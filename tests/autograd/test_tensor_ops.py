@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, Tensor
-from autograd.op_examples import EXAMPLES, scalar_example
-from autograd.testing import (arrays, assert_gradients_match,
+from scratchgrad.autograd import OPS, Tensor
+from scratchgrad.autograd.op_examples import EXAMPLES, scalar_example
+from scratchgrad.autograd.testing import (arrays, assert_gradients_match,
                               assert_second_derivatives_match, broadcastable_shapes,
                               floats_for)
 
@@ -141,7 +141,7 @@ def test_shape_ops_move_gradients_back():
 
 
 def test_where_clip_and_stacking_against_numpy():
-    import autograd
+    from scratchgrad import autograd
     a = Tensor(np.array([[-1.5, 0.5], [2.0, -0.2]]), requires_grad=True)
     b = Tensor(np.array([1.0, -3.0]), requires_grad=True)
     out = autograd.where(a.data > 0, a, b)
@@ -158,7 +158,7 @@ def test_where_clip_and_stacking_against_numpy():
 @settings(max_examples=20, deadline=None)
 @given(x=arrays(shape=(3, 5), low=-50, high=50))
 def test_softmax_family_is_stable_and_consistent(x):
-    import nn
+    from scratchgrad import nn
     big = Tensor(x.data * 100, requires_grad=True)     # logits up to ±5000
     p = big.softmax(axis=-1)
     assert np.all(np.isfinite(p.data)) and np.allclose(p.data.sum(-1), 1)

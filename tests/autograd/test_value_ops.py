@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, Value, grad
-from autograd.testing import assert_gradients_match, op_operands
+from scratchgrad.autograd import OPS, Value, grad
+from scratchgrad.autograd.testing import assert_gradients_match, op_operands
 
 SCALAR_OPS = [op for op in OPS.values() if op.scalar is not None]
 FIXED_ARITY = [op for op in SCALAR_OPS if op.arity in (1, 2)]
@@ -52,7 +52,7 @@ def test_second_derivative_of_each_smooth_unary_op(op, data):
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(-2, 2), min_size=1, max_size=6), st.floats(-2, 2))
 def test_n_ary_sum_and_dot(ws, b):
-    import autograd
+    from scratchgrad import autograd
     weights = [Value(w) for w in ws]
     inputs = [Value(w * 0.5 + 0.1) for w in ws]
     bias = Value(b)
@@ -140,7 +140,7 @@ def test_math_errors_are_clear(expr, error, words):
 
 
 def test_no_grad_records_nothing():
-    from autograd import no_grad
+    from scratchgrad.autograd import no_grad
     x = Value(1.0)
     with no_grad():
         y = x * 2

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-import nn
+from scratchgrad import nn
 
 NAMES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
          "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}

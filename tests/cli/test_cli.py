@@ -30,7 +30,7 @@ def test_demo_writes_svg_and_pngs(tmp_path):
 def test_train_saves_a_loadable_checkpoint_and_plots(tmp_path):
     assert main(["train", "--dataset", "moons", "--hidden", "16", "--epochs", "5",
                  "--out", str(tmp_path), "--no-progress"]) == 0
-    import nn
+    from scratchgrad import nn
     state = nn.load(tmp_path / "moons_model.npz")
     model = nn.mlp([2, 16, 2])
     model.load_state_dict(state)
@@ -53,7 +53,7 @@ def test_gradcheck_command_passes_every_op(capsys):
     assert main(["gradcheck"]) == 0
     printed = capsys.readouterr().out
     assert "FAILED" not in printed
-    import autograd
+    from scratchgrad import autograd
     for name in autograd.OPS:
         assert name in printed
 

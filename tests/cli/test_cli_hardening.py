@@ -15,7 +15,7 @@ from scratchgrad import cli
 from scratchgrad.cli import main
 from scratchgrad.commands import demo, graph, gradcheck, train
 from scratchgrad.expression import MAX_DEPTH, MAX_LENGTH, ExpressionError, evaluate
-from viz import renderer
+from scratchgrad.viz import renderer
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +175,7 @@ def test_model_larger_than_free_memory_is_refused(capsys, monkeypatch, tmp_path)
 
 
 def test_parameter_count_matches_the_model():
-    import nn
+    from scratchgrad import nn
     assert train.parameter_count([64, 100, 10]) == nn.mlp([64, 100, 10]).num_parameters()
 
 
@@ -443,7 +443,7 @@ def test_graph_without_variables(tmp_path, capsys):
 
 def test_train_mnist_download_offline_is_one_line(tmp_path, capsys, monkeypatch):
     """`--download` with every mirror unreachable: one line naming what to fetch, exit 2."""
-    import nn.datasets.download as download
+    import scratchgrad.nn.datasets.download as download
     monkeypatch.setattr(download, "MIRRORS", ["http://127.0.0.1:9/"])
     code = main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path / "mnist"),
                  "--download", "--out", str(tmp_path / "out"), "--no-progress"])

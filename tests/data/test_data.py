@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import nn
-from nn.data import DataLoader, TensorDataset, one_hot, random_split, train_test_split
+from scratchgrad import nn
+from scratchgrad.nn.data import DataLoader, TensorDataset, one_hot, random_split, train_test_split
 
 
 @settings(max_examples=30, deadline=None)

@@ -7,8 +7,8 @@ import zlib
 import numpy as np
 import pytest
 
-import nn
-from nn.datasets.mnist import MAX_IDX_BYTES
+from scratchgrad import nn
+from scratchgrad.nn.datasets.mnist import MAX_IDX_BYTES
 
 IDXFormatError = nn.datasets.IDXFormatError
 

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-import nn
-from nn.datasets import DownloadError, fetch_mnist
-from nn.datasets import download
+from scratchgrad import nn
+from scratchgrad.nn.datasets import DownloadError, fetch_mnist
+from scratchgrad.nn.datasets import download
 
 N = 5
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",

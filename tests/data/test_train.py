@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-import nn
+from scratchgrad import nn
 
 
 def test_xor_is_learned_by_a_two_layer_net():
@@ -63,7 +63,7 @@ def test_history_records_each_epoch():
 
 
 def test_callbacks_hear_every_batch():
-    import nn
+    from scratchgrad import nn
     seen = []
 
     class Recorder(nn.Callback):

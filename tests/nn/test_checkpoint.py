@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-import nn
+from scratchgrad import nn
 
 
 def model():

@@ -20,9 +20,9 @@ import zlib
 import numpy as np
 import pytest
 
-import nn
-from nn.checkpoint import MARKER, MAX_ARRAY_BYTES, MAX_TOTAL_BYTES, temp_path
-from nn.optim.optimizer import OptimizerStateError
+from scratchgrad import nn
+from scratchgrad.nn.checkpoint import MARKER, MAX_ARRAY_BYTES, MAX_TOTAL_BYTES, temp_path
+from scratchgrad.nn.optim.optimizer import OptimizerStateError
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and signals")
 
@@ -584,7 +584,7 @@ def test_concurrent_saves_of_one_target_never_clash(tmp_path):
 
 @posix_only
 def test_kill_9_mid_save_leaves_at_most_one_temp_which_the_next_save_removes(tmp_path):
-    code = ("import sys, numpy as np, nn\nw = np.ones(1_000_000)\n"
+    code = ("import sys, numpy as np\nfrom scratchgrad import nn\nw = np.ones(1_000_000)\n"
             "nn.save({'w': w}, 'm.npz')\nprint('saved', flush=True)\n"
             "while True:\n    nn.save({'w': w}, 'm.npz')\n")
     for delay in (0.0, 0.005):
@@ -604,8 +604,8 @@ def test_kill_9_mid_save_leaves_at_most_one_temp_which_the_next_save_removes(tmp
 
 
 def test_scheduler_load_state_dict_is_validated():
-    import nn
-    from autograd import Tensor
+    from scratchgrad import nn
+    from scratchgrad.autograd import Tensor
     opt = nn.optim.SGD([Tensor([1.0], requires_grad=True)], lr=0.1)
     sched = nn.optim.StepLR(opt, step_size=2)
     for bad, match in (({"last_epoch": 1}, "base_lrs"), ([1, 2], "expected a dict"),

@@ -10,9 +10,9 @@ for bad input. PyTorch is the oracle wherever it is installed.
 import numpy as np
 import pytest
 
-import nn
-import nn.functional as F
-from autograd import Tensor, grad, gradcheck, gradgradcheck, jvp
+from scratchgrad import nn
+import scratchgrad.nn.functional as F
+from scratchgrad.autograd import Tensor, grad, gradcheck, gradgradcheck, jvp
 
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=1e-4, atol=1e-4)}
 
@@ -487,7 +487,7 @@ def test_double_backward_through_conv_and_pool_matches_pytorch(pool):
 
 def test_hessian_through_overlapping_max_pool_matches_pytorch():
     torch = _torch()
-    from autograd import hessian
+    from scratchgrad.autograd import hessian
     x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
     ours = hessian(lambda a: (F.max_pool2d(a, 2, 1) ** 2).sum(), Tensor(x))
     theirs = torch.autograd.functional.hessian(

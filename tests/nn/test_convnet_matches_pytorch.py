@@ -5,8 +5,8 @@ initial draw and float32 rounding."""
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor
 
 
 def test_simple_convnet_adam_steps_match_pytorch():

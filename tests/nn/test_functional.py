@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import nn.functional as F
-from autograd import OPS, Tensor, Value
-from autograd.testing import arrays, assert_gradients_match
+import scratchgrad.nn.functional as F
+from scratchgrad.autograd import OPS, Tensor, Value
+from scratchgrad.autograd.testing import arrays, assert_gradients_match
 
 SETTINGS = settings(max_examples=20, deadline=None)
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-import nn
-from autograd import OPS, Tensor, gradcheck
+from scratchgrad import nn
+from scratchgrad.autograd import OPS, Tensor, gradcheck
 
 
 def test_linear_is_one_fused_node_with_pytorch_layout_and_init():

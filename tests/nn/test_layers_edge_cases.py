@@ -7,9 +7,9 @@ here; known divergences are reported separately, not encoded as expectations.
 import numpy as np
 import pytest
 
-import nn
-import nn.functional as F
-from autograd import Tensor, grad
+from scratchgrad import nn
+import scratchgrad.nn.functional as F
+from scratchgrad.autograd import Tensor, grad
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -684,7 +684,7 @@ def test_a_single_number_target_and_softmax_over_everything():
 
 
 def test_dropout_passes_values_through_in_eval():
-    from autograd import Value
+    from scratchgrad.autograd import Value
     v = Value(2.0)
     assert nn.Dropout(0.5).eval()(v) is v
 

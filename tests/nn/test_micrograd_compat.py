@@ -5,8 +5,8 @@ import random
 import numpy as np
 import pytest
 
-import nn
-from autograd import Value
+from scratchgrad import nn
+from scratchgrad.autograd import Value
 
 
 def trace(root):   # micrograd's trace_graph.ipynb, verbatim
@@ -108,7 +108,7 @@ def _node_multiset(root):
 
 def test_nn_micrograd_draws_micrographs_neuron_graph():
     """trace_graph.ipynb's second example: micrograd's Neuron, node for node."""
-    import nn.micrograd
+    from scratchgrad import nn
     random.seed(1337)
     ours = nn.micrograd.Neuron(2)
     x = [Value(1.0), Value(-2.0)]
@@ -128,7 +128,7 @@ def test_nn_micrograd_draws_micrographs_neuron_graph():
 
 def test_nn_micrograd_mlp_gives_micrograds_losses():
     micrograd = pytest.importorskip("micrograd.engine")
-    import nn.micrograd
+    from scratchgrad import nn
     from micrograd.nn import MLP as TheirMLP
     theirs = _demo_losses(micrograd.Value, TheirMLP, 3)
     ours = _demo_losses(Value, nn.micrograd.MLP, 3)

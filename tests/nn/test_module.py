@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor, Value
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor, Value
 
 
 class Block(nn.Module):

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor, Value
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor, Value
 
 STEPS = 25
 W0 = np.random.default_rng(0).normal(size=(3, 2))

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-import nn
-from autograd import Value
+from scratchgrad import nn
+from scratchgrad.autograd import Value
 
 torch = pytest.importorskip("torch")
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-import nn
-import nn.functional as F
-from autograd import OPS, Value
+from scratchgrad import nn
+import scratchgrad.nn.functional as F
+from scratchgrad.autograd import OPS, Value
 
 
 def test_call_style_and_shapes():
@@ -40,7 +40,7 @@ def test_init_is_micrograd_uniform_and_seeded():
 
 
 def test_gradients_match_central_differences():
-    from autograd.testing import assert_gradients_match
+    from scratchgrad.autograd.testing import assert_gradients_match
     mlp = nn.scalar.MLP(2, [3, 1], activation="tanh", seed=0)
     params = mlp.parameters()
     assert_gradients_match(lambda *ps: mlp([0.3, -0.7]) * 2.0, params)

@@ -4,13 +4,13 @@ import random
 import numpy as np
 import pytest
 
-import nn
+from scratchgrad import nn
 
 
 def _draw_everything():
     model = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5), nn.Linear(3, 2))
     model.train()
-    from autograd import Tensor
+    from scratchgrad.autograd import Tensor
     masked = model[1](Tensor(np.ones((2, 3)))).data.copy()
     loader = nn.DataLoader((np.arange(10.0)[:, None], np.arange(10)), batch_size=4,
                            shuffle=True)

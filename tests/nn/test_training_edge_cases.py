@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import scratchgrad  # noqa: F401  (sets up the engine)
-from autograd import Tensor
+from scratchgrad.autograd import Tensor
 
-import nn
-from nn import data as D
+from scratchgrad import nn
+from scratchgrad.nn import data as D
 
 F = nn.functional
 

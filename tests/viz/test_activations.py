@@ -8,9 +8,9 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-import nn  # noqa: E402
-from autograd import Tensor, is_grad_enabled  # noqa: E402
-from viz.activations import plot_activation_histograms, record_activations  # noqa: E402
+from scratchgrad import nn  # noqa: E402
+from scratchgrad.autograd import Tensor, is_grad_enabled  # noqa: E402
+from scratchgrad.viz.activations import plot_activation_histograms, record_activations  # noqa: E402
 
 
 def _net(*activations, seed=0):

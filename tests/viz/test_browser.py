@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-import viz
-from autograd import Value, topological_order
-from viz import renderer
+from scratchgrad import viz
+from scratchgrad.autograd import Value, topological_order
+from scratchgrad.viz import renderer
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [

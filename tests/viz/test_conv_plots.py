@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-import nn
-import viz
+from scratchgrad import nn
+from scratchgrad import viz
 
 pytest.importorskip("matplotlib")
 

@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
-import viz
-from autograd import Tensor, trace_jvp
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, trace_jvp
 
 
 def test_draw_jvp_shows_each_nodes_tangent():
@@ -17,7 +17,7 @@ def test_draw_jvp_shows_each_nodes_tangent():
 
 
 def test_trace_jvp_gives_the_same_tangent_as_jvp():
-    from autograd import jvp
+    from scratchgrad.autograd import jvp
     x, v = np.array([0.3, -1.2]), np.array([1.0, 2.0])
     out, tangents = trace_jvp(lambda t: (t * t).tanh(), (x,), (v,))
     _, expected = jvp(lambda t: (t * t).tanh(), (x,), (v,))

@@ -4,11 +4,11 @@ import time
 import numpy as np
 import pytest
 
-import autograd
-import nn
-import viz
-from autograd import Tensor, Value
-from viz import renderer
+from scratchgrad import autograd
+from scratchgrad import nn
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value
+from scratchgrad.viz import renderer
 
 
 def neuron():
@@ -50,7 +50,7 @@ def test_tensor_graph_summarises_arrays_and_clusters_modules():
 
 
 def test_colour_tracks_gradient_magnitude():
-    from viz.style import ZERO_GRAD, grad_color
+    from scratchgrad.viz.style import ZERO_GRAD, grad_color
     assert grad_color(0.0) == ZERO_GRAD
     assert grad_color(1e-2) != grad_color(10.0)
 
@@ -119,7 +119,7 @@ def test_backprop_steps_export_svgs(tmp_path):
 def test_walks_with_the_engine_walker(monkeypatch):
     calls = []
     real = autograd.topological_order
-    monkeypatch.setattr("viz.graph.topological_order",
+    monkeypatch.setattr("scratchgrad.viz.graph.topological_order",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     out, _ = neuron()
     viz.draw_graph(out)

@@ -3,9 +3,9 @@ import zlib
 
 import pytest
 
-import nn
-import viz
-from viz import live
+from scratchgrad import nn
+from scratchgrad import viz
+from scratchgrad.viz import live
 
 
 def tiny_fit(callbacks, epochs=2):
@@ -55,7 +55,7 @@ def test_bad_arguments_say_what_to_pass():
 
 
 CELL = """
-import nn, viz
+from scratchgrad import nn, viz
 X, y = nn.datasets.digits()
 nn.manual_seed(0)
 model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))

@@ -6,10 +6,10 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-import nn
-import viz
-from autograd import OPS, Tensor, Value, topological_order
-from viz import player, renderer
+from scratchgrad import nn
+from scratchgrad import viz
+from scratchgrad.autograd import OPS, Tensor, Value, topological_order
+from scratchgrad.viz import player, renderer
 
 pytestmark = pytest.mark.skipif(renderer.find_renderer() is None,
                                 reason="no graphviz renderer (pip install graphviz-pure)")
@@ -111,7 +111,7 @@ def test_rule_text_uses_the_op_table_and_the_engines_numbers():
 
 
 def test_the_numbers_come_from_the_engines_single_walk(monkeypatch):
-    import viz.steps
+    from scratchgrad import viz
     walks, vjps = [], []
     real_backward, real_vjp = viz.steps.backward, OPS["tanh"].scalar_vjp
     monkeypatch.setattr(viz.steps, "backward",
@@ -141,7 +141,7 @@ def test_draw_graph_shows_as_one_html_block_rendered_once(monkeypatch):
     bundle = drawing._repr_mimebundle_()
     drawing._repr_html_()
     assert "text/html" in bundle and len(calls) == 1
-    assert repr(drawing).startswith("<viz.graph.GraphDrawing")   # the terminal repr
+    assert repr(drawing).startswith("<scratchgrad.viz.graph.GraphDrawing")   # the terminal repr
 
 
 def test_nasty_labels_and_titles_stay_text():

@@ -4,9 +4,9 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-import nn  # noqa: E402
-import viz  # noqa: E402
-from autograd import Tensor  # noqa: E402
+from scratchgrad import nn  # noqa: E402
+from scratchgrad import viz  # noqa: E402
+from scratchgrad.autograd import Tensor  # noqa: E402
 
 
 def test_history_curves_for_train_and_validation():

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import autograd
-import viz
-from autograd import Tensor, Value
-from viz import renderer
-from viz.escape import MAX_TEXT_CHARS, clean, dot_text, html_escape, record_text
+from scratchgrad import autograd
+from scratchgrad import viz
+from scratchgrad.autograd import Tensor, Value
+from scratchgrad.viz import renderer
+from scratchgrad.viz.escape import MAX_TEXT_CHARS, clean, dot_text, html_escape, record_text
 
 SVG = "{http://www.w3.org/2000/svg}"
 POSIX = os.name == "posix"
