@@ -121,6 +121,11 @@ class Value(Operators):
         self._parents = ()
         self._saved = None
 
+    @property
+    def _data(self):
+        """The float (the engine reads nodes' raw data as `_data`; Tensors keep arrays)."""
+        return self.data
+
     # --- micrograd's names, so its `trace`/`draw_dot` code runs unchanged -------------------
 
     @property

@@ -12,7 +12,7 @@ from .node import Node
 
 def data_of(x):
     """The raw float/array behind `x` (constants for masks: a mask has no derivative)."""
-    return x.data if isinstance(x, Node) else x
+    return x._data if isinstance(x, Node) else x
 
 
 def shape_of(x):
