@@ -13,14 +13,14 @@ purpose. In-place edits follow PyTorch's version-counter rule (see `storage.py`)
 import numpy as np
 
 from . import dtypes
+from .backend import device_name, namespace, namespace_of
 from .grad_mode import STATE
-from .op_table import OPS
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .operators import Operators
-from .ops_elementwise import CLIP, MAXIMUM, MINIMUM, POW, POW_CONST, WHERE
-from .ops_linalg import LOG_SOFTMAX, MATMUL, SOFTMAX
-from .ops_reduce import MAX, MEAN, MIN, STD, SUM, SUM_N, VAR, normalize_axis
-from .ops_shape import CAST, CONCATENATE, EXPAND, GETITEM, RESHAPE, STACK, TRANSPOSE
+from .ops_elementwise import MAXIMUM, MINIMUM
+from .ops_reduce import SUM_N, normalize_axis
+from .ops_shape import CONCATENATE, STACK, WHERE
+from .tensor_methods import TensorMethods, _raw
 
 _FLOAT_KINDS = "f"
 
@@ -59,7 +59,7 @@ def own_array(data, dtype=None, what="Tensor data"):
     return as_array(data, dtype, what, copy=True)
 
 
-class Tensor(Operators):
+class Tensor(TensorMethods, Operators):
     """An n-dimensional array that remembers how it was computed.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)
@@ -75,8 +75,11 @@ class Tensor(Operators):
     _is_scalar = False
     __array_priority__ = 1000   # ndarray + Tensor -> Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False, dtype=None, label=""):
+    def __init__(self, data, requires_grad=False, dtype=None, label="", device=None):
         self._data = own_array(data, dtype)
+        if device is not None:
+            from .devices import Device, move_array
+            self._data = move_array(self._data, Device(device))
         self._vc = VersionCounter()
         self._versions = None
         if requires_grad and self._data.dtype.kind not in _FLOAT_KINDS:
@@ -123,17 +126,33 @@ class Tensor(Operators):
 
     @staticmethod
     def _apply(op, inputs, **params):
+        """Run `op`'s forward on the inputs' arrays and record the node (grad mode on and
+        some input requiring grad). The one place a Tensor is made by an op."""
         state = STATE
         record = state.enabled and any([x.requires_grad for x in inputs])
         if record and params:
             params = _own_params(params)
+        arrays = [x._data for x in inputs]
+        kind = arrays[0].__class__
+        for array in arrays:
+            if array.__class__ is not kind:
+                namespace_of(*arrays)             # raises if the devices differ
+                break
         try:
-            data, saved = op.array(*[x._data for x in inputs], **params)
+            if op.quiet and kind is np.ndarray:
+                with np.errstate(all="ignore"):
+                    result = op.forward(*arrays, **params)
+            else:
+                result = op.forward(*arrays, **params)
         except ValueError as err:
-            shapes = " and ".join(str(x._data.shape) for x in inputs)
+            shapes = " and ".join(str(a.shape) for a in arrays)
             raise ValueError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
-        if not isinstance(data, np.ndarray):      # a full reduction gives a numpy scalar
-            data = np.asarray(data)
+        if op.saves:
+            data, saved = result
+        else:
+            data, saved = result, params or None
+        if not isinstance(data, kind):           # a full reduction gives a numpy scalar
+            data = namespace(arrays[0]).asarray(data)
         out = Tensor.__new__(Tensor)
         out._data = data
         out._vc = _counter_of(data, inputs)
@@ -163,8 +182,9 @@ class Tensor(Operators):
         """The seed of a create_graph backward, as a constant node."""
         return self._lift(seed)
 
-    def _apply_op(self, name, inputs, **params):
-        return Tensor._apply(OPS[name], inputs, **params)
+    def _constant_like(self, array):
+        """A constant leaf holding `array` (made by the engine: no copy)."""
+        return _constant(array)
 
     def _own_grad(self, grad, upstream):
         """A leaf's first gradient: its own writable array of its own dtype."""
@@ -244,23 +264,9 @@ class Tensor(Operators):
         finally:
             self._vc.value += 1
 
-    shape = property(lambda self: self._data.shape)
-    ndim = property(lambda self: self._data.ndim)
-    dtype = property(lambda self: self._data.dtype)
-    size = property(lambda self: self._data.size)
-
-    def __len__(self):
-        return len(self._data)
-
-    @property
-    def T(self):
-        return self.transpose()
-
-    @property
-    def mT(self):
-        axes = list(range(self.ndim))
-        axes[-1], axes[-2] = axes[-2], axes[-1]
-        return self.transpose(axes)
+    shape = property(lambda self: self._data.shape, doc="The shape (numpy's tuple).")
+    ndim = property(lambda self: self._data.ndim, doc="Number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
 
     def item(self):
         if self._data.size != 1:
@@ -302,15 +308,12 @@ class Tensor(Operators):
         self.requires_grad = bool(flag)
         return self
 
-    def astype(self, dtype):
-        """A copy in another float dtype; gradients flow back in the original dtype."""
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f" and self.requires_grad:
-            raise TypeError(f"cannot cast a tensor that requires grad to {dtype}")
-        return Tensor._apply(CAST, (self,), dtype=dtype)
-
     def __repr__(self):
-        body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2,
+        data = self._data
+        if not isinstance(data, np.ndarray):          # on a GPU: print a host copy
+            from .devices import Device, move_array
+            data = move_array(data, Device("cpu"))
+        body = np.array2string(data, precision=4, threshold=20, edgeitems=2,
                                prefix="Tensor(")
         extra = ""
         if self._fn is not None:
@@ -319,6 +322,8 @@ class Tensor(Operators):
             extra = ", requires_grad=True"
         if self._data.dtype != np.float64:
             extra += f", dtype={self._data.dtype}"
+        if data is not self._data:
+            extra += f", device='{device_name(self._data)}'"
         if self.label:
             extra += f", label={self.label!r}"
         return f"Tensor({body}{extra})"
@@ -328,27 +333,8 @@ class Tensor(Operators):
     def __bool__(self):
         if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self._data.shape} is "
-                             "ambiguous; use .any() on .data or reduce it first")
+                             "ambiguous; use .any() or .all(), or reduce it first")
         return bool(self._data)
-
-    # comparisons give plain boolean arrays: they have no derivative
-    def __lt__(self, other):
-        return self._data < _raw(other)
-
-    def __le__(self, other):
-        return self._data <= _raw(other)
-
-    def __gt__(self, other):
-        return self._data > _raw(other)
-
-    def __ge__(self, other):
-        return self._data >= _raw(other)
-
-    def __eq__(self, other):   # elementwise, like numpy; hashing stays by identity
-        return self._data == _raw(other)
-
-    def __ne__(self, other):
-        return self._data != _raw(other)
 
     # --- in-place arithmetic (PyTorch's `p -= lr * p.grad` under no_grad) ------------------
 
@@ -414,148 +400,6 @@ class Tensor(Operators):
         self._vc.value += 1
         return self
 
-    # --- ops only tensors have ----------------------------------------------------------
-
-    def __pow__(self, exponent):
-        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            return Tensor._apply(POW_CONST, (self,), exponent=exponent)
-        return Tensor._apply(POW, (self, self._lift(exponent)))
-
-    def __rpow__(self, base):
-        return Tensor._apply(POW, (self._lift(base), self))
-
-    def __matmul__(self, other):
-        return self.matmul(other)
-
-    def __rmatmul__(self, other):
-        return Tensor._apply(MATMUL, (self._lift(other), self))
-
-    def matmul(self, other):
-        other = self._lift(other)
-        if self.ndim == 0 or other.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least one dimension, got "
-                             f"shapes {self.shape} and {other.shape}")
-        return Tensor._apply(MATMUL, (self, other))
-
-    def clip(self, min=None, max=None):
-        if min is None and max is None:
-            raise ValueError("clip() needs min, max or both")
-        return Tensor._apply(CLIP, (self,), low=min, high=max)
-
-    clamp = clip
-
-    def maximum(self, other):
-        return Tensor._apply(MAXIMUM, (self, self._lift(other)))
-
-    def minimum(self, other):
-        return Tensor._apply(MINIMUM, (self, self._lift(other)))
-
-    def softmax(self, axis=-1):
-        return Tensor._apply(SOFTMAX, (self,), axis=axis)
-
-    def log_softmax(self, axis=-1):
-        return Tensor._apply(LOG_SOFTMAX, (self,), axis=axis)
-
-    def _reduce(self, op, axis, keepdims, **extra):
-        axes = normalize_axis(axis, self.ndim)
-        return Tensor._apply(op, (self,), axis=axes, keepdims=bool(keepdims), **extra)
-
-    def sum(self, axis=None, keepdims=False):
-        return self._reduce(SUM, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return self._reduce(MEAN, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return self._reduce(MAX, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return self._reduce(MIN, axis, keepdims)
-
-    def var(self, axis=None, keepdims=False, correction=1):
-        return self._reduce(VAR, axis, keepdims, correction=correction)
-
-    def std(self, axis=None, keepdims=False, correction=1):
-        return self._reduce(STD, axis, keepdims, correction=correction)
-
-    def reshape(self, *shape):
-        shape = _shape_arg(shape)
-        target = _resolve_shape(shape, self._data.size)
-        if target is None:
-            raise ValueError(f"cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into shape {shape}")
-        if target == self._data.shape:
-            return self
-        return Tensor._apply(RESHAPE, (self,), shape=target)
-
-    view = reshape
-
-    def flatten(self, start_axis=0):
-        return self.reshape(self.shape[:start_axis] + (-1,))
-
-    def transpose(self, *axes):
-        axes = _shape_arg(axes) if axes else tuple(reversed(range(self.ndim)))
-        if len(axes) == 2 and self.ndim > 2 and sorted(axes) != list(range(self.ndim)):
-            a, b = (ax % self.ndim for ax in axes)   # PyTorch style: swap two axes
-            order = list(range(self.ndim))
-            order[a], order[b] = order[b], order[a]
-            axes = tuple(order)
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of a tensor of shape {self.shape}")
-        axes = tuple(a % self.ndim for a in axes)
-        return Tensor._apply(TRANSPOSE, (self,), axes=axes)
-
-    def permute(self, *axes):
-        return self.transpose(_shape_arg(axes))
-
-    def squeeze(self, axis=None):
-        if axis is None:
-            shape = tuple(n for n in self.shape if n != 1)
-        else:
-            axes = normalize_axis(axis, self.ndim)
-            for a in axes:
-                if self.shape[a] != 1:
-                    raise ValueError(f"cannot squeeze axis {a} of shape {self.shape}: "
-                                     "its size is not 1")
-            shape = tuple(n for i, n in enumerate(self.shape) if i not in axes)
-        return self.reshape(shape)
-
-    def unsqueeze(self, axis):
-        ndim = self.ndim + 1
-        if not -ndim <= axis < ndim:
-            raise ValueError(f"unsqueeze axis {axis} is out of range for a result with "
-                             f"{ndim} dimensions")
-        shape = list(self.shape)
-        shape.insert(axis % ndim, 1)
-        return self.reshape(tuple(shape))
-
-    def expand(self, *shape):
-        shape = _shape_arg(shape)
-        try:
-            target = np.broadcast_shapes(self.shape, shape)
-        except ValueError:
-            target = None
-        if target != tuple(shape):
-            raise ValueError(f"cannot expand a tensor of shape {self.shape} to shape "
-                             f"{shape}: sizes must match or be 1")
-        if target == self.shape:
-            return self
-        return Tensor._apply(EXPAND, (self,), shape=target)
-
-    broadcast_to = expand
-
-    def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index._data
-        if isinstance(index, tuple):
-            index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
-        try:
-            return Tensor._apply(GETITEM, (self,), index=index)
-        except IndexError as err:
-            raise IndexError(f"index {index!r} does not fit a tensor of shape "
-                             f"{self.shape}: {err}") from None
-
 
 def _counter_of(data, inputs):
     """The version counter of an op's output: an output that views an input's storage
@@ -580,35 +424,6 @@ def _own_params(params):
             value = tuple(np.array(v) if isinstance(v, np.ndarray) else v for v in value)
         owned[name] = value
     return owned
-
-
-def _raw(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
-def _resolve_shape(shape, size):
-    """`shape` with one -1 filled in, or None when it cannot hold `size` elements."""
-    shape = tuple(int(n) for n in shape)
-    unknown = [i for i, n in enumerate(shape) if n == -1]
-    if len(unknown) > 1 or any(n < -1 for n in shape):
-        return None
-    known = 1
-    for n in shape:
-        if n != -1:
-            known *= n
-    if unknown:
-        if known == 0 or size % known:
-            return None
-        shape = shape[:unknown[0]] + (size // known,) + shape[unknown[0] + 1:]
-    elif known != size:
-        return None
-    return shape
-
-
-def _shape_arg(args):
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(args)
 
 
 def _constant(array, counter=None):

@@ -437,14 +437,16 @@ def test_item_numpy_and_data():
     assert not d.requires_grad and np.shares_memory(d.data, a)
 
 
-def test_comparisons_return_boolean_ndarrays():
+def test_comparisons_return_boolean_tensors():
+    """PyTorch's rule: `a == b` is a bool Tensor (no gradient), so `.sum().item()` works."""
     a, b = Tensor([1.0, 2.0]), Tensor([1.0, 3.0])
     for result, expected in [(a == b, [True, False]), (a != b, [False, True]),
                              (a < 2, [True, False]), (2 > b, [True, False]),
                              (2.0 < b, [False, True]), (np.array([2.0, 2.0]) < b, [False, True]),
                              (a <= b, [True, True]), (a >= 2, [False, True])]:
-        assert isinstance(result, np.ndarray) and result.dtype == bool
-        np.testing.assert_array_equal(result, expected)
+        assert isinstance(result, Tensor) and result.dtype == bool
+        assert not result.requires_grad
+        np.testing.assert_array_equal(result.data, expected)
     assert hash(a) != hash(b) and a in {a}
     with pytest.raises(ValueError, match="ambiguous"):
         bool(a)

@@ -8,13 +8,13 @@ from hypothesis import strategies as st
 from scratchgrad.autograd import OPS, Value, grad
 from scratchgrad.autograd.testing import assert_gradients_match, op_operands
 
-SCALAR_OPS = [op for op in OPS.values() if op.scalar is not None]
+SCALAR_OPS = [op for op in OPS.values() if op.values]
 FIXED_ARITY = [op for op in SCALAR_OPS if op.arity in (1, 2)]
 
 
 def apply_scalar(op, *xs):
     if op.name == "pow_const":
-        return Value._apply(op, xs, 2.5)
+        return Value._apply(op, xs, exponent=2.5)
     return Value._apply(op, xs)
 
 
