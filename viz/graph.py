@@ -13,9 +13,11 @@ layout takes minutes on a long graph written output first, seconds the other way
 
 Every drawn value has a stable SVG id (`n3` for its record, `op3` for its op), so the
 notebook player (`viz.player`) can find it: in Jupyter a drawing shows as one HTML block
-that replays the forward pass node by node (`_repr_html_`, `save_html`).
+that replays the forward pass node by node (`_repr_html_`, `save_html`). Rendering goes
+through `viz.renderer` only; drawing never changes the `graphviz` package's settings.
 """
 from collections import deque
+from typing import NamedTuple
 
 import graphviz
 
@@ -33,6 +35,7 @@ GRAPH_ATTRS = {
 }
 NODE_ATTRS = {"fontname": "Helvetica", "fontsize": "10"}
 RANKDIRS = ("LR", "RL", "TB", "BT")
+DEFAULT_MAX_NODES = 400
 
 
 class GraphDrawing(renderer.Drawing):
@@ -54,10 +57,28 @@ class GraphDrawing(renderer.Drawing):
         """Write the player as a standalone page (temp file + rename); returns the Path."""
         return player.save_html(path, self, self._player_data)
 
+    def __repr__(self):
+        """Says what the drawing leaves out (nodes beyond max_nodes), without rendering."""
+        base = f"<{type(self).__module__}.{type(self).__qualname__}"
+        if self._player_data is None:
+            return base + f" object at {id(self):#x}>"
+        return f"{base}: {player.summary(self._player_data)}>"
 
-def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
-               cluster_modules=True, names=None, highlight=None, grads=None, title=None,
-               legend=True, tangents=None):
+
+class Drawn(NamedTuple):
+    """What `_draw` made: the drawing, the drawn nodes (inputs first), one player entry
+    and one label per drawn node, how many nodes were left out, and the limit used."""
+    dot: GraphDrawing
+    shown: list
+    entries: list
+    labels: list
+    hidden: int
+    max_nodes: int
+
+
+def draw_graph(root, rankdir="LR", show_data=True, show_grad=True,
+               max_nodes=DEFAULT_MAX_NODES, cluster_modules=True, names=None,
+               highlight=None, grads=None, title=None, legend=True, tangents=None):
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
     Returns a `GraphDrawing` (a `viz.renderer.Drawing`, so a `graphviz.Digraph`): Jupyter
@@ -72,30 +93,42 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400
     evaluation (`autograd.trace_jvp`, or `viz.draw_jvp`) adds a "tangent" row beside
     each node's data, so forward mode is drawn the way backprop is.
     """
-    dot, shown, entries, labels = _draw(
+    return with_player(_draw(
         root, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
         max_nodes=max_nodes, cluster_modules=cluster_modules, names=names,
-        highlight=highlight, grads=grads, title=title, legend=legend, tangents=tangents)
-    dot._player_data = player.PlayerData(
-        entries, player.forward_steps(shown, labels) + player.reveal_step(entries),
-        title=title)
-    return dot
+        highlight=highlight, grads=grads, title=title, legend=legend, tangents=tangents),
+        title)
 
 
-def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
-          cluster_modules=True, names=None, highlight=None, grads=None, title=None,
-          legend=True, tangents=None):
-    """The drawing, the drawn nodes (topological order), one player entry per node and
-    the labels drawn."""
-    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+def with_player(drawn, title=None):
+    """The drawing, carrying its player: the forward pass node by node, then the grads."""
+    drawn.dot._player_data = player.PlayerData(
+        drawn.entries,
+        player.forward_steps(drawn.shown, drawn.labels) + player.reveal_step(drawn.entries),
+        title=title, hidden=drawn.hidden, max_nodes=drawn.max_nodes)
+    return drawn.dot
+
+
+def select_nodes(roots, max_nodes=DEFAULT_MAX_NODES):
+    """(the nodes drawn, how many the graph has): every node, or the `max_nodes` nearest
+    the outputs; inputs first. `backprop_steps` asks first, to record only these."""
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     every = topological_order(roots, every_node=True)
     shown = _nearest(roots, max_nodes, every) if len(every) > max_nodes else every
+    return shown, len(every)
+
+
+def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=DEFAULT_MAX_NODES,
+          cluster_modules=True, names=None, highlight=None, grads=None, title=None,
+          legend=True, tangents=None, selected=None):
+    """The drawing and what its player needs (a `Drawn`). `selected`: `select_nodes`'s
+    answer for these roots and max_nodes, when the caller already has it."""
+    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    shown, total = selected or select_nodes(roots, max_nodes)
     index = {node: i for i, node in enumerate(shown)}
-    renderer.configure()
     dot = GraphDrawing(graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
                        node_attr=NODE_ATTRS, edge_attr={"arrowsize": "0.6"})
     if title is not None and str(title):
@@ -123,9 +156,9 @@ def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=400,
                 hidden_inputs.append(node)
     for key, sub in clusters.items():
         dot.subgraph(sub)
-    if len(shown) < len(every):
-        _add_truncation_note(dot, len(every) - len(shown), max_nodes, hidden_inputs, index)
-    return dot, shown, entries, labels
+    if len(shown) < total:
+        _add_truncation_note(dot, total - len(shown), max_nodes, hidden_inputs, index)
+    return Drawn(dot, shown, entries, labels, total - len(shown), max_nodes)
 
 
 def draw_jvp(f, primals, tangents, **kwargs):

@@ -6,11 +6,19 @@
 
 Why one SVG plus a JSON list of steps: the graph is laid out once (one bounded renderer
 call), and each step only records what changes (nodes shown so far, gradients that
-became final, the highlighted node, the rule text), so a 500-node graph stays well
-under 2 MB. A few lines of plain JavaScript restyle the SVG; no CDN, no server, no
-widgets, no http(s) URL anywhere, so it works in JupyterLab, VS Code, Colab and in
-exported HTML. Without JavaScript (an untrusted notebook) the SVG still shows, complete.
-`#step=N` in the page URL opens step N.
+became final, the highlighted node, the rule text).
+
+Bounded: steps exist only for drawn nodes (`max_nodes`), and a page keeps at most
+MAX_PLAYER_STEPS steps and MAX_PLAYER_BYTES bytes (whatever a notebook shows is saved
+in it). What is left out is said on the page and in the object's repr, e.g. "showing
+642 of 30,401 steps; 49,601 nodes not drawn (max_nodes=400)". Only a picture that alone
+is larger (max_nodes above about 1,400) makes a larger page: it is then shown with one
+step, and its size is bounded by the renderer's MAX_RENDER_NODES.
+
+A few lines of plain JavaScript restyle the SVG; no CDN, no server, no widgets, no
+http(s) URL anywhere, so it works in JupyterLab, VS Code, Colab and in exported HTML.
+Without JavaScript (an untrusted notebook) the SVG still shows, complete. `#step=N` in
+the page URL opens step N.
 
 Safety: every user string reaches the page either through `escape.html_escape` (HTML
 text) or through `script_json` (JSON in a <script>, with < > & as \\u escapes), and the
@@ -30,19 +38,104 @@ from .escape import clean, html_escape
 from .style import NO_GRAD, fmt
 
 MAX_LISTED = 6          # inputs listed by name in a rule text; the rest become "..."
+MAX_PLAYER_STEPS = 2000           # steps one page keeps (a longer slider is of no use)
+MAX_PLAYER_BYTES = 2_000_000      # one page, SVG included: a notebook stores all of it
+PAGE_MARGIN = 16_000    # bytes kept for the page's fixed text (controls, title, note)
 
 
 # --- what the page shows, per node and per step --------------------------------------
 
 class PlayerData:
-    """Per-node entries (drawn order), per-step states, the step to open at, a title."""
+    """Per-node entries (drawn order), per-step states, the step to open at, a title, and
+    what was left out: `total` steps the whole pass has (`steps` holds those recorded),
+    `hidden` nodes beyond `max_nodes`, `limit` ("steps") when recording stopped at
+    MAX_PLAYER_STEPS. `shown` is set by the last page built: (first, stop, limit)."""
 
-    def __init__(self, nodes, steps, start=None, title=None):
+    def __init__(self, nodes, steps, start=None, title=None, total=None, hidden=0,
+                 max_nodes=None, limit=None):
         self.nodes = nodes
         self.steps = steps or [{"s": "the graph", "r": "", "h": -1, "v": len(nodes),
                                 "d": []}]
         self.start = len(self.steps) - 1 if start is None else start
         self.title = "" if title is None else clean(title)
+        self.total = len(self.steps) if total is None else total
+        self.hidden = hidden
+        self.max_nodes = max_nodes
+        self.limit = limit
+        self.shown = None
+
+
+def summary(data):
+    """What the player shows, and what it leaves out; e.g. 'showing the first 2,000 of
+    30,401 steps (page limit: ...); 49,601 nodes not drawn (max_nodes=400)'."""
+    first, stop, limit = data.shown or (0, len(data.steps), data.limit)
+    kept = stop - first
+    if kept == data.total:
+        text = f"{kept:,} steps"
+    else:
+        which = ""
+        if limit and first == 0:
+            which = "the first "
+        elif limit and stop == len(data.steps):
+            which = "the last "
+        text = f"showing {which}{kept:,} of {data.total:,} steps"
+    if limit == "steps":
+        text += f" (page limit: viz.player.MAX_PLAYER_STEPS = {MAX_PLAYER_STEPS:,})"
+    elif limit == "bytes":
+        text += f" (page limit: viz.player.MAX_PLAYER_BYTES = {MAX_PLAYER_BYTES:,} bytes)"
+    if data.hidden:
+        text += f"; {data.hidden:,} nodes not drawn (max_nodes={data.max_nodes})"
+    return text
+
+
+def note(data):
+    """The line the page shows when something is left out, else None."""
+    first, stop, _ = data.shown or (0, len(data.steps), None)
+    if stop - first == data.total and not data.hidden:
+        return None
+    return summary(data)
+
+
+def fit(data, budget):
+    """(first, stop, limit): the run of steps a page keeps, within `budget` bytes of step
+    JSON and MAX_PLAYER_STEPS steps, always holding the step it opens at: the first
+    steps when they reach it, the last ones for a player that opens at its end (a
+    drawing), else the steps from the opening one on. `limit` names what cut it."""
+    sizes = [len(script_json(step)) + 1 for step in data.steps]
+    total, start = len(sizes), data.start
+
+    def run(indices):
+        used = count = 0
+        for i in indices:
+            if count == MAX_PLAYER_STEPS or used + sizes[i] > budget:
+                break
+            used += sizes[i]
+            count += 1
+        return max(count, 1)
+
+    if start == total - 1:
+        kept = run(range(total - 1, -1, -1))
+        first, stop = total - kept, total
+    else:
+        kept = run(range(total))
+        if kept > start:
+            first, stop = 0, kept
+        else:
+            first = start
+            stop = start + run(range(start, total))
+    if (first, stop) == (0, total):
+        return 0, total, data.limit
+    return first, stop, "steps" if stop - first == MAX_PLAYER_STEPS else "bytes"
+
+
+def kept_steps(steps, first, stop):
+    """steps[first:stop], the first one also listing the grads that became final in the
+    steps left out before it (the script finds final grads from the steps it has)."""
+    kept = steps[first:stop]
+    if first:
+        earlier = {i for step in steps[:first + 1] for i in step["d"]}
+        kept[0] = dict(kept[0], d=sorted(earlier))
+    return kept
 
 
 def node_entry(node, label, look, grads, cluster):
@@ -209,11 +302,22 @@ def inline_svg(svg, uid):
 
 
 def html_block(svg, data, uid=None):
-    """The player: controls, the inline SVG and one script (runs once, finds its block)."""
+    """The player: controls, the inline SVG and one script (runs once, finds its block).
+
+    Keeps the steps that fit MAX_PLAYER_BYTES beside the picture (`fit`), records what
+    it kept in `data.shown`, and says on the page what was left out."""
     uid = uid or "sgp" + uuid.uuid4().hex[:12]
-    state = {"nodes": data.nodes, "steps": data.steps, "start": data.start,
-             "pending": NO_GRAD}
-    first = data.steps[data.start]
+    picture = inline_svg(svg, uid)
+    fixed = (len(picture.encode("utf-8")) + len(_CSS) + len(_JS) + PAGE_MARGIN
+             + len(script_json({"nodes": data.nodes, "steps": [], "start": 0,
+                                "pending": NO_GRAD})))
+    data.shown = fit(data, MAX_PLAYER_BYTES - fixed)
+    first, stop, _ = data.shown
+    steps = kept_steps(data.steps, first, stop)
+    start = data.start - first
+    state = {"nodes": data.nodes, "steps": steps, "start": start, "pending": NO_GRAD}
+    opening = steps[start]
+    left_out = note(data)
     css = _CSS.replace("#UID", f"#{uid}")
     script = _JS.replace("__UID__", uid).replace("__DATA__", script_json(state))
     return (f'<div id="{uid}" class="sgp" tabindex="0">'
@@ -223,14 +327,15 @@ def html_block(svg, data, uid=None):
             f'<button type="button" data-a="prev" title="step back">&#9664;</button>'
             f'<button type="button" data-a="play" title="play / pause">&#9654;</button>'
             f'<button type="button" data-a="next" title="step forward">&#9654;|</button>'
-            f'<input type="range" min="0" max="{len(data.steps) - 1}" '
-            f'value="{data.start}" aria-label="step">'
+            f'<input type="range" min="0" max="{len(steps) - 1}" '
+            f'value="{start}" aria-label="step">'
             f'<span class="sgp-n"></span>'
             f'<button type="button" data-a="zoom" title="fit the width / full size">'
             "fit / 1:1</button></div>"
-            f'<div class="sgp-s">{html_escape(first["s"])}</div>'
-            f'<div class="sgp-r">{html_escape(first["r"])}</div>'
-            f'<div class="sgp-svg">{inline_svg(svg, uid)}</div>'
+            + (f'<div class="sgp-note">{html_escape(left_out)}</div>' if left_out else "")
+            + f'<div class="sgp-s">{html_escape(opening["s"])}</div>'
+            f'<div class="sgp-r">{html_escape(opening["r"])}</div>'
+            f'<div class="sgp-svg">{picture}</div>'
             f'<div class="sgp-key">red outline: this step; grad ?: not final yet; '
             f"hover a node for its full numbers; click a module box to fold it</div>"
             f"<script>{script}</script></div>")
@@ -275,6 +380,7 @@ _CSS = """
 #UID{font:13px sans-serif;outline:none}
 #UID .sgp-bar{display:flex;gap:6px;align-items:center;margin:4px 0}
 #UID .sgp-bar input{flex:1;max-width:420px}
+#UID .sgp-note{color:#a63603;margin:2px 0}
 #UID .sgp-s{font-weight:bold;margin:2px 0}
 #UID .sgp-r{font-family:monospace;min-height:1.3em;margin:2px 0 6px}
 #UID .sgp-svg{overflow:auto;max-height:80vh}

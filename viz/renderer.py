@@ -1,8 +1,13 @@
 """The renderer boundary: every drawing becomes a picture through one bounded call.
 
 Renderer: the system `dot`, else the one pip installed (graphviz-pure, a drop-in `dot`);
-SCRATCHGRAD_DOT=/path/to/dot chooses one. With neither, drawing still returns DOT
-source; only rendering fails, with an error that says how to install a renderer.
+SCRATCHGRAD_DOT=/path/to/dot chooses one for scratchgrad's drawings only. With neither,
+drawing still returns DOT source; only rendering fails, with an error that says how to
+install a renderer.
+
+Our drawings never go through the graphviz package's global `DOT_BINARY`: a learner's
+own graphviz code runs the `dot` it ran before scratchgrad was imported. The one
+exception is `stand_in_for_missing_dot()`, for an install that has no `dot` at all.
 
     render_file(digraph, "g.svg")   writes only g.svg (format from the suffix)
     render_svg(digraph)             SVG text (notebooks use it through `Drawing`)
@@ -47,15 +52,10 @@ class RendererNotFoundError(RenderError):
 
 # --- finding the renderer --------------------------------------------------------------
 
-def _candidates():
-    chosen = os.environ.get("SCRATCHGRAD_DOT")   # an explicit choice wins
-    if chosen:
-        yield Path(chosen)
-    system = shutil.which("dot")
-    if system:
-        yield Path(system)
-    folders = {Path(sysconfig.get_path("scripts")), Path(sys.executable).parent}
-    for folder in folders:
+def _bundled():
+    """Where pip puts graphviz-pure: the environment's scripts folder, or on PATH."""
+    for folder in dict.fromkeys([Path(sysconfig.get_path("scripts")),
+                                 Path(sys.executable).parent]):     # in order, once each
         for name in ("graphviz-pure", "graphviz-pure.exe"):
             yield folder / name
     pure = shutil.which("graphviz-pure")
@@ -63,20 +63,53 @@ def _candidates():
         yield Path(pure)
 
 
-def find_renderer():
-    """Path of a usable `dot`-compatible executable, or None."""
-    for path in _candidates():
+def _candidates():
+    chosen = os.environ.get("SCRATCHGRAD_DOT")   # an explicit choice wins
+    if chosen:
+        yield Path(chosen)
+    system = shutil.which("dot")
+    if system:
+        yield Path(system)
+    yield from _bundled()
+
+
+def _first_usable(paths):
+    for path in paths:
         if path.is_file() and os.access(path, os.X_OK):
             return path
     return None
 
 
-def configure():
-    """Point the graphviz package at our renderer (for plain Digraphs). Returns its path."""
-    path = find_renderer()
-    if path is not None:
-        graphviz.backend.dot_command.DOT_BINARY = path
-    return path
+def find_renderer():
+    """Path of the `dot`-compatible executable our drawings use, or None."""
+    return _first_usable(_candidates())
+
+
+_GRAPHVIZ_DEFAULT = Path("dot")     # graphviz's own DOT_BINARY: "dot" looked up on PATH
+_stood_in = None                    # the path stand_in_for_missing_dot set, if it did
+
+
+def stand_in_for_missing_dot():
+    """Let plain graphviz code use the bundled graphviz-pure, only where no `dot` exists.
+
+    The one change scratchgrad makes to the `graphviz` package, and only in that case:
+    with no `dot` on PATH and graphviz's `DOT_BINARY` still its default, set
+    `graphviz.backend.dot_command.DOT_BINARY` to graphviz-pure, so e.g. micrograd's
+    `draw_dot(...)` shows its picture in a pip-only install. Where a `dot` is on PATH, or
+    someone set DOT_BINARY, nothing changes. Returns the path set (also on a repeated
+    call), or None when it changed nothing. SCRATCHGRAD_DOT plays no part here.
+    """
+    global _stood_in
+    current = Path(graphviz.backend.dot_command.DOT_BINARY)
+    if _stood_in is not None and current == _stood_in:
+        return _stood_in
+    if current != _GRAPHVIZ_DEFAULT or shutil.which("dot"):
+        return None
+    pure = _first_usable(_bundled())
+    if pure is not None:
+        graphviz.backend.dot_command.DOT_BINARY = pure
+        _stood_in = pure
+    return pure
 
 
 def require_renderer():

@@ -10,6 +10,11 @@ node by node, then these backward steps with each op's local-derivative rule and
 engine's numbers. The per-step drawings themselves are made on first use (indexing,
 iterating, `save`): a 500-node graph has hundreds of them, seconds of work the player
 does not need.
+
+Bounded: only the drawn nodes (`max_nodes`, as in `draw_graph`) are followed. A step is
+kept when the node passing its gradient is drawn or when it makes a drawn node's
+gradient final; the other steps of a long graph are counted, not recorded, and the
+player and the repr say how many were left out (`viz.player.summary`).
 """
 import numpy as np
 
@@ -17,15 +22,17 @@ from ..autograd import Tensor, topological_order
 from ..autograd.engine import backward
 
 from . import player
-from .graph import _draw, draw_graph
+from .graph import DEFAULT_MAX_NODES, _draw, select_nodes, with_player
 from .renderer import render_file, render_svg
 
 
 class BackpropSteps(list):
-    """A list of `graphviz.Digraph`s, one per step of the backward pass; shown in
-    Jupyter as the player (`_repr_html_`), `save_html(path)` writes it as a page."""
+    """A list of `graphviz.Digraph`s, one per step of the backward pass that involves a
+    drawn node (every step, for a graph within max_nodes); shown in Jupyter as the
+    player (`_repr_html_`), `save_html(path)` writes it as a page."""
 
-    _pending = None        # (root, draw kwargs, [(node, n finals, title)], finals)
+    _pending = None        # (root, drawn nodes, draw kwargs, [(node, n finals, title)],
+                           #  finals)
     _drawing = None        # the one drawing the player shows
     _player_data = None
 
@@ -34,10 +41,22 @@ class BackpropSteps(list):
         pending, self._pending = self._pending, None
         if pending is None:
             return
-        root, kwargs, specs, finals = pending
-        frames = [draw_graph(root, highlight=[node], grads=dict(finals[:known]),
-                             title=title, **kwargs) for node, known, title in specs]
+        root, selected, kwargs, specs, finals = pending
+        frames = [with_player(_draw(root, highlight=[node], grads=dict(finals[:known]),
+                                    title=title, selected=selected, **kwargs), title)
+                  for node, known, title in specs]
         list.__setitem__(self, slice(None), frames)
+
+    def __repr__(self):
+        """What the steps show and leave out, without drawing a frame."""
+        if self._player_data is None:     # a list built by hand
+            self._materialize()
+            return list.__repr__(self)
+        data = self._player_data
+        frames, walked = list.__len__(self), data.total - data.start   # seed included
+        which = f"{frames:,} frames" if frames == walked else \
+            f"{frames:,} of {walked:,} backward steps as frames"
+        return f"<BackpropSteps: {which}; player: {player.summary(data)}>"
 
     def to_svgs(self):
         """The steps as SVG strings (needs a renderer)."""
@@ -78,7 +97,7 @@ def _drawing_first(name):
     return method
 
 
-for _name in ("__getitem__", "__iter__", "__reversed__", "__repr__", "__contains__",
+for _name in ("__getitem__", "__iter__", "__reversed__", "__contains__",
               "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__",
               "__mul__", "__rmul__", "__iadd__", "__imul__", "__setitem__", "__delitem__",
               "__reduce_ex__", "index", "count", "copy", "append", "extend", "insert", "pop",
@@ -99,69 +118,107 @@ def _gain(after, before):
     return after if before is None else after - before
 
 
+class _Walk:
+    """What the engine's walk shows about the drawn nodes, recorded as it happens.
+
+    `users[n]`: the steps still to come that add to drawn node n's gradient (at 0 it is
+    final). `watched`: the inputs of steps that may be kept, whose gains their rule text
+    reports; every step into a watched input updates `last`, so each gain is exact."""
+
+    def __init__(self, root, order, shown):
+        needs_grad = set(order)
+        self.drawn = set(shown)
+        self.users = dict.fromkeys((n for n in shown if n in needs_grad), 0)
+        self.candidates, self.watched = set(), set()
+        for node in order:
+            feeds_drawn = False
+            for parent in node.parents:
+                if parent in self.users:
+                    self.users[parent] += 1
+                    feeds_drawn = True
+            if node in self.drawn or feeds_drawn:
+                self.candidates.add(node)
+                self.watched.update(p for p in node.parents if p in needs_grad)
+        self.finals = [(root, _snapshot(root._ones_seed()))]   # drawn (node, grad) as final
+        self.specs = [(root, 1, "step 0: seed d(out)/d(out) = 1")]
+        self.kept = []     # (step number, node, upstream, gains of its inputs, now final)
+        self.last = {}     # each watched input's .grad after the previous step into it
+        self.steps = 0     # every step of the walk, kept or not
+        self.cap = player.MAX_PLAYER_STEPS     # backward steps kept; a page shows no more
+        self.capped = False     # a step worth keeping came after `cap` were kept
+
+    def on_node(self, node):
+        """The engine's hook: `node` has just passed its gradient to its inputs."""
+        self.steps += 1
+        watched = [p in self.watched for p in node.parents]
+        if node not in self.candidates and not any(watched):
+            return                         # nothing drawn is touched: count it only
+        gains, seen = [], set()
+        for parent, watch in zip(node.parents, watched):
+            if not watch or parent in seen:        # a constant, or a repeated input
+                gains.append(None)
+                continue
+            seen.add(parent)
+            after = _snapshot(parent.grad)
+            gains.append(_gain(after, self.last.get(parent, parent._grad_init)))
+            self.last[parent] = after
+        if node in self.drawn:
+            self.finals.append((node, _snapshot(node.grad)))
+        now_final = []
+        for parent in node.parents:
+            if parent in self.users:
+                self.users[parent] -= 1
+                if self.users[parent] == 0:
+                    self.finals.append((parent, _snapshot(parent.grad)))
+                    now_final.append(parent)
+        if not (node in self.drawn or now_final):
+            return
+        if len(self.kept) == self.cap:
+            self.capped = True
+            return
+        self.kept.append((self.steps, node, _snapshot(node.grad), gains, now_final))
+        self.specs.append((node, len(self.finals),
+                           f"step {self.steps}: {node.op.name} node passes its gradient "
+                           f"to {len(node.parents)} input(s)"))
+
+
 def backprop_steps(root, **draw_kwargs):
     """Zero the leaves' grads, run `root.backward()`, and draw each step.
 
     Step 0 shows the seed (d root / d root = 1); step k shows the graph after the k-th
-    node has passed its gradient to its parents. Returns a `BackpropSteps` list.
+    node has passed its gradient to its parents. Returns a `BackpropSteps` list with a
+    frame per step that involves a drawn node (all of them, for a graph within
+    max_nodes); its repr and its player say what was left out.
     """
     if isinstance(root, Tensor) and root.data.size != 1:
         raise ValueError(f"backprop_steps needs a scalar output, got shape {root.shape}")
     order = topological_order([root])
     if not order:
         raise ValueError("backprop_steps: the output does not require grad; nothing to show")
-    users = {node: 0 for node in order}
-    for node in order:
-        for parent in node.parents:
-            if parent in users:
-                users[parent] += 1
+    selected = select_nodes([root], draw_kwargs.get("max_nodes", DEFAULT_MAX_NODES))
+    walk = _Walk(root, order, selected[0])
     for node in order:
         if node.op is None:
             node.grad = node._grad_init
-    finals = [(root, _snapshot(root._ones_seed()))]     # (node, grad) as each became final
-    specs = [(root, 1, "step 0: seed d(out)/d(out) = 1")]
-    walk = []                 # (node, upstream, gains of its inputs, inputs now final)
-    last = {}                 # each input's .grad after the previous step
-
-    def on_node(node):
-        finals.append((node, _snapshot(node.grad)))
-        gains, seen = [], set()
-        for parent in node.parents:
-            if parent not in users or parent in seen:   # a constant, or a repeated input
-                gains.append(None)
-                continue
-            seen.add(parent)
-            after = _snapshot(parent.grad)
-            gains.append(_gain(after, last.get(parent, parent._grad_init)))
-            last[parent] = after
-        now_final = []
-        for parent in node.parents:
-            if parent in users:
-                users[parent] -= 1
-                if users[parent] == 0:
-                    finals.append((parent, _snapshot(parent.grad)))
-                    now_final.append(parent)
-        walk.append((node, _snapshot(node.grad), gains, now_final))
-        title = (f"step {len(specs)}: {node.op.name} node passes its gradient to "
-                 f"{len(node.parents)} input(s)")
-        specs.append((node, len(finals), title))
-
-    backward([root], retain_graph=True, on_node=on_node)
-    steps = BackpropSteps([None] * len(specs))
-    steps._pending = (root, draw_kwargs, specs, finals)
-    steps._drawing, steps._player_data = _player(root, dict(finals), walk, draw_kwargs)
+    backward([root], retain_graph=True, on_node=walk.on_node)
+    steps = BackpropSteps([None] * len(walk.specs))
+    steps._pending = (root, selected, draw_kwargs, walk.specs, walk.finals)
+    steps._drawing, steps._player_data = _player(root, selected, walk, draw_kwargs)
     return steps
 
 
-def _player(root, grads, walk, draw_kwargs):
+def _player(root, selected, walk, draw_kwargs):
     """One drawing with every final gradient, and the states: forward, seed, backward."""
-    drawing, shown, entries, labels = _draw(root, grads=grads, **draw_kwargs)
-    index = {node: i for i, node in enumerate(shown)}
-    forward = player.forward_steps(shown, labels)
-    backward_states = [player.seed_step(root, index, len(shown))]
-    for number, (node, upstream, gains, now_final) in enumerate(walk, 1):
-        backward_states.append(player.backward_step(number, node, upstream, gains, index,
-                                                    now_final, len(shown)))
-    data = player.PlayerData(entries, forward + backward_states, start=len(forward),
-                             title="backprop steps")
-    return drawing, data
+    drawn = _draw(root, grads=dict(walk.finals), selected=selected, **draw_kwargs)
+    index = {node: i for i, node in enumerate(drawn.shown)}
+    visible = len(drawn.shown)
+    forward = player.forward_steps(drawn.shown, drawn.labels)
+    states = [player.seed_step(root, index, visible)]
+    for number, node, upstream, gains, now_final in walk.kept:
+        states.append(player.backward_step(number, node, upstream, gains, index, now_final,
+                                           visible))
+    data = player.PlayerData(drawn.entries, forward + states, start=len(forward),
+                             title="backprop steps", total=len(forward) + 1 + walk.steps,
+                             hidden=drawn.hidden, max_nodes=drawn.max_nodes,
+                             limit="steps" if walk.capped else None)
+    return drawn.dot, data

@@ -48,6 +48,45 @@ def lerp_(a, b, weight):
     return a
 
 
+# PyTorch's options that scratchgrad's optimizers lack, as torch.optim's state_dicts
+# carry them: {name: (values load_state_dict accepts, why another value is refused)}.
+# foreach, fused and capturable choose torch's kernels, not what a step computes, so any
+# of their values is accepted; the others would change the update.
+_TORCH_ONLY = {
+    "maximize": ((False,), "scratchgrad's optimizers minimize; to maximize f, minimize -f"),
+    "differentiable": ((False,), "scratchgrad does not backpropagate through an "
+                                 "optimizer's step"),
+    "foreach": ((None, False, True), ""),
+    "fused": ((None, False, True), ""),
+    "capturable": ((False, True), ""),
+}
+
+
+def _param_list(owner, params):
+    """The constructor's `params` as a list, refusing the common slips by name."""
+    if isinstance(params, (Tensor, Value)):
+        raise TypeError(f"{owner} expects an iterable of parameters, got a single one: "
+                        "wrap it in a list")
+    if callable(params) and not hasattr(params, "__iter__"):
+        name = getattr(params, "__name__", "it")
+        if hasattr(params, "__self__"):
+            raise TypeError(f"{owner}: you passed the method model.{name} (of a "
+                            f"{type(params.__self__).__name__}); call it: model.{name}()")
+        raise TypeError(f"{owner}: you passed the function {name}; call it: {name}()")
+    if isinstance(params, Mapping):
+        if "params" in params:
+            raise TypeError(f"{owner}: a parameter group goes in a list: "
+                            f"{owner}([{{'params': ..., 'lr': ...}}])")
+        raise TypeError(f"{owner} expects parameters, got a dict with keys "
+                        f"{sorted(map(str, params))[:4]} (a state_dict?); pass "
+                        "model.parameters()")
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(f"{owner} expects an iterable of parameters such as "
+                        f"model.parameters(), got {type(params).__name__}") from None
+
+
 class Optimizer:
     """Base class. `params`: parameters, (name, parameter) pairs (`named_parameters()`,
     so errors name them), or dicts `{"params": [...], "lr": ...}` (parameter groups)."""
@@ -61,10 +100,7 @@ class Optimizer:
         self._names = {}
         self._count = 0
         self._seen = set()
-        if isinstance(params, (Tensor, Value)):
-            raise TypeError(f"{type(self).__name__} expects an iterable of parameters, "
-                            "got a single one: wrap it in a list")
-        groups = list(params)
+        groups = _param_list(type(self).__name__, params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list; did the "
                              "model's parameters() find nothing?")
@@ -216,7 +252,10 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Restore options and state saved by `state_dict()` (or read back by nn.load).
+        """Restore options and state saved by `state_dict()` (or read back by nn.load),
+        or by the same torch.optim optimizer (its tensors as they are or as numpy arrays;
+        its extra options, such as maximize or foreach, at values that compute the same
+        update, see `_torch_only_options`).
 
         Everything is checked before anything changes: the options go through the same
         `_validate` as the constructor's, so a crafted or mismatched state cannot set
@@ -228,11 +267,24 @@ class Optimizer:
             raise OptimizerStateError(f"{where}: unexpected key(s) {extra}; an optimizer "
                                       "state_dict has only 'state' and 'param_groups'")
         options = self._loaded_options(where, _entry(where, state_dict, "param_groups"))
-        # no "state" is no state yet: nn.save cannot store the empty dict of a fresh optimizer
+        # no "state" is no state yet: older .npz checkpoints could not store an empty dict
         state = self._loaded_state(where, state_dict.get("state", {}), options)
         for group, loaded in zip(self.param_groups, options):
             group.update(loaded)
         self.state = state
+
+    def _torch_only_options(self):
+        """{option: (accepted values, why others are refused)} for the options torch.optim
+        keeps and this optimizer does not. Adam and AdamW (which set `_decoupled`) also
+        get torch's decoupled_weight_decay, which tells their two updates apart."""
+        options = dict(_TORCH_ONLY)
+        decoupled = getattr(type(self), "_decoupled", None)
+        if decoupled is not None:
+            other = "Adam" if decoupled else "AdamW"
+            options["decoupled_weight_decay"] = (
+                (decoupled,), f"that is {other}'s update: load this state into "
+                              f"nn.optim.{other}")
+        return options
 
     def _state_keys(self, group):
         """(required, allowed) names of a parameter's non-empty state under `group`'s
@@ -252,7 +304,9 @@ class Optimizer:
             n = len(group["params"])
             _check_indices(where, i, _entry(where, entry, "params", here), start, n)
             # initial_lr is what a scheduler adds to its groups: either side may lack it
-            unknown = sorted(map(str, set(entry) - set(group) - {"initial_lr"}))
+            torch_only = self._torch_only_options()
+            unknown = sorted(map(str, set(entry) - set(group) - set(torch_only)
+                                 - {"initial_lr", "param_names"}))
             if unknown:
                 raise OptimizerStateError(f"{where}: {here} has unknown option(s) {unknown}; "
                                           f"{type(self).__name__} knows {sorted(self.defaults)}")
@@ -265,6 +319,9 @@ class Optimizer:
             if "initial_lr" in options and not (math.isfinite(options["initial_lr"]) and
                                                 options["initial_lr"] >= 0):
                 _bad(where, f"{here}['initial_lr']", options["initial_lr"])
+            _check_torch_only(where, here, entry, torch_only, type(self).__name__)
+            if "param_names" in entry:
+                _check_param_names(where, here, entry["param_names"], n)
             try:
                 self._validate({**group, **options})
             except ValueError as err:
@@ -305,6 +362,8 @@ class Optimizer:
     def _loaded_entry(self, index, entry, shape, dtype, group, problems):
         required, allowed = self._state_keys(group)
         here, name, out = f"state[{index}]", type(self).__name__, {}
+        # None is a buffer not made yet (older torch SGD saved momentum_buffer=None)
+        entry = {k: v for k, v in entry.items() if v is not None}
         for k, v in entry.items():
             if allowed is not None and k not in allowed:
                 problems.append(f"{here} has {k!r}, which {name} does not keep (it keeps "
@@ -343,7 +402,8 @@ def _entry(where, mapping, key, what="the state_dict"):
 
 
 def _as_list(where, groups):
-    """Groups as a list (nn.load gives nested dicts back with keys "0", "1", ...)."""
+    """Groups as a list (older .npz checkpoints gave lists back as dicts keyed "0", "1",
+    ...)."""
     if isinstance(groups, Mapping):
         indices = {_index(k): k for k in groups}
         if sorted(indices, key=lambda i: -1 if i is None else i) != list(range(len(groups))):
@@ -357,7 +417,8 @@ def _as_list(where, groups):
 
 
 def _index(key):
-    """A parameter index from a state key (an int, or its str after nn.load), else None."""
+    """A parameter index from a state key (an int, or its str from an older .npz
+    checkpoint), else None."""
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         return int(key)
     if isinstance(key, str) and key.isdigit() and key.isascii() and str(int(key)) == key:
@@ -376,6 +437,31 @@ def _check_indices(where, i, saved, start, n):
         raise OptimizerStateError(f"{where}: param_groups[{i}]['params'] is "
                                   f"{np.array2string(indices, threshold=8)}; expected the "
                                   f"indices {start} .. {start + n - 1}")
+
+
+def _check_torch_only(where, here, entry, torch_only, name):
+    """PyTorch's extra options in a saved group: accepted where they change nothing."""
+    for option, (accepted, why) in torch_only.items():
+        if option not in entry:
+            continue
+        value = entry[option]
+        arr = None if value is None else np.asarray(value)
+        if arr is not None and (arr.shape != () or arr.dtype.kind != "b"):
+            _bad(where, f"{here}[{option!r}]", value)
+        value = None if arr is None else bool(arr)
+        if value not in accepted and not why:
+            _bad(where, f"{here}[{option!r}]", value)
+        if value not in accepted:
+            raise OptimizerStateError(f"{where}: {here} has {option}={value!r}, which {name} "
+                                      f"does not support; {why}")
+
+
+def _check_param_names(where, here, names, n):
+    """torch.optim keeps the parameters' names when given named_parameters()."""
+    if not isinstance(names, (list, tuple)) or len(names) != n or \
+            not all(isinstance(x, str) for x in names):
+        raise OptimizerStateError(f"{where}: {here}['param_names'] must be a list of {n} "
+                                  f"names, got {names!r}"[:300])
 
 
 def _step(here, value, problems):
@@ -402,8 +488,9 @@ def _state_array(here, value, shape, dtype, problems):
 
 
 def _like(where, here, current, saved):
-    """A saved option (maybe a numpy array after nn.load) in the type of the current one;
-    its value is checked afterwards by the optimizer's `_validate`."""
+    """A saved option (maybe a 0-d array from an older .npz checkpoint, or a torch
+    tensor) in the type of the current one; its value is checked afterwards by the
+    optimizer's `_validate`."""
     arr = np.asarray(saved)
     if isinstance(current, tuple):
         ok = arr.dtype.kind in "iuf" and arr.ndim <= 1

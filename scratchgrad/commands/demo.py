@@ -6,11 +6,12 @@ import time
 from .. import autograd
 from .. import nn
 from .. import viz
-from . import prepare_out_dir
+from . import UsageError, prepare_out_dir, require_matplotlib
+from .options import DEMO_EPOCHS, DEMO_STEPS
 from ..viz import renderer
 
 
-def train_moons(steps=100, seed=1337, progress=True):
+def train_moons(steps=DEMO_STEPS, seed=1337, progress=True):
     """micrograd's demo: MLP 2-16-16-1, max-margin loss + 1e-4 L2, SGD with lr 1.0
     decaying linearly to 0.1, full batch of 100 moons. Returns (model, X, y, history)."""
     X, labels = nn.datasets.moons(n=100, noise=0.1, seed=seed)
@@ -37,7 +38,7 @@ def train_moons(steps=100, seed=1337, progress=True):
     return model, X, y, history
 
 
-def train_digits(epochs=30, seed=1, progress=True):
+def train_digits(epochs=DEMO_EPOCHS, seed=1, progress=True):
     """A 64-128-10 Tensor MLP on standardised digits with AdamW. Returns (model, history,
     test accuracy)."""
     X_train, X_test, y_train, y_test = nn.datasets.digits(split=True, seed=0)
@@ -51,25 +52,30 @@ def train_digits(epochs=30, seed=1, progress=True):
     return model, history, history["val_accuracy"][-1]
 
 
-def run(out="scratchgrad-out", steps=100, epochs=30, progress=True, echo=print):
-    """Train both models and write only our own files into `out` (others stay untouched)."""
-    if steps < 1 or epochs < 1:
-        raise ValueError(f"--steps and --epochs must be at least 1, got {steps} and {epochs}")
-    out = prepare_out_dir(out)
+def run(args, echo=print):
+    """Train both models and write only our own files into --out (others stay untouched).
+    Exit status 0."""
+    if args.steps < 1 or args.epochs < 1:
+        raise UsageError(f"--steps and --epochs must be at least 1, got {args.steps} and "
+                         f"{args.epochs}")
+    require_matplotlib("demo")
+    out = prepare_out_dir(args.out)
+    progress = not args.no_progress
     start = time.perf_counter()
-    model, X, y, moons_history = train_moons(steps, progress=progress)
-    echo(f"moons:  scalar MLP 2-16-16-1, {steps} steps, final loss "
+    model, X, y, moons_history = train_moons(args.steps, progress=progress)
+    echo(f"moons:  scalar MLP 2-16-16-1, {args.steps} steps, final loss "
          f"{moons_history['loss'][-1]:.4f}, accuracy {moons_history['accuracy'][-1]:.0%}")
     written = [renderer.render_file(_neuron_graph(model, X), out / "neuron.svg")]
     written.append(_save(viz.plot_decision_boundary(model, X, y),
                          out / "moons_decision_boundary.png"))
-    _, digits_history, test_accuracy = train_digits(epochs, progress=progress)
-    echo(f"digits: Tensor MLP 64-128-10, {epochs} epochs, test accuracy {test_accuracy:.1%}")
+    _, digits_history, test_accuracy = train_digits(args.epochs, progress=progress)
+    echo(f"digits: Tensor MLP 64-128-10, {args.epochs} epochs, test accuracy "
+         f"{test_accuracy:.1%}")
     written.append(_save(viz.plot_history(moons_history), out / "moons_loss.png"))
     written.append(_save(viz.plot_history(digits_history), out / "digits_loss.png"))
     echo(f"wrote {', '.join(p.name for p in written)} to {out}/ "
          f"in {time.perf_counter() - start:.1f} s")
-    return {"moons_accuracy": moons_history["accuracy"][-1], "digits_accuracy": test_accuracy}
+    return 0
 
 
 def _live_neuron(model, X):

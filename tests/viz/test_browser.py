@@ -9,7 +9,7 @@ import pytest
 
 from scratchgrad import viz
 from scratchgrad.autograd import Value, topological_order
-from scratchgrad.viz import renderer
+from scratchgrad.viz import player, renderer
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -104,3 +104,25 @@ def test_the_step_in_the_url_shows_the_engines_numbers(tmp_path):
 
 def _named(nodes, label):
     return next(node for node in nodes if node.label == label)
+
+
+def test_a_long_chains_bounded_player_runs_and_says_what_it_left_out(tmp_path):
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(5_000):
+        y = (y * 1.01).tanh() if i % 2 else y + Value(0.1)
+    steps = viz.backprop_steps(y)
+    page = steps.save_html(tmp_path / "long.html")
+    assert page.stat().st_size <= player.MAX_PLAYER_BYTES
+    kept = steps._player_data.shown
+    step = steps._player_data.start - kept[0] + 3          # three steps into the backward
+    dumped = chromium("--dump-dom", f"{page.as_uri()}#step={step}", tmp_path=tmp_path)
+    assert dumped.returncode == 0, dumped.stderr[-500:]
+    dom = Nodes()
+    dom.feed(dumped.stdout)
+    assert dom.step == step
+    assert dom.rule.startswith(("tanh:", "mul:", "add:"))
+    highlighted = [i for i, node in dom.nodes.items() if "sgp-hl" in node["class"].split()]
+    assert highlighted == [steps._player_data.steps[kept[0] + step]["h"]]
+    assert player.summary(steps._player_data) in dumped.stdout    # the note, on the page
+    assert "nodes not drawn (max_nodes=400)" in player.summary(steps._player_data)

@@ -205,3 +205,102 @@ def test_frames_are_drawn_on_first_use_and_match():
 def test_inline_svg_refuses_a_script():
     with pytest.raises(viz.RenderError, match="script"):
         player.inline_svg("<svg><script>x</script></svg>", "u")
+
+
+# --- bounded: steps only for drawn nodes, a page of at most MAX_PLAYER_BYTES -----------
+
+def shared_weight_chain(n):
+    """h = tanh(w * h + c) n times: the drawn w's gradient is made final by a hidden node."""
+    w, h = Value(0.9, label="w"), Value(0.1, label="h0")
+    for i in range(n):
+        h = (w * h + Value(0.01 * i)).tanh()
+    return h
+
+
+def test_a_long_chains_page_stays_under_the_byte_bound_and_says_what_is_left_out():
+    root = chain(20_000)
+    every = len(topological_order([root], every_node=True))
+    walked = sum(n.op is not None for n in topological_order([root]))
+    steps = viz.backprop_steps(root)
+    page = steps._repr_html_()
+    assert len(page.encode("utf-8")) <= player.MAX_PLAYER_BYTES
+    _, state = player_state(page)
+    forward = state["start"]
+    assert forward == 400 and len(steps) == len(state["steps"]) - forward
+    assert all(s["h"] >= 0 or s["d"] for s in state["steps"][forward + 1:])   # drawn only
+    left_out = (f"showing {len(state['steps']):,} of {forward + 1 + walked:,} steps; "
+                f"{every - 400:,} nodes not drawn (max_nodes=400)")
+    assert f'<div class="sgp-note">{left_out}</div>' in page
+    assert repr(steps).endswith(f"player: {left_out}>")
+    assert f"of {walked + 1:,} backward steps as frames" in repr(steps)
+
+
+def test_nothing_is_recorded_for_nodes_that_are_not_drawn(monkeypatch):
+    snapshots = []
+    real = viz.steps._snapshot
+    monkeypatch.setattr(viz.steps, "_snapshot", lambda g: snapshots.append(1) or real(g))
+    viz.backprop_steps(chain(20_000), max_nodes=100)
+    assert len(snapshots) < 5 * 100          # per drawn node, not per node of the graph
+
+
+def test_a_truncated_player_replays_the_full_players_steps_of_the_drawn_nodes():
+    root = shared_weight_chain(40)
+    _, full = player_state(viz.backprop_steps(root)._repr_html_())
+    assert full["start"] == len(topological_order([root], every_node=True))   # all drawn
+    cut = viz.backprop_steps(root, max_nodes=30)
+    _, part = player_state(cut._repr_html_())
+    by_step = {s["s"]: s["r"] for s in full["steps"][full["start"]:]}
+    kept = part["steps"][part["start"]:]
+    assert 1 < len(kept) < len(by_step)
+    for step in kept:                                       # same numbers, same rule text
+        assert by_step[step["s"]] == step["r"]
+    w = next(i for i, n in enumerate(part["nodes"]) if n["t"].startswith("w "))
+    finishing = next(s for s in kept if w in s["d"])
+    assert finishing["h"] == -1                  # a hidden multiply made w's grad final
+    full_w = next(n for n in full["nodes"] if n["t"].startswith("w "))
+    assert part["nodes"][w]["g"] == full_w["g"]
+    assert [frame.source.count("shape=record") for frame in cut] == [30] * len(kept)
+
+
+def test_the_page_keeps_at_most_max_player_steps(monkeypatch):
+    monkeypatch.setattr(player, "MAX_PLAYER_STEPS", 12)
+    steps = viz.backprop_steps(neuron())                    # 10 forward, seed, 5 backward
+    page = steps._repr_html_()
+    _, state = player_state(page)
+    assert len(state["steps"]) == 12 and state["start"] == 10
+    assert "showing the first 12 of 16 steps (page limit: viz.player.MAX_PLAYER_STEPS" \
+        in page and "showing the first 12 of 16 steps" in repr(steps)
+    monkeypatch.setattr(player, "MAX_PLAYER_STEPS", 4)
+    _, state = player_state(steps._repr_html_())            # the forward part cannot fit
+    assert len(state["steps"]) == 4 and state["start"] == 0
+    assert state["steps"][0]["s"].startswith("backward step 0")
+    drawing = viz.draw_graph(neuron())
+    _, state = player_state(drawing._repr_html_())          # a drawing opens at its end
+    assert len(state["steps"]) == 4 and state["steps"][-1]["v"] == 10
+    assert state["start"] == 3 and "showing the last 4 of 11 steps" in repr(drawing)
+
+
+def test_recording_stops_at_max_player_steps(monkeypatch):
+    monkeypatch.setattr(player, "MAX_PLAYER_STEPS", 3)
+    steps = viz.backprop_steps(neuron())
+    assert len(steps) == 1 + 3 and "page limit" in repr(steps)
+    assert "step 3: mul" in steps[-1].source or "step 3: add" in steps[-1].source
+
+
+def test_a_page_over_the_byte_bound_keeps_the_first_steps_that_fit(monkeypatch):
+    steps = viz.backprop_steps(chain(300))
+    whole = len(steps._repr_html_().encode())
+    monkeypatch.setattr(player, "MAX_PLAYER_BYTES", whole - 20_000)
+    page = steps._repr_html_()
+    _, state = player_state(page)
+    assert len(page.encode()) <= player.MAX_PLAYER_BYTES
+    assert state["start"] == 400 and 401 < len(state["steps"]) < len(steps) + 400
+    assert "showing the first" in page and "MAX_PLAYER_BYTES" in page
+
+
+def test_a_window_that_drops_earlier_steps_keeps_their_final_grads():
+    steps = [{"s": str(k), "r": "", "h": k, "v": 3, "d": [k] if k < 3 else []}
+             for k in range(5)]
+    kept = player.kept_steps(steps, 2, 5)
+    assert [s["s"] for s in kept] == ["2", "3", "4"] and kept[0]["d"] == [0, 1, 2]
+    assert steps[2]["d"] == [2]                                # the data is not changed
