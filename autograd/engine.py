@@ -19,6 +19,7 @@ import gc
 
 import numpy as np
 
+from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
 from .node import Node
 
@@ -155,6 +156,8 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
             on_node(node)
         if not (node._keeps_grad or node._retains or (capture and id(node) in capture)):
             node.grad = None
+            if g.__class__ is np.ndarray:     # passed on: kept for reuse if nobody sees it
+                give(g, held=1)
         if free and node._frees_graph:
             node._saved = FREED       # the arrays its VJP kept can go now
             freed.append(node)

@@ -34,6 +34,7 @@ The rest of the code iterates over `OPS`: tests check every entry against centra
 differences in both modes and to second order, viz labels nodes by `op.symbol`.
 """
 from .backend import namespace
+from .buffers import multiply
 from .node import Node
 
 OPS = {}
@@ -106,7 +107,7 @@ def register(name, forward, vjp=None, jvp=None, **options):
 def _vjp_of(partials):
     def vjp(node, g, xs, out):
         return tuple([None if d is None or not p.requires_grad
-                      else unbroadcast(g * d, getattr(x, "shape", None))
+                      else unbroadcast(multiply(g, d), getattr(x, "shape", None))
                       for d, x, p in zip(partials(node, xs, out), xs, node._parents)])
     return vjp
 

@@ -14,6 +14,7 @@ runs over pixels or samples; `fold` loops over the kh·kw kernel offsets only.
 """
 import numpy as np
 
+from . import buffers
 from .backend import namespace
 from .grad_mode import STATE
 from .node import Node
@@ -297,7 +298,10 @@ def _max_pool_vjp(node, g, xs, out):
     # windows that tile the input exactly write every element once: no zero fill needed
     tiles = stride == kernel and not (ph or pw) and h % kernel[0] == 0 and w % kernel[1] == 0
     apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]   # windows never overlap
-    grad = xp.empty(padded, dtype=g.dtype) if tiles else xp.zeros(padded, dtype=g.dtype)
+    if xp is np:              # a kept array from an earlier step: no fresh pages to fault
+        grad = buffers.empty(padded, g.dtype) if tiles else buffers.zeros(padded, g.dtype)
+    else:
+        grad = xp.empty(padded, dtype=g.dtype) if tiles else xp.zeros(padded, dtype=g.dtype)
     hit = xp.empty(out.shape, dtype=bool)
     for k, where in _offset_views(kernel, stride, (oh, ow)):
         xp.equal(winner, k, out=hit)

@@ -169,7 +169,7 @@ class Optimizer:
                 elif set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = np.zeros_like(p.data)
+                    p.grad = np.zeros_like(p._data)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. Returns closure() if given."""
@@ -180,7 +180,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                work.append((group, index, p.data, self._checked_grad(p, g), p))
+                work.append((group, index, p._data, self._checked_grad(p, g), p))
             if values:
                 data = np.fromiter((v.data for v in values), np.float64, len(values))
                 try:
@@ -216,10 +216,10 @@ class Optimizer:
         would broadcast into every row of the update without an error."""
         g = g.data if isinstance(g, Tensor) else g
         if not isinstance(g, np.ndarray):
-            g = np.asarray(g, dtype=p.data.dtype)
-        if g.shape != p.data.shape:
+            g = np.asarray(g, dtype=p._data.dtype)
+        if g.shape != p._data.shape:
             raise ValueError(f"{type(self).__name__}.step(): parameter {self._names[id(p)]} "
-                             f"has shape {p.data.shape} but its gradient {g.shape}; nothing "
+                             f"has shape {p._data.shape} but its gradient {g.shape}; nothing "
                              "was updated. Assign a gradient of the parameter's shape")
         return g
 
@@ -227,7 +227,7 @@ class Optimizer:
         if isinstance(owner, list):
             owner = owner[int(np.argmin(np.isfinite(grad)))]
         bad = np.asarray(grad)[~np.isfinite(grad)].reshape(-1)[0]
-        shape = f" of shape {owner.data.shape}" if isinstance(owner, Tensor) else ""
+        shape = f" of shape {owner._data.shape}" if isinstance(owner, Tensor) else ""
         raise NonFiniteGradientError(
             f"{type(self).__name__}.step(): parameter {self._names[id(owner)]}{shape} has a "
             f"non-finite gradient ({bad}); nothing was updated. Lower the learning rate, "
@@ -334,7 +334,7 @@ class Optimizer:
         """param index -> (shape, dtype, group number) of the state it may hold."""
         specs = {}
         for g, (tensors, (first, values)) in enumerate(self._slots):
-            specs.update((i, (p.data.shape, p.data.dtype, g)) for i, p in tensors)
+            specs.update((i, (p._data.shape, p._data.dtype, g)) for i, p in tensors)
             if values:
                 specs[first] = ((len(values),), np.dtype(np.float64), g)
         return specs
