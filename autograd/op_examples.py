@@ -8,6 +8,7 @@ an example fails `test_every_op_has_an_example`.
 """
 import numpy as np
 
+from .backend import namespace
 from .devices import Device
 from .op_table import OPS
 from .tensor import Tensor
@@ -22,17 +23,33 @@ def _tensor(rng, shape, low=-2.0, high=2.0, avoid=None):
     return Tensor(data, requires_grad=True)
 
 
-def _weighted(op_name, shape_rng, *, params=None, n_inputs=1):
-    """f(*xs) = sum(op(*xs, **params) * W) for a fixed random W."""
-    op = OPS[op_name]
-    cache = {}
+class Applied:
+    """f(*xs) = sum(op(*xs, **params) * W) for a fixed random W, made on the output's
+    device (tests rerun the same example on other array types with `with_params`)."""
 
-    def f(*xs):
-        out = Tensor._apply(op, xs, **(params or {}))
-        if "w" not in cache:
-            cache["w"] = shape_rng.standard_normal(out.shape)
-        return (out * cache["w"]).sum()
-    return f
+    def __init__(self, op, params, rng, source=None):
+        self.op, self.params, self.rng = op, dict(params or {}), rng
+        self.source, self.w = source, None
+
+    def weights(self, shape):
+        if self.source is not None:
+            return self.source.weights(shape)
+        if self.w is None:
+            self.w = self.rng.standard_normal(shape)
+        return self.w
+
+    def __call__(self, *xs):
+        out = xs[0]._apply(self.op, xs, **self.params)
+        w = namespace(out._data).asarray(self.weights(out.shape), dtype=out.dtype)
+        return (out * out._constant_like(w)).sum()
+
+    def with_params(self, params):
+        """The same example (the same W) with other parameter values."""
+        return Applied(self.op, params, self.rng, source=self)
+
+
+def _weighted(op_name, shape_rng, *, params=None):
+    return Applied(OPS[op_name], params, shape_rng)
 
 
 def _unary(name, low=-2.0, high=2.0, avoid=None, shape=(3, 4), **params):
@@ -60,14 +77,15 @@ def _scalar(name, low=-2.0, high=2.0, arity=1, **params):
 
 def _cross_entropy(rng):
     labels = rng.integers(0, 5, size=4)
-    return (lambda x: Tensor._apply(OPS["cross_entropy"], (x,), target=labels,
-                                    reduction="mean")), [_tensor(rng, (4, 5))]
+    return _weighted("cross_entropy", rng, params={"target": labels, "reduction": "mean"}), \
+        [_tensor(rng, (4, 5))]
 
 
 def _binary_cross_entropy(rng):
     target = rng.uniform(0.0, 1.0, (3, 4))
-    return (lambda p: Tensor._apply(OPS["binary_cross_entropy"], (p,), target=target,
-                                    reduction="mean")), [_tensor(rng, (3, 4), 0.05, 0.95)]
+    return _weighted("binary_cross_entropy", rng,
+                     params={"target": target, "reduction": "mean"}), \
+        [_tensor(rng, (3, 4), 0.05, 0.95)]
 
 
 def _linear(rng):

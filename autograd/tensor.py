@@ -111,7 +111,11 @@ class Tensor(TensorMethods, Operators):
             # a number takes our dtype, unless it is a float and we hold integers (PyTorch:
             # int_tensor * 0.5 is a float tensor)
             keep = ours.kind == "f" or isinstance(x, int)
-            return _constant(np.asarray(x, dtype=ours if keep else dtypes.get_default_dtype()))
+            return _constant(namespace(self._data).asarray(
+                x, dtype=ours if keep else dtypes.get_default_dtype()))
+        if hasattr(x, "__array_namespace__") and not isinstance(x, (np.ndarray, np.generic)):
+            namespace_of(self._data, x)       # an array of another library: same device?
+            return _constant(x)
         counter = x._counter if isinstance(x, TrackedArray) else None
         array = as_array(x, what="an operand of a Tensor op")    # (clear errors first)
         given = x.dtype.kind if isinstance(x, np.ndarray) else np.asarray(x).dtype.kind
@@ -190,9 +194,11 @@ class Tensor(TensorMethods, Operators):
         """A leaf's first gradient: its own writable array of its own dtype."""
         if isinstance(grad, Tensor):
             return grad
-        if grad is upstream or not grad.flags.writeable or not grad.flags.owndata \
+        flags = grad.flags
+        if grad is upstream or not getattr(flags, "writeable", True) or not flags.owndata \
                 or grad.dtype != self._data.dtype or grad.shape != self._data.shape:
-            grad = np.array(np.broadcast_to(grad, self._data.shape), dtype=self._data.dtype)
+            xp = namespace(grad)
+            grad = xp.array(xp.broadcast_to(grad, self._data.shape), dtype=self._data.dtype)
         return grad
 
     def _ones_seed(self):
@@ -201,11 +207,13 @@ class Tensor(TensorMethods, Operators):
                 f"backward() on a tensor of shape {self._data.shape}: grad can be implicitly "
                 "created only for scalar outputs. Reduce it first (e.g. .sum() or .mean()) "
                 "or pass gradient= an array of the same shape")
-        return np.ones_like(self._data)
+        return namespace(self._data).ones_like(self._data)
 
     def _check_seed(self, gradient):
         if isinstance(gradient, Tensor):
             seed = gradient if STATE.enabled and gradient.requires_grad else gradient._data
+        elif namespace(gradient) is namespace(self._data) and hasattr(gradient, "shape"):
+            seed = gradient                   # an array of our own kind (e.g. on our GPU)
         else:
             seed = as_array(gradient, what="backward(gradient=...)")
         if seed.shape != self._data.shape:
@@ -282,6 +290,9 @@ class Tensor(TensorMethods, Operators):
     def __array__(self, dtype=None, copy=None):
         """What `np.asarray(t)` sees: a read-only view (or a copy when asked for), so numpy
         code cannot write into the tensor behind the version counter's back."""
+        if not isinstance(self._data, np.ndarray):
+            raise TypeError(f"can't convert a {device_name(self._data)} tensor to a numpy "
+                            "array; copy it to the host first with .cpu()")
         if copy or (dtype is not None and np.dtype(dtype) != self._data.dtype):
             return np.array(self._data, dtype=dtype)
         view = self._data.view()
@@ -349,7 +360,7 @@ class Tensor(TensorMethods, Operators):
                 f"in-place {name} on {where} (shape {self.shape}) is not recorded for "
                 "backward. For a parameter update, do it inside `with no_grad():` (or use an "
                 "optimizer); inside a model, write `y = y + x` instead of `y += x`.")
-        ufunc(self._data, _raw(other), out=self._data)
+        getattr(namespace(self._data), ufunc.__name__)(self._data, _raw(other), out=self._data)
         self._vc.value += 1
         return self
 
@@ -396,7 +407,7 @@ class Tensor(TensorMethods, Operators):
             raise ValueError("clamp_() needs min, max or both")
         if self.requires_grad and STATE.enabled:
             return self._in_place(np.multiply, 1, "clamp_")
-        np.clip(self._data, min, max, out=self._data)
+        namespace(self._data).clip(self._data, min, max, out=self._data)
         self._vc.value += 1
         return self
 
@@ -492,8 +503,8 @@ def stack(tensors, axis=0):
 
 def where(condition, a, b):
     """`a` where `condition` else `b`; gradients flow to the chosen side only."""
-    condition = np.asarray(_raw(condition), dtype=bool)
     a, b = _lift_all([a, b])
+    condition = namespace(a._data).asarray(_raw(condition), dtype=bool)
     return Tensor._apply(WHERE, (a, b), condition=condition)
 
 

@@ -6,7 +6,7 @@ from .layers import (BatchNorm1d, Dropout, Flatten, Identity, Linear, ReLU, mlp,
 from .conv_layers import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from .module import Module, Parameter, StateDictError
 from .seeding import manual_seed
-from . import data, datasets, models
+from . import data, datasets, models, pretrained
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .train import (Callback, EarlyStopping, History, ModelCheckpoint,
                     NonFiniteLossError, evaluate, fit, predict)
