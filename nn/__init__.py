@@ -1,9 +1,13 @@
 """scratchgrad's neural-network layer: modules, losses, optimizers, data and training."""
-from . import functional, init, micrograd, optim, scalar
+from . import functional, init, micrograd, optim, scalar, utils
 from .checkpoint import CheckpointError, load, save
-from .layers import (BatchNorm1d, Dropout, Flatten, Identity, Linear, ReLU, mlp,
-                     Sequential, Sigmoid, Softmax, Tanh)
+from .activations import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .containers import ModuleDict, ModuleList, Sequential
+from .layers import BatchNorm1d, Dropout, Dropout2d, Flatten, Identity, Linear, mlp
 from .conv_layers import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .normalization import LayerNorm
+from .dtypes import DtypeMismatchError
 from .module import Module, Parameter, StateDictError
 from .seeding import manual_seed
 from . import data, datasets, models, pretrained

@@ -1,16 +1,19 @@
-"""Activations, losses and metrics as functions (`import nn.functional as F`).
+"""Activations, losses and metrics as functions (`import scratchgrad.nn.functional as F`),
+with `torch.nn.functional`'s names, argument order and defaults.
 
 Every function is built from ops of the engine's table, so it is differentiable (and
 twice differentiable where its ops are). Activations and the simple losses also take
 `Value`s, or lists of `Value`s as micrograd's models produce. Losses take
-`reduction="mean" | "sum" | "none"`.
+`reduction="mean" | "sum" | "none"` (and PyTorch's deprecated size_average= / reduce=).
+`inplace=True` is refused: scratchgrad never overwrites an array a graph may still need.
 """
 import numpy as np
 
 from .. import autograd
 from ..autograd import OPS, Tensor, Value
-
-_REDUCTIONS = ("mean", "sum", "none")
+from .dtypes import layer_input, mismatch
+from .reduction import reduce as _reduce, reduction_of
+from .seeding import default_generator
 
 
 def _node(x):
@@ -28,9 +31,31 @@ def _unary(op_name, x):
     return type(x)._apply(OPS[op_name], (x,))
 
 
-def relu(x):
+def refuse_inplace(inplace, who):
+    """PyTorch's `inplace=True` overwrites the input; here every op returns a new array
+    (the input may be saved by a graph), so the flag is refused rather than ignored."""
+    if inplace:
+        raise NotImplementedError(f"{who}(inplace=True) is not supported: scratchgrad never "
+                                  "overwrites a tensor a graph may still need. Drop the "
+                                  "flag; x = relu(x) gives the same result")
+
+
+def relu(x, inplace=False):
     """max(x, 0);  d/dx = 1 if x > 0 else 0."""
+    refuse_inplace(inplace, "relu")
     return _unary("relu", x)
+
+
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x;  d/dx = 1 if x > 0 else negative_slope (so at
+    0 the slope is negative_slope, as PyTorch)."""
+    refuse_inplace(inplace, "leaky_relu")
+    if _is_value_list(x):
+        return [leaky_relu(v, negative_slope) for v in x]
+    x = _node(x)
+    if isinstance(x, Value):
+        return x if x.data > 0 else x * negative_slope
+    return autograd.where(x.data > 0, x, x * negative_slope)
 
 
 def sigmoid(x):
@@ -62,28 +87,111 @@ def class_axis(axis, dim):
     return dim if dim is not None else -1 if axis is DEFAULT_AXIS else axis
 
 
-def softmax(x, axis=DEFAULT_AXIS, *, dim=None):
-    """e^x_i / sum_j e^x_j along `axis` (default last; None: all elements);
-    max-subtracted, so logits of 1e4 are fine."""
-    return _node(x).softmax(class_axis(axis, dim))
+def _cast(x, dtype):
+    x = _node(x)
+    return x if dtype is None else x.astype(dtype)
 
 
-def log_softmax(x, axis=DEFAULT_AXIS, *, dim=None):
-    """x_i - log sum_j e^x_j along `axis` (default last; None: all elements; stable)."""
-    return _node(x).log_softmax(class_axis(axis, dim))
+def softmax(x, axis=DEFAULT_AXIS, *, dim=None, dtype=None):
+    """e^x_i / sum_j e^x_j along `dim` (the second argument; numpy's `axis` too; default
+    last; None: all elements); max-subtracted, so logits of 1e4 are fine. `dtype`: cast
+    the input first (PyTorch's keyword)."""
+    return _cast(x, dtype).softmax(class_axis(axis, dim))
 
 
-def _reduce(losses, reduction):
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    return losses
+def log_softmax(x, axis=DEFAULT_AXIS, *, dim=None, dtype=None):
+    """x_i - log sum_j e^x_j along `dim` (default last; None: all elements; stable).
+    `F.log_softmax(x, dim=1)` then `F.nll_loss` is `F.cross_entropy`."""
+    return _cast(x, dtype).log_softmax(class_axis(axis, dim))
 
 
-def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias with weight (out_features, in_features), PyTorch's layout,
+    as one node. Arrays and lists are converted to the weight's dtype; a Tensor of
+    another dtype is an error (as in PyTorch)."""
+    return linear_checked(input, weight, bias, "linear")
+
+
+def linear_checked(input, weight, bias, who, layout_checked=False):
+    """`linear` with errors that name `who` (nn.Linear calls it too, having checked its
+    weight's layout, so a wrong input size is never blamed on the weight)."""
+    weight = _node(weight)
+    x = layer_input(input, weight.dtype, who)
+    if weight.ndim != 2:
+        raise ValueError(f"{who}: weight must be 2-D (out_features, in_features), got shape "
+                         f"{weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        hint = ""
+        if x.ndim and x.shape[-1] == weight.shape[0] and not layout_checked:
+            hint = ("; the weight looks like the book's (in, out) layout: PyTorch's is "
+                    "(out_features, in_features), so pass weight.T")
+        raise ValueError(f"{who} got input of shape {x.shape}; its last axis must have size "
+                         f"{weight.shape[1]} (the weight is (out, in) = {weight.shape}){hint}")
+    inputs = (x, weight)
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else Tensor(bias, dtype=weight.dtype)
+        if bias.dtype != weight.dtype:
+            raise mismatch(who, bias.dtype, "weight", weight.dtype)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"{who}: bias must have shape ({weight.shape[0]},), got "
+                             f"{bias.shape}")
+        inputs += (bias,)
+    return Tensor._apply(OPS["linear"], inputs)
+
+
+def _check_p(p, who):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who} probability must be in [0, 1], got p={p}")
+    return float(p)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: in training, zero each element with probability p and scale the
+    survivors by 1/(1-p), so the expected value is unchanged; identity otherwise. Draws
+    from the generator `nn.manual_seed` seeds."""
+    refuse_inplace(inplace, "dropout")
+    return drop(input, _check_p(p, "Dropout"), training, default_generator())
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Dropout of whole channels of (N, C, H, W) input (`nn.Dropout2d`)."""
+    refuse_inplace(inplace, "dropout2d")
+    return drop(input, _check_p(p, "Dropout2d"), training, default_generator(),
+                channels=True)
+
+
+def drop(x, p, training, rng, channels=False):
+    """The body of `dropout` and the Dropout modules: one mask from `rng`, per element
+    or (channels=True) per (sample, channel) of an (N, C, H, W) input."""
+    x = _node(x)
+    if channels and x.ndim != 4:
+        raise ValueError(f"Dropout2d expects input of shape (N, C, H, W), got {x.shape}; "
+                         "for (N, C) or (N, C, L) input use nn.Dropout")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep = rng.random(x.shape[:2] + (1, 1) if channels else x.shape) >= p
+    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias, with mean and (biased) variance over
+    the trailing axes `normalized_shape` of each sample (Ba et al. 2016)."""
+    x = _node(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(normalized_shape)
+    if not shape or x.ndim < len(shape) or x.shape[x.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: normalized_shape={shape} must be the last axes of "
+                         f"the input, got input of shape {x.shape}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    out = (x - mean) / (x.var(axis=axes, keepdims=True, correction=0) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
 
 
 def _pairs(inputs, targets, what):
@@ -103,16 +211,56 @@ def _value_reduce(losses, reduction):
     return total * (1.0 / len(losses)) if reduction == "mean" else total
 
 
-def mse_loss(input, target, reduction="mean"):
-    """mean((input - target)^2)."""
-    _check_reduction(reduction)
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean((input - target)^2); with `weight` (the input's shape), the weighted mean
+    sum(w (x - t)^2) / sum(w), as PyTorch."""
+    reduction = reduction_of(reduction, size_average, reduce)
     if _is_value_list(input):
+        if weight is not None:
+            raise TypeError("mse_loss(weight=...) takes Tensors; for a list of Values "
+                            "multiply each squared error by its weight yourself")
         xs, ts = _pairs(input, target, "mse_loss")
         return _value_reduce([(x - t) ** 2 for x, t in zip(xs, ts)], reduction)
     input = _node(input)
     _same_shape(input, target, "mse_loss")
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _weighted(diff * diff, weight, reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean(|input - target|) (gradient sign(x - t), 0 where they are equal)."""
+    reduction = reduction_of(reduction, size_average, reduce)
+    input = _node(input)
+    _same_shape(input, target, "l1_loss")
+    return _weighted((input - target).abs(), weight, reduction, "l1_loss")
+
+
+def _weighted(losses, weight, reduction, who):
+    """PyTorch's weighted regression losses: per-element weights, mean = sum(w l) / sum(w)."""
+    if weight is None:
+        return _reduce(losses, reduction)
+    weight = _constant_like(weight, losses, "weight", who)
+    if weight.shape != losses.shape:
+        raise ValueError(f"{who}: weight must have the input's shape {losses.shape}, got "
+                         f"{weight.shape}")
+    losses = losses * weight
+    if reduction == "mean":
+        return losses.sum() / weight.sum()
+    return _reduce(losses, reduction)
+
+
+def _constant_like(value, like, name, who):
+    """A per-element or per-class weight: a Tensor stays one (its gradient flows); an
+    array or list takes `like`'s dtype."""
+    if isinstance(value, str):
+        raise TypeError(f"{who}: {name} must be numbers, got {value!r} (PyTorch's third "
+                        f"argument is weight: pass the reduction by keyword, "
+                        f"reduction={value!r})")
+    if not isinstance(like, Tensor):
+        raise TypeError(f"{who}({name}=...) takes a Tensor input, got {type(like).__name__}")
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, dtype=like.dtype)
 
 
 def sse_loss(input, target):
@@ -122,56 +270,6 @@ def sse_loss(input, target):
         return autograd.sum([(x - t) ** 2 for x, t in zip(xs, ts)]) * 0.5
     diff = _node(input) - target
     return (diff * diff).sum() * 0.5
-
-
-def _labels_or_probs(target, logits, what):
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
-    classes = logits.shape[-1]
-    if t.dtype.kind in "iu":
-        if t.shape != logits.shape[:-1]:
-            raise ValueError(f"{what}: integer labels must have shape {logits.shape[:-1]} "
-                             f"(one per row of logits {logits.shape}), got {t.shape}")
-        if t.size and (t.min() < 0 or t.max() >= classes):
-            bad = t[(t < 0) | (t >= classes)].reshape(-1)[0]
-            raise IndexError(f"{what}: label {bad} is out of range for {classes} classes "
-                             f"(valid labels: 0..{classes - 1})")
-        return t
-    if t.dtype.kind == "f":
-        if t.shape != logits.shape:
-            raise ValueError(f"{what}: a float target must be probabilities / one-hot of "
-                             f"the logits' shape {logits.shape}, got {t.shape}; for class "
-                             "labels pass integers (labels.astype(int))")
-        return t.astype(logits.dtype, copy=False)
-    raise TypeError(f"{what}: target must be integer labels or float probabilities, got "
-                    f"dtype {t.dtype}")
-
-
-def cross_entropy(logits, target, reduction="mean"):
-    """-sum_k t_k log softmax(logits)_k over the last axis, as one fused, stable node.
-
-    `target`: integer labels of shape logits.shape[:-1], or one-hot / probabilities of
-    the logits' shape (both give the same loss). Gradient: (softmax - t) / N. The target
-    is a constant (no gradient flows into it).
-    """
-    _check_reduction(reduction)
-    logits = _node(logits)
-    if logits.ndim == 0:
-        raise ValueError("cross_entropy needs logits with a class axis, got a scalar")
-    t = _labels_or_probs(target, logits, "cross_entropy")
-    return Tensor._apply(OPS["cross_entropy"], (logits,), target=t, reduction=reduction)
-
-
-def nll_loss(log_probs, target, reduction="mean"):
-    """Negative log-likelihood of log-probabilities: -log_probs[label] (or -sum t log p).
-    `cross_entropy(z, y)` equals `nll_loss(log_softmax(z), y)`."""
-    _check_reduction(reduction)
-    log_probs = _node(log_probs)
-    t = _labels_or_probs(target, log_probs, "nll_loss")
-    if t.dtype.kind == "f":
-        return _reduce(-(log_probs * t).sum(axis=-1), reduction)
-    rows = log_probs.reshape(-1, log_probs.shape[-1])
-    picked = rows[np.arange(rows.shape[0]), t.reshape(-1)].reshape(t.shape)
-    return _reduce(-picked, reduction)
 
 
 def _same_shape(input, target, what):
@@ -184,11 +282,18 @@ def _same_shape(input, target, what):
                          "output.reshape(-1))")
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], PyTorch's rules: each
     log clamped at -100, gradient (p - t) / max(p (1 - p), 1e-12), so a saturated sigmoid
-    gives no NaN. The target is a constant."""
-    _check_reduction(reduction)
+    gives no NaN. The target is a constant. `weight` (broadcast to the input) scales each
+    element's loss; the mean is still over elements."""
+    reduction = reduction_of(reduction, size_average, reduce)
+    if weight is not None:
+        p = _node(input)
+        losses = binary_cross_entropy(p, target, reduction="none")
+        return _reduce(losses * _constant_like(weight, p, "weight", "binary_cross_entropy"),
+                       reduction)
     p = _node(input)
     if not isinstance(p, Tensor):                       # one Value: the formula itself
         return -(target * p.log() + (1.0 - target) * (1.0 - p).log())
@@ -204,22 +309,32 @@ def binary_cross_entropy(input, target, reduction="mean"):
     return Tensor._apply(OPS["binary_cross_entropy"], (p,), target=t, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
     """BCE of sigmoid(z) without computing it: softplus(z) - t z (stable for any z);
-    d/dz = sigmoid(z) - t."""
-    _check_reduction(reduction)
+    d/dz = sigmoid(z) - t. `pos_weight` (per class, broadcast along the last axis) weighs
+    the positive term: (1 - t) z + (1 + (pos_weight - 1) t) softplus(-z), PyTorch's form;
+    `weight` scales each element's loss."""
+    reduction = reduction_of(reduction, size_average, reduce)
+    who = "binary_cross_entropy_with_logits"
     z = _node(input)
     if isinstance(z, Tensor):
-        _same_shape(z, target, "binary_cross_entropy_with_logits")
+        _same_shape(z, target, who)
         if not isinstance(target, Tensor):
             target = np.asarray(target, dtype=z.dtype)
-    losses = softplus(z) - z * target
+    if pos_weight is None:
+        losses = softplus(z) - z * target
+    else:
+        pos_weight = _constant_like(pos_weight, z, "pos_weight", who)
+        losses = (1.0 - target) * z + ((pos_weight - 1.0) * target + 1.0) * softplus(-z)
+    if weight is not None:
+        losses = losses * _constant_like(weight, z, "weight", who)
     return _reduce(losses, reduction) if isinstance(z, Tensor) else losses
 
 
 def hinge_loss(scores, labels, reduction="mean"):
     """Max-margin loss for labels in {-1, +1}: max(0, 1 - y s) (micrograd's moons demo)."""
-    _check_reduction(reduction)
+    reduction = reduction_of(reduction)
     if _is_value_list(scores):
         ss, ys = _pairs(scores, labels, "hinge_loss")
         return _value_reduce([(1.0 - float(y) * s).relu() for s, y in zip(ss, ys)],
@@ -255,5 +370,6 @@ def accuracy(output, target, threshold=0.0):
     return float(np.mean(pred == labels)) if pred.size else 0.0
 
 
+from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
 from .convolution import (avg_pool2d, conv2d, conv_output_shape, fold,  # noqa: E402,F401
                           max_pool2d, unfold)

@@ -4,13 +4,16 @@ A module's parameters are whatever it holds as attributes: `Parameter`s (and, fo
 micrograd-style models, leaf `Value`s), sub-modules, and lists / tuples / dicts of
 those. Names are dotted attribute paths (`"layers.0.weight"`), as in PyTorch, and a
 parameter shared by two layers is listed once. Buffers (`register_buffer`) are arrays
-that belong in the `state_dict` but are not trained (BatchNorm's running statistics).
+(or Tensors) that belong in the `state_dict` but are not trained (BatchNorm's running
+statistics). `to(dtype)` / `double()` / `float()` convert a model in place, as PyTorch's;
+devices go through one method, `_to_device`, which knows only the CPU for now.
 """
 from collections import namedtuple
 
 import numpy as np
 
 from ..autograd import Tensor, Value, name_scope
+from .dtypes import float_dtype
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -64,7 +67,8 @@ class Module:
     training = True
     _scope_name = None
     _buffer_names = ()
-    _internal = frozenset({"training", "_scope_name", "_buffer_names"})
+    _nonpersistent = ()
+    _internal = frozenset({"training", "_scope_name", "_buffer_names", "_nonpersistent"})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define "
@@ -81,10 +85,50 @@ class Module:
                     object.__setattr__(obj, "_scope_name", f"{path}: {type(obj).__name__}")
         object.__setattr__(self, name, value)
 
-    def register_buffer(self, name, array):
-        """Keep `array` as `self.<name>`: saved in `state_dict`, never trained."""
-        self._buffer_names = tuple(self._buffer_names) + (name,)
-        object.__setattr__(self, name, array)
+    # --- registering (PyTorch's explicit forms of `self.name = ...`) -------------------------
+
+    def _check_new_name(self, name, what):
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name must be a str, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{what} name must be non-empty and contain no '.', got {name!r}")
+        if name in self._internal or (hasattr(type(self), name) and
+                                      name not in self._buffer_names):
+            raise KeyError(f"{what} name {name!r} is taken by {type(self).__name__}.{name}; "
+                           "choose another name")
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Keep `tensor` (an array, a Tensor or None) as `self.<name>`: never trained, and
+        saved in `state_dict` unless `persistent=False` or it is None (as PyTorch)."""
+        self._check_new_name(name, "buffer")
+        if name in vars(self) and name not in self._buffer_names:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}; a "
+                           "buffer needs a name of its own")
+        if tensor is not None and not isinstance(tensor, (np.ndarray, Tensor)):
+            tensor = np.asarray(tensor)
+        if name not in self._buffer_names:
+            self._buffer_names = tuple(self._buffer_names) + (name,)
+        others = tuple(n for n in self._nonpersistent if n != name)
+        self._nonpersistent = others if persistent else others + (name,)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name, module):
+        """`self.<name> = module` for names that are not identifiers (e.g. "0")."""
+        self._check_new_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module({name!r}, ...) needs a Module or None, got "
+                            f"{type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name, param):
+        """`self.<name> = param` for a `Parameter` (or None: a slot with no parameter)."""
+        self._check_new_name(name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter({name!r}, ...) needs an nn.Parameter or "
+                            f"None, got {type(param).__name__}; wrap it: nn.Parameter(x)")
+        setattr(self, name, param)
 
     # --- discovery ----------------------------------------------------------------------
 
@@ -119,25 +163,51 @@ class Module:
     def modules(self):
         return [m for _, m in self.named_modules()]
 
-    def named_parameters(self, prefix=""):
+    def get_submodule(self, target):
+        """The sub-module at a dotted path ("" is this module), or an AttributeError."""
+        if target == "":
+            return self
+        found = dict(self.named_modules()).get(target)
+        if found is None:
+            raise AttributeError(f"{type(self).__name__} has no sub-module {target!r}; its "
+                                 f"sub-modules are {[n for n, _ in self.named_modules()][1:]}")
+        return found
+
+    def _scope(self, prefix, recurse):
+        return self.named_modules(prefix) if recurse else [(prefix, self)]
+
+    def named_parameters(self, prefix="", recurse=True):
         seen = set()
-        for mname, module in self.named_modules(prefix):
+        for mname, module in self._scope(prefix, recurse):
             for kind, name, obj in module._members():
                 if kind == "param" and id(obj) not in seen:
                     seen.add(id(obj))
                     yield (f"{mname}.{name}" if mname else name), obj
 
-    def parameters(self):
+    def parameters(self, recurse=True):
         """Every trainable parameter, once, as a list (micrograd and PyTorch style)."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def named_buffers(self):
-        for mname, module in self.named_modules():
+    def named_buffers(self, prefix="", recurse=True):
+        for mname, module in self._scope(prefix, recurse):
             for name in module._buffer_names:
-                yield (f"{mname}.{name}" if mname else name), getattr(module, name)
+                value = getattr(module, name)
+                if value is not None:
+                    yield (f"{mname}.{name}" if mname else name), value
+
+    def buffers(self, recurse=True):
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     def num_parameters(self):
         return sum(p.data.size if isinstance(p, Tensor) else 1 for p in self.parameters())
+
+    def apply(self, fn):
+        """fn(module) for every sub-module, children before their parent, then for this
+        module (PyTorch's order; e.g. `model.apply(init_weights)`). Returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     # --- modes and gradients --------------------------------------------------------------
 
@@ -152,10 +222,90 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
-        """Tensor grads back to None (PyTorch's default), Value grads back to 0.0."""
+    def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze every Tensor parameter. Returns self."""
+        params = self.parameters()
+        if any(isinstance(p, Value) for p in params):
+            raise TypeError(f"{type(self).__name__}.requires_grad_: this model holds "
+                            "micrograd-style Values, which always train; to freeze them, "
+                            "leave them out of the optimizer's parameter list")
+        for p in params:
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Tensor grads back to None (PyTorch's default; set_to_none=False: zeros), Value
+        grads back to 0.0."""
         for p in self.parameters():
-            p.grad = p._grad_init
+            if isinstance(p, Tensor) and not set_to_none and p.grad is not None:
+                p.grad = np.zeros_like(p.data)
+            else:
+                p.grad = p._grad_init
+
+    # --- dtypes and devices ----------------------------------------------------------------
+
+    def to(self, *args, **kwargs):
+        """PyTorch's forms: to(device), to(dtype), to(device, dtype), to(tensor) (its dtype),
+        and the keywords device=, dtype=, non_blocking= (no effect on the CPU). Converts
+        floating-point parameters (and their grads) and floating buffers in place, so an
+        optimizer made earlier keeps working; integer buffers stay. Returns self."""
+        device, dtype = _to_arguments(type(self).__name__, args, kwargs)
+        if device is not None:
+            self._to_device(device)
+        if dtype is not None:
+            self._to_dtype(dtype)
+        return self
+
+    def _to_device(self, device):
+        """The one place devices are handled. scratchgrad's arrays are numpy arrays on the
+        CPU; GPU tensors come later (via CuPy). Returns self."""
+        kind = device if isinstance(device, str) else getattr(device, "type", None)
+        if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
+            kind = f"cuda:{device}"                   # PyTorch: an int is a GPU's index
+        if not isinstance(kind, str):
+            raise TypeError(f"{type(self).__name__}.to: a device is a string such as 'cpu' "
+                            f"(or an object whose .type is one), got {device!r}")
+        if kind.split(":")[0] != "cpu":
+            raise RuntimeError(f"{type(self).__name__}: device {kind!r} is not available: "
+                               "scratchgrad keeps its arrays on the CPU (numpy) for now; GPU "
+                               "tensors come later via CuPy. Use 'cpu' (or leave the device "
+                               "out)")
+        return self
+
+    def cpu(self):
+        return self._to_device("cpu")
+
+    def cuda(self, device=None):
+        return self._to_device("cuda" if device is None else device if not isinstance(
+            device, (int, np.integer)) else f"cuda:{device}")
+
+    def double(self):
+        """Parameters and floating buffers to float64 (in place). Returns self."""
+        return self.to(np.float64)
+
+    def float(self):
+        """Parameters and floating buffers to float32 (in place). Returns self."""
+        return self.to(np.float32)
+
+    def _to_dtype(self, dtype):
+        params = self.parameters()
+        if dtype != np.float64 and any(isinstance(p, Value) for p in params):
+            raise TypeError(f"{type(self).__name__}.to({dtype}): this model holds "
+                            "micrograd-style Values, which are Python floats (float64)")
+        for p in params:
+            if isinstance(p, Tensor) and p.dtype.kind == "f" and p.dtype != dtype:
+                p.data = p.data.astype(dtype)
+                if p.grad is not None:
+                    p.grad = p.grad.astype(dtype)
+        for module in self.modules():
+            for name in module._buffer_names:
+                buf = getattr(module, name)
+                if buf is None or buf.dtype.kind != "f" or buf.dtype == dtype:
+                    continue
+                if isinstance(buf, Tensor):
+                    buf.data = buf.data.astype(dtype)
+                else:
+                    object.__setattr__(module, name, buf.astype(dtype))
 
     # --- state ---------------------------------------------------------------------------
 
@@ -171,7 +321,8 @@ class Module:
             if kind == "param":
                 yield "param", prefix + name, obj
         for name in self._buffer_names:
-            yield "buffer", prefix + name, getattr(self, name)
+            if name not in self._nonpersistent and getattr(self, name) is not None:
+                yield "buffer", prefix + name, getattr(self, name)
         for kind, name, obj in members:
             if kind == "module":
                 yield from obj._state_entries(f"{prefix}{name}.", path + (id(self),))
@@ -180,8 +331,8 @@ class Module:
         """{dotted name: ndarray copy} of parameters and buffers: a snapshot, so later
         training does not change a state you kept as "the best so far"."""
         copies = {}                    # one copy per object, shared by its aliases
-        return {name: copies.setdefault(id(obj), np.array(obj.data if kind == "param"
-                                                          else obj))
+        return {name: copies.setdefault(id(obj), np.array(obj.data if isinstance(
+                    obj, (Tensor, Value)) else obj))
                 for kind, name, obj in self._state_entries()}
 
     def load_state_dict(self, state_dict, strict=True):
@@ -216,7 +367,7 @@ class Module:
                     problems.append(f"key {k!r} has dtype {arr.dtype}; expected numbers")
                 elif arr.shape != _shape(target):
                     problems.append(f"key {k!r} has shape {arr.shape} in the checkpoint but "
-                                    f"{_shape(target)} in the model")
+                                    f"{_shape(target)} in the model" + self._hint(k, arr.shape))
         first_name = {}                 # aliases of one tied parameter must agree
         for kind, name, obj in entries:
             other = first_name.setdefault(id(obj), name) if name in state_dict else name
@@ -245,8 +396,25 @@ class Module:
                     target.copy_(state_dict[k])
         for k, target in buffers.items():
             if k in state_dict:
-                target[...] = state_dict[k]
+                if isinstance(target, Tensor):
+                    target.copy_(state_dict[k])
+                else:
+                    target[...] = state_dict[k]
         return IncompatibleKeys(missing, unexpected)
+
+    def _hint(self, key, shape):
+        """What the owner of `key` says about a checkpoint array of `shape` (e.g. Linear:
+        "transpose it"), or ""."""
+        owner, _, name = key.rpartition(".")
+        try:
+            module = self.get_submodule(owner)
+        except AttributeError:
+            return ""
+        return module._load_hint(name, shape)
+
+    def _load_hint(self, name, shape):
+        """Subclasses explain a likely mistake behind a wrong shape for `name`."""
+        return ""
 
     # --- printing ------------------------------------------------------------------------
 
@@ -280,3 +448,37 @@ class Module:
 
 def _shape(x):
     return np.shape(x.data) if isinstance(x, (Tensor, Value)) else np.shape(x)
+
+
+def _to_arguments(who, args, kwargs):
+    """(device, dtype) from Module.to's positional forms and keywords."""
+    if "memory_format" in kwargs:
+        raise NotImplementedError(f"{who}.to(memory_format=...) is not supported: "
+                                  "scratchgrad's images are always contiguous (N, C, H, W)")
+    unknown = sorted(set(kwargs) - {"device", "dtype", "non_blocking"})
+    if unknown:
+        raise TypeError(f"{who}.to() got unexpected keyword(s) {unknown}; it takes device=, "
+                        "dtype= and non_blocking=")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    positional = list(args)
+    if positional and isinstance(positional[-1], (bool, np.bool_)):
+        positional.pop()                      # non_blocking: nothing to wait for on the CPU
+    if len(positional) > 2:
+        raise TypeError(f"{who}.to() takes a device, a dtype or both, got {len(args)} "
+                        "arguments")
+    for arg in positional:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+            device = getattr(arg, "device", device)
+        elif isinstance(arg, (str, int, np.integer)) or \
+                isinstance(getattr(arg, "type", None), str):
+            device = arg
+        else:
+            dtype = arg
+    if dtype is not None:
+        try:
+            dtype = float_dtype(dtype, f"{who}.to")
+        except TypeError as err:
+            raise TypeError(f"{err} (nn.Module.to only converts to floating-point dtypes)") \
+                from None
+    return device, dtype

@@ -1,5 +1,10 @@
 """Read MNIST from the standard IDX files in a folder (downloaded only if you ask).
 
+The folder is `default_mnist_root()` unless you pass one: $SCRATCHGRAD_MNIST if set, else
+~/.scratchgrad/mnist. With `download=True`, files that are missing or fail their checksum
+are fetched there (`nn.datasets.download`); intact files, even in a read-only folder, are
+only read.
+
 IDX: a big-endian header — two zero bytes, a type code (0x08 = unsigned byte), the
 number of dimensions — then one 4-byte size per dimension, then the data. Files may be
 raw or gzip-compressed and named either `train-images-idx3-ubyte` or
@@ -11,10 +16,13 @@ truncated file, a corrupt gzip stream or a "zip bomb" (a small .gz that inflates
 gigabytes) is refused with an `IDXFormatError` instead of a crash or a full memory.
 """
 import gzip
+import os
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from . import download as download_module
 
 KINDS = {"train": "train", "test": "t10k"}
 TYPE_CODES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
@@ -146,39 +154,63 @@ def _check_labels(path, labels, classes=NUM_CLASSES):
                              f"0..{classes - 1} ({bad.size} bad labels); the file is corrupt")
 
 
-def _locate(folder, stem, download):
-    """Both files for `stem`, fetching the MNIST set first if asked to and missing."""
-    try:
+def _locate(folder, stem, download, mirrors, timeout):
+    """(images, labels) paths for `stem`; with `download`, missing or damaged ones are
+    fetched first (an intact file in any spelling is used as it is, never rewritten)."""
+    if not download:
         return _find(folder, f"{stem}-images"), _find(folder, f"{stem}-labels")
-    except FileNotFoundError:
-        if not download:
-            raise
-    from .download import fetch_mnist
-    fetch_mnist(folder)
-    return _find(folder, f"{stem}-images"), _find(folder, f"{stem}-labels")
+    paths, todo = [], []
+    for part in (f"{stem}-images", f"{stem}-labels"):
+        name = _names(part)[0] + ".gz"           # the spelling the mirrors use
+        try:
+            path = _find(folder, part)
+        except FileNotFoundError:
+            path = None
+        if path is None or not download_module.file_is_intact(path, name):
+            path = folder / name
+            todo.append(name)
+        paths.append(path)
+    if todo:
+        download_module.fetch_mnist(folder, mirrors=mirrors, timeout=timeout,
+                                    checksums={name: download_module.CHECKSUMS[name]
+                                               for name in todo})
+    return tuple(paths)
 
 
-def mnist(root, kind="train", flatten=True, scale=True, download=False):
+def default_mnist_root():
+    """Where MNIST is looked for and downloaded to when no folder is given:
+    $SCRATCHGRAD_MNIST if set, else ~/.scratchgrad/mnist."""
+    folder = os.environ.get("SCRATCHGRAD_MNIST", "")
+    return Path(folder if folder.strip() else "~/.scratchgrad/mnist").expanduser()
+
+
+def mnist(root=None, kind="train", flatten=True, scale=True, download=False, mirrors=None,
+          timeout=None):
     """(X, y) from the MNIST IDX files in folder `root`; kind is "train" or "test".
 
-    X is (N, 784) floats in [0, 1] (or (N, 28, 28) with `flatten=False`), y (N,) ints.
-    With `download=True`, missing files are fetched into `root` (see
-    `nn.datasets.download.fetch_mnist`); otherwise nothing touches the network.
+    X is (N, 784) floats in [0, 1] (or (N, 28, 28) with `flatten=False`; uint8 0..255 with
+    `scale=False`), y (N,) int64. `root=None` is `default_mnist_root()`. With
+    `download=True`, files that are missing or fail their checksum are fetched into `root`
+    from `mirrors` with `timeout` (None: the defaults of `nn.datasets.download` at call
+    time); a folder with intact files is only read. Without it, nothing touches the
+    network (and `mirrors` and `timeout` are not used).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
-    folder = Path(root).expanduser()
     if download:
-        folder.mkdir(parents=True, exist_ok=True)
-    elif folder.exists() and not folder.is_dir():
+        download_module.check_options(mirrors, timeout)
+    folder = default_mnist_root() if root is None else Path(root).expanduser()
+    if folder.exists() and not folder.is_dir():
         raise NotADirectoryError(f"MNIST folder {folder} is a file, not a folder; pass the "
                                  "folder that holds train-images-idx3-ubyte(.gz) and friends")
-    elif not folder.exists():
-        raise FileNotFoundError(f"MNIST folder {folder} does not exist; pass the folder "
-                                "that holds train-images-idx3-ubyte(.gz) and friends, or "
-                                "download=True (--download on the command line) to fetch "
+    if not download and not folder.exists():
+        where = " (the default: set SCRATCHGRAD_MNIST or pass root=...)" if root is None \
+            else ""
+        raise FileNotFoundError(f"MNIST folder {folder}{where} does not exist; pass the "
+                                "folder that holds train-images-idx3-ubyte(.gz) and friends, "
+                                "or download=True (--download on the command line) to fetch "
                                 "them there")
-    images_path, labels_path = _locate(folder, KINDS[kind], download)
+    images_path, labels_path = _locate(folder, KINDS[kind], download, mirrors, timeout)
     images, labels = read_idx(images_path), read_idx(labels_path)
     _check_images(images_path, images)
     _check_labels(labels_path, labels)

@@ -5,15 +5,20 @@ Each step updates every group's current lr by one step of a recursion (PyTorch's
 hand is kept and scheduled from. Left alone, the lr follows these closed forms in the
 epoch count t:
     StepLR:            lr0 * gamma ** (t // step_size)
+    MultiStepLR:       lr0 * gamma ** (number of milestones <= t)
     ExponentialLR:     lr0 * gamma ** t
     CosineAnnealingLR: eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T_max)) / 2
     LinearLR:          lr0 * (start + (end - start) * min(t, total_iters) / total_iters)
 micrograd's moons demo, lr = 1 - 0.9 * k / 100, is LinearLR(opt, 1.0, 0.1, 100) with lr=1.
 Like PyTorch, constructing a scheduler applies the t = 0 value; resuming (last_epoch
 given) needs the optimizer's state first, whose groups carry their "initial_lr".
+`ReduceLROnPlateau` is different: it watches a metric, `scheduler.step(val_loss)`.
 """
+import bisect
 import math
 import numbers
+
+import numpy as np
 
 from .optimizer import Optimizer
 
@@ -144,6 +149,32 @@ class StepLR(LRScheduler):
         return lr * self.gamma if t > 0 and t % self.step_size == 0 else lr
 
 
+class MultiStepLR(LRScheduler):
+    """lr times gamma at each milestone epoch (a milestone listed twice: gamma**2)."""
+    _hyper = ("milestones", "gamma")
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.__dict__.update(self._checked(milestones=milestones, gamma=gamma))
+        super().__init__(optimizer, last_epoch)
+
+    @staticmethod
+    def _checked(milestones, gamma):
+        values = np.asarray(milestones).reshape(-1) if not isinstance(milestones, set) \
+            else np.asarray(sorted(milestones))
+        if values.dtype.kind not in "iu" and values.size:
+            raise ValueError(f"MultiStepLR: milestones must be epoch numbers (ints), got "
+                             f"{milestones!r}")
+        return {"milestones": sorted(int(m) for m in values),
+                "gamma": _number("MultiStepLR", "gamma", gamma)}
+
+    def lr_at(self, base_lr, t):
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
+
+    def next_lr(self, lr, base_lr, t):
+        hits = self.milestones.count(t)
+        return lr * self.gamma ** hits if hits else lr
+
+
 class ExponentialLR(LRScheduler):
     _hyper = ("gamma",)
 
@@ -225,3 +256,132 @@ class LinearLR(LRScheduler):
         if t > total:
             return lr
         return lr * (1.0 + (end - start) / (total * start + (t - 1) * (end - start)))
+
+
+def _count(owner, name, value):
+    """A whole number >= 0 (patience, cooldown)."""
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
+    return int(value)
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Divide the lr by 1/factor when a watched metric stops improving: call
+    `scheduler.step(val_loss)` once per epoch (PyTorch's rules, below).
+
+    Improving (mode "min"): metric < best * (1 - threshold) ("rel") or best - threshold
+    ("abs"); "max" mirrors it. After more than `patience` epochs without improvement
+    each group's lr becomes max(lr * factor, min_lr) (unchanged unless it falls by more
+    than eps), then `cooldown` epochs pass in which bad epochs are not counted.
+    """
+
+    _hyper = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "eps")
+    _counters = ("best", "num_bad_epochs", "cooldown_counter")
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ReduceLROnPlateau needs an nn.optim optimizer, got "
+                            f"{type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.__dict__.update(self._checked(mode=mode, factor=factor, patience=patience,
+                                           threshold=threshold, threshold_mode=threshold_mode,
+                                           cooldown=cooldown, eps=eps))
+        self.min_lrs = self._min_lrs(min_lr)
+        self.last_epoch = 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = 0
+
+    @staticmethod
+    def _checked(mode, factor, patience, threshold, threshold_mode, cooldown, eps):
+        name = "ReduceLROnPlateau"
+        if mode not in ("min", "max"):
+            raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got "
+                             f"{threshold_mode!r}")
+        factor = _number(name, "factor", factor)
+        if not 0.0 <= factor < 1.0:
+            raise ValueError(f"{name}: factor must be in [0, 1) (the lr is multiplied by "
+                             f"it), got {factor}")
+        eps = _number(name, "eps", eps)
+        if eps < 0:
+            raise ValueError(f"{name}: eps must be >= 0, got {eps}")
+        return {"mode": str(mode), "factor": factor,
+                "patience": _count(name, "patience", patience),
+                "threshold": _number(name, "threshold", threshold),
+                "threshold_mode": str(threshold_mode),
+                "cooldown": _count(name, "cooldown", cooldown), "eps": eps}
+
+    def _min_lrs(self, min_lr):
+        groups = len(self.optimizer.param_groups)
+        values = np.asarray(min_lr, dtype=float).reshape(-1) if isinstance(
+            min_lr, (list, tuple, np.ndarray)) else np.full(groups, _number(
+                "ReduceLROnPlateau", "min_lr", min_lr))
+        if values.size != groups:
+            raise ValueError(f"ReduceLROnPlateau: {values.size} min_lr values for {groups} "
+                             "parameter group(s)")
+        if not np.all(np.isfinite(values) & (values >= 0)):
+            raise ValueError(f"ReduceLROnPlateau: min_lr must be finite and >= 0, got "
+                             f"{min_lr!r}")
+        return values.tolist()
+
+    def _is_better(self, value):
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return value < (self.best * (1.0 - self.threshold) if rel
+                            else self.best - self.threshold)
+        return value > (self.best * (1.0 + self.threshold) if rel
+                        else self.best + self.threshold)
+
+    def step(self, metrics=None):
+        """One epoch's update from the watched metric (a number or a 1-element Tensor)."""
+        if metrics is None:
+            raise TypeError("ReduceLROnPlateau.step(metrics) needs the value it watches, "
+                            "e.g. scheduler.step(val_loss); nn.fit's scheduler= calls "
+                            "step() with none, so call this one yourself each epoch")
+        current = float(metrics.item() if hasattr(metrics, "item") else metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0          # bad epochs in the cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            if len(self.min_lrs) != len(self.optimizer.param_groups):
+                raise RuntimeError(f"ReduceLROnPlateau: the optimizer now has "
+                                   f"{len(self.optimizer.param_groups)} parameter groups, "
+                                   f"min_lrs has {len(self.min_lrs)} values; set "
+                                   "scheduler.min_lrs to one per group")
+            for group, low in zip(self.optimizer.param_groups, self.min_lrs):
+                new = max(group["lr"] * self.factor, low)
+                if group["lr"] - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+
+    def state_dict(self):
+        return {"last_epoch": self.last_epoch, "min_lrs": list(self.min_lrs),
+                **{name: getattr(self, name) for name in self._hyper + self._counters}}
+
+    def load_state_dict(self, state):
+        """Restore from `state_dict()`; checked by the constructor's rules first."""
+        name = "ReduceLROnPlateau.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(state).__name__}")
+        lacking = [k for k in ("last_epoch", "min_lrs") + self._counters if k not in state]
+        if lacking:
+            raise ValueError(f"{name}: the state has no {lacking[0]!r} entry")
+        options = self._checked(**{k: _plain(state.get(k, getattr(self, k)))
+                                   for k in self._hyper})
+        best = float(_plain(state["best"]))
+        if math.isnan(best):
+            raise ValueError(f"{name}: best must be a number, got {state['best']!r}")
+        counters = {"last_epoch": _count(name, "last_epoch", state["last_epoch"]),
+                    "num_bad_epochs": _count(name, "num_bad_epochs", state["num_bad_epochs"]),
+                    "cooldown_counter": _count(name, "cooldown_counter",
+                                               state["cooldown_counter"])}
+        min_lrs = self._min_lrs(list(np.asarray(state["min_lrs"], dtype=float).reshape(-1)))
+        self.__dict__.update(options, **counters, best=best, min_lrs=min_lrs)

@@ -1,6 +1,5 @@
 """The IDX reader refuses crafted files cleanly: one-line IDXFormatError naming the file."""
 import gzip
-import time
 import tracemalloc
 import zlib
 
@@ -85,15 +84,13 @@ def test_gzip_bomb_is_refused_after_the_promised_bytes(tmp_path):
         out.write(zeros * 1024)                       # 1 GiB once inflated
     assert path.stat().st_size < 2 << 20
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         with pytest.raises(IDXFormatError, match="more data than that") as err:
             nn.datasets.read_idx(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 1.0
-    assert peak < 4 << 20
+    assert peak < 4 << 20                             # read the promised bytes, no more
     assert_one_line(err, path)
 
 

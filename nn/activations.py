@@ -1,0 +1,67 @@
+"""Activation modules: each one a call of its `nn.functional` counterpart, with
+PyTorch's names, arguments and reprs (`LeakyReLU(negative_slope=0.01)`)."""
+from . import functional as F
+from .module import Module
+
+
+class ReLU(Module):
+    """max(x, 0)."""
+
+    def __init__(self, inplace=False):
+        F.refuse_inplace(inplace, "ReLU")
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope * x (slope `negative_slope` at 0, as PyTorch)."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        F.refuse_inplace(inplace, "LeakyReLU")
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x)."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Softmax(Module):
+    """e^x_i / sum_j e^x_j along `dim` (the first argument; numpy's name `axis` works
+    too; default: the last axis), max-subtracted."""
+
+    def __init__(self, axis=F.DEFAULT_AXIS, *, dim=None):
+        self.dim = F.class_axis(axis, dim)
+
+    @property
+    def axis(self):
+        return self.dim
+
+    def forward(self, x):
+        return type(self)._function(x, dim=self.dim)
+
+    _function = staticmethod(F.softmax)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """x_i - log sum_j e^x_j along `dim` (default: the last axis), stable: what
+    `F.nll_loss` expects (`nll_loss(log_softmax(z, dim=1), y)` is `cross_entropy(z, y)`)."""
+
+    _function = staticmethod(F.log_softmax)

@@ -1,0 +1,173 @@
+"""`cross_entropy` and `nll_loss`: losses over class scores, in PyTorch's layout.
+
+    input:  (C,) one sample, (N, C) a batch, or (N, C, d1, d2, ...) one score vector per
+            position (e.g. per pixel): the class axis is 1 (0 for a single sample), as
+            in PyTorch. For scores laid out (N, d1, ..., C) move the classes to axis 1
+            first: z.permute(0, 2, 1) for (N, L, C).
+    target: integer labels of the input's shape without the class axis, or (soft
+            targets) probabilities / one-hot of the input's own shape.
+
+Options as PyTorch: `weight` (C,) scales each class's loss (the mean divides by the
+summed weights of the targets), `ignore_index` labels add nothing and are not counted,
+`label_smoothing` eps mixes the target with the uniform distribution. The plain case
+(no weight, no smoothing, no ignored label) is one fused, stable node.
+"""
+import numpy as np
+
+from ..autograd import OPS, Tensor
+from .reduction import reduction_of
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """-sum_k t_k log softmax(input)_k over the class axis (axis 1; see the module's
+    docstring), stable. Gradient (softmax - t) / N in the plain case. The target is a
+    constant (no gradient flows into it)."""
+    reduction = reduction_of(reduction, size_average, reduce)
+    logits = _scores(input, "cross_entropy")
+    t = _target(target, logits, "cross_entropy", ignore_index)
+    w = _class_weight(weight, logits, "cross_entropy")
+    eps = _smoothing(label_smoothing)
+    z = _classes_last(logits)
+    if w is None and eps == 0.0 and (t.dtype.kind == "f" or not (t == ignore_index).any()):
+        return Tensor._apply(OPS["cross_entropy"], (z,), target=t, reduction=reduction)
+    log_probs = z.log_softmax(-1)
+    classes = z.shape[-1]
+    if t.dtype.kind == "f":
+        soft = t * (1.0 - eps) + eps / classes if eps else t
+        return _soft_target_nll(log_probs, soft, w, reduction)
+    loss = _label_nll(log_probs, t, w, ignore_index, reduction)
+    if eps == 0.0:
+        return loss
+    return loss * (1.0 - eps) + _uniform_nll(log_probs, t, w, ignore_index, reduction) * (
+        eps / classes)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,
+             reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities (classes on axis 1): -input[label],
+    scaled by weight[label]; `cross_entropy(z, y)` equals `nll_loss(log_softmax(z, dim=1),
+    y)`. Beyond PyTorch, a probability target gives -sum_k t_k input_k."""
+    reduction = reduction_of(reduction, size_average, reduce)
+    log_probs = _scores(input, "nll_loss")
+    t = _target(target, log_probs, "nll_loss", ignore_index)
+    w = _class_weight(weight, log_probs, "nll_loss")
+    log_probs = _classes_last(log_probs)
+    if t.dtype.kind == "f":
+        return _soft_target_nll(log_probs, t, w, reduction)
+    return _label_nll(log_probs, t, w, ignore_index, reduction)
+
+
+# --- the pieces, on scores with the classes moved last ------------------------------------
+
+def _label_nll(log_probs, t, w, ignore_index, reduction):
+    """-w[y] log_probs[y] per label (0 for ignored ones); the mean divides by the summed
+    weights of the counted labels."""
+    counted = t != ignore_index
+    labels = np.where(counted, t, 0)
+    weights = _per_label_weight(w, labels, counted, log_probs.dtype)
+    rows = log_probs.reshape(-1, log_probs.shape[-1])
+    picked = rows[np.arange(rows.shape[0]), labels.reshape(-1)].reshape(t.shape)
+    return _reduced(-picked * weights, weights.sum(), reduction)
+
+
+def _uniform_nll(log_probs, t, w, ignore_index, reduction):
+    """Label smoothing's extra term: -sum_k w_k log_probs_k per counted label."""
+    counted = t != ignore_index
+    per = -(log_probs * w if w is not None else log_probs).sum(axis=-1)
+    per = per * counted.astype(log_probs.dtype)
+    weights = _per_label_weight(w, np.where(counted, t, 0), counted, log_probs.dtype)
+    return _reduced(per, weights.sum(), reduction)
+
+
+def _soft_target_nll(log_probs, target, w, reduction):
+    """-sum_k w_k t_k log_probs_k per position; the mean is over positions."""
+    per = -(log_probs * (target * w if w is not None else target)).sum(axis=-1)
+    return _reduced(per, per.size, reduction)
+
+
+def _per_label_weight(w, labels, counted, dtype):
+    weights = w[labels] if w is not None else np.ones(labels.shape, dtype)
+    return weights * counted
+
+
+def _reduced(losses, count, reduction):
+    """PyTorch's reductions: "mean" divides by `count` (the summed weights); with nothing
+    counted it is NaN, and the gradient is zero, as PyTorch's."""
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    return total * (1.0 / float(count)) if count else total * 0.0 + np.nan
+
+
+# --- checks and layout ---------------------------------------------------------------------
+
+def _scores(x, who):
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim == 0:
+        raise ValueError(f"{who} needs logits with a class axis, got a scalar")
+    return x
+
+
+def _classes_last(x):
+    """(N, C, d1, ...) -> (N, d1, ..., C): the engine's ops reduce over the last axis."""
+    if x.ndim <= 2:
+        return x
+    return x.permute((0,) + tuple(range(2, x.ndim)) + (1,))
+
+
+def _target(target, scores, who, ignore_index):
+    """Labels (ints, checked) or probabilities (moved classes-last, in the scores' dtype)."""
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    axis = 1 if scores.ndim >= 2 else 0
+    classes = scores.shape[axis]
+    if t.dtype.kind in "iu":
+        expected = scores.shape[:axis] + scores.shape[axis + 1:]
+        if t.shape != expected:
+            hint = ""
+            if scores.ndim >= 3 and t.shape == scores.shape[:-1]:
+                order = (0, scores.ndim - 1) + tuple(range(1, scores.ndim - 1))
+                hint = (f"; the classes go on axis 1 (PyTorch's layout): for scores laid "
+                        f"out (N, ..., C) pass x.permute{order}")
+            raise ValueError(f"{who}: integer labels must have shape {expected} (the input "
+                             f"{scores.shape} without its class axis {axis}), got "
+                             f"{t.shape}{hint}")
+        bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
+        if bad.any():
+            raise IndexError(f"{who}: label {t[bad].reshape(-1)[0]} is out of range for "
+                             f"{classes} classes (valid labels: 0..{classes - 1}; "
+                             f"ignore_index={ignore_index} is skipped)")
+        return t
+    if t.dtype.kind == "f":
+        if t.shape != scores.shape:
+            raise ValueError(f"{who}: a float target must be probabilities / one-hot of the "
+                             f"logits' shape {scores.shape}, got {t.shape}; for class labels "
+                             "pass integers (labels.astype(int))")
+        t = np.moveaxis(t, 1, -1) if t.ndim > 2 else t
+        return t.astype(scores.dtype, copy=False)
+    raise TypeError(f"{who}: target must be integer labels or float probabilities, got "
+                    f"dtype {t.dtype}")
+
+
+def _class_weight(weight, scores, who):
+    """`weight` as a constant (C,) array in the scores' dtype, or None."""
+    if weight is None:
+        return None
+    if isinstance(weight, str):
+        raise TypeError(f"{who}: weight must be one number per class, got {weight!r} "
+                        f"(PyTorch's third argument is weight: pass the reduction by "
+                        f"keyword, reduction={weight!r})")
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    classes = scores.shape[1 if scores.ndim >= 2 else 0]
+    if w.shape != (classes,) or w.dtype.kind not in "iuf":
+        raise ValueError(f"{who}: weight must hold one number per class, shape "
+                         f"({classes},), got {w.dtype} of shape {w.shape}")
+    return w.astype(scores.dtype)
+
+
+def _smoothing(label_smoothing):
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    return float(label_smoothing)

@@ -1,0 +1,198 @@
+"""Containers of modules, with PyTorch's names and `state_dict` keys.
+
+    Sequential(*modules)            children "0", "1", ...; forward runs them in order
+    Sequential(OrderedDict(...))    children under your names
+    ModuleList([...])               a list whose modules are registered ("layers.0.weight")
+    ModuleDict({...})               a dict whose modules are registered ("heads.cls.bias")
+
+A plain Python list or dict of modules is registered too (scratchgrad finds parameters in
+any attribute), but these give PyTorch's code its own names and methods.
+"""
+from collections.abc import Mapping
+
+from .module import Module
+
+
+def _checked(owner, module):
+    if not isinstance(module, Module):
+        raise TypeError(f"{owner} holds Modules, got {type(module).__name__}; wrap functions "
+                        "in a Module (e.g. nn.ReLU() instead of F.relu)")
+    return module
+
+
+class _Ordered(Module):
+    """Children in order, each also an attribute under its name (so `_walk` finds them
+    and `state_dict` names them "<name>.weight")."""
+
+    _internal = Module._internal | {"_seq", "_names"}
+
+    def _reset(self, pairs):
+        """Replace every child by `pairs` (name, module), in that order."""
+        pairs = [(str(name), _checked(type(self).__name__, m)) for name, m in pairs]
+        for name in getattr(self, "_names", ()):
+            object.__delattr__(self, name)
+        self._seq, self._names = [], []
+        for name, module in pairs:
+            self._add(name, module)
+
+    def _add(self, name, module):
+        self._check_new_name(name, "module")
+        setattr(self, name, module)
+        self._seq.append(module)
+        self._names.append(name)
+
+    def _renumbered(self, modules):
+        self._reset((str(i), m) for i, m in enumerate(modules))
+
+    def _index(self, index):
+        if not -len(self._seq) <= index < len(self._seq):
+            raise IndexError(f"index {index} is out of range for a {type(self).__name__} of "
+                             f"{len(self._seq)} modules")
+        return index % len(self._seq)
+
+    def __len__(self):
+        return len(self._seq)
+
+    def __iter__(self):
+        return iter(self._seq)
+
+    def __setitem__(self, index, module):
+        i = self._index(index)
+        modules = list(self._seq)
+        modules[i] = _checked(type(self).__name__, module)
+        self._reset(zip(list(self._names), modules))
+
+    def __delitem__(self, index):
+        """Remove one child (or a slice); the rest are renumbered 0, 1, ... (PyTorch)."""
+        keep = list(self._seq)
+        del keep[index if isinstance(index, slice) else self._index(index)]
+        self._renumbered(keep)
+
+    def append(self, module):
+        """Add a module at the end, named by the next number. Returns self."""
+        numbers = [int(n) for n in self._names if n.isdigit()]
+        self._add(str(max(numbers) + 1 if numbers else len(self._seq)),
+                  _checked(type(self).__name__, module))
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        modules = list(self._seq)
+        modules.insert(index, _checked(type(self).__name__, module))
+        self._renumbered(modules)
+
+
+class Sequential(_Ordered):
+    """Modules applied in order; children are named "0", "1", ... like PyTorch (or by the
+    keys of an OrderedDict / dict given as the only argument)."""
+
+    def __init__(self, *modules):
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            self._reset(modules[0].items())
+            return
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = tuple(modules[0])
+        self._renumbered(modules)
+
+    def forward(self, x):
+        for module in self._seq:
+            x = module(x)
+        return x
+
+    def __getitem__(self, index):
+        """One child, or a Sequential of a slice that keeps the children's names (as
+        PyTorch: model[2:]'s first child is still "2", so state_dict keys still match)."""
+        if isinstance(index, slice):
+            return Sequential(dict(zip(self._names[index], self._seq[index])))
+        return self._seq[self._index(index)]
+
+
+class ModuleList(_Ordered):
+    """A list of modules whose parameters the owner finds, named "<attr>.0.weight", ...;
+    it has no forward: loop over it in yours (`for layer in self.layers: x = layer(x)`)."""
+
+    def __init__(self, modules=None):
+        self._renumbered(() if modules is None else modules)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleList has no forward(); loop over it in your "
+                                  "module's forward, or use nn.Sequential to chain modules")
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ModuleList(self._seq[index])
+        return self._seq[self._index(index)]
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other):
+        return ModuleList(list(self._seq) + list(other))
+
+
+class ModuleDict(Module):
+    """A dict of modules (keys are strings without "."), in insertion order, registered
+    like attributes: `self.heads = nn.ModuleDict({"cls": ..., "box": ...})` gives
+    state_dict keys "heads.cls.weight", ..."""
+
+    _internal = Module._internal | {"_keys"}
+
+    def __init__(self, modules=None):
+        self._keys = []
+        if modules is not None:
+            self.update(modules)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleDict has no forward(); call its modules in your "
+                                  "module's forward (self.heads['cls'](x))")
+
+    def __getitem__(self, key):
+        if key not in self._keys:
+            raise KeyError(f"ModuleDict has no key {key!r}; its keys are {self._keys}")
+        return getattr(self, key)
+
+    def __setitem__(self, key, module):
+        self.add_module(key, _checked("ModuleDict", module))
+        if key not in self._keys:
+            self._keys.append(key)
+
+    def __delitem__(self, key):
+        self[key]                                # the KeyError for a missing key
+        object.__delattr__(self, key)
+        self._keys.remove(key)
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(list(self._keys))
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def keys(self):
+        return list(self._keys)
+
+    def values(self):
+        return [getattr(self, k) for k in self._keys]
+
+    def items(self):
+        return [(k, getattr(self, k)) for k in self._keys]
+
+    def update(self, modules):
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]

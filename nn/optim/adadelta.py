@@ -1,0 +1,58 @@
+"""Adadelta (torch.optim.Adadelta; Zeiler 2012): step sizes from two running averages,
+of squared gradients and of squared updates, so the update has the parameter's units
+and lr=1.0 works (PyTorch's MNIST example trains with it).
+
+    g = grad + weight_decay * p
+    s = rho * s + (1 - rho) * g^2
+    d = sqrt(u + eps) / sqrt(s + eps) * g
+    u = rho * u + (1 - rho) * d^2
+    p -= lr * d
+"""
+import numpy as np
+
+from .optimizer import _TORCH_ONLY, Optimizer, check_range
+
+
+class Adadelta(Optimizer):
+    """torch.optim.Adadelta's signature. Its kernel choices (foreach, capturable) change
+    nothing a step computes, so any value is accepted; maximize and differentiable would,
+    and only False is (as when loading torch's state_dicts)."""
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, foreach=None,
+                 *, capturable=False, maximize=False, differentiable=False,
+                 check_finite=True):
+        for name, value in (("foreach", foreach), ("capturable", capturable),
+                            ("maximize", maximize), ("differentiable", differentiable)):
+            accepted, why = _TORCH_ONLY[name]
+            if value not in accepted:
+                raise NotImplementedError(f"Adadelta({name}={value!r}) is not supported: "
+                                          f"{why}")
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay),
+                         check_finite)
+
+    def _validate(self, group):
+        super()._validate(group)
+        check_range("Adadelta", "rho", group["rho"], high=1.0)
+        check_range("Adadelta", "eps", group["eps"])
+        check_range("Adadelta", "weight_decay", group["weight_decay"])
+
+    def _state_keys(self, group):
+        """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
+        keys = {"step", "square_avg", "acc_delta"}
+        return keys, keys
+
+    def _update(self, data, grad, state, group):
+        rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(data)
+            state["acc_delta"] = np.zeros_like(data)
+        state["step"] += 1
+        g = grad + wd * data if wd else grad
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        square_avg *= rho
+        square_avg += (1.0 - rho) * (g * g)
+        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+        acc_delta *= rho
+        acc_delta += (1.0 - rho) * (delta * delta)
+        data -= group["lr"] * delta
