@@ -229,6 +229,8 @@ class Tensor(TensorMethods, Operators):
         it (`t.data[0] = 1`, `t.data -= lr * g`) is an in-place edit: allowed, and counted,
         so a backward through a graph that used the old numbers raises instead of
         computing a wrong gradient (PyTorch's rule; see `autograd/storage.py`)."""
+        if not isinstance(self._data, np.ndarray):    # a GPU array: handed out as is
+            return self._data
         return tracked_view(self._data, self._vc)
 
     @data.setter
@@ -237,6 +239,11 @@ class Tensor(TensorMethods, Operators):
             value = value._data
         elif isinstance(value, TrackedArray) and value._counter is self._vc:
             value = value.view(np.ndarray)        # `t.data -= x` hands our own view back
+        elif value is self._data:
+            pass                                  # (a GPU array written in place)
+        elif hasattr(value, "__array_namespace__") and not isinstance(
+                value, (np.ndarray, np.generic)):
+            value = namespace(value).array(value, copy=True)   # stays on its device
         else:
             value = own_array(value, what="Tensor.data")
         self._data = value

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ...autograd import Tensor, Value
+from ...autograd.backend import namespace
 
 
 class NonFiniteGradientError(FloatingPointError):
@@ -169,7 +170,7 @@ class Optimizer:
                 elif set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = np.zeros_like(p._data)
+                    p.grad = namespace(p._data).zeros_like(p._data)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. Returns closure() if given."""
@@ -214,9 +215,9 @@ class Optimizer:
     def _checked_grad(self, p, g):
         """The gradient as an array of the parameter's shape: a gradient of another shape
         would broadcast into every row of the update without an error."""
-        g = g.data if isinstance(g, Tensor) else g
-        if not isinstance(g, np.ndarray):
-            g = np.asarray(g, dtype=p._data.dtype)
+        g = g._data if isinstance(g, Tensor) else g
+        if not hasattr(g, "shape"):           # a number or a list: an array where p lives
+            g = namespace(p._data).asarray(g, dtype=p._data.dtype)
         if g.shape != p._data.shape:
             raise ValueError(f"{type(self).__name__}.step(): parameter {self._names[id(p)]} "
                              f"has shape {p._data.shape} but its gradient {g.shape}; nothing "
@@ -248,7 +249,7 @@ class Optimizer:
             groups.append({**{k: v for k, v in group.items() if k != "params"},
                            "params": list(range(start, start + n))})
             start += n
-        state = {i: {k: np.array(v) for k, v in s.items()} for i, s in self.state.items()}
+        state = {i: {k: _host(v) for k, v in s.items()} for i, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -508,3 +509,11 @@ def _like(where, here, current, saved):
 def _bad(where, here, saved):
     raise OptimizerStateError(f"{where}: {here} is {saved!r}, which is not a valid value "
                               "for this option")
+
+
+def _host(value):
+    """A copy of an optimizer-state entry on the host (a state_dict is for saving)."""
+    if hasattr(value, "__array_namespace__") and not isinstance(value, (np.ndarray, np.generic)):
+        from ...autograd.devices import Device, move_array
+        return np.array(move_array(value, Device("cpu")))
+    return np.array(value)

@@ -80,13 +80,13 @@ def _binary(name):
         if isinstance(other, np.ndarray) and other.ndim:   # CuPy refuses host arrays too
             raise NumpyUsed(f"a numpy array of shape {other.shape} met a StrictArray in "
                             f"{name}: it should have been moved to the array's device")
-        return wrap(getattr(self.a, name)(unwrap(other)))
+        return self._same_kind(wrap(getattr(self.a, name)(unwrap(other))))
     return method
 
 
 def _unary(name):
     def method(self):
-        return wrap(getattr(self.a, name)())
+        return self._same_kind(wrap(getattr(self.a, name)()))
     return method
 
 
@@ -115,17 +115,23 @@ class StrictArray:
     size = property(lambda self: self.a.size)
     nbytes = property(lambda self: self.a.nbytes)
     flags = property(lambda self: self.a.flags)
-    T = property(lambda self: StrictArray(self.a.T))
+    T = property(lambda self: self._same_kind(StrictArray(self.a.T)))
     base = None
     device = "strict"
 
     def __getattr__(self, name):            # methods: reshape, sum, astype, ...
         if name.startswith("__"):           # no __array_interface__ & co: no back door
             raise AttributeError(name)
-        return _call(getattr(self.a, name))
+        method = _call(getattr(self.a, name))
+        return lambda *a, **k: self._same_kind(method(*a, **k))
+
+    def _same_kind(self, x):
+        if type(self) is StrictArray:
+            return x
+        return _wrap_d(x)
 
     def __getitem__(self, index):
-        return wrap(self.a[unwrap(index)])
+        return self._same_kind(wrap(self.a[unwrap(index)]))
 
     def __setitem__(self, index, value):
         self.a[unwrap(index)] = unwrap(value)
@@ -155,3 +161,56 @@ for _name in ("add", "sub", "mul", "truediv", "pow", "matmul", "lt", "le", "gt",
     setattr(StrictArray, f"__{_name}__", _binary(f"__{_name}__"))
 for _name in ("neg", "pos", "invert", "abs"):
     setattr(StrictArray, f"__{_name}__", _unary(f"__{_name}__"))
+
+
+class DispatchingArray(StrictArray):
+    """Closer to CuPy: numpy's functions and ufuncs *dispatch* to it (NEP 13/18, as
+    `np.add(cupy_a, cupy_b)` does), results stay on the 'device', but it still cannot
+    be turned into a numpy array (CuPy refuses implicit host copies the same way)."""
+
+    __slots__ = ()
+
+    def __array_namespace__(self, api_version=None):
+        return dispatching
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if out is not None:
+            kwargs["out"] = unwrap(out)
+        result = getattr(ufunc, method)(*unwrap(inputs), **kwargs)
+        return out[0] if out is not None and len(out) == 1 else _wrap_d(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _wrap_d(func(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+
+
+def _wrap_d(x):
+    wrapped = wrap(x)
+    if isinstance(wrapped, StrictArray) and not isinstance(wrapped, DispatchingArray):
+        return DispatchingArray(wrapped.a)
+    if isinstance(wrapped, tuple):
+        return tuple(_wrap_d(v) for v in wrapped)
+    return wrapped
+
+
+class _DispatchingNamespace(_Namespace):
+    def __getattr__(self, name):
+        value = super().__getattr__(name)
+        if isinstance(value, _Ufunc):
+            return _DispatchingUfunc(value._ufunc)
+        if isinstance(value, _Namespace):
+            return _DispatchingNamespace(value._source, value.__name__)
+        if callable(value) and not isinstance(value, type):
+            return lambda *a, **k: _wrap_d(value(*a, **k))
+        return value
+
+
+class _DispatchingUfunc(_Ufunc):
+    def __call__(self, *args, **kwargs):
+        return _wrap_d(super().__call__(*args, **kwargs))
+
+    def __getattr__(self, name):
+        method = super().__getattr__(name)
+        return lambda *a, **k: _wrap_d(method(*a, **k))
+
+
+dispatching = _DispatchingNamespace(np, "dispatching")
