@@ -12,6 +12,10 @@ from scratchgrad.autograd import OPS, Tensor, Value, hessian, hvp, jacobian, jvp
 from scratchgrad.autograd.op_examples import EXAMPLES, scalar_example
 from scratchgrad.autograd.testing import arrays, assert_jvp_matches, broadcastable_shapes, expressions
 
+from oracles import oracle
+
+torch = oracle("torch")
+
 
 def test_every_op_has_a_jvp_rule():
     missing = sorted(name for name, op in OPS.items() if op.jvp is None)
@@ -165,11 +169,10 @@ def test_gradcheck_check_forward_catches_a_wrong_jvp_rule():
     assert not report.ok and "forward mode" in str(report)
 
 
+@pytest.mark.oracle
 def test_against_torch_func():
-    torch = pytest.importorskip("torch")
-    from torch.func import hessian as t_hessian
-    from torch.func import jacfwd, jacrev
-    from torch.func import jvp as t_jvp
+    t_hessian, jacfwd, jacrev, t_jvp = (torch.func.hessian, torch.func.jacfwd,
+                                        torch.func.jacrev, torch.func.jvp)
     rng = np.random.default_rng(3)
     x, v = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
 

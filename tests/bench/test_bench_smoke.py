@@ -2,7 +2,10 @@
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_bench_smoke_prints_a_table():
     result = subprocess.run([sys.executable, "-m", "bench", "--smoke"], capture_output=True,
                             text=True, timeout=300)

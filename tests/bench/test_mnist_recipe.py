@@ -37,6 +37,7 @@ def run(*args):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_the_recipe_trains_both_sides(digits_as_mnist):
     result = run(digits_as_mnist, "--epochs", 3, "--seeds", 0, "--threads", 1)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -1,9 +1,15 @@
-"""Layers: shapes, PyTorch defaults and layouts, train vs eval behaviour."""
+"""Linear, Dropout, Flatten and Sequential: PyTorch's layout, init and shapes (any leading
+shape, empty batches), dtypes, train vs eval, and the values and gradients PyTorch gives."""
 import numpy as np
 import pytest
 
 from scratchgrad import nn
 from scratchgrad.autograd import OPS, Tensor, gradcheck
+
+from helpers import close64, compare_unary, linear_pair, t64
+from oracles import oracle
+
+torch = oracle("torch")
 
 
 def test_linear_is_one_fused_node_with_pytorch_layout_and_init():
@@ -24,24 +30,70 @@ def test_linear_gradients_match_central_differences():
     gradcheck(lambda x, w, b: (layer(x) ** 2).sum(), [x, layer.weight, layer.bias])
 
 
+@pytest.mark.oracle
+@pytest.mark.parametrize("shape", [(3,), (5, 3), (2, 4, 3), (2, 1, 4, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_any_leading_shape_matches_pytorch(rng, shape, bias):
+    ours, theirs = linear_pair(3, 2, bias=bias)
+    out, ot = compare_unary(ours, theirs, rng.normal(size=shape), rng)
+    assert out.shape == tuple(ot.shape) == shape[:-1] + (2,)
+    close64(ours.weight.grad, theirs.weight.grad)
+    if bias:
+        close64(ours.bias.grad, theirs.bias.grad)
+    else:
+        assert ours.bias is None and list(ours.state_dict()) == ["weight"]
+
+
+def test_linear_empty_batch_gives_empty_output_and_zero_weight_grad():
+    layer = nn.Linear(3, 2, seed=0)
+    x = Tensor(np.ones((0, 3)), requires_grad=True)
+    out = layer(x)
+    assert out.shape == (0, 2)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3)
+    np.testing.assert_array_equal(layer.weight.grad, 0.0)
+
+
+def test_linear_float32_stays_float32_for_float32_input():
+    layer = nn.Linear(3, 2, dtype=np.float32, seed=0)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+    x = Tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    out = layer(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32 and layer.weight.grad.dtype == np.float32
+
+
+def test_linear_casts_data_to_its_dtype_and_refuses_a_mismatched_graph():
+    layer = nn.Linear(4, 3, dtype=np.float32)
+    assert layer(np.ones((2, 4))).dtype == np.float32                 # float64 numpy data
+    assert layer(Tensor(np.ones((2, 4)))).dtype == np.float32         # a float64 data Tensor
+    hidden = Tensor(np.ones((2, 4)), requires_grad=True) * 2.0        # float64 inside a graph
+    with pytest.raises(TypeError, match="Linear holds float32 weights but the input is float64"):
+        layer(hidden)
+
+
+def test_integer_arrays_take_the_models_dtype():
+    assert nn.Linear(4, 3, dtype=np.float32)(np.ones((2, 4), np.uint8)).dtype == np.float32
+    assert (Tensor(np.ones(2, np.float32)) * np.array([1, 2])).dtype == np.float32
+    assert (Tensor(np.ones(2, np.float32)) * np.array([1.0, 2.0])).dtype == np.float64
+
+
 def test_linear_rejects_wrong_input_width():
     with pytest.raises(ValueError, match=r"last axis must have size 3"):
         nn.Linear(3, 2)(np.ones((4, 5)))
 
 
-def test_sequential_indexing_and_activations():
-    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Identity(), nn.Sigmoid(),
-                          nn.Softmax(axis=-1))
-    assert len(model) == 5 and isinstance(model[1], nn.Tanh)
-    out = model(np.ones((4, 2)))
-    np.testing.assert_allclose(out.data.sum(axis=1), 1.0)
-    with pytest.raises(TypeError, match="holds Modules"):
-        nn.Sequential(lambda x: x)
+def test_linear_rejects_bad_sizes_and_scalar_input():
+    with pytest.raises(ValueError, match="positive sizes"):
+        nn.Linear(0, 2)
+    with pytest.raises(ValueError, match="last axis must have size 3"):
+        nn.Linear(3, 2)(np.float64(1.0))
+    with pytest.raises(ValueError, match="last axis must have size 3"):
+        nn.Linear(3, 2)(np.ones((2, 3, 4)))
 
 
-def test_flatten_keeps_the_batch_axis():
-    assert nn.Flatten()(Tensor(np.zeros((2, 3, 4)))).shape == (2, 12)
-
+# --- Dropout and Flatten ------------------------------------------------------------------
 
 def test_dropout_train_vs_eval():
     x = Tensor(np.ones((200, 50)))
@@ -56,42 +108,77 @@ def test_dropout_train_vs_eval():
         nn.Dropout(1.5)
 
 
-def test_batchnorm_train_normalises_and_updates_running_stats():
-    rng = np.random.default_rng(0)
-    x = rng.normal(3.0, 2.0, size=(64, 4))
-    bn = nn.BatchNorm1d(4)
-    out = bn(x).data
-    np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-12)
-    np.testing.assert_allclose(out.var(axis=0), 1.0, rtol=1e-3)
-    np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(axis=0))
-    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * x.var(axis=0, ddof=1))
-    bn.eval()
-    before = bn.running_mean.copy()
-    out = bn(x).data
-    np.testing.assert_array_equal(bn.running_mean, before)   # eval does not update
-    expected = (x - bn.running_mean) / np.sqrt(bn.running_var + 1e-5)
-    np.testing.assert_allclose(out, expected)
+def test_dropout_scales_survivors_and_gradient_uses_the_same_mask():
+    drop = nn.Dropout(0.25, seed=0)
+    x = Tensor(np.ones((200, 50)), requires_grad=True)
+    out = drop(x)
+    np.testing.assert_allclose(np.unique(out.data), [0.0, 1 / 0.75])
+    assert abs((out.data == 0).mean() - 0.25) < 0.02
+    (out * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad, 3.0 * out.data)
 
 
-def test_batchnorm_gradients_and_3d_input():
-    rng = np.random.default_rng(1)
-    bn = nn.BatchNorm1d(3)
-    bn.weight.data[...] = rng.normal(size=3)
-    x = Tensor(rng.normal(size=(4, 3, 2)), requires_grad=True)
-    gradcheck(lambda x, w, b: (bn(x) ** 3).sum(), [x, bn.weight, bn.bias])
-    with pytest.raises(ValueError, match="more than one value per channel"):
-        bn(np.ones((1, 3)))
+@pytest.mark.oracle
+def test_dropout_eval_and_p0_are_identity_p1_zeroes_like_pytorch():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert nn.Dropout(0.0)(x) is x
+    drop = nn.Dropout(0.7, seed=0).eval()
+    assert drop(x) is x
+    xo = Tensor(np.array([1.0, np.inf, np.nan]), requires_grad=True)
+    out = nn.Dropout(1.0)(xo)
+    expected = torch.nn.Dropout(1.0)(t64([1.0, np.inf, np.nan]))
+    np.testing.assert_array_equal(out.data, expected.numpy())     # inf*0 and nan stay nan
+    out.sum().backward()
+    np.testing.assert_array_equal(xo.grad, 0.0)
 
 
-def test_batchnorm_matches_torch():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(3)
-    ours, theirs = nn.BatchNorm1d(5), torch.nn.BatchNorm1d(5).double()
-    for _ in range(3):
-        x = rng.normal(1.0, 3.0, size=(16, 5))
-        np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(),
-                                   atol=1e-12)
-    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-12)
-    ours.eval(), theirs.eval()
-    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(),
-                               atol=1e-12)
+def test_dropout_passes_values_through_in_eval():
+    from scratchgrad.autograd import Value
+    v = Value(2.0)
+    assert nn.Dropout(0.5).eval()(v) is v
+
+
+def test_dropout_keeps_float32():
+    out = nn.Dropout(0.5, seed=0)(Tensor(np.ones(8, np.float32)))
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.1, float("nan")])
+def test_dropout_rejects_probabilities_outside_unit_interval(p):
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
+        nn.Dropout(p)
+
+
+def test_eval_on_a_parent_turns_off_nested_dropout():
+    model = nn.Sequential(nn.Linear(3, 3, seed=0), nn.Sequential(nn.Dropout(0.9, seed=0)))
+    model.eval()
+    assert all(not m.training for m in model.modules())
+    x = Tensor(np.ones((2, 3)))
+    np.testing.assert_array_equal(model(x).data, model[0](x).data)
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_flatten_keeps_the_batch_axis():
+    assert nn.Flatten()(Tensor(np.zeros((2, 3, 4)))).shape == (2, 12)
+
+
+def test_dropout_and_flatten_take_numpy_arrays():
+    out = nn.Dropout(0.2, seed=0)(np.ones((3, 4)))
+    assert isinstance(out, Tensor) and out.shape == (3, 4)
+    assert nn.Flatten()(np.ones((0, 3, 4))).shape == (0, 12)
+    assert nn.Flatten(-2)(np.ones((2, 3, 4))).shape == (2, 12)
+    with pytest.raises(ValueError, match="Flatten"):
+        nn.Flatten()(Tensor(np.ones(3)))
+
+
+# --- Sequential ---------------------------------------------------------------------------
+
+def test_sequential_indexing_and_activations():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Identity(), nn.Sigmoid(),
+                          nn.Softmax(axis=-1))
+    assert len(model) == 5 and isinstance(model[1], nn.Tanh)
+    out = model(np.ones((4, 2)))
+    np.testing.assert_allclose(out.data.sum(axis=1), 1.0)
+    with pytest.raises(TypeError, match="holds Modules"):
+        nn.Sequential(lambda x: x)

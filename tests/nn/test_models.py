@@ -1,16 +1,34 @@
-"""The MNIST recipe step for step against PyTorch: SimpleConvNet, Adam 1e-3, batch 100,
-float32, from PyTorch's own initial weights (its state_dict loads as is). If every step
-agrees, our run on real MNIST is PyTorch's run (98.2-98.3% after 2 epochs), up to the
-initial draw and float32 rounding."""
+"""The bundled models: a conv net's checkpoint round trip, and the MNIST recipe step for
+step against PyTorch: SimpleConvNet, Adam 1e-3, batch 100, float32, from PyTorch's own
+initial weights (its state_dict loads as is). If every step agrees, our run on real MNIST
+is PyTorch's run (98.2-98.3% after 2 epochs), up to the initial draw and float32
+rounding."""
 import numpy as np
 import pytest
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor
 
+from oracles import oracle
 
+torch = oracle("torch")
+
+
+def test_convnet_checkpoint_round_trip(tmp_path):
+    model = nn.models.simple_convnet(input_dim=(1, 8, 8), filters=4, kernel_size=3,
+                                     hidden=8, seed=0)
+    nn.save(model.state_dict(), tmp_path / "cnn.npz")
+    other = nn.models.simple_convnet(input_dim=(1, 8, 8), filters=4, kernel_size=3,
+                                     hidden=8, seed=1)
+    other.load_state_dict(nn.load(tmp_path / "cnn.npz"))
+    x = Tensor(np.random.default_rng(0).random((2, 1, 8, 8)).astype(np.float32))
+    np.testing.assert_array_equal(model(x).data, other(x).data)
+    deep = nn.models.deep_convnet(input_dim=(1, 8, 8), widths=(4, 8), hidden=16, seed=0)
+    assert deep(x).shape == (2, 10)
+
+
+@pytest.mark.oracle
 def test_simple_convnet_adam_steps_match_pytorch():
-    torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     theirs = torch.nn.Sequential(
         torch.nn.Conv2d(1, 30, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),

@@ -1,13 +1,79 @@
-"""micrograd's code runs on our Value with only the import changed: its `trace`/`draw_dot`
-(from trace_graph.ipynb) and its demo's numbers (weights from Python's `random`)."""
+"""micrograd-style models on Values (call style, fused neurons, init, training) and micrograd
+itself as the oracle: its `trace`/`draw_dot` (from trace_graph.ipynb) run on our Value with
+only the import changed, and its demo's numbers (weights from Python's `random`) come out
+the same."""
 import random
 
 import numpy as np
 import pytest
 
 from scratchgrad import nn
-from scratchgrad.autograd import Value
+import scratchgrad.nn.functional as F
+from scratchgrad.autograd import OPS, Value
 
+from oracles import oracle
+
+micrograd = oracle("micrograd.engine")
+micrograd_nn = oracle("micrograd.nn")
+
+
+def test_call_style_and_shapes():
+    mlp = nn.scalar.MLP(2, [4, 3, 1], seed=0)
+    out = mlp([0.5, Value(-1.0)])
+    assert isinstance(out, Value)
+    layer = nn.scalar.Layer(2, 3, seed=0)
+    assert len(layer([1.0, 2.0])) == 3
+    assert len(mlp.parameters()) == (2 * 4 + 4) + (4 * 3 + 3) + (3 + 1)
+    assert [n for n, _ in mlp.named_parameters()][:3] == [
+        "layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert "Layer(2 -> 4, relu)  # 12 params" in repr(mlp)
+
+
+def test_neuron_is_one_dot_node_then_the_activation():
+    neuron = nn.scalar.Neuron(3, seed=1)
+    out = neuron([1.0, 2.0, 3.0])
+    assert out.op is OPS["relu"] and out.parents[0].op is OPS["dot"]
+    pre = sum(w.data * x for w, x in zip(neuron.w, [1.0, 2.0, 3.0])) + neuron.b.data
+    assert out.data == pytest.approx(max(pre, 0.0))
+    assert nn.scalar.Neuron(3, nonlin=False, seed=1)([1.0, 2.0, 3.0]).op is OPS["dot"]
+    with pytest.raises(ValueError, match=r"Neuron\(3\) got 2 inputs"):
+        neuron([1.0, 2.0])
+
+
+def test_init_is_micrograd_uniform_and_seeded():
+    a = nn.scalar.MLP(10, [50], seed=3)
+    ws = np.array([p.data for n, p in a.named_parameters() if ".w." in n])
+    assert ws.min() >= -1 and ws.max() <= 1 and ws.std() > 0.5
+    assert all(p.data == 0.0 for n, p in a.named_parameters() if n.endswith(".b"))
+    b = nn.scalar.MLP(10, [50], seed=3)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+def test_gradients_match_central_differences():
+    from scratchgrad.autograd.testing import assert_gradients_match
+    mlp = nn.scalar.MLP(2, [3, 1], activation="tanh", seed=0)
+    params = mlp.parameters()
+    assert_gradients_match(lambda *ps: mlp([0.3, -0.7]) * 2.0, params)
+
+
+def test_trains_on_a_separable_problem_with_an_optimizer():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.where(X[:, 0] + 0.5 * X[:, 1] > 0, 1, -1)
+    model = nn.scalar.MLP(2, [8, 1], seed=0)
+    opt = nn.optim.SGD(model.parameters(), lr=0.5)
+    sched = nn.optim.LinearLR(opt, 1.0, 0.1, total_iters=30)
+    for _ in range(30):
+        scores = [model(row) for row in X.tolist()]
+        loss = F.hinge_loss(scores, y.tolist())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    assert F.accuracy([model(row) for row in X.tolist()], y) >= 0.95
+
+
+# --- micrograd's own code and numbers -----------------------------------------------------
 
 def trace(root):   # micrograd's trace_graph.ipynb, verbatim
     nodes, edges = set(), set()
@@ -87,9 +153,10 @@ def test_scalar_mlp_draws_micrograds_weights():
     assert len(ours.parameters()) == 337
 
 
+@pytest.mark.oracle
+@pytest.mark.slow
 def test_demo_gives_micrograds_losses():
-    micrograd = pytest.importorskip("micrograd.engine")
-    from micrograd.nn import MLP as TheirMLP
+    TheirMLP = micrograd_nn.MLP
     theirs = _demo_losses(micrograd.Value, TheirMLP, 4)
     ours = _demo_losses(Value, nn.scalar.MLP, 4)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
@@ -106,6 +173,7 @@ def _node_multiset(root):
     return sorted((n._op, round(n.data, 12), round(n.grad, 12)) for n in nodes)
 
 
+@pytest.mark.oracle
 def test_nn_micrograd_draws_micrographs_neuron_graph():
     """trace_graph.ipynb's second example: micrograd's Neuron, node for node."""
     from scratchgrad import nn
@@ -116,8 +184,7 @@ def test_nn_micrograd_draws_micrographs_neuron_graph():
     y.backward()
     assert sorted(n._op for n in trace(y)[0]) == ["", "", "", "", "", "*", "*", "+", "+",
                                                    "ReLU"]
-    micrograd = pytest.importorskip("micrograd.engine")
-    from micrograd import nn as their_nn
+    their_nn = micrograd_nn
     random.seed(1337)
     theirs = their_nn.Neuron(2)
     tx = [micrograd.Value(1.0), micrograd.Value(-2.0)]
@@ -126,10 +193,11 @@ def test_nn_micrograd_draws_micrographs_neuron_graph():
     assert _node_multiset(y) == _node_multiset(ty)
 
 
+@pytest.mark.oracle
+@pytest.mark.slow
 def test_nn_micrograd_mlp_gives_micrograds_losses():
-    micrograd = pytest.importorskip("micrograd.engine")
     from scratchgrad import nn
-    from micrograd.nn import MLP as TheirMLP
+    TheirMLP = micrograd_nn.MLP
     theirs = _demo_losses(micrograd.Value, TheirMLP, 3)
     ours = _demo_losses(Value, nn.micrograd.MLP, 3)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -1,0 +1,87 @@
+"""Dtypes as documented (PyTorch's promotion rules): float32 stays float32 through every op
+and its gradient, float64 operands promote, integer data and the requires_grad rule."""
+import numpy as np
+import pytest
+
+from scratchgrad import autograd as ag
+from scratchgrad.autograd import Tensor, stack, where
+
+
+def test_dtypes_are_kept_or_promoted_as_documented():
+    assert Tensor(np.ones(2, np.float32)).dtype == np.float32
+    assert Tensor(np.ones(2)).dtype == np.float64
+    assert Tensor([1, 2]).dtype == np.float64
+    assert Tensor(np.arange(3)).dtype == np.float64
+    assert Tensor([1, 2], dtype=np.int64).dtype == np.int64
+    assert (Tensor(np.ones(2, np.float32)) * 2.5).dtype == np.float32
+
+
+def test_float32_model_keeps_float32_gradients():
+    w = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    x = Tensor(np.ones((4, 3), np.float32))
+    ((x @ w).tanh() * 0.5 + 1).sum().backward()
+    assert w.grad.dtype == np.float32 and w.grad.shape == (3, 2)
+
+
+F32_OPS = {
+    "add int": lambda a: a + 1, "mul float": lambda a: a * 2.5, "rdiv": lambda a: 1 / a,
+    "pow": lambda a: a ** 2, "pow frac": lambda a: a ** 0.5, "rpow": lambda a: 2 ** a,
+    "numpy f64 scalar": lambda a: a * np.float64(2), "int list": lambda a: a + [1, 2, 3],
+    "bool array": lambda a: a * np.array([True, False, True]),
+    "int array": lambda a: a * np.arange(3), "mean": lambda a: a.mean(),
+    "var": lambda a: a.var(), "std": lambda a: a.std(), "max": lambda a: a.max(),
+    "clip": lambda a: a.clip(0, 1), "maximum": lambda a: a.maximum(0.5),
+    "where": lambda a: where(a.data > 0, a, 0.0), "matmul": lambda a: a @ a,
+    "softmax": lambda a: a.softmax(), "sigmoid": lambda a: a.sigmoid(),
+    "stack list": lambda a: stack([a, [1.0, 2.0, 3.0]]), "ag.sum": lambda a: ag.sum([a, a]),
+    "fancy index": lambda a: a[[0, 0]],
+}
+
+
+@pytest.mark.parametrize("name", list(F32_OPS))
+def test_float32_stays_float32(name):
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32), requires_grad=True)
+    out = F32_OPS[name](x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_float64_operands_promote_but_gradients_keep_the_leaf_dtype():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    for other in (np.ones(3), Tensor(np.ones(3))):
+        x.grad = None
+        out = x * other
+        assert out.dtype == np.float64
+        out.sum().backward()
+        assert x.grad.dtype == np.float32
+    x.grad = None
+    x.astype(np.float64).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_integer_data_and_grad_rules():
+    assert Tensor([1, 2]).dtype == np.float64
+    assert Tensor([True]).dtype == np.float64
+    assert Tensor(np.array([1, 2]), requires_grad=True).dtype == np.float64
+    with pytest.raises(TypeError, match="floating-point"):
+        Tensor([1, 2], dtype=np.int64, requires_grad=True)
+    i = Tensor([1, 2], dtype=np.int64)
+    with pytest.raises(TypeError, match="floating-point"):
+        i.requires_grad_()
+    np.testing.assert_allclose((i / 2).data, [0.5, 1.0])
+    np.testing.assert_allclose((i * Tensor([1.5, 1.5])).data, [1.5, 3.0])
+    assert i.mean().item() == 1.5
+
+
+def test_a_float_number_with_an_integer_tensor_promotes_as_pytorch():
+    from scratchgrad.autograd import concatenate, where
+    i = Tensor([1, 2], dtype=np.int64)
+    for result, expected in ((i * 0.5, [0.5, 1.0]), (i + 0.5, [1.5, 2.5]),
+                             (i + np.float64(0.5), [1.5, 2.5]), (i + [0.5, 0.5], [1.5, 2.5]),
+                             (i.maximum(1.5), [1.5, 2.0]),
+                             (where([True, False], i, 0.5), [1.0, 0.5]),
+                             (concatenate([i, [0.5]]), [1.0, 2.0, 0.5])):
+        assert result.dtype.kind == "f"
+        np.testing.assert_array_equal(result.data, expected)
+    assert (i * 2).dtype == np.int64 and (i * [2, 3]).dtype == np.int64
