@@ -238,7 +238,9 @@ class Tensor(TensorMethods, Operators):
         if isinstance(value, Tensor):
             value = value._data
         elif isinstance(value, TrackedArray) and value._counter is self._vc:
-            value = value.view(np.ndarray)        # `t.data -= x` hands our own view back
+            value = value.view(np.ndarray)        # `t.data -= x` hands our own view back:
+            if _same_layout(value, self._data):   # written in place, counted already
+                return
         elif value is self._data:
             pass                                  # (a GPU array written in place)
         elif hasattr(value, "__array_namespace__") and not isinstance(
@@ -417,6 +419,12 @@ class Tensor(TensorMethods, Operators):
         namespace(self._data).clip(self._data, min, max, out=self._data)
         self._vc.value += 1
         return self
+
+
+def _same_layout(a, b):
+    """Do two arrays view the same memory the same way (one is `b` handed back)?"""
+    return a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype and \
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
 
 
 def _counter_of(data, inputs):
