@@ -262,7 +262,7 @@ def _raise_modified(node, which, tensor, then):
         f"{tensor.shape}) was modified in place after the op used it (it changed from "
         f"version {then} to {tensor._vc.value}: a write through .data, copy_(), an "
         "optimizer step or an in-place op), so its gradient would come from numbers that no "
-        "exist. Fix: call backward() before changing it, redo the forward after the "
+        "longer exist. Fix: call backward() before changing it, redo the forward after the "
         "change, or change a copy (t.detach().clone(), x.data.copy()).")
 
 

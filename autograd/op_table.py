@@ -54,8 +54,11 @@ class Op:
             vjp, jvp = _vjp_of(partials), _jvp_of(partials)
         if linear:
             jvp = _apply_to_tangents(self)
-        if vjp is None or jvp is None:
-            raise TypeError(f"op {name!r} needs `partials`, or both `vjp` and `jvp`")
+        if vjp is None:
+            raise TypeError(f"op {name!r} needs a derivative: `partials`, or `vjp` (and "
+                            "`jvp` for forward mode)")
+        if jvp is None:
+            jvp = _no_forward_mode(name)
         self.name = name
         self.forward = forward      # raw data in, raw data out (or (out, saved))
         self.vjp = vjp              # reverse mode
@@ -94,9 +97,13 @@ class Op:
 
 
 def register(name, forward, vjp=None, jvp=None, **options):
-    """Create an `Op`, add it to `OPS` and return it. Names are unique."""
+    """Create an `Op`, add it to `OPS` and return it. Names are unique; a table op has
+    both derivatives (a one-off `Op(...)` may leave out `jvp`)."""
     if name in OPS:
         raise ValueError(f"op {name!r} is already registered")
+    if jvp is None and "partials" not in options and not options.get("linear"):
+        raise TypeError(f"op {name!r}: a table op needs a forward-mode rule too (`jvp`, or "
+                        "`partials` for an elementwise op)")
     op = Op(name, forward, vjp, jvp, **options)
     OPS[name] = op
     return op
@@ -128,6 +135,14 @@ def _apply_to_tangents(op):
         filled = [namespace(x).zeros(x.shape, dtype=x.dtype) if t is None else t
                   for t, x in zip(ts, (getattr(x, "_data", x) for x in xs))]
         return op(*filled, **(node._saved or {}))
+    return jvp
+
+
+def _no_forward_mode(name):
+    def jvp(node, ts, xs, out):
+        raise NotImplementedError(f"op {name!r} has no forward-mode rule: give it `jvp=` "
+                                  "(or `partials=`) to use jvp, jacobian(mode='forward'), "
+                                  "hessian or hvp through it")
     return jvp
 
 
