@@ -6,7 +6,6 @@
 """
 from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
 from . import ops_conv, ops_nn  # noqa: F401  (conv/pool; step, softplus for nn)
-from .memory import keep_freed_memory
 from .anomaly import AnomalyError, detect_anomaly
 from .engine import GraphFreedError, backward, grad, topological_order
 from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
@@ -14,11 +13,12 @@ from .node import Node
 from .numerical import (GradcheckError, GradcheckReport, gradcheck, gradgradcheck,
                         numerical_derivative, numerical_grad)
 from .op_table import OPS, Op
-from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, where
+from .devices import Device, cuda, device
+from .dtypes import get_default_dtype, set_default_dtype
+from .tensor import (Tensor, concatenate, from_numpy, maximum, minimum, stack, tensor,
+                     where)
 from .value import Value, dot, value_sum
 from .transforms import hessian, hvp, jacobian, jvp, trace_jvp, vjp
-
-keep_freed_memory()     # big temporaries reused between steps, not page-faulted in again
 
 
 def sum(items, start=None):
@@ -37,4 +37,5 @@ __all__ = ["Value", "Tensor", "Node", "Op", "OPS", "no_grad", "enable_grad",
            "topological_order", "GraphFreedError", "sum", "dot", "concatenate", "stack",
            "where", "maximum", "minimum", "tensor", "gradcheck", "gradgradcheck", "numerical_grad",
            "numerical_derivative", "GradcheckError", "GradcheckReport", "detect_anomaly",
-           "AnomalyError", "jvp", "vjp", "jacobian", "hessian", "hvp", "trace_jvp"]
+           "AnomalyError", "jvp", "vjp", "jacobian", "hessian", "hvp", "trace_jvp",
+           "from_numpy", "Device", "device", "cuda", "get_default_dtype", "set_default_dtype"]

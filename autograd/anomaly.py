@@ -59,7 +59,7 @@ def check_forward(node):
     where = _user_frames()
     key = id(node)   # not a WeakKeyDictionary: Tensor == is elementwise, keys must not compare
     _created_at[key] = (weakref.ref(node, lambda _, key=key: _created_at.pop(key, None)), where)
-    if not _finite(node.data):
+    if not _finite(node._data):
         inputs = ", ".join(str(_shape(p)) for p in node.parents)
         raise AnomalyError(f"forward of {node.op.name!r} (inputs of shape {inputs}) produced "
                            f"NaN or inf in an output of shape {_shape(node)}. Created at:\n"

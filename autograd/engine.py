@@ -19,6 +19,7 @@ import gc
 
 import numpy as np
 
+from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
 from .node import Node
 
@@ -137,7 +138,7 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
             if create_graph:
                 grads = op.vjp(node, g, parents, node)
             else:
-                grads = op.vjp(node, g, tuple([p.data for p in parents]), node.data)
+                grads = op.vjp(node, g, tuple([p._data for p in parents]), node._data)
         if anomaly:
             from .anomaly import check_backward
             check_backward(node, grads)
@@ -155,6 +156,8 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
             on_node(node)
         if not (node._keeps_grad or node._retains or (capture and id(node) in capture)):
             node.grad = None
+            if g.__class__ is np.ndarray:     # passed on: kept for reuse if nobody sees it
+                give(g, held=1)
         if free and node._frees_graph:
             node._saved = FREED       # the arrays its VJP kept can go now
             freed.append(node)
@@ -187,8 +190,8 @@ def tangent_pass(order, seeds, create_graph=False):
             if create_graph:
                 tangents[id(node)] = op.jvp(node, ts, parents, node)
             else:
-                tangents[id(node)] = op.jvp(node, ts, tuple([p.data for p in parents]),
-                                            node.data)
+                tangents[id(node)] = op.jvp(node, ts, tuple([p._data for p in parents]),
+                                            node._data)
     return tangents
 
 
@@ -211,7 +214,7 @@ class FreedNode(Node):
     _frees_graph = True
     _versions = None
     _grad_init = None
-    data = None
+    data = _data = None
 
     def __init__(self, node):
         self._fn = node._fn
@@ -236,21 +239,31 @@ def _keep_shape_only(nodes):
     are released unless the user holds them; the drawing keeps its shape."""
     stand_ins = {id(n): FreedNode(n) for n in nodes}
     for node in nodes:
-        node._release_pins()       # its leaves' arrays may be written again
         parents = tuple([stand_ins.get(id(p), p) for p in node._parents])
         stand_ins[id(node)]._parents = parents
         node._parents = parents
 
 
 def _check_versions(node, parents):
+    """PyTorch's rule: refuse to backward through numbers that changed since the forward
+    (an in-place edit of an input, or of this node's own output, which some VJPs read)."""
+    versions = node._versions
     for i, parent in enumerate(parents):
-        if parent._version != node._versions[i]:
-            raise RuntimeError(
-                f"one of the tensors needed for backward was modified in place: input {i} "
-                f"(shape {parent.shape}) of a {node._fn.name!r} node changed from version "
-                f"{node._versions[i]} to {parent._version} after the op used it, so its "
-                "gradient would be computed from the wrong numbers. Modify it after "
-                "backward(), or compute on a copy (x.data.copy()) instead.")
+        if parent._vc.value != versions[i]:
+            _raise_modified(node, f"input {i}", parent, versions[i])
+    if node._vc.value != versions[-1]:
+        _raise_modified(node, "its output", node, versions[-1])
+
+
+def _raise_modified(node, which, tensor, then):
+    name = f" {tensor.label!r}" if tensor.label else ""
+    raise RuntimeError(
+        f"backward(): {which} of a {node._fn.name!r} node (tensor{name} of shape "
+        f"{tensor.shape}) was modified in place after the op used it (it changed from "
+        f"version {then} to {tensor._vc.value}: a write through .data, copy_(), an "
+        "optimizer step or an in-place op), so its gradient would come from numbers that no "
+        "longer exist. Fix: call backward() before changing it, redo the forward after the "
+        "change, or change a copy (t.detach().clone(), x.data.copy()).")
 
 
 class _cyclic_gc_paused:

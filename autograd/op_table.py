@@ -1,71 +1,149 @@
-"""The op table: every differentiable operation, defined once.
+"""The op table: every differentiable operation, defined once, forward first.
 
-An `Op` pairs a forward rule with its vector-Jacobian product (VJP), side by side:
+    MUL = register(
+        "mul", lambda a, b: a * b,                        # forward: floats, numpy, CuPy
+        partials=lambda node, xs, out: (xs[1], xs[0]),    # d out / d a, d out / d b
+        arity=2, symbol="*", values=True, doc="a * b")
 
-* `scalar(*floats)` computes a `Value`'s forward on Python floats;
-* `array(*ndarrays, **params)` computes a `Tensor`'s forward and returns
-  `(out, saved)`, where `saved` is what the VJP needs besides inputs and output;
-* `vjp(node, g, xs, out)` returns one gradient per input (None where an input needs
-  none). `xs` and `out` are raw data in an ordinary backward; with
-  `create_graph=True` they are the nodes themselves, so the same VJP code builds a
-  differentiable graph (higher-order derivatives come for free, DeZero style).
-* `scalar_vjp(node, g)` is the same derivative specialised to Python floats, for the
-  `Value` hot path: it reads `node._parents[i].data` directly (no tuple of inputs, no
-  broadcasting helpers). Optional: without one, the general `vjp` runs on floats.
-  `tests/autograd/test_value_ops.py` checks that both columns agree for every op.
-* `jvp(node, ts, xs, out)` is forward mode: the output's tangent from the inputs'
-  tangents `ts` (None where an input has none: a zero that is never built), with `xs`
-  and `out` as in `vjp`. Written with the same helpers, so it runs on raw data or on
-  nodes (forward-over-reverse Hessians sweep it over a recorded backward pass).
-* `scalar_backprop(node, g)` adds those float gradients into the inputs' `.grad`
-  (`+=`, inputs that need one). Made from `scalar_vjp` unless an op fuses the two, as the
-  n-ary `dot` and `sum` do: their per-input cost is what a scalar step mostly pays.
+An op is one block that reads top to bottom: its forward, then its derivative.
+
+* `forward(*inputs, **params)` computes the output from raw data: Python floats for a
+  `Value`, arrays (numpy, CuPy) for a `Tensor`, written against the array module of its
+  inputs (`backend.namespace(x)`). An op that keeps something extra for its derivative
+  (`saves=True`) returns `(out, saved)`; otherwise the node keeps its `params`.
+* An elementwise op gives its local derivative, `partials(node, xs, out)`: one factor
+  per input (None where not needed). The table turns it into both directions: the
+  reverse-mode VJP `g * d` (summed back over broadcast axes) and the forward-mode JVP
+  `Σ t_i d_i`. One derivative, two modes.
+* Other ops write `vjp(node, g, xs, out)` (one gradient per input, None where an input
+  needs none) and `jvp(node, ts, xs, out)` (the output's tangent from the inputs'
+  tangents, None meaning zero). A linear op (`linear=True`) is its own JVP: the op
+  applied to the tangents.
+
+Rules are written with ordinary operators and with ops called as functions (`EXP(x)`,
+`SUM_TO(g, shape=...)`): on raw numbers an op just computes; on nodes it records. So the
+same rule runs in a plain backward and, under `create_graph=True`, builds a
+differentiable graph (DeZero's trick: higher derivatives come for free).
+
+Two float fast paths exist for the scalar engine, where they measurably pay (see
+ARCHITECTURE.md): `scalar_vjp(node, g)` for the ops of a micrograd training step, and
+`scalar_backprop(node, g)` for the n-ary `dot` and `sum_n`, whose per-input cost is what
+a scalar step mostly pays. Every other op runs its general rule on floats.
 
 The rest of the code iterates over `OPS`: tests check every entry against central
-differences, viz labels nodes by `op.symbol`, gradcheck reports op names.
+differences in both modes and to second order, viz labels nodes by `op.symbol`.
 """
+from .backend import namespace
+from .buffers import multiply
+from .node import Node
 
 OPS = {}
 
 
 class Op:
-    __slots__ = ("name", "symbol", "vjp", "jvp", "scalar_vjp", "scalar_backprop", "scalar",
-                 "array", "arity",
-                 "domain", "kinks", "smooth", "doc", "micrograd")
+    __slots__ = ("name", "forward", "vjp", "jvp", "scalar_vjp", "scalar_backprop", "values",
+                 "tensors", "saves", "quiet", "arity", "symbol", "domain", "kinks", "smooth", "doc",
+                 "micrograd")
 
-    def __init__(self, name, vjp, *, scalar=None, array=None, arity=1, symbol=None,
-                 domain="real", kinks=(), smooth=True, doc="", scalar_vjp=None,
-                 scalar_backprop=None, micrograd=None, jvp=None):
+    def __init__(self, name, forward, vjp=None, jvp=None, *, partials=None, linear=False,
+                 scalar_vjp=None, scalar_backprop=None, values=False, tensors=True,
+                 saves=False,
+                 quiet=False, arity=1, symbol=None, domain="real", kinks=(), smooth=True,
+                 doc="", micrograd=None):
+        if partials is not None:
+            vjp, jvp = _vjp_of(partials), _jvp_of(partials)
+        if linear:
+            jvp = _apply_to_tangents(self)
+        if vjp is None:
+            raise TypeError(f"op {name!r} needs a derivative: `partials`, or `vjp` (and "
+                            "`jvp` for forward mode)")
+        if jvp is None:
+            jvp = _no_forward_mode(name)
         self.name = name
-        self.symbol = symbol or name
-        self.vjp = vjp
-        self.jvp = jvp              # forward mode; tests fail for an op without one
+        self.forward = forward      # raw data in, raw data out (or (out, saved))
+        self.vjp = vjp              # reverse mode
+        self.jvp = jvp              # forward mode
         self.scalar_vjp = scalar_vjp or _general_vjp_on_floats(vjp)
         self.scalar_backprop = scalar_backprop or _accumulating(self.scalar_vjp)
-        self.micrograd = micrograd or self.symbol   # Value._op: micrograd's name for it
-        self.scalar = scalar        # forward on floats (Value), or None if Tensor-only
-        self.array = array          # forward on ndarrays (Tensor), or None if Value-only
+        self.values = values        # does it work on Values (Python floats)?
+        self.tensors = tensors      # ... and on Tensors (arrays)?
+        self.saves = saves          # does forward return (out, saved)?
+        self.quiet = quiet          # may give inf/nan on arrays: silence numpy's warnings
         self.arity = arity          # number of inputs, or None for n-ary ops
+        self.symbol = symbol or name
+        self.micrograd = micrograd or self.symbol   # Value._op: micrograd's name for it
         self.domain = domain        # where inputs are valid: "real", "positive", "nonzero"
         self.kinks = kinks          # points where the derivative jumps (tests avoid them)
         self.smooth = smooth        # twice differentiable almost everywhere?
         self.doc = doc
 
     def __call__(self, *inputs, **params):
-        """Apply the op to nodes: `op(x, y, **params)` records it like a built-in op, so a
-        user-defined `Op` needs no private call. Numbers are lifted to constants of the
-        first node's type; keyword `params` go to the array forward (Tensors)."""
-        from .node import Node
-        first = next((x for x in inputs if isinstance(x, Node)), None)
+        """`op(x, y, **params)`: on nodes, record the op like a built-in one (numbers are
+        lifted to constants of the first node's type); on raw floats or arrays, compute
+        the forward and return its output. Derivative rules rely on both."""
+        first = None
+        for x in inputs:
+            if isinstance(x, Node):
+                first = x
+                break
         if first is None:
-            raise TypeError(f"op {self.name!r} needs at least one Value or Tensor input")
-        lifted = tuple(first._lift(x) for x in inputs)
-        if first._is_scalar:
-            return type(first)._apply(self, lifted, params.get("saved"))
-        return type(first)._apply(self, lifted, **params)
+            out = self.forward(*inputs, **params)
+            return out[0] if self.saves else out
+        lifted = tuple([first._lift(x) for x in inputs])
+        return first._apply(self, lifted, **params)
 
     def __repr__(self):
         return f"<op {self.name}>"
+
+
+def register(name, forward, vjp=None, jvp=None, **options):
+    """Create an `Op`, add it to `OPS` and return it. Names are unique; a table op has
+    both derivatives (a one-off `Op(...)` may leave out `jvp`)."""
+    if name in OPS:
+        raise ValueError(f"op {name!r} is already registered")
+    if jvp is None and "partials" not in options and not options.get("linear"):
+        raise TypeError(f"op {name!r}: a table op needs a forward-mode rule too (`jvp`, or "
+                        "`partials` for an elementwise op)")
+    op = Op(name, forward, vjp, jvp, **options)
+    OPS[name] = op
+    return op
+
+
+# --- the two modes made from one local derivative -------------------------------------
+
+def _vjp_of(partials):
+    def vjp(node, g, xs, out):
+        return tuple([None if d is None or not p.requires_grad
+                      else unbroadcast(multiply(g, d), getattr(x, "shape", None))
+                      for d, x, p in zip(partials(node, xs, out), xs, node._parents)])
+    return vjp
+
+
+def _jvp_of(partials):
+    def jvp(node, ts, xs, out):
+        terms = [None if t is None or d is None else t * d
+                 for t, d in zip(ts, partials(node, xs, out))]
+        return fit_to(tangent_sum(*terms), out)
+    return jvp
+
+
+def _apply_to_tangents(op):
+    """The JVP of a linear op: the op itself on the tangents (zeros for missing ones)."""
+    def jvp(node, ts, xs, out):
+        if len(ts) == 1:
+            return op(ts[0], **(node._saved or {}))
+        filled = [namespace(x).zeros(x.shape, dtype=x.dtype) if t is None else t
+                  for t, x in zip(ts, (getattr(x, "_data", x) for x in xs))]
+        return op(*filled, **(node._saved or {}))
+    return jvp
+
+
+def _no_forward_mode(name):
+    def jvp(node, ts, xs, out):
+        raise NotImplementedError(f"op {name!r} has no forward-mode rule: give it `jvp=` "
+                                  "(or `partials=`) to use jvp, jacobian(mode='forward'), "
+                                  "hessian or hvp through it")
+    return jvp
 
 
 def _general_vjp_on_floats(vjp):
@@ -82,10 +160,4 @@ def _accumulating(scalar_vjp):
     return scalar_backprop
 
 
-def register(name, vjp, **kwargs):
-    """Create an `Op`, add it to `OPS` and return it. Names are unique."""
-    if name in OPS:
-        raise ValueError(f"op {name!r} is already registered")
-    op = Op(name, vjp, **kwargs)
-    OPS[name] = op
-    return op
+from .vjp_math import fit_to, tangent_sum, unbroadcast  # noqa: E402  (they call ops)

@@ -13,8 +13,9 @@ each window's first maximum (ties go to one element, as in PyTorch). No Python l
 runs over pixels or samples; `fold` loops over the kh·kw kernel offsets only.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
+from . import buffers
+from .backend import namespace
 from .grad_mode import STATE
 from .node import Node
 from .op_table import register
@@ -39,9 +40,10 @@ def output_size(size, kernel, stride, padding):
 def _windows(x, kernel, stride, padding, fill=0.0):
     """(N, C, oh, ow, kh, kw): a strided view of every window (one padded copy at most)."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = namespace(x)
     if ph or pw:
-        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+        x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    return xp.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
 
 
 def im2col(x, kernel, stride, padding):
@@ -57,61 +59,46 @@ def col2im(cols, shape, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
     cols = cols.reshape(n, c, kh, kw, oh, ow)
-    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    out = namespace(cols).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):          # kernel offsets only: each step is a whole-array add
         for j in range(kw):
             out[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += cols[:, :, i, j]
     return out[:, :, ph:ph + h, pw:pw + w]
 
 
-def _geometry(params):
-    return params["kernel"], params["stride"], params["padding"]
+# --- unfold / fold: each is the other's VJP, both linear -------------------------------
 
+UNFOLD = register(
+    "unfold", im2col,
+    vjp=lambda node, g, xs, out: (FOLD(g, shape=xs[0].shape, **node._saved),),
+    linear=True, symbol="im2col",
+    doc="im2col: every kh x kw window as a column, (N, C*kh*kw, L);  VJP = col2im (fold)")
 
-# --- unfold / fold ----------------------------------------------------------------------
-
-def _unfold_array(x, kernel, stride, padding):
-    return im2col(x, kernel, stride, padding), (x.shape, kernel, stride, padding)
+FOLD = register(
+    "fold", col2im,
+    vjp=lambda node, g, xs, out: (UNFOLD(g, kernel=node._saved["kernel"],
+                                         stride=node._saved["stride"],
+                                         padding=node._saved["padding"]),),
+    linear=True, symbol="col2im",
+    doc="col2im: columns added back into an image (overlaps sum);  VJP = im2col (unfold)")
 
 
 def unfold(x, kernel, stride, padding):
     """im2col on raw arrays or nodes (a node records an `unfold` op)."""
-    if isinstance(x, Node):
-        return x._apply_op("unfold", (x,), kernel=kernel, stride=stride, padding=padding)
-    return im2col(x, kernel, stride, padding)
+    return UNFOLD(x, kernel=kernel, stride=stride, padding=padding)
 
 
 def fold(cols, shape, kernel, stride, padding):
     """col2im on raw arrays or nodes (a node records a `fold` op)."""
-    if isinstance(cols, Node):
-        return cols._apply_op("fold", (cols,), shape=tuple(shape), kernel=kernel,
-                              stride=stride, padding=padding)
-    return col2im(cols, shape, kernel, stride, padding)
-
-
-UNFOLD = register(
-    "unfold", lambda node, g, xs, out: (fold(g, *node._saved),),
-    jvp=lambda node, ts, xs, out: unfold(ts[0], *node._saved[1:]),
-    array=_unfold_array, symbol="im2col",
-    doc="im2col: every kh x kw window as a column, (N, C*kh*kw, L);  VJP = col2im (fold)")
-
-
-def _fold_array(cols, shape, kernel, stride, padding):
-    return col2im(cols, shape, kernel, stride, padding), (kernel, stride, padding)
-
-
-FOLD = register(
-    "fold", lambda node, g, xs, out: (unfold(g, *node._saved),),
-    jvp=lambda node, ts, xs, out: fold(ts[0], out.shape, *node._saved),
-    array=_fold_array, symbol="col2im",
-    doc="col2im: columns added back into an image (overlaps sum);  VJP = im2col (unfold)")
+    return FOLD(cols, shape=tuple(shape), kernel=kernel, stride=stride, padding=padding)
 
 # --- conv2d -----------------------------------------------------------------------------
 
 
-def _conv2d_array(x, weight, bias=None, *, stride, padding):
+def _conv2d(x, weight, bias=None, *, stride, padding):
     o, c, kh, kw = weight.shape
     n = x.shape[0]
+    xp = namespace(x)
     win = _windows(x, (kh, kw), stride, padding)
     oh, ow = win.shape[2], win.shape[3]
     # rows (C, kh, kw) x columns (N, oh, ow): one GEMM for the whole batch
@@ -121,14 +108,15 @@ def _conv2d_array(x, weight, bias=None, *, stride, padding):
     if bias is not None:
         out = out + bias.reshape(1, o, 1, 1)
     else:
-        out = np.ascontiguousarray(out)
-    return out, (cols, stride, padding)
+        out = xp.ascontiguousarray(out)
+    return out, {"cols": cols, "stride": stride, "padding": padding}
 
 
 def _conv2d_vjp(node, g, xs, out):
     """dx = col2im(W^T G), dW = G cols^T, db = sum of G over N, oh, ow."""
     x, weight = xs[0], xs[1]
-    cols, stride, padding = node._saved
+    saved = node._saved
+    stride, padding = saved["stride"], saved["padding"]
     needs = [p.requires_grad for p in node._parents]
     o, c, kh, kw = weight.shape
     kernel = (kh, kw)
@@ -143,9 +131,9 @@ def _conv2d_vjp(node, g, xs, out):
         # 20-30% faster than folding (N, C, ...) out of the transposed view
         gx = col2im(dcols.transpose(0, 3, 1, 2, 4, 5), (c, n) + x.shape[2:], kernel, stride,
                     padding)
-        gx = np.ascontiguousarray(gx.transpose(1, 0, 2, 3))
+        gx = namespace(gx).ascontiguousarray(gx.transpose(1, 0, 2, 3))
     if needs[1]:
-        gw = (g2 @ cols.T).reshape(weight.shape)
+        gw = (g2 @ saved["cols"].T).reshape(weight.shape)
     if len(xs) > 2 and needs[2]:
         gb = g.sum(axis=(0, 2, 3))
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
@@ -169,32 +157,21 @@ def _conv2d_vjp_nodes(g, xs, needs, kernel, stride, padding):
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
 
 
-def conv2d_of(x, weight, bias, stride, padding):
-    """conv2d on raw arrays or nodes (a node records a `conv2d` op)."""
-    for item in (x, weight, bias):
-        if isinstance(item, Node):
-            inputs = (x, weight) if bias is None else (x, weight, bias)
-            inputs = tuple(item._lift(v) for v in inputs)
-            return item._apply_op("conv2d", inputs, stride=stride, padding=padding)
-    return _conv2d_array(x, weight, bias, stride=stride, padding=padding)[0]
-
-
 def _conv2d_jvp(node, ts, xs, out):
     """conv2d is bilinear in (x, W): d out = conv(dx, W) + conv(x, dW) + db."""
-    _, stride, padding = node._saved
+    stride, padding = node._saved["stride"], node._saved["padding"]
     terms = []
     if ts[0] is not None:
-        terms.append(conv2d_of(ts[0], xs[1], None, stride, padding))
+        terms.append(CONV2D(ts[0], xs[1], stride=stride, padding=padding))
     if ts[1] is not None:
-        terms.append(conv2d_of(xs[0], ts[1], None, stride, padding))
+        terms.append(CONV2D(xs[0], ts[1], stride=stride, padding=padding))
     if len(ts) > 2 and ts[2] is not None:
         terms.append(ts[2].reshape((1, -1, 1, 1)))
     return fit_to(tangent_sum(*terms), out)
 
 
 CONV2D = register(
-    "conv2d", _conv2d_vjp, jvp=_conv2d_jvp, array=_conv2d_array, arity=None,
-    symbol="conv",
+    "conv2d", _conv2d, _conv2d_vjp, _conv2d_jvp, saves=True, arity=None, symbol="conv",
     doc="2-D cross-correlation (NCHW; weight out x in x kh x kw) as im2col + one matmul;  "
         "dx = col2im(W^T G), dW = G cols^T, db = sum G")
 
@@ -205,8 +182,8 @@ CONV2D = register(
 # instead of re-finding the maxima.
 
 
-def _offset_views(x, kernel, stride, out_hw):
-    """(k, view): for each kernel offset, the (N, C, oh, ow) values it sees."""
+def _offset_views(kernel, stride, out_hw):
+    """(k, index): for each kernel offset, the slice of the (N, C, oh, ow) values it sees."""
     (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
     for i in range(kh):
         for j in range(kw):
@@ -218,7 +195,7 @@ def _padded(x, padding, fill):
     ph, pw = padding
     if not (ph or pw):
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    return namespace(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
 
 
 def _lowest(dtype):
@@ -226,15 +203,15 @@ def _lowest(dtype):
     return np.iinfo(dtype).min if np.issubdtype(dtype, np.integer) else -np.inf
 
 
-def _pool_views(x, kernel, stride, padding):
-    """The padded input's (N, C, oh, ow) view for every kernel offset, in offset order."""
-    xp = _padded(x, padding, _lowest(x.dtype))
-    out_hw = _pooled_hw(x.shape, kernel, stride, padding)
-    return [xp[where] for _, where in _offset_views(xp, kernel, stride, out_hw)]
-
-
 def _pooled_hw(shape, kernel, stride, padding):
     return tuple(output_size(shape[2 + i], kernel[i], stride[i], padding[i]) for i in (0, 1))
+
+
+def _pool_views(x, kernel, stride, padding):
+    """The padded input's (N, C, oh, ow) view for every kernel offset, in offset order."""
+    xp_ = _padded(x, padding, _lowest(x.dtype))
+    out_hw = _pooled_hw(x.shape, kernel, stride, padding)
+    return [xp_[where] for _, where in _offset_views(kernel, stride, out_hw)]
 
 
 def _max_and_winner(views, want_winner):
@@ -245,33 +222,34 @@ def _max_and_winner(views, want_winner):
     The winner is the last offset that replaced the running max: the largest k whose
     `views[k] > running max` held, i.e. a running `maximum` of k * mask (no branchy
     scatter)."""
+    xp = namespace(views[0])
     best = views[0].copy()
     if not want_winner:
         for view in views[1:]:
-            np.maximum(best, view, out=best)
+            xp.maximum(best, view, out=best)
         return best, None
-    winner = np.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
-    larger = np.empty(best.shape, dtype=bool)
-    step = np.empty_like(winner)
-    dense = np.empty_like(best)      # numpy copies a strided view faster than it compares
+    winner = xp.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+    larger = xp.empty(best.shape, dtype=bool)
+    step = xp.empty_like(winner)
+    dense = xp.empty_like(best)      # numpy copies a strided view faster than it compares
     for k, view in enumerate(views[1:], 1):   # one: copy once, then two contiguous passes
-        np.copyto(dense, view)
-        np.greater(dense, best, out=larger)
-        np.maximum(best, dense, out=best)
-        np.multiply(larger.view(np.uint8), step.dtype.type(k), out=step)
-        np.maximum(winner, step, out=winner)
-    if np.isnan(best).any():          # rare: the last NaN of a window is its winner
+        xp.copyto(dense, view)
+        xp.greater(dense, best, out=larger)
+        xp.maximum(best, dense, out=best)
+        xp.multiply(larger.view(np.uint8), step.dtype.type(k), out=step)
+        xp.maximum(winner, step, out=winner)
+    if xp.isnan(best).any():          # rare: the last NaN of a window is its winner
         for k, view in enumerate(views):
-            winner[np.isnan(view)] = k
+            winner[xp.isnan(view)] = k
     return best, winner
 
 
-def _max_pool_array(x, kernel, stride, padding):
+def _max_pool(x, kernel, stride, padding):
     """Under no_grad no node is recorded, so the winners are not worth finding."""
     best, winner = _max_and_winner(_pool_views(x, kernel, stride, padding), STATE.enabled)
     if winner is not None and (padding[0] or padding[1]):
         _first_real_wins_ties_with_padding(best, winner, x.dtype, kernel, stride, padding)
-    return best, (x.shape, kernel, stride, padding, winner)
+    return best, {"kernel": kernel, "stride": stride, "padding": padding, "winner": winner}
 
 
 def _first_real_wins_ties_with_padding(best, winner, dtype, kernel, stride, padding):
@@ -281,20 +259,21 @@ def _first_real_wins_ties_with_padding(best, winner, dtype, kernel, stride, padd
     stuck = best == _lowest(dtype)
     if not stuck.any():
         return
+    xp = namespace(best)
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = best.shape[2:]
-    first_row = np.maximum(0, ph - sh * np.arange(oh))       # per output row / column
-    first_col = np.maximum(0, pw - sw * np.arange(ow))
+    first_row = xp.maximum(0, ph - sh * xp.arange(oh))       # per output row / column
+    first_col = xp.maximum(0, pw - sw * xp.arange(ow))
     start = (first_row[:, None] * kw + first_col[None, :]).astype(winner.dtype)
-    np.copyto(winner, np.broadcast_to(start, winner.shape), where=stuck)
+    xp.copyto(winner, xp.broadcast_to(start, winner.shape), where=stuck)
 
 
 def _pool_mask(node, out):
     """(N, C·kh·kw, L)-shaped one-hot of each window's max, as unfold lays it out."""
-    kernel, winner = node._saved[1], node._saved[-1]
+    kernel, winner = node._saved["kernel"], node._saved["winner"]
     n, c, oh, ow = out.shape
     k = kernel[0] * kernel[1]
-    mask = np.zeros((n, c, k, oh, ow), dtype=out.dtype)
+    mask = namespace(winner).zeros((n, c, k, oh, ow), dtype=out.dtype)
     for index in range(k):
         mask[:, :, index] = winner == index
     return mask.reshape(n, c * k, oh * ow)
@@ -302,7 +281,10 @@ def _pool_mask(node, out):
 
 def _max_pool_vjp(node, g, xs, out):
     """The gradient goes to each window's max (added where windows overlap)."""
-    shape, kernel, stride, padding, winner = node._saved
+    saved = node._saved
+    kernel, stride, padding, winner = (saved["kernel"], saved["stride"], saved["padding"],
+                                       saved["winner"])
+    shape = xs[0].shape
     out = data_of(out)
     n, c, oh, ow = out.shape
     if isinstance(g, Node):       # create_graph: col2im of (one-hot mask x G), as nodes
@@ -310,24 +292,30 @@ def _max_pool_vjp(node, g, xs, out):
         per_window = broadcast_to(g.reshape((n, c, 1, oh * ow)), (n, c, k, oh * ow))
         spread = per_window.reshape((n, c * k, oh * ow)) * _pool_mask(node, out)
         return (fold(spread, shape, kernel, stride, padding),)
+    xp = namespace(g)
     (ph, pw), (h, w) = padding, shape[2:]
     padded = (n, c, h + 2 * ph, w + 2 * pw)
     # windows that tile the input exactly write every element once: no zero fill needed
     tiles = stride == kernel and not (ph or pw) and h % kernel[0] == 0 and w % kernel[1] == 0
     apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]   # windows never overlap
-    grad = np.empty(padded, dtype=g.dtype) if tiles else np.zeros(padded, dtype=g.dtype)
-    hit = np.empty(out.shape, dtype=bool)
-    for k, where in _offset_views(grad, kernel, stride, (oh, ow)):
-        np.equal(winner, k, out=hit)
+    if xp is np:              # a kept array from an earlier step: no fresh pages to fault
+        grad = buffers.empty(padded, g.dtype) if tiles else buffers.zeros(padded, g.dtype)
+    else:
+        grad = xp.empty(padded, dtype=g.dtype) if tiles else xp.zeros(padded, dtype=g.dtype)
+    hit = xp.empty(out.shape, dtype=bool)
+    for k, where in _offset_views(kernel, stride, (oh, ow)):
+        xp.equal(winner, k, out=hit)
         if apart:
-            np.multiply(g, hit, out=grad[where])     # written in place: no temporary
+            xp.multiply(g, hit, out=grad[where])     # written in place: no temporary
         else:
             grad[where] += g * hit
     return (grad[:, :, ph:ph + h, pw:pw + w],)
 
 
 def _max_pool_jvp(node, ts, xs, out):
-    shape, kernel, stride, padding, winner = node._saved
+    saved = node._saved
+    kernel, stride, padding, winner = (saved["kernel"], saved["stride"], saved["padding"],
+                                       saved["winner"])
     out = data_of(out)
     n, c, oh, ow = out.shape
     t = ts[0]
@@ -336,13 +324,13 @@ def _max_pool_jvp(node, ts, xs, out):
         picked = unfold(t, kernel, stride, padding) * _pool_mask(node, out)
         return picked.reshape((n, c, k, oh * ow)).sum(axis=2).reshape((n, c, oh, ow))
     tp = _padded(t, padding, 0.0)
-    total = np.zeros(out.shape, dtype=t.dtype)
-    for k, where in _offset_views(tp, kernel, stride, out.shape[2:]):
+    total = namespace(t).zeros(out.shape, dtype=t.dtype)
+    for k, where in _offset_views(kernel, stride, out.shape[2:]):
         total += tp[where] * (winner == k)
     return total
 
 
 MAX_POOL2D = register(
-    "max_pool2d", _max_pool_vjp, jvp=_max_pool_jvp, array=_max_pool_array, smooth=False,
+    "max_pool2d", _max_pool, _max_pool_vjp, _max_pool_jvp, saves=True, smooth=False,
     symbol="maxpool",
     doc="max over each kh x kw window;  the gradient goes to the window's (first) max")

@@ -1,17 +1,16 @@
-"""Matrix products and the fused ops that keep a training step short (`Tensor` only).
+"""Matrix products and the two fused ops that keep a training step short (`Tensor` only).
 
 Fusing is about Python overhead, not maths: `linear` is `x @ W.T + b` as one node and
 `cross_entropy` is log-softmax + negative log-likelihood as one node, so an MLP step
-records a handful of nodes and spends its time in BLAS.
+records a handful of nodes and spends its time in BLAS. (`softmax` and `log_softmax` are
+compositions of primitives: see `Tensor.softmax`.)
 """
 import numpy as np
 
+from .backend import namespace
+from .node import Node
 from .op_table import register
-from .vjp_math import fit_to, matrix_transpose, softmax, tangent_sum, unbroadcast
-
-
-def _matmul_array(a, b):
-    return np.matmul(a, b), None
+from .vjp_math import fit_to, matrix_transpose, tangent_sum, unbroadcast
 
 
 def _matmul_vjp(node, g, xs, out):
@@ -28,22 +27,19 @@ def _matmul_vjp(node, g, xs, out):
     return ga, gb
 
 
-def _matmul_jvp(node, ts, xs, out):
-    """d(A B) = dA B + A dB (the product rule; numpy's matmul handles 1-D and batches)."""
-    a, b = xs
-    return tangent_sum(None if ts[0] is None else ts[0] @ b,
-                       None if ts[1] is None else a @ ts[1])
+MATMUL = register(
+    "matmul", lambda a, b: namespace(a).matmul(a, b),
+    vjp=_matmul_vjp,
+    jvp=lambda node, ts, xs, out: tangent_sum(   # the product rule: dA B + A dB
+        None if ts[0] is None else ts[0] @ xs[1], None if ts[1] is None else xs[0] @ ts[1]),
+    arity=2, symbol="@", doc="matrix product;  d/dA = G B^T, d/dB = A^T G")
 
 
-MATMUL = register("matmul", _matmul_vjp, jvp=_matmul_jvp, array=_matmul_array, arity=2, symbol="@",
-                  doc="matrix product;  d/dA = G B^T, d/dB = A^T G")
-
-
-def _linear_array(x, weight, bias=None):
+def _linear(x, weight, bias=None):
     out = x @ weight.T
     if bias is not None:
         out += bias
-    return out, None
+    return out
 
 
 def _linear_vjp(node, g, xs, out):
@@ -61,123 +57,92 @@ def _linear_vjp(node, g, xs, out):
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
 
 
-def _linear_jvp(node, ts, xs, out):
-    """d(x W^T + b) = dx W^T + x dW^T + db."""
-    x, weight = xs[0], xs[1]
-    return fit_to(tangent_sum(None if ts[0] is None else ts[0] @ weight.T,
-                              None if ts[1] is None else x @ ts[1].T,
-                              ts[2] if len(ts) > 2 else None), out)
+LINEAR = register(
+    "linear", _linear, _linear_vjp,
+    jvp=lambda node, ts, xs, out: fit_to(tangent_sum(   # dx W^T + x dW^T + db
+        None if ts[0] is None else ts[0] @ xs[1].T,
+        None if ts[1] is None else xs[0] @ ts[1].T,
+        ts[2] if len(ts) > 2 else None), out),
+    arity=None, symbol="linear", doc="x @ W.T + b as one node (PyTorch's layout: W is out x in)")
 
 
-LINEAR = register("linear", _linear_vjp, jvp=_linear_jvp, array=_linear_array, arity=None, symbol="linear",
-                  doc="x @ W.T + b as one node (PyTorch's layout: W is out x in)")
+def softmax(x, axis=-1):
+    """Max-subtracted softmax of raw data, or of a node (recorded as its primitives)."""
+    if isinstance(x, Node):
+        return x.softmax(axis)
+    e = namespace(x).exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
-def _softmax_array(x, axis):
-    return softmax(x, axis), axis
-
-
-def _softmax_vjp(node, g, xs, out):
-    axis = node._saved
-    return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
-
-
-def _softmax_jvp(node, ts, xs, out):
-    axis = node._saved
-    return out * (ts[0] - (ts[0] * out).sum(axis=axis, keepdims=True))
-
-
-SOFTMAX = register("softmax", _softmax_vjp, jvp=_softmax_jvp, array=_softmax_array,
-                   doc="e^x_i / sum_j e^x_j, max-subtracted so huge logits do not overflow;"
-                       "  d/dx = s * (g - sum(g * s))")
-
-
-def _log_softmax_array(x, axis):
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), axis
-
-
-def _log_softmax_vjp(node, g, xs, out):
-    axis = node._saved
-    return (g - softmax(xs[0], axis) * g.sum(axis=axis, keepdims=True),)
-
-
-def _log_softmax_jvp(node, ts, xs, out):
-    axis = node._saved
-    return ts[0] - (softmax(xs[0], axis) * ts[0]).sum(axis=axis, keepdims=True)
-
-
-LOG_SOFTMAX = register("log_softmax", _log_softmax_vjp, jvp=_log_softmax_jvp, array=_log_softmax_array,
-                       doc="x_i - log sum_j e^x_j (stable);  d/dx = g - softmax(x) sum(g)")
-
-
-def _cross_entropy_array(logits, target, reduction):
+def _cross_entropy(logits, target, reduction):
     """Softmax + negative log-likelihood over the last axis in one pass.
 
     `target` is either integer class labels (shape = logits.shape[:-1]) or a
     probability / one-hot array of the logits' shape.
     """
+    xp = namespace(logits)
     shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
+    exp = xp.exp(shifted)
     total = exp.sum(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(total)
+    log_probs = shifted - xp.log(total)
     if target.dtype.kind in "iu":
         rows = log_probs.reshape(-1, log_probs.shape[-1])
-        losses = -rows[np.arange(rows.shape[0]), target.reshape(-1)].reshape(target.shape)
+        losses = -rows[xp.arange(rows.shape[0]), target.reshape(-1)].reshape(target.shape)
     else:
         losses = -(target * log_probs).sum(axis=-1)
-    count = losses.size
+    n = losses.size
     if reduction == "mean":      # an empty batch's mean is NaN (PyTorch), without a warning
-        out = losses.sum() / count if count else np.array(np.nan)
+        out = losses.sum() / n if n else xp.asarray(float("nan"))
     elif reduction == "sum":
         out = losses.sum()
     else:
         out = losses
-    return out.astype(logits.dtype, copy=False), (exp / total, target, reduction, count)
+    saved = {"probs": exp / total, "target": target, "reduction": reduction, "count": n}
+    return out.astype(logits.dtype, copy=False), saved
+
+
+def _probs_minus_target(probs, target, dtype):
+    """d loss / d logits per sample: softmax - one-hot (or - the target distribution)."""
+    if target.dtype.kind not in "iu":
+        return probs * target.sum(axis=-1, keepdims=True) - target
+    if isinstance(probs, Node):
+        xp = namespace(target)
+        one_hot = xp.zeros(probs.shape, dtype=dtype)
+        xp.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
+        return probs - one_hot
+    xp = namespace(probs)
+    diff = probs.copy()          # softmax - onehot, without building the one-hot array
+    rows = diff.reshape(-1, diff.shape[-1])
+    rows[xp.arange(rows.shape[0]), target.reshape(-1)] -= 1.0
+    return diff
 
 
 def _cross_entropy_vjp(node, g, xs, out):
-    probs, target, reduction, count = node._saved
-    if not isinstance(g, np.ndarray):          # create_graph: rebuild softmax as a node
-        probs = softmax(xs[0], -1)
-    if target.dtype.kind in "iu":
-        if isinstance(probs, np.ndarray):      # softmax - onehot, without a onehot array
-            diff = probs.copy()
-            rows = diff.reshape(-1, diff.shape[-1])
-            rows[np.arange(rows.shape[0]), target.reshape(-1)] -= 1.0
-        else:
-            one_hot = np.zeros(probs.shape, dtype=xs[0].dtype)
-            np.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
-            diff = probs - one_hot
-    else:
-        diff = probs * target.sum(axis=-1, keepdims=True) - target
+    saved = node._saved
+    reduction, n = saved["reduction"], saved["count"]
+    probs = softmax(xs[0], -1) if isinstance(g, Node) else saved["probs"]  # create_graph
+    diff = _probs_minus_target(probs, saved["target"], xs[0].dtype)
     if reduction == "none":
         return (diff * g.reshape(g.shape + (1,)),)
-    scale = g * (1.0 / max(count, 1)) if reduction == "mean" else g
-    if isinstance(diff, np.ndarray):
-        diff *= scale
-        return (diff,)
-    return (diff * scale,)
+    scale = g * (1.0 / max(n, 1)) if reduction == "mean" else g
+    if isinstance(diff, Node):
+        return (diff * scale,)
+    diff *= scale
+    return (diff,)
 
 
 def _cross_entropy_jvp(node, ts, xs, out):
     """The loss's tangent: <d loss / d logits, tangent>, per sample, then reduced."""
-    _, target, reduction, count = node._saved
-    probs = softmax(xs[0], -1)
-    if target.dtype.kind in "iu":
-        one_hot = np.zeros(probs.shape, dtype=xs[0].dtype)
-        np.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
-        diff = probs - one_hot
-    else:
-        diff = probs * target.sum(axis=-1, keepdims=True) - target
+    saved = node._saved
+    diff = _probs_minus_target(softmax(xs[0], -1), saved["target"], xs[0].dtype)
     per_sample = (diff * ts[0]).sum(axis=-1)
-    if reduction == "none":
+    if saved["reduction"] == "none":
         return per_sample
     total = per_sample.sum()
-    return total * (1.0 / max(count, 1)) if reduction == "mean" else total
+    return total * (1.0 / max(saved["count"], 1)) if saved["reduction"] == "mean" else total
 
 
-CROSS_ENTROPY = register("cross_entropy", _cross_entropy_vjp, jvp=_cross_entropy_jvp, array=_cross_entropy_array,
-                         symbol="CE",
-                         doc="mean of -log softmax(logits)[label] (fused, stable);  "
-                             "d/dlogits = (softmax - onehot) / N")
+CROSS_ENTROPY = register(
+    "cross_entropy", _cross_entropy, _cross_entropy_vjp, _cross_entropy_jvp, saves=True,
+    symbol="CE", doc="mean of -log softmax(logits)[label] (fused, stable);  "
+                     "d/dlogits = (softmax - onehot) / N")

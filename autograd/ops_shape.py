@@ -1,142 +1,108 @@
-"""Shape ops (`Tensor` only): their VJPs move gradients back without arithmetic."""
-import numpy as np
-
+"""Shape and selection ops (`Tensor` only): their derivatives move gradients around
+without arithmetic, and each is linear, so each is its own forward-mode rule."""
+from .backend import namespace
 from .op_table import register
-from .vjp_math import broadcast_to, scatter_add, sum_to, unbroadcast
 
 
-def _reshape_array(x, shape):
-    return x.reshape(shape), None
+def inverse_permutation(axes):
+    return tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
 
-RESHAPE = register("reshape", lambda node, g, xs, out: (g.reshape(xs[0].shape),),
-                   jvp=lambda node, ts, xs, out: ts[0].reshape(out.shape),
-                   array=_reshape_array, doc="same numbers, new shape")
+RESHAPE = register(
+    "reshape", lambda x, shape: x.reshape(shape),
+    vjp=lambda node, g, xs, out: (RESHAPE(g, shape=xs[0].shape),),
+    linear=True, doc="same numbers, new shape;  the VJP reshapes back")
+
+TRANSPOSE = register(
+    "transpose", lambda x, axes: x.transpose(axes),
+    vjp=lambda node, g, xs, out: (
+        TRANSPOSE(g, axes=inverse_permutation(node._saved["axes"])),),
+    linear=True, doc="permute axes;  the VJP applies the inverse permutation")
+
+EXPAND = register(
+    "expand", lambda x, shape: namespace(x).broadcast_to(x, shape),
+    vjp=lambda node, g, xs, out: (SUM_TO(g, shape=xs[0].shape),),
+    linear=True, doc="broadcast to a larger shape;  the VJP sums back (sum_to)")
 
 
-def _transpose_array(x, axes):
-    return x.transpose(axes), tuple(np.argsort(axes))
+def sum_to_shape(g, shape):
+    """Sum `g` over the axes broadcasting added or stretched, down to `shape`."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
 
 
-TRANSPOSE = register("transpose", lambda node, g, xs, out: (g.transpose(node._saved),),
-                     jvp=lambda node, ts, xs, out: ts[0].transpose(
-                         tuple(int(a) for a in np.argsort(node._saved))),
-                     array=_transpose_array, doc="permute axes;  the VJP applies the inverse")
+SUM_TO = register(
+    "sum_to", sum_to_shape,
+    vjp=lambda node, g, xs, out: (EXPAND(g, shape=xs[0].shape),),
+    linear=True, doc="sum broadcast axes away (the VJP of expand and of broadcasting)")
+
+GETITEM = register(
+    "getitem", lambda x, index: x[index],
+    vjp=lambda node, g, xs, out: (
+        SCATTER_ADD(g, shape=xs[0].shape, index=node._saved["index"]),),
+    linear=True, symbol="[]",
+    doc="indexing;  the VJP adds the gradient back at the indices (repeats accumulate)")
 
 
-def _expand_array(x, shape):
-    return np.broadcast_to(x, shape), None
+def _is_basic(index):
+    """Slices, ints, None and ... only: each element is picked at most once."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (slice, int)) or i is None or i is Ellipsis for i in items)
 
 
-EXPAND = register("expand", lambda node, g, xs, out: (unbroadcast(g, xs[0].shape),),
-                  jvp=lambda node, ts, xs, out: broadcast_to(ts[0], out.shape),
-                  array=_expand_array, doc="broadcast to a larger shape;  VJP sums back")
+def _scatter_add(g, shape, index):
+    xp = namespace(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g                 # no repeats possible: a plain write
+    else:
+        xp.add.at(out, index, g)       # repeated indices accumulate
+    return out
 
 
-def _sum_to_array(x, shape):
-    from .vjp_math import sum_to_array
-    return sum_to_array(x, shape), None
-
-
-SUM_TO = register("sum_to", lambda node, g, xs, out: (broadcast_to(g, xs[0].shape),),
-                  jvp=lambda node, ts, xs, out: sum_to(ts[0], out.shape),
-                  array=_sum_to_array, doc="sum broadcast axes away (the VJP of expand)")
-
-
-def _getitem_array(x, index):
-    return x[index], index
-
-
-GETITEM = register("getitem",
-                   lambda node, g, xs, out: (scatter_add(g, xs[0].shape, node._saved),),
-                   jvp=lambda node, ts, xs, out: ts[0][node._saved],
-                   array=_getitem_array, symbol="[]",
-                   doc="indexing;  the VJP adds the gradient back at the indices "
-                       "(repeated indices accumulate)")
-
-
-def _scatter_add_array(g, shape, index):
-    return scatter_add(g, shape, index), index
-
-
-SCATTER_ADD = register("scatter_add", lambda node, g, xs, out: (g[node._saved],),
-                       jvp=lambda node, ts, xs, out: scatter_add(ts[0], out.shape, node._saved),
-                       array=_scatter_add_array, doc="zeros with x added at an index "
-                       "(the VJP of indexing)")
-
-
-def _concatenate_array(*xs, axis):
-    return np.concatenate(xs, axis=axis), (axis, np.cumsum([x.shape[axis] for x in xs])[:-1])
+SCATTER_ADD = register(
+    "scatter_add", _scatter_add,
+    vjp=lambda node, g, xs, out: (GETITEM(g, index=node._saved["index"]),),
+    linear=True, doc="zeros with x added at an index (the VJP of indexing)")
 
 
 def _concatenate_vjp(node, g, xs, out):
-    axis, bounds = node._saved
-    starts = [0, *bounds]
-    ends = [*bounds, g.shape[axis]]
-    index = [slice(None)] * g.ndim
-    pieces = []
-    for a, b in zip(starts, ends):
-        index[axis] = slice(int(a), int(b))
-        pieces.append(g[tuple(index)])
+    axis = node._saved["axis"]
+    pieces, start = [], 0
+    for x in xs:
+        index = (slice(None),) * axis + (slice(start, start + x.shape[axis]),)
+        pieces.append(GETITEM(g, index=index))
+        start += x.shape[axis]
     return pieces
 
 
-def _zeros_for_missing(ts, xs):
-    """Joining ops need every input's tangent: zeros stand in for the missing ones."""
-    return [np.zeros(x.shape, dtype=x.dtype) if t is None else t for t, x in zip(ts, xs)]
+CONCATENATE = register(
+    "concatenate", lambda *xs, axis: namespace(xs[0]).concatenate(xs, axis=axis),
+    vjp=_concatenate_vjp, linear=True, arity=None, symbol="cat",
+    doc="join along an existing axis;  the VJP slices the gradient back apart")
 
+STACK = register(
+    "stack", lambda *xs, axis: namespace(xs[0]).stack(xs, axis=axis),
+    vjp=lambda node, g, xs, out: [
+        GETITEM(g, index=(slice(None),) * node._saved["axis"] + (i,))
+        for i in range(len(xs))],
+    linear=True, arity=None, doc="join along a new axis;  the VJP picks each slice")
 
-def _join(name, ts, xs, axis):
-    pieces = _zeros_for_missing(ts, xs)
-    nodes = [p for p in pieces if hasattr(p, "_apply_op")]
-    if nodes:   # tangents that are nodes: a recorded join
-        first = nodes[0]
-        return first._apply_op(name, tuple(first._lift(p) for p in pieces), axis=axis)
-    return (np.concatenate if name == "concatenate" else np.stack)(pieces, axis=axis)
+CAST = register(
+    "cast", lambda x, dtype: x.astype(dtype),
+    vjp=lambda node, g, xs, out: (CAST(g, dtype=xs[0].dtype),),
+    jvp=lambda node, ts, xs, out: CAST(ts[0], dtype=out.dtype),
+    doc="change dtype;  the gradient is cast back to the input's dtype")
 
-
-CONCATENATE = register("concatenate", _concatenate_vjp,
-                       jvp=lambda node, ts, xs, out: _join("concatenate", ts, xs,
-                                                           node._saved[0]), array=_concatenate_array,
-                       arity=None, symbol="cat", doc="join along an existing axis")
-
-
-def _stack_array(*xs, axis):
-    return np.stack(xs, axis=axis), axis
-
-
-def _stack_vjp(node, g, xs, out):
-    axis = node._saved
-    index = [slice(None)] * g.ndim
-    pieces = []
-    for i in range(len(xs)):
-        index[axis] = i
-        pieces.append(g[tuple(index)])
-    return pieces
-
-
-STACK = register("stack", _stack_vjp,
-                 jvp=lambda node, ts, xs, out: _join("stack", ts, xs, node._saved), array=_stack_array, arity=None,
-                 doc="join along a new axis")
-
-
-def _cast_array(x, dtype):
-    return x.astype(dtype), None
-
-
-def _cast_vjp(node, g, xs, out):
-    dtype = xs[0].dtype
-    if hasattr(g, "_apply_op"):
-        return (g._apply_op("cast", (g,), dtype=dtype),)
-    return (g.astype(dtype, copy=False),)
-
-
-def _cast_jvp(node, ts, xs, out):
-    t = ts[0]
-    if hasattr(t, "_apply_op"):
-        return t._apply_op("cast", (t,), dtype=out.dtype)
-    return t.astype(out.dtype, copy=False)
-
-
-CAST = register("cast", _cast_vjp, jvp=_cast_jvp, array=_cast_array,
-                doc="change dtype;  the gradient is cast back to the input's dtype")
+WHERE = register(
+    "where", lambda a, b, condition: namespace(a).where(condition, a, b),
+    partials=lambda node, xs, out: (node._saved["condition"], ~node._saved["condition"]),
+    arity=2, smooth=False,
+    doc="condition ? a : b (condition: a constant boolean array);  d/da = condition, "
+        "d/db = not condition")

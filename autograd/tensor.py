@@ -1,32 +1,42 @@
 """`Tensor`: a numpy-backed node for real models, on the same op table and walker.
 
 Dtypes: float32 stays float32 and float64 stays float64; ints, bools and Python lists
-become float64 unless `dtype=` says otherwise. Numbers combined with a Tensor take the
-Tensor's dtype, so a float32 model keeps float32 activations and gradients.
+become float64 unless `dtype=` says otherwise (`scratchgrad.tensor` keeps integers, as
+`torch.tensor` does). Numbers combined with a Tensor take the Tensor's dtype, so a float32
+model keeps float32 activations and gradients.
+
+Memory: `Tensor(x)` copies `x` (as `torch.tensor` does), so your arrays never change
+under a graph and never have to be locked; `from_numpy(x)` shares `x`'s memory on
+purpose. In-place edits follow PyTorch's version-counter rule (see `storage.py`).
 """
 
 import numpy as np
 
+from . import dtypes
+from .backend import device_name, namespace, namespace_of
 from .grad_mode import STATE
-from .op_table import OPS
+from .storage import TrackedArray, VersionCounter, tracked_view
 from .operators import Operators
-from .ops_elementwise import CLIP, MAXIMUM, MINIMUM, POW, POW_CONST, WHERE
-from .ops_linalg import LOG_SOFTMAX, MATMUL, SOFTMAX
-from .ops_reduce import MAX, MEAN, MIN, STD, SUM, SUM_N, VAR, normalize_axis
-from .ops_shape import CAST, CONCATENATE, EXPAND, GETITEM, RESHAPE, STACK, TRANSPOSE
+from .ops_elementwise import MAXIMUM, MINIMUM
+from .ops_reduce import SUM_N, normalize_axis
+from .ops_shape import CONCATENATE, STACK, WHERE
+from .tensor_methods import TensorMethods, _raw
 
 _FLOAT_KINDS = "f"
 
 
-def as_array(data, dtype=None, what="Tensor data"):
-    """`data` as an ndarray of a float dtype, or a TypeError naming what was wrong."""
+def as_array(data, dtype=None, what="Tensor data", copy=False):
+    """`data` as an ndarray of a float dtype, or a TypeError naming what was wrong.
+    `copy=True` guarantees an array that shares no memory with `data`."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, str) or (hasattr(data, "shape") and not isinstance(
             data, (np.ndarray, np.generic)) and not hasattr(data, "__array__")):
         raise TypeError(f"{what} must be numbers, got {type(data).__name__}")
+    if isinstance(data, TrackedArray):
+        data = data.view(np.ndarray)
     try:
-        array = np.asarray(data, dtype=dtype)
+        array = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{what} must be numbers (a scalar, nested lists of equal length, "
                         f"or an ndarray); got {type(data).__name__}: {err}") from None
@@ -37,11 +47,19 @@ def as_array(data, dtype=None, what="Tensor data"):
         raise TypeError(f"{what} has dtype {array.dtype} ({names[kind]}); Tensors hold "
                         "real numbers: convert with np.asarray(x, dtype=np.float64)")
     if dtype is None and kind not in _FLOAT_KINDS:
-        array = array.astype(np.float64)
+        array = array.astype(dtypes.get_default_dtype())
+    elif dtype is None and not isinstance(data, np.ndarray) and array.dtype.kind == "f" \
+            and array.dtype != dtypes.get_default_dtype() and not isinstance(data, np.generic):
+        array = array.astype(dtypes.get_default_dtype())    # Python floats: the default
     return array
 
 
-class Tensor(Operators):
+def own_array(data, dtype=None, what="Tensor data"):
+    """`data` as a new array of its own: what a Tensor made from user data stores."""
+    return as_array(data, dtype, what, copy=True)
+
+
+class Tensor(TensorMethods, Operators):
     """An n-dimensional array that remembers how it was computed.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)
@@ -50,20 +68,23 @@ class Tensor(Operators):
     """
 
     __slots__ = ("_data", "grad", "label", "requires_grad", "_fn", "_parents", "_saved",
-                 "_pins", "_locked", "_holds_pins", "_retains", "_scope", "_version", "_versions", "__weakref__")
+                 "_retains", "_scope", "_vc", "_versions", "__weakref__")
     _grad_init = None     # .grad is None until a backward reaches the tensor
     _keeps_grad = False   # intermediates drop their grad once passed on (retain_grad())
     _frees_graph = True   # saved arrays are released after backward unless retain_graph
     _is_scalar = False
     __array_priority__ = 1000   # ndarray + Tensor -> Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False, dtype=None, label=""):
-        self._data = as_array(data, dtype)
-        self._version = 0
+    def __init__(self, data, requires_grad=False, dtype=None, label="", device=None):
+        self._data = own_array(data, dtype)
+        if device is not None:
+            from .devices import Device, move_array
+            self._data = move_array(self._data, Device(device))
+        self._vc = VersionCounter()
         self._versions = None
-        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+        if requires_grad and self._data.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(f"only floating-point tensors can require grad; this one has "
-                            f"dtype {self.data.dtype}. Use dtype=np.float32 or float64")
+                            f"dtype {self._data.dtype}. Use dtype=np.float32 or float64")
         self.grad = None
         self.label = label
         self.requires_grad = bool(requires_grad)
@@ -71,25 +92,31 @@ class Tensor(Operators):
         self._parents = ()
         self._saved = None
         self._retains = False
-        self._pins = 0
-        self._locked = self._holds_pins = False
         self._scope = STATE.scopes
 
     # --- the engine hooks -------------------------------------------------------------
 
     def _lift(self, x):
-        """Numbers and arrays become constant leaves of this tensor's dtype."""
+        """Numbers and arrays become constant leaves of this tensor's dtype. An array is
+        copied (as `torch.tensor` would), so writing into it later cannot change what a
+        graph saw; a `.data` view of another tensor is shared, with that tensor's version
+        counter."""
         if isinstance(x, Tensor):
             return x
         if isinstance(x, Operators):
             raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}: wrap the "
                             "scalar as Tensor(v.data) or use Values throughout")
-        ours = self.data.dtype
+        ours = self._data.dtype
         if isinstance(x, (float, int)) and not isinstance(x, bool):
             # a number takes our dtype, unless it is a float and we hold integers (PyTorch:
             # int_tensor * 0.5 is a float tensor)
             keep = ours.kind == "f" or isinstance(x, int)
-            return _constant(np.asarray(x, dtype=ours if keep else None))
+            return _constant(namespace(self._data).asarray(
+                x, dtype=ours if keep else dtypes.get_default_dtype()))
+        if hasattr(x, "__array_namespace__") and not isinstance(x, (np.ndarray, np.generic)):
+            namespace_of(self._data, x)       # an array of another library: same device?
+            return _constant(x)
+        counter = x._counter if isinstance(x, TrackedArray) else None
         array = as_array(x, what="an operand of a Tensor op")    # (clear errors first)
         given = x.dtype.kind if isinstance(x, np.ndarray) else np.asarray(x).dtype.kind
         # a float ndarray keeps its dtype (numpy's and PyTorch's promotion); lists, numpy
@@ -97,171 +124,195 @@ class Tensor(Operators):
         # floats are never cut down to our integers
         if given != "f" or (ours.kind == "f" and not isinstance(x, np.ndarray)):
             array = array.astype(ours, copy=False)
-        return _constant(array)
+        if counter is None and isinstance(x, np.ndarray) and np.may_share_memory(array, x):
+            array = array.copy()
+        return _constant(array, counter)
 
     @staticmethod
     def _apply(op, inputs, **params):
+        """Run `op`'s forward on the inputs' arrays and record the node (grad mode on and
+        some input requiring grad). The one place a Tensor is made by an op."""
+        state = STATE
+        record = state.enabled and any([x.requires_grad for x in inputs])
+        if record and params:
+            params = _own_params(params)
+        arrays = [x._data for x in inputs]
+        kind = arrays[0].__class__
+        for array in arrays:
+            if array.__class__ is not kind:
+                namespace_of(*arrays)             # raises if the devices differ
+                break
         try:
-            data, saved = op.array(*[x.data for x in inputs], **params)
+            if op.quiet and kind is np.ndarray:
+                with np.errstate(all="ignore"):
+                    result = op.forward(*arrays, **params)
+            else:
+                result = op.forward(*arrays, **params)
         except ValueError as err:
-            shapes = " and ".join(str(x.data.shape) for x in inputs)
+            shapes = " and ".join(str(a.shape) for a in arrays)
             raise ValueError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
+        if op.saves:
+            data, saved = result
+        else:
+            data, saved = result, params or None
+        if not isinstance(data, kind):           # a full reduction gives a numpy scalar
+            data = namespace(arrays[0]).asarray(data)
         out = Tensor.__new__(Tensor)
         out._data = data
-        out._version = 0
+        out._vc = _counter_of(data, inputs)
         out.grad = None
         out.label = ""
         out._retains = False
-        out._pins = 0
-        out._locked = False
-        state = STATE
         out._scope = state.scopes
-        for x in inputs:
-            if x.requires_grad and state.enabled:
-                out.requires_grad = True
-                out._fn = op
-                out._parents = inputs
-                out._saved = saved
-                out._versions = tuple([x._version for x in inputs])
-                out._holds_pins = _pin_leaves(inputs)
-                if state.anomaly:
-                    from .anomaly import check_forward
-                    check_forward(out)
-                return out
+        if record:
+            out.requires_grad = True
+            out._fn = op
+            out._parents = inputs
+            out._saved = saved
+            # versions of the inputs and of the output itself: backward checks both
+            out._versions = tuple([x._vc.value for x in inputs]) + (out._vc.value,)
+            if state.anomaly:
+                from .anomaly import check_forward
+                check_forward(out)
+            return out
         out.requires_grad = False
         out._fn = None
         out._parents = ()
         out._saved = None
         out._versions = None
-        out._holds_pins = False
         return out
 
     def _graph_seed(self, seed):
         """The seed of a create_graph backward, as a constant node."""
         return self._lift(seed)
 
-    def _apply_op(self, name, inputs, **params):
-        return Tensor._apply(OPS[name], inputs, **params)
+    def _constant_like(self, array):
+        """A constant leaf holding `array` (made by the engine: no copy)."""
+        return _constant(array)
 
     def _own_grad(self, grad, upstream):
         """A leaf's first gradient: its own writable array of its own dtype."""
         if isinstance(grad, Tensor):
             return grad
-        if grad is upstream or not grad.flags.writeable or not grad.flags.owndata \
-                or grad.dtype != self.data.dtype or grad.shape != self.data.shape:
-            grad = np.array(np.broadcast_to(grad, self.data.shape), dtype=self.data.dtype)
+        flags = grad.flags
+        if grad is upstream or not getattr(flags, "writeable", True) or not flags.owndata \
+                or grad.dtype != self._data.dtype or grad.shape != self._data.shape:
+            xp = namespace(grad)
+            grad = xp.array(xp.broadcast_to(grad, self._data.shape), dtype=self._data.dtype)
         return grad
 
     def _ones_seed(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"backward() on a tensor of shape {self.data.shape}: grad can be implicitly "
+                f"backward() on a tensor of shape {self._data.shape}: grad can be implicitly "
                 "created only for scalar outputs. Reduce it first (e.g. .sum() or .mean()) "
                 "or pass gradient= an array of the same shape")
-        return np.ones_like(self.data)
+        return namespace(self._data).ones_like(self._data)
 
     def _check_seed(self, gradient):
         if isinstance(gradient, Tensor):
-            seed = gradient if STATE.enabled and gradient.requires_grad else gradient.data
+            seed = gradient if STATE.enabled and gradient.requires_grad else gradient._data
+        elif namespace(gradient) is namespace(self._data) and hasattr(gradient, "shape"):
+            seed = gradient                   # an array of our own kind (e.g. on our GPU)
         else:
             seed = as_array(gradient, what="backward(gradient=...)")
-        if seed.shape != self.data.shape:
+        if seed.shape != self._data.shape:
             raise ValueError(f"backward(gradient=...) has shape {seed.shape} but the tensor "
-                             f"has shape {self.data.shape}; they must match")
-        return seed if isinstance(seed, Tensor) else seed.astype(self.data.dtype, copy=False)
+                             f"has shape {self._data.shape}; they must match")
+        return seed if isinstance(seed, Tensor) else seed.astype(self._data.dtype, copy=False)
 
     # --- attributes ---------------------------------------------------------------------
 
     @property
     def data(self):
-        """The numpy array. Assigning it (also `t.data -= ...`) counts as an in-place edit:
-        a graph that saved this tensor then refuses to backward with stale values."""
-        return self._data
+        """The numbers, as a numpy array viewing this tensor's storage. Writing through
+        it (`t.data[0] = 1`, `t.data -= lr * g`) is an in-place edit: allowed, and counted,
+        so a backward through a graph that used the old numbers raises instead of
+        computing a wrong gradient (PyTorch's rule; see `autograd/storage.py`)."""
+        if not isinstance(self._data, np.ndarray):    # a GPU array: handed out as is
+            return self._data
+        return tracked_view(self._data, self._vc)
 
     @data.setter
     def data(self, value):
-        if not isinstance(value, np.ndarray):
-            value = as_array(value, what="Tensor.data")
-        if self._locked:                      # the lock follows the tensor, not the array
-            _unlock(self)
-            self._data = value
-            _lock(self)
+        if isinstance(value, Tensor):
+            value = value._data
+        elif isinstance(value, TrackedArray) and value._counter is self._vc:
+            value = value.view(np.ndarray)        # `t.data -= x` hands our own view back:
+            if _same_layout(value, self._data):   # written in place, counted already
+                return
+        elif value is self._data:
+            pass                                  # (a GPU array written in place)
+        elif hasattr(value, "__array_namespace__") and not isinstance(
+                value, (np.ndarray, np.generic)):
+            value = namespace(value).array(value, copy=True)   # stays on its device
         else:
-            self._data = value
-        self._version += 1
+            value = own_array(value, what="Tensor.data")
+        self._data = value
+        self._vc.value += 1
+
+    @property
+    def _version(self):
+        """How many in-place edits this tensor's storage has had (PyTorch's `_version`)."""
+        return self._vc.value
 
     def copy_(self, values):
         """Overwrite the numbers in place (PyTorch's `copy_`). Allowed while a graph holds
         this tensor, and counted: that graph's backward then refuses the old numbers."""
-        def write(array):
-            array[...] = values
-        self.edit_in_place(write, self._data)
+        if isinstance(values, Tensor):
+            values = values._data
+        elif isinstance(values, TrackedArray):
+            values = values.view(np.ndarray)
+        self._data[...] = values
+        self._vc.value += 1
         return self
 
     def _scratch_write(self, edit, *args):
         """`edit(*args)` that restores the numbers before it returns (numerical
         differentiation nudges one element and puts it back): no version is counted."""
-        return self._unlocked(edit, args, counted=False)
+        return edit(*args)
 
     def edit_in_place(self, edit, *args):
         """Run `edit(*args)`, which writes into this tensor's array, as a counted in-place
         edit (optimizers use it): allowed while a graph holds the tensor, and that graph's
         backward then raises instead of using the new numbers."""
-        return self._unlocked(edit, args, counted=True)
-
-    def _unlocked(self, edit, args, counted):
-        locked = self._locked
-        if locked:
-            _unlock(self)
         try:
             return edit(*args)
         finally:
-            if locked:
-                _lock(self)
-            if counted:
-                self._version += 1
+            self._vc.value += 1
 
-    def __del__(self):
-        if getattr(self, "_holds_pins", False):   # (a failed __init__ never set it)
-            unpin_leaves(self)
-
-    def _release_pins(self):
-        if self._holds_pins:
-            unpin_leaves(self)
-
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size)
-
-    def __len__(self):
-        return len(self.data)
-
-    @property
-    def T(self):
-        return self.transpose()
-
-    @property
-    def mT(self):
-        axes = list(range(self.ndim))
-        axes[-1], axes[-2] = axes[-2], axes[-1]
-        return self.transpose(axes)
+    shape = property(lambda self: self._data.shape, doc="The shape (numpy's tuple).")
+    ndim = property(lambda self: self._data.ndim, doc="Number of dimensions.")
+    dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape "
-                             f"{self.data.shape}")
-        return self.data.item()
+                             f"{self._data.shape}")
+        return self._data.item()
 
     def numpy(self):
+        """The numbers as a numpy array sharing this tensor's memory (writes are counted
+        in-place edits, as through `.data`)."""
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """What `np.asarray(t)` sees: a read-only view (or a copy when asked for), so numpy
+        code cannot write into the tensor behind the version counter's back."""
+        if not isinstance(self._data, np.ndarray):
+            raise TypeError(f"can't convert a {device_name(self._data)} tensor to a numpy "
+                            "array; copy it to the host first with .cpu()")
+        if copy or (dtype is not None and np.dtype(dtype) != self._data.dtype):
+            return np.array(self._data, dtype=dtype)
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
 
     def detach(self):
-        """The same data as a new leaf without history (shares memory, like PyTorch)."""
-        return _constant(self.data)
+        """The same data as a new leaf without history. It shares memory and the version
+        counter with this tensor (PyTorch's rule), so writing into it is seen by graphs
+        that saved this one."""
+        return _constant(self._data, self._vc)
 
     def retain_grad(self):
         """Keep this non-leaf tensor's `.grad` after backward (leaves always keep it)."""
@@ -271,29 +322,28 @@ class Tensor(Operators):
     def requires_grad_(self, flag=True):
         if not self.is_leaf:
             raise RuntimeError("requires_grad_() only changes leaves; use detach() first")
-        if flag and self.data.dtype.kind not in _FLOAT_KINDS:
+        if flag and self._data.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(f"only floating-point tensors can require grad, not "
-                            f"{self.data.dtype}")
+                            f"{self._data.dtype}")
         self.requires_grad = bool(flag)
         return self
 
-    def astype(self, dtype):
-        """A copy in another float dtype; gradients flow back in the original dtype."""
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f" and self.requires_grad:
-            raise TypeError(f"cannot cast a tensor that requires grad to {dtype}")
-        return Tensor._apply(CAST, (self,), dtype=dtype)
-
     def __repr__(self):
-        body = np.array2string(self.data, precision=4, threshold=20, edgeitems=2,
+        data = self._data
+        if not isinstance(data, np.ndarray):          # on a GPU: print a host copy
+            from .devices import Device, move_array
+            data = move_array(data, Device("cpu"))
+        body = np.array2string(data, precision=4, threshold=20, edgeitems=2,
                                prefix="Tensor(")
         extra = ""
         if self._fn is not None:
             extra = f", op={self._fn.name}"
         elif self.requires_grad:
             extra = ", requires_grad=True"
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != np.float64:
+            extra += f", dtype={self._data.dtype}"
+        if data is not self._data:
+            extra += f", device='{device_name(self._data)}'"
         if self.label:
             extra += f", label={self.label!r}"
         return f"Tensor({body}{extra})"
@@ -301,251 +351,112 @@ class Tensor(Operators):
     __hash__ = object.__hash__
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self.data.shape} is "
-                             "ambiguous; use .any() on .data or reduce it first")
-        return bool(self.data)
+        if self._data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self._data.shape} is "
+                             "ambiguous; use .any() or .all(), or reduce it first")
+        return bool(self._data)
 
-    # comparisons give plain boolean arrays: they have no derivative
-    def __lt__(self, other):
-        return self.data < _raw(other)
+    # --- in-place arithmetic (PyTorch's `p -= lr * p.grad` under no_grad) ------------------
 
-    def __le__(self, other):
-        return self.data <= _raw(other)
+    def _in_place(self, ufunc, other, name):
+        """`self <op>= other` written into this tensor's storage and counted as an edit.
+        Refused where PyTorch refuses: on a tensor that requires grad while grad mode is
+        on (the change would not be part of any graph)."""
+        if self.requires_grad and STATE.enabled:
+            where = "a leaf tensor that requires grad" if self._fn is None else \
+                "a tensor that is part of a recorded graph"
+            raise RuntimeError(
+                f"in-place {name} on {where} (shape {self.shape}) is not recorded for "
+                "backward. For a parameter update, do it inside `with no_grad():` (or use an "
+                "optimizer); inside a model, write `y = y + x` instead of `y += x`.")
+        getattr(namespace(self._data), ufunc.__name__)(self._data, _raw(other), out=self._data)
+        self._vc.value += 1
+        return self
 
-    def __gt__(self, other):
-        return self.data > _raw(other)
+    def __iadd__(self, other):
+        return self._in_place(np.add, other, "addition (+=)")
 
-    def __ge__(self, other):
-        return self.data >= _raw(other)
+    def __isub__(self, other):
+        return self._in_place(np.subtract, other, "subtraction (-=)")
 
-    def __eq__(self, other):   # elementwise, like numpy; hashing stays by identity
-        return self.data == _raw(other)
+    def __imul__(self, other):
+        return self._in_place(np.multiply, other, "multiplication (*=)")
 
-    def __ne__(self, other):
-        return self.data != _raw(other)
+    def __itruediv__(self, other):
+        return self._in_place(np.true_divide, other, "division (/=)")
 
-    # --- ops only tensors have ----------------------------------------------------------
+    def add_(self, other, alpha=1):
+        return self._in_place(np.add, _raw(other) * alpha if alpha != 1 else other, "add_")
 
-    def __pow__(self, exponent):
-        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            return Tensor._apply(POW_CONST, (self,), exponent=exponent)
-        return Tensor._apply(POW, (self, self._lift(exponent)))
+    def sub_(self, other, alpha=1):
+        return self._in_place(np.subtract, _raw(other) * alpha if alpha != 1 else other,
+                              "sub_")
 
-    def __rpow__(self, base):
-        return Tensor._apply(POW, (self._lift(base), self))
+    def mul_(self, other):
+        return self._in_place(np.multiply, other, "mul_")
 
-    def __matmul__(self, other):
-        return self.matmul(other)
+    def div_(self, other):
+        return self._in_place(np.true_divide, other, "div_")
 
-    def __rmatmul__(self, other):
-        return Tensor._apply(MATMUL, (self._lift(other), self))
+    def zero_(self):
+        """Set every element to 0 in place (counted as an edit)."""
+        return self.fill_(0)
 
-    def matmul(self, other):
-        other = self._lift(other)
-        if self.ndim == 0 or other.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least one dimension, got "
-                             f"shapes {self.shape} and {other.shape}")
-        return Tensor._apply(MATMUL, (self, other))
+    def fill_(self, value):
+        """Set every element to `value` in place (counted as an edit)."""
+        if self.requires_grad and STATE.enabled:
+            return self._in_place(np.multiply, 0, "fill_")   # (raises the message)
+        self._data[...] = _raw(value)
+        self._vc.value += 1
+        return self
 
-    def clip(self, min=None, max=None):
+    def clamp_(self, min=None, max=None):
+        """Limit to [min, max] in place (counted as an edit)."""
         if min is None and max is None:
-            raise ValueError("clip() needs min, max or both")
-        return Tensor._apply(CLIP, (self,), low=min, high=max)
-
-    clamp = clip
-
-    def maximum(self, other):
-        return Tensor._apply(MAXIMUM, (self, self._lift(other)))
-
-    def minimum(self, other):
-        return Tensor._apply(MINIMUM, (self, self._lift(other)))
-
-    def softmax(self, axis=-1):
-        return Tensor._apply(SOFTMAX, (self,), axis=axis)
-
-    def log_softmax(self, axis=-1):
-        return Tensor._apply(LOG_SOFTMAX, (self,), axis=axis)
-
-    def _reduce(self, op, axis, keepdims, **extra):
-        axes = normalize_axis(axis, self.ndim)
-        return Tensor._apply(op, (self,), axis=axes, keepdims=bool(keepdims), **extra)
-
-    def sum(self, axis=None, keepdims=False):
-        return self._reduce(SUM, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return self._reduce(MEAN, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return self._reduce(MAX, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return self._reduce(MIN, axis, keepdims)
-
-    def var(self, axis=None, keepdims=False, correction=1):
-        return self._reduce(VAR, axis, keepdims, correction=correction)
-
-    def std(self, axis=None, keepdims=False, correction=1):
-        return self._reduce(STD, axis, keepdims, correction=correction)
-
-    def reshape(self, *shape):
-        shape = _shape_arg(shape)
-        target = _resolve_shape(shape, self.data.size)
-        if target is None:
-            raise ValueError(f"cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into shape {shape}")
-        if target == self.data.shape:
-            return self
-        return Tensor._apply(RESHAPE, (self,), shape=target)
-
-    view = reshape
-
-    def flatten(self, start_axis=0):
-        return self.reshape(self.shape[:start_axis] + (-1,))
-
-    def transpose(self, *axes):
-        axes = _shape_arg(axes) if axes else tuple(reversed(range(self.ndim)))
-        if len(axes) == 2 and self.ndim > 2 and sorted(axes) != list(range(self.ndim)):
-            a, b = (ax % self.ndim for ax in axes)   # PyTorch style: swap two axes
-            order = list(range(self.ndim))
-            order[a], order[b] = order[b], order[a]
-            axes = tuple(order)
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of a tensor of shape {self.shape}")
-        axes = tuple(a % self.ndim for a in axes)
-        return Tensor._apply(TRANSPOSE, (self,), axes=axes)
-
-    def permute(self, *axes):
-        return self.transpose(_shape_arg(axes))
-
-    def squeeze(self, axis=None):
-        if axis is None:
-            shape = tuple(n for n in self.shape if n != 1)
-        else:
-            axes = normalize_axis(axis, self.ndim)
-            for a in axes:
-                if self.shape[a] != 1:
-                    raise ValueError(f"cannot squeeze axis {a} of shape {self.shape}: "
-                                     "its size is not 1")
-            shape = tuple(n for i, n in enumerate(self.shape) if i not in axes)
-        return self.reshape(shape)
-
-    def unsqueeze(self, axis):
-        ndim = self.ndim + 1
-        if not -ndim <= axis < ndim:
-            raise ValueError(f"unsqueeze axis {axis} is out of range for a result with "
-                             f"{ndim} dimensions")
-        shape = list(self.shape)
-        shape.insert(axis % ndim, 1)
-        return self.reshape(tuple(shape))
-
-    def expand(self, *shape):
-        shape = _shape_arg(shape)
-        try:
-            target = np.broadcast_shapes(self.shape, shape)
-        except ValueError:
-            target = None
-        if target != tuple(shape):
-            raise ValueError(f"cannot expand a tensor of shape {self.shape} to shape "
-                             f"{shape}: sizes must match or be 1")
-        if target == self.shape:
-            return self
-        return Tensor._apply(EXPAND, (self,), shape=target)
-
-    broadcast_to = expand
-
-    def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data
-        if isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        try:
-            return Tensor._apply(GETITEM, (self,), index=index)
-        except IndexError as err:
-            raise IndexError(f"index {index!r} does not fit a tensor of shape "
-                             f"{self.shape}: {err}") from None
+            raise ValueError("clamp_() needs min, max or both")
+        if self.requires_grad and STATE.enabled:
+            return self._in_place(np.multiply, 1, "clamp_")
+        namespace(self._data).clip(self._data, min, max, out=self._data)
+        self._vc.value += 1
+        return self
 
 
-# --- saved leaves are read-only while a graph holds them ----------------------------------
-# A leaf's array (your data, a parameter) is read by the VJPs at backward time. Writing
-# into it in between (`x.data[0] = 1`, `np.add(..., out=x.data)`, editing the array the
-# Tensor was made from) would give gradients of numbers that no longer exist, silently.
-# So while a recorded graph uses a leaf, its array is read-only: such a write fails at
-# once. The lock is released when backward frees the graph or the graph is dropped.
-# `t.data = new` and `t.copy_(new)` stay allowed: they bump the version counter, which
-# backward checks (PyTorch's rule). Intermediate results are not locked.
-
-def _lock(leaf):
-    array = leaf._data
-    if array.flags.writeable:
-        array.flags.writeable = False
-        leaf._locked = True
+def _same_layout(a, b):
+    """Do two arrays view the same memory the same way (one is `b` handed back)?"""
+    return a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype and \
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
 
 
-def _unlock(leaf):
-    try:
-        leaf._data.flags.writeable = True
-    except ValueError:   # a view whose base is read-only: it was never ours to unlock
-        pass
-    leaf._locked = False
-
-
-def _pin_leaves(inputs):
-    pinned = False
+def _counter_of(data, inputs):
+    """The version counter of an op's output: an output that views an input's storage
+    (reshape, transpose, basic indexing) shares that input's counter, as PyTorch's views
+    do, so a write through either is seen by graphs that saved the other."""
+    base = data.base
     for x in inputs:
-        if x._fn is None:
-            if x._pins == 0:
-                _lock(x)
-            x._pins += 1
-            pinned = True
-    return pinned
+        own = x._data
+        if data is own or (base is not None and (base is own or base is own.base)):
+            return x._vc
+    return VersionCounter()
 
 
-def unpin_leaves(node):
-    """Release `node`'s hold on its leaf inputs (after backward, or when it is dropped)."""
-    node._holds_pins = False
-    for x in node._parents or ():
-        if x._fn is None and isinstance(x, Tensor) and x._pins > 0:
-            x._pins -= 1
-            if x._pins == 0 and x._locked:
-                _unlock(x)
+def _own_params(params):
+    """Arrays passed to a recorded op (labels, masks, indices) are saved for backward:
+    copy them, so editing yours afterwards cannot change the gradient."""
+    owned = {}
+    for name, value in params.items():
+        if isinstance(value, np.ndarray):
+            value = np.array(value)
+        elif isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+            value = tuple(np.array(v) if isinstance(v, np.ndarray) else v for v in value)
+        owned[name] = value
+    return owned
 
 
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _resolve_shape(shape, size):
-    """`shape` with one -1 filled in, or None when it cannot hold `size` elements."""
-    shape = tuple(int(n) for n in shape)
-    unknown = [i for i, n in enumerate(shape) if n == -1]
-    if len(unknown) > 1 or any(n < -1 for n in shape):
-        return None
-    known = 1
-    for n in shape:
-        if n != -1:
-            known *= n
-    if unknown:
-        if known == 0 or size % known:
-            return None
-        shape = shape[:unknown[0]] + (size // known,) + shape[unknown[0] + 1:]
-    elif known != size:
-        return None
-    return shape
-
-
-def _shape_arg(args):
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(args)
-
-
-def _constant(array):
+def _constant(array, counter=None):
+    """A leaf holding `array` as is (no copy): for arrays the engine itself made."""
     t = Tensor.__new__(Tensor)
     t._data = array
-    t._version = 0
+    t._vc = VersionCounter() if counter is None else counter
     t._versions = None
     t.grad = None
     t.label = ""
@@ -554,13 +465,32 @@ def _constant(array):
     t._parents = ()
     t._saved = None
     t._retains = False
-    t._pins = 0
-    t._locked = t._holds_pins = False
     t._scope = ()
     return t
 
 
+def from_numpy(array):
+    """A tensor that shares `array`'s memory (no copy; PyTorch's `torch.from_numpy`).
+    Its dtype is the array's, integers included. Writes made through the tensor (`.data`,
+    in-place ops, optimizers) are counted; writes into `array` itself are not seen by the
+    version counter, exactly as in PyTorch: keep them out of a forward/backward pair."""
+    if not isinstance(array, np.ndarray) or isinstance(array, TrackedArray):
+        raise TypeError(f"from_numpy() expects a numpy ndarray, got {type(array).__name__}"
+                        "; use scratchgrad.tensor(data) to copy other data")
+    as_array(array)       # the same dtype checks as every Tensor (no strings, objects, ...)
+    return _constant(array)
+
+
 def tensor(data, requires_grad=False, dtype=None):
+    """A new tensor holding a copy of `data` (PyTorch's `torch.tensor`): integers and
+    booleans keep their type, floats get the default dtype (float arrays keep theirs)."""
+    if dtype is None and not isinstance(data, Tensor):
+        probe = np.asarray(data.view(np.ndarray) if isinstance(data, TrackedArray) else data)
+        if probe.dtype.kind in "iub":
+            dtype = np.int64 if probe.dtype.kind in "iu" and not isinstance(
+                data, np.ndarray) else probe.dtype
+    elif dtype is None:
+        dtype = data._data.dtype
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -588,8 +518,8 @@ def stack(tensors, axis=0):
 
 def where(condition, a, b):
     """`a` where `condition` else `b`; gradients flow to the chosen side only."""
-    condition = np.asarray(_raw(condition), dtype=bool)
     a, b = _lift_all([a, b])
+    condition = namespace(a._data).asarray(_raw(condition), dtype=bool)
     return Tensor._apply(WHERE, (a, b), condition=condition)
 
 

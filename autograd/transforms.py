@@ -13,7 +13,9 @@ tangent sweep, and never forms a Jacobian.
     out, Hv = hvp(f, x, v)
 
 Primals are Tensors, arrays (become Tensors), Values or Python floats (become Values).
-An input that does not affect an output has a zero tangent/Jacobian block (not an error).
+An input that does not affect an output has a zero tangent/Jacobian block, and an output
+that depends on no input (a constant, `t.detach()`) has zero derivatives in every
+transform, as in torch.func (not an error).
 """
 import numbers
 
@@ -151,7 +153,12 @@ def vjp(f, *primals):
             raise ValueError(f"vjp: f has {len(outs)} output(s) but the pullback got "
                              f"{len(cotangents)} cotangent(s)")
         seeds = [_tangent_for(o, c, i) for i, (o, c) in enumerate(zip(outs, cotangents))]
-        grads = grad(outs, leaves, grad_outputs=seeds, retain_graph=True, allow_unused=True)
+        live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
+        if not live:          # f ignores its inputs: every cotangent pulls back to zero
+            grads = [None] * len(leaves)
+        else:
+            grads = grad([o for o, _ in live], leaves, grad_outputs=[s for _, s in live],
+                         retain_graph=True, allow_unused=True)
         return tuple(_constant_like(leaf, _zeros_like(leaf) if g is None else
                                     (g.data if isinstance(g, Node) else g))
                      for leaf, g in zip(leaves, grads))
@@ -196,6 +203,8 @@ def jacobian(f, inputs, mode="reverse"):
     else:
         blocks = [[np.zeros(_shape(o) + _shape(x), dtype=dtype) for x in leaves] for o in outs]
         for i, o in enumerate(outs):
+            if not o.requires_grad:           # a constant output: its rows stay zero
+                continue
             for k, e in enumerate(_basis(o)):
                 grads = grad([o], leaves, grad_outputs=[e], retain_graph=True,
                              allow_unused=True)
@@ -241,6 +250,8 @@ def _gradient_graph(f, primals, who):
     if len(outs) != 1 or (isinstance(outs[0], Tensor) and outs[0].data.size != 1):
         shape = outs[0].shape if len(outs) == 1 else f"{len(outs)} outputs"
         raise ValueError(f"{who}: f must return one scalar, got {shape}")
+    if not outs[0].requires_grad:         # f ignores its inputs: a zero gradient
+        return leaves, outs[0], [None] * len(leaves)
     grads = grad(outs[0], leaves, create_graph=True, allow_unused=True)
     return leaves, outs[0], grads
 
@@ -268,5 +279,6 @@ def hessian(f, inputs):
     primals = (inputs,) if single else inputs
     leaves, out, grads = _gradient_graph(f, primals, "hessian")
     blocks = _forward_blocks(grads, [_shape(x) for x in leaves], leaves, _dtype(leaves))
-    result = [[Tensor(b) for b in row] for row in blocks]
+    lead = _shape(out)                    # torch.func: out.shape + x.shape + x.shape
+    result = [[Tensor(b.reshape(lead + b.shape)) for b in row] for row in blocks]
     return result[0][0] if single else tuple(tuple(row) for row in result)

@@ -10,9 +10,8 @@ import operator
 import numpy as np
 
 from .grad_mode import STATE
-from .op_table import OPS
-from .operators import Operators, install_operators
-from .ops_elementwise import MUL, POW, POW_CONST, _scalar_pow
+from .operators import Operators
+from .ops_elementwise import ADD, DIV, MUL, POW, POW_CONST, RELU, SUB, TANH
 from .ops_reduce import DOT, SUM_N, dot_of_values
 
 
@@ -68,31 +67,6 @@ def _constant(x):
     return out
 
 
-def _binary(op, reflected):
-    """`a <op> b` for Values, straight from the table entry (no generic dispatch)."""
-    forward = op.scalar
-
-    if reflected:
-        def method(self, other):
-            if other.__class__ is not Value:
-                other = Value._lift(other)
-            return _record(forward(other.data, self.data), op, (other, self))
-    else:
-        def method(self, other):
-            if other.__class__ is not Value:
-                other = Value._lift(other)
-            return _record(forward(self.data, other.data), op, (self, other))
-    return method
-
-
-def _unary(op):
-    forward = op.scalar
-
-    def method(self):
-        return _record(forward(self.data), op, (self,))
-    return method
-
-
 class Value(Operators):
     """A scalar that remembers how it was computed.
 
@@ -120,6 +94,11 @@ class Value(Operators):
         self._fn = None
         self._parents = ()
         self._saved = None
+
+    @property
+    def _data(self):
+        """The float (the engine reads nodes' raw data as `_data`; Tensors keep arrays)."""
+        return self.data
 
     # --- micrograd's names, so its `trace`/`draw_dot` code runs unchanged -------------------
 
@@ -150,15 +129,11 @@ class Value(Operators):
         return _constant(x)
 
     @staticmethod
-    def _apply(op, inputs, saved=None):
-        if op.scalar is None:
+    def _apply(op, inputs, **params):
+        if not op.values:
             raise TypeError(f"op {op.name!r} works on Tensors, not on scalar Values")
-        if saved is None:
-            return _record(op.scalar(*[x.data for x in inputs]), op, tuple(inputs))
-        return _record(op.scalar(*[x.data for x in inputs], saved), op, tuple(inputs), saved)
-
-    def _apply_op(self, name, inputs, **params):
-        return Value._apply(OPS[name], inputs)
+        return _record(op.forward(*[x.data for x in inputs], **params), op, tuple(inputs),
+                       params or None)
 
     def _graph_seed(self, seed):
         """A create_graph backward from a scalar starts at 1: use the one constant that
@@ -178,17 +153,70 @@ class Value(Operators):
             return gradient
         return _to_float(gradient, "backward(gradient=...)")
 
-    # --- ops that only scalars have -----------------------------------------------------
+    # --- the hot operators, straight from the table (no generic dispatch) --------------
+    # A micrograd training step is mostly these; each is one float forward and one
+    # `_record`. `0 + v` is `v` itself (Python's `sum(values)` starts from 0), and the
+    # create_graph seed `_ONE` times v is v (no "1 *" nodes in a gradient graph).
+
+    def __add__(self, other):
+        if other.__class__ is not Value:
+            other = Value._lift(other)
+        return _record(self.data + other.data, ADD, (self, other))
+
+    def __radd__(self, other):
+        if other.__class__ is int and other == 0:
+            return self
+        other = Value._lift(other)
+        return _record(other.data + self.data, ADD, (other, self))
+
+    def __sub__(self, other):
+        if other.__class__ is not Value:
+            other = Value._lift(other)
+        return _record(self.data - other.data, SUB, (self, other))
+
+    def __rsub__(self, other):
+        other = Value._lift(other)
+        return _record(other.data - self.data, SUB, (other, self))
+
+    def __mul__(self, other):
+        if other.__class__ is not Value:
+            other = Value._lift(other)
+        elif other is _ONE:
+            return self
+        if self is _ONE:
+            return other
+        return _record(self.data * other.data, MUL, (self, other))
+
+    def __rmul__(self, other):
+        other = Value._lift(other)
+        return _record(other.data * self.data, MUL, (other, self))
+
+    def __truediv__(self, other):
+        if other.__class__ is not Value:
+            other = Value._lift(other)
+        return _record(_divide(self.data, other.data), DIV, (self, other))
+
+    def __rtruediv__(self, other):
+        other = Value._lift(other)
+        return _record(_divide(other.data, self.data), DIV, (other, self))
+
+    def relu(self):
+        """max(x, 0) (micrograd's ReLU)."""
+        return _record(0.0 if self.data <= 0.0 else self.data, RELU, (self,))
+
+    def tanh(self):
+        """Hyperbolic tangent."""
+        return _record(_tanh(self.data), TANH, (self,))
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return _record(_scalar_pow(self.data, exponent.data), POW, (self, exponent))
+            return _record(_power(self.data, exponent.data), POW, (self, exponent))
         c = _to_float(exponent, "an exponent")
-        return _record(_scalar_pow(self.data, c), POW_CONST, (self,), c)
+        return _record(_power(self.data, c), POW_CONST, (self,), {"exponent": c})
 
     def __rpow__(self, base):
         base = Value._lift(base)
-        return _record(_scalar_pow(base.data, self.data), POW, (base, self))
+        return _record(_power(base.data, self.data), POW, (base, self))
 
     # --- Python protocol ----------------------------------------------------------------
 
@@ -223,34 +251,10 @@ class Value(Operators):
 _new = object.__new__
 
 
-install_operators(Value, _binary, _unary)   # from the op table's float forwards
-_reflected_add = Value.__radd__
-
-
-def _radd(self, other):
-    """`0 + v` is `v` itself: Python's `sum(values)` starts from 0, and that first add
-    would be a node that does nothing."""
-    if other.__class__ is int and other == 0:
-        return self
-    return _reflected_add(self, other)
-
-
-Value.__radd__ = _radd
+_divide = DIV.forward
+_tanh = TANH.forward
+_power = POW.forward
 _ONE = _constant(1.0)     # the seed of a create_graph backward (see _graph_seed)
-
-
-def _mul(self, other):
-    """a * b, except that the create_graph seed `_ONE` times v is v itself."""
-    if other.__class__ is not Value:
-        other = Value._lift(other)
-    elif other is _ONE:
-        return self
-    if self is _ONE:
-        return other
-    return _record(self.data * other.data, MUL, (self, other))
-
-
-Value.__mul__ = _mul
 
 
 def _fmt(grad):
@@ -266,7 +270,7 @@ def value_sum(values, start=None):
         return Value(0.0)
     if len(items) == 1:
         return items[0]
-    return _record(SUM_N.scalar(*[x.data for x in items]), SUM_N, tuple(items))
+    return _record(SUM_N.forward(*[x.data for x in items]), SUM_N, tuple(items))
 
 
 def dot(weights, inputs, bias=None):

@@ -107,17 +107,12 @@ def conv_rows(mode, threads):
     counts = [threads] if mode == "smoke" else sorted({1, 2, threads})
     repeats = {"smoke": 3, "quick": 10, "full": 30}[mode]
     for count in counts:
-        sides = ["ours", "blas"] + (["torch", "torch-kept"] if have("torch") and
-                                    mode != "smoke" else [])
+        sides = ["ours", "blas"] + (["torch"] if have("torch") and mode != "smoke" else [])
         med, _ = interleaved("bench.conv_side", sides, [100, repeats, count],
                              1 if mode != "full" else 3, count)
         label = f"conv: SimpleConvNet step, batch 100, float32, {count} thread(s)"
         rows.append((label + " vs PyTorch", fmt_time(med["ours"]), fmt_time(med.get("torch")),
                      ratio(med["ours"], med.get("torch"))))
-        if "torch-kept" in med:
-            rows.append((label + " vs PyTorch given our allocator setting",
-                         fmt_time(med["ours"]), fmt_time(med["torch-kept"]),
-                         ratio(med["ours"], med["torch-kept"])))
         rows.append((label + ": matmuls only", fmt_time(med["blas"]), "",
                      ratio(med["ours"], med["blas"])))
     for count in counts if mode == "full" else ():

@@ -2,12 +2,11 @@
 caller): the book's SimpleConvNet (conv 30@5x5, ReLU, max-pool 2, Linear 100, ReLU,
 Linear 10) training step with Adam on a batch of 1x28x28 float32 images.
 
-    python -m bench.conv_side ours|torch|torch-kept|blas BATCH REPEATS THREADS -> s/step
+    python -m bench.conv_side ours|torch|blas BATCH REPEATS THREADS -> s/step
     python -m bench.conv_side epoch-ours|epoch-torch N_IMAGES THREADS -> seconds, peak RSS
 
-`torch` is PyTorch as installed (glibc's default malloc); `torch-kept` is PyTorch with
-the allocator setting `import autograd` makes (autograd/memory.py), which speeds it up
-too: the two rows separate the engines from the allocator.
+Both sides run with glibc's default malloc: scratchgrad changes no process setting
+(its engine reuses its own big gradient arrays instead; autograd/buffers.py).
 """
 import sys
 import time
@@ -103,12 +102,6 @@ def epoch(side, images, threads, batch=100):
     emit(seconds=time.perf_counter() - start, peak_mb=peak_rss_mb())
 
 
-def torch_kept_step(x, labels, threads):
-    from scratchgrad.autograd.memory import keep_freed_memory
-    keep_freed_memory()
-    return torch_step(x, labels, threads)
-
-
 def main():
     side = sys.argv[1]
     if side.startswith("epoch"):
@@ -117,7 +110,6 @@ def main():
     x, labels = problem(batch)
     step = {"ours": lambda: ours_step(x, labels),
             "torch": lambda: torch_step(x, labels, threads),
-            "torch-kept": lambda: torch_kept_step(x, labels, threads),
             "blas": lambda: blas_step(x, labels)}[side]()
     emit(seconds=median_time(step, repeats), peak_mb=peak_rss_mb())
 

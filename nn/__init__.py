@@ -10,7 +10,7 @@ from .normalization import LayerNorm
 from .dtypes import DtypeMismatchError
 from .module import Module, Parameter, StateDictError
 from .seeding import manual_seed
-from . import data, datasets, models
+from . import data, datasets, models, pretrained
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .train import (Callback, EarlyStopping, History, ModelCheckpoint,
                     NonFiniteLossError, evaluate, fit, predict)

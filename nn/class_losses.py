@@ -15,6 +15,7 @@ summed weights of the targets), `ignore_index` labels add nothing and are not co
 import numpy as np
 
 from ..autograd import OPS, Tensor
+from ..autograd.backend import namespace
 from .reduction import reduction_of
 
 
@@ -63,11 +64,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,
 def _label_nll(log_probs, t, w, ignore_index, reduction):
     """-w[y] log_probs[y] per label (0 for ignored ones); the mean divides by the summed
     weights of the counted labels."""
+    xp = namespace(t)
     counted = t != ignore_index
-    labels = np.where(counted, t, 0)
+    labels = xp.where(counted, t, 0)
     weights = _per_label_weight(w, labels, counted, log_probs.dtype)
     rows = log_probs.reshape(-1, log_probs.shape[-1])
-    picked = rows[np.arange(rows.shape[0]), labels.reshape(-1)].reshape(t.shape)
+    picked = rows[xp.arange(rows.shape[0]), labels.reshape(-1)].reshape(t.shape)
     return _reduced(-picked * weights, weights.sum(), reduction)
 
 
@@ -76,7 +78,8 @@ def _uniform_nll(log_probs, t, w, ignore_index, reduction):
     counted = t != ignore_index
     per = -(log_probs * w if w is not None else log_probs).sum(axis=-1)
     per = per * counted.astype(log_probs.dtype)
-    weights = _per_label_weight(w, np.where(counted, t, 0), counted, log_probs.dtype)
+    weights = _per_label_weight(w, namespace(t).where(counted, t, 0), counted,
+                                log_probs.dtype)
     return _reduced(per, weights.sum(), reduction)
 
 
@@ -87,7 +90,7 @@ def _soft_target_nll(log_probs, target, w, reduction):
 
 
 def _per_label_weight(w, labels, counted, dtype):
-    weights = w[labels] if w is not None else np.ones(labels.shape, dtype)
+    weights = w[labels] if w is not None else namespace(labels).ones(labels.shape, dtype)
     return weights * counted
 
 
@@ -119,8 +122,10 @@ def _classes_last(x):
 
 
 def _target(target, scores, who, ignore_index):
-    """Labels (ints, checked) or probabilities (moved classes-last, in the scores' dtype)."""
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    """Labels (ints, checked) or probabilities (moved classes-last, in the scores' dtype),
+    on the scores' device (host labels are moved there)."""
+    xp = namespace(scores._data)
+    t = xp.asarray(target._data if isinstance(target, Tensor) else target)
     axis = 1 if scores.ndim >= 2 else 0
     classes = scores.shape[axis]
     if t.dtype.kind in "iu":
@@ -145,7 +150,7 @@ def _target(target, scores, who, ignore_index):
             raise ValueError(f"{who}: a float target must be probabilities / one-hot of the "
                              f"logits' shape {scores.shape}, got {t.shape}; for class labels "
                              "pass integers (labels.astype(int))")
-        t = np.moveaxis(t, 1, -1) if t.ndim > 2 else t
+        t = xp.moveaxis(t, 1, -1) if t.ndim > 2 else t
         return t.astype(scores.dtype, copy=False)
     raise TypeError(f"{who}: target must be integer labels or float probabilities, got "
                     f"dtype {t.dtype}")
@@ -159,7 +164,7 @@ def _class_weight(weight, scores, who):
         raise TypeError(f"{who}: weight must be one number per class, got {weight!r} "
                         f"(PyTorch's third argument is weight: pass the reduction by "
                         f"keyword, reduction={weight!r})")
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    w = namespace(scores._data).asarray(weight._data if isinstance(weight, Tensor) else weight)
     classes = scores.shape[1 if scores.ndim >= 2 else 0]
     if w.shape != (classes,) or w.dtype.kind not in "iuf":
         raise ValueError(f"{who}: weight must hold one number per class, shape "

@@ -1,12 +1,14 @@
 """Datasets and mini-batches (미니배치): the input side of training.
 
-`DataLoader` yields `(x, y)` batches of `Tensor`s (inputs) and numpy arrays (labels
-stay integers, as `cross_entropy` wants). Shuffling uses its own seeded generator, so
-a run is reproducible and every sample appears exactly once per epoch.
+`DataLoader` yields `(x, y)` batches of `Tensor`s, as PyTorch's does: `x` in a float
+dtype, `y` keeping its own (integer labels stay int64, as `cross_entropy` wants).
+Shuffling uses its own seeded generator, so a run is reproducible and every sample
+appears exactly once per epoch.
 """
 import numpy as np
 
 from ..autograd import Tensor
+from ..autograd.tensor import as_array, from_numpy
 
 from .init import make_rng
 
@@ -60,18 +62,26 @@ def _gather(dataset, indices):
     if isinstance(dataset, Subset):
         return _gather(dataset.dataset, dataset.indices[indices])
     samples = [dataset[int(i)] for i in indices]
-    return tuple(np.stack(column) for column in zip(*samples))
+    if not isinstance(samples[0], tuple):         # a dataset of single items
+        samples = [(sample,) for sample in samples]
+    return tuple(np.stack([_host(item) for item in column]) for column in zip(*samples))
+
+
+def _host(item):
+    return item._data if isinstance(item, Tensor) else item
 
 
 class DataLoader:
     """Mini-batches of a dataset: `for x, y in DataLoader(ds, batch_size=32, shuffle=True)`.
 
-    `x` comes as a `Tensor` (float32/float64 kept), `y` as a numpy array. With
-    `drop_last=True` a final short batch is skipped. `seed` fixes the shuffle order.
+    Every column comes as a `Tensor`: `x` in a float dtype (float32/float64 kept, or
+    `dtype=`), the others (labels, weights) in their own dtype. With `drop_last=True` a
+    final short batch is skipped. `seed` fixes the shuffle order. `num_workers` and
+    `pin_memory` (PyTorch's) are accepted and do nothing: batches are made in-process.
     """
 
     def __init__(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=None,
-                 dtype=None):
+                 dtype=None, num_workers=0, pin_memory=False):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if isinstance(dataset, (tuple, list)) and len(dataset) >= 2 and all(
@@ -96,8 +106,11 @@ class DataLoader:
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             columns = _gather(self.dataset, order[start:start + self.batch_size])
-            x = Tensor(columns[0], dtype=self.dtype)
-            yield (x,) + tuple(columns[1:]) if len(columns) > 1 else x
+            x = from_numpy(np.ascontiguousarray(as_array(columns[0], self.dtype)))
+            if len(columns) == 1:
+                yield x
+            else:        # gathered rows are fresh arrays: the tensors can own them
+                yield (x,) + tuple(from_numpy(np.ascontiguousarray(c)) for c in columns[1:])
 
 
 def random_split(dataset, lengths, seed=None):

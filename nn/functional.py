@@ -9,6 +9,8 @@ twice differentiable where its ops are). Activations and the simple losses also 
 """
 import numpy as np
 
+from ..autograd.backend import namespace
+
 from .. import autograd
 from ..autograd import OPS, Tensor, Value
 from .dtypes import layer_input, mismatch
@@ -172,7 +174,8 @@ def drop(x, p, training, rng, channels=False):
     if p == 1.0:
         return x * 0.0
     keep = rng.random(x.shape[:2] + (1, 1) if channels else x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    scale = (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    return x * namespace(x._data).asarray(scale)        # the mask goes where x lives
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -260,7 +263,8 @@ def _constant_like(value, like, name, who):
         raise TypeError(f"{who}({name}=...) takes a Tensor input, got {type(like).__name__}")
     if isinstance(value, Tensor):
         return value
-    return Tensor(value, dtype=like.dtype)
+    host = Tensor(value, dtype=like.dtype)         # checked and converted, then moved
+    return Tensor._constant_like(like, namespace(like._data).asarray(host._data))
 
 
 def sse_loss(input, target):
@@ -275,7 +279,7 @@ def sse_loss(input, target):
 def _same_shape(input, target, what):
     """Elementwise losses refuse to broadcast: an (N, 1) output against (N,) targets
     would silently compare every output with every target. A single number is fine."""
-    shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    shape = target.shape if hasattr(target, "shape") else np.shape(target)
     if isinstance(input, Tensor) and shape not in (input.shape, ()):
         raise ValueError(f"{what}: input has shape {input.shape} but target {shape}; they "
                          "must match (for an (N, 1) output and (N,) targets use "
@@ -304,7 +308,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if isinstance(target, Tensor) and target.requires_grad:   # a learned target: composed
         log_p, log_q = p.log().clip(min=-100.0), (1.0 - p).log().clip(min=-100.0)
         return _reduce(-(target * log_p + (1.0 - target) * log_q), reduction)
-    t = np.broadcast_to(np.asarray(target.data if isinstance(target, Tensor) else target,
+    xp = namespace(p._data)          # the target goes where the probabilities live
+    t = xp.broadcast_to(xp.asarray(target._data if isinstance(target, Tensor) else target,
                                    dtype=p.dtype), p.shape)
     return Tensor._apply(OPS["binary_cross_entropy"], (p,), target=t, reduction=reduction)
 
@@ -321,7 +326,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if isinstance(z, Tensor):
         _same_shape(z, target, who)
         if not isinstance(target, Tensor):
-            target = np.asarray(target, dtype=z.dtype)
+            target = namespace(z._data).asarray(target, dtype=z.dtype)
     if pos_weight is None:
         losses = softplus(z) - z * target
     else:

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..autograd.backend import namespace
 from ..autograd import Tensor
 
 from . import functional as F
@@ -181,7 +182,7 @@ class BatchNorm1d(Module):
                 self._track(mean, var, n)
             out = (x - mean) / (var + self.eps).sqrt()
         else:
-            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            inv_std = 1.0 / namespace(self.running_var).sqrt(self.running_var + self.eps)
             out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
         if self.weight is not None:
             out = out * self.weight.reshape(shape)

@@ -6,7 +6,7 @@ those. Names are dotted attribute paths (`"layers.0.weight"`), as in PyTorch, an
 parameter shared by two layers is listed once. Buffers (`register_buffer`) are arrays
 (or Tensors) that belong in the `state_dict` but are not trained (BatchNorm's running
 statistics). `to(dtype)` / `double()` / `float()` convert a model in place, as PyTorch's;
-devices go through one method, `_to_device`, which knows only the CPU for now.
+devices go through one method, `_to_device` (numpy on the CPU, CuPy on a GPU).
 """
 from collections import namedtuple
 
@@ -257,19 +257,34 @@ class Module:
         return self
 
     def _to_device(self, device):
-        """The one place devices are handled. scratchgrad's arrays are numpy arrays on the
-        CPU; GPU tensors come later (via CuPy). Returns self."""
-        kind = device if isinstance(device, str) else getattr(device, "type", None)
+        """The one place devices are handled: parameters, their gradients and buffers move
+        to `device` ('cpu', 'cuda', 'cuda:N', a Device or a torch.device) in place.
+        Returns self."""
+        from ..autograd.devices import Device, move_array
         if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
-            kind = f"cuda:{device}"                   # PyTorch: an int is a GPU's index
-        if not isinstance(kind, str):
-            raise TypeError(f"{type(self).__name__}.to: a device is a string such as 'cpu' "
-                            f"(or an object whose .type is one), got {device!r}")
-        if kind.split(":")[0] != "cpu":
-            raise RuntimeError(f"{type(self).__name__}: device {kind!r} is not available: "
-                               "scratchgrad keeps its arrays on the CPU (numpy) for now; GPU "
-                               "tensors come later via CuPy. Use 'cpu' (or leave the device "
-                               "out)")
+            device = f"cuda:{device}"                 # PyTorch: an int is a GPU's index
+        try:
+            target = Device(device)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"{type(self).__name__}.to: {err}") from None
+        for p in self.parameters():
+            if isinstance(p, Tensor):
+                p.data = move_array(p._data, target)
+                if p.grad is not None and not isinstance(p.grad, Tensor):
+                    p.grad = move_array(p.grad, target)
+            elif target.type != "cpu":
+                raise TypeError(f"{type(self).__name__}.to({target}): this model holds "
+                                "micrograd-style Values (Python floats), which live on the "
+                                "CPU only")
+        for module in self.modules():
+            for name in module._buffer_names:
+                buf = getattr(module, name)
+                if buf is None or not hasattr(buf, "shape"):
+                    continue
+                if isinstance(buf, Tensor):
+                    buf.data = move_array(buf._data, target)
+                else:
+                    object.__setattr__(module, name, move_array(buf, target))
         return self
 
     def cpu(self):

@@ -8,9 +8,8 @@ and lr=1.0 works (PyTorch's MNIST example trains with it).
     u = rho * u + (1 - rho) * d^2
     p -= lr * d
 """
-import numpy as np
-
 from .optimizer import _TORCH_ONLY, Optimizer, check_range
+from ...autograd.backend import namespace
 
 
 class Adadelta(Optimizer):
@@ -45,14 +44,14 @@ class Adadelta(Optimizer):
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(data)
-            state["acc_delta"] = np.zeros_like(data)
+            state["square_avg"] = namespace(data).zeros_like(data)
+            state["acc_delta"] = namespace(data).zeros_like(data)
         state["step"] += 1
         g = grad + wd * data if wd else grad
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
         square_avg += (1.0 - rho) * (g * g)
-        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+        delta = namespace(data).sqrt(acc_delta + eps) / namespace(data).sqrt(square_avg + eps) * g
         acc_delta *= rho
         acc_delta += (1.0 - rho) * (delta * delta)
         data -= group["lr"] * delta

@@ -4,9 +4,8 @@ squared gradients, so rarely-updated coordinates keep large steps.
     g = grad + weight_decay * p;   h += g^2;   clr = lr / (1 + (t - 1) * lr_decay)
     p -= clr * g / (sqrt(h) + eps)
 """
-import numpy as np
-
 from .optimizer import Optimizer, check_range
+from ...autograd.backend import namespace
 
 
 class Adagrad(Optimizer):
@@ -28,11 +27,11 @@ class Adagrad(Optimizer):
     def _update(self, data, grad, state, group):
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(data, group["initial_accumulator_value"])
+            state["sum"] = namespace(data).full_like(data, group["initial_accumulator_value"])
         state["step"] += 1
         wd = group["weight_decay"]
         g = grad + wd * data if wd else grad
         clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
         h = state["sum"]
         h += g * g
-        data -= clr * (g / (np.sqrt(h) + group["eps"]))
+        data -= clr * (g / (namespace(data).sqrt(h) + group["eps"]))

@@ -7,9 +7,8 @@
 """
 import math
 
-import numpy as np
-
 from .optimizer import Optimizer, check_range, lerp_
+from ...autograd.backend import namespace
 
 
 class Adam(Optimizer):
@@ -46,10 +45,10 @@ class Adam(Optimizer):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(data)
-            state["exp_avg_sq"] = np.zeros_like(data)
+            state["exp_avg"] = namespace(data).zeros_like(data)
+            state["exp_avg_sq"] = namespace(data).zeros_like(data)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(data)
+                state["max_exp_avg_sq"] = namespace(data).zeros_like(data)
         state["step"] += 1
         t = state["step"]
         if self._decoupled:
@@ -62,9 +61,9 @@ class Adam(Optimizer):
         v *= beta2
         v += (1.0 - beta2) * (g * g)
         if group["amsgrad"]:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = namespace(data).maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         step_size = lr / (1.0 - beta1 ** t)
-        denom = np.sqrt(v) / math.sqrt(1.0 - beta2 ** t)
+        denom = namespace(data).sqrt(v) / math.sqrt(1.0 - beta2 ** t)
         denom += group["eps"]
         data -= step_size * (m / denom)
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ...autograd import Tensor, Value
+from ...autograd.backend import namespace
 
 
 class NonFiniteGradientError(FloatingPointError):
@@ -169,7 +170,7 @@ class Optimizer:
                 elif set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = np.zeros_like(p.data)
+                    p.grad = namespace(p._data).zeros_like(p._data)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. Returns closure() if given."""
@@ -180,7 +181,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                work.append((group, index, p.data, self._checked_grad(p, g), p))
+                work.append((group, index, p._data, self._checked_grad(p, g), p))
             if values:
                 data = np.fromiter((v.data for v in values), np.float64, len(values))
                 try:
@@ -214,12 +215,12 @@ class Optimizer:
     def _checked_grad(self, p, g):
         """The gradient as an array of the parameter's shape: a gradient of another shape
         would broadcast into every row of the update without an error."""
-        g = g.data if isinstance(g, Tensor) else g
-        if not isinstance(g, np.ndarray):
-            g = np.asarray(g, dtype=p.data.dtype)
-        if g.shape != p.data.shape:
+        g = g._data if isinstance(g, Tensor) else g
+        if not hasattr(g, "shape"):           # a number or a list: an array where p lives
+            g = namespace(p._data).asarray(g, dtype=p._data.dtype)
+        if g.shape != p._data.shape:
             raise ValueError(f"{type(self).__name__}.step(): parameter {self._names[id(p)]} "
-                             f"has shape {p.data.shape} but its gradient {g.shape}; nothing "
+                             f"has shape {p._data.shape} but its gradient {g.shape}; nothing "
                              "was updated. Assign a gradient of the parameter's shape")
         return g
 
@@ -227,7 +228,7 @@ class Optimizer:
         if isinstance(owner, list):
             owner = owner[int(np.argmin(np.isfinite(grad)))]
         bad = np.asarray(grad)[~np.isfinite(grad)].reshape(-1)[0]
-        shape = f" of shape {owner.data.shape}" if isinstance(owner, Tensor) else ""
+        shape = f" of shape {owner._data.shape}" if isinstance(owner, Tensor) else ""
         raise NonFiniteGradientError(
             f"{type(self).__name__}.step(): parameter {self._names[id(owner)]}{shape} has a "
             f"non-finite gradient ({bad}); nothing was updated. Lower the learning rate, "
@@ -248,7 +249,7 @@ class Optimizer:
             groups.append({**{k: v for k, v in group.items() if k != "params"},
                            "params": list(range(start, start + n))})
             start += n
-        state = {i: {k: np.array(v) for k, v in s.items()} for i, s in self.state.items()}
+        state = {i: {k: _host(v) for k, v in s.items()} for i, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -334,7 +335,7 @@ class Optimizer:
         """param index -> (shape, dtype, group number) of the state it may hold."""
         specs = {}
         for g, (tensors, (first, values)) in enumerate(self._slots):
-            specs.update((i, (p.data.shape, p.data.dtype, g)) for i, p in tensors)
+            specs.update((i, (p._data.shape, p._data.dtype, g)) for i, p in tensors)
             if values:
                 specs[first] = ((len(values),), np.dtype(np.float64), g)
         return specs
@@ -508,3 +509,11 @@ def _like(where, here, current, saved):
 def _bad(where, here, saved):
     raise OptimizerStateError(f"{where}: {here} is {saved!r}, which is not a valid value "
                               "for this option")
+
+
+def _host(value):
+    """A copy of an optimizer-state entry on the host (a state_dict is for saving)."""
+    if hasattr(value, "__array_namespace__") and not isinstance(value, (np.ndarray, np.generic)):
+        from ...autograd.devices import Device, move_array
+        return np.array(move_array(value, Device("cpu")))
+    return np.array(value)

@@ -5,9 +5,8 @@
     otherwise: d = sqrt(s) + eps
     momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / d
 """
-import numpy as np
-
 from .optimizer import Optimizer, check_range, lerp_
+from ...autograd.backend import namespace
 
 
 class RMSprop(Optimizer):
@@ -35,11 +34,11 @@ class RMSprop(Optimizer):
         alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(data)
+            state["square_avg"] = namespace(data).zeros_like(data)
             if momentum > 0:
-                state["momentum_buffer"] = np.zeros_like(data)
+                state["momentum_buffer"] = namespace(data).zeros_like(data)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(data)
+                state["grad_avg"] = namespace(data).zeros_like(data)
         state["step"] += 1
         g = grad + wd * data if wd else grad
         s = state["square_avg"]
@@ -47,9 +46,9 @@ class RMSprop(Optimizer):
         s += (1.0 - alpha) * (g * g)
         if group["centered"]:
             a = lerp_(state["grad_avg"], g, 1.0 - alpha)
-            denom = np.sqrt(s - a * a)
+            denom = namespace(data).sqrt(s - a * a)
         else:
-            denom = np.sqrt(s)
+            denom = namespace(data).sqrt(s)
         denom += group["eps"]
         if momentum > 0:
             b = state["momentum_buffer"]

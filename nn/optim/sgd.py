@@ -5,9 +5,8 @@ SGD (torch.optim.SGD), with g = grad + weight_decay * p:
     otherwise:     b = g on the first step, then b = momentum * b + (1 - dampening) * g
                    p -= lr * (g + momentum * b)  if nesterov else  p -= lr * b
 """
-import numpy as np
-
 from .optimizer import Optimizer, check_range
+from ...autograd.backend import namespace
 
 
 class SGD(Optimizer):
@@ -36,7 +35,7 @@ class SGD(Optimizer):
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(g, dtype=data.dtype)
+                buf = state["momentum_buffer"] = namespace(data).array(g, dtype=data.dtype)
             else:
                 buf *= momentum
                 buf += (1.0 - group["dampening"]) * g
@@ -65,7 +64,7 @@ class Momentum(Optimizer):
     def _update(self, data, grad, state, group):
         v = state.get("velocity")
         if v is None:
-            v = state["velocity"] = np.zeros_like(data)
+            v = state["velocity"] = namespace(data).zeros_like(data)
         v *= group["momentum"]
         v -= group["lr"] * grad
         data += v
@@ -84,7 +83,7 @@ class Nesterov(Momentum):
         m, lr = group["momentum"], group["lr"]
         v = state.get("velocity")
         if v is None:
-            v = state["velocity"] = np.zeros_like(data)
+            v = state["velocity"] = namespace(data).zeros_like(data)
         v *= m
         v -= lr * grad
         data += m * m * v

@@ -10,9 +10,9 @@ def check_all(seed=0):
     rows = []
     for name, op in OPS.items():
         cases = []
-        if op.array is not None:
+        if op.tensors:
             cases.append(("Tensor", EXAMPLES[name](np.random.default_rng(seed))))
-        if op.scalar is not None:
+        if op.values:
             cases.append(("Value", scalar_example(name, np.random.default_rng(seed))))
         for kind, (f, inputs) in cases:
             report = gradcheck(f, inputs, raise_exception=False)

@@ -1,10 +1,10 @@
 """In-place edits of arrays a graph saved: an edit that would make a gradient silently wrong
-fails at once (read-only arrays) or at backward (PyTorch's version counter); edits outside
-a graph stay allowed."""
+is counted by PyTorch's version counter and refused at backward, naming the tensor and the
+fix; edits outside a graph stay allowed, and nothing is ever made read-only."""
 import numpy as np
 import pytest
 
-from scratchgrad.autograd import Tensor
+from scratchgrad.autograd import Tensor, no_grad
 
 
 def test_in_place_edit_of_a_saved_tensor_is_detected():
@@ -15,36 +15,94 @@ def test_in_place_edit_of_a_saved_tensor_is_detected():
         loss.backward()
 
 
-def test_writing_into_a_saved_leaf_array_fails_at_once():
-    """The silent wrong gradient ([200, 4] for [2, 4]) cannot happen: while a graph holds
-    a leaf, its array (and the array it was made from) is read-only."""
+def test_writing_through_data_is_allowed_and_counted():
+    """The silent wrong gradient ([200, 4] for [2, 4]) cannot happen: writes through
+    `.data` (item assignment, in-place operators, `out=`) bump the version counter, and
+    the backward that would have used the new numbers raises."""
+    for write in (lambda x: x.data.__setitem__(0, 100.0),
+                  lambda x: np.multiply(x.data, 2, out=x.data),
+                  lambda x: x.data.fill(3.0)):
+        x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        loss = (x * x).sum()
+        write(x)
+        with pytest.raises(RuntimeError, match=r"modified in place.*x.data.copy\(\)"):
+            loss.backward()
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    x.data -= 0.1                                # after backward: a plain update
+    assert x._version == 1
+
+
+def test_your_arrays_are_copied_never_locked():
+    """`Tensor(X)` copies (as torch.tensor): X stays yours, writable, while any output of a
+    model of it is alive; editing X changes nothing the graph saw."""
     data = np.array([1.0, 2.0])
     x = Tensor(data, requires_grad=True)
     loss = (x * x).sum()
-    for write in (lambda: x.data.__setitem__(0, 100.0), lambda: data.__setitem__(0, 100.0),
-                  lambda: np.multiply(x.data, 2, out=x.data)):
-        with pytest.raises(ValueError, match="read-only"):
-            write()
-    with pytest.raises(ValueError, match="read-only"):
-        x.data -= 0.1
+    data[0] = 100.0                              # allowed, and not seen by the graph
+    data /= data.max()
     loss.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
-    x.data[0] = 100.0                        # the graph is freed: writable again
-    assert data[0] == 100.0
+
+
+def test_a_shared_constant_array_cannot_change_a_pending_gradient():
+    """Issue 24's first case: `a` used by two graphs, written between their backwards."""
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    a = np.ones(3)
+    y1, y2 = (x * a).sum(), (x * a).sum()
+    y1.backward()
+    x.grad = None
+    a[:] = 100                                   # each op copied `a` when it was recorded
+    y2.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
+
+
+def test_a_detached_tensor_shares_the_version_counter():
+    """`y.detach().data[0] = 9` was a silent wrong gradient; PyTorch raises, so do we."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x.exp()
+    y.detach().data[0] = 9.0
+    with pytest.raises(RuntimeError, match=r"output of a 'exp' node.*modified in place"):
+        y.sum().backward()
+
+
+def test_views_taken_before_or_during_a_forward_are_counted():
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    early = w.data.T                             # a view taken before the forward
+    z = (w.T * 2).sum()
+    late = w.data[:2]                            # ... and one taken after it
+    late[0, 0] = 5.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        z.backward()
+    early[0, 0] = 7.0                            # writable: nothing was ever locked
+    assert w.data[0, 0] == 7.0
+
+
+def test_a_vjp_gradient_descent_loop_runs():
+    """torch.func-style: the primal is your array; vjp never locks it."""
+    from scratchgrad.autograd import vjp
+    x = np.array([1.0, 2.0])
+    for _ in range(3):
+        _, pullback = vjp(lambda t: (t * t).sum(), x)
+        g, = pullback(1.0)
+        x -= 0.1 * g.data
+    np.testing.assert_allclose(x, [0.512, 1.024])
 
 
 def test_in_place_edits_are_guarded():
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = (x * x).sum()
-    with pytest.raises(ValueError, match="read-only"):
-        x.data[0] = 5.0
     x.copy_([5.0, 5.0, 5.0])
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward()
     z = Tensor([1.0], requires_grad=True)
-    alias = z
-    alias += 1                                  # no __iadd__: rebinds to a new node
-    assert alias is not z and alias._fn is not None and z.data[0] == 1.0
+    with pytest.raises(RuntimeError, match=r"in-place addition.*leaf.*no_grad"):
+        z += 1                                  # PyTorch refuses this on a leaf too
+    with no_grad():
+        z -= 0.5                                # ... and allows it here (an update)
+    assert z.data[0] == 0.5 and z._version == 1
     with pytest.raises(TypeError):
         z[0] = 2.0                              # no __setitem__
 
@@ -61,11 +119,12 @@ def test_optimizer_step_before_backward_is_counted():
         loss.backward()
 
 
-def test_a_dropped_graph_releases_its_leaves():
+def test_a_dropped_graph_leaves_nothing_behind():
     x = Tensor(np.ones(3), requires_grad=True)
     y = (x * 2).sum()
     del y
-    x.data[0] = 5.0                          # no graph holds x any more
+    x.data[0] = 5.0                          # nothing holds x's old numbers any more
+    (x * 2).sum().backward()
 
 
 def test_editing_after_backward_is_fine():

@@ -3,7 +3,7 @@ comparisons that return boolean arrays."""
 import numpy as np
 import pytest
 
-from scratchgrad.autograd import Tensor
+from scratchgrad.autograd import from_numpy, Tensor
 
 
 def test_attributes_and_repr():
@@ -28,20 +28,27 @@ def test_item_numpy_and_data():
     with pytest.raises(ValueError, match="one element"):
         Tensor([1.0, 2.0]).item()
     a = np.ones(2)
-    t = Tensor(a)
-    assert t.numpy() is t.data and np.shares_memory(t.numpy(), a)
+    t = Tensor(a)                       # a copy, as torch.tensor: `a` is never touched
+    assert not np.shares_memory(t.data, a)
+    assert np.shares_memory(t.numpy(), t.data)        # numpy() and .data view the storage
+    shared = from_numpy(a)              # PyTorch's from_numpy shares on purpose
+    assert np.shares_memory(shared.data, a) and shared.dtype == a.dtype
     d = Tensor(a, requires_grad=True).detach()
-    assert not d.requires_grad and np.shares_memory(d.data, a)
+    assert not d.requires_grad
 
 
-def test_comparisons_return_boolean_ndarrays():
+def test_comparisons_return_boolean_tensors():
+    """PyTorch's rule: `a == b` is a bool Tensor without a gradient, so
+    `pred.eq(target).sum().item()` works as in PyTorch."""
     a, b = Tensor([1.0, 2.0]), Tensor([1.0, 3.0])
     for result, expected in [(a == b, [True, False]), (a != b, [False, True]),
                              (a < 2, [True, False]), (2 > b, [True, False]),
                              (2.0 < b, [False, True]), (np.array([2.0, 2.0]) < b, [False, True]),
                              (a <= b, [True, True]), (a >= 2, [False, True])]:
-        assert isinstance(result, np.ndarray) and result.dtype == bool
-        np.testing.assert_array_equal(result, expected)
+        assert isinstance(result, Tensor) and result.dtype == bool
+        assert not result.requires_grad
+        np.testing.assert_array_equal(result.data, expected)
+    assert a.eq(b).sum().item() == 1 and (a == b).any() and not (a == b).all()
     assert hash(a) != hash(b) and a in {a}
     with pytest.raises(ValueError, match="ambiguous"):
         bool(a)

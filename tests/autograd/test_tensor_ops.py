@@ -12,7 +12,7 @@ from oracles import oracle
 
 torch = oracle("torch")
 
-TENSOR_OPS = [name for name, op in OPS.items() if op.array is not None]
+TENSOR_OPS = [name for name, op in OPS.items() if op.tensors]
 SMOOTH_TENSOR_OPS = [name for name in TENSOR_OPS if OPS[name].smooth]
 
 
@@ -33,11 +33,11 @@ def test_second_derivative_of_each_smooth_op(name):
     assert_second_derivatives_match(f, inputs)
 
 
-@pytest.mark.parametrize("name", [n for n, op in OPS.items() if op.scalar is not None])
+@pytest.mark.parametrize("name", [n for n, op in OPS.items() if op.values])
 def test_value_and_tensor_forward_agree(name):
     f, values = scalar_example(name, np.random.default_rng(3))
     op = OPS[name]
-    if op.array is None or op.arity is None:
+    if not op.tensors or op.arity is None:
         pytest.skip("n-ary or Value-only op")
     scalar = f(*values).data
     tensors = [Tensor(v.data, requires_grad=True) for v in values]

@@ -12,13 +12,13 @@ from scratchgrad.autograd import OPS, Value, dot, grad, value_sum
 from scratchgrad.autograd.op_examples import scalar_example
 from scratchgrad.autograd.testing import assert_gradients_match, op_operands
 
-SCALAR_OPS = [op for op in OPS.values() if op.scalar is not None]
+SCALAR_OPS = [op for op in OPS.values() if op.values]
 FIXED_ARITY = [op for op in SCALAR_OPS if op.arity in (1, 2)]
 
 
 def apply_scalar(op, *xs):
     if op.name == "pow_const":
-        return Value._apply(op, xs, 2.5)
+        return Value._apply(op, xs, exponent=2.5)
     return Value._apply(op, xs)
 
 
@@ -149,7 +149,7 @@ def test_second_derivative_of_product_and_tanh():
 
 # --- the hot path: float VJPs, built-in sum, fused dot ------------------------------------
 
-SCALAR_OP_NAMES = sorted(name for name, op in OPS.items() if op.scalar is not None)
+SCALAR_OP_NAMES = sorted(name for name, op in OPS.items() if op.values)
 
 
 @pytest.mark.parametrize("name", SCALAR_OP_NAMES)
@@ -236,14 +236,13 @@ def test_grad_mode_and_constants_on_the_fast_path():
 
 def test_a_user_defined_op_is_applied_by_calling_it():
     from scratchgrad.autograd import Op, Tensor
-    square = Op("square_for_test", lambda node, g, xs, out: (2 * g * xs[0],),
-                scalar=lambda x: x * x, array=lambda x: (x * x, None),
-                jvp=lambda node, ts, xs, out: 2 * ts[0] * xs[0])
+    square = Op("square_for_test", lambda x: x * x,                    # forward first,
+                vjp=lambda node, g, xs, out: (2 * g * xs[0],),         # then its derivative
+                jvp=lambda node, ts, xs, out: 2 * ts[0] * xs[0], values=True)
     v = Value(3.0)
     square(v).backward()
     assert v.grad == 6.0
     t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     square(t).sum().backward()
     np.testing.assert_array_equal(t.grad, [2.0, 4.0])
-    with pytest.raises(TypeError, match="at least one Value or Tensor"):
-        square(2.0)
+    assert square(2.0) == 4.0            # on raw numbers an op just computes

@@ -124,8 +124,10 @@ def test_batchnorm1d_needs_two_values_per_channel_in_training_only():
 
 
 def test_batchnorm1d_dtype_and_momentum_validation():
-    with pytest.raises(TypeError, match="float32 statistics but the input is float64"):
-        nn.BatchNorm1d(3, dtype=np.float32)(np.ones((4, 3)))
+    # numpy data is converted to the layer's dtype; a Tensor of another dtype is refused
+    assert nn.BatchNorm1d(3, dtype=np.float32)(np.ones((4, 3))).dtype == np.float32
+    with pytest.raises(TypeError, match="input is float64 but weight is float32"):
+        nn.BatchNorm1d(3, dtype=np.float32)(Tensor(np.ones((4, 3))))
     assert nn.BatchNorm1d(3, dtype=np.float32)(np.ones((4, 3), np.float32)).dtype == np.float32
     for momentum in (-1, 1.5, "a"):
         with pytest.raises(ValueError, match="momentum must be a number in"):

@@ -88,9 +88,10 @@ def test_invalid_batch_size_is_refused(bad):
         nn.DataLoader((SMALL_X, SMALL_Y), batch_size=bad)
 
 
-def test_tensor_inputs_become_tensor_x_and_numpy_y():
+def test_batches_are_tensors_and_labels_keep_their_integer_dtype():
+    """As PyTorch's DataLoader: every column a Tensor; labels stay integers."""
     x, y = next(iter(nn.DataLoader((Tensor(SMALL_X), SMALL_Y), batch_size=2)))
-    assert isinstance(x, Tensor) and isinstance(y, np.ndarray)
+    assert isinstance(x, Tensor) and isinstance(y, Tensor)
     np.testing.assert_array_equal(x.data, SMALL_X[:2])
     assert y.dtype.kind == "i"
 

@@ -446,7 +446,7 @@ def test_to_dtype_converts_parameters_grads_and_float_buffers_in_place():
     assert net.conv.bias.dtype == np.float64
 
 
-def test_devices_other_than_the_cpu_say_gpu_comes_later():
+def test_devices_other_than_the_cpu_need_cupy_and_a_gpu():
     net = Net()
 
     class Device:                                # what torch.device("cpu") looks like
@@ -455,11 +455,15 @@ def test_devices_other_than_the_cpu_say_gpu_comes_later():
 
     assert net.to("cpu") is net and net.to(Device("cpu")) is net and net.cpu() is net
     assert net.to("cpu:0") is net
+    from scratchgrad import cuda
+    if cuda.is_available():
+        pytest.skip("a GPU is here: moving to it works (bench/gpu_check.py checks that)")
     for call in (lambda: net.to("cuda"), lambda: net.to(Device("cuda")), lambda: net.cuda(),
-                 lambda: net.to(0), lambda: net.to("mps"),
-                 lambda: nn.Linear(2, 2, device="cuda")):
-        with pytest.raises(RuntimeError, match="GPU tensors come later via CuPy"):
+                 lambda: net.to(0), lambda: nn.Linear(2, 2, device="cuda")):
+        with pytest.raises(RuntimeError, match="CUDA is not available.*CuPy"):
             call()
+    with pytest.raises(ValueError, match="unknown device 'mps'"):
+        net.to("mps")
     assert nn.Linear(2, 2, device="cpu").weight.shape == (2, 2)
 
 

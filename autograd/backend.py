@@ -1,0 +1,148 @@
+"""Which library computes an op: numpy on the CPU, CuPy on a GPU, `floatmath` for Values.
+
+Every forward and derivative in the op table asks `namespace(x)` for the module of its
+input and calls that (`xp.exp(x)`), never numpy directly, so a Tensor living on a GPU
+never round-trips through the host, and an array type of our own (the tests use one that
+refuses numpy) runs the whole table. Any array type that has `__array_namespace__` (the
+Python array API standard: numpy 2, CuPy) works.
+
+`floatmath` is the namespace of plain Python floats (a `Value`'s data). It follows
+Python's float rules made explicit: where numpy would return inf or nan with a warning,
+it raises an error that names the op and the input (`log(0)`, `sqrt(-1)`, `1 / 0`,
+`exp(1000)`), because a scalar graph is small and exists to be understood.
+"""
+import contextlib
+import math
+
+import numpy as np
+
+
+def namespace(x):
+    """The array module that computes on `x`: numpy, CuPy, ... or `floatmath` for floats."""
+    cls = x.__class__
+    if cls is np.ndarray:
+        return np
+    if cls is float:
+        return floatmath
+    get = getattr(x, "__array_namespace__", None)
+    if get is None:
+        return np                     # Python ints, lists: numpy's conversion rules
+    xp = get()
+    return np if xp.__name__ == "numpy" else xp
+
+
+def namespace_of(*xs):
+    """The one module for several inputs; mixing devices is refused (PyTorch's rule)."""
+    first = namespace(xs[0])
+    for x in xs[1:]:
+        other = namespace(x)
+        if other is not first and floatmath not in (first, other):
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two "
+                f"devices, {device_name(xs[0])} and {device_name(x)}! Move them with "
+                ".to(device) first.")
+    return first
+
+
+def device_name(array):
+    """'cpu' for numpy arrays and floats, 'cuda:N' for CuPy arrays."""
+    device = getattr(array, "device", None)
+    if device is None or isinstance(array, np.ndarray) or device == "cpu":
+        return "cpu"
+    index = getattr(device, "id", None)
+    return f"cuda:{index}" if index is not None else str(device)
+
+
+def quiet(xp):
+    """Silence inf/nan warnings where the library has them (numpy's errstate)."""
+    errstate = getattr(xp, "errstate", None)
+    return errstate(all="ignore") if errstate is not None else contextlib.nullcontext()
+
+
+class floatmath:
+    """The namespace of Python floats (a `Value`'s numbers), with errors that teach."""
+
+    @staticmethod
+    def exp(x):
+        try:
+            return math.exp(x)
+        except OverflowError:
+            raise OverflowError(f"exp({x!r}) overflows a float (limit is about "
+                                "exp(709.78)). Scale the input down or use a "
+                                "max-subtracted form.") from None
+
+    @staticmethod
+    def log(x):
+        if x <= 0.0:
+            raise ValueError(f"log of a non-positive number: log({x!r}). log is defined "
+                             "for x > 0; clip the input or add an epsilon.")
+        return math.log(x)
+
+    @staticmethod
+    def sqrt(x):
+        if x < 0.0:
+            raise ValueError(f"sqrt of a negative number: sqrt({x!r}).")
+        return math.sqrt(x)
+
+    @staticmethod
+    def divide(a, b):
+        try:
+            return a / b
+        except ZeroDivisionError:
+            raise ZeroDivisionError(f"Value division by zero: {a!r} / 0.0. Add a small "
+                                    "epsilon to the denominator.") from None
+
+    @staticmethod
+    def power(a, b):
+        try:
+            out = a ** b
+        except ZeroDivisionError:
+            raise ZeroDivisionError(f"Value power: 0.0 ** {b!r} divides by zero.") from None
+        except OverflowError:
+            raise OverflowError(f"Value power {a!r} ** {b!r} overflows a float.") from None
+        if isinstance(out, complex):
+            raise ValueError(f"Value power {a!r} ** {b!r} is not a real number (negative "
+                             "base with a non-integer exponent).")
+        return out
+
+    tanh = staticmethod(math.tanh)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+    log1p = staticmethod(math.log1p)
+    abs = staticmethod(abs)
+
+    @staticmethod
+    def maximum(a, b):
+        return a if a >= b or a != a else b     # NaN wins, as numpy's
+
+    @staticmethod
+    def sign(x):
+        """-1, 0 or +1 (0 at 0 and at NaN, as PyTorch's abs backward)."""
+        return float((x > 0.0) - (x < 0.0))
+
+    @staticmethod
+    def where(condition, a, b):
+        return a if condition else b
+
+
+class ieee:
+    """Float helpers for derivatives: IEEE results (inf/nan) instead of exceptions, so a
+    Value's gradient is the number a Tensor's (and PyTorch's) would be."""
+
+    @staticmethod
+    def divide(a, b):
+        if b:
+            return a / b
+        return math.copysign(math.inf, a) if a else math.nan
+
+    @staticmethod
+    def power(a, b):
+        try:
+            out = a ** b
+        except (ZeroDivisionError, OverflowError):
+            return math.inf
+        return math.nan if isinstance(out, complex) else out
+
+    @staticmethod
+    def log(x):
+        return math.log(x) if x > 0.0 else (-math.inf if x == 0.0 else math.nan)

@@ -1,0 +1,161 @@
+"""Devices: tensors live in numpy arrays on the CPU, or in CuPy arrays on an NVIDIA GPU.
+
+CuPy is optional (`pip install scratchgrad[gpu]`, or a `cupy-cuda12x` wheel that
+matches your CUDA). It is imported only when a GPU is asked for, never when absent, and
+`cuda.is_available()` says the truth: CuPy importable and a device visible.
+
+    x = Tensor(data, device="cuda")         # or x.to("cuda"), x.cuda()
+    model.to("cuda")                        # parameters and buffers move in place
+    x.to("cpu"); x.device                   # device('cpu')
+
+Mixing devices in one op raises PyTorch's error (`backend.namespace_of`). Moving a
+tensor that is part of a graph is recorded (`to_device` is an op), so gradients flow
+back to the device the data came from.
+"""
+import numpy as np
+
+from .backend import device_name
+from .op_table import register
+
+GPU_HINT = ("install CuPy for your CUDA version (pip install 'scratchgrad[gpu]' or "
+            "pip install cupy-cuda12x) on a machine with an NVIDIA GPU")
+
+
+class Device:
+    """Where a tensor lives: `Device("cpu")`, `Device("cuda")`, `Device("cuda:1")`
+    (PyTorch's `torch.device`; also accepts a torch.device or another Device)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec="cpu", index=None):
+        if isinstance(spec, Device) or hasattr(spec, "type") and not isinstance(spec, str):
+            spec, index = spec.type, getattr(spec, "index", None) if index is None else index
+        if not isinstance(spec, str):
+            raise TypeError(f"a device is 'cpu', 'cuda' or 'cuda:N', got {spec!r}")
+        kind, _, number = spec.partition(":")
+        if kind not in ("cpu", "cuda") or (number and not number.isdigit()):
+            raise ValueError(f"unknown device {spec!r}: scratchgrad runs on 'cpu' (numpy) "
+                             "and 'cuda' / 'cuda:N' (CuPy)")
+        if number:
+            index = int(number)
+        if kind == "cpu" and index not in (None, 0):
+            raise ValueError(f"there is one cpu device, got cpu:{index}")
+        self.type = kind
+        self.index = index if kind == "cuda" else None
+
+    def __eq__(self, other):
+        try:
+            other = Device(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type={self.type!r})"
+        return f"device(type={self.type!r}, index={self.index})"
+
+
+device = Device
+
+
+def _cupy():
+    """CuPy, imported on first use; a clear error when it cannot be had."""
+    try:
+        import cupy
+    except ImportError:
+        raise RuntimeError(f"CUDA is not available: CuPy is not installed ({GPU_HINT})") \
+            from None
+    return cupy
+
+
+class cuda:
+    """`scratchgrad.cuda.is_available()` and friends (PyTorch's `torch.cuda`)."""
+
+    @staticmethod
+    def is_available():
+        """True when CuPy imports and sees at least one GPU (never imports CuPy's
+        absence into an error)."""
+        try:
+            import cupy
+            return cupy.cuda.runtime.getDeviceCount() > 0
+        except Exception:        # not installed, no driver, no device: all mean "no"
+            return False
+
+    @staticmethod
+    def device_count():
+        return _cupy().cuda.runtime.getDeviceCount() if cuda.is_available() else 0
+
+    @staticmethod
+    def synchronize():
+        if cuda.is_available():
+            _cupy().cuda.Device().synchronize()
+
+
+class mps:
+    """Apple's GPU is not supported (PyTorch code asks `torch.backends.mps`)."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+
+def move_array(array, target):
+    """`array` on the `target` Device (the same object when it is already there)."""
+    if target.type == "cpu":
+        if isinstance(array, np.ndarray):
+            return array
+        return _cupy().asnumpy(array)
+    cp = _cupy()
+    if not cuda.is_available():
+        raise RuntimeError(f"CUDA is not available: no GPU is visible to CuPy ({GPU_HINT})")
+    with cp.cuda.Device(target.index or 0):
+        return cp.asarray(array)
+
+
+def _to_device_vjp(node, g, xs, out):
+    return (TO_DEVICE(g, device=Device(device_name(xs[0]))),)
+
+
+TO_DEVICE = register(
+    "to_device", lambda x, device: move_array(x, device), _to_device_vjp, linear=True,
+    symbol="to", doc="copy to another device;  the gradient goes back to where x was")
+
+
+def to_device(tensor, target):
+    """`tensor` on `target`: itself if already there, a recorded copy if it is part of a
+    graph, else a new constant."""
+    target = Device(target)
+    if Device(device_name(tensor._data)) == target:
+        return tensor
+    if tensor.requires_grad:
+        return tensor._apply(TO_DEVICE, (tensor,), device=target)
+    return tensor._constant_like(move_array(tensor._data, target))
+
+
+def parse_to_arguments(args, kwargs):
+    """(device or None, dtype or None) from PyTorch's `.to(...)` forms."""
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword(s) {sorted(kwargs)}")
+    for arg in args:
+        if hasattr(arg, "_data") and hasattr(arg, "dtype"):      # to(other_tensor)
+            device, dtype = device_name(arg._data), arg.dtype
+        elif isinstance(arg, (str, Device)):
+            device = arg
+        elif isinstance(arg, (np.dtype, type)) or not hasattr(arg, "type"):
+            dtype = arg
+        else:                                                     # a torch.device
+            device = arg
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    return (None if device is None else Device(device)), dtype

@@ -1,0 +1,147 @@
+"""Tensors made from nothing: zeros, ones, ranges and random draws (PyTorch's names).
+
+    scratchgrad.zeros(2, 3); scratchgrad.randn(4, 5, requires_grad=True)
+    scratchgrad.arange(10); scratchgrad.zeros_like(x); scratchgrad.eye(3)
+
+Sizes are given as PyTorch does (`zeros(2, 3)` or `zeros((2, 3))`); `dtype` defaults to
+the default float dtype (float64 unless `set_default_dtype` says otherwise; `arange` of
+integers gives int64); `device="cuda"` makes the tensor on the GPU. Random draws take
+from the generator `manual_seed` seeds.
+"""
+import numpy as np
+
+from . import dtypes
+from .random import default_generator
+from .tensor import Tensor, _constant
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    elif len(size) == 1 and hasattr(size[0], "shape") and callable(size[0]):
+        size = size[0].shape                 # a tensor's .size object
+    try:
+        return tuple(int(n) for n in size)
+    except (TypeError, ValueError):
+        raise TypeError(f"sizes must be whole numbers, got {size!r}") from None
+
+
+def _made(array, dtype, device, requires_grad):
+    """A leaf from an array we just made (no copy), on `device`."""
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if device is not None:
+        from .devices import Device, move_array
+        array = move_array(array, Device(device))
+    t = _constant(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float(dtype):
+    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros."""
+    return _made(np.zeros(_size(size), _float(dtype)), None, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones."""
+    return _made(np.ones(_size(size), _float(dtype)), None, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor whose values are whatever was in memory (fill it before reading)."""
+    return _made(np.empty(_size(size), _float(dtype)), None, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of `fill_value` (the dtype follows it, as PyTorch: ints stay ints)."""
+    if dtype is None and isinstance(fill_value, (bool, int)):
+        dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
+    return _made(np.full(_size((size,)), fill_value, _float(dtype) if dtype is None
+                         else np.dtype(dtype)), None, device, requires_grad)
+
+
+def _like(t, dtype, device):
+    return (t.dtype if dtype is None else np.dtype(dtype)), (t.device if device is None
+                                                            else device)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(t, dtype, device)
+    return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(t, dtype, device)
+    return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    dtype, device = _like(t, dtype, device)
+    return full(t.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform draws in [0, 1)."""
+    rng = generator or default_generator()
+    return _made(rng.random(_size(size)), _float(dtype), device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal draws."""
+    rng = generator or default_generator()
+    return _made(rng.standard_normal(_size(size)), _float(dtype), device, requires_grad)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
+    """Integers in [low, high) (`randint(high, size)` too, as PyTorch)."""
+    if high is None:
+        low, high = 0, low
+    rng = generator or default_generator()
+    return _made(rng.integers(low, high, _size((size,))), dtype or np.int64, device, False)
+
+
+def randperm(n, generator=None, device=None):
+    """A random permutation of 0..n-1 (int64)."""
+    rng = generator or default_generator()
+    return _made(rng.permutation(int(n)), np.int64, device, False)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """start, start + step, ... below end; int64 for whole numbers, else the default
+    float dtype (PyTorch's rule)."""
+    if end is None:
+        start, end = 0, start
+    whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    if dtype is None:
+        dtype = np.int64 if whole else dtypes.get_default_dtype()
+    return _made(np.arange(start, end, step), dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """`steps` evenly spaced values from start to end (both included)."""
+    return _made(np.linspace(start, end, int(steps)), _float(dtype), device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The identity matrix (n x m)."""
+    return _made(np.eye(int(n), None if m is None else int(m)), _float(dtype), device,
+                 requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """A tensor that shares memory with `data` when it can (a numpy array of the right
+    dtype), else a copy: PyTorch's `as_tensor`."""
+    from .tensor import from_numpy, tensor
+    if isinstance(data, Tensor):
+        out = data if dtype is None else data.to(dtype)
+    elif isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        out = from_numpy(data)
+    else:
+        out = tensor(data, dtype=dtype)
+    return out if device is None else out.to(device)

@@ -1,0 +1,2 @@
+"""PyTorch's `torch.utils` path: `from scratchgrad.utils.data import DataLoader`."""
+from . import data  # noqa: F401

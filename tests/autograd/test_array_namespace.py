@@ -1,0 +1,108 @@
+"""Every Tensor op runs on an array type that refuses numpy (the CPU stand-in for CuPy):
+forward, reverse mode, forward mode and double backprop give the numbers numpy gives, and
+nothing is handed to numpy on the way. See strict_array.py."""
+import numpy as np
+import pytest
+
+from scratchgrad.autograd import OPS, Tensor, grad
+from scratchgrad.autograd.engine import tangent_pass, topological_order
+from scratchgrad.autograd.op_examples import EXAMPLES, Applied
+from scratchgrad.autograd.tensor import _constant
+
+from strict_array import NumpyUsed, StrictArray, strict
+
+# every Tensor op but the device transfer (a StrictArray is a pretend device: no copy)
+TENSOR_OPS = sorted(name for name, op in OPS.items()
+                    if op.tensors and name in EXAMPLES and name != "to_device")
+
+
+def to_strict(x):
+    if isinstance(x, np.ndarray):
+        return StrictArray(x.copy())
+    if isinstance(x, tuple):
+        return tuple(to_strict(v) for v in x)
+    return x
+
+
+def strict_leaf(t):
+    leaf = _constant(StrictArray(t._data.copy()))
+    leaf.requires_grad = True
+    return leaf
+
+
+def raw(x):
+    data = x._data if hasattr(x, "_data") else x
+    return data.a if isinstance(data, StrictArray) else np.asarray(data)
+
+
+@pytest.fixture
+def example(request):
+    f, inputs = EXAMPLES[request.param](np.random.default_rng(0))
+    if not isinstance(f, Applied):
+        pytest.skip(f"{request.param}: not a table-applied example")
+    strict_f = f.with_params({k: to_strict(v) for k, v in f.params.items()})
+    return f, inputs, strict_f, [strict_leaf(t) for t in inputs]
+
+
+@pytest.mark.parametrize("example", TENSOR_OPS, indirect=True)
+def test_forward_and_gradients_match_numpy(example):
+    f, inputs, strict_f, strict_inputs = example
+    with np.errstate(all="ignore"):
+        expected = f(*inputs)
+        got = strict_f(*strict_inputs)
+        assert isinstance(got._data, StrictArray)
+        np.testing.assert_allclose(raw(got), raw(expected), rtol=1e-12, atol=1e-14)
+        expected.backward()
+        got.backward()
+    for ours, theirs in zip(strict_inputs, inputs):
+        assert isinstance(ours.grad, StrictArray), "a gradient came back as numpy"
+        np.testing.assert_allclose(raw(ours.grad), theirs.grad, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("example", TENSOR_OPS, indirect=True)
+def test_forward_mode_matches_numpy(example):
+    f, inputs, strict_f, strict_inputs = example
+    rng = np.random.default_rng(1)
+    tangents = [rng.standard_normal(t.shape) for t in inputs]
+    with np.errstate(all="ignore"):
+        out, strict_out = f(*inputs), strict_f(*strict_inputs)
+        expected = tangent_pass(topological_order([out]),
+                                {id(x): t for x, t in zip(inputs, tangents)})
+        got = tangent_pass(topological_order([strict_out]),
+                           {id(x): StrictArray(t) for x, t in zip(strict_inputs, tangents)})
+    np.testing.assert_allclose(raw(got[id(strict_out)]), raw(expected[id(out)]),
+                               rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("example", [n for n in TENSOR_OPS if OPS[n].smooth], indirect=True)
+def test_double_backprop_matches_numpy(example):
+    f, inputs, strict_f, strict_inputs = example
+    with np.errstate(all="ignore"):
+        results = []
+        for fn, xs in ((f, inputs), (strict_f, strict_inputs)):
+            first = grad(fn(*xs), xs, create_graph=True, allow_unused=True)
+            total = sum((g * g).sum() for g in first if g is not None)
+            if not total.requires_grad:       # a linear op: its derivative is a constant
+                results.append([])
+                continue
+            results.append([raw(g) for g in grad(total, xs, allow_unused=True)
+                            if g is not None])
+    assert len(results[0]) == len(results[1])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_the_stand_in_really_refuses_numpy():
+    a = StrictArray(np.ones(3))
+    with pytest.raises(TypeError):
+        np.exp(a)
+    with pytest.raises(NumpyUsed):
+        np.asarray(a)
+    assert isinstance(strict.exp(a), StrictArray)
+
+
+def test_mixing_array_kinds_raises_pytorchs_error():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = strict_leaf(Tensor(np.ones(3)))
+    with pytest.raises(RuntimeError, match="same device"):
+        x + y

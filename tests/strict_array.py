@@ -1,0 +1,216 @@
+"""An array type that refuses numpy: the CPU stand-in for a GPU array in tests.
+
+`StrictArray` wraps an ndarray and offers what a CuPy array offers (methods, operators,
+an `__array_namespace__` that returns the `strict` module below), but any attempt to
+hand it to numpy directly (`np.exp(a)`, `np.asarray(a)`, a ufunc) raises. An op that
+runs on Tensors holding StrictArrays therefore proves that its forward and derivatives
+are written against the array module of their inputs, so on a GPU no data would be
+pulled back to the host behind the user's back.
+"""
+import numpy as np
+
+
+class NumpyUsed(TypeError):
+    """Code handed a StrictArray to numpy instead of to its own namespace."""
+
+
+def unwrap(x):
+    if isinstance(x, StrictArray):
+        return x.a
+    if isinstance(x, tuple):
+        return tuple(unwrap(v) for v in x)
+    if isinstance(x, list):
+        return [unwrap(v) for v in x]
+    return x
+
+
+def wrap(x):
+    if isinstance(x, np.ndarray):
+        return StrictArray(x)
+    if isinstance(x, np.generic):
+        return StrictArray(np.asarray(x))
+    if isinstance(x, tuple):
+        return tuple(wrap(v) for v in x)
+    if isinstance(x, list):
+        return [wrap(v) for v in x]
+    return x
+
+
+def _call(fn):
+    def call(*args, **kwargs):
+        return wrap(fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+    return call
+
+
+class _Namespace:
+    """A module-like object: numpy's functions, on StrictArrays in and out."""
+
+    def __init__(self, source, name):
+        self._source = source
+        self.__name__ = name
+
+    def __getattr__(self, name):
+        value = getattr(self._source, name)
+        if isinstance(value, np.ufunc):
+            return _Ufunc(value)
+        if callable(value) and not isinstance(value, type):
+            return _call(value)
+        if hasattr(value, "__dict__") and not isinstance(value, type):   # a submodule
+            return _Namespace(value, f"{self.__name__}.{name}")
+        return value
+
+
+class _Ufunc:
+    def __init__(self, ufunc):
+        self._ufunc = ufunc
+        self.__name__ = ufunc.__name__
+
+    def __call__(self, *args, **kwargs):
+        return _call(self._ufunc)(*args, **kwargs)
+
+    def __getattr__(self, name):            # .at, .reduce, ...
+        return _call(getattr(self._ufunc, name))
+
+
+strict = _Namespace(np, "strict")
+
+
+def _binary(name):
+    def method(self, other):
+        if isinstance(other, np.ndarray) and other.ndim:   # CuPy refuses host arrays too
+            raise NumpyUsed(f"a numpy array of shape {other.shape} met a StrictArray in "
+                            f"{name}: it should have been moved to the array's device")
+        return self._same_kind(wrap(getattr(self.a, name)(unwrap(other))))
+    return method
+
+
+def _unary(name):
+    def method(self):
+        return self._same_kind(wrap(getattr(self.a, name)()))
+    return method
+
+
+class StrictArray:
+    __slots__ = ("a",)
+    __array_ufunc__ = None          # numpy's operators and ufuncs defer to us, then fail
+
+    def __init__(self, array):
+        self.a = np.asarray(array)
+
+    def __array_namespace__(self, api_version=None):
+        return strict
+
+    def __array__(self, *args, **kwargs):
+        raise NumpyUsed("a StrictArray was converted to a numpy array: some code used "
+                        "numpy directly instead of the array's namespace")
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise NumpyUsed(f"numpy.{func.__name__} was called on a StrictArray: use the "
+                        "array's namespace")
+
+    # attributes a CuPy array has
+    shape = property(lambda self: self.a.shape)
+    dtype = property(lambda self: self.a.dtype)
+    ndim = property(lambda self: self.a.ndim)
+    size = property(lambda self: self.a.size)
+    nbytes = property(lambda self: self.a.nbytes)
+    flags = property(lambda self: self.a.flags)
+    T = property(lambda self: self._same_kind(StrictArray(self.a.T)))
+    base = None
+    device = "strict"
+
+    def __getattr__(self, name):            # methods: reshape, sum, astype, ...
+        if name.startswith("__"):           # no __array_interface__ & co: no back door
+            raise AttributeError(name)
+        method = _call(getattr(self.a, name))
+        return lambda *a, **k: self._same_kind(method(*a, **k))
+
+    def _same_kind(self, x):
+        if type(self) is StrictArray:
+            return x
+        return _wrap_d(x)
+
+    def __getitem__(self, index):
+        return self._same_kind(wrap(self.a[unwrap(index)]))
+
+    def __setitem__(self, index, value):
+        self.a[unwrap(index)] = unwrap(value)
+
+    def __len__(self):
+        return len(self.a)
+
+    def __bool__(self):
+        return bool(self.a)
+
+    def __float__(self):
+        return float(self.a)
+
+    def __int__(self):
+        return int(self.a)
+
+    def __repr__(self):
+        return f"StrictArray({self.a!r})"
+
+    __hash__ = None
+
+
+for _name in ("add", "sub", "mul", "truediv", "pow", "matmul", "lt", "le", "gt", "ge", "eq",
+              "ne", "and", "or", "xor", "radd", "rsub", "rmul", "rtruediv", "rpow",
+              "rmatmul", "rand", "ror", "iadd", "isub", "imul", "itruediv", "iand", "ior",
+              "mod", "floordiv"):
+    setattr(StrictArray, f"__{_name}__", _binary(f"__{_name}__"))
+for _name in ("neg", "pos", "invert", "abs"):
+    setattr(StrictArray, f"__{_name}__", _unary(f"__{_name}__"))
+
+
+class DispatchingArray(StrictArray):
+    """Closer to CuPy: numpy's functions and ufuncs *dispatch* to it (NEP 13/18, as
+    `np.add(cupy_a, cupy_b)` does), results stay on the 'device', but it still cannot
+    be turned into a numpy array (CuPy refuses implicit host copies the same way)."""
+
+    __slots__ = ()
+
+    def __array_namespace__(self, api_version=None):
+        return dispatching
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if out is not None:
+            kwargs["out"] = unwrap(out)
+        result = getattr(ufunc, method)(*unwrap(inputs), **kwargs)
+        return out[0] if out is not None and len(out) == 1 else _wrap_d(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _wrap_d(func(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+
+
+def _wrap_d(x):
+    wrapped = wrap(x)
+    if isinstance(wrapped, StrictArray) and not isinstance(wrapped, DispatchingArray):
+        return DispatchingArray(wrapped.a)
+    if isinstance(wrapped, tuple):
+        return tuple(_wrap_d(v) for v in wrapped)
+    return wrapped
+
+
+class _DispatchingNamespace(_Namespace):
+    def __getattr__(self, name):
+        value = super().__getattr__(name)
+        if isinstance(value, _Ufunc):
+            return _DispatchingUfunc(value._ufunc)
+        if isinstance(value, _Namespace):
+            return _DispatchingNamespace(value._source, value.__name__)
+        if callable(value) and not isinstance(value, type):
+            return lambda *a, **k: _wrap_d(value(*a, **k))
+        return value
+
+
+class _DispatchingUfunc(_Ufunc):
+    def __call__(self, *args, **kwargs):
+        return _wrap_d(super().__call__(*args, **kwargs))
+
+    def __getattr__(self, name):
+        method = super().__getattr__(name)
+        return lambda *a, **k: _wrap_d(method(*a, **k))
+
+
+dispatching = _DispatchingNamespace(np, "dispatching")
