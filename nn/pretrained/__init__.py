@@ -30,7 +30,10 @@ ARCHITECTURES = {
     "mnist_three_layer_mlp": three_layer_mlp,
     "mnist_deep_convnet": lambda dtype=np.float32: deep_convnet(dtype=dtype),
 }
-ACCURACY = {}       # filled in from the training runs (see tools/train_pretrained.py)
+# test accuracy on MNIST's 10,000 test images, as tools/train_pretrained.py printed it
+# (tests/nn/test_pretrained.py checks it again whenever MNIST is at hand)
+ACCURACY = {"mnist_three_layer_mlp": 0.9656,     # SGD 0.5, batch 100, 10 epochs
+            "mnist_deep_convnet": 0.9915}        # Adam 1e-3, batch 100, 8 epochs
 
 
 def path(name):
