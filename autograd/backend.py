@@ -3,8 +3,9 @@
 Every forward and derivative in the op table asks `namespace(x)` for the module of its
 input and calls that (`xp.exp(x)`), never numpy directly, so a Tensor living on a GPU
 never round-trips through the host, and an array type of our own (the tests use one that
-refuses numpy) runs the whole table. Any array type that has `__array_namespace__` (the
-Python array API standard: numpy 2, CuPy) works.
+refuses numpy) runs the whole table. numpy, CuPy (recognised by its module: CuPy 14 has
+no `__array_namespace__`) and any array type with `__array_namespace__` (the Python
+array API standard) work.
 
 `floatmath` is the namespace of plain Python floats (a `Value`'s data). It follows
 Python's float rules made explicit: where numpy would return inf or nan with a warning,
@@ -13,6 +14,7 @@ it raises an error that names the op and the input (`log(0)`, `sqrt(-1)`, `1 / 0
 """
 import contextlib
 import math
+import sys
 
 import numpy as np
 
@@ -25,10 +27,20 @@ def namespace(x):
     if cls is float:
         return floatmath
     get = getattr(x, "__array_namespace__", None)
-    if get is None:
-        return np                     # Python ints, lists: numpy's conversion rules
-    xp = get()
-    return np if xp.__name__ == "numpy" else xp
+    if get is not None:
+        xp = get()
+        return np if xp.__name__ == "numpy" else xp
+    if cls.__module__.startswith("cupy"):          # CuPy 14 has no __array_namespace__
+        return sys.modules["cupy"]
+    return np                         # Python ints, lists: numpy's conversion rules
+
+
+def is_device_array(x):
+    """An array of another library (CuPy, or any array-API array) — not numpy's, not a
+    number or a list: it stays where it lives instead of being converted by numpy."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return False
+    return hasattr(x, "__array_namespace__") or x.__class__.__module__.startswith("cupy")
 
 
 def namespace_of(*xs):

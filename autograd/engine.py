@@ -260,8 +260,8 @@ def _raise_modified(node, which, tensor, then):
     raise RuntimeError(
         f"backward(): {which} of a {node._fn.name!r} node (tensor{name} of shape "
         f"{tensor.shape}) was modified in place after the op used it (it changed from "
-        f"version {then} to {tensor._vc.value}: a write through .data, copy_(), an "
-        "optimizer step or an in-place op), so its gradient would come from numbers that no "
+        f"version {then} to {tensor._vc.value}: a write through .data, new .data, copy_(), "
+        "an optimizer step or an in-place op), so its gradient would come from numbers that no "
         "longer exist. Fix: call backward() before changing it, redo the forward after the "
         "change, or change a copy (t.detach().clone(), x.data.copy()).")
 

@@ -140,7 +140,7 @@ EXAMPLES = {
     "pow_const": _unary("pow_const", 0.5, 2.0, exponent=2.5),
     "exp": _unary("exp"), "log": _unary("log", 0.2, 3.0), "sqrt": _unary("sqrt", 0.2, 3.0),
     "tanh": _unary("tanh"), "sigmoid": _unary("sigmoid"), "sin": _unary("sin"),
-    "cos": _unary("cos"), "relu": _unary("relu", avoid=0.0), "abs": _unary("abs", avoid=0.0),
+    "cos": _unary("cos"), "softsign": _unary("softsign"), "relu": _unary("relu", avoid=0.0), "abs": _unary("abs", avoid=0.0),
     "maximum": _binary("maximum", shapes=((3, 4), (3, 4))),
     "minimum": _binary("minimum", shapes=((3, 4), (3, 4))),
     "where": _where,

@@ -41,6 +41,19 @@ OPS = {}
 
 
 class Op:
+    """One differentiable operation: `Op(name, forward, vjp=..., jvp=...)`.
+
+    forward(*inputs, **params) -> out          raw floats/arrays in, raw out
+    vjp(node, g, xs, out) -> grads             reverse mode: one gradient per input
+    jvp(node, ts, xs, out) -> tangent          forward mode (None in `ts` means zero)
+    partials(node, xs, out) -> factors         elementwise ops: d out/d x_i (gives both)
+
+    In the rules, `xs` are the inputs' data and `out` the output's (nodes themselves under
+    create_graph=True), and `node._saved` holds the op's params. Apply it by calling it:
+    `op(x, y, **params)` records a node on Values/Tensors and just computes on raw data.
+    `register(...)` adds an op to the table (where every entry must have both modes).
+    """
+
     __slots__ = ("name", "forward", "vjp", "jvp", "scalar_vjp", "scalar_backprop", "values",
                  "tensors", "saves", "quiet", "arity", "symbol", "domain", "kinks", "smooth", "doc",
                  "micrograd")

@@ -6,7 +6,7 @@ overrides the arithmetic operators with float fast paths (value.py) over the sam
 """
 from .node import Node
 from .ops_elementwise import (ABS, ADD, COS, DIV, EXP, LOG, MUL, NEG, RELU, SIGMOID, SIN,
-                              SQRT, SUB, TANH)
+                              SOFTSIGN, SQRT, SUB, TANH)
 
 
 class Operators(Node):
@@ -80,3 +80,7 @@ class Operators(Node):
     def cos(self):
         """Cosine, elementwise."""
         return self._apply(COS, (self,))
+
+    def softsign(self):
+        """x / (1 + |x|), elementwise."""
+        return self._apply(SOFTSIGN, (self,))

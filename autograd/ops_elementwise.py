@@ -192,6 +192,13 @@ ABS = register(
     values=True, quiet=True, kinks=(0.0,), smooth=False, doc="|x|;  d/dx = sign x")
 
 
+SOFTSIGN = register(
+    "softsign", lambda x: x / (1.0 + namespace(x).abs(x)),
+    partials=lambda node, xs, out: ((1.0 - ABS(out)) ** 2,),
+    values=True, quiet=True, kinks=(0.0,),     # (its second derivative jumps at 0)
+    doc="x / (1 + |x|);  d/dx = 1 / (1 + |x|)^2 = (1 - |out|)^2")
+
+
 def _first_share(pick_first, node, xs):
     """1 where the first input wins, 0 where the second does, 0.5 on ties."""
     a, b = data_of(xs[0]), data_of(xs[1])

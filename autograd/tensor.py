@@ -13,7 +13,7 @@ purpose. In-place edits follow PyTorch's version-counter rule (see `storage.py`)
 import numpy as np
 
 from . import dtypes
-from .backend import device_name, namespace, namespace_of
+from .backend import device_name, is_device_array, namespace, namespace_of
 from .grad_mode import STATE
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .operators import Operators
@@ -55,7 +55,13 @@ def as_array(data, dtype=None, what="Tensor data", copy=False):
 
 
 def own_array(data, dtype=None, what="Tensor data"):
-    """`data` as a new array of its own: what a Tensor made from user data stores."""
+    """`data` as a new array of its own: what a Tensor made from user data stores. An
+    array of another library (a CuPy array on a GPU) is copied where it lives."""
+    if is_device_array(data):
+        xp = namespace(data)
+        if dtype is None and data.dtype.kind not in _FLOAT_KINDS:
+            dtype = dtypes.get_default_dtype()
+        return xp.array(data, dtype=dtype, copy=True)
     return as_array(data, dtype, what, copy=True)
 
 
@@ -113,7 +119,7 @@ class Tensor(TensorMethods, Operators):
             keep = ours.kind == "f" or isinstance(x, int)
             return _constant(namespace(self._data).asarray(
                 x, dtype=ours if keep else dtypes.get_default_dtype()))
-        if hasattr(x, "__array_namespace__") and not isinstance(x, (np.ndarray, np.generic)):
+        if is_device_array(x):
             namespace_of(self._data, x)       # an array of another library: same device?
             return _constant(x)
         counter = x._counter if isinstance(x, TrackedArray) else None
@@ -212,8 +218,9 @@ class Tensor(TensorMethods, Operators):
     def _check_seed(self, gradient):
         if isinstance(gradient, Tensor):
             seed = gradient if STATE.enabled and gradient.requires_grad else gradient._data
-        elif namespace(gradient) is namespace(self._data) and hasattr(gradient, "shape"):
-            seed = gradient                   # an array of our own kind (e.g. on our GPU)
+        elif is_device_array(gradient):
+            namespace_of(self._data, gradient)
+            seed = gradient                   # an array on our GPU
         else:
             seed = as_array(gradient, what="backward(gradient=...)")
         if seed.shape != self._data.shape:
@@ -243,8 +250,7 @@ class Tensor(TensorMethods, Operators):
                 return
         elif value is self._data:
             pass                                  # (a GPU array written in place)
-        elif hasattr(value, "__array_namespace__") and not isinstance(
-                value, (np.ndarray, np.generic)):
+        elif is_device_array(value):
             value = namespace(value).array(value, copy=True)   # stays on its device
         else:
             value = own_array(value, what="Tensor.data")

@@ -12,11 +12,11 @@ import math
 
 import numpy as np
 
-try:
+try:                      # the strategies need hypothesis; the assert_* checks do not
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
-except ImportError as err:  # pragma: no cover - hypothesis is a test dependency
-    raise ImportError("scratchgrad.autograd.testing needs hypothesis: pip install hypothesis") from err
+except ImportError:       # pragma: no cover - hypothesis is a test dependency
+    st = hnp = None
 
 from .numerical import gradcheck, gradgradcheck  # noqa: F401  (public)
 from .tensor import Tensor
@@ -25,12 +25,29 @@ from .value import Value
 KINK_MARGIN = 1e-3   # stay this far from a kink so central differences do not straddle it
 
 
+def _need_hypothesis():
+    if st is None:
+        raise ImportError("the hypothesis strategies of scratchgrad.autograd.testing need "
+                          "hypothesis: pip install hypothesis (the assert_* checks do not)")
+
+
+def _composite(function):
+    """hypothesis's @st.composite, or a stand-in that says what to install."""
+    if st is not None:
+        return st.composite(function)
+
+    def missing(*args, **kwargs):
+        _need_hypothesis()
+    return missing
+
+
 def _away_from(kinks, margin=KINK_MARGIN):
     return lambda x: all(abs(x - k) > margin for k in kinks)
 
 
 def floats_for(domain="real", low=-3.0, high=3.0, kinks=()):
     """Floats in a range where an op with this `domain` is defined and smooth."""
+    _need_hypothesis()
     if domain == "positive":
         low = max(low, 0.1)
     strategy = st.floats(low, high, allow_nan=False, allow_infinity=False)
@@ -43,12 +60,14 @@ def floats_for(domain="real", low=-3.0, high=3.0, kinks=()):
 
 def values(domain="real", low=-3.0, high=3.0, kinks=()):
     """`Value` leaves with data from `floats_for(...)`."""
+    _need_hypothesis()
     return floats_for(domain, low, high, kinks).map(Value)
 
 
 def arrays(shape=None, dtype=np.float64, domain="real", low=-3.0, high=3.0, kinks=(),
            requires_grad=True):
     """`Tensor` leaves of `shape` (or a small random shape) with elements away from kinks."""
+    _need_hypothesis()
     shapes = st.just(tuple(shape)) if shape is not None else \
         hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
     elements = floats_for(domain, low, high, kinks)
@@ -58,6 +77,7 @@ def arrays(shape=None, dtype=np.float64, domain="real", low=-3.0, high=3.0, kink
 
 def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
     """Tuples of shapes that broadcast together (sizes match or are 1, ranks differ)."""
+    _need_hypothesis()
     return hnp.mutually_broadcastable_shapes(
         num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, max_side=max_side
     ).map(lambda bs: bs.input_shapes)
@@ -153,7 +173,7 @@ class Expression:
         return f"Expression({self.kind}: {names[-1]})"
 
 
-@st.composite
+@_composite
 def expressions(draw, kind="value", max_leaves=3, max_steps=6):
     """Random expression graphs (`Expression`) over the table's smooth ops.
 

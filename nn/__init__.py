@@ -14,3 +14,6 @@ from . import data, datasets, models, pretrained
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .train import (Callback, EarlyStopping, History, ModelCheckpoint,
                     NonFiniteLossError, evaluate, fit, predict)
+# micrograd's `nn` by renaming: `from micrograd import nn; nn.Neuron(2)` becomes
+# `from scratchgrad import nn; nn.Neuron(2)` (micrograd's classes, node for node)
+from .micrograd import MLP, Layer, Neuron

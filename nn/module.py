@@ -391,10 +391,13 @@ class Module:
                 problems.append(f"keys {other!r} and {name!r} name one shared parameter but "
                                 "hold different values")
         if problems:
+            keys_only = strict and len(problems) == len(missing) + len(unexpected)
+            fix = ("build the model with the same layers, or pass strict=False to skip "
+                   "missing/unexpected keys" if keys_only else
+                   "build the model with the same layer sizes (strict=False skips missing "
+                   "and unexpected keys, never a wrong shape)")
             raise StateDictError(f"cannot load state_dict into {type(self).__name__}: "
-                                 + "; ".join(problems) + ". Fix: build the model with the "
-                                 "same layer sizes, or pass strict=False to skip "
-                                 "missing/unexpected keys")
+                                 + "; ".join(problems) + f". Fix: {fix}")
         nonfinite = [k for k in list(targets) + list(buffers) if k in state_dict and
                      np.asarray(state_dict[k]).dtype.kind == "f" and
                      not np.isfinite(np.asarray(state_dict[k])).all()]

@@ -179,12 +179,16 @@ def _check_finite(loss_value, epoch, step):
 
 
 def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, scheduler=None,
-        progress=True, callbacks=(), metrics=True):
+        progress=True, callbacks=(), metrics=True, device=None):
     """Train for `epochs`; returns a `History` (one entry per epoch).
 
     `loss_fn(output, target)` returns a scalar Tensor. `metrics=True` also records
-    accuracy for classifiers. `scheduler.step()` runs once per epoch.
+    accuracy for classifiers. `scheduler.step()` runs once per epoch (a ReduceLROnPlateau
+    gets the validation loss, or the training loss without a val_loader).
+    `device="cuda"` moves the model there first and every batch as it is used.
     """
+    if device is not None:
+        model.to(device)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     history = History()
@@ -198,13 +202,13 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     try:
         for epoch in range(1, epochs + 1):
             logs = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, bar, metrics,
-                                callbacks)
+                                callbacks, device)
             if val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in
-                             evaluate(model, val_loader, loss_fn, metrics).items()})
+                             evaluate(model, val_loader, loss_fn, metrics, device).items()})
             logs["lr"] = optimizer.param_groups[0]["lr"]
             if scheduler is not None:
-                scheduler.step()
+                _step_scheduler(scheduler, logs)
             history.record(logs)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "time"})
             stop = [c.on_epoch_end(epoch, logs, model) for c in callbacks]
@@ -217,11 +221,49 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     return history
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbacks=()):
+def _step_scheduler(scheduler, logs):
+    """Plateau schedulers watch a metric; the others count epochs."""
+    from .optim.lr_scheduler import ReduceLROnPlateau
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(logs.get("val_loss", logs["loss"]))
+    else:
+        scheduler.step()
+
+
+def _batch(model, x, y, device):
+    """A batch ready for the model: on its device, data tensors in its dtype (numpy data
+    is converted as layers convert it; a tensor from a graph is left to the layers'
+    dtype check)."""
+    if device is not None:
+        x = x.to(device) if isinstance(x, Tensor) else Tensor(x, device=device)
+        y = y.to(device) if isinstance(y, Tensor) else y
+    dtype = _parameter_dtype(model)
+    if isinstance(x, Tensor) and x.is_leaf and not x.requires_grad and dtype is not None \
+            and x.dtype.kind == "f" and x.dtype != dtype:
+        x = x.astype(dtype)
+    return x, y
+
+
+def _parameter_dtype(model):
+    dtypes = {p.dtype for p in getattr(model, "parameters", lambda: [])()
+              if isinstance(p, Tensor)}
+    return dtypes.pop() if len(dtypes) == 1 else None
+
+
+def _host(x):
+    """Numbers on the CPU (a GPU tensor's are copied back) for metrics."""
+    if isinstance(x, Tensor):
+        x = x.to("cpu").data if x.device != "cpu" else x.data
+    return np.asarray(x)
+
+
+def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbacks=(),
+                 device=None):
     model.train()
     start = time.perf_counter()
     total_loss = correct = seen = 0.0
     for step, (x, y) in enumerate(loader, 1):
+        x, y = _batch(model, x, y, device)
         output = model(x)
         loss = loss_fn(output, y)
         value = loss.item()
@@ -250,7 +292,7 @@ def _is_classifier_output(output, y):
     shape = getattr(output, "shape", ())
     if len(shape) != 2 or shape[1] < 2:
         return False
-    target = np.asarray(y.data if isinstance(y, Tensor) else y)
+    target = _host(y)
     if target.ndim == 1:
         return target.dtype.kind in "iub" or bool(np.all(target == np.round(target)))
     return target.shape == tuple(shape) and bool(np.all(target >= 0)) and \
@@ -258,11 +300,12 @@ def _is_classifier_output(output, y):
 
 
 def _accuracy_or_none(output, y):
-    return accuracy(output, y) if _is_classifier_output(output, y) else 0.0
+    return accuracy(_host(output), _host(y)) if _is_classifier_output(output, y) else 0.0
 
 
-def evaluate(model, loader, loss_fn=None, metrics=True):
-    """Mean loss (if `loss_fn`) and accuracy over `loader`, in eval mode, without grad."""
+def evaluate(model, loader, loss_fn=None, metrics=True, device=None):
+    """Mean loss (if `loss_fn`) and accuracy over `loader`, in eval mode, without grad
+    (batches moved to `device` first when one is given)."""
     was_training = getattr(model, "training", False)
     model.eval()
     total_loss = correct = seen = 0.0
@@ -270,13 +313,14 @@ def evaluate(model, loader, loss_fn=None, metrics=True):
     try:
         with no_grad():
             for x, y in loader:
+                x, y = _batch(model, x, y, device)
                 output = model(x)
                 n = len(y)
                 if loss_fn is not None:
                     total_loss += loss_fn(output, y).item() * n
                 if metrics and _is_classifier_output(output, y):
                     classifier = True
-                    correct += accuracy(output, y) * n
+                    correct += accuracy(_host(output), _host(y)) * n
                 seen += n
     finally:
         model.train(was_training)
@@ -290,14 +334,14 @@ def evaluate(model, loader, loss_fn=None, metrics=True):
     return logs
 
 
-def predict(model, X, batch_size=1024):
-    """Model outputs for an array of inputs, in eval mode and without grad (numpy)."""
-    from ..autograd import Tensor
+def predict(model, X, batch_size=1024, device=None):
+    """Model outputs for an array of inputs, in eval mode and without grad (numpy, on the
+    CPU; batches run on `device` when one is given)."""
     was_training = getattr(model, "training", False)
     model.eval()
     try:
         with no_grad():
-            outs = [np.asarray(model(Tensor(X[i:i + batch_size])).data)
+            outs = [_host(model(_batch(model, X[i:i + batch_size], None, device)[0]))
                     for i in range(0, len(X), batch_size)]
     finally:
         model.train(was_training)

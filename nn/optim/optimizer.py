@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ...autograd import Tensor, Value
-from ...autograd.backend import namespace
+from ...autograd.backend import is_device_array, namespace
 
 
 class NonFiniteGradientError(FloatingPointError):
@@ -513,7 +513,7 @@ def _bad(where, here, saved):
 
 def _host(value):
     """A copy of an optimizer-state entry on the host (a state_dict is for saving)."""
-    if hasattr(value, "__array_namespace__") and not isinstance(value, (np.ndarray, np.generic)):
+    if is_device_array(value):
         from ...autograd.devices import Device, move_array
         return np.array(move_array(value, Device("cpu")))
     return np.array(value)

@@ -10,24 +10,21 @@ from scratchgrad import nn
 from scratchgrad.autograd import Tensor
 from scratchgrad.autograd.tensor import _constant
 
-from strict_array import DispatchingArray
+from device_arrays import dispatching as DispatchingArray
+from device_arrays import host as raw
+from device_arrays import on_device
 
 
-def on_device(model):
+def move_to_device(model):
     """Move a model's parameters and buffers onto the pretend device, in place."""
     for p in model.parameters():
-        p.data = DispatchingArray(p._data.copy())
+        p.data = DispatchingArray(p._data)
     for module in model.modules():
         for name in module._buffer_names:
             buf = getattr(module, name)
             if isinstance(buf, np.ndarray):
-                object.__setattr__(module, name, DispatchingArray(buf.copy()))
+                object.__setattr__(module, name, DispatchingArray(buf))
     return model
-
-
-def raw(x):
-    x = x._data if hasattr(x, "_data") else x
-    return x.a if isinstance(x, DispatchingArray) else np.asarray(x)
 
 
 def models():
@@ -62,7 +59,7 @@ def test_training_on_a_pretend_device_matches_the_cpu(kind, optimizer):
         nn.manual_seed(0)
         model = models()[kind]()
         if device:
-            model = on_device(model)
+            model = move_to_device(model)
         opt = OPTIMIZERS[optimizer](model.parameters())
         xs = _constant(DispatchingArray(x)) if device else Tensor(x)
         ys = _constant(DispatchingArray(labels)) if device else Tensor(labels, dtype=np.int64)
@@ -77,8 +74,8 @@ def test_training_on_a_pretend_device_matches_the_cpu(kind, optimizer):
         model.eval()
         out = model(xs)
         if device:
-            assert isinstance(out._data, DispatchingArray), "the output left the device"
-            assert all(isinstance(p._data, DispatchingArray) for p in model.parameters())
+            assert on_device(out), "the output left the device"
+            assert all(on_device(p) for p in model.parameters())
         runs.append((losses, raw(out), [raw(p) for p in model.parameters()]))
     (cpu_losses, cpu_out, cpu_params), (dev_losses, dev_out, dev_params) = runs
     np.testing.assert_allclose(dev_losses, cpu_losses, rtol=1e-12)
