@@ -17,8 +17,8 @@ import numpy as np
 from .backend import device_name
 from .op_table import register
 
-GPU_HINT = ("install CuPy for your CUDA version (pip install 'scratchgrad[gpu]' or "
-            "pip install cupy-cuda12x) on a machine with an NVIDIA GPU")
+GPU_HINT = ("install CuPy for your CUDA version (pip install 'scratchgrad[gpu]' for CUDA "
+            "12, pip install cupy-cuda13x for CUDA 13) on a machine with an NVIDIA GPU")
 
 
 class Device:

@@ -133,7 +133,8 @@ def _conv2d_vjp(node, g, xs, out):
                     padding)
         gx = namespace(gx).ascontiguousarray(gx.transpose(1, 0, 2, 3))
     if needs[1]:
-        gw = (g2 @ saved["cols"].T).reshape(weight.shape)
+        # (cols g2^T)^T, not g2 cols^T: OpenBLAS splits the long product better this way
+        gw = (saved["cols"] @ g2.T).T.reshape(weight.shape)
     if len(xs) > 2 and needs[2]:
         gb = g.sum(axis=(0, 2, 3))
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)

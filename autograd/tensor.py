@@ -362,6 +362,20 @@ class Tensor(TensorMethods, Operators):
                              "ambiguous; use .any() or .all(), or reduce it first")
         return bool(self._data)
 
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """A one-element integer tensor as an index (`range(t)`, `[...][t]`), as in PyTorch."""
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be used as an "
+                            f"index; this one has dtype {self._data.dtype} and shape "
+                            f"{self._data.shape}")
+        return int(self._data.item())
+
     # --- in-place arithmetic (PyTorch's `p -= lr * p.grad` under no_grad) ------------------
 
     def _in_place(self, ufunc, other, name):
@@ -487,17 +501,18 @@ def from_numpy(array):
     return _constant(array)
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def tensor(data, requires_grad=False, dtype=None, device=None):
     """A new tensor holding a copy of `data` (PyTorch's `torch.tensor`): integers and
-    booleans keep their type, floats get the default dtype (float arrays keep theirs)."""
+    booleans keep their type, floats get the default dtype (float arrays keep theirs);
+    `device="cuda"` puts it on the GPU."""
     if dtype is None and not isinstance(data, Tensor):
-        probe = np.asarray(data.view(np.ndarray) if isinstance(data, TrackedArray) else data)
+        probe = data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
         if probe.dtype.kind in "iub":
-            dtype = np.int64 if probe.dtype.kind in "iu" and not isinstance(
-                data, np.ndarray) else probe.dtype
+            dtype = np.int64 if probe.dtype.kind in "iu" and not hasattr(data, "dtype") \
+                else probe.dtype
     elif dtype is None:
         dtype = data._data.dtype
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
 def _lift_all(items):

@@ -10,6 +10,12 @@ col2im, optimizer updates)? Measured on a 2-core machine, splitting a 7 MB ReLU 
 threads took 684-760 µs against 636-720 µs on one: those passes are limited by memory
 bandwidth, not by cores, and OpenBLAS's idle threads spin on the other core. On a many-
 core server they may scale; that has not been measured here (see README, Performance).
+A split of convolution's im2col copy (45 MB for deep_convnet's second layer at batch
+100) over a pool of two threads went from 7.7 to 4.7 ms with BLAS on one thread, but
+took 8.2 ms when a BLAS call with two threads had just run: OpenBLAS's idle threads
+spin for a while after each call and hold the core the pool wanted. A pool only pays
+once it also runs the matmuls (BLAS on one thread, the GEMMs split by columns), which
+is a larger change than this one and waits for a many-core machine to measure it on.
 """
 import os
 

@@ -99,22 +99,32 @@ def tensor_rows(mode, threads):
     return rows
 
 
+def thread_counts(mode, threads):
+    """1, 2 and every core this process may use (and --threads), or just --threads."""
+    from scratchgrad.autograd.threads import available_cores
+    return [threads] if mode == "smoke" else sorted({1, 2, threads, available_cores()})
+
+
 def conv_rows(mode, threads):
-    """SimpleConvNet step (batch 100, float32) at 1 and 2 threads, vs PyTorch and vs its
-    matmuls alone; in the full run also one MNIST-sized epoch (60,000 images) with RSS at
-    each thread count."""
+    """SimpleConvNet and deep_convnet steps (batch 100, float32) at 1, 2 and all threads,
+    vs PyTorch at the same count and (SimpleConvNet) vs its matmuls alone; in the full run
+    also one MNIST-sized epoch (60,000 images) with peak RSS at each thread count."""
     rows = []
-    counts = [threads] if mode == "smoke" else sorted({1, 2, threads})
+    counts = thread_counts(mode, threads)
     repeats = {"smoke": 3, "quick": 10, "full": 30}[mode]
-    for count in counts:
-        sides = ["ours", "blas"] + (["torch"] if have("torch") and mode != "smoke" else [])
-        med, _ = interleaved("bench.conv_side", sides, [100, repeats, count],
-                             1 if mode != "full" else 3, count)
-        label = f"conv: SimpleConvNet step, batch 100, float32, {count} thread(s)"
-        rows.append((label + " vs PyTorch", fmt_time(med["ours"]), fmt_time(med.get("torch")),
-                     ratio(med["ours"], med.get("torch"))))
-        rows.append((label + ": matmuls only", fmt_time(med["blas"]), "",
-                     ratio(med["ours"], med["blas"])))
+    torch = have("torch") and mode != "smoke"
+    for model, name in (("simple", "SimpleConvNet"), ("deep", "deep_convnet")):
+        for count in counts if model == "simple" or mode != "smoke" else ():
+            sides = ["ours"] + (["blas"] if model == "simple" else []) + \
+                (["torch"] if torch else [])
+            med, _ = interleaved("bench.conv_side", sides, [model, 100, repeats, count],
+                                 1 if mode != "full" else 3, count)
+            label = f"conv: {name} step, batch 100, float32, {count} thread(s)"
+            rows.append((label + " vs PyTorch", fmt_time(med["ours"]),
+                         fmt_time(med.get("torch")), ratio(med["ours"], med.get("torch"))))
+            if model == "simple":
+                rows.append((label + ": matmuls only", fmt_time(med["blas"]), "",
+                             ratio(med["ours"], med["blas"])))
     for count in counts if mode == "full" else ():
         sides = ["epoch-ours"] + (["epoch-torch"] if have("torch") else [])
         med, last = interleaved("bench.conv_side", sides, [60000, count], 3, count)
@@ -129,16 +139,45 @@ def conv_rows(mode, threads):
     return rows
 
 
-def mnist_rows(mode, threads):
-    """The real-MNIST recipe (bench.mnist_recipe) at 2 threads, when SCRATCHGRAD_MNIST
-    names a folder with the IDX files; otherwise one row saying how to run it."""
+def gpu_available():
+    """Whether scratchgrad (through CuPy) sees a GPU; asked in a subprocess so this
+    process never imports CuPy."""
+    out = in_subprocess("bench.gpu_check", "available")
+    return bool(out.get("cuda"))
+
+
+def gpu_rows(mode, threads):
+    """SimpleConvNet step at batch 100 and 1000 on the GPU, ours (CuPy) vs PyTorch CUDA,
+    and the 2-epoch real-MNIST recipe on it: rows only where a GPU is seen."""
+    if mode == "smoke" or not gpu_available():
+        return []
+    rows = []
+    torch = have("torch")
+    for batch in (100, 1000):
+        sides = ["ours"] + (["torch"] if torch else [])
+        med, last = interleaved("bench.conv_side", sides,
+                                ["simple", batch, {"quick": 20, "full": 50}[mode], threads,
+                                 "cuda"], 1 if mode != "full" else 3, threads)
+        ours = med["ours"] or last["ours"].get("error")
+        rows.append((f"GPU: SimpleConvNet step, batch {batch}, float32 vs PyTorch CUDA",
+                     fmt_time(ours) if isinstance(ours, float) else str(ours),
+                     fmt_time(med.get("torch")), ratio(med["ours"], med.get("torch"))))
+    if mode == "full":
+        rows += mnist_rows(mode, threads, device="cuda")
+    return rows
+
+
+def mnist_rows(mode, threads, device="cpu"):
+    """The real-MNIST recipe (bench.mnist_recipe) at 2 threads (or on the GPU), when
+    SCRATCHGRAD_MNIST names a folder with the IDX files; otherwise a row saying how."""
     folder = os.environ.get("SCRATCHGRAD_MNIST")
-    label = "conv: real MNIST, SimpleConvNet, Adam 1e-3, batch 100, 2 epochs, 2 threads"
+    label = "conv: real MNIST, SimpleConvNet, Adam 1e-3, batch 100, 2 epochs, " + \
+        ("2 threads" if device == "cpu" else "on the GPU")
     if not folder:
         return [(label, "not run: set SCRATCHGRAD_MNIST to the MNIST folder", "", "")]
     from bench.mnist_recipe import compare, summary
     try:
-        results = summary(compare(folder, [0, 1, 2], 2, 2))
+        results = summary(compare(folder, [0, 1, 2], 2, 2, device))
     except RuntimeError as err:
         return [(label, f"failed: {err}", "", "")]
     ours, theirs = results["ours"], results.get("torch")
@@ -228,6 +267,7 @@ def main(argv=None):
         sections += [e2e_rows, render_rows, liveview_rows]
     if mode == "full":
         sections.append(mnist_rows)
+    sections.append(gpu_rows)
     rows = [row for section in sections for row in section(mode, args.threads)]
     print(f"scratchgrad benchmarks ({mode}; {args.threads} thread(s) for numpy's BLAS and "
           f"torch; {platform.processor() or platform.machine()}, Python "

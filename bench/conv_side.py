@@ -1,12 +1,16 @@
 """One side of the convolution benchmark, in its own process (threads pinned by the
-caller): the book's SimpleConvNet (conv 30@5x5, ReLU, max-pool 2, Linear 100, ReLU,
-Linear 10) training step with Adam on a batch of 1x28x28 float32 images.
+caller): a training step with Adam on a batch of 1x28x28 float32 images, of either
+the book's SimpleConvNet (conv 30@5x5, ReLU, max-pool 2, Linear 100, ReLU, Linear 10)
+or `nn.models.deep_convnet` (three blocks of two 3x3 convs and a max-pool, then
+Linear 128, ReLU, Dropout, Linear 10), on the CPU or on a CUDA GPU.
 
-    python -m bench.conv_side ours|torch|blas BATCH REPEATS THREADS -> s/step
+    python -m bench.conv_side ours|torch|blas MODEL BATCH REPEATS THREADS [DEVICE]
+        MODEL: simple | deep; DEVICE: cpu (default) | cuda  -> s/step
     python -m bench.conv_side epoch-ours|epoch-torch N_IMAGES THREADS -> seconds, peak RSS
 
 Both sides run with glibc's default malloc: scratchgrad changes no process setting
-(its engine reuses its own big gradient arrays instead; autograd/buffers.py).
+(its engine reuses its own big gradient arrays instead; autograd/buffers.py). On a
+GPU each timed step ends with a synchronize, so a step's time is its whole work.
 """
 import sys
 import time
@@ -21,42 +25,67 @@ def problem(batch, seed=0):
     return rng.random((batch, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, batch)
 
 
-def ours_step(x, labels):
+def ours_model(model):
     from scratchgrad import nn
-    from scratchgrad.autograd import Tensor
-    model = nn.models.simple_convnet(seed=0)
-    opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+    return {"simple": nn.models.simple_convnet, "deep": nn.models.deep_convnet}[model](seed=0)
 
-    def step(xb=Tensor(x), yb=labels):
-        loss = nn.functional.cross_entropy(model(xb), yb)
+
+def torch_model(model):
+    import torch.nn as tnn
+    if model == "simple":
+        return tnn.Sequential(tnn.Conv2d(1, 30, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
+                              tnn.Linear(30 * 12 * 12, 100), tnn.ReLU(), tnn.Linear(100, 10))
+    layers, channels = [], 1
+    for width in (16, 32, 64):
+        layers += [tnn.Conv2d(channels, width, 3, padding=1), tnn.ReLU(),
+                   tnn.Conv2d(width, width, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2)]
+        channels = width
+    return tnn.Sequential(*layers, tnn.Flatten(), tnn.Linear(64 * 3 * 3, 128), tnn.ReLU(),
+                          tnn.Dropout(0.5), tnn.Linear(128, 10))
+
+
+def ours_step(x, labels, model="simple", device="cpu"):
+    import scratchgrad
+    from scratchgrad import nn
+    net = ours_model(model).to(device)
+    opt = nn.optim.Adam(net.parameters(), lr=1e-3)
+    sync = scratchgrad.cuda.synchronize if device != "cpu" else (lambda: None)
+
+    def step(xb=scratchgrad.tensor(x, device=device),
+             yb=scratchgrad.tensor(labels, device=device)):
+        loss = nn.functional.cross_entropy(net(xb), yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
         return loss
     return step
 
 
-def torch_step(x, labels, threads):
+def torch_step(x, labels, threads, model="simple", device="cpu"):
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 30, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-        torch.nn.Linear(30 * 12 * 12, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    net = torch_model(model).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    sync = torch.cuda.synchronize if device != "cpu" else (lambda: None)
 
-    def step(xb=torch.from_numpy(x), yb=torch.from_numpy(labels)):
-        loss = torch.nn.functional.cross_entropy(model(xb), yb)
+    def step(xb=torch.from_numpy(x).to(device), yb=torch.from_numpy(labels).to(device)):
+        loss = torch.nn.functional.cross_entropy(net(xb), yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
         return loss
     return step
 
 
-def blas_step(x, labels):
+def blas_step(x, labels, model="simple"):
     """Only the step's matrix products (conv forward and weight gradient as im2col GEMMs,
-    the two Linear layers forward and backward): the floor any numpy CNN sits on."""
+    the two Linear layers forward and backward): the floor any numpy CNN sits on. Only
+    for SimpleConvNet."""
+    if model != "simple":
+        raise SystemExit("blas: only the simple model has a matmuls-only side")
     n = len(x)
     rng = np.random.default_rng(0)
     cols = rng.random((25, n * 576), dtype=np.float32)
@@ -81,8 +110,8 @@ def blas_step(x, labels):
 
 
 def epoch(side, images, threads, batch=100):
-    """One pass over `images` MNIST-sized samples: time (imports and model construction
-    not included) and the process's peak RSS."""
+    """One pass over `images` MNIST-sized samples through SimpleConvNet: time (imports
+    and model construction not included) and the process's peak RSS."""
     x, labels = problem(images, seed=1)
     if side == "epoch-ours":
         from scratchgrad.autograd import Tensor
@@ -106,11 +135,13 @@ def main():
     side = sys.argv[1]
     if side.startswith("epoch"):
         return epoch(side, int(sys.argv[2]), int(sys.argv[3]))
-    batch, repeats, threads = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    model, batch, repeats, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), \
+        int(sys.argv[5])
+    device = sys.argv[6] if len(sys.argv) > 6 else "cpu"
     x, labels = problem(batch)
-    step = {"ours": lambda: ours_step(x, labels),
-            "torch": lambda: torch_step(x, labels, threads),
-            "blas": lambda: blas_step(x, labels)}[side]()
+    step = {"ours": lambda: ours_step(x, labels, model, device),
+            "torch": lambda: torch_step(x, labels, threads, model, device),
+            "blas": lambda: blas_step(x, labels, model)}[side]()
     emit(seconds=median_time(step, repeats), peak_mb=peak_rss_mb())
 
 

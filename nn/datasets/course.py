@@ -55,6 +55,8 @@ def course_mnist(flatten=True, normalize=True, one_hot_label=False, root=None, d
 
     The layout follows `load_mnist` (flatten=False gives (N, 1, 28, 28) or (N, 1, 8, 8));
     the digits are split 80/20 as `digits(split=True)` does. Returns a `CourseData`.
+    Images are float32, as in the book, while scratchgrad's layers default to float64:
+    call `model.float()` (fast) or convert the images with `.astype(np.float64)`.
     """
     folder = _folder(root)
     try:

@@ -37,6 +37,26 @@ def test_item_numpy_and_data():
     assert not d.requires_grad
 
 
+def test_python_numbers_from_one_element_tensors():
+    """int(), float() and indexing with a tensor, as in PyTorch: `int((pred == y).sum())`."""
+    from scratchgrad import tensor
+    hits = (tensor([1, 2, 3]) == tensor([1, 0, 3])).sum()
+    assert int(hits) == 2 and type(int(hits)) is int
+    assert float(tensor([2.5])) == 2.5 and int(tensor(2.9)) == 2
+    assert ["a", "b", "c"][tensor(1)] == "b" and list(range(tensor(3))) == [0, 1, 2]
+    with pytest.raises(ValueError, match="one element"):
+        int(tensor([1, 2]))
+    with pytest.raises(TypeError, match="only integer tensors"):
+        ["a"][tensor(0.0)]
+
+
+def test_tensor_takes_a_device():
+    from scratchgrad import tensor
+    t = tensor([1, 2], device="cpu")
+    assert str(t.device) == "cpu" and t.dtype == np.int64
+    assert tensor(np.arange(3, dtype=np.int32)).dtype == np.int32     # arrays keep theirs
+
+
 def test_comparisons_return_boolean_tensors():
     """PyTorch's rule: `a == b` is a bool Tensor without a gradient, so
     `pred.eq(target).sum().item()` works as in PyTorch."""
