@@ -12,6 +12,7 @@ notebooks train on real MNIST.
 Notebooks run only with --nbmake (`python -m pytest -n 2 --nbmake`); each cell gets
 NOTEBOOK_CELL_TIMEOUT seconds unless --nbmake-timeout is given, and each notebook is
 marked `notebooks` (`-m "not notebooks"` leaves them out)."""
+
 import os
 from pathlib import Path
 
@@ -24,7 +25,7 @@ _SHARED_MNIST = (Path(__file__).parent / ".." / "shared" / "data" / "mnist").res
 if _SHARED_MNIST.is_dir():
     os.environ.setdefault("SCRATCHGRAD_MNIST", str(_SHARED_MNIST))
 
-NOTEBOOK_CELL_TIMEOUT = 120     # seconds; nbmake's own default is 300
+NOTEBOOK_CELL_TIMEOUT = 120  # seconds; nbmake's own default is 300
 
 
 def pytest_configure(config):
@@ -34,8 +35,11 @@ def pytest_configure(config):
 
 def _given(config, flag):
     """Whether `flag` was passed (command line, PYTEST_ADDOPTS or the ini's addopts)."""
-    words = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(),
-             *config.getini("addopts")]
+    words = [
+        *config.invocation_params.args,
+        *os.environ.get("PYTEST_ADDOPTS", "").split(),
+        *config.getini("addopts"),
+    ]
     return any(word == flag or word.startswith(flag + "=") for word in words)
 
 

@@ -1,29 +1,35 @@
 """scratchgrad's autograd engine: `Value` (scalars) and `Tensor` (arrays) on one op table.
 
-    from scratchgrad.autograd import Value, Tensor, no_grad, grad
-    a = Value(-4.0); b = Value(2.0)
-    c = (a * b + b ** 3).tanh(); c.backward(); a.grad
+from scratchgrad.autograd import Value, Tensor, no_grad, grad
+a = Value(-4.0); b = Value(2.0)
+c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 """
-from . import ops_elementwise, ops_linalg, ops_reduce, ops_shape  # noqa: F401  (fill OPS)
-from . import ops_conv, ops_nn  # noqa: F401  (conv/pool; step, softplus for nn)
+
+from . import ops_conv, ops_elementwise, ops_linalg, ops_nn, ops_reduce, ops_shape
 from .anomaly import AnomalyError, detect_anomaly
+from .devices import Device, cuda, device
+from .dtypes import get_default_dtype, set_default_dtype
 from .engine import GraphFreedError, backward, grad, topological_order
 from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
 from .node import Node
-from .numerical import (GradcheckError, GradcheckReport, gradcheck, gradgradcheck,
-                        numerical_derivative, numerical_grad)
+from .numerical import (
+    GradcheckError,
+    GradcheckReport,
+    gradcheck,
+    gradgradcheck,
+    numerical_derivative,
+    numerical_grad,
+)
 from .op_table import OPS, Op
-from .devices import Device, cuda, device
-from .dtypes import get_default_dtype, set_default_dtype
-from .tensor import (Tensor, concatenate, from_numpy, maximum, minimum, stack, tensor,
-                     where)
-from .value import Value, dot, value_sum
+from .tensor import Tensor, concatenate, from_numpy, maximum, minimum, stack, tensor, where
 from .transforms import hessian, hvp, jacobian, jvp, trace_jvp, vjp
+from .value import Value, dot, value_sum
 
 
 def sum(items, start=None):
     """Σ items as one n-ary node (`Value`s or broadcastable `Tensor`s)."""
     from .tensor import tensor_sum
+
     items = list(items)
     if any(isinstance(x, Tensor) for x in items):
         if start is not None:
@@ -32,10 +38,47 @@ def sum(items, start=None):
     return value_sum(items, start)
 
 
-__all__ = ["Value", "Tensor", "Node", "Op", "OPS", "no_grad", "enable_grad",
-           "set_grad_enabled", "is_grad_enabled", "name_scope", "grad", "backward",
-           "topological_order", "GraphFreedError", "sum", "dot", "concatenate", "stack",
-           "where", "maximum", "minimum", "tensor", "gradcheck", "gradgradcheck", "numerical_grad",
-           "numerical_derivative", "GradcheckError", "GradcheckReport", "detect_anomaly",
-           "AnomalyError", "jvp", "vjp", "jacobian", "hessian", "hvp", "trace_jvp",
-           "from_numpy", "Device", "device", "cuda", "get_default_dtype", "set_default_dtype"]
+__all__ = [
+    "Value",
+    "Tensor",
+    "Node",
+    "Op",
+    "OPS",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "name_scope",
+    "grad",
+    "backward",
+    "topological_order",
+    "GraphFreedError",
+    "sum",
+    "dot",
+    "concatenate",
+    "stack",
+    "where",
+    "maximum",
+    "minimum",
+    "tensor",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_grad",
+    "numerical_derivative",
+    "GradcheckError",
+    "GradcheckReport",
+    "detect_anomaly",
+    "AnomalyError",
+    "jvp",
+    "vjp",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "trace_jvp",
+    "from_numpy",
+    "Device",
+    "device",
+    "cuda",
+    "get_default_dtype",
+    "set_default_dtype",
+]

@@ -7,6 +7,7 @@ Inside the block every new node remembers where it was created (a short tracebac
 your code) and every forward value and backward gradient is checked. Outside it the
 engine pays only one flag check per op.
 """
+
 import math
 import os
 import traceback
@@ -16,7 +17,7 @@ import numpy as np
 
 from .grad_mode import ThreadSwitch
 
-_created_at = {}   # id(node) -> (weakref to node, formatted user frames)
+_created_at = {}  # id(node) -> (weakref to node, formatted user frames)
 
 
 class AnomalyError(RuntimeError):
@@ -36,8 +37,11 @@ _OWN = tuple(os.path.join(_ROOT, name) + os.sep for name in ("autograd", "nn", "
 
 def _user_frames(limit=3):
     """The last frames outside scratchgrad's own packages, formatted."""
-    frames = [f for f in traceback.extract_stack()[:-2]
-              if not os.path.abspath(f.filename).startswith(_OWN)]
+    frames = [
+        f
+        for f in traceback.extract_stack()[:-2]
+        if not os.path.abspath(f.filename).startswith(_OWN)
+    ]
     return "".join(traceback.format_list(frames[-limit:])).rstrip()
 
 
@@ -57,13 +61,15 @@ def _shape(x):
 def check_forward(node):
     """Called by `_apply` in anomaly mode: remember the creation site, check the value."""
     where = _user_frames()
-    key = id(node)   # not a WeakKeyDictionary: Tensor == is elementwise, keys must not compare
+    key = id(node)  # not a WeakKeyDictionary: Tensor == is elementwise, keys must not compare
     _created_at[key] = (weakref.ref(node, lambda _, key=key: _created_at.pop(key, None)), where)
     if not _finite(node._data):
         inputs = ", ".join(str(_shape(p)) for p in node.parents)
-        raise AnomalyError(f"forward of {node.op.name!r} (inputs of shape {inputs}) produced "
-                           f"NaN or inf in an output of shape {_shape(node)}. Created at:\n"
-                           f"{where}")
+        raise AnomalyError(
+            f"forward of {node.op.name!r} (inputs of shape {inputs}) produced "
+            f"NaN or inf in an output of shape {_shape(node)}. Created at:\n"
+            f"{where}"
+        )
 
 
 def check_backward(node, grads):
@@ -77,4 +83,5 @@ def check_backward(node, grads):
             raise AnomalyError(
                 f"backward of {node.op.name!r} produced NaN or inf in the gradient of its "
                 f"input {i} (shape {_shape(parent)}); the output has shape {_shape(node)}. "
-                f"The {node.op.name!r} node was created at:\n{where}")
+                f"The {node.op.name!r} node was created at:\n{where}"
+            )

@@ -14,18 +14,19 @@ library must not do. So the engine keeps the arrays it owns instead:
 Arrays that reach a user (outputs, leaves' `.grad`, anything retained) are never kept.
 The pool is per thread and bounded (`MAX_KEPT_BYTES`); `release()` empties it.
 """
+
 import sys
 import threading
 
 import numpy as np
 
-MIN_BYTES = 1 << 18            # smaller blocks come from malloc's own free lists
-MAX_KEPT_BYTES = 256 << 20     # per thread
+MIN_BYTES = 1 << 18  # smaller blocks come from malloc's own free lists
+MAX_KEPT_BYTES = 256 << 20  # per thread
 
 
 class _Pool(threading.local):
     def __init__(self):
-        self.free = {}             # (shape, dtype) -> [arrays]
+        self.free = {}  # (shape, dtype) -> [arrays]
         self.bytes = 0
 
 
@@ -52,9 +53,13 @@ def give(array, held):
     """Keep `array` for reuse if the caller's `held` references are the only ones (no
     other name, container or view can see it). Returns whether it was kept."""
     # references: the caller's `held`, this function's parameter, getrefcount's argument
-    if array.__class__ is not np.ndarray or array.nbytes < MIN_BYTES \
-            or sys.getrefcount(array) != held + 2 or not array.flags.owndata \
-            or not array.flags.writeable:
+    if (
+        array.__class__ is not np.ndarray
+        or array.nbytes < MIN_BYTES
+        or sys.getrefcount(array) != held + 2
+        or not array.flags.owndata
+        or not array.flags.writeable
+    ):
         return False
     if _pool.bytes + array.nbytes > MAX_KEPT_BYTES:
         return False
@@ -77,8 +82,10 @@ def kept_bytes():
 def multiply(g, d):
     """`g * d` for a gradient `g` and a local derivative `d` that does not change its
     shape or dtype (a mask, a number, an array like g), written into a kept array."""
-    if g.__class__ is np.ndarray and g.nbytes >= MIN_BYTES and (
-            d.__class__ is np.ndarray and d.shape == g.shape and
-            np.result_type(g, d) == g.dtype):
+    if (
+        g.__class__ is np.ndarray
+        and g.nbytes >= MIN_BYTES
+        and (d.__class__ is np.ndarray and d.shape == g.shape and np.result_type(g, d) == g.dtype)
+    ):
         return np.multiply(g, d, out=empty(g.shape, g.dtype))
     return g * d

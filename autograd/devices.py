@@ -12,13 +12,16 @@ Mixing devices in one op raises PyTorch's error (`backend.namespace_of`). Moving
 tensor that is part of a graph is recorded (`to_device` is an op), so gradients flow
 back to the device the data came from.
 """
+
 import numpy as np
 
 from .backend import device_name
 from .op_table import register
 
-GPU_HINT = ("install CuPy for your CUDA version (pip install 'scratchgrad[gpu]' for CUDA "
-            "12, pip install cupy-cuda13x for CUDA 13) on a machine with an NVIDIA GPU")
+GPU_HINT = (
+    "install CuPy for your CUDA version (pip install 'scratchgrad[gpu]' for CUDA "
+    "12, pip install cupy-cuda13x for CUDA 13) on a machine with an NVIDIA GPU"
+)
 
 
 class Device:
@@ -34,8 +37,10 @@ class Device:
             raise TypeError(f"a device is 'cpu', 'cuda' or 'cuda:N', got {spec!r}")
         kind, _, number = spec.partition(":")
         if kind not in ("cpu", "cuda") or (number and not number.isdigit()):
-            raise ValueError(f"unknown device {spec!r}: scratchgrad runs on 'cpu' (numpy) "
-                             "and 'cuda' / 'cuda:N' (CuPy)")
+            raise ValueError(
+                f"unknown device {spec!r}: scratchgrad runs on 'cpu' (numpy) "
+                "and 'cuda' / 'cuda:N' (CuPy)"
+            )
         if number:
             index = int(number)
         if kind == "cpu" and index not in (None, 0):
@@ -70,8 +75,7 @@ def _cupy():
     try:
         import cupy
     except ImportError:
-        raise RuntimeError(f"CUDA is not available: CuPy is not installed ({GPU_HINT})") \
-            from None
+        raise RuntimeError(f"CUDA is not available: CuPy is not installed ({GPU_HINT})") from None
     return cupy
 
 
@@ -84,8 +88,9 @@ class cuda:
         absence into an error)."""
         try:
             import cupy
+
             return cupy.cuda.runtime.getDeviceCount() > 0
-        except Exception:        # not installed, no driver, no device: all mean "no"
+        except Exception:  # not installed, no driver, no device: all mean "no"
             return False
 
     @staticmethod
@@ -124,8 +129,13 @@ def _to_device_vjp(node, g, xs, out):
 
 
 TO_DEVICE = register(
-    "to_device", lambda x, device: move_array(x, device), _to_device_vjp, linear=True,
-    symbol="to", doc="copy to another device;  the gradient goes back to where x was")
+    "to_device",
+    lambda x, device: move_array(x, device),
+    _to_device_vjp,
+    linear=True,
+    symbol="to",
+    doc="copy to another device;  the gradient goes back to where x was",
+)
 
 
 def to_device(tensor, target):
@@ -148,13 +158,13 @@ def parse_to_arguments(args, kwargs):
     if kwargs:
         raise TypeError(f"to() got unexpected keyword(s) {sorted(kwargs)}")
     for arg in args:
-        if hasattr(arg, "_data") and hasattr(arg, "dtype"):      # to(other_tensor)
+        if hasattr(arg, "_data") and hasattr(arg, "dtype"):  # to(other_tensor)
             device, dtype = device_name(arg._data), arg.dtype
         elif isinstance(arg, (str, Device)):
             device = arg
         elif isinstance(arg, (np.dtype, type)) or not hasattr(arg, "type"):
             dtype = arg
-        else:                                                     # a torch.device
+        else:  # a torch.device
             device = arg
     if dtype is not None:
         dtype = np.dtype(dtype)

@@ -5,6 +5,7 @@ differences need it). PyTorch's is float32; `set_default_dtype(np.float32)` give
 behaviour to tensors made from Python data and to new layers' parameters. Arrays that
 already have a float dtype keep it either way.
 """
+
 import numpy as np
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -23,8 +24,10 @@ def set_default_dtype(dtype):
     try:
         chosen = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"set_default_dtype() takes a float dtype such as np.float32 or "
-                        f"np.float64, got {dtype!r}") from None
+        raise TypeError(
+            f"set_default_dtype() takes a float dtype such as np.float32 or "
+            f"np.float64, got {dtype!r}"
+        ) from None
     if chosen not in _FLOATS:
         raise TypeError(f"set_default_dtype() supports float32 and float64, got {chosen}")
     _default = chosen

@@ -15,6 +15,7 @@ receives the sum of both paths. Semantics follow PyTorch:
 * a `Value` graph runs each op's float VJP (`scalar_vjp`): no tuples of inputs, no
   broadcasting helpers, one attribute read per input.
 """
+
 import gc
 
 import numpy as np
@@ -23,7 +24,7 @@ from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
 from .node import Node
 
-FREED = object()   # a node's `_saved` after backward released it
+FREED = object()  # a node's `_saved` after backward released it
 
 
 class GraphFreedError(RuntimeError):
@@ -55,9 +56,8 @@ def topological_order(roots, every_node=False, leaves=True):
             node, parents = stack[-1]
             for parent in parents:
                 grandparents = parent._parents
-                if not grandparents:          # a leaf: listed (once) but never visited
-                    if leaves and (parent.requires_grad or every_node) \
-                            and parent not in seen:
+                if not grandparents:  # a leaf: listed (once) but never visited
+                    if leaves and (parent.requires_grad or every_node) and parent not in seen:
                         mark(parent)
                         append(parent)
                     continue
@@ -71,8 +71,9 @@ def topological_order(roots, every_node=False, leaves=True):
     return order
 
 
-def backward(roots, gradients=None, retain_graph=None, create_graph=False, capture=(),
-             on_node=None):
+def backward(
+    roots, gradients=None, retain_graph=None, create_graph=False, capture=(), on_node=None
+):
     """Run the chain rule from `roots` (seeded with `gradients`, default ones).
 
     `capture`: ids of non-leaf nodes whose `.grad` must survive the pass (for `grad()`).
@@ -81,16 +82,19 @@ def backward(roots, gradients=None, retain_graph=None, create_graph=False, captu
     """
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = [_seed(root, None if gradients is None else gradients[i])
-             for i, root in enumerate(roots)]
-    if create_graph:   # the backward graph starts from constant nodes
+    seeds = [
+        _seed(root, None if gradients is None else gradients[i]) for i, root in enumerate(roots)
+    ]
+    if create_graph:  # the backward graph starts from constant nodes
         seeds = [root._graph_seed(seed) for root, seed in zip(roots, seeds)]
     with _cyclic_gc_paused():
         order = topological_order(roots, leaves=False)
     if not order:
-        raise RuntimeError("backward(): the output does not require grad (it was made "
-                           "under no_grad() or from constants only), so there is nothing "
-                           "to differentiate")
+        raise RuntimeError(
+            "backward(): the output does not require grad (it was made "
+            "under no_grad() or from constants only), so there is nothing "
+            "to differentiate"
+        )
     for node in order:
         if node._fn is not None:
             node.grad = node._grad_init
@@ -102,7 +106,7 @@ def backward(roots, gradients=None, retain_graph=None, create_graph=False, captu
     with mode, _cyclic_gc_paused():
         if order[-1]._is_scalar and not (create_graph or on_node or STATE.anomaly):
             _reverse_pass_floats(order)
-        else:   # array math gives inf/nan like numpy and PyTorch (detect_anomaly finds them)
+        else:  # array math gives inf/nan like numpy and PyTorch (detect_anomaly finds them)
             with np.errstate(all="ignore"):
                 _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
 
@@ -125,7 +129,7 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
     for node in reversed(order):
         op = node._fn
         g = node.grad
-        if op is None or g is None:   # a leaf, or no path from the root reached it
+        if op is None or g is None:  # a leaf, or no path from the root reached it
             continue
         parents = node._parents
         if scalar:
@@ -141,25 +145,26 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
                 grads = op.vjp(node, g, tuple([p._data for p in parents]), node._data)
         if anomaly:
             from .anomaly import check_backward
+
             check_backward(node, grads)
         for parent, pg in zip(parents, grads):
             if pg is None or not parent.requires_grad:
                 continue
             old = parent.grad
-            if old is None:   # a leaf keeps its own writable array; intermediates need not
+            if old is None:  # a leaf keeps its own writable array; intermediates need not
                 parent.grad = parent._own_grad(pg, g) if parent._fn is None else pg
             elif create_graph and old.__class__ is float and old == 0.0:
-                parent.grad = pg          # not a recorded "0 +" node in the grad graph
+                parent.grad = pg  # not a recorded "0 +" node in the grad graph
             else:
                 parent.grad = old + pg
         if on_node is not None:
             on_node(node)
         if not (node._keeps_grad or node._retains or (capture and id(node) in capture)):
             node.grad = None
-            if g.__class__ is np.ndarray:     # passed on: kept for reuse if nobody sees it
+            if g.__class__ is np.ndarray:  # passed on: kept for reuse if nobody sees it
                 give(g, held=1)
         if free and node._frees_graph:
-            node._saved = FREED       # the arrays its VJP kept can go now
+            node._saved = FREED  # the arrays its VJP kept can go now
             freed.append(node)
     if freed:
         _keep_shape_only(freed)
@@ -190,8 +195,7 @@ def tangent_pass(order, seeds, create_graph=False):
             if create_graph:
                 tangents[id(node)] = op.jvp(node, ts, parents, node)
             else:
-                tangents[id(node)] = op.jvp(node, ts, tuple([p._data for p in parents]),
-                                            node._data)
+                tangents[id(node)] = op.jvp(node, ts, tuple([p._data for p in parents]), node._data)
     return tangents
 
 
@@ -199,15 +203,25 @@ def _raise_freed(node):
     raise GraphFreedError(
         f"Trying to backward through a graph a second time (at a {node._fn.name!r} "
         "node): its saved arrays were freed after the first backward. "
-        "Pass retain_graph=True to the first backward() to walk it again.")
+        "Pass retain_graph=True to the first backward() to walk it again."
+    )
 
 
 class FreedNode(Node):
     """What is left of an intermediate Tensor after backward freed its graph: enough to
     draw it (op, inputs, shape, dtype, label, module scope), no arrays."""
 
-    __slots__ = ("_fn", "_parents", "_saved", "label", "shape", "dtype", "_scope",
-                 "requires_grad", "grad")
+    __slots__ = (
+        "_fn",
+        "_parents",
+        "_saved",
+        "label",
+        "shape",
+        "dtype",
+        "_scope",
+        "requires_grad",
+        "grad",
+    )
     _is_scalar = False
     _keeps_grad = False
     _retains = False
@@ -263,7 +277,8 @@ def _raise_modified(node, which, tensor, then):
         f"version {then} to {tensor._vc.value}: a write through .data, new .data, copy_(), "
         "an optimizer step or an in-place op), so its gradient would come from numbers that no "
         "longer exist. Fix: call backward() before changing it, redo the forward after the "
-        "change, or change a copy (t.detach().clone(), x.data.copy()).")
+        "change, or change a copy (t.detach().clone(), x.data.copy())."
+    )
 
 
 class _cyclic_gc_paused:
@@ -290,8 +305,9 @@ def _seed(root, gradient):
     return root._check_seed(gradient)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+def grad(
+    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False
+):
     """d(outputs)/d(inputs) without touching any `.grad` (like torch.autograd.grad).
 
     With `create_graph=True` the results are nodes that can be differentiated again.
@@ -304,8 +320,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs = [grad_outputs]
     for x in inputs:
         if not x.requires_grad:
-            raise RuntimeError(f"grad(): input {x!r} does not require grad, so no "
-                               "gradient can flow to it (use requires_grad=True)")
+            raise RuntimeError(
+                f"grad(): input {x!r} does not require grad, so no "
+                "gradient can flow to it (use requires_grad=True)"
+            )
     order = topological_order(outputs)
     in_graph = {id(n) for n in order}
     stash = [(n, n.grad) for n in order if n._fn is None]
@@ -313,14 +331,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for node, _ in stash:
         node.grad = node._grad_init
     try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph,
-                 create_graph=create_graph, capture=[id(x) for x in inputs])
+        backward(
+            outputs,
+            grad_outputs,
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+            capture=[id(x) for x in inputs],
+        )
         results = []
         for x in inputs:
             if id(x) not in in_graph or x.grad is None:
                 if not allow_unused:
-                    raise RuntimeError(f"grad(): input {x!r} was not used to compute the "
-                                       "outputs; pass allow_unused=True to get None for it")
+                    raise RuntimeError(
+                        f"grad(): input {x!r} was not used to compute the "
+                        "outputs; pass allow_unused=True to get None for it"
+                    )
                 results.append(None)
             else:
                 results.append(x.grad)

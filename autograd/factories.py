@@ -8,6 +8,7 @@ the default float dtype (float64 unless `set_default_dtype` says otherwise; `ara
 integers gives int64); `device="cuda"` makes the tensor on the GPU. Random draws take
 from the generator `manual_seed` seeds.
 """
+
 import numpy as np
 
 from . import dtypes
@@ -19,7 +20,7 @@ def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     elif len(size) == 1 and hasattr(size[0], "shape") and callable(size[0]):
-        size = size[0].shape                 # a tensor's .size object
+        size = size[0].shape  # a tensor's .size object
     try:
         return tuple(int(n) for n in size)
     except (TypeError, ValueError):
@@ -32,6 +33,7 @@ def _made(array, dtype, device, requires_grad):
         array = array.astype(dtype, copy=False)
     if device is not None:
         from .devices import Device, move_array
+
         array = move_array(array, Device(device))
     t = _constant(array)
     if requires_grad:
@@ -62,13 +64,16 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor of `fill_value` (the dtype follows it, as PyTorch: ints stay ints)."""
     if dtype is None and isinstance(fill_value, (bool, int)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    return _made(np.full(_size((size,)), fill_value, _float(dtype) if dtype is None
-                         else np.dtype(dtype)), None, device, requires_grad)
+    return _made(
+        np.full(_size((size,)), fill_value, _float(dtype) if dtype is None else np.dtype(dtype)),
+        None,
+        device,
+        requires_grad,
+    )
 
 
 def _like(t, dtype, device):
-    return (t.dtype if dtype is None else np.dtype(dtype)), (t.device if device is None
-                                                            else device)
+    return (t.dtype if dtype is None else np.dtype(dtype)), (t.device if device is None else device)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -130,14 +135,16 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n x m)."""
-    return _made(np.eye(int(n), None if m is None else int(m)), _float(dtype), device,
-                 requires_grad)
+    return _made(
+        np.eye(int(n), None if m is None else int(m)), _float(dtype), device, requires_grad
+    )
 
 
 def as_tensor(data, dtype=None, device=None):
     """A tensor that shares memory with `data` when it can (a numpy array of the right
     dtype), else a copy: PyTorch's `as_tensor`."""
     from .tensor import from_numpy, tensor
+
     if isinstance(data, Tensor):
         out = data if dtype is None else data.to(dtype)
     elif isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):

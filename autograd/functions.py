@@ -3,6 +3,7 @@
 Each is the Tensor method of the same name called on its first argument, so the two
 spellings cannot disagree; numbers and arrays are made tensors first.
 """
+
 import numpy as np
 
 from .node import Node
@@ -149,8 +150,40 @@ def sum(items, dim=None, keepdim=False, start=None):
     return value_sum(items, start)
 
 
-__all__ = ["cat", "stack", "where", "maximum", "minimum", "flatten", "reshape",
-           "transpose", "squeeze", "unsqueeze", "matmul", "mm", "exp", "log", "sqrt",
-           "tanh", "sigmoid", "relu", "abs", "sin", "cos", "clamp", "clip", "softmax",
-           "log_softmax", "mean", "max", "min", "argmax", "argmin", "eq", "numel",
-           "is_tensor", "allclose", "sum"]
+__all__ = [
+    "cat",
+    "stack",
+    "where",
+    "maximum",
+    "minimum",
+    "flatten",
+    "reshape",
+    "transpose",
+    "squeeze",
+    "unsqueeze",
+    "matmul",
+    "mm",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sin",
+    "cos",
+    "clamp",
+    "clip",
+    "softmax",
+    "log_softmax",
+    "mean",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+    "eq",
+    "numel",
+    "is_tensor",
+    "allclose",
+    "sum",
+]

@@ -3,15 +3,16 @@
 Thread-local (not a global flag, unlike DeZero's Config) so two threads can train two
 models, one of them under `no_grad()`, without interfering.
 """
+
 import functools
 import threading
 
 
 class _State(threading.local):
     def __init__(self):
-        self.enabled = True   # record ops for backward?
+        self.enabled = True  # record ops for backward?
         self.anomaly = False  # check every forward/backward value for NaN/inf?
-        self.scopes = ()      # names of the modules being called (for drawing clusters)
+        self.scopes = ()  # names of the modules being called (for drawing clusters)
 
 
 STATE = _State()
@@ -47,6 +48,7 @@ class ThreadSwitch:
             switch._mode = mode
             with switch:
                 return func(*args, **kwargs)
+
         return wrapper
 
 

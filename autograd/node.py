@@ -26,8 +26,13 @@ class Node:
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (chain rule, reverse order)."""
         from .engine import backward
-        backward([self], None if gradient is None else [gradient],
-                 retain_graph=retain_graph, create_graph=create_graph)
+
+        backward(
+            [self],
+            None if gradient is None else [gradient],
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+        )
 
     def zero_grad(self):
         self.grad = self._grad_init

@@ -2,6 +2,7 @@
 
 Central difference:  f'(x) ≈ (f(x + h) - f(x - h)) / 2h,  error O(h²).
 """
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +27,7 @@ def numerical_grad(f, inputs, eps=1e-6, record=False):
     """
     inputs = list(inputs)
     results = []
-    with (enable_grad() if record else no_grad()):
+    with enable_grad() if record else no_grad():
         for x in inputs:
             if isinstance(x, Value):
                 original = x.data
@@ -59,8 +60,10 @@ def _tensor_differences(f, inputs, x, eps):
 def _scalar_output(out):
     if isinstance(out, (Value, Tensor)):
         if isinstance(out, Tensor) and out.data.size != 1:
-            raise ValueError(f"gradcheck: f must return a scalar; got shape {out.shape}. "
-                             "Reduce it (e.g. .sum()) first")
+            raise ValueError(
+                f"gradcheck: f must return a scalar; got shape {out.shape}. "
+                "Reduce it (e.g. .sum()) first"
+            )
         return float(out.data if isinstance(out, Value) else out.data.reshape(()))
     return float(out)
 
@@ -68,6 +71,7 @@ def _scalar_output(out):
 @dataclass
 class InputReport:
     """Analytic vs numeric gradient of one input, and where they disagree most."""
+
     index: int
     analytic: object
     numeric: object
@@ -80,7 +84,7 @@ class InputReport:
 @dataclass
 class GradcheckReport:
     inputs: list = field(default_factory=list)
-    forward: list = field(default_factory=list)   # jvp vs directional differences
+    forward: list = field(default_factory=list)  # jvp vs directional differences
 
     @property
     def ok(self):
@@ -93,18 +97,28 @@ class GradcheckReport:
         lines = [f"gradcheck {'passed' if self.ok else 'FAILED'}:"]
         for r in self.inputs:
             where = f" at element {r.worst_element}" if r.worst_element else ""
-            a = np.asarray(r.analytic, dtype=float)[r.worst_element] if r.worst_element \
+            a = (
+                np.asarray(r.analytic, dtype=float)[r.worst_element]
+                if r.worst_element
                 else r.analytic
-            n = np.asarray(r.numeric, dtype=float)[r.worst_element] if r.worst_element \
+            )
+            n = (
+                np.asarray(r.numeric, dtype=float)[r.worst_element]
+                if r.worst_element
                 else r.numeric
-            lines.append(f"  input {r.index}: {'ok ' if r.ok else 'BAD'} analytic={float(a):.8g}"
-                         f" numeric={float(n):.8g} abs err={r.max_abs_error:.3g} "
-                         f"rel err={r.max_rel_error:.3g}{where}")
+            )
+            lines.append(
+                f"  input {r.index}: {'ok ' if r.ok else 'BAD'} analytic={float(a):.8g}"
+                f" numeric={float(n):.8g} abs err={r.max_abs_error:.3g} "
+                f"rel err={r.max_rel_error:.3g}{where}"
+            )
         for r in self.forward:
             where = f" at output element {r.worst_element}" if r.worst_element else ""
-            lines.append(f"  forward mode (jvp along a random direction): "
-                         f"{'ok ' if r.ok else 'BAD'} abs err={r.max_abs_error:.3g} "
-                         f"rel err={r.max_rel_error:.3g}{where}")
+            lines.append(
+                f"  forward mode (jvp along a random direction): "
+                f"{'ok ' if r.ok else 'BAD'} abs err={r.max_abs_error:.3g} "
+                f"rel err={r.max_rel_error:.3g}{where}"
+            )
         return "\n".join(lines)
 
 
@@ -112,8 +126,18 @@ class GradcheckError(AssertionError):
     pass
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              fast_mode=False, seed=0, _record=False, check_forward=False):
+def gradcheck(
+    f,
+    inputs,
+    eps=1e-6,
+    atol=1e-5,
+    rtol=1e-3,
+    raise_exception=True,
+    fast_mode=False,
+    seed=0,
+    _record=False,
+    check_forward=False,
+):
     """Compare backprop with central differences for scalar `f(*inputs)`.
 
     Passes when |analytic - numeric| <= atol + rtol * |numeric| for every element
@@ -132,13 +156,14 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
             raise GradcheckError(str(report))
         return report
     if fast_mode:
-        return _directional_check(f, list(inputs), eps, atol, rtol, raise_exception, seed,
-                                  _record)
+        return _directional_check(f, list(inputs), eps, atol, rtol, raise_exception, seed, _record)
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.data.dtype != np.float64:
-            raise TypeError(f"gradcheck: input {i} is {x.data.dtype}; central differences "
-                            "need float64 inputs to be meaningful")
+            raise TypeError(
+                f"gradcheck: input {i} is {x.data.dtype}; central differences "
+                "need float64 inputs to be meaningful"
+            )
         if not x.requires_grad:
             raise ValueError(f"gradcheck: input {i} does not require grad")
     out = f(*inputs)
@@ -161,13 +186,20 @@ def compare(index, analytic, numeric, atol, rtol):
     diff = np.abs(a - n)
     allowed = atol + rtol * np.abs(n)
     rel = diff / np.maximum(np.abs(n), 1e-12)
-    worst = () if diff.ndim == 0 or diff.size == 0 else \
-        tuple(int(k) for k in np.unravel_index(np.argmax(diff - allowed), diff.shape))
-    return InputReport(index=index, analytic=a if a.ndim else float(a),
-                       numeric=n if n.ndim else float(n),
-                       max_abs_error=float(diff.max()) if diff.size else 0.0,
-                       max_rel_error=float(rel.max()) if rel.size else 0.0,
-                       worst_element=worst, ok=bool(np.all(diff <= allowed)))
+    worst = (
+        ()
+        if diff.ndim == 0 or diff.size == 0
+        else tuple(int(k) for k in np.unravel_index(np.argmax(diff - allowed), diff.shape))
+    )
+    return InputReport(
+        index=index,
+        analytic=a if a.ndim else float(a),
+        numeric=n if n.ndim else float(n),
+        max_abs_error=float(diff.max()) if diff.size else 0.0,
+        max_rel_error=float(rel.max()) if rel.size else 0.0,
+        worst_element=worst,
+        ok=bool(np.all(diff <= allowed)),
+    )
 
 
 def _as_float_array(g, like):
@@ -181,7 +213,7 @@ def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record
     rng = np.random.default_rng(seed)
     analytic = grad(f(*inputs), inputs, allow_unused=True)
     report = GradcheckReport()
-    with (enable_grad() if record else no_grad()):
+    with enable_grad() if record else no_grad():
         for i, (x, a) in enumerate(zip(inputs, analytic)):
             a = _as_float_array(a, x)
             u = rng.standard_normal(a.shape)
@@ -200,17 +232,25 @@ def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record
                 x.data = original
             numeric = (values[0] - values[1]) / (2.0 * eps)
             diff = abs(predicted - numeric)
-            report.inputs.append(InputReport(
-                index=i, analytic=predicted, numeric=numeric, max_abs_error=diff,
-                max_rel_error=diff / max(abs(numeric), 1e-12), worst_element=(),
-                ok=diff <= atol + rtol * abs(numeric)))
+            report.inputs.append(
+                InputReport(
+                    index=i,
+                    analytic=predicted,
+                    numeric=numeric,
+                    max_abs_error=diff,
+                    max_rel_error=diff / max(abs(numeric), 1e-12),
+                    worst_element=(),
+                    ok=diff <= atol + rtol * abs(numeric),
+                )
+            )
     if raise_exception and not report.ok:
         raise GradcheckError("directional " + str(report))
     return report
 
 
-def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-                  fast_mode=False, seed=0):
+def gradgradcheck(
+    f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, fast_mode=False, seed=0
+):
     """Check second derivatives: gradcheck of h(x) = Σ_i <∂f/∂x_i (x), v_i> for fixed
     random v, whose gradient is the Hessian times v — computed by differentiating the
     backward graph (`create_graph=True`), compared with central differences of h."""
@@ -223,7 +263,7 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
         total = None
         for g, v in zip(grads, directions):
             if g is None or not getattr(g, "requires_grad", False):
-                continue                      # a constant first derivative: no curvature
+                continue  # a constant first derivative: no curvature
             term = (g * v).sum() if isinstance(g, Tensor) else g * float(v)
             total = term if total is None else total + term
         if total is None:
@@ -232,15 +272,14 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
 
     probe = h(*inputs)
     if not probe.requires_grad:
-        report = GradcheckReport()      # f is linear: its Hessian must be zero
+        report = GradcheckReport()  # f is linear: its Hessian must be zero
         numeric = numerical_grad(h, inputs, eps, record=True)
         for i, n in enumerate(numeric):
             report.inputs.append(compare(i, np.zeros(np.shape(n)), n, atol, rtol))
         if raise_exception and not report.ok:
             raise GradcheckError("second-order " + str(report))
         return report
-    return gradcheck(h, inputs, eps, atol, rtol, raise_exception, fast_mode, seed,
-                     _record=True)
+    return gradcheck(h, inputs, eps, atol, rtol, raise_exception, fast_mode, seed, _record=True)
 
 
 def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
@@ -248,16 +287,25 @@ def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     default) vs the directional central difference (f(x + eps v) - f(x - eps v)) / 2 eps,
     output element by output element. Returns an `InputReport` (index -1: the outputs)."""
     from .transforms import jvp
+
     inputs = list(inputs)
     rng = np.random.default_rng(seed)
     if tangents is None:
-        tangents = [rng.standard_normal(x.shape).astype(x.dtype) if isinstance(x, Tensor)
-                    else float(rng.standard_normal()) for x in inputs]
+        tangents = [
+            rng.standard_normal(x.shape).astype(x.dtype)
+            if isinstance(x, Tensor)
+            else float(rng.standard_normal())
+            for x in inputs
+        ]
     _, analytic = jvp(f, tuple(inputs), tuple(tangents))
     shifted = []
     for sign in (1.0, -1.0):
-        moved = [Tensor(x.data + sign * eps * np.asarray(t)) if isinstance(x, Tensor)
-                 else Value(x.data + sign * eps * float(t)) for x, t in zip(inputs, tangents)]
+        moved = [
+            Tensor(x.data + sign * eps * np.asarray(t))
+            if isinstance(x, Tensor)
+            else Value(x.data + sign * eps * float(t))
+            for x, t in zip(inputs, tangents)
+        ]
         with no_grad():
             out = f(*moved)
         shifted.append(np.asarray(out.data, dtype=np.float64))

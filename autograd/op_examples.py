@@ -6,6 +6,7 @@ a scalar with fixed random weights, so every output element gets a different ups
 gradient. The test suite and `scratchgrad gradcheck` both use these; a new op without
 an example fails `test_every_op_has_an_example`.
 """
+
 import numpy as np
 
 from .backend import namespace
@@ -17,7 +18,7 @@ from .value import Value
 
 def _tensor(rng, shape, low=-2.0, high=2.0, avoid=None):
     data = rng.uniform(low, high, shape)
-    if avoid is not None:   # push values at least 0.05 away from a kink
+    if avoid is not None:  # push values at least 0.05 away from a kink
         near = np.abs(data - avoid) < 0.05
         data[near] = avoid + np.where(data[near] >= avoid, 0.1, -0.1)
     return Tensor(data, requires_grad=True)
@@ -54,8 +55,10 @@ def _weighted(op_name, shape_rng, *, params=None):
 
 def _unary(name, low=-2.0, high=2.0, avoid=None, shape=(3, 4), **params):
     """A one-input op on a (3, 4) tensor; `params` are the op's keyword arguments."""
+
     def make(rng):
         return _weighted(name, rng, params=params), [_tensor(rng, shape, low, high, avoid)]
+
     return make
 
 
@@ -63,45 +66,55 @@ def _binary(name, shapes=((3, 1), (4,)), low=-2.0, high=2.0):
     def make(rng):
         inputs = [_tensor(rng, s, low, high) for s in shapes]
         return _weighted(name, rng), inputs
+
     return make
 
 
 def _scalar(name, low=-2.0, high=2.0, arity=1, **params):
     """Value version of an op: one example on floats."""
+
     def make(rng):
         op = OPS[name]
         xs = [Value(float(rng.uniform(low, high))) for _ in range(arity)]
         return (lambda *v: Value._apply(op, v, **params)), xs
+
     return make
 
 
 def _cross_entropy(rng):
     labels = rng.integers(0, 5, size=4)
-    return _weighted("cross_entropy", rng, params={"target": labels, "reduction": "mean"}), \
-        [_tensor(rng, (4, 5))]
+    return _weighted("cross_entropy", rng, params={"target": labels, "reduction": "mean"}), [
+        _tensor(rng, (4, 5))
+    ]
 
 
 def _binary_cross_entropy(rng):
     target = rng.uniform(0.0, 1.0, (3, 4))
-    return _weighted("binary_cross_entropy", rng,
-                     params={"target": target, "reduction": "mean"}), \
-        [_tensor(rng, (3, 4), 0.05, 0.95)]
+    return _weighted("binary_cross_entropy", rng, params={"target": target, "reduction": "mean"}), [
+        _tensor(rng, (3, 4), 0.05, 0.95)
+    ]
 
 
 def _linear(rng):
-    return _weighted("linear", rng), [_tensor(rng, (3, 4)), _tensor(rng, (2, 4)),
-                                      _tensor(rng, (2,))]
+    return _weighted("linear", rng), [
+        _tensor(rng, (3, 4)),
+        _tensor(rng, (2, 4)),
+        _tensor(rng, (2,)),
+    ]
 
 
 def _where(rng):
     condition = rng.uniform(size=(3, 4)) > 0.5
-    return _weighted("where", rng, params={"condition": condition}), \
-        [_tensor(rng, (3, 4)), _tensor(rng, (4,))]
+    return _weighted("where", rng, params={"condition": condition}), [
+        _tensor(rng, (3, 4)),
+        _tensor(rng, (4,)),
+    ]
 
 
 def _n_ary(name, **params):
     def make(rng):
         return _weighted(name, rng, params=params), [_tensor(rng, (2, 3)) for _ in range(3)]
+
     return make
 
 
@@ -113,52 +126,79 @@ def _dot(rng):
 
 
 def _extreme(name):
-    def make(rng):   # distinct values: no ties, so the max is differentiable
+    def make(rng):  # distinct values: no ties, so the max is differentiable
         data = rng.permutation(12).reshape(3, 4) * 0.37 - 2.0
-        return _weighted(name, rng, params={"axis": (1,), "keepdims": False}), \
-            [Tensor(data, requires_grad=True)]
+        return _weighted(name, rng, params={"axis": (1,), "keepdims": False}), [
+            Tensor(data, requires_grad=True)
+        ]
+
     return make
 
 
 def _conv2d(rng):
     """Non-square kernel, stride and padding that differ per axis, a bias."""
-    return _weighted("conv2d", rng, params={"stride": (2, 1), "padding": (1, 2)}), \
-        [_tensor(rng, (2, 3, 5, 4)), _tensor(rng, (4, 3, 3, 2)), _tensor(rng, (4,))]
+    return _weighted("conv2d", rng, params={"stride": (2, 1), "padding": (1, 2)}), [
+        _tensor(rng, (2, 3, 5, 4)),
+        _tensor(rng, (4, 3, 3, 2)),
+        _tensor(rng, (4,)),
+    ]
 
 
-def _max_pool(rng):   # distinct values: no ties, so each window's max is unique
+def _max_pool(rng):  # distinct values: no ties, so each window's max is unique
     data = rng.permutation(2 * 2 * 5 * 6).reshape(2, 2, 5, 6) * 0.05 - 3.0
-    return _weighted("max_pool2d", rng, params={"kernel": (2, 3), "stride": (2, 2),
-                                                 "padding": (1, 1)}), \
-        [Tensor(data, requires_grad=True)]
+    return _weighted(
+        "max_pool2d", rng, params={"kernel": (2, 3), "stride": (2, 2), "padding": (1, 1)}
+    ), [Tensor(data, requires_grad=True)]
 
 
 EXAMPLES = {
-    "add": _binary("add"), "sub": _binary("sub"), "mul": _binary("mul"),
+    "add": _binary("add"),
+    "sub": _binary("sub"),
+    "mul": _binary("mul"),
     "div": _binary("div", shapes=((3, 1), (4,)), low=0.5, high=2.0),
-    "neg": _unary("neg"), "pow": _binary("pow", shapes=((3, 4), (4,)), low=0.5, high=2.0),
+    "neg": _unary("neg"),
+    "pow": _binary("pow", shapes=((3, 4), (4,)), low=0.5, high=2.0),
     "pow_const": _unary("pow_const", 0.5, 2.0, exponent=2.5),
-    "exp": _unary("exp"), "log": _unary("log", 0.2, 3.0), "sqrt": _unary("sqrt", 0.2, 3.0),
-    "tanh": _unary("tanh"), "sigmoid": _unary("sigmoid"), "sin": _unary("sin"),
-    "cos": _unary("cos"), "softsign": _unary("softsign"), "relu": _unary("relu", avoid=0.0), "abs": _unary("abs", avoid=0.0),
+    "exp": _unary("exp"),
+    "log": _unary("log", 0.2, 3.0),
+    "sqrt": _unary("sqrt", 0.2, 3.0),
+    "tanh": _unary("tanh"),
+    "sigmoid": _unary("sigmoid"),
+    "sin": _unary("sin"),
+    "cos": _unary("cos"),
+    "softsign": _unary("softsign"),
+    "relu": _unary("relu", avoid=0.0),
+    "abs": _unary("abs", avoid=0.0),
     "maximum": _binary("maximum", shapes=((3, 4), (3, 4))),
     "minimum": _binary("minimum", shapes=((3, 4), (3, 4))),
     "where": _where,
     "sum": _unary("sum", axis=(0,), keepdims=False),
-    "max": _extreme("max"), "min": _extreme("min"),
+    "max": _extreme("max"),
+    "min": _extreme("min"),
     "std": _unary("std", axis=(1,), keepdims=True, correction=1),
-    "sum_n": _n_ary("sum_n"), "dot": _dot,
-    "reshape": (lambda rng: (_weighted("reshape", rng, params={"shape": (2, 6)}),
-                             [_tensor(rng, (3, 4))])),
+    "sum_n": _n_ary("sum_n"),
+    "dot": _dot,
+    "reshape": (
+        lambda rng: (_weighted("reshape", rng, params={"shape": (2, 6)}), [_tensor(rng, (3, 4))])
+    ),
     "transpose": _unary("transpose", axes=(1, 0)),
-    "expand": (lambda rng: (_weighted("expand", rng, params={"shape": (2, 3, 4)}),
-                            [_tensor(rng, (3, 1))])),
-    "sum_to": (lambda rng: (_weighted("sum_to", rng, params={"shape": (3, 1)}),
-                            [_tensor(rng, (2, 3, 4))])),
+    "expand": (
+        lambda rng: (_weighted("expand", rng, params={"shape": (2, 3, 4)}), [_tensor(rng, (3, 1))])
+    ),
+    "sum_to": (
+        lambda rng: (_weighted("sum_to", rng, params={"shape": (3, 1)}), [_tensor(rng, (2, 3, 4))])
+    ),
     "getitem": _unary("getitem", index=(np.array([0, 2, 0]), slice(1, 3))),
-    "scatter_add": (lambda rng: (_weighted("scatter_add", rng, params={
-        "shape": (3, 4), "index": (np.array([0, 2, 0]), slice(1, 3))}),
-        [_tensor(rng, (3, 2))])),
+    "scatter_add": (
+        lambda rng: (
+            _weighted(
+                "scatter_add",
+                rng,
+                params={"shape": (3, 4), "index": (np.array([0, 2, 0]), slice(1, 3))},
+            ),
+            [_tensor(rng, (3, 2))],
+        )
+    ),
     "concatenate": _n_ary("concatenate", axis=1),
     "stack": _n_ary("stack", axis=0),
     "cast": _unary("cast", dtype=np.dtype(np.float64)),
@@ -166,12 +206,24 @@ EXAMPLES = {
     "linear": _linear,
     "cross_entropy": _cross_entropy,
     "binary_cross_entropy": _binary_cross_entropy,
-    "step": _unary("step", avoid=0.0), "softplus": _unary("softplus"),
-    "unfold": _unary("unfold", shape=(2, 2, 5, 4), kernel=(3, 2), stride=(2, 1),
-                     padding=(1, 0)),
-    "fold": (lambda rng: (_weighted("fold", rng, params={
-        "shape": (2, 2, 5, 4), "kernel": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
-        [_tensor(rng, (2, 2 * 3 * 2, 3 * 3))])),
+    "step": _unary("step", avoid=0.0),
+    "softplus": _unary("softplus"),
+    "unfold": _unary("unfold", shape=(2, 2, 5, 4), kernel=(3, 2), stride=(2, 1), padding=(1, 0)),
+    "fold": (
+        lambda rng: (
+            _weighted(
+                "fold",
+                rng,
+                params={
+                    "shape": (2, 2, 5, 4),
+                    "kernel": (3, 2),
+                    "stride": (2, 1),
+                    "padding": (1, 0),
+                },
+            ),
+            [_tensor(rng, (2, 2 * 3 * 2, 3 * 3))],
+        )
+    ),
     "conv2d": _conv2d,
     "max_pool2d": _max_pool,
     "to_device": _unary("to_device", device=Device("cpu")),
@@ -185,11 +237,16 @@ def scalar_example(name, rng):
     if name == "pow_const":
         return _scalar(name, low, high, exponent=2.5)(rng)
     if name in ("sum_n", "dot"):
-        return EXAMPLES[name](rng) if name == "dot" else (
-            (lambda *v: Value._apply(op, v)),
-            [Value(float(x)) for x in rng.uniform(-2, 2, 3)])
+        return (
+            EXAMPLES[name](rng)
+            if name == "dot"
+            else (
+                (lambda *v: Value._apply(op, v)),
+                [Value(float(x)) for x in rng.uniform(-2, 2, 3)],
+            )
+        )
     f, xs = _scalar(name, low, high, arity=op.arity)(rng)
-    for x in xs:   # keep away from kinks
+    for x in xs:  # keep away from kinks
         for kink in op.kinks:
             if abs(x.data - kink) < 0.05:
                 x.data = kink + 0.1

@@ -33,6 +33,7 @@ a scalar step mostly pays. Every other op runs its general rule on floats.
 The rest of the code iterates over `OPS`: tests check every entry against central
 differences in both modes and to second order, viz labels nodes by `op.symbol`.
 """
+
 from .backend import namespace
 from .buffers import multiply
 from .node import Node
@@ -54,40 +55,75 @@ class Op:
     `register(...)` adds an op to the table (where every entry must have both modes).
     """
 
-    __slots__ = ("name", "forward", "vjp", "jvp", "scalar_vjp", "scalar_backprop", "values",
-                 "tensors", "saves", "quiet", "arity", "symbol", "domain", "kinks", "smooth", "doc",
-                 "micrograd")
+    __slots__ = (
+        "name",
+        "forward",
+        "vjp",
+        "jvp",
+        "scalar_vjp",
+        "scalar_backprop",
+        "values",
+        "tensors",
+        "saves",
+        "quiet",
+        "arity",
+        "symbol",
+        "domain",
+        "kinks",
+        "smooth",
+        "doc",
+        "micrograd",
+    )
 
-    def __init__(self, name, forward, vjp=None, jvp=None, *, partials=None, linear=False,
-                 scalar_vjp=None, scalar_backprop=None, values=False, tensors=True,
-                 saves=False,
-                 quiet=False, arity=1, symbol=None, domain="real", kinks=(), smooth=True,
-                 doc="", micrograd=None):
+    def __init__(
+        self,
+        name,
+        forward,
+        vjp=None,
+        jvp=None,
+        *,
+        partials=None,
+        linear=False,
+        scalar_vjp=None,
+        scalar_backprop=None,
+        values=False,
+        tensors=True,
+        saves=False,
+        quiet=False,
+        arity=1,
+        symbol=None,
+        domain="real",
+        kinks=(),
+        smooth=True,
+        doc="",
+        micrograd=None,
+    ):
         if partials is not None:
             vjp, jvp = _vjp_of(partials), _jvp_of(partials)
         if linear:
             jvp = _apply_to_tangents(self)
         if vjp is None:
-            raise TypeError(f"op {name!r} needs a derivative: `partials`, or `vjp` (and "
-                            "`jvp` for forward mode)")
+            raise TypeError(
+                f"op {name!r} needs a derivative: `partials`, or `vjp` (and `jvp` for forward mode)"
+            )
         if jvp is None:
             jvp = _no_forward_mode(name)
         self.name = name
-        self.forward = forward      # raw data in, raw data out (or (out, saved))
-        self.vjp = vjp              # reverse mode
-        self.jvp = jvp              # forward mode
+        self.forward = forward  # raw data in, raw data out (or (out, saved))
+        self.vjp = vjp  # reverse mode
+        self.jvp = jvp  # forward mode
         self.scalar_vjp = scalar_vjp or _general_vjp_on_floats(vjp)
         self.scalar_backprop = scalar_backprop or _accumulating(self.scalar_vjp)
-        self.values = values        # does it work on Values (Python floats)?
-        self.tensors = tensors      # ... and on Tensors (arrays)?
-        self.saves = saves          # does forward return (out, saved)?
-        self.quiet = quiet          # may give inf/nan on arrays: silence numpy's warnings
-        self.arity = arity          # number of inputs, or None for n-ary ops
+        self.values = values  # does it work on Values (Python floats)?
+        self.tensors = tensors  # ... and on Tensors (arrays)?
+        self.saves = saves  # does forward return (out, saved)?
+        self.quiet = quiet  # may give inf/nan on arrays: silence numpy's warnings
+        self.arity = arity  # number of inputs, or None for n-ary ops
         self.symbol = symbol or name
-        self.micrograd = micrograd or self.symbol   # Value._op: micrograd's name for it
-        self.domain = domain        # where inputs are valid: "real", "positive", "nonzero"
-        self.kinks = kinks          # points where the derivative jumps (tests avoid them)
-        self.smooth = smooth        # twice differentiable almost everywhere?
+        self.micrograd = micrograd or self.symbol  # Value._op: micrograd's name for it
+        self.domain = domain  # where inputs are valid: "real", "positive", "nonzero"
+        self.kinks = kinks  # points where the derivative jumps (tests avoid them)
+        self.smooth = smooth  # twice differentiable almost everywhere?
         self.doc = doc
 
     def __call__(self, *inputs, **params):
@@ -115,8 +151,10 @@ def register(name, forward, vjp=None, jvp=None, **options):
     if name in OPS:
         raise ValueError(f"op {name!r} is already registered")
     if jvp is None and "partials" not in options and not options.get("linear"):
-        raise TypeError(f"op {name!r}: a table op needs a forward-mode rule too (`jvp`, or "
-                        "`partials` for an elementwise op)")
+        raise TypeError(
+            f"op {name!r}: a table op needs a forward-mode rule too (`jvp`, or "
+            "`partials` for an elementwise op)"
+        )
     op = Op(name, forward, vjp, jvp, **options)
     OPS[name] = op
     return op
@@ -124,44 +162,61 @@ def register(name, forward, vjp=None, jvp=None, **options):
 
 # --- the two modes made from one local derivative -------------------------------------
 
+
 def _vjp_of(partials):
     def vjp(node, g, xs, out):
-        return tuple([None if d is None or not p.requires_grad
-                      else unbroadcast(multiply(g, d), getattr(x, "shape", None))
-                      for d, x, p in zip(partials(node, xs, out), xs, node._parents)])
+        return tuple(
+            [
+                None
+                if d is None or not p.requires_grad
+                else unbroadcast(multiply(g, d), getattr(x, "shape", None))
+                for d, x, p in zip(partials(node, xs, out), xs, node._parents)
+            ]
+        )
+
     return vjp
 
 
 def _jvp_of(partials):
     def jvp(node, ts, xs, out):
-        terms = [None if t is None or d is None else t * d
-                 for t, d in zip(ts, partials(node, xs, out))]
+        terms = [
+            None if t is None or d is None else t * d for t, d in zip(ts, partials(node, xs, out))
+        ]
         return fit_to(tangent_sum(*terms), out)
+
     return jvp
 
 
 def _apply_to_tangents(op):
     """The JVP of a linear op: the op itself on the tangents (zeros for missing ones)."""
+
     def jvp(node, ts, xs, out):
         if len(ts) == 1:
             return op(ts[0], **(node._saved or {}))
-        filled = [namespace(x).zeros(x.shape, dtype=x.dtype) if t is None else t
-                  for t, x in zip(ts, (getattr(x, "_data", x) for x in xs))]
+        filled = [
+            namespace(x).zeros(x.shape, dtype=x.dtype) if t is None else t
+            for t, x in zip(ts, (getattr(x, "_data", x) for x in xs))
+        ]
         return op(*filled, **(node._saved or {}))
+
     return jvp
 
 
 def _no_forward_mode(name):
     def jvp(node, ts, xs, out):
-        raise NotImplementedError(f"op {name!r} has no forward-mode rule: give it `jvp=` "
-                                  "(or `partials=`) to use jvp, jacobian(mode='forward'), "
-                                  "hessian or hvp through it")
+        raise NotImplementedError(
+            f"op {name!r} has no forward-mode rule: give it `jvp=` "
+            "(or `partials=`) to use jvp, jacobian(mode='forward'), "
+            "hessian or hvp through it"
+        )
+
     return jvp
 
 
 def _general_vjp_on_floats(vjp):
     def scalar_vjp(node, g):
         return vjp(node, g, tuple([p.data for p in node._parents]), node.data)
+
     return scalar_vjp
 
 
@@ -170,6 +225,7 @@ def _accumulating(scalar_vjp):
         for parent, pg in zip(node._parents, scalar_vjp(node, g)):
             if parent.requires_grad:
                 parent.grad += pg
+
     return scalar_backprop
 
 

@@ -4,9 +4,25 @@ Each method applies an op from the table: the node type's `_lift` turns numbers 
 constant leaves and its `_apply` runs the op's forward and records the node. `Value`
 overrides the arithmetic operators with float fast paths (value.py) over the same ops.
 """
+
 from .node import Node
-from .ops_elementwise import (ABS, ADD, COS, DIV, EXP, LOG, MUL, NEG, RELU, SIGMOID, SIN,
-                              SOFTSIGN, SQRT, SUB, TANH)
+from .ops_elementwise import (
+    ABS,
+    ADD,
+    COS,
+    DIV,
+    EXP,
+    LOG,
+    MUL,
+    NEG,
+    RELU,
+    SIGMOID,
+    SIN,
+    SOFTSIGN,
+    SQRT,
+    SUB,
+    TANH,
+)
 
 
 class Operators(Node):

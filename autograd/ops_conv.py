@@ -12,6 +12,7 @@ gradient of a convolution can be differentiated again. Max pooling keeps the ind
 each window's first maximum (ties go to one element, as in PyTorch). No Python loop
 runs over pixels or samples; `fold` loops over the kh·kw kernel offsets only.
 """
+
 import numpy as np
 
 from . import buffers
@@ -24,10 +25,17 @@ from .vjp_math import broadcast_to, data_of, fit_to, tangent_sum
 
 def pair(value, name):
     """An int or a pair of ints as (rows, cols), checked."""
+
     def whole(v):
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-    pair_ = (value, value) if whole(value) else tuple(value) \
-        if isinstance(value, (tuple, list, np.ndarray)) else ()
+
+    pair_ = (
+        (value, value)
+        if whole(value)
+        else tuple(value)
+        if isinstance(value, (tuple, list, np.ndarray))
+        else ()
+    )
     if len(pair_) != 2 or not all(whole(v) for v in pair_):
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     return int(pair_[0]), int(pair_[1])
@@ -60,27 +68,38 @@ def col2im(cols, shape, kernel, stride, padding):
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
     cols = cols.reshape(n, c, kh, kw, oh, ow)
     out = namespace(cols).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    for i in range(kh):          # kernel offsets only: each step is a whole-array add
+    for i in range(kh):  # kernel offsets only: each step is a whole-array add
         for j in range(kw):
-            out[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += cols[:, :, i, j]
-    return out[:, :, ph:ph + h, pw:pw + w]
+            out[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw] += cols[:, :, i, j]
+    return out[:, :, ph : ph + h, pw : pw + w]
 
 
 # --- unfold / fold: each is the other's VJP, both linear -------------------------------
 
 UNFOLD = register(
-    "unfold", im2col,
+    "unfold",
+    im2col,
     vjp=lambda node, g, xs, out: (FOLD(g, shape=xs[0].shape, **node._saved),),
-    linear=True, symbol="im2col",
-    doc="im2col: every kh x kw window as a column, (N, C*kh*kw, L);  VJP = col2im (fold)")
+    linear=True,
+    symbol="im2col",
+    doc="im2col: every kh x kw window as a column, (N, C*kh*kw, L);  VJP = col2im (fold)",
+)
 
 FOLD = register(
-    "fold", col2im,
-    vjp=lambda node, g, xs, out: (UNFOLD(g, kernel=node._saved["kernel"],
-                                         stride=node._saved["stride"],
-                                         padding=node._saved["padding"]),),
-    linear=True, symbol="col2im",
-    doc="col2im: columns added back into an image (overlaps sum);  VJP = im2col (unfold)")
+    "fold",
+    col2im,
+    vjp=lambda node, g, xs, out: (
+        UNFOLD(
+            g,
+            kernel=node._saved["kernel"],
+            stride=node._saved["stride"],
+            padding=node._saved["padding"],
+        ),
+    ),
+    linear=True,
+    symbol="col2im",
+    doc="col2im: columns added back into an image (overlaps sum);  VJP = im2col (unfold)",
+)
 
 
 def unfold(x, kernel, stride, padding):
@@ -91,6 +110,7 @@ def unfold(x, kernel, stride, padding):
 def fold(cols, shape, kernel, stride, padding):
     """col2im on raw arrays or nodes (a node records a `fold` op)."""
     return FOLD(cols, shape=tuple(shape), kernel=kernel, stride=stride, padding=padding)
+
 
 # --- conv2d -----------------------------------------------------------------------------
 
@@ -129,8 +149,9 @@ def _conv2d_vjp(node, g, xs, out):
         dcols = (weight.reshape(o, -1).T @ g2).reshape(c, kh, kw, n, oh, ow)
         # fold as (C, N, H, W) so dcols is read in memory order, then one transpose copy:
         # 20-30% faster than folding (N, C, ...) out of the transposed view
-        gx = col2im(dcols.transpose(0, 3, 1, 2, 4, 5), (c, n) + x.shape[2:], kernel, stride,
-                    padding)
+        gx = col2im(
+            dcols.transpose(0, 3, 1, 2, 4, 5), (c, n) + x.shape[2:], kernel, stride, padding
+        )
         gx = namespace(gx).ascontiguousarray(gx.transpose(1, 0, 2, 3))
     if needs[1]:
         # (cols g2^T)^T, not g2 cols^T: OpenBLAS splits the long product better this way
@@ -151,7 +172,7 @@ def _conv2d_vjp_nodes(g, xs, needs, kernel, stride, padding):
     if needs[0]:
         gx = fold(w2.T @ g3, x.shape, kernel, stride, padding)
     if needs[1]:
-        cols = unfold(x, kernel, stride, padding)                 # (N, CK, L)
+        cols = unfold(x, kernel, stride, padding)  # (N, CK, L)
         gw = (g3 @ cols.transpose((0, 2, 1))).sum(axis=0).reshape(weight.shape)
     if len(xs) > 2 and needs[2]:
         gb = g.sum(axis=(0, 2, 3))
@@ -172,9 +193,16 @@ def _conv2d_jvp(node, ts, xs, out):
 
 
 CONV2D = register(
-    "conv2d", _conv2d, _conv2d_vjp, _conv2d_jvp, saves=True, arity=None, symbol="conv",
+    "conv2d",
+    _conv2d,
+    _conv2d_vjp,
+    _conv2d_jvp,
+    saves=True,
+    arity=None,
+    symbol="conv",
     doc="2-D cross-correlation (NCHW; weight out x in x kh x kw) as im2col + one matmul;  "
-        "dx = col2im(W^T G), dW = G cols^T, db = sum G")
+    "dx = col2im(W^T G), dW = G cols^T, db = sum G",
+)
 
 # --- max pooling ------------------------------------------------------------------------
 # A loop over the kh*kw kernel offsets, each a whole-array strided slice: much faster than
@@ -188,8 +216,15 @@ def _offset_views(kernel, stride, out_hw):
     (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out_hw
     for i in range(kh):
         for j in range(kw):
-            yield i * kw + j, (slice(None), slice(None), slice(i, i + sh * (oh - 1) + 1, sh),
-                               slice(j, j + sw * (ow - 1) + 1, sw))
+            yield (
+                i * kw + j,
+                (
+                    slice(None),
+                    slice(None),
+                    slice(i, i + sh * (oh - 1) + 1, sh),
+                    slice(j, j + sw * (ow - 1) + 1, sw),
+                ),
+            )
 
 
 def _padded(x, padding, fill):
@@ -232,14 +267,14 @@ def _max_and_winner(views, want_winner):
     winner = xp.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
     larger = xp.empty(best.shape, dtype=bool)
     step = xp.empty_like(winner)
-    dense = xp.empty_like(best)      # numpy copies a strided view faster than it compares
-    for k, view in enumerate(views[1:], 1):   # one: copy once, then two contiguous passes
+    dense = xp.empty_like(best)  # numpy copies a strided view faster than it compares
+    for k, view in enumerate(views[1:], 1):  # one: copy once, then two contiguous passes
         xp.copyto(dense, view)
         xp.greater(dense, best, out=larger)
         xp.maximum(best, dense, out=best)
         xp.multiply(larger.view(np.uint8), step.dtype.type(k), out=step)
         xp.maximum(winner, step, out=winner)
-    if xp.isnan(best).any():          # rare: the last NaN of a window is its winner
+    if xp.isnan(best).any():  # rare: the last NaN of a window is its winner
         for k, view in enumerate(views):
             winner[xp.isnan(view)] = k
     return best, winner
@@ -261,9 +296,9 @@ def _first_real_wins_ties_with_padding(best, winner, dtype, kernel, stride, padd
     if not stuck.any():
         return
     xp = namespace(best)
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    (_kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = best.shape[2:]
-    first_row = xp.maximum(0, ph - sh * xp.arange(oh))       # per output row / column
+    first_row = xp.maximum(0, ph - sh * xp.arange(oh))  # per output row / column
     first_col = xp.maximum(0, pw - sw * xp.arange(ow))
     start = (first_row[:, None] * kw + first_col[None, :]).astype(winner.dtype)
     xp.copyto(winner, xp.broadcast_to(start, winner.shape), where=stuck)
@@ -283,12 +318,16 @@ def _pool_mask(node, out):
 def _max_pool_vjp(node, g, xs, out):
     """The gradient goes to each window's max (added where windows overlap)."""
     saved = node._saved
-    kernel, stride, padding, winner = (saved["kernel"], saved["stride"], saved["padding"],
-                                       saved["winner"])
+    kernel, stride, padding, winner = (
+        saved["kernel"],
+        saved["stride"],
+        saved["padding"],
+        saved["winner"],
+    )
     shape = xs[0].shape
     out = data_of(out)
     n, c, oh, ow = out.shape
-    if isinstance(g, Node):       # create_graph: col2im of (one-hot mask x G), as nodes
+    if isinstance(g, Node):  # create_graph: col2im of (one-hot mask x G), as nodes
         k = kernel[0] * kernel[1]
         per_window = broadcast_to(g.reshape((n, c, 1, oh * ow)), (n, c, k, oh * ow))
         spread = per_window.reshape((n, c * k, oh * ow)) * _pool_mask(node, out)
@@ -298,8 +337,8 @@ def _max_pool_vjp(node, g, xs, out):
     padded = (n, c, h + 2 * ph, w + 2 * pw)
     # windows that tile the input exactly write every element once: no zero fill needed
     tiles = stride == kernel and not (ph or pw) and h % kernel[0] == 0 and w % kernel[1] == 0
-    apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]   # windows never overlap
-    if xp is np:              # a kept array from an earlier step: no fresh pages to fault
+    apart = stride[0] >= kernel[0] and stride[1] >= kernel[1]  # windows never overlap
+    if xp is np:  # a kept array from an earlier step: no fresh pages to fault
         grad = buffers.empty(padded, g.dtype) if tiles else buffers.zeros(padded, g.dtype)
     else:
         grad = xp.empty(padded, dtype=g.dtype) if tiles else xp.zeros(padded, dtype=g.dtype)
@@ -307,16 +346,20 @@ def _max_pool_vjp(node, g, xs, out):
     for k, where in _offset_views(kernel, stride, (oh, ow)):
         xp.equal(winner, k, out=hit)
         if apart:
-            xp.multiply(g, hit, out=grad[where])     # written in place: no temporary
+            xp.multiply(g, hit, out=grad[where])  # written in place: no temporary
         else:
             grad[where] += g * hit
-    return (grad[:, :, ph:ph + h, pw:pw + w],)
+    return (grad[:, :, ph : ph + h, pw : pw + w],)
 
 
 def _max_pool_jvp(node, ts, xs, out):
     saved = node._saved
-    kernel, stride, padding, winner = (saved["kernel"], saved["stride"], saved["padding"],
-                                       saved["winner"])
+    kernel, stride, padding, winner = (
+        saved["kernel"],
+        saved["stride"],
+        saved["padding"],
+        saved["winner"],
+    )
     out = data_of(out)
     n, c, oh, ow = out.shape
     t = ts[0]
@@ -332,6 +375,12 @@ def _max_pool_jvp(node, ts, xs, out):
 
 
 MAX_POOL2D = register(
-    "max_pool2d", _max_pool, _max_pool_vjp, _max_pool_jvp, saves=True, smooth=False,
+    "max_pool2d",
+    _max_pool,
+    _max_pool_vjp,
+    _max_pool_jvp,
+    saves=True,
+    smooth=False,
     symbol="maxpool",
-    doc="max over each kh x kw window;  the gradient goes to the window's (first) max")
+    doc="max over each kh x kw window;  the gradient goes to the window's (first) max",
+)

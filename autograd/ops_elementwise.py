@@ -6,6 +6,7 @@ On a `Value` (Python floats) the forwards raise errors that name the op and the 
 (`log(0)`, `1 / 0`; see `backend.floatmath`); on a `Tensor` they give inf/nan like numpy
 and PyTorch (`detect_anomaly()` finds them).
 """
+
 from .backend import floatmath, ieee, namespace
 from .op_table import register
 from .vjp_math import data_of, fit_to, tangent_sum, unbroadcast, zero_where
@@ -22,7 +23,7 @@ def reciprocal(x):
 
 
 def power(a, b):
-    return ieee.power(a, b) if isinstance(a, float) else a ** b
+    return ieee.power(a, b) if isinstance(a, float) else a**b
 
 
 def log(x):
@@ -39,19 +40,35 @@ def sign(x):
 # --- arithmetic -------------------------------------------------------------------------
 
 ADD = register(
-    "add", lambda a, b: a + b,
-    vjp=lambda node, g, xs, out: (unbroadcast(g, getattr(xs[0], "shape", None)),
-                                  unbroadcast(g, getattr(xs[1], "shape", None))),
+    "add",
+    lambda a, b: a + b,
+    vjp=lambda node, g, xs, out: (
+        unbroadcast(g, getattr(xs[0], "shape", None)),
+        unbroadcast(g, getattr(xs[1], "shape", None)),
+    ),
     jvp=lambda node, ts, xs, out: _sum_of_tangents(ts, (1.0, 1.0), out),
     scalar_vjp=lambda node, g: (g, g),
-    values=True, quiet=True, arity=2, symbol="+", doc="a + b;  d/da = 1, d/db = 1")
+    values=True,
+    quiet=True,
+    arity=2,
+    symbol="+",
+    doc="a + b;  d/da = 1, d/db = 1",
+)
 
 SUB = register(
-    "sub", lambda a, b: a - b,
-    vjp=lambda node, g, xs, out: (unbroadcast(g, getattr(xs[0], "shape", None)),
-                                  unbroadcast(-g, getattr(xs[1], "shape", None))),
+    "sub",
+    lambda a, b: a - b,
+    vjp=lambda node, g, xs, out: (
+        unbroadcast(g, getattr(xs[0], "shape", None)),
+        unbroadcast(-g, getattr(xs[1], "shape", None)),
+    ),
     jvp=lambda node, ts, xs, out: _sum_of_tangents(ts, (1.0, -1.0), out),
-    values=True, quiet=True, arity=2, symbol="-", doc="a - b;  d/da = 1, d/db = -1")
+    values=True,
+    quiet=True,
+    arity=2,
+    symbol="-",
+    doc="a - b;  d/da = 1, d/db = -1",
+)
 
 
 def _sum_of_tangents(ts, signs, out):
@@ -60,21 +77,37 @@ def _sum_of_tangents(ts, signs, out):
 
 
 MUL = register(
-    "mul", lambda a, b: a * b,
+    "mul",
+    lambda a, b: a * b,
     partials=lambda node, xs, out: (xs[1], xs[0]),
     scalar_vjp=lambda node, g: (g * node._parents[1].data, g * node._parents[0].data),
-    values=True, quiet=True, arity=2, symbol="*", doc="a * b;  d/da = b, d/db = a")
+    values=True,
+    quiet=True,
+    arity=2,
+    symbol="*",
+    doc="a * b;  d/da = b, d/db = a",
+)
 
 DIV = register(
-    "div", lambda a, b: namespace(a).divide(a, b),
+    "div",
+    lambda a, b: namespace(a).divide(a, b),
     partials=lambda node, xs, out: (reciprocal(xs[1]), -out * reciprocal(xs[1])),
-    values=True, quiet=True, arity=2, symbol="/",
-    doc="a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b")
+    values=True,
+    quiet=True,
+    arity=2,
+    symbol="/",
+    doc="a / b;  d/da = 1/b, d/db = -a/b^2 = -out/b",
+)
 
 NEG = register(
-    "neg", lambda x: -x,
+    "neg",
+    lambda x: -x,
     partials=lambda node, xs, out: (-1.0,),
-    values=True, quiet=True, symbol="-x", doc="-x;  d/dx = -1")
+    values=True,
+    quiet=True,
+    symbol="-x",
+    doc="-x;  d/dx = -1",
+)
 
 
 def _pow_partials(node, xs, out):
@@ -83,20 +116,26 @@ def _pow_partials(node, xs, out):
     a, b = xs
     base_needs, exponent_needs = _needs(node)
     da = zero_where(data_of(b) == 0, b * power(a, b - 1.0)) if base_needs else None
-    db = zero_where((data_of(a) == 0) & (data_of(b) >= 0), out * log(a)) \
-        if exponent_needs else None
+    db = zero_where((data_of(a) == 0) & (data_of(b) >= 0), out * log(a)) if exponent_needs else None
     return da, db
 
 
 POW = register(
-    "pow", lambda a, b: namespace(a).power(a, b),
-    partials=_pow_partials, values=True, quiet=True, arity=2, symbol="**",
-    domain="positive", doc="a ** b;  d/da = b a^(b-1), d/db = a^b log a")
+    "pow",
+    lambda a, b: namespace(a).power(a, b),
+    partials=_pow_partials,
+    values=True,
+    quiet=True,
+    arity=2,
+    symbol="**",
+    domain="positive",
+    doc="a ** b;  d/da = b a^(b-1), d/db = a^b log a",
+)
 
 
 def _pow_const_partials(node, xs, out):
     c = node._saved["exponent"]
-    if c == 0:                       # x ** 0 is constant: zero slope, even at x = 0
+    if c == 0:  # x ** 0 is constant: zero slope, even at x = 0
         return (0.0,)
     return (c * power(xs[0], c - 1),)
 
@@ -107,40 +146,63 @@ def _pow_const_name(node):
 
 
 POW_CONST = register(
-    "pow_const", lambda x, exponent: namespace(x).power(x, exponent),
-    partials=_pow_const_partials, values=True, quiet=True, symbol="**c",
-    micrograd=_pow_const_name, domain="positive",
-    doc="x ** c for a constant c;  d/dx = c x^(c-1)")
+    "pow_const",
+    lambda x, exponent: namespace(x).power(x, exponent),
+    partials=_pow_const_partials,
+    values=True,
+    quiet=True,
+    symbol="**c",
+    micrograd=_pow_const_name,
+    domain="positive",
+    doc="x ** c for a constant c;  d/dx = c x^(c-1)",
+)
 
 # --- smooth functions -------------------------------------------------------------------
 
 EXP = register(
-    "exp", lambda x: namespace(x).exp(x),
+    "exp",
+    lambda x: namespace(x).exp(x),
     partials=lambda node, xs, out: (out,),
-    values=True, quiet=True, doc="e^x;  d/dx = e^x = out")
+    values=True,
+    quiet=True,
+    doc="e^x;  d/dx = e^x = out",
+)
 
 LOG = register(
-    "log", lambda x: namespace(x).log(x),
+    "log",
+    lambda x: namespace(x).log(x),
     partials=lambda node, xs, out: (reciprocal(xs[0]),),
-    values=True, quiet=True, domain="positive", doc="ln x;  d/dx = 1/x")
+    values=True,
+    quiet=True,
+    domain="positive",
+    doc="ln x;  d/dx = 1/x",
+)
 
 SQRT = register(
-    "sqrt", lambda x: namespace(x).sqrt(x),
+    "sqrt",
+    lambda x: namespace(x).sqrt(x),
     partials=lambda node, xs, out: (0.5 * reciprocal(out),),
-    values=True, quiet=True, domain="positive",
-    doc="sqrt x;  d/dx = 1 / (2 sqrt x)  (inf at 0, as PyTorch)")
+    values=True,
+    quiet=True,
+    domain="positive",
+    doc="sqrt x;  d/dx = 1 / (2 sqrt x)  (inf at 0, as PyTorch)",
+)
 
 TANH = register(
-    "tanh", lambda x: namespace(x).tanh(x),
+    "tanh",
+    lambda x: namespace(x).tanh(x),
     partials=lambda node, xs, out: (1.0 - out * out,),
-    values=True, quiet=True, doc="tanh x;  d/dx = 1 - tanh^2 x")
+    values=True,
+    quiet=True,
+    doc="tanh x;  d/dx = 1 - tanh^2 x",
+)
 
 
 def sigmoid(x):
     """1 / (1 + e^-x), as PyTorch computes it: for x < -709 e^-x overflows to inf and the
     result is 0. (0.5 (1 + tanh(x/2)) never overflows but rounds every sigmoid below
     about e^-37 to exactly 0, which zeroes the gradients of saturated units.)"""
-    if isinstance(x, float):         # the stable two-branch form: no overflow error
+    if isinstance(x, float):  # the stable two-branch form: no overflow error
         if x >= 0.0:
             return 1.0 / (1.0 + floatmath.exp(-x))
         e = floatmath.exp(x)
@@ -149,19 +211,31 @@ def sigmoid(x):
 
 
 SIGMOID = register(
-    "sigmoid", sigmoid,
+    "sigmoid",
+    sigmoid,
     partials=lambda node, xs, out: (out * (1.0 - out),),
-    values=True, quiet=True, doc="1 / (1 + e^-x);  d/dx = s (1 - s)")
+    values=True,
+    quiet=True,
+    doc="1 / (1 + e^-x);  d/dx = s (1 - s)",
+)
 
 SIN = register(
-    "sin", lambda x: namespace(x).sin(x),
+    "sin",
+    lambda x: namespace(x).sin(x),
     partials=lambda node, xs, out: (COS(xs[0]),),
-    values=True, quiet=True, doc="sin x;  d/dx = cos x")
+    values=True,
+    quiet=True,
+    doc="sin x;  d/dx = cos x",
+)
 
 COS = register(
-    "cos", lambda x: namespace(x).cos(x),
+    "cos",
+    lambda x: namespace(x).cos(x),
     partials=lambda node, xs, out: (-SIN(xs[0]),),
-    values=True, quiet=True, doc="cos x;  d/dx = -sin x")
+    values=True,
+    quiet=True,
+    doc="cos x;  d/dx = -sin x",
+)
 
 # --- piecewise-linear functions: their masks are constants ------------------------------
 # At NaN they follow PyTorch: relu passes the gradient (nan <= 0 is false), |x| gives 0.
@@ -181,22 +255,39 @@ def _relu_partials(node, xs, out):
 
 
 RELU = register(
-    "relu", _relu, partials=_relu_partials,
+    "relu",
+    _relu,
+    partials=_relu_partials,
     scalar_vjp=lambda node, g: (0.0 if node._parents[0].data <= 0.0 else g,),
-    values=True, quiet=True, micrograd="ReLU", kinks=(0.0,), smooth=False,
-    doc="max(x, 0);  d/dx = 1 if x > 0 else 0")
+    values=True,
+    quiet=True,
+    micrograd="ReLU",
+    kinks=(0.0,),
+    smooth=False,
+    doc="max(x, 0);  d/dx = 1 if x > 0 else 0",
+)
 
 ABS = register(
-    "abs", lambda x: namespace(x).abs(x),
+    "abs",
+    lambda x: namespace(x).abs(x),
     partials=lambda node, xs, out: (sign(data_of(xs[0])),),
-    values=True, quiet=True, kinks=(0.0,), smooth=False, doc="|x|;  d/dx = sign x")
+    values=True,
+    quiet=True,
+    kinks=(0.0,),
+    smooth=False,
+    doc="|x|;  d/dx = sign x",
+)
 
 
 SOFTSIGN = register(
-    "softsign", lambda x: x / (1.0 + namespace(x).abs(x)),
+    "softsign",
+    lambda x: x / (1.0 + namespace(x).abs(x)),
     partials=lambda node, xs, out: ((1.0 - ABS(out)) ** 2,),
-    values=True, quiet=True, kinks=(0.0,),     # (its second derivative jumps at 0)
-    doc="x / (1 + |x|);  d/dx = 1 / (1 + |x|)^2 = (1 - |out|)^2")
+    values=True,
+    quiet=True,
+    kinks=(0.0,),  # (its second derivative jumps at 0)
+    doc="x / (1 + |x|);  d/dx = 1 / (1 + |x|)^2 = (1 - |out|)^2",
+)
 
 
 def _first_share(pick_first, node, xs):
@@ -208,13 +299,25 @@ def _first_share(pick_first, node, xs):
 
 
 MAXIMUM = register(
-    "maximum", lambda a, b: namespace(a).maximum(a, b),
+    "maximum",
+    lambda a, b: namespace(a).maximum(a, b),
     partials=lambda node, xs, out: (lambda s: (s, 1 - s))(
-        _first_share(lambda a, b: a > b, node, xs)),
-    quiet=True, arity=2, smooth=False, doc="elementwise max; ties split the gradient in half")
+        _first_share(lambda a, b: a > b, node, xs)
+    ),
+    quiet=True,
+    arity=2,
+    smooth=False,
+    doc="elementwise max; ties split the gradient in half",
+)
 
 MINIMUM = register(
-    "minimum", lambda a, b: namespace(a).minimum(a, b),
+    "minimum",
+    lambda a, b: namespace(a).minimum(a, b),
     partials=lambda node, xs, out: (lambda s: (s, 1 - s))(
-        _first_share(lambda a, b: a < b, node, xs)),
-    quiet=True, arity=2, smooth=False, doc="elementwise min; ties split the gradient in half")
+        _first_share(lambda a, b: a < b, node, xs)
+    ),
+    quiet=True,
+    arity=2,
+    smooth=False,
+    doc="elementwise min; ties split the gradient in half",
+)

@@ -5,6 +5,7 @@ Fusing is about Python overhead, not maths: `linear` is `x @ W.T + b` as one nod
 records a handful of nodes and spends its time in BLAS. (`softmax` and `log_softmax` are
 compositions of primitives: see `Tensor.softmax`.)
 """
+
 import numpy as np
 
 from .backend import namespace
@@ -28,11 +29,16 @@ def _matmul_vjp(node, g, xs, out):
 
 
 MATMUL = register(
-    "matmul", lambda a, b: namespace(a).matmul(a, b),
+    "matmul",
+    lambda a, b: namespace(a).matmul(a, b),
     vjp=_matmul_vjp,
-    jvp=lambda node, ts, xs, out: tangent_sum(   # the product rule: dA B + A dB
-        None if ts[0] is None else ts[0] @ xs[1], None if ts[1] is None else xs[0] @ ts[1]),
-    arity=2, symbol="@", doc="matrix product;  d/dA = G B^T, d/dB = A^T G")
+    jvp=lambda node, ts, xs, out: tangent_sum(  # the product rule: dA B + A dB
+        None if ts[0] is None else ts[0] @ xs[1], None if ts[1] is None else xs[0] @ ts[1]
+    ),
+    arity=2,
+    symbol="@",
+    doc="matrix product;  d/dA = G B^T, d/dB = A^T G",
+)
 
 
 def _linear(x, weight, bias=None):
@@ -58,12 +64,21 @@ def _linear_vjp(node, g, xs, out):
 
 
 LINEAR = register(
-    "linear", _linear, _linear_vjp,
-    jvp=lambda node, ts, xs, out: fit_to(tangent_sum(   # dx W^T + x dW^T + db
-        None if ts[0] is None else ts[0] @ xs[1].T,
-        None if ts[1] is None else xs[0] @ ts[1].T,
-        ts[2] if len(ts) > 2 else None), out),
-    arity=None, symbol="linear", doc="x @ W.T + b as one node (PyTorch's layout: W is out x in)")
+    "linear",
+    _linear,
+    _linear_vjp,
+    jvp=lambda node, ts, xs, out: fit_to(
+        tangent_sum(  # dx W^T + x dW^T + db
+            None if ts[0] is None else ts[0] @ xs[1].T,
+            None if ts[1] is None else xs[0] @ ts[1].T,
+            ts[2] if len(ts) > 2 else None,
+        ),
+        out,
+    ),
+    arity=None,
+    symbol="linear",
+    doc="x @ W.T + b as one node (PyTorch's layout: W is out x in)",
+)
 
 
 def softmax(x, axis=-1):
@@ -91,7 +106,7 @@ def _cross_entropy(logits, target, reduction):
     else:
         losses = -(target * log_probs).sum(axis=-1)
     n = losses.size
-    if reduction == "mean":      # an empty batch's mean is NaN (PyTorch), without a warning
+    if reduction == "mean":  # an empty batch's mean is NaN (PyTorch), without a warning
         out = losses.sum() / n if n else xp.asarray(float("nan"))
     elif reduction == "sum":
         out = losses.sum()
@@ -111,7 +126,7 @@ def _probs_minus_target(probs, target, dtype):
         xp.put_along_axis(one_hot, target[..., None], 1.0, axis=-1)
         return probs - one_hot
     xp = namespace(probs)
-    diff = probs.copy()          # softmax - onehot, without building the one-hot array
+    diff = probs.copy()  # softmax - onehot, without building the one-hot array
     rows = diff.reshape(-1, diff.shape[-1])
     rows[xp.arange(rows.shape[0]), target.reshape(-1)] -= 1.0
     return diff
@@ -143,6 +158,11 @@ def _cross_entropy_jvp(node, ts, xs, out):
 
 
 CROSS_ENTROPY = register(
-    "cross_entropy", _cross_entropy, _cross_entropy_vjp, _cross_entropy_jvp, saves=True,
-    symbol="CE", doc="mean of -log softmax(logits)[label] (fused, stable);  "
-                     "d/dlogits = (softmax - onehot) / N")
+    "cross_entropy",
+    _cross_entropy,
+    _cross_entropy_vjp,
+    _cross_entropy_jvp,
+    saves=True,
+    symbol="CE",
+    doc="mean of -log softmax(logits)[label] (fused, stable);  d/dlogits = (softmax - onehot) / N",
+)

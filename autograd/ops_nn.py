@@ -11,6 +11,7 @@
   gradient is (p - t) / max(p (1 - p), 1e-12), the exact derivative wherever
   p (1 - p) > 1e-12. `target` is a constant, like cross_entropy's.
 """
+
 from .backend import namespace
 from .op_table import register
 from .ops_elementwise import SIGMOID
@@ -23,9 +24,14 @@ def _step(x):
 
 
 STEP = register(
-    "step", _step, partials=lambda node, xs, out: (0.0,),
-    values=True, kinks=(0.0,), smooth=False,
-    doc="1 if x > 0 else 0;  d/dx = 0 (undefined at 0)")
+    "step",
+    _step,
+    partials=lambda node, xs, out: (0.0,),
+    values=True,
+    kinks=(0.0,),
+    smooth=False,
+    doc="1 if x > 0 else 0;  d/dx = 0 (undefined at 0)",
+)
 
 
 def _softplus(x):
@@ -34,9 +40,13 @@ def _softplus(x):
 
 
 SOFTPLUS = register(
-    "softplus", _softplus, partials=lambda node, xs, out: (SIGMOID(xs[0]),),
-    values=True, quiet=True,
-    doc="log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) (stable);  d/dx = sigmoid(x)")
+    "softplus",
+    _softplus,
+    partials=lambda node, xs, out: (SIGMOID(xs[0]),),
+    values=True,
+    quiet=True,
+    doc="log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) (stable);  d/dx = sigmoid(x)",
+)
 
 _BCE_EPS = 1e-12
 
@@ -47,8 +57,13 @@ def _bce(p, target, reduction):
     log_q = xp.maximum(xp.log(1.0 - p), -100.0)
     losses = -(target * log_p + (1.0 - target) * log_q)
     n = losses.size
-    out = (losses.sum() / n if n else float("nan")) if reduction == "mean" \
-        else losses.sum() if reduction == "sum" else losses
+    out = (
+        (losses.sum() / n if n else float("nan"))
+        if reduction == "mean"
+        else losses.sum()
+        if reduction == "sum"
+        else losses
+    )
     return xp.asarray(out, dtype=p.dtype)
 
 
@@ -56,8 +71,7 @@ def _bce_slope(node, p):
     """d loss / d p per element, scaled by the reduction (arrays or nodes)."""
     saved = node._saved
     slope = (p - saved["target"]) / (p * (1.0 - p)).clip(min=_BCE_EPS)
-    return slope * (1.0 / max(saved["target"].size, 1)) if saved["reduction"] == "mean" \
-        else slope
+    return slope * (1.0 / max(saved["target"].size, 1)) if saved["reduction"] == "mean" else slope
 
 
 def _bce_vjp(node, g, xs, out):
@@ -70,6 +84,12 @@ def _bce_jvp(node, ts, xs, out):
 
 
 BINARY_CROSS_ENTROPY = register(
-    "binary_cross_entropy", _bce, _bce_vjp, _bce_jvp, quiet=True, symbol="BCE",
+    "binary_cross_entropy",
+    _bce,
+    _bce_vjp,
+    _bce_jvp,
+    quiet=True,
+    symbol="BCE",
     doc="-(t log p + (1-t) log(1-p)), logs clamped at -100;  "
-        "d/dp = (p - t) / max(p (1 - p), 1e-12)")
+    "d/dp = (p - t) / max(p (1 - p), 1e-12)",
+)

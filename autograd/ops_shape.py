@@ -1,5 +1,6 @@
 """Shape and selection ops (`Tensor` only): their derivatives move gradients around
 without arithmetic, and each is linear, so each is its own forward-mode rule."""
+
 from .backend import namespace
 from .op_table import register
 
@@ -9,27 +10,36 @@ def inverse_permutation(axes):
 
 
 RESHAPE = register(
-    "reshape", lambda x, shape: x.reshape(shape),
+    "reshape",
+    lambda x, shape: x.reshape(shape),
     vjp=lambda node, g, xs, out: (RESHAPE(g, shape=xs[0].shape),),
-    linear=True, doc="same numbers, new shape;  the VJP reshapes back")
+    linear=True,
+    doc="same numbers, new shape;  the VJP reshapes back",
+)
 
 TRANSPOSE = register(
-    "transpose", lambda x, axes: x.transpose(axes),
-    vjp=lambda node, g, xs, out: (
-        TRANSPOSE(g, axes=inverse_permutation(node._saved["axes"])),),
-    linear=True, doc="permute axes;  the VJP applies the inverse permutation")
+    "transpose",
+    lambda x, axes: x.transpose(axes),
+    vjp=lambda node, g, xs, out: (TRANSPOSE(g, axes=inverse_permutation(node._saved["axes"])),),
+    linear=True,
+    doc="permute axes;  the VJP applies the inverse permutation",
+)
 
 EXPAND = register(
-    "expand", lambda x, shape: namespace(x).broadcast_to(x, shape),
+    "expand",
+    lambda x, shape: namespace(x).broadcast_to(x, shape),
     vjp=lambda node, g, xs, out: (SUM_TO(g, shape=xs[0].shape),),
-    linear=True, doc="broadcast to a larger shape;  the VJP sums back (sum_to)")
+    linear=True,
+    doc="broadcast to a larger shape;  the VJP sums back (sum_to)",
+)
 
 
 def sum_to_shape(g, shape):
     """Sum `g` over the axes broadcasting added or stretched, down to `shape`."""
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
+    )
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     if lead:
@@ -38,16 +48,21 @@ def sum_to_shape(g, shape):
 
 
 SUM_TO = register(
-    "sum_to", sum_to_shape,
+    "sum_to",
+    sum_to_shape,
     vjp=lambda node, g, xs, out: (EXPAND(g, shape=xs[0].shape),),
-    linear=True, doc="sum broadcast axes away (the VJP of expand and of broadcasting)")
+    linear=True,
+    doc="sum broadcast axes away (the VJP of expand and of broadcasting)",
+)
 
 GETITEM = register(
-    "getitem", lambda x, index: x[index],
-    vjp=lambda node, g, xs, out: (
-        SCATTER_ADD(g, shape=xs[0].shape, index=node._saved["index"]),),
-    linear=True, symbol="[]",
-    doc="indexing;  the VJP adds the gradient back at the indices (repeats accumulate)")
+    "getitem",
+    lambda x, index: x[index],
+    vjp=lambda node, g, xs, out: (SCATTER_ADD(g, shape=xs[0].shape, index=node._saved["index"]),),
+    linear=True,
+    symbol="[]",
+    doc="indexing;  the VJP adds the gradient back at the indices (repeats accumulate)",
+)
 
 
 def _is_basic(index):
@@ -60,16 +75,19 @@ def _scatter_add(g, shape, index):
     xp = namespace(g)
     out = xp.zeros(shape, dtype=g.dtype)
     if _is_basic(index):
-        out[index] = g                 # no repeats possible: a plain write
+        out[index] = g  # no repeats possible: a plain write
     else:
-        xp.add.at(out, index, g)       # repeated indices accumulate
+        xp.add.at(out, index, g)  # repeated indices accumulate
     return out
 
 
 SCATTER_ADD = register(
-    "scatter_add", _scatter_add,
+    "scatter_add",
+    _scatter_add,
     vjp=lambda node, g, xs, out: (GETITEM(g, index=node._saved["index"]),),
-    linear=True, doc="zeros with x added at an index (the VJP of indexing)")
+    linear=True,
+    doc="zeros with x added at an index (the VJP of indexing)",
+)
 
 
 def _concatenate_vjp(node, g, xs, out):
@@ -83,26 +101,40 @@ def _concatenate_vjp(node, g, xs, out):
 
 
 CONCATENATE = register(
-    "concatenate", lambda *xs, axis: namespace(xs[0]).concatenate(xs, axis=axis),
-    vjp=_concatenate_vjp, linear=True, arity=None, symbol="cat",
-    doc="join along an existing axis;  the VJP slices the gradient back apart")
+    "concatenate",
+    lambda *xs, axis: namespace(xs[0]).concatenate(xs, axis=axis),
+    vjp=_concatenate_vjp,
+    linear=True,
+    arity=None,
+    symbol="cat",
+    doc="join along an existing axis;  the VJP slices the gradient back apart",
+)
 
 STACK = register(
-    "stack", lambda *xs, axis: namespace(xs[0]).stack(xs, axis=axis),
+    "stack",
+    lambda *xs, axis: namespace(xs[0]).stack(xs, axis=axis),
     vjp=lambda node, g, xs, out: [
-        GETITEM(g, index=(slice(None),) * node._saved["axis"] + (i,))
-        for i in range(len(xs))],
-    linear=True, arity=None, doc="join along a new axis;  the VJP picks each slice")
+        GETITEM(g, index=(slice(None),) * node._saved["axis"] + (i,)) for i in range(len(xs))
+    ],
+    linear=True,
+    arity=None,
+    doc="join along a new axis;  the VJP picks each slice",
+)
 
 CAST = register(
-    "cast", lambda x, dtype: x.astype(dtype),
+    "cast",
+    lambda x, dtype: x.astype(dtype),
     vjp=lambda node, g, xs, out: (CAST(g, dtype=xs[0].dtype),),
     jvp=lambda node, ts, xs, out: CAST(ts[0], dtype=out.dtype),
-    doc="change dtype;  the gradient is cast back to the input's dtype")
+    doc="change dtype;  the gradient is cast back to the input's dtype",
+)
 
 WHERE = register(
-    "where", lambda a, b, condition: namespace(a).where(condition, a, b),
+    "where",
+    lambda a, b, condition: namespace(a).where(condition, a, b),
     partials=lambda node, xs, out: (node._saved["condition"], ~node._saved["condition"]),
-    arity=2, smooth=False,
+    arity=2,
+    smooth=False,
     doc="condition ? a : b (condition: a constant boolean array);  d/da = condition, "
-        "d/db = not condition")
+    "d/db = not condition",
+)

@@ -7,12 +7,13 @@ Generator; `nn.scalar` draws from Python's `random` exactly as micrograd does, s
 seeded too. Two runs after the same `manual_seed` draw the same weights, masks and
 batches. Before any `manual_seed`, draws are fresh and unseeded (numpy's default).
 """
+
 import numbers
 import random
 
 import numpy as np
 
-_shared = None   # the Generator seeded by manual_seed, or None
+_shared = None  # the Generator seeded by manual_seed, or None
 
 
 def manual_seed(seed):

@@ -19,6 +19,7 @@ array given to `from_numpy` (shared on purpose, as in PyTorch) or a view you str
 `np.asarray(d)` / `d.view(np.ndarray)`. `Tensor(x)` copies `x`, so your own arrays never
 share memory with a tensor unless you ask for it.
 """
+
 import numpy as np
 
 
@@ -42,8 +43,9 @@ def _bump(array):
 
 
 # numpy functions that write into their first argument
-_WRITES_FIRST = frozenset({np.copyto, np.put, np.place, np.putmask, np.fill_diagonal,
-                           np.put_along_axis})
+_WRITES_FIRST = frozenset(
+    {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis}
+)
 
 
 class TrackedArray(np.ndarray):
@@ -61,14 +63,14 @@ class TrackedArray(np.ndarray):
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         plain_inputs = tuple(_plain(x) for x in inputs)
-        if method == "at":                      # np.add.at(d, index, values) writes d
+        if method == "at":  # np.add.at(d, index, values) writes d
             _bump(inputs[0])
         if out is not None:
             for array in out:
                 _bump(array)
             kwargs["out"] = tuple(_plain(x) for x in out)
         result = getattr(ufunc, method)(*plain_inputs, **kwargs)
-        if out is not None:                     # `d -= x` must keep `d` tracked
+        if out is not None:  # `d -= x` must keep `d` tracked
             return out[0] if len(out) == 1 else out
         return result
 
@@ -76,7 +78,7 @@ class TrackedArray(np.ndarray):
         if func in _WRITES_FIRST and args:
             _bump(args[0])
         out = kwargs.get("out")
-        for array in (out if isinstance(out, tuple) else (out,)):
+        for array in out if isinstance(out, tuple) else (out,):
             _bump(array)
         return super().__array_function__(func, types, args, kwargs)
 

@@ -15,11 +15,11 @@ import numpy as np
 from . import dtypes
 from .backend import device_name, is_device_array, namespace, namespace_of
 from .grad_mode import STATE
-from .storage import TrackedArray, VersionCounter, tracked_view
 from .operators import Operators
 from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
 from .ops_shape import CONCATENATE, STACK, WHERE
+from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_methods import TensorMethods, _raw
 
 _FLOAT_KINDS = "f"
@@ -30,27 +30,46 @@ def as_array(data, dtype=None, what="Tensor data", copy=False):
     `copy=True` guarantees an array that shares no memory with `data`."""
     if isinstance(data, Tensor):
         data = data._data
-    if isinstance(data, str) or (hasattr(data, "shape") and not isinstance(
-            data, (np.ndarray, np.generic)) and not hasattr(data, "__array__")):
+    if isinstance(data, str) or (
+        hasattr(data, "shape")
+        and not isinstance(data, (np.ndarray, np.generic))
+        and not hasattr(data, "__array__")
+    ):
         raise TypeError(f"{what} must be numbers, got {type(data).__name__}")
     if isinstance(data, TrackedArray):
         data = data.view(np.ndarray)
     try:
         array = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{what} must be numbers (a scalar, nested lists of equal length, "
-                        f"or an ndarray); got {type(data).__name__}: {err}") from None
+        raise TypeError(
+            f"{what} must be numbers (a scalar, nested lists of equal length, "
+            f"or an ndarray); got {type(data).__name__}: {err}"
+        ) from None
     kind = array.dtype.kind
     if kind in "OSUVcmM":
-        names = {"O": "object", "S": "bytes", "U": "string", "V": "structured",
-                 "c": "complex", "m": "timedelta", "M": "datetime"}
-        raise TypeError(f"{what} has dtype {array.dtype} ({names[kind]}); Tensors hold "
-                        "real numbers: convert with np.asarray(x, dtype=np.float64)")
+        names = {
+            "O": "object",
+            "S": "bytes",
+            "U": "string",
+            "V": "structured",
+            "c": "complex",
+            "m": "timedelta",
+            "M": "datetime",
+        }
+        raise TypeError(
+            f"{what} has dtype {array.dtype} ({names[kind]}); Tensors hold "
+            "real numbers: convert with np.asarray(x, dtype=np.float64)"
+        )
     if dtype is None and kind not in _FLOAT_KINDS:
         array = array.astype(dtypes.get_default_dtype())
-    elif dtype is None and not isinstance(data, np.ndarray) and array.dtype.kind == "f" \
-            and array.dtype != dtypes.get_default_dtype() and not isinstance(data, np.generic):
-        array = array.astype(dtypes.get_default_dtype())    # Python floats: the default
+    elif (
+        dtype is None
+        and not isinstance(data, np.ndarray)
+        and array.dtype.kind == "f"
+        and array.dtype != dtypes.get_default_dtype()
+        and not isinstance(data, np.generic)
+    ):
+        array = array.astype(dtypes.get_default_dtype())  # Python floats: the default
     return array
 
 
@@ -73,24 +92,39 @@ class Tensor(TensorMethods, Operators):
     (3, 4)
     """
 
-    __slots__ = ("_data", "grad", "label", "requires_grad", "_fn", "_parents", "_saved",
-                 "_retains", "_scope", "_vc", "_versions", "__weakref__")
-    _grad_init = None     # .grad is None until a backward reaches the tensor
-    _keeps_grad = False   # intermediates drop their grad once passed on (retain_grad())
-    _frees_graph = True   # saved arrays are released after backward unless retain_graph
+    __slots__ = (
+        "_data",
+        "grad",
+        "label",
+        "requires_grad",
+        "_fn",
+        "_parents",
+        "_saved",
+        "_retains",
+        "_scope",
+        "_vc",
+        "_versions",
+        "__weakref__",
+    )
+    _grad_init = None  # .grad is None until a backward reaches the tensor
+    _keeps_grad = False  # intermediates drop their grad once passed on (retain_grad())
+    _frees_graph = True  # saved arrays are released after backward unless retain_graph
     _is_scalar = False
-    __array_priority__ = 1000   # ndarray + Tensor -> Tensor.__radd__
+    __array_priority__ = 1000  # ndarray + Tensor -> Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None, label="", device=None):
         self._data = own_array(data, dtype)
         if device is not None:
             from .devices import Device, move_array
+
             self._data = move_array(self._data, Device(device))
         self._vc = VersionCounter()
         self._versions = None
         if requires_grad and self._data.dtype.kind not in _FLOAT_KINDS:
-            raise TypeError(f"only floating-point tensors can require grad; this one has "
-                            f"dtype {self._data.dtype}. Use dtype=np.float32 or float64")
+            raise TypeError(
+                f"only floating-point tensors can require grad; this one has "
+                f"dtype {self._data.dtype}. Use dtype=np.float32 or float64"
+            )
         self.grad = None
         self.label = label
         self.requires_grad = bool(requires_grad)
@@ -110,20 +144,23 @@ class Tensor(TensorMethods, Operators):
         if isinstance(x, Tensor):
             return x
         if isinstance(x, Operators):
-            raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}: wrap the "
-                            "scalar as Tensor(v.data) or use Values throughout")
+            raise TypeError(
+                f"cannot combine a Tensor with a {type(x).__name__}: wrap the "
+                "scalar as Tensor(v.data) or use Values throughout"
+            )
         ours = self._data.dtype
         if isinstance(x, (float, int)) and not isinstance(x, bool):
             # a number takes our dtype, unless it is a float and we hold integers (PyTorch:
             # int_tensor * 0.5 is a float tensor)
             keep = ours.kind == "f" or isinstance(x, int)
-            return _constant(namespace(self._data).asarray(
-                x, dtype=ours if keep else dtypes.get_default_dtype()))
+            return _constant(
+                namespace(self._data).asarray(x, dtype=ours if keep else dtypes.get_default_dtype())
+            )
         if is_device_array(x):
-            namespace_of(self._data, x)       # an array of another library: same device?
+            namespace_of(self._data, x)  # an array of another library: same device?
             return _constant(x)
         counter = x._counter if isinstance(x, TrackedArray) else None
-        array = as_array(x, what="an operand of a Tensor op")    # (clear errors first)
+        array = as_array(x, what="an operand of a Tensor op")  # (clear errors first)
         given = x.dtype.kind if isinstance(x, np.ndarray) else np.asarray(x).dtype.kind
         # a float ndarray keeps its dtype (numpy's and PyTorch's promotion); lists, numpy
         # scalars and integer or bool arrays (which as_array made float64) take ours, but
@@ -146,7 +183,7 @@ class Tensor(TensorMethods, Operators):
         kind = arrays[0].__class__
         for array in arrays:
             if array.__class__ is not kind:
-                namespace_of(*arrays)             # raises if the devices differ
+                namespace_of(*arrays)  # raises if the devices differ
                 break
         try:
             if op.quiet and kind is np.ndarray:
@@ -161,7 +198,7 @@ class Tensor(TensorMethods, Operators):
             data, saved = result
         else:
             data, saved = result, params or None
-        if not isinstance(data, kind):           # a full reduction gives a numpy scalar
+        if not isinstance(data, kind):  # a full reduction gives a numpy scalar
             data = namespace(arrays[0]).asarray(data)
         out = Tensor.__new__(Tensor)
         out._data = data
@@ -179,6 +216,7 @@ class Tensor(TensorMethods, Operators):
             out._versions = tuple([x._vc.value for x in inputs]) + (out._vc.value,)
             if state.anomaly:
                 from .anomaly import check_forward
+
                 check_forward(out)
             return out
         out.requires_grad = False
@@ -201,8 +239,13 @@ class Tensor(TensorMethods, Operators):
         if isinstance(grad, Tensor):
             return grad
         flags = grad.flags
-        if grad is upstream or not getattr(flags, "writeable", True) or not flags.owndata \
-                or grad.dtype != self._data.dtype or grad.shape != self._data.shape:
+        if (
+            grad is upstream
+            or not getattr(flags, "writeable", True)
+            or not flags.owndata
+            or grad.dtype != self._data.dtype
+            or grad.shape != self._data.shape
+        ):
             xp = namespace(grad)
             grad = xp.array(xp.broadcast_to(grad, self._data.shape), dtype=self._data.dtype)
         return grad
@@ -212,7 +255,8 @@ class Tensor(TensorMethods, Operators):
             raise RuntimeError(
                 f"backward() on a tensor of shape {self._data.shape}: grad can be implicitly "
                 "created only for scalar outputs. Reduce it first (e.g. .sum() or .mean()) "
-                "or pass gradient= an array of the same shape")
+                "or pass gradient= an array of the same shape"
+            )
         return namespace(self._data).ones_like(self._data)
 
     def _check_seed(self, gradient):
@@ -220,12 +264,14 @@ class Tensor(TensorMethods, Operators):
             seed = gradient if STATE.enabled and gradient.requires_grad else gradient._data
         elif is_device_array(gradient):
             namespace_of(self._data, gradient)
-            seed = gradient                   # an array on our GPU
+            seed = gradient  # an array on our GPU
         else:
             seed = as_array(gradient, what="backward(gradient=...)")
         if seed.shape != self._data.shape:
-            raise ValueError(f"backward(gradient=...) has shape {seed.shape} but the tensor "
-                             f"has shape {self._data.shape}; they must match")
+            raise ValueError(
+                f"backward(gradient=...) has shape {seed.shape} but the tensor "
+                f"has shape {self._data.shape}; they must match"
+            )
         return seed if isinstance(seed, Tensor) else seed.astype(self._data.dtype, copy=False)
 
     # --- attributes ---------------------------------------------------------------------
@@ -236,7 +282,7 @@ class Tensor(TensorMethods, Operators):
         it (`t.data[0] = 1`, `t.data -= lr * g`) is an in-place edit: allowed, and counted,
         so a backward through a graph that used the old numbers raises instead of
         computing a wrong gradient (PyTorch's rule; see `autograd/storage.py`)."""
-        if not isinstance(self._data, np.ndarray):    # a GPU array: handed out as is
+        if not isinstance(self._data, np.ndarray):  # a GPU array: handed out as is
             return self._data
         return tracked_view(self._data, self._vc)
 
@@ -245,13 +291,13 @@ class Tensor(TensorMethods, Operators):
         if isinstance(value, Tensor):
             value = value._data
         elif isinstance(value, TrackedArray) and value._counter is self._vc:
-            value = value.view(np.ndarray)        # `t.data -= x` hands our own view back:
-            if _same_layout(value, self._data):   # written in place, counted already
+            value = value.view(np.ndarray)  # `t.data -= x` hands our own view back:
+            if _same_layout(value, self._data):  # written in place, counted already
                 return
         elif value is self._data:
-            pass                                  # (a GPU array written in place)
+            pass  # (a GPU array written in place)
         elif is_device_array(value):
-            value = namespace(value).array(value, copy=True)   # stays on its device
+            value = namespace(value).array(value, copy=True)  # stays on its device
         else:
             value = own_array(value, what="Tensor.data")
         self._data = value
@@ -293,8 +339,9 @@ class Tensor(TensorMethods, Operators):
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape "
-                             f"{self._data.shape}")
+            raise ValueError(
+                f"item() needs a tensor with one element, this one has shape {self._data.shape}"
+            )
         return self._data.item()
 
     def numpy(self):
@@ -306,8 +353,10 @@ class Tensor(TensorMethods, Operators):
         """What `np.asarray(t)` sees: a read-only view (or a copy when asked for), so numpy
         code cannot write into the tensor behind the version counter's back."""
         if not isinstance(self._data, np.ndarray):
-            raise TypeError(f"can't convert a {device_name(self._data)} tensor to a numpy "
-                            "array; copy it to the host first with .cpu()")
+            raise TypeError(
+                f"can't convert a {device_name(self._data)} tensor to a numpy "
+                "array; copy it to the host first with .cpu()"
+            )
         if copy or (dtype is not None and np.dtype(dtype) != self._data.dtype):
             return np.array(self._data, dtype=dtype)
         view = self._data.view()
@@ -329,18 +378,17 @@ class Tensor(TensorMethods, Operators):
         if not self.is_leaf:
             raise RuntimeError("requires_grad_() only changes leaves; use detach() first")
         if flag and self._data.dtype.kind not in _FLOAT_KINDS:
-            raise TypeError(f"only floating-point tensors can require grad, not "
-                            f"{self._data.dtype}")
+            raise TypeError(f"only floating-point tensors can require grad, not {self._data.dtype}")
         self.requires_grad = bool(flag)
         return self
 
     def __repr__(self):
         data = self._data
-        if not isinstance(data, np.ndarray):          # on a GPU: print a host copy
+        if not isinstance(data, np.ndarray):  # on a GPU: print a host copy
             from .devices import Device, move_array
+
             data = move_array(data, Device("cpu"))
-        body = np.array2string(data, precision=4, threshold=20, edgeitems=2,
-                               prefix="Tensor(")
+        body = np.array2string(data, precision=4, threshold=20, edgeitems=2, prefix="Tensor(")
         extra = ""
         if self._fn is not None:
             extra = f", op={self._fn.name}"
@@ -358,8 +406,10 @@ class Tensor(TensorMethods, Operators):
 
     def __bool__(self):
         if self._data.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self._data.shape} is "
-                             "ambiguous; use .any() or .all(), or reduce it first")
+            raise ValueError(
+                f"the truth value of a tensor of shape {self._data.shape} is "
+                "ambiguous; use .any() or .all(), or reduce it first"
+            )
         return bool(self._data)
 
     def __float__(self):
@@ -371,9 +421,11 @@ class Tensor(TensorMethods, Operators):
     def __index__(self):
         """A one-element integer tensor as an index (`range(t)`, `[...][t]`), as in PyTorch."""
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError(f"only integer tensors of a single element can be used as an "
-                            f"index; this one has dtype {self._data.dtype} and shape "
-                            f"{self._data.shape}")
+            raise TypeError(
+                f"only integer tensors of a single element can be used as an "
+                f"index; this one has dtype {self._data.dtype} and shape "
+                f"{self._data.shape}"
+            )
         return int(self._data.item())
 
     # --- in-place arithmetic (PyTorch's `p -= lr * p.grad` under no_grad) ------------------
@@ -383,12 +435,16 @@ class Tensor(TensorMethods, Operators):
         Refused where PyTorch refuses: on a tensor that requires grad while grad mode is
         on (the change would not be part of any graph)."""
         if self.requires_grad and STATE.enabled:
-            where = "a leaf tensor that requires grad" if self._fn is None else \
-                "a tensor that is part of a recorded graph"
+            where = (
+                "a leaf tensor that requires grad"
+                if self._fn is None
+                else "a tensor that is part of a recorded graph"
+            )
             raise RuntimeError(
                 f"in-place {name} on {where} (shape {self.shape}) is not recorded for "
                 "backward. For a parameter update, do it inside `with no_grad():` (or use an "
-                "optimizer); inside a model, write `y = y + x` instead of `y += x`.")
+                "optimizer); inside a model, write `y = y + x` instead of `y += x`."
+            )
         getattr(namespace(self._data), ufunc.__name__)(self._data, _raw(other), out=self._data)
         self._vc.value += 1
         return self
@@ -409,8 +465,7 @@ class Tensor(TensorMethods, Operators):
         return self._in_place(np.add, _raw(other) * alpha if alpha != 1 else other, "add_")
 
     def sub_(self, other, alpha=1):
-        return self._in_place(np.subtract, _raw(other) * alpha if alpha != 1 else other,
-                              "sub_")
+        return self._in_place(np.subtract, _raw(other) * alpha if alpha != 1 else other, "sub_")
 
     def mul_(self, other):
         return self._in_place(np.multiply, other, "mul_")
@@ -425,7 +480,7 @@ class Tensor(TensorMethods, Operators):
     def fill_(self, value):
         """Set every element to `value` in place (counted as an edit)."""
         if self.requires_grad and STATE.enabled:
-            return self._in_place(np.multiply, 0, "fill_")   # (raises the message)
+            return self._in_place(np.multiply, 0, "fill_")  # (raises the message)
         self._data[...] = _raw(value)
         self._vc.value += 1
         return self
@@ -443,8 +498,12 @@ class Tensor(TensorMethods, Operators):
 
 def _same_layout(a, b):
     """Do two arrays view the same memory the same way (one is `b` handed back)?"""
-    return a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype and \
-        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    return (
+        a.shape == b.shape
+        and a.strides == b.strides
+        and a.dtype == b.dtype
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
 
 
 def _counter_of(data, inputs):
@@ -495,9 +554,11 @@ def from_numpy(array):
     in-place ops, optimizers) are counted; writes into `array` itself are not seen by the
     version counter, exactly as in PyTorch: keep them out of a forward/backward pair."""
     if not isinstance(array, np.ndarray) or isinstance(array, TrackedArray):
-        raise TypeError(f"from_numpy() expects a numpy ndarray, got {type(array).__name__}"
-                        "; use scratchgrad.tensor(data) to copy other data")
-    as_array(array)       # the same dtype checks as every Tensor (no strings, objects, ...)
+        raise TypeError(
+            f"from_numpy() expects a numpy ndarray, got {type(array).__name__}"
+            "; use scratchgrad.tensor(data) to copy other data"
+        )
+    as_array(array)  # the same dtype checks as every Tensor (no strings, objects, ...)
     return _constant(array)
 
 
@@ -508,8 +569,9 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
     if dtype is None and not isinstance(data, Tensor):
         probe = data if hasattr(data, "dtype") and hasattr(data, "shape") else np.asarray(data)
         if probe.dtype.kind in "iub":
-            dtype = np.int64 if probe.dtype.kind in "iu" and not hasattr(data, "dtype") \
-                else probe.dtype
+            dtype = (
+                np.int64 if probe.dtype.kind in "iu" and not hasattr(data, "dtype") else probe.dtype
+            )
     elif dtype is None:
         dtype = data._data.dtype
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)

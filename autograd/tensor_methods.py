@@ -6,6 +6,7 @@ they differ: `sum(dim=1, keepdim=True)` and `sum(axis=1, keepdims=True)` are the
 call; `x.max(dim)` returns PyTorch's `(values, indices)` while `x.max(axis=...)` returns
 the values (numpy); `x.size` is numpy's element count and `x.size()` PyTorch's shape.
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -17,7 +18,7 @@ from .ops_reduce import MAX, MIN, STD, SUM, normalize_axis
 from .ops_shape import CAST, EXPAND, GETITEM, RESHAPE, TRANSPOSE, WHERE
 from .vjp_math import count
 
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])   # torch.return_types
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types
 
 
 class Size(int):
@@ -45,7 +46,7 @@ def _axis(axis, dim, what):
     return dim if axis is None else axis
 
 
-_LAST = object()      # softmax's default axis (None means every element, as numpy's)
+_LAST = object()  # softmax's default axis (None means every element, as numpy's)
 
 
 def _one_axis(axis, dim, what):
@@ -61,8 +62,10 @@ def _keep(keepdims, keepdim):
 
 def _no_out(out, what):
     if out is not None:
-        raise TypeError(f"{what}(out=...) is not supported: tensors are not written into; "
-                        "assign the result instead")
+        raise TypeError(
+            f"{what}(out=...) is not supported: tensors are not written into; "
+            "assign the result instead"
+        )
 
 
 class TensorMethods:
@@ -80,7 +83,7 @@ class TensorMethods:
 
     def pow(self, exponent):
         """self ** exponent (PyTorch's `pow`)."""
-        return self ** exponent
+        return self**exponent
 
     def __matmul__(self, other):
         return self.matmul(other)
@@ -92,16 +95,20 @@ class TensorMethods:
         """Matrix product with numpy's rules for 1-D and batched operands."""
         other = self._lift(other)
         if self.ndim == 0 or other.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least one dimension, got "
-                             f"shapes {self.shape} and {other.shape}")
+            raise ValueError(
+                f"matmul: both operands need at least one dimension, got "
+                f"shapes {self.shape} and {other.shape}"
+            )
         return self._apply(MATMUL, (self, other))
 
     def mm(self, other):
         """2-D matrix product (PyTorch's `mm`: both operands must be matrices)."""
         other = self._lift(other)
         if self.ndim != 2 or other.ndim != 2:
-            raise ValueError(f"mm() multiplies two matrices, got shapes {self.shape} and "
-                             f"{other.shape}; use matmul (@) for vectors and batches")
+            raise ValueError(
+                f"mm() multiplies two matrices, got shapes {self.shape} and "
+                f"{other.shape}; use matmul (@) for vectors and batches"
+            )
         return self.matmul(other)
 
     def add(self, other, alpha=1):
@@ -169,44 +176,66 @@ class TensorMethods:
         axes = normalize_axis(axis, self.ndim)
         return self._apply(op, (self,), axis=axes, keepdims=keepdims, **extra)
 
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None,
-            out=None):
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, out=None):
         """Σ over `dim` (every axis by default)."""
         _no_out(out, "sum")
         total = self._reduce(SUM, _axis(axis, dim, "sum"), _keep(keepdims, keepdim))
         return total if dtype is None else total.astype(dtype)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None,
-             out=None):
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, out=None):
         """Σ / N over `dim` (a composition: sum, then division by the count)."""
         _no_out(out, "mean")
         axes = normalize_axis(_axis(axis, dim, "mean"), self.ndim)
         n = count(self.shape, axes)
         if n == 0:
-            raise ValueError(f"mean over an empty axis {axes} of a tensor of shape "
-                             f"{self.shape}")
+            raise ValueError(f"mean over an empty axis {axes} of a tensor of shape {self.shape}")
         result = self._reduce(SUM, axes, _keep(keepdims, keepdim)) / n
         return result if dtype is None else result.astype(dtype)
 
-    def var(self, dim=None, keepdim=False, *, axis=None, keepdims=None, correction=None,
-            unbiased=None, ddof=None):
+    def var(
+        self,
+        dim=None,
+        keepdim=False,
+        *,
+        axis=None,
+        keepdims=None,
+        correction=None,
+        unbiased=None,
+        ddof=None,
+    ):
         """Σ (x - mean)² / (N - correction); PyTorch's default correction is 1 (numpy's
         `ddof=0` and PyTorch's older `unbiased=False` mean correction=0)."""
         correction = _correction(correction, unbiased, ddof)
         axes = normalize_axis(_axis(axis, dim, "var"), self.ndim)
         n = count(self.shape, axes)
         if n - correction <= 0:
-            raise ValueError(f"var over {n} element(s) with correction={correction} divides "
-                             "by zero; use correction=0 or more elements")
+            raise ValueError(
+                f"var over {n} element(s) with correction={correction} divides "
+                "by zero; use correction=0 or more elements"
+            )
         centered = self - self.mean(axis=axes, keepdims=True)
-        return (centered * centered).sum(axis=axes, keepdims=_keep(keepdims, keepdim)) \
-            / (n - correction)
+        return (centered * centered).sum(axis=axes, keepdims=_keep(keepdims, keepdim)) / (
+            n - correction
+        )
 
-    def std(self, dim=None, keepdim=False, *, axis=None, keepdims=None, correction=None,
-            unbiased=None, ddof=None):
+    def std(
+        self,
+        dim=None,
+        keepdim=False,
+        *,
+        axis=None,
+        keepdims=None,
+        correction=None,
+        unbiased=None,
+        ddof=None,
+    ):
         """sqrt(var); a constant input has gradient 0, as in PyTorch."""
-        return self._reduce(STD, _axis(axis, dim, "std"), _keep(keepdims, keepdim),
-                            correction=_correction(correction, unbiased, ddof))
+        return self._reduce(
+            STD,
+            _axis(axis, dim, "std"),
+            _keep(keepdims, keepdim),
+            correction=_correction(correction, unbiased, ddof),
+        )
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest value; `x.max(dim)` gives PyTorch's `(values, indices)`, `x.max()`
@@ -218,9 +247,9 @@ class TensorMethods:
         return self._extreme(MIN, "min", dim, keepdim, axis, keepdims)
 
     def _extreme(self, op, name, dim, keepdim, axis, keepdims):
-        if hasattr(dim, "_data"):                     # torch.max(a, b): elementwise
+        if hasattr(dim, "_data"):  # torch.max(a, b): elementwise
             return self.maximum(dim) if name == "max" else self.minimum(dim)
-        if dim is not None and axis is None:          # PyTorch: (values, indices)
+        if dim is not None and axis is None:  # PyTorch: (values, indices)
             values = self._reduce(op, dim, bool(keepdim))
             finder = self.argmax if name == "max" else self.argmin
             return ValuesIndices(values, finder(dim, keepdim=keepdim))
@@ -228,13 +257,15 @@ class TensorMethods:
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Index of the largest value (flattened when no dim), as an int64 tensor."""
-        return self._arg(namespace(self._data).argmax, _axis(axis, dim, "argmax"),
-                         _keep(keepdims, keepdim))
+        return self._arg(
+            namespace(self._data).argmax, _axis(axis, dim, "argmax"), _keep(keepdims, keepdim)
+        )
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Index of the smallest value (flattened when no dim), as an int64 tensor."""
-        return self._arg(namespace(self._data).argmin, _axis(axis, dim, "argmin"),
-                         _keep(keepdims, keepdim))
+        return self._arg(
+            namespace(self._data).argmin, _axis(axis, dim, "argmin"), _keep(keepdims, keepdim)
+        )
 
     def _arg(self, find, axis, keepdims):
         if axis is None:
@@ -249,13 +280,15 @@ class TensorMethods:
 
     def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where every element is nonzero (a bool tensor; no gradient)."""
-        return self._constant_like(self._data.all(axis=_axis(axis, dim, "all"),
-                                                  keepdims=_keep(keepdims, keepdim)))
+        return self._constant_like(
+            self._data.all(axis=_axis(axis, dim, "all"), keepdims=_keep(keepdims, keepdim))
+        )
 
     def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where some element is nonzero (a bool tensor; no gradient)."""
-        return self._constant_like(self._data.any(axis=_axis(axis, dim, "any"),
-                                                  keepdims=_keep(keepdims, keepdim)))
+        return self._constant_like(
+            self._data.any(axis=_axis(axis, dim, "any"), keepdims=_keep(keepdims, keepdim))
+        )
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm over `dim` (every element by default), composed of ops."""
@@ -279,7 +312,7 @@ class TensorMethods:
     def __ge__(self, other):
         return self._constant_like(self._data >= _raw(other))
 
-    def __eq__(self, other):   # elementwise, like numpy and PyTorch; hashing is by identity
+    def __eq__(self, other):  # elementwise, like numpy and PyTorch; hashing is by identity
         return self._constant_like(self._data == _raw(other))
 
     def __ne__(self, other):
@@ -320,8 +353,10 @@ class TensorMethods:
     def t(self):
         """Transpose of a matrix (PyTorch: 0-D and 1-D tensors come back unchanged)."""
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape "
-                             f"{self.shape}; use transpose(dim0, dim1) or .mT")
+            raise ValueError(
+                f"t() expects a tensor with at most 2 dimensions, got shape "
+                f"{self.shape}; use transpose(dim0, dim1) or .mT"
+            )
         return self if self.ndim < 2 else self.transpose()
 
     def reshape(self, *shape):
@@ -329,8 +364,10 @@ class TensorMethods:
         shape = _shape_arg(shape)
         target = _resolve_shape(shape, self._data.size)
         if target is None:
-            raise ValueError(f"cannot reshape a tensor of shape {self.shape} "
-                             f"({self._data.size} elements) into shape {shape}")
+            raise ValueError(
+                f"cannot reshape a tensor of shape {self.shape} "
+                f"({self._data.size} elements) into shape {shape}"
+            )
         if target == self._data.shape:
             return self
         return self._apply(RESHAPE, (self,), shape=target)
@@ -351,7 +388,7 @@ class TensorMethods:
         start, end = (normalize_axis(d, self.ndim)[0] for d in (start_dim, end_dim))
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
 
     def transpose(self, *axes):
         """Permute axes: `transpose()` reverses them, `transpose(axes)` is numpy's, and
@@ -363,8 +400,10 @@ class TensorMethods:
             order[a], order[b] = order[b], order[a]
             axes = tuple(order)
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of a tensor of shape {self.shape}")
+            raise ValueError(
+                f"transpose axes {axes} are not a permutation of the "
+                f"{self.ndim} axes of a tensor of shape {self.shape}"
+            )
         axes = tuple(a % self.ndim for a in axes)
         return self._apply(TRANSPOSE, (self,), axes=axes)
 
@@ -380,8 +419,9 @@ class TensorMethods:
             axes = normalize_axis(axis, self.ndim)
             for a in axes:
                 if self.shape[a] != 1:
-                    raise ValueError(f"cannot squeeze axis {a} of shape {self.shape}: "
-                                     "its size is not 1")
+                    raise ValueError(
+                        f"cannot squeeze axis {a} of shape {self.shape}: its size is not 1"
+                    )
             shape = tuple(n for i, n in enumerate(self.shape) if i not in axes)
         return self.reshape(shape)
 
@@ -390,8 +430,9 @@ class TensorMethods:
         axis = _axis(axis, dim, "unsqueeze")
         ndim = self.ndim + 1
         if axis is None or not -ndim <= axis < ndim:
-            raise ValueError(f"unsqueeze axis {axis} is out of range for a result with "
-                             f"{ndim} dimensions")
+            raise ValueError(
+                f"unsqueeze axis {axis} is out of range for a result with {ndim} dimensions"
+            )
         shape = list(self.shape)
         shape.insert(axis % ndim, 1)
         return self.reshape(tuple(shape))
@@ -400,15 +441,18 @@ class TensorMethods:
         """Broadcast to a larger shape (no copy); -1 keeps a size (PyTorch)."""
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
-        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
-                      for i, n in enumerate(shape))
+        shape = tuple(
+            self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape)
+        )
         try:
             target = np.broadcast_shapes(self.shape, shape)
         except ValueError:
             target = None
         if target != tuple(shape):
-            raise ValueError(f"cannot expand a tensor of shape {self.shape} to shape "
-                             f"{shape}: sizes must match or be 1")
+            raise ValueError(
+                f"cannot expand a tensor of shape {self.shape} to shape "
+                f"{shape}: sizes must match or be 1"
+            )
         if target == self.shape:
             return self
         return self._apply(EXPAND, (self,), shape=target)
@@ -426,8 +470,9 @@ class TensorMethods:
         try:
             return self._apply(GETITEM, (self,), index=index)
         except IndexError as err:
-            raise IndexError(f"index {index!r} does not fit a tensor of shape "
-                             f"{self.shape}: {err}") from None
+            raise IndexError(
+                f"index {index!r} does not fit a tensor of shape {self.shape}: {err}"
+            ) from None
 
     # --- dtypes, devices and copies (PyTorch's conversions) -----------------------------
 
@@ -483,12 +528,14 @@ class TensorMethods:
     def device(self):
         """Where the data lives: 'cpu' (numpy) or 'cuda:N' (CuPy)."""
         from .devices import Device
+
         return Device(device_name(self._data))
 
     def to(self, *args, **kwargs):
         """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`; returns
         this tensor itself when nothing changes (PyTorch's rule)."""
         from .devices import parse_to_arguments, to_device
+
         device, dtype = parse_to_arguments(args, kwargs)
         out = self if device is None else to_device(self, device)
         return out if dtype is None else out._same_or_cast(dtype)
@@ -497,8 +544,13 @@ class TensorMethods:
         return self.to("cpu")
 
     def cuda(self, device=None):
-        return self.to("cuda" if device is None else
-                       device if isinstance(device, str) else f"cuda:{int(device)}")
+        return self.to(
+            "cuda"
+            if device is None
+            else device
+            if isinstance(device, str)
+            else f"cuda:{int(device)}"
+        )
 
 
 def _correction(correction, unbiased, ddof):
@@ -537,7 +589,7 @@ def _resolve_shape(shape, size):
     if unknown:
         if known == 0 or size % known:
             return None
-        shape = shape[:unknown[0]] + (size // known,) + shape[unknown[0] + 1:]
+        shape = shape[: unknown[0]] + (size // known,) + shape[unknown[0] + 1 :]
     elif known != size:
         return None
     return shape

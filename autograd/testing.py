@@ -8,27 +8,30 @@ Our own test suite uses exactly these helpers, and so can yours:
     def test_my_op(x):
         assert_gradients_match(lambda t: my_op(t).sum(), [x])
 """
+
 import math
 
 import numpy as np
 
-try:                      # the strategies need hypothesis; the assert_* checks do not
+try:  # the strategies need hypothesis; the assert_* checks do not
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
-except ImportError:       # pragma: no cover - hypothesis is a test dependency
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
     st = hnp = None
 
-from .numerical import gradcheck, gradgradcheck  # noqa: F401  (public)
+from .numerical import gradcheck, gradgradcheck
 from .tensor import Tensor
 from .value import Value
 
-KINK_MARGIN = 1e-3   # stay this far from a kink so central differences do not straddle it
+KINK_MARGIN = 1e-3  # stay this far from a kink so central differences do not straddle it
 
 
 def _need_hypothesis():
     if st is None:
-        raise ImportError("the hypothesis strategies of scratchgrad.autograd.testing need "
-                          "hypothesis: pip install hypothesis (the assert_* checks do not)")
+        raise ImportError(
+            "the hypothesis strategies of scratchgrad.autograd.testing need "
+            "hypothesis: pip install hypothesis (the assert_* checks do not)"
+        )
 
 
 def _composite(function):
@@ -38,6 +41,7 @@ def _composite(function):
 
     def missing(*args, **kwargs):
         _need_hypothesis()
+
     return missing
 
 
@@ -64,15 +68,20 @@ def values(domain="real", low=-3.0, high=3.0, kinks=()):
     return floats_for(domain, low, high, kinks).map(Value)
 
 
-def arrays(shape=None, dtype=np.float64, domain="real", low=-3.0, high=3.0, kinks=(),
-           requires_grad=True):
+def arrays(
+    shape=None, dtype=np.float64, domain="real", low=-3.0, high=3.0, kinks=(), requires_grad=True
+):
     """`Tensor` leaves of `shape` (or a small random shape) with elements away from kinks."""
     _need_hypothesis()
-    shapes = st.just(tuple(shape)) if shape is not None else \
-        hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+    shapes = (
+        st.just(tuple(shape))
+        if shape is not None
+        else hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+    )
     elements = floats_for(domain, low, high, kinks)
     return shapes.flatmap(lambda s: hnp.arrays(dtype, s, elements=elements)).map(
-        lambda a: Tensor(a, requires_grad=requires_grad))
+        lambda a: Tensor(a, requires_grad=requires_grad)
+    )
 
 
 def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
@@ -98,6 +107,7 @@ def assert_jvp_matches(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     """Forward mode of `f` (any output shape) against the directional central difference;
     raises an AssertionError naming the worst output element on mismatch."""
     from .numerical import GradcheckError, GradcheckReport, jvp_check
+
     report = GradcheckReport(forward=[jvp_check(f, inputs, tangents, eps, atol, rtol, seed)])
     if not report.ok:
         raise GradcheckError(str(report))
@@ -125,7 +135,7 @@ UNARY = {
     "exp": lambda x: x.tanh().exp(),
     "log": lambda x: (x * x + 1.0).log(),
     "sqrt": lambda x: (x * x + 1.0).sqrt(),
-    "pow_const": lambda x: x ** 2,
+    "pow_const": lambda x: x**2,
 }
 BINARY = {
     "add": lambda a, b: a + b,
@@ -149,11 +159,11 @@ class Expression:
     def leaves(self):
         if self.kind == "value":
             return [Value(float(d)) for d in self.leaf_data]
-        return [Tensor(np.array(d, dtype=np.float64), requires_grad=True)
-                for d in self.leaf_data]
+        return [Tensor(np.array(d, dtype=np.float64), requires_grad=True) for d in self.leaf_data]
 
     def build(self, *leaves):
         from .. import autograd
+
         nodes = list(leaves)
         for name, operands in self.steps:
             args = [nodes[i] for i in operands]
@@ -186,8 +196,9 @@ def expressions(draw, kind="value", max_leaves=3, max_steps=6):
         leaf_data = [draw(floats_for("real", -2.0, 2.0)) for _ in range(n_leaves)]
     else:
         shapes = draw(broadcastable_shapes(num_shapes=n_leaves, max_dims=2, max_side=3))
-        leaf_data = [draw(hnp.arrays(np.float64, s, elements=floats_for("real", -2.0, 2.0)))
-                     for s in shapes]
+        leaf_data = [
+            draw(hnp.arrays(np.float64, s, elements=floats_for("real", -2.0, 2.0))) for s in shapes
+        ]
     steps = []
     count = n_leaves
     for _ in range(draw(st.integers(1, max_steps))):
@@ -205,5 +216,4 @@ def expressions(draw, kind="value", max_leaves=3, max_steps=6):
 
 def assert_second_derivatives_match(f, inputs, **kwargs):
     """gradgradcheck with a readable AssertionError on mismatch."""
-    from .numerical import gradgradcheck
     return gradgradcheck(f, inputs, raise_exception=True, **kwargs)

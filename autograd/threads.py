@@ -17,18 +17,21 @@ spin for a while after each call and hold the core the pool wanted. A pool only 
 once it also runs the matmuls (BLAS on one thread, the GEMMs split by columns), which
 is a larger change than this one and waits for a many-core machine to measure it on.
 """
+
 import os
 
 
 def _controller():
     from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 
 def get_num_threads():
     """The number of threads BLAS uses now (1 when no BLAS library can be seen)."""
-    counts = [info["num_threads"] for info in _controller().info()
-              if info.get("user_api") == "blas"]
+    counts = [
+        info["num_threads"] for info in _controller().info() if info.get("user_api") == "blas"
+    ]
     return max(counts) if counts else 1
 
 

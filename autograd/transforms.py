@@ -17,6 +17,7 @@ An input that does not affect an output has a zero tangent/Jacobian block, and a
 that depends on no input (a constant, `t.detach()`) has zero derivatives in every
 transform, as in torch.func (not an error).
 """
+
 import numbers
 
 import numpy as np
@@ -48,22 +49,29 @@ def _tangent_for(leaf, t, i):
         if isinstance(t, Value):
             t = t.data
         if isinstance(t, np.ndarray) and t.shape != ():
-            raise ValueError(f"tangent {i} has shape {t.shape} but primal {i} is a scalar "
-                             "Value (shape ()); they must match")
+            raise ValueError(
+                f"tangent {i} has shape {t.shape} but primal {i} is a scalar "
+                "Value (shape ()); they must match"
+            )
         try:
             return float(t)
         except (TypeError, ValueError):
-            raise TypeError(f"tangent {i} must be a number for a Value primal, got "
-                            f"{type(t).__name__}") from None
+            raise TypeError(
+                f"tangent {i} must be a number for a Value primal, got {type(t).__name__}"
+            ) from None
     raw = t.data if isinstance(t, Tensor) else t
     exact = isinstance(raw, np.ndarray)
     array = as_array(raw, what=f"tangent {i}")
     if array.shape != leaf.shape:
-        raise ValueError(f"tangent {i} has shape {array.shape} but primal {i} has shape "
-                         f"{leaf.shape}; they must match")
+        raise ValueError(
+            f"tangent {i} has shape {array.shape} but primal {i} has shape "
+            f"{leaf.shape}; they must match"
+        )
     if exact and array.dtype != leaf.dtype:
-        raise TypeError(f"tangent {i} has dtype {array.dtype} but primal {i} has dtype "
-                        f"{leaf.dtype}; cast one of them (e.g. v.astype(x.dtype))")
+        raise TypeError(
+            f"tangent {i} has dtype {array.dtype} but primal {i} has dtype "
+            f"{leaf.dtype}; cast one of them (e.g. v.astype(x.dtype))"
+        )
     return array.astype(leaf.dtype, copy=False)
 
 
@@ -73,8 +81,10 @@ def _outputs(out, who):
     outs = [out] if single else list(out) if isinstance(out, (tuple, list)) else None
     if outs is None or not outs or not all(isinstance(o, Node) for o in outs):
         bad = out if outs is None else next((o for o in outs if not isinstance(o, Node)), out)
-        raise TypeError(f"{who}: f must return a Tensor or Value (or a tuple of them) "
-                        f"computed from its inputs, got {type(bad).__name__}: {bad!r:.80}")
+        raise TypeError(
+            f"{who}: f must return a Tensor or Value (or a tuple of them) "
+            f"computed from its inputs, got {type(bad).__name__}: {bad!r:.80}"
+        )
     return outs, single
 
 
@@ -108,11 +118,13 @@ def jvp(f, primals, tangents):
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents; "
-                         "give one tangent per primal")
+        raise ValueError(
+            f"jvp: {len(primals)} primals but {len(tangents)} tangents; give one tangent per primal"
+        )
     leaves, outs, single = _record(f, primals, "jvp")
-    seeds = {id(leaf): _tangent_for(leaf, t, i)
-             for i, (leaf, t) in enumerate(zip(leaves, tangents))}
+    seeds = {
+        id(leaf): _tangent_for(leaf, t, i) for i, (leaf, t) in enumerate(zip(leaves, tangents))
+    }
     found = tangent_pass(topological_order(outs), seeds)
     values = [_constant_like(o, o.data) for o in outs]
     tangent_out = [_constant_like(o, _tangent_data(found, o)) for o in outs]
@@ -127,8 +139,9 @@ def trace_jvp(f, primals, tangents):
     if len(primals) != len(tangents):
         raise ValueError(f"trace_jvp: {len(primals)} primals but {len(tangents)} tangents")
     leaves, outs, single = _record(f, primals, "trace_jvp")
-    seeds = {id(leaf): _tangent_for(leaf, t, i)
-             for i, (leaf, t) in enumerate(zip(leaves, tangents))}
+    seeds = {
+        id(leaf): _tangent_for(leaf, t, i) for i, (leaf, t) in enumerate(zip(leaves, tangents))
+    }
     order = topological_order(outs)
     found = tangent_pass(order, seeds)
     by_node = {node: found[id(node)] for node in order if id(node) in found}
@@ -150,18 +163,28 @@ def vjp(f, *primals):
 
     def pullback(*cotangents):
         if len(cotangents) != len(outs):
-            raise ValueError(f"vjp: f has {len(outs)} output(s) but the pullback got "
-                             f"{len(cotangents)} cotangent(s)")
+            raise ValueError(
+                f"vjp: f has {len(outs)} output(s) but the pullback got "
+                f"{len(cotangents)} cotangent(s)"
+            )
         seeds = [_tangent_for(o, c, i) for i, (o, c) in enumerate(zip(outs, cotangents))]
         live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
-        if not live:          # f ignores its inputs: every cotangent pulls back to zero
+        if not live:  # f ignores its inputs: every cotangent pulls back to zero
             grads = [None] * len(leaves)
         else:
-            grads = grad([o for o, _ in live], leaves, grad_outputs=[s for _, s in live],
-                         retain_graph=True, allow_unused=True)
-        return tuple(_constant_like(leaf, _zeros_like(leaf) if g is None else
-                                    (g.data if isinstance(g, Node) else g))
-                     for leaf, g in zip(leaves, grads))
+            grads = grad(
+                [o for o, _ in live],
+                leaves,
+                grad_outputs=[s for _, s in live],
+                retain_graph=True,
+                allow_unused=True,
+            )
+        return tuple(
+            _constant_like(
+                leaf, _zeros_like(leaf) if g is None else (g.data if isinstance(g, Node) else g)
+            )
+            for leaf, g in zip(leaves, grads)
+        )
 
     return _pack([_constant_like(o, o.data) for o in outs], single), pullback
 
@@ -203,12 +226,11 @@ def jacobian(f, inputs, mode="reverse"):
     else:
         blocks = [[np.zeros(_shape(o) + _shape(x), dtype=dtype) for x in leaves] for o in outs]
         for i, o in enumerate(outs):
-            if not o.requires_grad:           # a constant output: its rows stay zero
+            if not o.requires_grad:  # a constant output: its rows stay zero
                 continue
             for k, e in enumerate(_basis(o)):
-                grads = grad([o], leaves, grad_outputs=[e], retain_graph=True,
-                             allow_unused=True)
-                for j, (leaf, g) in enumerate(zip(leaves, grads)):
+                grads = grad([o], leaves, grad_outputs=[e], retain_graph=True, allow_unused=True)
+                for j, (_leaf, g) in enumerate(zip(leaves, grads)):
                     if g is not None:
                         g = g.data if isinstance(g, Node) else g
                         _row_view(blocks[i][j], o)[k] = np.reshape(g, -1)
@@ -228,8 +250,7 @@ def _forward_blocks(outs, out_shapes, leaves, dtype):
             found = tangent_pass(order, {id(leaf): e})
             for i, o in enumerate(outs):
                 if o is not None and id(o) in found:
-                    _block_view(blocks[i][j], out_shapes[i], leaf)[..., k] = \
-                        _tangent_data(found, o)
+                    _block_view(blocks[i][j], out_shapes[i], leaf)[..., k] = _tangent_data(found, o)
     return blocks
 
 
@@ -250,7 +271,7 @@ def _gradient_graph(f, primals, who):
     if len(outs) != 1 or (isinstance(outs[0], Tensor) and outs[0].data.size != 1):
         shape = outs[0].shape if len(outs) == 1 else f"{len(outs)} outputs"
         raise ValueError(f"{who}: f must return one scalar, got {shape}")
-    if not outs[0].requires_grad:         # f ignores its inputs: a zero gradient
+    if not outs[0].requires_grad:  # f ignores its inputs: a zero gradient
         return leaves, outs[0], [None] * len(leaves)
     grads = grad(outs[0], leaves, create_graph=True, allow_unused=True)
     return leaves, outs[0], grads
@@ -267,8 +288,10 @@ def hvp(f, inputs, v):
     seeds = {id(leaf): _tangent_for(leaf, t, i) for i, (leaf, t) in enumerate(zip(leaves, vs))}
     live = [g for g in grads if g is not None and g.requires_grad]
     found = tangent_pass(topological_order(live), seeds) if live else {}
-    products = [_constant_like(leaf, _zeros_like(leaf) if g is None else _tangent_data(found, g))
-                for leaf, g in zip(leaves, grads)]
+    products = [
+        _constant_like(leaf, _zeros_like(leaf) if g is None else _tangent_data(found, g))
+        for leaf, g in zip(leaves, grads)
+    ]
     return _constant_like(out, out.data), products[0] if single else tuple(products)
 
 
@@ -279,6 +302,6 @@ def hessian(f, inputs):
     primals = (inputs,) if single else inputs
     leaves, out, grads = _gradient_graph(f, primals, "hessian")
     blocks = _forward_blocks(grads, [_shape(x) for x in leaves], leaves, _dtype(leaves))
-    lead = _shape(out)                    # torch.func: out.shape + x.shape + x.shape
+    lead = _shape(out)  # torch.func: out.shape + x.shape + x.shape
     result = [[Tensor(b.reshape(lead + b.shape)) for b in row] for row in blocks]
     return result[0][0] if single else tuple(tuple(row) for row in result)

@@ -4,6 +4,7 @@ Slotted and cycle-free: a node holds its parents and its op, never a closure ove
 itself, so a dropped graph is freed at once by reference counting (micrograd's
 self-referencing `_backward` closures send 90% of its time to the garbage collector).
 """
+
 import numbers
 import operator
 
@@ -21,13 +22,18 @@ def _to_float(data, what="Value"):
     if isinstance(data, (bool, np.bool_)):
         return float(data)
     if isinstance(data, (numbers.Real, np.floating, np.integer)):
-        return float(data)   # np.float64 too: numpy scalars are slow in a scalar graph
+        return float(data)  # np.float64 too: numpy scalars are slow in a scalar graph
     if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiub":
         return float(data)
-    raise TypeError(f"{what} needs a real number (int, float or numpy scalar), got "
-                    f"{type(data).__name__}: {data!r}" + (
-                        "; use autograd.Tensor for arrays" if hasattr(data, "shape")
-                        or isinstance(data, (list, tuple)) else ""))
+    raise TypeError(
+        f"{what} needs a real number (int, float or numpy scalar), got "
+        f"{type(data).__name__}: {data!r}"
+        + (
+            "; use autograd.Tensor for arrays"
+            if hasattr(data, "shape") or isinstance(data, (list, tuple))
+            else ""
+        )
+    )
 
 
 def _record(data, op, parents, saved=None):
@@ -45,6 +51,7 @@ def _record(data, op, parents, saved=None):
                 out._saved = saved
                 if STATE.anomaly:
                     from .anomaly import check_forward
+
                     check_forward(out)
                 return out
     out.requires_grad = False
@@ -74,15 +81,23 @@ class Value(Operators):
     >>> c = (a * b + b ** 3).tanh(); c.backward(); a.grad   # dc/da
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_fn", "_parents", "_saved",
-                 "__weakref__")
-    _grad_init = 0.0      # what .grad is reset to
-    _keeps_grad = True    # intermediates keep their grad after backward (for drawing)
+    __slots__ = (
+        "data",
+        "grad",
+        "label",
+        "requires_grad",
+        "_fn",
+        "_parents",
+        "_saved",
+        "__weakref__",
+    )
+    _grad_init = 0.0  # what .grad is reset to
+    _keeps_grad = True  # intermediates keep their grad after backward (for drawing)
     _frees_graph = False  # Value graphs are small and stay drawable after backward
     _retains = False
-    _versions = None      # Values are not version-checked (see Tensor.data)
-    _is_scalar = True     # the walker runs the table's float VJPs (`scalar_vjp`)
-    __array_ufunc__ = None   # `ndarray * Value` asks Value (an error), never an object array
+    _versions = None  # Values are not version-checked (see Tensor.data)
+    _is_scalar = True  # the walker runs the table's float VJPs (`scalar_vjp`)
+    __array_ufunc__ = None  # `ndarray * Value` asks Value (an error), never an object array
 
     def __init__(self, data, label="", requires_grad=True, _children=(), _op=""):
         # `_children` and `_op` (micrograd's constructor arguments) are accepted and
@@ -124,16 +139,19 @@ class Value(Operators):
         if isinstance(x, Value):
             return x
         if hasattr(x, "shape") and not isinstance(x, (np.generic, np.ndarray)):
-            raise TypeError(f"cannot combine a Value with a {type(x).__name__}: use "
-                            "Tensor for arrays, or .item() to get a number")
+            raise TypeError(
+                f"cannot combine a Value with a {type(x).__name__}: use "
+                "Tensor for arrays, or .item() to get a number"
+            )
         return _constant(x)
 
     @staticmethod
     def _apply(op, inputs, **params):
         if not op.values:
             raise TypeError(f"op {op.name!r} works on Tensors, not on scalar Values")
-        return _record(op.forward(*[x.data for x in inputs], **params), op, tuple(inputs),
-                       params or None)
+        return _record(
+            op.forward(*[x.data for x in inputs], **params), op, tuple(inputs), params or None
+        )
 
     def _graph_seed(self, seed):
         """A create_graph backward from a scalar starts at 1: use the one constant that
@@ -230,7 +248,7 @@ class Value(Operators):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
 
-    __hash__ = object.__hash__   # nodes are identities; comparisons compare data
+    __hash__ = object.__hash__  # nodes are identities; comparisons compare data
 
     def _compare(self, other, fn):
         return fn(self.data, other.data if isinstance(other, Value) else other)
@@ -254,7 +272,7 @@ _new = object.__new__
 _divide = DIV.forward
 _tanh = TANH.forward
 _power = POW.forward
-_ONE = _constant(1.0)     # the seed of a create_graph backward (see _graph_seed)
+_ONE = _constant(1.0)  # the seed of a create_graph backward (see _graph_seed)
 
 
 def _fmt(grad):
@@ -279,8 +297,9 @@ def dot(weights, inputs, bias=None):
     weights = tuple(weights)
     inputs = tuple([x if x.__class__ is Value else Value._lift(x) for x in inputs])
     if len(weights) != len(inputs):
-        raise ValueError(f"dot(): {len(weights)} weights but {len(inputs)} inputs; "
-                         "they must pair up one to one")
+        raise ValueError(
+            f"dot(): {len(weights)} weights but {len(inputs)} inputs; they must pair up one to one"
+        )
     parents = weights + inputs
     if bias is not None:
         parents += (bias if bias.__class__ is Value else Value._lift(bias),)

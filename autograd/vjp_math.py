@@ -3,6 +3,7 @@
 On raw data they compute; on a `Value`/`Tensor` they apply recorded ops, so a rule
 written with them is differentiable again under `create_graph=True`.
 """
+
 from .backend import namespace
 from .node import Node
 from .ops_shape import EXPAND, SCATTER_ADD, SUM_TO, WHERE
@@ -38,12 +39,12 @@ def zero_where(mask, x):
     """`x` with 0 where `mask` holds (a `where`, not `x * ~mask`: inf * 0 would be nan).
     PyTorch's gradients use this at the edges of an op's domain (pow at 0, std of a
     constant)."""
-    if isinstance(x, float):                  # a Value's derivative: one number
+    if isinstance(x, float):  # a Value's derivative: one number
         return 0.0 if mask else x
     xp = namespace(mask)
     if not xp.any(mask):
         return x
-    if isinstance(x, Node) and x._is_scalar:   # one number: the masked value is 0
+    if isinstance(x, Node) and x._is_scalar:  # one number: the masked value is 0
         return x._lift(0.0)
     if isinstance(x, Node):
         return WHERE(x._lift(0.0), x, condition=mask)

@@ -12,6 +12,7 @@ Both sides run with glibc's default malloc: scratchgrad changes no process setti
 (its engine reuses its own big gradient arrays instead; autograd/buffers.py). On a
 GPU each timed step ends with a synchronize, so a step's time is its whole work.
 """
+
 import sys
 import time
 
@@ -27,43 +28,65 @@ def problem(batch, seed=0):
 
 def ours_model(model):
     from scratchgrad import nn
+
     return {"simple": nn.models.simple_convnet, "deep": nn.models.deep_convnet}[model](seed=0)
 
 
 def torch_model(model):
     import torch.nn as tnn
+
     if model == "simple":
-        return tnn.Sequential(tnn.Conv2d(1, 30, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
-                              tnn.Linear(30 * 12 * 12, 100), tnn.ReLU(), tnn.Linear(100, 10))
+        return tnn.Sequential(
+            tnn.Conv2d(1, 30, 5),
+            tnn.ReLU(),
+            tnn.MaxPool2d(2),
+            tnn.Flatten(),
+            tnn.Linear(30 * 12 * 12, 100),
+            tnn.ReLU(),
+            tnn.Linear(100, 10),
+        )
     layers, channels = [], 1
     for width in (16, 32, 64):
-        layers += [tnn.Conv2d(channels, width, 3, padding=1), tnn.ReLU(),
-                   tnn.Conv2d(width, width, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2)]
+        layers += [
+            tnn.Conv2d(channels, width, 3, padding=1),
+            tnn.ReLU(),
+            tnn.Conv2d(width, width, 3, padding=1),
+            tnn.ReLU(),
+            tnn.MaxPool2d(2),
+        ]
         channels = width
-    return tnn.Sequential(*layers, tnn.Flatten(), tnn.Linear(64 * 3 * 3, 128), tnn.ReLU(),
-                          tnn.Dropout(0.5), tnn.Linear(128, 10))
+    return tnn.Sequential(
+        *layers,
+        tnn.Flatten(),
+        tnn.Linear(64 * 3 * 3, 128),
+        tnn.ReLU(),
+        tnn.Dropout(0.5),
+        tnn.Linear(128, 10),
+    )
 
 
 def ours_step(x, labels, model="simple", device="cpu"):
     import scratchgrad
     from scratchgrad import nn
+
     net = ours_model(model).to(device)
     opt = nn.optim.Adam(net.parameters(), lr=1e-3)
     sync = scratchgrad.cuda.synchronize if device != "cpu" else (lambda: None)
 
-    def step(xb=scratchgrad.tensor(x, device=device),
-             yb=scratchgrad.tensor(labels, device=device)):
+    def step(xb=scratchgrad.tensor(x, device=device), yb=scratchgrad.tensor(labels, device=device)):
         loss = nn.functional.cross_entropy(net(xb), yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sync()
         return loss
+
     return step
 
 
 def torch_step(x, labels, threads, model="simple", device="cpu"):
     import torch
+
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     net = torch_model(model).to(device)
@@ -77,6 +100,7 @@ def torch_step(x, labels, threads, model="simple", device="cpu"):
         opt.step()
         sync()
         return loss
+
     return step
 
 
@@ -106,6 +130,7 @@ def blas_step(x, labels, model="simple"):
         g2 @ w3.T
         g3.T @ g2
         g3 @ w3
+
     return step
 
 
@@ -115,16 +140,19 @@ def epoch(side, images, threads, batch=100):
     x, labels = problem(images, seed=1)
     if side == "epoch-ours":
         from scratchgrad.autograd import Tensor
+
         step = ours_step(x[:batch], labels[:batch])
 
         def batch_at(i):
-            return Tensor(x[i:i + batch]), labels[i:i + batch]
+            return Tensor(x[i : i + batch]), labels[i : i + batch]
     else:
         import torch
+
         step = torch_step(x[:batch], labels[:batch], threads)
 
         def batch_at(i):
-            return torch.from_numpy(x[i:i + batch]), torch.from_numpy(labels[i:i + batch])
+            return torch.from_numpy(x[i : i + batch]), torch.from_numpy(labels[i : i + batch])
+
     start = time.perf_counter()
     for i in range(0, images, batch):
         step(*batch_at(i))
@@ -135,13 +163,19 @@ def main():
     side = sys.argv[1]
     if side.startswith("epoch"):
         return epoch(side, int(sys.argv[2]), int(sys.argv[3]))
-    model, batch, repeats, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), \
-        int(sys.argv[5])
+    model, batch, repeats, threads = (
+        sys.argv[2],
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+        int(sys.argv[5]),
+    )
     device = sys.argv[6] if len(sys.argv) > 6 else "cpu"
     x, labels = problem(batch)
-    step = {"ours": lambda: ours_step(x, labels, model, device),
-            "torch": lambda: torch_step(x, labels, threads, model, device),
-            "blas": lambda: blas_step(x, labels, model)}[side]()
+    step = {
+        "ours": lambda: ours_step(x, labels, model, device),
+        "torch": lambda: torch_step(x, labels, threads, model, device),
+        "blas": lambda: blas_step(x, labels, model),
+    }[side]()
     emit(seconds=median_time(step, repeats), peak_mb=peak_rss_mb())
 
 

@@ -15,6 +15,7 @@ Prints one PASS/FAIL/SKIP line per target and exits 1 when any target failed.
 `python -m bench.gpu_check available` prints {"cuda": true|false} (used by `python -m
 bench` to decide whether to print its GPU rows).
 """
+
 import os
 import subprocess
 import sys
@@ -27,6 +28,7 @@ TARGET_ACCURACY, TARGET_RATIO, TARGET_EPOCH_SECONDS = 0.980, 3.0, 3.5
 
 def available():
     import scratchgrad
+
     emit(cuda=scratchgrad.cuda.is_available())
 
 
@@ -34,9 +36,23 @@ def device_tests():
     """The op-table and device-training tests with CuPy arrays; (passed?, summary line)."""
     env = dict(os.environ, SCRATCHGRAD_TEST_DEVICE="cuda")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:nbmake", "-p", "no:cacheprovider",
-         "tests/autograd/test_array_namespace.py", "tests/autograd/test_device_training.py"],
-        env=env, capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:nbmake",
+            "-p",
+            "no:cacheprovider",
+            "tests/autograd/test_array_namespace.py",
+            "tests/autograd/test_device_training.py",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     lines = result.stdout.strip().splitlines() or ["no output: " + result.stderr[-300:]]
     if result.returncode != 0:
         print("\n".join(lines[-40:]))
@@ -48,23 +64,29 @@ def step_rows():
     rows = []
     for batch in (100, 1000):
         ours = in_subprocess("bench.conv_side", "ours", "simple", batch, 30, 1, "cuda")
-        torch = in_subprocess("bench.conv_side", "torch", "simple", batch, 30, 1, "cuda") \
-            if have("torch") else {}
+        torch = (
+            in_subprocess("bench.conv_side", "torch", "simple", batch, 30, 1, "cuda")
+            if have("torch")
+            else {}
+        )
         rows.append((batch, ours.get("seconds", ours.get("error")), torch.get("seconds")))
     return rows
 
 
 def recipe(folder):
     from bench.mnist_recipe import compare, summary
+
     return summary(compare(folder, [0], 2, 1, "cuda"))
 
 
 def mnist_folder():
     from scratchgrad.nn.datasets import default_mnist_root
+
     folder = os.environ.get("SCRATCHGRAD_MNIST") or str(default_mnist_root())
     names = ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte")
-    have_files = all(any(os.path.exists(os.path.join(folder, n + ext)) for ext in ("", ".gz"))
-                     for n in names)
+    have_files = all(
+        any(os.path.exists(os.path.join(folder, n + ext)) for ext in ("", ".gz")) for n in names
+    )
     return folder if have_files else None
 
 
@@ -73,6 +95,7 @@ def main():
         return available()
     start = time.perf_counter()
     import scratchgrad
+
     verdicts = []
 
     def verdict(ok, what):
@@ -81,10 +104,14 @@ def main():
         print(f"{word}  {what}", flush=True)
 
     if not scratchgrad.cuda.is_available():
-        verdict(False, "scratchgrad.cuda.is_available() is False: no GPU seen through CuPy "
-                       "(pip install 'scratchgrad[gpu]'; check nvidia-smi)")
+        verdict(
+            False,
+            "scratchgrad.cuda.is_available() is False: no GPU seen through CuPy "
+            "(pip install 'scratchgrad[gpu]'; check nvidia-smi)",
+        )
         return 1
     import cupy
+
     name = cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
     verdict(True, f"GPU seen: {name}, CuPy {cupy.__version__}")
 
@@ -95,10 +122,15 @@ def main():
         if not isinstance(ours, float):
             verdict(False, f"SimpleConvNet step, batch {batch}: {ours}")
             continue
-        against = f" vs PyTorch CUDA {torch * 1e3:.2f} ms ({ours / torch:.2f}x)" if torch \
+        against = (
+            f" vs PyTorch CUDA {torch * 1e3:.2f} ms ({ours / torch:.2f}x)"
+            if torch
             else " (torch not installed)"
-        verdict(None if not torch else ours <= TARGET_RATIO * torch,
-                f"SimpleConvNet step, batch {batch}: ours {ours * 1e3:.2f} ms{against}")
+        )
+        verdict(
+            None if not torch else ours <= TARGET_RATIO * torch,
+            f"SimpleConvNet step, batch {batch}: ours {ours * 1e3:.2f} ms{against}",
+        )
 
     folder = mnist_folder()
     if folder is None:
@@ -106,18 +138,24 @@ def main():
     else:
         results = recipe(folder)
         (accuracies, epoch) = results["ours"]
-        verdict(accuracies[0] >= TARGET_ACCURACY,
-                f"2-epoch MNIST recipe on the GPU: test accuracy {accuracies[0]:.2%} "
-                f"(target >= {TARGET_ACCURACY:.0%})")
+        verdict(
+            accuracies[0] >= TARGET_ACCURACY,
+            f"2-epoch MNIST recipe on the GPU: test accuracy {accuracies[0]:.2%} "
+            f"(target >= {TARGET_ACCURACY:.0%})",
+        )
         theirs = results.get("torch")
-        verdict(epoch <= TARGET_EPOCH_SECONDS,
-                f"2-epoch MNIST recipe: median epoch {epoch:.2f} s (target <= "
-                f"{TARGET_EPOCH_SECONDS} s on an H200)")
+        verdict(
+            epoch <= TARGET_EPOCH_SECONDS,
+            f"2-epoch MNIST recipe: median epoch {epoch:.2f} s (target <= "
+            f"{TARGET_EPOCH_SECONDS} s on an H200)",
+        )
         if theirs:
-            verdict(epoch <= TARGET_RATIO * theirs[1],
-                    f"2-epoch MNIST recipe: PyTorch CUDA {theirs[1]:.2f} s/epoch, "
-                    f"{theirs[0][0]:.2%}; ours / PyTorch = {epoch / theirs[1]:.2f} "
-                    f"(target <= {TARGET_RATIO})")
+            verdict(
+                epoch <= TARGET_RATIO * theirs[1],
+                f"2-epoch MNIST recipe: PyTorch CUDA {theirs[1]:.2f} s/epoch, "
+                f"{theirs[0][0]:.2%}; ours / PyTorch = {epoch / theirs[1]:.2f} "
+                f"(target <= {TARGET_RATIO})",
+            )
     print(f"({time.perf_counter() - start:.0f} s)")
     return 1 if "FAIL" in verdicts else 0
 

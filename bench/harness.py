@@ -4,6 +4,7 @@ in its own subprocess so one side's garbage and memory are never charged to the 
 A case module exposes `run(args) -> list of rows`; a subprocess worker is
 `python -m bench.worker <case> <side> ...` printing one JSON line.
 """
+
 import json
 import os
 import statistics
@@ -35,9 +36,13 @@ def thread_env(threads):
 def in_subprocess(module, *args, threads=1, timeout=600):
     """Run `python -m <module> args...` in a fresh process; returns its JSON result, or
     {"error": "..."} when it failed (the table then says why)."""
-    result = subprocess.run([sys.executable, "-m", module, *map(str, args)],
-                            capture_output=True, text=True, env=thread_env(threads),
-                            timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=thread_env(threads),
+        timeout=timeout,
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -61,6 +66,7 @@ def interleaved(module, sides, args, rounds, threads=1):
 
 def peak_rss_mb():
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -70,4 +76,5 @@ def emit(**result):
 
 def have(module):
     import importlib.util
+
     return importlib.util.find_spec(module) is not None

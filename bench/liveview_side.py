@@ -5,6 +5,7 @@
 
 The model is a small digits MLP (64-64-10, 40 epochs, batch 32), as in the lessons.
 """
+
 import json
 import sys
 
@@ -40,6 +41,7 @@ print("RESULT " + json.dumps({"plain": float(np.median(plain)), "live": float(np
 def main():
     import nbformat
     from nbclient import NotebookClient
+
     rounds = int(sys.argv[1])
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_code_cell(CELL.replace("ROUNDS", str(rounds))))
@@ -48,7 +50,7 @@ def main():
         text = output.get("text", "")
         for line in text.splitlines():
             if line.startswith("RESULT "):
-                return emit(**json.loads(line[len("RESULT "):]))
+                return emit(**json.loads(line[len("RESULT ") :]))
     emit(error="the kernel printed no result")
 
 

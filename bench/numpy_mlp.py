@@ -1,11 +1,12 @@
 """The "no framework" baseline: an MLP written layer by layer in plain numpy, the way
 the book does it (Affine, ReLU, SoftmaxWithLoss, each with forward and backward)."""
+
 import numpy as np
 
 
 class Affine:
     def __init__(self, W, b):
-        self.W, self.b = W, b            # W: (out, in), like torch and nn.Linear
+        self.W, self.b = W, b  # W: (out, in), like torch and nn.Linear
 
     def forward(self, x):
         self.x = x

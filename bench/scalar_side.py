@@ -10,6 +10,7 @@
 `autograd.sum`); `ours-micrograd-style` and `micrograd` run the SAME function, micrograd's
 demo.ipynb loop (inputs wrapped in `Value`, built-in `sum`), with either engine's names.
 """
+
 import random
 import sys
 
@@ -20,6 +21,7 @@ from bench.harness import emit, peak_rss_mb
 
 def moons():
     from scratchgrad.nn.datasets import moons as make
+
     X, labels = make(n=100, noise=0.1, seed=1)
     return X, 2 * labels - 1
 
@@ -28,15 +30,17 @@ def initial_weights(seed=1337):
     """Same numbers for both engines: U(-1, 1) weights and zero biases, layer by layer."""
     rng = random.Random(seed)
     sizes = [2, 16, 16, 1]
-    return [[([rng.uniform(-1, 1) for _ in range(n_in)], 0.0) for _ in range(n_out)]
-            for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return [
+        [([rng.uniform(-1, 1) for _ in range(n_in)], 0.0) for _ in range(n_out)]
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
 
 
 def ours(steps):
     import time
 
-    from scratchgrad import autograd
-    from scratchgrad import nn
+    from scratchgrad import autograd, nn
+
     X, y = moons()
     model = nn.scalar.MLP(2, [16, 16, 1])
     for layer, weights in zip(model.layers, initial_weights()):
@@ -62,15 +66,23 @@ def ours(steps):
         build.append(t1 - t0)
         back.append(t2 - t1)
         losses.append(float(loss.data))
-    return losses, times, {"build": float(np.median(build[1:])),
-                           "backward": float(np.median(back[1:])), "nodes": _count(loss)}
+    return (
+        losses,
+        times,
+        {
+            "build": float(np.median(build[1:])),
+            "backward": float(np.median(back[1:])),
+            "nodes": _count(loss),
+        },
+    )
 
 
 def micrograd_style(steps, Value, MLP):
     """micrograd's demo.ipynb training loop, unchanged but for the two names passed in."""
     import time
+
     X, y = moons()
-    random.seed(1337)                 # the same weights as initial_weights()
+    random.seed(1337)  # the same weights as initial_weights()
     model = MLP(2, [16, 16, 1])
     losses, times, build, back = [], [], [], []
     for k in range(steps):
@@ -90,8 +102,15 @@ def micrograd_style(steps, Value, MLP):
         build.append(t1 - t0)
         back.append(t2 - t1)
         losses.append(float(loss.data))
-    return losses, times, {"build": float(np.median(build[1:])),
-                           "backward": float(np.median(back[1:])), "nodes": _count(loss)}
+    return (
+        losses,
+        times,
+        {
+            "build": float(np.median(build[1:])),
+            "backward": float(np.median(back[1:])),
+            "nodes": _count(loss),
+        },
+    )
 
 
 def _count(loss):
@@ -99,6 +118,7 @@ def _count(loss):
     for our Values and by micrograd's `_prev` sets for micrograd's."""
     if hasattr(loss, "_parents"):
         from scratchgrad import autograd
+
         return len(autograd.topological_order([loss], every_node=True))
     seen, stack = {id(loss)}, [loss]
     while stack:
@@ -112,17 +132,20 @@ def _count(loss):
 def ours_micrograd_style(steps):
     from scratchgrad.autograd import Value
     from scratchgrad.nn.scalar import MLP
+
     return micrograd_style(steps, Value, MLP)
 
 
 def micrograd(steps):
     from micrograd.engine import Value
     from micrograd.nn import MLP
+
     return micrograd_style(steps, Value, MLP)
 
 
 def chain(side, n):
     import time
+
     sys.setrecursionlimit(10_000)
     if side == "chain-ours":
         from scratchgrad.autograd import Value
@@ -147,8 +170,7 @@ def main():
     side, n = sys.argv[1], int(sys.argv[2])
     if side.startswith("chain"):
         return chain(side, n)
-    sides = {"ours": ours, "ours-micrograd-style": ours_micrograd_style,
-             "micrograd": micrograd}
+    sides = {"ours": ours, "ours-micrograd-style": ours_micrograd_style, "micrograd": micrograd}
     losses, times, extra = sides[side](n)
     emit(seconds=float(np.median(times[1:])), losses=losses[:5], **extra)
 

@@ -3,6 +3,7 @@ an MLP training step — forward, cross-entropy, backward, SGD — on random dat
 
     python -m bench.tensor_side ours|torch|numpy|blas SIZES BATCH DTYPE REPEATS
 """
+
 import sys
 
 import numpy as np
@@ -16,14 +17,17 @@ def problem(sizes, batch, dtype):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, sizes[0])).astype(dtype)
     labels = rng.integers(0, sizes[-1], batch)
-    weights = [(rng.uniform(-1, 1, (o, i)).astype(dtype) / np.sqrt(i).astype(dtype),
-                np.zeros(o, dtype)) for i, o in zip(sizes[:-1], sizes[1:])]
+    weights = [
+        (rng.uniform(-1, 1, (o, i)).astype(dtype) / np.sqrt(i).astype(dtype), np.zeros(o, dtype))
+        for i, o in zip(sizes[:-1], sizes[1:])
+    ]
     return x, labels, weights
 
 
 def ours_step(sizes, batch, dtype):
     from scratchgrad import nn
     from scratchgrad.autograd import Tensor
+
     x, labels, weights = problem(sizes, batch, dtype)
     model = nn.mlp(sizes, dtype=dtype)
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
@@ -37,11 +41,13 @@ def ours_step(sizes, batch, dtype):
         opt.zero_grad()
         loss.backward()
         opt.step()
+
     return step
 
 
 def torch_step(sizes, batch, dtype, threads):
     import torch
+
     torch.set_num_threads(threads)
     x, labels, weights = problem(sizes, batch, dtype)
     layers = []
@@ -53,8 +59,7 @@ def torch_step(sizes, batch, dtype, threads):
         layers.append(linear)
         if i < len(weights) - 1:
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers).to(torch.float32 if dtype == np.float32
-                                            else torch.float64)
+    model = torch.nn.Sequential(*layers).to(torch.float32 if dtype == np.float32 else torch.float64)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     inputs, targets = torch.from_numpy(x), torch.from_numpy(labels)
 
@@ -63,11 +68,13 @@ def torch_step(sizes, batch, dtype, threads):
         opt.zero_grad()
         loss.backward()
         opt.step()
+
     return step
 
 
 def numpy_step(sizes, batch, dtype):
     from bench.numpy_mlp import NumpyMLP
+
     x, labels, weights = problem(sizes, batch, dtype)
     net = NumpyMLP(weights)
     return lambda: net.train_step(x, labels, LR)
@@ -86,6 +93,7 @@ def blas_step(sizes, batch, dtype):
             acts[i + 1].T @ acts[i]
             if i:
                 acts[i + 1] @ W
+
     return step
 
 
@@ -98,7 +106,8 @@ def main():
         step = torch_step(sizes, batch, dtype, threads)
     else:
         step = {"ours": ours_step, "numpy": numpy_step, "blas": blas_step}[side](
-            sizes, batch, dtype)
+            sizes, batch, dtype
+        )
     emit(seconds=median_time(step, repeats, warmup=3), peak_mb=peak_rss_mb())
 
 

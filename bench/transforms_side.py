@@ -7,6 +7,7 @@
 * one gradient of the MLP's loss, and one Hessian-vector product (forward-over-reverse);
 * the full Hessian of a function of 1,000 parameters (a tanh-regularised quadratic).
 """
+
 import sys
 import time
 
@@ -18,6 +19,7 @@ from bench.harness import emit, median_time
 def mlp_problem():
     from scratchgrad import nn
     from scratchgrad.autograd import Tensor
+
     nn.manual_seed(0)
     rng = np.random.default_rng(0)
     model = nn.mlp([784, 100, 10])
@@ -31,11 +33,13 @@ def mlp_problem():
 
     def logits_of(w):
         return model[2]((x @ w.T + model[0].bias).relu())
+
     return model, W1, direction, loss_of, logits_of
 
 
 def main():
     from scratchgrad import autograd
+
     repeats = int(sys.argv[1])
     model, W1, v, loss_of, logits_of = mlp_problem()
     w = W1.data.copy()
@@ -62,6 +66,7 @@ def main():
 
     def f(x):
         return 0.5 * (x * (A @ x)).sum() + x.tanh().sum()
+
     start = time.perf_counter()
     H = autograd.hessian(f, x0)
     result["hessian_1000"] = time.perf_counter() - start

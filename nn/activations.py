@@ -1,5 +1,6 @@
 """Activation modules: each one a call of its `nn.functional` counterpart, with
 PyTorch's names, arguments and reprs (`LeakyReLU(negative_slope=0.01)`)."""
+
 from . import functional as F
 from .module import Module
 

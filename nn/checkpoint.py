@@ -27,6 +27,7 @@
   still load, with their own checks (checkpoint_npz). The format is read from the
   file's first bytes, never from its suffix.
 """
+
 import functools
 import json
 import os
@@ -35,13 +36,12 @@ import numpy as np
 
 from ..autograd import Tensor, Value
 from . import checkpoint_npz, checkpoint_safetensors
-from .checkpoint_io import CheckpointError, fail, open_regular, pickle_refusal, \
-    write_atomically
+from .checkpoint_io import CheckpointError, fail, open_regular, pickle_refusal, write_atomically
 
 __all__ = ["save", "load", "CheckpointError", "MAX_ARRAY_BYTES", "MAX_TOTAL_BYTES"]
 
-MAX_ARRAY_BYTES = 2 * 1024 ** 3
-MAX_TOTAL_BYTES = 4 * 1024 ** 3
+MAX_ARRAY_BYTES = 2 * 1024**3
+MAX_TOTAL_BYTES = 4 * 1024**3
 TREE_KEY = "scratchgrad.tree"
 TREE_VERSION = 1
 MAX_DEPTH = 100
@@ -50,18 +50,20 @@ _KINDS = "an array, a number, a string, a bool, None, a list, a tuple or a dict"
 
 # --- save ------------------------------------------------------------------------------
 
+
 def save(obj, path):
     """Write `obj` (a dict: a state_dict, an optimizer's state_dict, or a dict of those
     and plain values) to `path` as safetensors, atomically. Returns the path."""
     if not isinstance(obj, dict):
-        raise TypeError(f"save() expects a dict such as model.state_dict(), got "
-                        f"{type(obj).__name__}")
+        raise TypeError(
+            f"save() expects a dict such as model.state_dict(), got {type(obj).__name__}"
+        )
     if not isinstance(path, (str, bytes, os.PathLike)):
-        raise TypeError(f"save() writes to a file path (a str or pathlib.Path), got "
-                        f"{type(path).__name__}")
+        raise TypeError(
+            f"save() writes to a file path (a str or pathlib.Path), got {type(path).__name__}"
+        )
     tensors, metadata = _layout(obj)
-    return write_atomically(path, lambda f: checkpoint_safetensors.write(f, tensors,
-                                                                         metadata))
+    return write_atomically(path, lambda f: checkpoint_safetensors.write(f, tensors, metadata))
 
 
 def _layout(obj):
@@ -80,19 +82,19 @@ def _layout(obj):
 def _is_array(value):
     """numpy arrays and scalars, Tensors and Values, and anything numpy converts (a
     torch tensor): stored as tensors."""
-    return isinstance(value, (np.ndarray, np.generic, Tensor, Value)) or \
-        hasattr(value, "__array__")
+    return isinstance(value, (np.ndarray, np.generic, Tensor, Value)) or hasattr(value, "__array__")
 
 
 def _check_name(key):
     if key == "__metadata__":
-        raise CheckpointError("cannot save a key named '__metadata__': safetensors keeps "
-                              "the file's metadata under that name; rename it")
+        raise CheckpointError(
+            "cannot save a key named '__metadata__': safetensors keeps "
+            "the file's metadata under that name; rename it"
+        )
     try:
         key.encode("utf-8")
     except UnicodeEncodeError:
-        raise CheckpointError(f"cannot save key {key!r}: it is not valid UTF-8 text") \
-            from None
+        raise CheckpointError(f"cannot save key {key!r}: it is not valid UTF-8 text") from None
 
 
 def _array(where, value):
@@ -101,19 +103,25 @@ def _array(where, value):
         value = value.data
     try:
         array = np.asarray(value)
-    except Exception as err:        # e.g. a bfloat16 or requires_grad torch tensor
+    except Exception as err:  # e.g. a bfloat16 or requires_grad torch tensor
         detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise CheckpointError(f"cannot save {where!r}: {type(value).__name__} does not "
-                              f"convert to a numpy array ({detail})") from None
+        raise CheckpointError(
+            f"cannot save {where!r}: {type(value).__name__} does not "
+            f"convert to a numpy array ({detail})"
+        ) from None
     if checkpoint_safetensors.dtype_code(array.dtype) is None:
         if array.dtype.hasobject:
             why = "it holds Python objects (dtype object), which would need pickle"
         elif array.dtype.kind in "US":
-            why = (f"numpy strings (dtype {array.dtype}) have no safetensors dtype; store "
-                   "a Python str or a list of str instead")
+            why = (
+                f"numpy strings (dtype {array.dtype}) have no safetensors dtype; store "
+                "a Python str or a list of str instead"
+            )
         else:
-            why = (f"dtype {array.dtype} has no safetensors equivalent; convert it, e.g. "
-                   "with .astype(np.float64)")
+            why = (
+                f"dtype {array.dtype} has no safetensors equivalent; convert it, e.g. "
+                "with .astype(np.float64)"
+            )
         raise CheckpointError(f"cannot save {where!r}: {why}")
     return array
 
@@ -122,8 +130,10 @@ def _encode(obj, path, tensors, used):
     """The JSON node of `obj`; its arrays go to `tensors` under readable, unique names."""
     where = "/".join(map(str, path))
     if len(path) > MAX_DEPTH:
-        raise CheckpointError(f"cannot save {where[:80]!r}...: nested more than "
-                              f"{MAX_DEPTH} levels deep (does a dict contain itself?)")
+        raise CheckpointError(
+            f"cannot save {where[:80]!r}...: nested more than "
+            f"{MAX_DEPTH} levels deep (does a dict contain itself?)"
+        )
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if _is_array(obj):
@@ -143,8 +153,9 @@ def _encode(obj, path, tensors, used):
     if isinstance(obj, (list, tuple)):
         items = [_encode(v, path + (i,), tensors, used) for i, v in enumerate(obj)]
         return {"tuple" if isinstance(obj, tuple) else "list": items}
-    raise CheckpointError(f"cannot save {where!r}: a {type(obj).__name__} is not {_KINDS} "
-                          "(nn.save never pickles)")
+    raise CheckpointError(
+        f"cannot save {where!r}: a {type(obj).__name__} is not {_KINDS} (nn.save never pickles)"
+    )
 
 
 def _key(where, key):
@@ -152,8 +163,10 @@ def _key(where, key):
         return key
     if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
         return int(key)
-    raise CheckpointError(f"cannot save {where or 'the dict'!r}: its key {key!r} is a "
-                          f"{type(key).__name__}; keys must be str or int")
+    raise CheckpointError(
+        f"cannot save {where or 'the dict'!r}: its key {key!r} is a "
+        f"{type(key).__name__}; keys must be str or int"
+    )
 
 
 def _unique_name(where, used):
@@ -169,8 +182,15 @@ def _unique_name(where, used):
 
 # --- load ------------------------------------------------------------------------------
 
-def load(path, *, max_bytes=MAX_TOTAL_BYTES, max_array_bytes=MAX_ARRAY_BYTES,
-         map_location=None, weights_only=True):
+
+def load(
+    path,
+    *,
+    max_bytes=MAX_TOTAL_BYTES,
+    max_array_bytes=MAX_ARRAY_BYTES,
+    map_location=None,
+    weights_only=True,
+):
     """Read a checkpoint (safetensors; older .npz) into a dict of numpy arrays (nested,
     with plain values, if it was saved so). Never unpickles.
 
@@ -179,8 +199,10 @@ def load(path, *, max_bytes=MAX_TOTAL_BYTES, max_array_bytes=MAX_ARRAY_BYTES,
     computes on the CPU) and `weights_only` (nothing is ever unpickled, so it changes
     nothing) are accepted so that PyTorch's `torch.load(path, ...)` calls work."""
     if map_location is not None and str(map_location) != "cpu":
-        raise ValueError(f"load(): map_location={map_location!r}, but scratchgrad computes "
-                         "on the CPU only; pass None or 'cpu'")
+        raise ValueError(
+            f"load(): map_location={map_location!r}, but scratchgrad computes "
+            "on the CPU only; pass None or 'cpu'"
+        )
     with open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         head = f.read(9)
@@ -188,35 +210,44 @@ def load(path, *, max_bytes=MAX_TOTAL_BYTES, max_array_bytes=MAX_ARRAY_BYTES,
         if _sniff(path, head, size) == "npz":
             return checkpoint_npz.load(f, path, max_bytes, max_array_bytes)
         metadata, arrays = checkpoint_safetensors.read(
-            f, size, functools.partial(fail, path), max_bytes, max_array_bytes)
+            f, size, functools.partial(fail, path), max_bytes, max_array_bytes
+        )
     if TREE_KEY not in metadata:
         return arrays
     return _decode_tree(path, metadata[TREE_KEY], arrays)
 
 
 def _sniff(path, head, size):
-    """"safetensors" or "npz", from the first bytes; refuses everything else. A
+    """ "safetensors" or "npz", from the first bytes; refuses everything else. A
     safetensors file starts with its header's length (8 bytes, little-endian), then "{";
     a pickle starts with 0x80, which can also be the low byte of such a length."""
     if head.startswith(b"PK\x03\x04"):
         return "npz"
     if head.startswith(b"\x93NUMPY"):
-        fail(path, "it is a single .npy array (np.save), not a checkpoint; read it with "
-                   "np.load(path, allow_pickle=False)")
+        fail(
+            path,
+            "it is a single .npy array (np.save), not a checkpoint; read it with "
+            "np.load(path, allow_pickle=False)",
+        )
     if size == 0:
         fail(path, "it is empty (0 bytes)")
     safetensors = len(head) == 9 and head[8:9] == b"{"
-    if safetensors and int.from_bytes(head[:8], "little") <= \
-            checkpoint_safetensors.MAX_HEADER_BYTES:
+    if (
+        safetensors
+        and int.from_bytes(head[:8], "little") <= checkpoint_safetensors.MAX_HEADER_BYTES
+    ):
         return "safetensors"
     if head[:1] == b"\x80":
         fail(path, pickle_refusal("a pickle (torch.save's older format, or pickle.dump)"))
     if safetensors:
-        return "safetensors"            # whose reader refuses the header's length
+        return "safetensors"  # whose reader refuses the header's length
     if size < 9:
         fail(path, f"it is too short ({size} bytes) to be a checkpoint")
-    fail(path, f"it is not a checkpoint: nn.load reads safetensors files (and older .npz "
-               f"checkpoints), and its first bytes {head[:8]!r} begin neither")
+    fail(
+        path,
+        f"it is not a checkpoint: nn.load reads safetensors files (and older .npz "
+        f"checkpoints), and its first bytes {head[:8]!r} begin neither",
+    )
 
 
 def _decode_tree(path, text, arrays):
@@ -224,24 +255,36 @@ def _decode_tree(path, text, arrays):
     try:
         tree = json.loads(text)
     except (ValueError, RecursionError) as err:
-        fail(path, f"its {TREE_KEY!r} metadata is not valid JSON "
-                   f"({str(err).splitlines()[0][:200] if str(err) else type(err).__name__})")
+        fail(
+            path,
+            f"its {TREE_KEY!r} metadata is not valid JSON "
+            f"({str(err).splitlines()[0][:200] if str(err) else type(err).__name__})",
+        )
     if not isinstance(tree, dict) or "version" not in tree or "root" not in tree:
         fail(path, f"its {TREE_KEY!r} metadata lacks 'version' or 'root'")
     version = tree["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        fail(path, f"its {TREE_KEY!r} metadata has version {version!r}, which never "
-                   f"existed; this scratchgrad reads version {TREE_VERSION}")
+        fail(
+            path,
+            f"its {TREE_KEY!r} metadata has version {version!r}, which never "
+            f"existed; this scratchgrad reads version {TREE_VERSION}",
+        )
     if version > TREE_VERSION:
-        fail(path, f"it was written by a newer scratchgrad (layout version {version}; this "
-                   f"one reads {TREE_VERSION}); upgrade scratchgrad")
+        fail(
+            path,
+            f"it was written by a newer scratchgrad (layout version {version}; this "
+            f"one reads {TREE_VERSION}); upgrade scratchgrad",
+        )
     unused = dict(arrays)
     root = _decode(path, tree["root"], arrays, unused, 0)
     if not isinstance(root, dict):
         fail(path, f"its layout's root is a {type(root).__name__}, not a dict")
     if unused:
-        fail(path, f"tensor {next(iter(unused))!r} is in the file but not in its layout; "
-                   "the file was crafted or corrupted")
+        fail(
+            path,
+            f"tensor {next(iter(unused))!r} is in the file but not in its layout; "
+            "the file was crafted or corrupted",
+        )
     return root
 
 
@@ -251,26 +294,34 @@ def _decode(path, node, arrays, unused, depth):
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if not isinstance(node, dict) or len(node) != 1:
-        fail(path, f"its layout has a node it does not understand: "
-                   f"{json.dumps(node)[:80]}")
-    (tag, body), = node.items()
+        fail(path, f"its layout has a node it does not understand: {json.dumps(node)[:80]}")
+    ((tag, body),) = node.items()
     if tag == "tensor":
         if isinstance(body, str) and body in unused:
             return unused.pop(body)
-        why = "twice" if isinstance(body, str) and body in arrays else \
-            "but the file holds no such tensor"
-        fail(path, f"its layout places tensor {body!r} {why}; the file was crafted or "
-                   "corrupted")
+        why = (
+            "twice"
+            if isinstance(body, str) and body in arrays
+            else "but the file holds no such tensor"
+        )
+        fail(path, f"its layout places tensor {body!r} {why}; the file was crafted or corrupted")
     if tag in ("list", "tuple") and isinstance(body, list):
         items = [_decode(path, item, arrays, unused, depth + 1) for item in body]
         return tuple(items) if tag == "tuple" else items
     if tag == "dict" and isinstance(body, list):
         out = {}
         for pair in body:
-            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], (str, int))
-                    and not isinstance(pair[0], bool)):
-                fail(path, f"its layout has a dict entry that is not a [key, value] pair "
-                           f"with a str or int key: {json.dumps(pair)[:80]}")
+            if not (
+                isinstance(pair, list)
+                and len(pair) == 2
+                and isinstance(pair[0], (str, int))
+                and not isinstance(pair[0], bool)
+            ):
+                fail(
+                    path,
+                    f"its layout has a dict entry that is not a [key, value] pair "
+                    f"with a str or int key: {json.dumps(pair)[:80]}",
+                )
             if pair[0] in out:
                 fail(path, f"its layout has the key {pair[0]!r} twice in one dict")
             out[pair[0]] = _decode(path, pair[1], arrays, unused, depth + 1)

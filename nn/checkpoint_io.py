@@ -11,13 +11,14 @@ checkpoint_npz) share these.
   existing file's permission bits. A symlink at the target is replaced by the file (the
   file it pointed to is never written through).
 """
+
 import errno
 import os
 import stat
 
 try:
     import fcntl
-except ImportError:                 # Windows: no locking (concurrent saves may clash)
+except ImportError:  # Windows: no locking (concurrent saves may clash)
     fcntl = None
 
 TEMP_SUFFIX = ".scratchgrad-tmp"
@@ -32,9 +33,11 @@ class CheckpointError(ValueError):
 
 def pickle_refusal(kind):
     """Why a pickle is refused, and how to re-save its weights from PyTorch."""
-    return (f"it is {kind}; nn.load never unpickles, because unpickling can run any code. "
-            "Re-save the weights from PyTorch as safetensors: from safetensors.torch import "
-            "save_file; save_file(model.state_dict(), 'model.safetensors')")
+    return (
+        f"it is {kind}; nn.load never unpickles, because unpickling can run any code. "
+        "Re-save the weights from PyTorch as safetensors: from safetensors.torch import "
+        "save_file; save_file(model.state_dict(), 'model.safetensors')"
+    )
 
 
 def fail(path, reason):
@@ -44,6 +47,7 @@ def fail(path, reason):
 
 # --- reading ---------------------------------------------------------------------------
 
+
 def open_regular(path):
     """Open for reading, refusing anything but a regular file (a FIFO would block
     forever, /dev/zero never ends, a directory is a likely slip)."""
@@ -52,24 +56,32 @@ def open_regular(path):
     if not stat.S_ISREG(mode):
         os.close(fd)
         kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        fail(path, f"it is {kind}; give the path of a checkpoint file written by nn.save "
-                   "(or by safetensors' save_file)")
+        fail(
+            path,
+            f"it is {kind}; give the path of a checkpoint file written by nn.save "
+            "(or by safetensors' save_file)",
+        )
     return os.fdopen(fd, "rb")
 
 
 # --- writing ---------------------------------------------------------------------------
 
+
 def write_atomically(path, write):
     """Create `path` with `write(binary_file)`, all or nothing (see the module's notes)."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise CheckpointError(f"cannot save checkpoint to {path!r}: it is a directory; give "
-                              "a file name such as "
-                              f"{os.path.join(path, 'model.safetensors')!r}")
+        raise CheckpointError(
+            f"cannot save checkpoint to {path!r}: it is a directory; give "
+            "a file name such as "
+            f"{os.path.join(path, 'model.safetensors')!r}"
+        )
     tmp = temp_path(path)
     if not os.path.isdir(os.path.dirname(tmp)):
-        raise FileNotFoundError(f"cannot save checkpoint to {path!r}: the folder "
-                                f"{os.path.dirname(tmp)!r} does not exist; create it first")
+        raise FileNotFoundError(
+            f"cannot save checkpoint to {path!r}: the folder "
+            f"{os.path.dirname(tmp)!r} does not exist; create it first"
+        )
     fd = _claim_temp(tmp)
     try:
         _copy_mode(fd, path)
@@ -79,11 +91,11 @@ def write_atomically(path, write):
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if _is_linked_at(fd, tmp):      # not yet renamed: remove our half-written file
+        if _is_linked_at(fd, tmp):  # not yet renamed: remove our half-written file
             os.unlink(tmp)
         raise
     finally:
-        os.close(fd)                    # releases the lock only after the rename
+        os.close(fd)  # releases the lock only after the rename
     _fsync_folder(path)
     return path
 
@@ -112,11 +124,11 @@ def _claim_temp(tmp):
             if _is_linked_at(fd, tmp):
                 if created:
                     return fd
-                os.unlink(tmp)          # a stale temp: nobody holds its lock
+                os.unlink(tmp)  # a stale temp: nobody holds its lock
         except BaseException:
             os.close(fd)
             raise
-        os.close(fd)                    # renamed or removed meanwhile: start over
+        os.close(fd)  # renamed or removed meanwhile: start over
 
 
 def _lock(fd):
@@ -140,9 +152,11 @@ def _open_existing_temp(tmp):
             os.unlink(tmp)
             return None
         if not stat.S_ISREG(info.st_mode):
-            raise CheckpointError(f"cannot save: {tmp!r} (the temp file name this save "
-                                  "needs) is taken by something that is not a file; "
-                                  "remove it")
+            raise CheckpointError(
+                f"cannot save: {tmp!r} (the temp file name this save "
+                "needs) is taken by something that is not a file; "
+                "remove it"
+            )
         return os.open(tmp, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC)
     except FileNotFoundError:
         return None

@@ -12,6 +12,7 @@ summed weights of the targets), `ignore_index` labels add nothing and are not co
 `label_smoothing` eps mixes the target with the uniform distribution. The plain case
 (no weight, no smoothing, no ignored label) is one fused, stable node.
 """
+
 import numpy as np
 
 from ..autograd import OPS, Tensor
@@ -19,8 +20,16 @@ from ..autograd.backend import namespace
 from .reduction import reduction_of
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
-                  reduce=None, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     """-sum_k t_k log softmax(input)_k over the class axis (axis 1; see the module's
     docstring), stable. Gradient (softmax - t) / N in the plain case. The target is a
     constant (no gradient flows into it)."""
@@ -41,11 +50,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if eps == 0.0:
         return loss
     return loss * (1.0 - eps) + _uniform_nll(log_probs, t, w, ignore_index, reduction) * (
-        eps / classes)
+        eps / classes
+    )
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,
-             reduce=None, reduction="mean"):
+def nll_loss(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
+):
     """Negative log-likelihood of log-probabilities (classes on axis 1): -input[label],
     scaled by weight[label]; `cross_entropy(z, y)` equals `nll_loss(log_softmax(z, dim=1),
     y)`. Beyond PyTorch, a probability target gives -sum_k t_k input_k."""
@@ -60,6 +71,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,
 
 
 # --- the pieces, on scores with the classes moved last ------------------------------------
+
 
 def _label_nll(log_probs, t, w, ignore_index, reduction):
     """-w[y] log_probs[y] per label (0 for ignored ones); the mean divides by the summed
@@ -78,8 +90,7 @@ def _uniform_nll(log_probs, t, w, ignore_index, reduction):
     counted = t != ignore_index
     per = -(log_probs * w if w is not None else log_probs).sum(axis=-1)
     per = per * counted.astype(log_probs.dtype)
-    weights = _per_label_weight(w, namespace(t).where(counted, t, 0), counted,
-                                log_probs.dtype)
+    weights = _per_label_weight(w, namespace(t).where(counted, t, 0), counted, log_probs.dtype)
     return _reduced(per, weights.sum(), reduction)
 
 
@@ -107,6 +118,7 @@ def _reduced(losses, count, reduction):
 
 # --- checks and layout ---------------------------------------------------------------------
 
+
 def _scores(x, who):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim == 0:
@@ -129,31 +141,40 @@ def _target(target, scores, who, ignore_index):
     axis = 1 if scores.ndim >= 2 else 0
     classes = scores.shape[axis]
     if t.dtype.kind in "iu":
-        expected = scores.shape[:axis] + scores.shape[axis + 1:]
+        expected = scores.shape[:axis] + scores.shape[axis + 1 :]
         if t.shape != expected:
             hint = ""
             if scores.ndim >= 3 and t.shape == scores.shape[:-1]:
                 order = (0, scores.ndim - 1) + tuple(range(1, scores.ndim - 1))
-                hint = (f"; the classes go on axis 1 (PyTorch's layout): for scores laid "
-                        f"out (N, ..., C) pass x.permute{order}")
-            raise ValueError(f"{who}: integer labels must have shape {expected} (the input "
-                             f"{scores.shape} without its class axis {axis}), got "
-                             f"{t.shape}{hint}")
+                hint = (
+                    f"; the classes go on axis 1 (PyTorch's layout): for scores laid "
+                    f"out (N, ..., C) pass x.permute{order}"
+                )
+            raise ValueError(
+                f"{who}: integer labels must have shape {expected} (the input "
+                f"{scores.shape} without its class axis {axis}), got "
+                f"{t.shape}{hint}"
+            )
         bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
         if bad.any():
-            raise IndexError(f"{who}: label {t[bad].reshape(-1)[0]} is out of range for "
-                             f"{classes} classes (valid labels: 0..{classes - 1}; "
-                             f"ignore_index={ignore_index} is skipped)")
+            raise IndexError(
+                f"{who}: label {t[bad].reshape(-1)[0]} is out of range for "
+                f"{classes} classes (valid labels: 0..{classes - 1}; "
+                f"ignore_index={ignore_index} is skipped)"
+            )
         return t
     if t.dtype.kind == "f":
         if t.shape != scores.shape:
-            raise ValueError(f"{who}: a float target must be probabilities / one-hot of the "
-                             f"logits' shape {scores.shape}, got {t.shape}; for class labels "
-                             "pass integers (labels.astype(int))")
+            raise ValueError(
+                f"{who}: a float target must be probabilities / one-hot of the "
+                f"logits' shape {scores.shape}, got {t.shape}; for class labels "
+                "pass integers (labels.astype(int))"
+            )
         t = xp.moveaxis(t, 1, -1) if t.ndim > 2 else t
         return t.astype(scores.dtype, copy=False)
-    raise TypeError(f"{who}: target must be integer labels or float probabilities, got "
-                    f"dtype {t.dtype}")
+    raise TypeError(
+        f"{who}: target must be integer labels or float probabilities, got dtype {t.dtype}"
+    )
 
 
 def _class_weight(weight, scores, who):
@@ -161,14 +182,18 @@ def _class_weight(weight, scores, who):
     if weight is None:
         return None
     if isinstance(weight, str):
-        raise TypeError(f"{who}: weight must be one number per class, got {weight!r} "
-                        f"(PyTorch's third argument is weight: pass the reduction by "
-                        f"keyword, reduction={weight!r})")
+        raise TypeError(
+            f"{who}: weight must be one number per class, got {weight!r} "
+            f"(PyTorch's third argument is weight: pass the reduction by "
+            f"keyword, reduction={weight!r})"
+        )
     w = namespace(scores._data).asarray(weight._data if isinstance(weight, Tensor) else weight)
     classes = scores.shape[1 if scores.ndim >= 2 else 0]
     if w.shape != (classes,) or w.dtype.kind not in "iuf":
-        raise ValueError(f"{who}: weight must hold one number per class, shape "
-                         f"({classes},), got {w.dtype} of shape {w.shape}")
+        raise ValueError(
+            f"{who}: weight must hold one number per class, shape "
+            f"({classes},), got {w.dtype} of shape {w.shape}"
+        )
     return w.astype(scores.dtype)
 
 

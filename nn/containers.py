@@ -8,6 +8,7 @@
 A plain Python list or dict of modules is registered too (scratchgrad finds parameters in
 any attribute), but these give PyTorch's code its own names and methods.
 """
+
 from collections.abc import Mapping
 
 from .module import Module
@@ -15,8 +16,10 @@ from .module import Module
 
 def _checked(owner, module):
     if not isinstance(module, Module):
-        raise TypeError(f"{owner} holds Modules, got {type(module).__name__}; wrap functions "
-                        "in a Module (e.g. nn.ReLU() instead of F.relu)")
+        raise TypeError(
+            f"{owner} holds Modules, got {type(module).__name__}; wrap functions "
+            "in a Module (e.g. nn.ReLU() instead of F.relu)"
+        )
     return module
 
 
@@ -46,8 +49,10 @@ class _Ordered(Module):
 
     def _index(self, index):
         if not -len(self._seq) <= index < len(self._seq):
-            raise IndexError(f"index {index} is out of range for a {type(self).__name__} of "
-                             f"{len(self._seq)} modules")
+            raise IndexError(
+                f"index {index} is out of range for a {type(self).__name__} of "
+                f"{len(self._seq)} modules"
+            )
         return index % len(self._seq)
 
     def __len__(self):
@@ -71,8 +76,10 @@ class _Ordered(Module):
     def append(self, module):
         """Add a module at the end, named by the next number. Returns self."""
         numbers = [int(n) for n in self._names if n.isdigit()]
-        self._add(str(max(numbers) + 1 if numbers else len(self._seq)),
-                  _checked(type(self).__name__, module))
+        self._add(
+            str(max(numbers) + 1 if numbers else len(self._seq)),
+            _checked(type(self).__name__, module),
+        )
         return self
 
     def extend(self, modules):
@@ -119,8 +126,10 @@ class ModuleList(_Ordered):
         self._renumbered(() if modules is None else modules)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleList has no forward(); loop over it in your "
-                                  "module's forward, or use nn.Sequential to chain modules")
+        raise NotImplementedError(
+            "ModuleList has no forward(); loop over it in your "
+            "module's forward, or use nn.Sequential to chain modules"
+        )
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -147,8 +156,10 @@ class ModuleDict(Module):
             self.update(modules)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleDict has no forward(); call its modules in your "
-                                  "module's forward (self.heads['cls'](x))")
+        raise NotImplementedError(
+            "ModuleDict has no forward(); call its modules in your "
+            "module's forward (self.heads['cls'](x))"
+        )
 
     def __getitem__(self, key):
         if key not in self._keys:
@@ -161,7 +172,7 @@ class ModuleDict(Module):
             self._keys.append(key)
 
     def __delitem__(self, key):
-        self[key]                                # the KeyError for a missing key
+        self[key]  # the KeyError for a missing key
         object.__delattr__(self, key)
         self._keys.remove(key)
 

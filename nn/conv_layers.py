@@ -11,6 +11,7 @@ other padding modes, ceil_mode and the like raise NotImplementedError naming the
 `Conv2d`'s default init is PyTorch's: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
 with fan_in = in_channels * kh * kw (what kaiming_uniform_(a=sqrt(5)) gives).
 """
+
 import math
 
 from . import convolution as C
@@ -32,21 +33,46 @@ def _compact(pair):
 class Conv2d(Module):
     """y = conv2d(x, weight, bias): weight (out_channels, in_channels, kh, kw)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None, *, rng=None, seed=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        *,
+        rng=None,
+        seed=None,
+    ):
         if in_channels < 1 or out_channels < 1:
-            raise ValueError(f"Conv2d needs positive channel counts, got in_channels="
-                             f"{in_channels}, out_channels={out_channels}")
+            raise ValueError(
+                f"Conv2d needs positive channel counts, got in_channels="
+                f"{in_channels}, out_channels={out_channels}"
+            )
         if C.pair(dilation, "dilation") != (1, 1):
-            _unsupported("Conv2d", "dilation", dilation, "use dilation=1 (a larger "
-                         "kernel_size covers a wider window)")
+            _unsupported(
+                "Conv2d",
+                "dilation",
+                dilation,
+                "use dilation=1 (a larger kernel_size covers a wider window)",
+            )
         if groups != 1:
-            _unsupported("Conv2d", "groups", groups, "use groups=1, or one Conv2d per "
-                         "group of channels")
+            _unsupported(
+                "Conv2d", "groups", groups, "use groups=1, or one Conv2d per group of channels"
+            )
         if padding_mode != "zeros":
-            _unsupported("Conv2d", "padding_mode", padding_mode, "use 'zeros', or pad the "
-                         "input yourself (np.pad) and set padding=0")
+            _unsupported(
+                "Conv2d",
+                "padding_mode",
+                padding_mode,
+                "use 'zeros', or pad the input yourself (np.pad) and set padding=0",
+            )
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = C.pair(stride, "stride")
@@ -59,8 +85,9 @@ class Conv2d(Module):
         bound = 1.0 / math.sqrt(fan_in)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter(gen.uniform(-bound, bound, shape), dtype=dtype)
-        self.bias = Parameter(gen.uniform(-bound, bound, self.out_channels), dtype=dtype) \
-            if bias else None
+        self.bias = (
+            Parameter(gen.uniform(-bound, bound, self.out_channels), dtype=dtype) if bias else None
+        )
         if device is not None:
             self._to_device(device)
 
@@ -70,12 +97,19 @@ class Conv2d(Module):
             return (0, 0)
         if padding == "same":
             if self.stride != (1, 1):
-                raise ValueError("Conv2d: padding='same' needs stride=1 (as in PyTorch), got "
-                                 f"stride={self.stride}")
+                raise ValueError(
+                    "Conv2d: padding='same' needs stride=1 (as in PyTorch), got "
+                    f"stride={self.stride}"
+                )
             if self.kernel_size[0] % 2 == 0 or self.kernel_size[1] % 2 == 0:
-                _unsupported("Conv2d", "padding", "same", f"an even kernel "
-                             f"{self.kernel_size} would need more padding on one side; use "
-                             "an odd kernel_size or pass the padding as numbers")
+                _unsupported(
+                    "Conv2d",
+                    "padding",
+                    "same",
+                    f"an even kernel "
+                    f"{self.kernel_size} would need more padding on one side; use "
+                    "an odd kernel_size or pass the padding as numbers",
+                )
             return (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
         return C.pair(padding, "padding")
 
@@ -90,41 +124,55 @@ class Conv2d(Module):
         if x.ndim == 4 and x.shape[1] == c:
             return
         if x.ndim == 4:
-            hint = "; channels-last images (N, H, W, C)? use x.permute(0, 3, 1, 2)" \
-                if x.shape[3] == c else ""
-            raise ValueError(f"Conv2d expected {c} input channels, got {x.shape[1]} (input "
-                             f"shape {x.shape}){hint}")
+            hint = (
+                "; channels-last images (N, H, W, C)? use x.permute(0, 3, 1, 2)"
+                if x.shape[3] == c
+                else ""
+            )
+            raise ValueError(
+                f"Conv2d expected {c} input channels, got {x.shape[1]} (input "
+                f"shape {x.shape}){hint}"
+            )
         got = f"Conv2d expects a 4-D input (N, C, H, W) with C = {c}, got shape {x.shape}"
         if x.ndim == 3:
             n, h, w = x.shape
             if c == 1:
-                hint = (f"images without a channel axis? add it: x[:, None] or "
-                        f"x.reshape({n}, 1, {h}, {w})")
+                hint = (
+                    f"images without a channel axis? add it: x[:, None] or "
+                    f"x.reshape({n}, 1, {h}, {w})"
+                )
                 if n == 1:
                     hint += " (for one (1, H, W) image, x.unsqueeze(0) is the same)"
             elif n == c:
                 hint = "a single image (C, H, W)? add the batch axis: x.unsqueeze(0)"
             else:
-                hint = (f"add the missing axis so the channels ({c}) are axis 1, e.g. "
-                        f"x.reshape(-1, {c}, H, W)")
+                hint = (
+                    f"add the missing axis so the channels ({c}) are axis 1, e.g. "
+                    f"x.reshape(-1, {c}, H, W)"
+                )
             raise ValueError(f"{got}: {hint}")
         if x.ndim == 2:
             side = math.isqrt(x.shape[1] // c) if x.shape[1] % c == 0 else 0
             if side * side * c == x.shape[1] and side:
-                raise ValueError(f"{got}: flattened images? reshape them: "
-                                 f"x.reshape({x.shape[0]}, {c}, {side}, {side})")
+                raise ValueError(
+                    f"{got}: flattened images? reshape them: "
+                    f"x.reshape({x.shape[0]}, {c}, {side}, {side})"
+                )
         raise ValueError(got)
 
     def extra_repr(self):
         padding = self._padding_name or (self.padding if self.padding != (0, 0) else None)
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}" + (f", padding={padding}" if padding else "")
-                + ("" if self.bias is not None else ", bias=False"))
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+            + (f", padding={padding}" if padding else "")
+            + ("" if self.bias is not None else ", bias=False")
+        )
 
 
 class _Pool(Module):
     _function = None
-    _defaults = {}          # PyTorch's other options, each supported only at its default
+    _defaults = {}  # PyTorch's other options, each supported only at its default
 
     def __init__(self, kernel_size, stride=None, padding=0, **options):
         who = type(self).__name__
@@ -140,19 +188,29 @@ class _Pool(Module):
         return type(self)._function(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):
-        return (f"kernel_size={_compact(self.kernel_size)}, stride={_compact(self.stride)}, "
-                f"padding={_compact(self.padding)}")
+        return (
+            f"kernel_size={_compact(self.kernel_size)}, stride={_compact(self.stride)}, "
+            f"padding={_compact(self.padding)}"
+        )
 
 
 class MaxPool2d(_Pool):
     """The max of each kernel_size window (stride defaults to kernel_size)."""
+
     _function = staticmethod(C.max_pool2d)
     _defaults = {"dilation": 1, "return_indices": False, "ceil_mode": False}
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
-                 return_indices=False, ceil_mode=False):
-        super().__init__(kernel_size, stride, padding, dilation=dilation,
-                         return_indices=return_indices, ceil_mode=ceil_mode)
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
+        super().__init__(
+            kernel_size,
+            stride,
+            padding,
+            dilation=dilation,
+            return_indices=return_indices,
+            ceil_mode=ceil_mode,
+        )
 
     def extra_repr(self):
         return super().extra_repr() + ", dilation=1, ceil_mode=False"
@@ -161,14 +219,27 @@ class MaxPool2d(_Pool):
 class AvgPool2d(_Pool):
     """The mean of each kernel_size window (stride defaults to kernel_size; zero padding
     counts, PyTorch's count_include_pad=True)."""
+
     _function = staticmethod(C.avg_pool2d)
     _defaults = {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad,
-                         divisor_override=divisor_override)
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        super().__init__(
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode=ceil_mode,
+            count_include_pad=count_include_pad,
+            divisor_override=divisor_override,
+        )
 
 
 class BatchNorm2d(BatchNorm1d):
@@ -177,6 +248,8 @@ class BatchNorm2d(BatchNorm1d):
     def forward(self, x):
         x = self._input(x)
         if x.ndim != 4 or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm2d({self.num_features}) expects input of shape "
-                             f"(N, {self.num_features}, H, W), got {x.shape}")
+            raise ValueError(
+                f"BatchNorm2d({self.num_features}) expects input of shape "
+                f"(N, {self.num_features}, H, W), got {x.shape}"
+            )
         return self._normalize(x, axes=(0, 2, 3))

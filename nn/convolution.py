@@ -8,6 +8,7 @@ Shapes are checked here, with messages that say what was expected and what came;
 ops themselves live in the op table (`autograd/ops_conv.py`). `avg_pool2d` is written
 from table ops (unfold + mean), so it is differentiable to any order for free.
 """
+
 from ..autograd import OPS, Tensor
 from ..autograd.ops_conv import output_size, pair
 
@@ -15,8 +16,7 @@ from ..autograd.ops_conv import output_size, pair
 def _image(x, who):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim != 4:
-        hint = " (a single image? add the batch axis with x.unsqueeze(0))" if x.ndim == 3 \
-            else ""
+        hint = " (a single image? add the batch axis with x.unsqueeze(0))" if x.ndim == 3 else ""
         raise ValueError(f"{who} expects a 4-D input (N, C, H, W), got shape {x.shape}{hint}")
     return x
 
@@ -24,8 +24,10 @@ def _image(x, who):
 def check_geometry(kernel, stride, padding, who):
     """kernel and stride at least 1 and padding at least 0 on both axes, or a ValueError."""
     if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"{who}: kernel_size and stride must be >= 1 and padding >= 0, got "
-                         f"kernel_size={kernel}, stride={stride}, padding={padding}")
+        raise ValueError(
+            f"{who}: kernel_size and stride must be >= 1 and padding >= 0, got "
+            f"kernel_size={kernel}, stride={stride}, padding={padding}"
+        )
 
 
 def _geometry(x, kernel_size, stride, padding, who, pool=False):
@@ -35,12 +37,16 @@ def _geometry(x, kernel_size, stride, padding, who, pool=False):
     padding = pair(padding, "padding")
     check_geometry(kernel, stride, padding, who)
     if pool and (padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]):
-        raise ValueError(f"{who}: padding {padding} must be at most half the kernel "
-                         f"{kernel} (a window of padding alone has no value)")
+        raise ValueError(
+            f"{who}: padding {padding} must be at most half the kernel "
+            f"{kernel} (a window of padding alone has no value)"
+        )
     h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     if h < kernel[0] or w < kernel[1]:
-        raise ValueError(f"{who}: the input is {x.shape[2]}x{x.shape[3]} (with padding "
-                         f"{h}x{w}), smaller than the {kernel[0]}x{kernel[1]} kernel")
+        raise ValueError(
+            f"{who}: the input is {x.shape[2]}x{x.shape[3]} (with padding "
+            f"{h}x{w}), smaller than the {kernel[0]}x{kernel[1]} kernel"
+        )
     return kernel, stride, padding
 
 
@@ -49,24 +55,30 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     x = _image(x, "conv2d")
     weight = weight if isinstance(weight, Tensor) else x._lift(weight)
     if weight.ndim != 4 or 0 in weight.shape:
-        raise ValueError(f"conv2d weight must be 4-D (out, in, kh, kw) with no empty axis, "
-                         f"got {weight.shape}")
+        raise ValueError(
+            f"conv2d weight must be 4-D (out, in, kh, kw) with no empty axis, got {weight.shape}"
+        )
     if weight.shape[1] != x.shape[1]:
-        raise ValueError(f"conv2d expected {weight.shape[1]} input channels, got "
-                         f"{x.shape[1]} (input shape {x.shape})")
+        raise ValueError(
+            f"conv2d expected {weight.shape[1]} input channels, got "
+            f"{x.shape[1]} (input shape {x.shape})"
+        )
     if x.dtype != weight.dtype:
-        raise TypeError(f"conv2d: input is {x.dtype} but weight is {weight.dtype}; cast one "
-                        "(x.astype(np.float32) or model with dtype=np.float64)")
+        raise TypeError(
+            f"conv2d: input is {x.dtype} but weight is {weight.dtype}; cast one "
+            "(x.astype(np.float32) or model with dtype=np.float64)"
+        )
     _, stride, padding = _geometry(x, weight.shape[2:], stride, padding, "conv2d")
     inputs = (x, weight)
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else x._lift(bias)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got "
-                             f"{bias.shape}")
+            raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got {bias.shape}")
         if bias.dtype != x.dtype:
-            raise TypeError(f"conv2d: input is {x.dtype} but bias is {bias.dtype}; cast one "
-                            "so the output keeps the input's dtype")
+            raise TypeError(
+                f"conv2d: input is {x.dtype} but bias is {bias.dtype}; cast one "
+                "so the output keeps the input's dtype"
+            )
         inputs += (bias,)
     return Tensor._apply(OPS["conv2d"], inputs, stride=stride, padding=padding)
 
@@ -74,20 +86,19 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The max of each window (ties: the gradient goes to one of them, as PyTorch)."""
     x = _image(x, "max_pool2d")
-    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d",
-                                        pool=True)
-    return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride,
-                         padding=padding)
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d", pool=True)
+    return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride, padding=padding)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """The mean of each window (zero padding counts, PyTorch's count_include_pad=True)."""
     x = _image(x, "avg_pool2d")
-    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "avg_pool2d",
-                                        pool=True)
+    kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "avg_pool2d", pool=True)
     n, c, h, w = x.shape
-    oh, ow = (output_size(h, kernel[0], stride[0], padding[0]),
-              output_size(w, kernel[1], stride[1], padding[1]))
+    oh, ow = (
+        output_size(h, kernel[0], stride[0], padding[0]),
+        output_size(w, kernel[1], stride[1], padding[1]),
+    )
     cols = unfold(x.reshape(n * c, 1, h, w), kernel, stride=stride, padding=padding)
     return cols.mean(axis=1).reshape(n, c, oh, ow)
 
@@ -105,30 +116,37 @@ def fold(cols, output_size, kernel_size, stride=1, padding=0):
     H, W = output_size; entries of overlapping windows are added."""
     cols = cols if isinstance(cols, Tensor) else Tensor(cols)
     h, w = pair(output_size, "output_size")
-    kernel, stride, padding = pair(kernel_size, "kernel_size"), pair(stride, "stride"), \
-        pair(padding, "padding")
+    kernel, stride, padding = (
+        pair(kernel_size, "kernel_size"),
+        pair(stride, "stride"),
+        pair(padding, "padding"),
+    )
     check_geometry(kernel, stride, padding, "fold")
     k = kernel[0] * kernel[1]
     oh, ow = conv_output_shape((h, w), kernel, stride, padding, who="fold")
     if cols.ndim != 3 or cols.shape[1] % k or cols.shape[2] != oh * ow:
-        raise ValueError(f"fold: columns of shape {cols.shape} do not fit output_size "
-                         f"{(h, w)} with kernel {kernel}, stride {stride}, padding {padding}: "
-                         f"expected (N, C*{k}, {oh * ow})")
+        raise ValueError(
+            f"fold: columns of shape {cols.shape} do not fit output_size "
+            f"{(h, w)} with kernel {kernel}, stride {stride}, padding {padding}: "
+            f"expected (N, C*{k}, {oh * ow})"
+        )
     shape = (cols.shape[0], cols.shape[1] // k, h, w)
-    return Tensor._apply(OPS["fold"], (cols,), shape=shape, kernel=kernel, stride=stride,
-                         padding=padding)
+    return Tensor._apply(
+        OPS["fold"], (cols,), shape=shape, kernel=kernel, stride=stride, padding=padding
+    )
 
 
-def conv_output_shape(input_hw, kernel_size, stride=1, padding=0, *,
-                      who="conv_output_shape"):
+def conv_output_shape(input_hw, kernel_size, stride=1, padding=0, *, who="conv_output_shape"):
     """(oh, ow) of a convolution or pooling: (H + 2p - k) // s + 1 on each axis."""
     (h, w), (kh, kw) = pair(input_hw, "input_hw"), pair(kernel_size, "kernel_size")
     (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
     check_geometry((kh, kw), (sh, sw), (ph, pw), who)
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
     if min(h, w) < 1 or oh < 1 or ow < 1:
-        raise ValueError(f"{who}: a {h}x{w} input (padded {h + 2 * ph}x{w + 2 * pw}) has "
-                         f"no {kh}x{kw} window; the output would be {oh}x{ow}")
+        raise ValueError(
+            f"{who}: a {h}x{w} input (padded {h + 2 * ph}x{w + 2 * pw}) has "
+            f"no {kh}x{kw} window; the output would be {oh}x{ow}"
+        )
     return oh, ow
 
 

@@ -5,11 +5,11 @@ dtype, `y` keeping its own (integer labels stay int64, as `cross_entropy` wants)
 Shuffling uses its own seeded generator, so a run is reproducible and every sample
 appears exactly once per epoch.
 """
+
 import numpy as np
 
 from ..autograd import Tensor
 from ..autograd.tensor import as_array, from_numpy
-
 from .init import make_rng
 
 
@@ -32,8 +32,10 @@ class TensorDataset(Dataset):
         self.arrays = [np.asarray(getattr(a, "data", a)) for a in arrays]
         lengths = {len(a) for a in self.arrays}
         if len(lengths) != 1:
-            raise ValueError(f"TensorDataset arrays have different lengths "
-                             f"{[len(a) for a in self.arrays]}; they must match")
+            raise ValueError(
+                f"TensorDataset arrays have different lengths "
+                f"{[len(a) for a in self.arrays]}; they must match"
+            )
 
     def __len__(self):
         return len(self.arrays[0])
@@ -62,7 +64,7 @@ def _gather(dataset, indices):
     if isinstance(dataset, Subset):
         return _gather(dataset.dataset, dataset.indices[indices])
     samples = [dataset[int(i)] for i in indices]
-    if not isinstance(samples[0], tuple):         # a dataset of single items
+    if not isinstance(samples[0], tuple):  # a dataset of single items
         samples = [(sample,) for sample in samples]
     return tuple(np.stack([_host(item) for item in column]) for column in zip(*samples))
 
@@ -80,15 +82,27 @@ class DataLoader:
     `pin_memory` (PyTorch's) are accepted and do nothing: batches are made in-process.
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=None,
-                 dtype=None, num_workers=0, pin_memory=False):
+    def __init__(
+        self,
+        dataset,
+        batch_size=32,
+        shuffle=False,
+        drop_last=False,
+        seed=None,
+        dtype=None,
+        num_workers=0,
+        pin_memory=False,
+    ):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if isinstance(dataset, (tuple, list)) and len(dataset) >= 2 and all(
-                hasattr(part, "__len__") for part in dataset):
-            dataset = TensorDataset(*dataset)     # (X, y) or (X, y, w): batches of each
+        if (
+            isinstance(dataset, (tuple, list))
+            and len(dataset) >= 2
+            and all(hasattr(part, "__len__") for part in dataset)
+        ):
+            dataset = TensorDataset(*dataset)  # (X, y) or (X, y, w): batches of each
         elif isinstance(dataset, (np.ndarray, Tensor)):
-            dataset = TensorDataset(dataset)      # rows of one array: batches of x alone
+            dataset = TensorDataset(dataset)  # rows of one array: batches of x alone
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -105,11 +119,11 @@ class DataLoader:
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
-            columns = _gather(self.dataset, order[start:start + self.batch_size])
+            columns = _gather(self.dataset, order[start : start + self.batch_size])
             x = from_numpy(np.ascontiguousarray(as_array(columns[0], self.dtype)))
             if len(columns) == 1:
                 yield x
-            else:        # gathered rows are fresh arrays: the tensors can own them
+            else:  # gathered rows are fresh arrays: the tensors can own them
                 yield (x,) + tuple(from_numpy(np.ascontiguousarray(c)) for c in columns[1:])
 
 
@@ -123,8 +137,10 @@ def random_split(dataset, lengths, seed=None):
         counts[0] += n - sum(counts)
         lengths = counts
     if sum(lengths) != n:
-        raise ValueError(f"random_split lengths {list(lengths)} add up to {sum(lengths)}, "
-                         f"but the dataset has {n} samples")
+        raise ValueError(
+            f"random_split lengths {list(lengths)} add up to {sum(lengths)}, "
+            f"but the dataset has {n} samples"
+        )
     order = make_rng(None, seed).permutation(n)
     bounds = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -138,15 +154,19 @@ def train_test_split(X, y, test_size=0.2, seed=None, stratify=True):
     if not 0 < test_size < 1:
         raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size}")
     rng = make_rng(None, seed)
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and \
-        y.dtype.kind in "iub" else [np.arange(len(y))]
-    test = np.concatenate([rng.permutation(g)[:int(round(len(g) * test_size))]
-                           for g in groups])
+    groups = (
+        [np.flatnonzero(y == c) for c in np.unique(y)]
+        if stratify and y.dtype.kind in "iub"
+        else [np.arange(len(y))]
+    )
+    test = np.concatenate([rng.permutation(g)[: int(round(len(g) * test_size))] for g in groups])
     if len(test) == 0 or len(test) == len(y):
         side = "test" if len(test) == 0 else "training"
-        raise ValueError(f"train_test_split: test_size={test_size} of {len(y)} samples "
-                         f"(split per class) leaves the {side} set empty; use a test_size "
-                         "that gives each side at least one sample per class")
+        raise ValueError(
+            f"train_test_split: test_size={test_size} of {len(y)} samples "
+            f"(split per class) leaves the {side} set empty; use a test_size "
+            "that gives each side at least one sample per class"
+        )
     mask = np.zeros(len(y), dtype=bool)
     mask[test] = True
     train_idx, test_idx = rng.permutation(np.flatnonzero(~mask)), rng.permutation(test)
@@ -160,7 +180,7 @@ class Standardizer:
         X = np.asarray(X, dtype=np.float64)
         self.mean = X.mean(axis=0)
         self.std = X.std(axis=0)
-        self.std[self.std == 0] = 1.0       # constant features stay finite
+        self.std[self.std == 0] = 1.0  # constant features stay finite
         return self
 
     def transform(self, X):

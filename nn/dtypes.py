@@ -8,6 +8,7 @@ to the layer's dtype, which is friendlier and cannot hide a mistake in a graph.
 
 New layers take `dtype=None`, meaning `default_dtype()`.
 """
+
 import numpy as np
 
 from .. import autograd
@@ -34,11 +35,14 @@ def float_dtype(dtype, who):
     try:
         resolved = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{who}: dtype must be a numpy float type such as np.float32, got "
-                        f"{dtype!r}") from None
+        raise TypeError(
+            f"{who}: dtype must be a numpy float type such as np.float32, got {dtype!r}"
+        ) from None
     if resolved.kind != "f":
-        raise TypeError(f"{who}: parameters must have a floating dtype (np.float32 or "
-                        f"np.float64), got {resolved}")
+        raise TypeError(
+            f"{who}: parameters must have a floating dtype (np.float32 or "
+            f"np.float64), got {resolved}"
+        )
     return resolved
 
 
@@ -46,12 +50,14 @@ def mismatch(who, x_dtype, what, dtype):
     """The error for a Tensor of `x_dtype` meeting `what` (a parameter) of `dtype`."""
     x_dtype, dtype = np.dtype(x_dtype), np.dtype(dtype)
     to_input = f"x.to(np.{dtype})" + (f" / x.{_SHORT[dtype]}()" if dtype in _SHORT else "")
-    to_model = f"model.to(np.{x_dtype})" + (f" / model.{_SHORT[x_dtype]}()"
-                                            if x_dtype in _SHORT else "")
+    to_model = f"model.to(np.{x_dtype})" + (
+        f" / model.{_SHORT[x_dtype]}()" if x_dtype in _SHORT else ""
+    )
     return DtypeMismatchError(
         f"{who}: input is {x_dtype} but {what} is {dtype}. A layer computes in its "
         f"parameters' dtype and never converts a Tensor (as in PyTorch): convert the input, "
-        f"{to_input}, or the model, {to_model}")
+        f"{to_input}, or the model, {to_model}"
+    )
 
 
 def layer_input(x, dtype, who, what="weight"):

@@ -7,14 +7,15 @@ twice differentiable where its ops are). Activations and the simple losses also 
 `reduction="mean" | "sum" | "none"` (and PyTorch's deprecated size_average= / reduce=).
 `inplace=True` is refused: scratchgrad never overwrites an array a graph may still need.
 """
-import numpy as np
 
-from ..autograd.backend import namespace
+import numpy as np
 
 from .. import autograd
 from ..autograd import OPS, Tensor, Value
+from ..autograd.backend import namespace
 from .dtypes import layer_input, mismatch
-from .reduction import reduce as _reduce, reduction_of
+from .reduction import reduce as _reduce
+from .reduction import reduction_of
 from .seeding import default_generator
 
 
@@ -37,9 +38,11 @@ def refuse_inplace(inplace, who):
     """PyTorch's `inplace=True` overwrites the input; here every op returns a new array
     (the input may be saved by a graph), so the flag is refused rather than ignored."""
     if inplace:
-        raise NotImplementedError(f"{who}(inplace=True) is not supported: scratchgrad never "
-                                  "overwrites a tensor a graph may still need. Drop the "
-                                  "flag; x = relu(x) gives the same result")
+        raise NotImplementedError(
+            f"{who}(inplace=True) is not supported: scratchgrad never "
+            "overwrites a tensor a graph may still need. Drop the "
+            "flag; x = relu(x) gives the same result"
+        )
 
 
 def relu(x, inplace=False):
@@ -79,7 +82,7 @@ def step(x):
     return _unary("step", x)
 
 
-DEFAULT_AXIS = "last"       # "not given" (axis=None still means every element)
+DEFAULT_AXIS = "last"  # "not given" (axis=None still means every element)
 
 
 def class_axis(axis, dim):
@@ -120,23 +123,27 @@ def linear_checked(input, weight, bias, who, layout_checked=False):
     weight = _node(weight)
     x = layer_input(input, weight.dtype, who)
     if weight.ndim != 2:
-        raise ValueError(f"{who}: weight must be 2-D (out_features, in_features), got shape "
-                         f"{weight.shape}")
+        raise ValueError(
+            f"{who}: weight must be 2-D (out_features, in_features), got shape {weight.shape}"
+        )
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         hint = ""
         if x.ndim and x.shape[-1] == weight.shape[0] and not layout_checked:
-            hint = ("; the weight looks like the book's (in, out) layout: PyTorch's is "
-                    "(out_features, in_features), so pass weight.T")
-        raise ValueError(f"{who} got input of shape {x.shape}; its last axis must have size "
-                         f"{weight.shape[1]} (the weight is (out, in) = {weight.shape}){hint}")
+            hint = (
+                "; the weight looks like the book's (in, out) layout: PyTorch's is "
+                "(out_features, in_features), so pass weight.T"
+            )
+        raise ValueError(
+            f"{who} got input of shape {x.shape}; its last axis must have size "
+            f"{weight.shape[1]} (the weight is (out, in) = {weight.shape}){hint}"
+        )
     inputs = (x, weight)
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else Tensor(bias, dtype=weight.dtype)
         if bias.dtype != weight.dtype:
             raise mismatch(who, bias.dtype, "weight", weight.dtype)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"{who}: bias must have shape ({weight.shape[0]},), got "
-                             f"{bias.shape}")
+            raise ValueError(f"{who}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs += (bias,)
     return Tensor._apply(OPS["linear"], inputs)
 
@@ -158,8 +165,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Dropout of whole channels of (N, C, H, W) input (`nn.Dropout2d`)."""
     refuse_inplace(inplace, "dropout2d")
-    return drop(input, _check_p(p, "Dropout2d"), training, default_generator(),
-                channels=True)
+    return drop(input, _check_p(p, "Dropout2d"), training, default_generator(), channels=True)
 
 
 def drop(x, p, training, rng, channels=False):
@@ -167,26 +173,33 @@ def drop(x, p, training, rng, channels=False):
     or (channels=True) per (sample, channel) of an (N, C, H, W) input."""
     x = _node(x)
     if channels and x.ndim != 4:
-        raise ValueError(f"Dropout2d expects input of shape (N, C, H, W), got {x.shape}; "
-                         "for (N, C) or (N, C, L) input use nn.Dropout")
+        raise ValueError(
+            f"Dropout2d expects input of shape (N, C, H, W), got {x.shape}; "
+            "for (N, C) or (N, C, L) input use nn.Dropout"
+        )
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x * 0.0
     keep = rng.random(x.shape[:2] + (1, 1) if channels else x.shape) >= p
     scale = (keep * (1.0 / (1.0 - p))).astype(x.dtype)
-    return x * namespace(x._data).asarray(scale)        # the mask goes where x lives
+    return x * namespace(x._data).asarray(scale)  # the mask goes where x lives
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias, with mean and (biased) variance over
     the trailing axes `normalized_shape` of each sample (Ba et al. 2016)."""
     x = _node(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+    shape = (
+        (normalized_shape,)
+        if isinstance(normalized_shape, (int, np.integer))
         else tuple(normalized_shape)
-    if not shape or x.ndim < len(shape) or x.shape[x.ndim - len(shape):] != shape:
-        raise ValueError(f"layer_norm: normalized_shape={shape} must be the last axes of "
-                         f"the input, got input of shape {x.shape}")
+    )
+    if not shape or x.ndim < len(shape) or x.shape[x.ndim - len(shape) :] != shape:
+        raise ValueError(
+            f"layer_norm: normalized_shape={shape} must be the last axes of "
+            f"the input, got input of shape {x.shape}"
+        )
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     mean = x.mean(axis=axes, keepdims=True)
     out = (x - mean) / (x.var(axis=axes, keepdims=True, correction=0) + eps).sqrt()
@@ -200,8 +213,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def _pairs(inputs, targets, what):
     """Value lists: pair predictions with targets, checking lengths."""
     inputs = list(inputs)
-    targets = list(targets) if isinstance(targets, (list, tuple, np.ndarray)) \
-        else [targets] * len(inputs)
+    targets = (
+        list(targets) if isinstance(targets, (list, tuple, np.ndarray)) else [targets] * len(inputs)
+    )
     if len(inputs) != len(targets):
         raise ValueError(f"{what}: {len(inputs)} predictions but {len(targets)} targets")
     return inputs, targets
@@ -220,8 +234,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = reduction_of(reduction, size_average, reduce)
     if _is_value_list(input):
         if weight is not None:
-            raise TypeError("mse_loss(weight=...) takes Tensors; for a list of Values "
-                            "multiply each squared error by its weight yourself")
+            raise TypeError(
+                "mse_loss(weight=...) takes Tensors; for a list of Values "
+                "multiply each squared error by its weight yourself"
+            )
         xs, ts = _pairs(input, target, "mse_loss")
         return _value_reduce([(x - t) ** 2 for x, t in zip(xs, ts)], reduction)
     input = _node(input)
@@ -244,8 +260,9 @@ def _weighted(losses, weight, reduction, who):
         return _reduce(losses, reduction)
     weight = _constant_like(weight, losses, "weight", who)
     if weight.shape != losses.shape:
-        raise ValueError(f"{who}: weight must have the input's shape {losses.shape}, got "
-                         f"{weight.shape}")
+        raise ValueError(
+            f"{who}: weight must have the input's shape {losses.shape}, got {weight.shape}"
+        )
     losses = losses * weight
     if reduction == "mean":
         return losses.sum() / weight.sum()
@@ -256,14 +273,16 @@ def _constant_like(value, like, name, who):
     """A per-element or per-class weight: a Tensor stays one (its gradient flows); an
     array or list takes `like`'s dtype."""
     if isinstance(value, str):
-        raise TypeError(f"{who}: {name} must be numbers, got {value!r} (PyTorch's third "
-                        f"argument is weight: pass the reduction by keyword, "
-                        f"reduction={value!r})")
+        raise TypeError(
+            f"{who}: {name} must be numbers, got {value!r} (PyTorch's third "
+            f"argument is weight: pass the reduction by keyword, "
+            f"reduction={value!r})"
+        )
     if not isinstance(like, Tensor):
         raise TypeError(f"{who}({name}=...) takes a Tensor input, got {type(like).__name__}")
     if isinstance(value, Tensor):
         return value
-    host = Tensor(value, dtype=like.dtype)         # checked and converted, then moved
+    host = Tensor(value, dtype=like.dtype)  # checked and converted, then moved
     return Tensor._constant_like(like, namespace(like._data).asarray(host._data))
 
 
@@ -281,13 +300,16 @@ def _same_shape(input, target, what):
     would silently compare every output with every target. A single number is fine."""
     shape = target.shape if hasattr(target, "shape") else np.shape(target)
     if isinstance(input, Tensor) and shape not in (input.shape, ()):
-        raise ValueError(f"{what}: input has shape {input.shape} but target {shape}; they "
-                         "must match (for an (N, 1) output and (N,) targets use "
-                         "output.reshape(-1))")
+        raise ValueError(
+            f"{what}: input has shape {input.shape} but target {shape}; they "
+            "must match (for an (N, 1) output and (N,) targets use "
+            "output.reshape(-1))"
+        )
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], PyTorch's rules: each
     log clamped at -100, gradient (p - t) / max(p (1 - p), 1e-12), so a saturated sigmoid
     gives no NaN. The target is a constant. `weight` (broadcast to the input) scales each
@@ -296,26 +318,31 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if weight is not None:
         p = _node(input)
         losses = binary_cross_entropy(p, target, reduction="none")
-        return _reduce(losses * _constant_like(weight, p, "weight", "binary_cross_entropy"),
-                       reduction)
+        return _reduce(
+            losses * _constant_like(weight, p, "weight", "binary_cross_entropy"), reduction
+        )
     p = _node(input)
-    if not isinstance(p, Tensor):                       # one Value: the formula itself
+    if not isinstance(p, Tensor):  # one Value: the formula itself
         return -(target * p.log() + (1.0 - target) * (1.0 - p).log())
     _same_shape(p, target, "binary_cross_entropy")
     if p.data.size and (p.data.min() < 0 or p.data.max() > 1):
-        raise ValueError("binary_cross_entropy needs probabilities in [0, 1]; for raw "
-                         "scores use binary_cross_entropy_with_logits")
-    if isinstance(target, Tensor) and target.requires_grad:   # a learned target: composed
+        raise ValueError(
+            "binary_cross_entropy needs probabilities in [0, 1]; for raw "
+            "scores use binary_cross_entropy_with_logits"
+        )
+    if isinstance(target, Tensor) and target.requires_grad:  # a learned target: composed
         log_p, log_q = p.log().clip(min=-100.0), (1.0 - p).log().clip(min=-100.0)
         return _reduce(-(target * log_p + (1.0 - target) * log_q), reduction)
-    xp = namespace(p._data)          # the target goes where the probabilities live
-    t = xp.broadcast_to(xp.asarray(target._data if isinstance(target, Tensor) else target,
-                                   dtype=p.dtype), p.shape)
+    xp = namespace(p._data)  # the target goes where the probabilities live
+    t = xp.broadcast_to(
+        xp.asarray(target._data if isinstance(target, Tensor) else target, dtype=p.dtype), p.shape
+    )
     return Tensor._apply(OPS["binary_cross_entropy"], (p,), target=t, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
-                                     reduce=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     """BCE of sigmoid(z) without computing it: softplus(z) - t z (stable for any z);
     d/dz = sigmoid(z) - t. `pos_weight` (per class, broadcast along the last axis) weighs
     the positive term: (1 - t) z + (1 + (pos_weight - 1) t) softplus(-z), PyTorch's form;
@@ -342,8 +369,7 @@ def hinge_loss(scores, labels, reduction="mean"):
     reduction = reduction_of(reduction)
     if _is_value_list(scores):
         ss, ys = _pairs(scores, labels, "hinge_loss")
-        return _value_reduce([(1.0 - float(y) * s).relu() for s, y in zip(ss, ys)],
-                             reduction)
+        return _value_reduce([(1.0 - float(y) * s).relu() for s, y in zip(ss, ys)], reduction)
     s = _node(scores)
     y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if s.shape != y.shape:
@@ -370,11 +396,11 @@ def accuracy(output, target, threshold=0.0):
         out = out.reshape(-1)
         pred, labels = out > threshold, t.reshape(-1) > 0
     if pred.shape != labels.shape:
-        raise ValueError(f"accuracy: predictions have shape {pred.shape} but targets "
-                         f"{labels.shape}")
+        raise ValueError(
+            f"accuracy: predictions have shape {pred.shape} but targets {labels.shape}"
+        )
     return float(np.mean(pred == labels)) if pred.size else 0.0
 
 
 from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
-from .convolution import (avg_pool2d, conv2d, conv_output_shape, fold,  # noqa: E402,F401
-                          max_pool2d, unfold)
+from .convolution import avg_pool2d, conv2d, conv_output_shape, fold, max_pool2d, unfold  # noqa: E402,F401

@@ -7,16 +7,24 @@ variance fan_in * Var(w). Keeping it near 1 layer after layer needs
 A uniform U(-a, a) has variance a^2 / 3, so its bound is a = sqrt(3 Var).
 
 Every function takes `generator=` (a `numpy.random.Generator`) or `seed=` (an int);
-with neither it draws from the generator `nn.manual_seed` seeded (or a fresh one). Names follow `torch.nn.init`.
+with neither it draws from the generator `nn.manual_seed` seeded (or a fresh one).
+Names follow `torch.nn.init`.
 """
+
 import math
 
 import numpy as np
 
 from .seeding import default_generator
 
-_GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0,
-          "relu": math.sqrt(2.0), "selu": 0.75}
+_GAINS = {
+    "linear": 1.0,
+    "identity": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "selu": 0.75,
+}
 
 
 def make_rng(generator=None, seed=None):
@@ -25,8 +33,10 @@ def make_rng(generator=None, seed=None):
         raise ValueError("pass generator= or seed=, not both")
     if generator is not None:
         if not isinstance(generator, np.random.Generator):
-            raise TypeError(f"generator must be a numpy.random.Generator (from "
-                            f"np.random.default_rng(seed)), got {type(generator).__name__}")
+            raise TypeError(
+                f"generator must be a numpy.random.Generator (from "
+                f"np.random.default_rng(seed)), got {type(generator).__name__}"
+            )
         return generator
     if seed is None:
         return default_generator()
@@ -39,8 +49,9 @@ def calculate_gain(nonlinearity, param=None):
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1.0 + slope * slope))
     if nonlinearity not in _GAINS:
-        raise ValueError(f"unknown nonlinearity {nonlinearity!r}; choose from "
-                         f"{sorted(_GAINS) + ['leaky_relu']}")
+        raise ValueError(
+            f"unknown nonlinearity {nonlinearity!r}; choose from {sorted(_GAINS) + ['leaky_relu']}"
+        )
     return _GAINS[nonlinearity]
 
 
@@ -48,8 +59,10 @@ def fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) of a weight of shape (out, in, *kernel) — PyTorch's layout."""
     shape = np.shape(tensor.data)
     if len(shape) < 2:
-        raise ValueError(f"fan in/out need a weight with at least 2 dimensions, got shape "
-                         f"{shape}; use uniform_/normal_/zeros_ for biases")
+        raise ValueError(
+            f"fan in/out need a weight with at least 2 dimensions, got shape "
+            f"{shape}; use uniform_/normal_/zeros_ for biases"
+        )
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
@@ -105,15 +118,17 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
-                     generator=None, seed=None):
+def kaiming_uniform_(
+    tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, seed=None
+):
     """U(-b, b) with b = gain * sqrt(3 / fan)  (He et al. 2015; gain sqrt(2) for ReLU)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator, seed)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu",
-                    generator=None, seed=None):
+def kaiming_normal_(
+    tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None, seed=None
+):
     """N(0, std^2) with std = gain / sqrt(fan)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator, seed)
 

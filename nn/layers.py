@@ -6,16 +6,16 @@ pass dtype=np.float32 for speed): `Linear` weight and bias ~ U(-1/sqrt(in), 1/sq
 `Flatten(start_dim=1, end_dim=-1)`. Layers with random parts also take `rng=` (a numpy
 Generator) or `seed=`. Input: see `dtypes` (arrays are converted, Tensors must match).
 """
+
 import math
 
 import numpy as np
 
-from ..autograd.backend import namespace
 from ..autograd import Tensor
-
+from ..autograd.backend import namespace
 from . import functional as F
 from .activations import ReLU, Sigmoid, Softmax, Tanh  # noqa: F401  (their old home)
-from .containers import Sequential  # noqa: F401
+from .containers import Sequential
 from .dtypes import float_dtype, layer_input
 from .init import make_rng
 from .module import Module, Parameter
@@ -25,41 +25,55 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features) (PyTorch's layout; the
     book's is (in, out), its transpose): one `linear` node."""
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, *,
-                 rng=None, seed=None):
+    def __init__(
+        self, in_features, out_features, bias=True, device=None, dtype=None, *, rng=None, seed=None
+    ):
         if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear needs positive sizes, got in_features={in_features}, "
-                             f"out_features={out_features}")
+            raise ValueError(
+                f"Linear needs positive sizes, got in_features={in_features}, "
+                f"out_features={out_features}"
+            )
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = float_dtype(dtype, "Linear")
         gen = make_rng(rng, seed)
         bound = 1.0 / math.sqrt(in_features)
-        self.weight = Parameter(gen.uniform(-bound, bound, (out_features, in_features)),
-                                dtype=dtype)
-        self.bias = Parameter(gen.uniform(-bound, bound, out_features), dtype=dtype) \
-            if bias else None
+        self.weight = Parameter(
+            gen.uniform(-bound, bound, (out_features, in_features)), dtype=dtype
+        )
+        self.bias = (
+            Parameter(gen.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
+        )
         if device is not None:
             self._to_device(device)
 
     def forward(self, x):
         layout = (self.out_features, self.in_features)
         if self.weight.shape != layout:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}) holds a weight "
-                             f"of shape {self.weight.shape}, expected {layout}"
-                             + self._load_hint("weight", self.weight.shape))
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}) holds a weight "
+                f"of shape {self.weight.shape}, expected {layout}"
+                + self._load_hint("weight", self.weight.shape)
+            )
         return F.linear_checked(x, self.weight, self.bias, "Linear", layout_checked=True)
 
     def _load_hint(self, name, shape):
-        if name == "weight" and tuple(shape) == (self.in_features, self.out_features) \
-                and self.in_features != self.out_features:
-            return (f": Linear stores its weight as (out_features, in_features) = "
-                    f"{(self.out_features, self.in_features)}, PyTorch's layout; this one "
-                    "is the book's (in, out) layout, so transpose it (W.T)")
+        if (
+            name == "weight"
+            and tuple(shape) == (self.in_features, self.out_features)
+            and self.in_features != self.out_features
+        ):
+            return (
+                f": Linear stores its weight as (out_features, in_features) = "
+                f"{(self.out_features, self.in_features)}, PyTorch's layout; this one "
+                "is the book's (in, out) layout, so transpose it (W.T)"
+            )
         return ""
 
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class Identity(Module):
@@ -84,10 +98,12 @@ class Flatten(Module):
         start = self.start_dim + x.ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + x.ndim if self.end_dim < 0 else self.end_dim
         if not 0 <= start < x.ndim or not start <= end < x.ndim:
-            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
-                             f"needs an input with those axes, got shape {x.shape}")
-        merged = int(np.prod(x.shape[start:end + 1]))
-        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
+                f"needs an input with those axes, got shape {x.shape}"
+            )
+        merged = int(np.prod(x.shape[start : end + 1]))
+        return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -129,40 +145,60 @@ class BatchNorm1d(Module):
     Input: (N, C) or (N, C, L).
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True):
-        if momentum is not None and not (isinstance(momentum, (int, float, np.floating)) and
-                                         0.0 <= momentum <= 1.0):
-            raise ValueError(f"{type(self).__name__} momentum must be a number in [0, 1] or "
-                             f"None (a cumulative average of all batches), got {momentum!r}")
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        if momentum is not None and not (
+            isinstance(momentum, (int, float, np.floating)) and 0.0 <= momentum <= 1.0
+        ):
+            raise ValueError(
+                f"{type(self).__name__} momentum must be a number in [0, 1] or "
+                f"None (a cumulative average of all batches), got {momentum!r}"
+            )
         dtype = float_dtype(dtype, type(self).__name__)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
-        self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine and bias \
-            else None
+        self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine and bias else None
         tracked = track_running_stats
         self.register_buffer("running_mean", np.zeros(num_features, dtype) if tracked else None)
         self.register_buffer("running_var", np.ones(num_features, dtype) if tracked else None)
-        self.register_buffer("num_batches_tracked",
-                             np.zeros((), dtype=np.int64) if tracked else None)
+        self.register_buffer(
+            "num_batches_tracked", np.zeros((), dtype=np.int64) if tracked else None
+        )
         if device is not None:
             self._to_device(device)
 
     def forward(self, x):
         x = self._input(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}) expects input of shape "
-                             f"(N, {self.num_features}) or (N, {self.num_features}, L), got "
-                             f"{x.shape}")
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}) expects input of shape "
+                f"(N, {self.num_features}) or (N, {self.num_features}, L), got "
+                f"{x.shape}"
+            )
         return self._normalize(x, axes=(0,) if x.ndim == 2 else (0, 2))
 
     def _input(self, x):
         """x in the layer's dtype (that of its weight, else of its running statistics)."""
-        held = next(((name, a) for name, a in (("weight", self.weight),
-                                               ("running_mean", self.running_mean))
-                     if a is not None), None)
-        if held is None:                      # nothing stored: any float input will do
+        held = next(
+            (
+                (name, a)
+                for name, a in (("weight", self.weight), ("running_mean", self.running_mean))
+                if a is not None
+            ),
+            None,
+        )
+        if held is None:  # nothing stored: any float input will do
             return x if isinstance(x, Tensor) else Tensor(x)
         return layer_input(x, held[1].dtype, type(self).__name__, held[0])
 
@@ -173,9 +209,11 @@ class BatchNorm1d(Module):
         if self.training or self.running_mean is None:
             n = x.data.size // self.num_features
             if n < 2 and self.training:
-                raise ValueError(f"{name} in training mode needs more than one value per "
-                                 f"channel, got input of shape {x.shape}; use a batch of 2 "
-                                 "or more, or call model.eval()")
+                raise ValueError(
+                    f"{name} in training mode needs more than one value per "
+                    f"channel, got input of shape {x.shape}; use a batch of 2 "
+                    "or more, or call model.eval()"
+                )
             mean = x.mean(axis=axes, keepdims=True)
             var = x.var(axis=axes, keepdims=True, correction=0)
             if self.training and self.running_mean is not None:
@@ -193,17 +231,18 @@ class BatchNorm1d(Module):
     def _track(self, mean, var, n):
         """running = (1 - m) running + m batch; momentum=None: the cumulative average."""
         self.num_batches_tracked += 1
-        m = self.momentum if self.momentum is not None \
-            else 1.0 / float(self.num_batches_tracked)
+        m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
         self.running_mean *= 1.0 - m
         self.running_mean += m * mean.data.reshape(-1)
         self.running_var *= 1.0 - m
         self.running_var += (m * n / (n - 1)) * var.data.reshape(-1)
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -216,8 +255,9 @@ def mlp(sizes, activation="relu", *, dtype=None, seed=None):
     if len(sizes) < 2:
         raise ValueError(f"mlp needs at least an input and an output size, got {sizes}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of "
-                         f"{', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
     gen = make_rng(None, seed)
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):

@@ -7,6 +7,7 @@ trace_graph.ipynb draws micrograd's picture of a neuron, with micrograd's weight
 (`random.uniform(-1, 1)` from Python's `random`) and micrograd's numbers. It is slower
 than `nn.scalar` (about three times the nodes) and still much faster than micrograd.
 """
+
 from . import scalar
 
 
@@ -14,8 +15,7 @@ class Neuron(scalar.Neuron):
     """act(b + w_1 x_1 + ... + w_n x_n), built from `*` and `+` nodes like micrograd's."""
 
     def __call__(self, x):
-        return self._activate(sum((wi * xi for wi, xi in zip(self.w, self._checked(x))),
-                                  self.b))
+        return self._activate(sum((wi * xi for wi, xi in zip(self.w, self._checked(x))), self.b))
 
     forward = __call__
     _on_values = __call__

@@ -8,6 +8,7 @@ parameter shared by two layers is listed once. Buffers (`register_buffer`) are a
 statistics). `to(dtype)` / `double()` / `float()` convert a model in place, as PyTorch's;
 devices go through one method, `_to_device` (numpy on the CPU, CuPy on a GPU).
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -34,12 +35,13 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, label=label)
 
     def __repr__(self):
-        return "Parameter" + super().__repr__()[len("Tensor"):]
+        return "Parameter" + super().__repr__()[len("Tensor") :]
 
 
 def _is_param(obj):
-    return isinstance(obj, Parameter) or (isinstance(obj, Value) and obj._fn is None
-                                          and obj.requires_grad)
+    return isinstance(obj, Parameter) or (
+        isinstance(obj, Value) and obj._fn is None and obj.requires_grad
+    )
 
 
 def _walk(prefix, obj):
@@ -71,8 +73,10 @@ class Module:
     _internal = frozenset({"training", "_scope_name", "_buffer_names", "_nonpersistent"})
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} has no forward(); define "
-                                  "forward(self, x) in your Module subclass")
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(); define "
+            "forward(self, x) in your Module subclass"
+        )
 
     def __call__(self, *args, **kwargs):
         with name_scope(self._scope_name or type(self).__name__):
@@ -92,18 +96,21 @@ class Module:
             raise TypeError(f"{what} name must be a str, got {type(name).__name__}")
         if not name or "." in name:
             raise KeyError(f"{what} name must be non-empty and contain no '.', got {name!r}")
-        if name in self._internal or (hasattr(type(self), name) and
-                                      name not in self._buffer_names):
-            raise KeyError(f"{what} name {name!r} is taken by {type(self).__name__}.{name}; "
-                           "choose another name")
+        if name in self._internal or (hasattr(type(self), name) and name not in self._buffer_names):
+            raise KeyError(
+                f"{what} name {name!r} is taken by {type(self).__name__}.{name}; "
+                "choose another name"
+            )
 
     def register_buffer(self, name, tensor, persistent=True):
         """Keep `tensor` (an array, a Tensor or None) as `self.<name>`: never trained, and
         saved in `state_dict` unless `persistent=False` or it is None (as PyTorch)."""
         self._check_new_name(name, "buffer")
         if name in vars(self) and name not in self._buffer_names:
-            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}; a "
-                           "buffer needs a name of its own")
+            raise KeyError(
+                f"attribute {name!r} already exists on {type(self).__name__}; a "
+                "buffer needs a name of its own"
+            )
         if tensor is not None and not isinstance(tensor, (np.ndarray, Tensor)):
             tensor = np.asarray(tensor)
         if name not in self._buffer_names:
@@ -116,8 +123,9 @@ class Module:
         """`self.<name> = module` for names that are not identifiers (e.g. "0")."""
         self._check_new_name(name, "module")
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module({name!r}, ...) needs a Module or None, got "
-                            f"{type(module).__name__}")
+            raise TypeError(
+                f"add_module({name!r}, ...) needs a Module or None, got {type(module).__name__}"
+            )
         setattr(self, name, module)
 
     register_module = add_module
@@ -126,8 +134,10 @@ class Module:
         """`self.<name> = param` for a `Parameter` (or None: a slot with no parameter)."""
         self._check_new_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter({name!r}, ...) needs an nn.Parameter or "
-                            f"None, got {type(param).__name__}; wrap it: nn.Parameter(x)")
+            raise TypeError(
+                f"register_parameter({name!r}, ...) needs an nn.Parameter or "
+                f"None, got {type(param).__name__}; wrap it: nn.Parameter(x)"
+            )
         setattr(self, name, param)
 
     # --- discovery ----------------------------------------------------------------------
@@ -169,8 +179,10 @@ class Module:
             return self
         found = dict(self.named_modules()).get(target)
         if found is None:
-            raise AttributeError(f"{type(self).__name__} has no sub-module {target!r}; its "
-                                 f"sub-modules are {[n for n, _ in self.named_modules()][1:]}")
+            raise AttributeError(
+                f"{type(self).__name__} has no sub-module {target!r}; its "
+                f"sub-modules are {[n for n, _ in self.named_modules()][1:]}"
+            )
         return found
 
     def _scope(self, prefix, recurse):
@@ -226,9 +238,11 @@ class Module:
         """Freeze (False) or unfreeze every Tensor parameter. Returns self."""
         params = self.parameters()
         if any(isinstance(p, Value) for p in params):
-            raise TypeError(f"{type(self).__name__}.requires_grad_: this model holds "
-                            "micrograd-style Values, which always train; to freeze them, "
-                            "leave them out of the optimizer's parameter list")
+            raise TypeError(
+                f"{type(self).__name__}.requires_grad_: this model holds "
+                "micrograd-style Values, which always train; to freeze them, "
+                "leave them out of the optimizer's parameter list"
+            )
         for p in params:
             p.requires_grad_(requires_grad)
         return self
@@ -261,8 +275,9 @@ class Module:
         to `device` ('cpu', 'cuda', 'cuda:N', a Device or a torch.device) in place.
         Returns self."""
         from ..autograd.devices import Device, move_array
+
         if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
-            device = f"cuda:{device}"                 # PyTorch: an int is a GPU's index
+            device = f"cuda:{device}"  # PyTorch: an int is a GPU's index
         try:
             target = Device(device)
         except (TypeError, ValueError) as err:
@@ -273,9 +288,11 @@ class Module:
                 if p.grad is not None and not isinstance(p.grad, Tensor):
                     p.grad = move_array(p.grad, target)
             elif target.type != "cpu":
-                raise TypeError(f"{type(self).__name__}.to({target}): this model holds "
-                                "micrograd-style Values (Python floats), which live on the "
-                                "CPU only")
+                raise TypeError(
+                    f"{type(self).__name__}.to({target}): this model holds "
+                    "micrograd-style Values (Python floats), which live on the "
+                    "CPU only"
+                )
         for module in self.modules():
             for name in module._buffer_names:
                 buf = getattr(module, name)
@@ -291,8 +308,13 @@ class Module:
         return self._to_device("cpu")
 
     def cuda(self, device=None):
-        return self._to_device("cuda" if device is None else device if not isinstance(
-            device, (int, np.integer)) else f"cuda:{device}")
+        return self._to_device(
+            "cuda"
+            if device is None
+            else device
+            if not isinstance(device, (int, np.integer))
+            else f"cuda:{device}"
+        )
 
     def double(self):
         """Parameters and floating buffers to float64 (in place). Returns self."""
@@ -305,8 +327,10 @@ class Module:
     def _to_dtype(self, dtype):
         params = self.parameters()
         if dtype != np.float64 and any(isinstance(p, Value) for p in params):
-            raise TypeError(f"{type(self).__name__}.to({dtype}): this model holds "
-                            "micrograd-style Values, which are Python floats (float64)")
+            raise TypeError(
+                f"{type(self).__name__}.to({dtype}): this model holds "
+                "micrograd-style Values, which are Python floats (float64)"
+            )
         for p in params:
             if isinstance(p, Tensor) and p.dtype.kind == "f" and p.dtype != dtype:
                 p.data = p.data.astype(dtype)
@@ -329,7 +353,7 @@ class Module:
         parameters, then its buffers, then its children. A module or parameter shared
         under two names appears under both (so PyTorch's state_dicts of tied models load);
         `parameters()` still lists it once."""
-        if id(self) in path:           # a child pointing back at its parent: not state
+        if id(self) in path:  # a child pointing back at its parent: not state
             return
         members = list(self._members())
         for kind, name, obj in members:
@@ -345,10 +369,13 @@ class Module:
     def state_dict(self):
         """{dotted name: ndarray copy} of parameters and buffers: a snapshot, so later
         training does not change a state you kept as "the best so far"."""
-        copies = {}                    # one copy per object, shared by its aliases
-        return {name: copies.setdefault(id(obj), np.array(obj.data if isinstance(
-                    obj, (Tensor, Value)) else obj))
-                for kind, name, obj in self._state_entries()}
+        copies = {}  # one copy per object, shared by its aliases
+        return {
+            name: copies.setdefault(
+                id(obj), np.array(obj.data if isinstance(obj, (Tensor, Value)) else obj)
+            )
+            for kind, name, obj in self._state_entries()
+        }
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays into the parameters and buffers in place (optimizers keep working).
@@ -357,55 +384,84 @@ class Module:
         every shape mismatch (always). Returns (missing_keys, unexpected_keys).
         """
         from collections.abc import Mapping
+
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{type(self).__name__}.load_state_dict: expected a dict of name "
-                            f"-> array (e.g. nn.load(path)), got {type(state_dict).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}.load_state_dict: expected a dict of name "
+                f"-> array (e.g. nn.load(path)), got {type(state_dict).__name__}"
+            )
         entries = list(self._state_entries())
         targets = {name: obj for kind, name, obj in entries if kind == "param"}
         buffers = {name: obj for kind, name, obj in entries if kind == "buffer"}
         # a tied parameter is loaded once, from whichever of its names the dict has (older
         # checkpoints saved it under one name only)
         given = {id(obj) for kind, name, obj in entries if name in state_dict}
-        missing = [name for kind, name, obj in entries
-                   if name not in state_dict and id(obj) not in given]
+        missing = [
+            name for kind, name, obj in entries if name not in state_dict and id(obj) not in given
+        ]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
         problems = []
         if strict:
-            problems += [f"missing key {k!r} (shape {_shape(targets.get(k, buffers.get(k)))})"
-                         for k in missing]
-            problems += [f"unexpected key {k!r} (shape {np.shape(state_dict[k])})"
-                         for k in unexpected]
+            problems += [
+                f"missing key {k!r} (shape {_shape(targets.get(k, buffers.get(k)))})"
+                for k in missing
+            ]
+            problems += [
+                f"unexpected key {k!r} (shape {np.shape(state_dict[k])})" for k in unexpected
+            ]
         for k, target in list(targets.items()) + list(buffers.items()):
             if k in state_dict:
                 arr = np.asarray(state_dict[k])
                 if arr.dtype.kind not in "fiub":
                     problems.append(f"key {k!r} has dtype {arr.dtype}; expected numbers")
                 elif arr.shape != _shape(target):
-                    problems.append(f"key {k!r} has shape {arr.shape} in the checkpoint but "
-                                    f"{_shape(target)} in the model" + self._hint(k, arr.shape))
-        first_name = {}                 # aliases of one tied parameter must agree
-        for kind, name, obj in entries:
+                    problems.append(
+                        f"key {k!r} has shape {arr.shape} in the checkpoint but "
+                        f"{_shape(target)} in the model" + self._hint(k, arr.shape)
+                    )
+        first_name = {}  # aliases of one tied parameter must agree
+        for _kind, name, obj in entries:
             other = first_name.setdefault(id(obj), name) if name in state_dict else name
-            if other != name and not problems and not np.array_equal(
-                    np.asarray(state_dict[other]), np.asarray(state_dict[name])):
-                problems.append(f"keys {other!r} and {name!r} name one shared parameter but "
-                                "hold different values")
+            if (
+                other != name
+                and not problems
+                and not np.array_equal(np.asarray(state_dict[other]), np.asarray(state_dict[name]))
+            ):
+                problems.append(
+                    f"keys {other!r} and {name!r} name one shared parameter but "
+                    "hold different values"
+                )
         if problems:
             keys_only = strict and len(problems) == len(missing) + len(unexpected)
-            fix = ("build the model with the same layers, or pass strict=False to skip "
-                   "missing/unexpected keys" if keys_only else
-                   "build the model with the same layer sizes (strict=False skips missing "
-                   "and unexpected keys, never a wrong shape)")
-            raise StateDictError(f"cannot load state_dict into {type(self).__name__}: "
-                                 + "; ".join(problems) + f". Fix: {fix}")
-        nonfinite = [k for k in list(targets) + list(buffers) if k in state_dict and
-                     np.asarray(state_dict[k]).dtype.kind == "f" and
-                     not np.isfinite(np.asarray(state_dict[k])).all()]
-        if nonfinite:                   # allowed (a diverged run is worth inspecting)
+            fix = (
+                "build the model with the same layers, or pass strict=False to skip "
+                "missing/unexpected keys"
+                if keys_only
+                else "build the model with the same layer sizes (strict=False skips missing "
+                "and unexpected keys, never a wrong shape)"
+            )
+            raise StateDictError(
+                f"cannot load state_dict into {type(self).__name__}: "
+                + "; ".join(problems)
+                + f". Fix: {fix}"
+            )
+        nonfinite = [
+            k
+            for k in list(targets) + list(buffers)
+            if k in state_dict
+            and np.asarray(state_dict[k]).dtype.kind == "f"
+            and not np.isfinite(np.asarray(state_dict[k])).all()
+        ]
+        if nonfinite:  # allowed (a diverged run is worth inspecting)
             import warnings
-            warnings.warn(f"{type(self).__name__}.load_state_dict: {nonfinite} hold NaN or "
-                          "inf; the model will output NaN. Load an earlier checkpoint to "
-                          "resume training", RuntimeWarning, stacklevel=2)
+
+            warnings.warn(
+                f"{type(self).__name__}.load_state_dict: {nonfinite} hold NaN or "
+                "inf; the model will output NaN. Load an earlier checkpoint to "
+                "resume training",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         for k, target in targets.items():
             if k in state_dict:
                 if isinstance(target, Value):
@@ -440,8 +496,11 @@ class Module:
         return ""
 
     def _own_param_count(self):
-        return sum(p.data.size if isinstance(p, Tensor) else 1
-                   for kind, _, p in self._members() if kind == "param")
+        return sum(
+            p.data.size if isinstance(p, Tensor) else 1
+            for kind, _, p in self._members()
+            if kind == "param"
+        )
 
     def _repr_lines(self):
         kids = list(self.named_children())
@@ -471,25 +530,27 @@ def _shape(x):
 def _to_arguments(who, args, kwargs):
     """(device, dtype) from Module.to's positional forms and keywords."""
     if "memory_format" in kwargs:
-        raise NotImplementedError(f"{who}.to(memory_format=...) is not supported: "
-                                  "scratchgrad's images are always contiguous (N, C, H, W)")
+        raise NotImplementedError(
+            f"{who}.to(memory_format=...) is not supported: "
+            "scratchgrad's images are always contiguous (N, C, H, W)"
+        )
     unknown = sorted(set(kwargs) - {"device", "dtype", "non_blocking"})
     if unknown:
-        raise TypeError(f"{who}.to() got unexpected keyword(s) {unknown}; it takes device=, "
-                        "dtype= and non_blocking=")
+        raise TypeError(
+            f"{who}.to() got unexpected keyword(s) {unknown}; it takes device=, "
+            "dtype= and non_blocking="
+        )
     device, dtype = kwargs.get("device"), kwargs.get("dtype")
     positional = list(args)
     if positional and isinstance(positional[-1], (bool, np.bool_)):
-        positional.pop()                      # non_blocking: nothing to wait for on the CPU
+        positional.pop()  # non_blocking: nothing to wait for on the CPU
     if len(positional) > 2:
-        raise TypeError(f"{who}.to() takes a device, a dtype or both, got {len(args)} "
-                        "arguments")
+        raise TypeError(f"{who}.to() takes a device, a dtype or both, got {len(args)} arguments")
     for arg in positional:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
             device = getattr(arg, "device", device)
-        elif isinstance(arg, (str, int, np.integer)) or \
-                isinstance(getattr(arg, "type", None), str):
+        elif isinstance(arg, (str, int, np.integer)) or isinstance(getattr(arg, "type", None), str):
             device = arg
         else:
             dtype = arg
@@ -497,6 +558,7 @@ def _to_arguments(who, args, kwargs):
         try:
             dtype = float_dtype(dtype, f"{who}.to")
         except TypeError as err:
-            raise TypeError(f"{err} (nn.Module.to only converts to floating-point dtypes)") \
-                from None
+            raise TypeError(
+                f"{err} (nn.Module.to only converts to floating-point dtypes)"
+            ) from None
     return device, dtype

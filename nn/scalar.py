@@ -12,11 +12,11 @@ but each neuron is ONE `dot` node (w·x + b) plus its activation instead of 2n +
 nodes, which is most of why training the moons demo is an order of magnitude faster.
 These are `nn.Module`s: `named_parameters()`, `state_dict()` and the optimizers work.
 """
+
 import random
 
 from ..autograd import Value, dot
 from ..autograd.value import dot_values
-
 from .init import make_rng
 from .module import Module
 
@@ -29,7 +29,7 @@ class Neuron(Module):
     def __init__(self, nin, nonlin=True, *, activation="relu", rng=None, seed=None):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose from {_ACTIVATIONS}")
-        if rng is None and seed is None:   # micrograd's own draws, in micrograd's order
+        if rng is None and seed is None:  # micrograd's own draws, in micrograd's order
             self.w = [Value(random.uniform(-1.0, 1.0)) for _ in range(int(nin))]
         else:
             gen = make_rng(rng, seed)
@@ -41,7 +41,7 @@ class Neuron(Module):
     def __call__(self, x):
         return self._activate(dot(self.w, self._checked(x), self.b))
 
-    forward = __call__   # no name_scope: Values carry no scope, and this is the hot loop
+    forward = __call__  # no name_scope: Values carry no scope, and this is the hot loop
 
     def _on_values(self, xs):
         """The neuron on a tuple of Values of the right length (checked by its Layer); the
@@ -54,8 +54,9 @@ class Neuron(Module):
         if isinstance(x, Value):
             x = [x]
         if len(x) != len(self.w):
-            raise ValueError(f"Neuron({len(self.w)}) got {len(x)} inputs; it needs exactly "
-                             f"{len(self.w)}")
+            raise ValueError(
+                f"Neuron({len(self.w)}) got {len(x)} inputs; it needs exactly {len(self.w)}"
+            )
         return x
 
     def _activate(self, act):
@@ -84,8 +85,10 @@ class Layer(Module):
         xs = tuple([v if v.__class__ is Value else Value._lift(v) for v in x])  # once
         first = self.neurons[0]
         if len(xs) != len(first.w):
-            raise ValueError(f"Layer({len(first.w)} -> {len(self.neurons)}) got {len(xs)} "
-                             f"inputs; it needs exactly {len(first.w)}")
+            raise ValueError(
+                f"Layer({len(first.w)} -> {len(self.neurons)}) got {len(xs)} "
+                f"inputs; it needs exactly {len(first.w)}"
+            )
         out = [n._on_values(xs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -96,8 +99,10 @@ class Layer(Module):
 
     def _repr_lines(self):
         first = self.neurons[0]
-        return [f"Layer({len(first.w)} -> {len(self.neurons)}, {first.activation})  "
-                f"# {len(self.parameters()):,} params"]
+        return [
+            f"Layer({len(first.w)} -> {len(self.neurons)}, {first.activation})  "
+            f"# {len(self.parameters()):,} params"
+        ]
 
     def __repr__(self):
         return self._repr_lines()[0]
@@ -111,8 +116,12 @@ class MLP(Module):
     def __init__(self, nin, nouts, *, activation="relu", rng=None, seed=None):
         gen = None if rng is None and seed is None else make_rng(rng, seed)
         sizes = [int(nin)] + [int(n) for n in nouts]
-        self.layers = [self._layer(sizes[i], sizes[i + 1], rng=gen, activation=activation,
-                                   nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+        self.layers = [
+            self._layer(
+                sizes[i], sizes[i + 1], rng=gen, activation=activation, nonlin=i != len(nouts) - 1
+            )
+            for i in range(len(nouts))
+        ]
 
     def __call__(self, x):
         for layer in self.layers:

@@ -7,13 +7,13 @@ The loop is the one from every chapter — forward, loss, zero_grad, backward, s
 plus cheap bookkeeping. A NaN or infinite loss stops training at once with an error
 that names the epoch and step (usually: the learning rate is too high).
 """
+
 import math
 import time
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-
 from .functional import accuracy
 
 
@@ -75,13 +75,16 @@ class _Monitor(Callback):
 
     def _improved(self, logs):
         if self.monitor not in logs:
-            raise KeyError(f"{type(self).__name__} monitors {self.monitor!r}, but the epoch "
-                           f"logs only have {sorted(logs)} (pass val_loader= for val_*)")
+            raise KeyError(
+                f"{type(self).__name__} monitors {self.monitor!r}, but the epoch "
+                f"logs only have {sorted(logs)} (pass val_loader= for val_*)"
+            )
         value = logs[self.monitor]
-        if not math.isfinite(value):        # a NaN or inf is never the best (Keras)
+        if not math.isfinite(value):  # a NaN or inf is never the best (Keras)
             return False
-        better = self.best is None or (value < self.best if self.mode == "min"
-                                       else value > self.best)
+        better = self.best is None or (
+            value < self.best if self.mode == "min" else value > self.best
+        )
         if better:
             self.best = value
         return better
@@ -130,6 +133,7 @@ class ModelCheckpoint(_Monitor):
     def on_epoch_end(self, epoch, logs, model):
         if self._improved(logs):
             from .checkpoint import save
+
             save(model.state_dict(), self.path)
         return False
 
@@ -151,9 +155,12 @@ def _in_notebook():
     """True inside a Jupyter kernel with ipywidgets (the `notebooks` extra installs it)."""
     import importlib.util
     import sys
+
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    return type(shell).__name__ == "ZMQInteractiveShell" and \
-        importlib.util.find_spec("ipywidgets") is not None
+    return (
+        type(shell).__name__ == "ZMQInteractiveShell"
+        and importlib.util.find_spec("ipywidgets") is not None
+    )
 
 
 def progress_bar(total, enabled=True, desc=None):
@@ -163,11 +170,12 @@ def progress_bar(total, enabled=True, desc=None):
         return _NoBar()
     if _in_notebook():
         from tqdm.notebook import tqdm
+
         return tqdm(total=total, desc=desc, leave=False, unit="batch")
     from tqdm.std import tqdm
+
     # disable=None: off when the output is not a terminal
-    return tqdm(total=total, desc=desc, disable=None, leave=False, unit="batch",
-                dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, disable=None, leave=False, unit="batch", dynamic_ncols=True)
 
 
 def _check_finite(loss_value, epoch, step):
@@ -175,11 +183,23 @@ def _check_finite(loss_value, epoch, step):
         raise NonFiniteLossError(
             f"loss became {loss_value} at epoch {epoch}, step {step}: training diverged. "
             "Try a lower learning rate (e.g. 10x smaller), gradient clipping, or check the "
-            "inputs for NaN/inf")
+            "inputs for NaN/inf"
+        )
 
 
-def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, scheduler=None,
-        progress=True, callbacks=(), metrics=True, device=None):
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_loader,
+    epochs=1,
+    val_loader=None,
+    scheduler=None,
+    progress=True,
+    callbacks=(),
+    metrics=True,
+    device=None,
+):
     """Train for `epochs`; returns a `History` (one entry per epoch).
 
     `loss_fn(output, target)` returns a scalar Tensor. `metrics=True` also records
@@ -196,16 +216,23 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
     for callback in callbacks:
         callback.on_train_begin(model)
     if len(train_loader) == 0:
-        raise ValueError("fit: the training loader yields no batches (an empty data set, "
-                         "or batch_size larger than the data with drop_last=True)")
+        raise ValueError(
+            "fit: the training loader yields no batches (an empty data set, "
+            "or batch_size larger than the data with drop_last=True)"
+        )
     bar = progress_bar(epochs * len(train_loader), progress, "training")
     try:
         for epoch in range(1, epochs + 1):
-            logs = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, bar, metrics,
-                                callbacks, device)
+            logs = _train_epoch(
+                model, loss_fn, optimizer, train_loader, epoch, bar, metrics, callbacks, device
+            )
             if val_loader is not None:
-                logs.update({f"val_{k}": v for k, v in
-                             evaluate(model, val_loader, loss_fn, metrics, device).items()})
+                logs.update(
+                    {
+                        f"val_{k}": v
+                        for k, v in evaluate(model, val_loader, loss_fn, metrics, device).items()
+                    }
+                )
             logs["lr"] = optimizer.param_groups[0]["lr"]
             if scheduler is not None:
                 _step_scheduler(scheduler, logs)
@@ -224,6 +251,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, sche
 def _step_scheduler(scheduler, logs):
     """Plateau schedulers watch a metric; the others count epochs."""
     from .optim.lr_scheduler import ReduceLROnPlateau
+
     if isinstance(scheduler, ReduceLROnPlateau):
         scheduler.step(logs.get("val_loss", logs["loss"]))
     else:
@@ -238,15 +266,20 @@ def _batch(model, x, y, device):
         x = x.to(device) if isinstance(x, Tensor) else Tensor(x, device=device)
         y = y.to(device) if isinstance(y, Tensor) else y
     dtype = _parameter_dtype(model)
-    if isinstance(x, Tensor) and x.is_leaf and not x.requires_grad and dtype is not None \
-            and x.dtype.kind == "f" and x.dtype != dtype:
+    if (
+        isinstance(x, Tensor)
+        and x.is_leaf
+        and not x.requires_grad
+        and dtype is not None
+        and x.dtype.kind == "f"
+        and x.dtype != dtype
+    ):
         x = x.astype(dtype)
     return x, y
 
 
 def _parameter_dtype(model):
-    dtypes = {p.dtype for p in getattr(model, "parameters", lambda: [])()
-              if isinstance(p, Tensor)}
+    dtypes = {p.dtype for p in getattr(model, "parameters", lambda: [])() if isinstance(p, Tensor)}
     return dtypes.pop() if len(dtypes) == 1 else None
 
 
@@ -257,8 +290,7 @@ def _host(x):
     return np.asarray(x)
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbacks=(),
-                 device=None):
+def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbacks=(), device=None):
     model.train()
     start = time.perf_counter()
     total_loss = correct = seen = 0.0
@@ -295,8 +327,11 @@ def _is_classifier_output(output, y):
     target = _host(y)
     if target.ndim == 1:
         return target.dtype.kind in "iub" or bool(np.all(target == np.round(target)))
-    return target.shape == tuple(shape) and bool(np.all(target >= 0)) and \
-        bool(np.allclose(target.sum(axis=1), 1.0))
+    return (
+        target.shape == tuple(shape)
+        and bool(np.all(target >= 0))
+        and bool(np.allclose(target.sum(axis=1), 1.0))
+    )
 
 
 def _accuracy_or_none(output, y):
@@ -341,8 +376,10 @@ def predict(model, X, batch_size=1024, device=None):
     model.eval()
     try:
         with no_grad():
-            outs = [_host(model(_batch(model, X[i:i + batch_size], None, device)[0]))
-                    for i in range(0, len(X), batch_size)]
+            outs = [
+                _host(model(_batch(model, X[i : i + batch_size], None, device)[0]))
+                for i in range(0, len(X), batch_size)
+            ]
     finally:
         model.train(was_training)
     return np.concatenate(outs)

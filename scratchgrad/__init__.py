@@ -17,24 +17,96 @@ The engine is `scratchgrad.autograd`, the layers `scratchgrad.nn`, the pictures
 `scratchgrad.viz`, the command line `scratchgrad.cli`. `nn`, `viz`, `optim` and `utils`
 load on first use, so `import scratchgrad` (and the command line's `--help`) stays light.
 """
+
 import importlib
 
 import numpy as np
 
-from .autograd import (OPS, AnomalyError, Device, GradcheckError, GraphFreedError, Op, Tensor,
-                       Value, cuda, detect_anomaly, device, dot, enable_grad, from_numpy,
-                       get_default_dtype, grad, gradcheck, gradgradcheck, hessian, hvp,
-                       is_grad_enabled, jacobian, jvp, no_grad, set_default_dtype,
-                       set_grad_enabled, tensor, vjp)
+from .autograd import (
+    OPS,
+    AnomalyError,
+    Device,
+    GradcheckError,
+    GraphFreedError,
+    Op,
+    Tensor,
+    Value,
+    cuda,
+    detect_anomaly,
+    device,
+    dot,
+    enable_grad,
+    from_numpy,
+    get_default_dtype,
+    grad,
+    gradcheck,
+    gradgradcheck,
+    hessian,
+    hvp,
+    is_grad_enabled,
+    jacobian,
+    jvp,
+    no_grad,
+    set_default_dtype,
+    set_grad_enabled,
+    tensor,
+    vjp,
+)
 from .autograd.devices import mps
-from .autograd.factories import (arange, as_tensor, empty, eye, full, full_like, linspace,
-                                 ones, ones_like, rand, randint, randn, randperm, zeros,
-                                 zeros_like)
-from .autograd.functions import (abs, allclose, argmax, argmin, cat, clamp, clip, cos, eq,
-                                 exp, flatten, is_tensor, log, log_softmax, matmul, max,
-                                 maximum, mean, min, minimum, mm, numel, relu, reshape,
-                                 sigmoid, sin, softmax, sqrt, squeeze, stack, sum, tanh,
-                                 transpose, unsqueeze, where)
+from .autograd.factories import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    zeros,
+    zeros_like,
+)
+from .autograd.functions import (
+    abs,
+    allclose,
+    argmax,
+    argmin,
+    cat,
+    clamp,
+    clip,
+    cos,
+    eq,
+    exp,
+    flatten,
+    is_tensor,
+    log,
+    log_softmax,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mm,
+    numel,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    where,
+)
 from .autograd.random import manual_seed
 from .autograd.threads import get_num_threads, set_num_threads
 
@@ -47,12 +119,20 @@ float64 = double = np.float64
 int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
 uint8 = np.uint8
 long = np.int64
-bool = np.bool_        # noqa: A001  (torch.bool)
-float = float32        # noqa: A001  (torch.float is float32)
-int = int32            # noqa: A001  (torch.int is int32)
+bool = np.bool_
+float = float32
+int = int32
 
-_LAZY = {"nn": "nn", "viz": "viz", "autograd": "autograd", "optim": "optim",
-         "utils": "utils", "backends": "backends", "engine": "engine", "cli": "cli"}
+_LAZY = {
+    "nn": "nn",
+    "viz": "viz",
+    "autograd": "autograd",
+    "optim": "optim",
+    "utils": "utils",
+    "backends": "backends",
+    "engine": "engine",
+    "cli": "cli",
+}
 
 
 def __getattr__(name):
@@ -62,22 +142,115 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.{_LAZY[name]}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.nn"), name)
-    raise AttributeError(f"module 'scratchgrad' has no attribute {name!r}; PyTorch names "
-                         "scratchgrad does not have are listed in README.md ('Coming from "
-                         "PyTorch')")
+    raise AttributeError(
+        f"module 'scratchgrad' has no attribute {name!r}; PyTorch names "
+        "scratchgrad does not have are listed in README.md ('Coming from "
+        "PyTorch')"
+    )
 
 
-__all__ = ["Value", "Tensor", "tensor", "from_numpy", "as_tensor", "nn", "viz", "autograd",
-           "optim", "utils", "OPS", "Op", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
-           "GraphFreedError", "AnomalyError", "detect_anomaly", "jvp", "vjp", "jacobian",
-           "hessian", "hvp", "dot", "save", "load", "manual_seed", "device", "Device", "cuda",
-           "mps", "get_default_dtype", "set_default_dtype", "get_num_threads",
-           "set_num_threads", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
-           "full_like", "rand", "randn", "randint", "randperm", "arange", "linspace", "eye",
-           "cat", "stack", "where", "maximum", "minimum", "flatten", "reshape", "transpose",
-           "squeeze", "unsqueeze", "matmul", "mm", "exp", "log", "sqrt", "tanh", "sigmoid",
-           "relu", "abs", "sin", "cos", "clamp", "clip", "softmax", "log_softmax", "sum",
-           "mean", "max", "min", "argmax", "argmin", "eq", "numel", "is_tensor", "allclose",
-           "float16", "half", "float32", "float64", "double", "int8", "int16", "int32",
-           "int64", "uint8", "long", "bool", "float", "int"]
+__all__ = [
+    "Value",
+    "Tensor",
+    "tensor",
+    "from_numpy",
+    "as_tensor",
+    "nn",
+    "viz",
+    "autograd",
+    "optim",
+    "utils",
+    "OPS",
+    "Op",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "GraphFreedError",
+    "AnomalyError",
+    "detect_anomaly",
+    "jvp",
+    "vjp",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "dot",
+    "save",
+    "load",
+    "manual_seed",
+    "device",
+    "Device",
+    "cuda",
+    "mps",
+    "get_default_dtype",
+    "set_default_dtype",
+    "get_num_threads",
+    "set_num_threads",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "arange",
+    "linspace",
+    "eye",
+    "cat",
+    "stack",
+    "where",
+    "maximum",
+    "minimum",
+    "flatten",
+    "reshape",
+    "transpose",
+    "squeeze",
+    "unsqueeze",
+    "matmul",
+    "mm",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sin",
+    "cos",
+    "clamp",
+    "clip",
+    "softmax",
+    "log_softmax",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+    "eq",
+    "numel",
+    "is_tensor",
+    "allclose",
+    "float16",
+    "half",
+    "float32",
+    "float64",
+    "double",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "long",
+    "bool",
+    "float",
+    "int",
+]

@@ -12,6 +12,7 @@ scratchgrad: the traceback and a line asking to report it (also 1: a failed grad
 or a closed pipe such as `scratchgrad gradcheck | head -1`, which ends quietly);
 130 Ctrl-C.
 """
+
 import importlib
 import os
 import shlex
@@ -24,7 +25,7 @@ from .commands.arguments import build_parser
 __all__ = ["main", "build_parser", "describe", "UsageError", "USER_ERRORS"]
 EXIT_OK = 0
 EXIT_BUG = 1
-EXIT_BROKEN_PIPE = 1          # what the Python docs' recipe for EPIPE uses
+EXIT_BROKEN_PIPE = 1  # what the Python docs' recipe for EPIPE uses
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -42,8 +43,10 @@ USER_ERRORS = {
     "scratchgrad.nn.datasets": ("DownloadError", "IDXFormatError"),
     "scratchgrad.viz": ("RenderError",),
 }
-REPORT = ("this is a bug in scratchgrad, not a problem with your input; please report it to "
-          "the scratchgrad maintainers with the traceback above and the command line: {}")
+REPORT = (
+    "this is a bug in scratchgrad, not a problem with your input; please report it to "
+    "the scratchgrad maintainers with the traceback above and the command line: {}"
+)
 
 
 def _dispatch(args):
@@ -55,14 +58,16 @@ def _dispatch(args):
 def _run(argv):
     try:
         args = build_parser().parse_args(argv)
-    except SystemExit as done:            # --help: argparse printed it and wants to stop
+    except SystemExit as done:  # --help: argparse printed it and wants to stop
         return done.code or EXIT_OK
     import numpy as np
-    with np.errstate(all="ignore"):       # overflow shows up as nan/inf, reported once
+
+    with np.errstate(all="ignore"):  # overflow shows up as nan/inf, reported once
         return _dispatch(args)
 
 
 # --- the error boundary ------------------------------------------------------------------
+
 
 def user_error_types():
     """The classes USER_ERRORS names, from the modules loaded so far."""
@@ -94,7 +99,7 @@ def _silence_stdout():
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, sys.stdout.fileno())
-    except (AttributeError, OSError, ValueError):   # stdout is not a real file (tests)
+    except (AttributeError, OSError, ValueError):  # stdout is not a real file (tests)
         sys.stdout = open(os.devnull, "w")
     finally:
         os.close(devnull)
@@ -105,7 +110,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         code = _run(argv)
-        sys.stdout.flush()                # a closed pipe shows up here, inside the boundary
+        sys.stdout.flush()  # a closed pipe shows up here, inside the boundary
         return code
     except BrokenPipeError:
         _silence_stdout()

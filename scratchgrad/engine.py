@@ -7,6 +7,7 @@ shown where no system Graphviz is installed: only then does the bundled renderer
 in for `dot` (`viz.renderer.stand_in_for_missing_dot`; where a `dot` exists, nothing
 changes).
 """
+
 from .autograd import Value
 from .viz.renderer import stand_in_for_missing_dot
 

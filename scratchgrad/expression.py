@@ -9,6 +9,7 @@ The interpreter walks the tree with an explicit stack, so a long flat chain such
 x+x+...+x (1,000 terms) costs no Python recursion; real nesting (brackets, calls,
 unary signs, right-hand operands) is capped at MAX_DEPTH levels.
 """
+
 import ast
 import keyword
 import math
@@ -16,12 +17,17 @@ import unicodedata
 
 from .autograd import Value
 
-FUNCTIONS = {name: (lambda n: lambda v: getattr(v, n)())(name)
-             for name in ("tanh", "exp", "log", "relu", "sigmoid", "sin", "cos", "sqrt",
-                          "abs")}
-BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-          ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-          ast.Pow: lambda a, b: a ** b}
+FUNCTIONS = {
+    name: (lambda n: lambda v: getattr(v, n)())(name)
+    for name in ("tanh", "exp", "log", "relu", "sigmoid", "sin", "cos", "sqrt", "abs")
+}
+BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
 UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
@@ -46,8 +52,10 @@ def parse_assignments(items):
         if not sep or not name.isidentifier():
             raise ExpressionError(f"--set expects name=number like x=1.5, got {_short(item)}")
         if keyword.iskeyword(name):
-            raise ExpressionError(f"--set {name}: {name!r} is a Python keyword and cannot be "
-                                  "a variable; pick another name")
+            raise ExpressionError(
+                f"--set {name}: {name!r} is a Python keyword and cannot be "
+                "a variable; pick another name"
+            )
         if name in values:
             raise ExpressionError(f"--set gives {name} twice; keep one value")
         values[name] = _finite(name, number)
@@ -61,20 +69,22 @@ def _finite(name, text):
     except ValueError:
         raise ExpressionError(f"--set {name}: {_short(text)} is not a number") from None
     if not math.isfinite(value):
-        raise ExpressionError(f"--set {name}: {_short(text)} is not a finite number; give "
-                              "a value between about -1.8e308 and 1.8e308")
+        raise ExpressionError(
+            f"--set {name}: {_short(text)} is not a finite number; give "
+            "a value between about -1.8e308 and 1.8e308"
+        )
     return value
 
 
 def _short(text, limit=60):
     """repr(text), cut so an error message stays one readable line."""
     text = repr(text)
-    return text if len(text) <= limit else text[:limit - 5] + "...'"
+    return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 
 def _clip(text, limit=40):
     """Source text cut to `limit` characters, for messages."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def evaluate(text, variables):
@@ -90,24 +100,23 @@ def evaluate(text, variables):
         out = Value(out)
     unused = sorted(set(leaves) - set(used))
     if unused:
-        raise ExpressionError(f"--set gives {', '.join(unused)}, which the expression does "
-                              "not use")
+        raise ExpressionError(f"--set gives {', '.join(unused)}, which the expression does not use")
     return out, used
 
 
 def parse(text):
     """(stripped source, ast.Expression); every parser failure becomes ExpressionError."""
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression is {len(text)} characters; the limit is "
-                              f"{MAX_LENGTH}")
+        raise ExpressionError(f"expression is {len(text)} characters; the limit is {MAX_LENGTH}")
     source = text.strip()
     if not source:
         raise ExpressionError('the expression is empty; give one like "tanh(x*w + b)"')
     try:
         return source, ast.parse(source, mode="eval")
     except SyntaxError as err:
-        raise ExpressionError(f"cannot parse {_short(source)}: {err.msg} at column "
-                              f"{err.offset}") from None
+        raise ExpressionError(
+            f"cannot parse {_short(source)}: {err.msg} at column {err.offset}"
+        ) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("expression is nested too deeply to parse") from None
 
@@ -122,8 +131,10 @@ def _interpret(source, root, leaves, used):
             results.append(_apply(source, node, results, leaves, used))
             continue
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"expression is nested more than {MAX_DEPTH} levels deep "
-                                  "(a flat chain like x+x+...+x is fine)")
+            raise ExpressionError(
+                f"expression is nested more than {MAX_DEPTH} levels deep "
+                "(a flat chain like x+x+...+x is fine)"
+            )
         stack.append((node, depth, True))
         for child, extra in reversed(_children(node)):
             stack.append((child, depth + extra, False))
@@ -143,13 +154,13 @@ def _children(node):
         return [(node.operand, 1)]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         if node.func.id not in FUNCTIONS:
-            raise ExpressionError(f"unknown function {node.func.id!r}; available: "
-                                  f"{', '.join(FUNCTIONS)}")
+            raise ExpressionError(
+                f"unknown function {node.func.id!r}; available: {', '.join(FUNCTIONS)}"
+            )
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise ExpressionError(f"{node.func.id}() takes exactly one argument")
         return [(node.args[0], 1)]
-    raise ExpressionError(f"{type(node).__name__} is not allowed in an expression; "
-                          f"{ALLOWED}")
+    raise ExpressionError(f"{type(node).__name__} is not allowed in an expression; {ALLOWED}")
 
 
 def _apply(source, node, results, leaves, used):
@@ -173,7 +184,7 @@ def _apply(source, node, results, leaves, used):
         if not isinstance(arg, Value):
             arg = Value(arg, requires_grad=False)
         return FUNCTIONS[node.func.id](arg)
-    except (ArithmeticError, ValueError) as err:       # 1/0, overflow, log(-1), (-1)**0.5
+    except (ArithmeticError, ValueError) as err:  # 1/0, overflow, log(-1), (-1)**0.5
         part = ast.get_source_segment(source, node) or source
         raise ExpressionError(f"cannot compute {_short(part)}: {err}") from None
 
@@ -181,13 +192,15 @@ def _apply(source, node, results, leaves, used):
 def _constant(value, text):
     """A literal as a float; refuses bools, strings, complex, and floats that overflow."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ExpressionError(f"the literal {_clip(text)} is not allowed in an expression; "
-                              f"{ALLOWED}")
+        raise ExpressionError(
+            f"the literal {_clip(text)} is not allowed in an expression; {ALLOWED}"
+        )
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise ExpressionError(f"the number {_clip(text)} is too large for a float "
-                              "(the limit is about 1.8e308)")
+        raise ExpressionError(
+            f"the number {_clip(text)} is too large for a float (the limit is about 1.8e308)"
+        )
     return number

@@ -1,8 +1,8 @@
 """Keeps tests/oracles.py told which test is running, so that an oracle used by a test
 without @pytest.mark.oracle fails instead of hiding from `-m "not oracle"`."""
-import pytest
 
 import oracles
+import pytest
 
 
 @pytest.hookimpl(tryfirst=True)

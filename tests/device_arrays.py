@@ -1,10 +1,10 @@
 """The array type the device tests put their tensors on: a pretend device on the CPU by
 default (strict_array.py), or a real GPU through CuPy with SCRATCHGRAD_TEST_DEVICE=cuda
 (`python -m bench.gpu_check` sets it on a machine with a GPU)."""
+
 import os
 
 import numpy as np
-
 from strict_array import DispatchingArray, StrictArray
 
 ON_GPU = os.environ.get("SCRATCHGRAD_TEST_DEVICE", "").startswith("cuda")
@@ -12,6 +12,7 @@ ON_GPU = os.environ.get("SCRATCHGRAD_TEST_DEVICE", "").startswith("cuda")
 
 def _cupy():
     import cupy
+
     return cupy
 
 

@@ -1,16 +1,17 @@
 """Helpers that several test files share (one copy each), by subject."""
+
 import numpy as np
 from hypothesis import strategies as st
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor
-
-from oracles import oracle
 
 torch = oracle("torch")
 
 
 # --- Tensor ops against PyTorch (autograd/test_tensor_*.py, test_backward.py) -------------
+
 
 def R(*shape):
     """A standard-normal array of this shape, the same on every call (seed 0)."""
@@ -69,6 +70,7 @@ def conv_tensors(g, seed, bias=True):
 
 
 # --- layers, activations and losses against PyTorch (nn/) ---------------------------------
+
 
 def t64(array, requires_grad=False):
     """A float64 torch tensor of `array`."""

@@ -13,16 +13,19 @@ environment sets SCRATCHGRAD_REQUIRE_ORACLES=1 (CI does): a comparison never van
 silently. A test that uses an oracle must be marked `@pytest.mark.oracle` (so that
 `-m "not oracle"` leaves it out); one that is not fails and says so.
 """
+
 import importlib
 import os
 
 import pytest
 
 REQUIRE = "SCRATCHGRAD_REQUIRE_ORACLES"
-INSTALL = {"torch": "pip install torch==2.13.0 (a CPU build is enough)",
-           "micrograd": "pip install micrograd==0.1.0"}
+INSTALL = {
+    "torch": "pip install torch==2.13.0 (a CPU build is enough)",
+    "micrograd": "pip install micrograd==0.1.0",
+}
 
-running_test = None    # the test item being run; tests/conftest.py keeps it up to date
+running_test = None  # the test item being run; tests/conftest.py keeps it up to date
 
 
 def oracle(name):
@@ -37,10 +40,10 @@ class Oracle:
     def __init__(self, name):
         self._name = name
         self._module = None
-        self._checked = None                # the last test whose marker was checked
+        self._checked = None  # the last test whose marker was checked
 
     def __getattr__(self, attribute):
-        if attribute.startswith("_"):       # introspection (pytest, copy, pickle), not a use
+        if attribute.startswith("_"):  # introspection (pytest, copy, pickle), not a use
             raise AttributeError(attribute)
         if running_test is not self._checked:
             _check_marked(self._name)
@@ -56,9 +59,11 @@ class Oracle:
 def _check_marked(name):
     test = running_test
     if test is not None and test.get_closest_marker("oracle") is None:
-        pytest.fail(f"{test.nodeid} uses the oracle {name!r} but is not marked "
-                    "@pytest.mark.oracle; mark it so that -m 'not oracle' leaves it out",
-                    pytrace=False)
+        pytest.fail(
+            f"{test.nodeid} uses the oracle {name!r} but is not marked "
+            "@pytest.mark.oracle; mark it so that -m 'not oracle' leaves it out",
+            pytrace=False,
+        )
 
 
 def _import(name):
@@ -67,8 +72,10 @@ def _import(name):
     except ImportError as error:
         missing = error
     top = name.split(".")[0]
-    reason = (f"the {top!r} oracle is not installed ({missing}); to run this comparison: "
-              f"{INSTALL.get(top, f'pip install {top}')}")
+    reason = (
+        f"the {top!r} oracle is not installed ({missing}); to run this comparison: "
+        f"{INSTALL.get(top, f'pip install {top}')}"
+    )
     if os.environ.get(REQUIRE) == "1":
         pytest.fail(f"{reason}. {REQUIRE}=1 requires every oracle.", pytrace=False)
     pytest.skip(reason)

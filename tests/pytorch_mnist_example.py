@@ -5,7 +5,7 @@ torch.save of the state_dict. tests/test_pytorch_mnist_example.py runs it twice:
 on PyTorch, and with only its import lines renamed on scratchgrad (`renamed()` below).
 """
 
-PYTORCH = '''\
+PYTORCH = """\
 import argparse
 import torch
 import torch.nn as nn
@@ -132,16 +132,24 @@ def main(argv=None):
     if args.save_model:
         torch.save(model.state_dict(), "mnist_cnn.pt")
     return model, accuracy
-'''
+"""
 
-IMPORTS_BEFORE = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F",
-                  "import torch.optim as optim",
-                  "from torchvision import datasets, transforms",
-                  "from torch.optim.lr_scheduler import StepLR"]
-IMPORTS_AFTER = ["import scratchgrad as torch", "import scratchgrad.nn as nn",
-                 "import scratchgrad.nn.functional as F", "import scratchgrad.optim as optim",
-                 "from scratchgrad.vision import datasets, transforms",
-                 "from scratchgrad.optim.lr_scheduler import StepLR"]
+IMPORTS_BEFORE = [
+    "import torch",
+    "import torch.nn as nn",
+    "import torch.nn.functional as F",
+    "import torch.optim as optim",
+    "from torchvision import datasets, transforms",
+    "from torch.optim.lr_scheduler import StepLR",
+]
+IMPORTS_AFTER = [
+    "import scratchgrad as torch",
+    "import scratchgrad.nn as nn",
+    "import scratchgrad.nn.functional as F",
+    "import scratchgrad.optim as optim",
+    "from scratchgrad.vision import datasets, transforms",
+    "from scratchgrad.optim.lr_scheduler import StepLR",
+]
 
 
 def renamed():

@@ -7,6 +7,7 @@ runs on Tensors holding StrictArrays therefore proves that its forward and deriv
 are written against the array module of their inputs, so on a GPU no data would be
 pulled back to the host behind the user's back.
 """
+
 import numpy as np
 
 
@@ -39,6 +40,7 @@ def wrap(x):
 def _call(fn):
     def call(*args, **kwargs):
         return wrap(fn(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+
     return call
 
 
@@ -55,7 +57,7 @@ class _Namespace:
             return _Ufunc(value)
         if callable(value) and not isinstance(value, type):
             return _call(value)
-        if hasattr(value, "__dict__") and not isinstance(value, type):   # a submodule
+        if hasattr(value, "__dict__") and not isinstance(value, type):  # a submodule
             return _Namespace(value, f"{self.__name__}.{name}")
         return value
 
@@ -68,7 +70,7 @@ class _Ufunc:
     def __call__(self, *args, **kwargs):
         return _call(self._ufunc)(*args, **kwargs)
 
-    def __getattr__(self, name):            # .at, .reduce, ...
+    def __getattr__(self, name):  # .at, .reduce, ...
         return _call(getattr(self._ufunc, name))
 
 
@@ -77,22 +79,26 @@ strict = _Namespace(np, "strict")
 
 def _binary(name):
     def method(self, other):
-        if isinstance(other, np.ndarray) and other.ndim:   # CuPy refuses host arrays too
-            raise NumpyUsed(f"a numpy array of shape {other.shape} met a StrictArray in "
-                            f"{name}: it should have been moved to the array's device")
+        if isinstance(other, np.ndarray) and other.ndim:  # CuPy refuses host arrays too
+            raise NumpyUsed(
+                f"a numpy array of shape {other.shape} met a StrictArray in "
+                f"{name}: it should have been moved to the array's device"
+            )
         return self._same_kind(wrap(getattr(self.a, name)(unwrap(other))))
+
     return method
 
 
 def _unary(name):
     def method(self):
         return self._same_kind(wrap(getattr(self.a, name)()))
+
     return method
 
 
 class StrictArray:
     __slots__ = ("a",)
-    __array_ufunc__ = None          # numpy's operators and ufuncs defer to us, then fail
+    __array_ufunc__ = None  # numpy's operators and ufuncs defer to us, then fail
 
     def __init__(self, array):
         self.a = np.asarray(array)
@@ -101,12 +107,15 @@ class StrictArray:
         return strict
 
     def __array__(self, *args, **kwargs):
-        raise NumpyUsed("a StrictArray was converted to a numpy array: some code used "
-                        "numpy directly instead of the array's namespace")
+        raise NumpyUsed(
+            "a StrictArray was converted to a numpy array: some code used "
+            "numpy directly instead of the array's namespace"
+        )
 
     def __array_function__(self, func, types, args, kwargs):
-        raise NumpyUsed(f"numpy.{func.__name__} was called on a StrictArray: use the "
-                        "array's namespace")
+        raise NumpyUsed(
+            f"numpy.{func.__name__} was called on a StrictArray: use the array's namespace"
+        )
 
     # attributes a CuPy array has
     shape = property(lambda self: self.a.shape)
@@ -119,8 +128,8 @@ class StrictArray:
     base = None
     device = "strict"
 
-    def __getattr__(self, name):            # methods: reshape, sum, astype, ...
-        if name.startswith("__"):           # no __array_interface__ & co: no back door
+    def __getattr__(self, name):  # methods: reshape, sum, astype, ...
+        if name.startswith("__"):  # no __array_interface__ & co: no back door
             raise AttributeError(name)
         method = _call(getattr(self.a, name))
         return lambda *a, **k: self._same_kind(method(*a, **k))
@@ -154,10 +163,39 @@ class StrictArray:
     __hash__ = None
 
 
-for _name in ("add", "sub", "mul", "truediv", "pow", "matmul", "lt", "le", "gt", "ge", "eq",
-              "ne", "and", "or", "xor", "radd", "rsub", "rmul", "rtruediv", "rpow",
-              "rmatmul", "rand", "ror", "iadd", "isub", "imul", "itruediv", "iand", "ior",
-              "mod", "floordiv"):
+for _name in (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "pow",
+    "matmul",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "eq",
+    "ne",
+    "and",
+    "or",
+    "xor",
+    "radd",
+    "rsub",
+    "rmul",
+    "rtruediv",
+    "rpow",
+    "rmatmul",
+    "rand",
+    "ror",
+    "iadd",
+    "isub",
+    "imul",
+    "itruediv",
+    "iand",
+    "ior",
+    "mod",
+    "floordiv",
+):
     setattr(StrictArray, f"__{_name}__", _binary(f"__{_name}__"))
 for _name in ("neg", "pos", "invert", "abs"):
     setattr(StrictArray, f"__{_name}__", _unary(f"__{_name}__"))

@@ -1,12 +1,17 @@
 """The house's layers (ARCHITECTURE.md): autograd <- nn <- viz <- the command line and the
 top level. Every import in the package is read from the source (relative ones resolved
 as the wheel lays them out) and none may point up a layer."""
+
 import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = {"autograd": "scratchgrad.autograd", "nn": "scratchgrad.nn",
-           "viz": "scratchgrad.viz", "scratchgrad": "scratchgrad"}
+FOLDERS = {
+    "autograd": "scratchgrad.autograd",
+    "nn": "scratchgrad.nn",
+    "viz": "scratchgrad.viz",
+    "scratchgrad": "scratchgrad",
+}
 LAYER = {"scratchgrad.autograd": 0, "scratchgrad.nn": 1, "scratchgrad.viz": 2}
 
 
@@ -14,7 +19,7 @@ def layer_of(module):
     for prefix, level in LAYER.items():
         if module == prefix or module.startswith(prefix + "."):
             return level
-    return 3 if module.startswith("scratchgrad") else None     # the CLI and top level
+    return 3 if module.startswith("scratchgrad") else None  # the CLI and top level
 
 
 def modules():
@@ -32,11 +37,11 @@ def imports(name, path, is_package):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            if node.module is None or node.level:    # `from .. import nn`: the names count
+            if node.module is None or node.level:  # `from .. import nn`: the names count
                 for alias in node.names:
                     yield target if node.module else f"{target}.{alias.name}"
             else:

@@ -1,6 +1,7 @@
 """The wheel installs one top-level name, `scratchgrad`, so it lives beside the PyPI
 packages that own `autograd` (HIPS autograd), `nn` and `viz`, installed before or after
 us, and neither side breaks the other."""
+
 import subprocess
 import sys
 import textwrap
@@ -10,14 +11,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-OTHERS = ["autograd==1.9.1", "nn==0.1.1", "viz==0.0.5"]   # PyPI's owners of our folder names
+OTHERS = ["autograd==1.9.1", "nn==0.1.1", "viz==0.0.5"]  # PyPI's owners of our folder names
 
 pytestmark = pytest.mark.slow
 
 
 def _pip(python, *args):
-    return subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", "-q",
-                           *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +76,31 @@ def test_beside_the_pypi_packages_that_own_our_folder_names(wheel, tmp_path, our
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     ours = ["install", str(wheel)]
-    theirs = ["install", "--no-deps", *OTHERS]     # (nn's TensorFlow is not needed here)
-    for step in ([ours, theirs] if ours_first else [theirs, ours]):
+    theirs = ["install", "--no-deps", *OTHERS]  # (nn's TensorFlow is not needed here)
+    for step in [ours, theirs] if ours_first else [theirs, ours]:
         result = _pip(python, *step)
         if result.returncode:
             pytest.fail(f"pip {' '.join(step)} failed:\n{result.stderr[-3000:]}")
-    run = subprocess.run([str(python), "-c", BOTH_SIDES_WORK], capture_output=True,
-                         text=True, cwd=tmp_path, timeout=300)
+    run = subprocess.run(
+        [str(python), "-c", BOTH_SIDES_WORK],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert run.stdout.strip() == "both sides work", run.stderr[-3000:]
     # and uninstalling either side leaves the other whole
     assert _pip(python, "uninstall", "-y", "autograd").returncode == 0
-    check = subprocess.run([str(python), "-c", "from scratchgrad import Tensor, nn; "
-                            "print(nn.Linear(3, 2)(Tensor([[1.0, 2, 3]])).shape)"],
-                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    check = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "from scratchgrad import Tensor, nn; "
+            "print(nn.Linear(3, 2)(Tensor([[1.0, 2, 3]])).shape)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert check.stdout.strip() == "(1, 2)", check.stderr[-3000:]

@@ -13,6 +13,7 @@ between 91.4% and 92.7% when its start is nudged by 1e-7 (and ours between 90.7%
 92.3%): no comparison at the half-point level means anything there. Over 10 steps both
 frameworks land on the same accuracy (46.55% here). A full run on all of MNIST is in the
 README (Coming from PyTorch)."""
+
 import io
 import os
 import sys
@@ -22,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import scratchgrad
 from oracles import oracle
 from pytorch_mnist_example import IMPORTS_AFTER, IMPORTS_BEFORE, PYTORCH, renamed
+
+import scratchgrad
 from scratchgrad import nn
 from scratchgrad.vision import datasets as our_datasets
 
@@ -103,10 +104,10 @@ def _torchvision():
 def _twin_dropout(seed=123):
     """Dropout as both frameworks compute it (keep with probability 1-p, scale by
     1/(1-p)), its masks drawn from a numpy generator: `ours(drop)` and `theirs()`."""
+
     def ours(drop):
         rng = np.random.default_rng(seed)
-        return lambda x, p, training, _rng, channels=False: drop(x, p, training, rng,
-                                                                 channels)
+        return lambda x, p, training, _rng, channels=False: drop(x, p, training, rng, channels)
 
     def theirs():
         rng = np.random.default_rng(seed)
@@ -116,7 +117,9 @@ def _twin_dropout(seed=123):
                 return input
             keep = rng.random(tuple(input.shape)) >= p
             return input * torch.from_numpy((keep * (1.0 / (1.0 - p))).astype(np.float32))
+
         return dropout
+
     return ours, theirs
 
 
@@ -132,6 +135,7 @@ def _same_start(namespace, weights, convert):
     def same_start(self):
         net_init(self)
         self.load_state_dict({k: convert(v) for k, v in weights.items()})
+
     namespace["Net"].__init__ = same_start
 
 
@@ -176,6 +180,7 @@ def test_the_renamed_example_reaches_pytorchs_accuracy(tmp_path, monkeypatch):
     assert ours > 0.3, f"10 steps should lift accuracy well above chance, got {ours}"
     # the saved model is safetensors: PyTorch reads it back into its own Net
     from safetensors.torch import load_file
+
     torch_net = _run(PYTORCH, ARGS)["Net"]()
     torch_net.load_state_dict(load_file(tmp_path / "mnist_cnn.pt"), strict=True)
     assert set(nn.load(tmp_path / "mnist_cnn.pt")) == set(model.state_dict())

@@ -1,4 +1,5 @@
 """The README's code blocks work as written."""
+
 import re
 from pathlib import Path
 
@@ -24,12 +25,15 @@ def test_the_recipe_catches_a_wrong_derivative():
     """The recipe is only worth something if it can fail: break swish's derivative."""
     import numpy as np
     import pytest
+
     from scratchgrad.autograd import Tensor
     from scratchgrad.autograd.op_table import Op
-    from scratchgrad.autograd.testing import assert_gradients_match
     from scratchgrad.autograd.ops_elementwise import SIGMOID
-    wrong = Op("wrong_sigmoid", SIGMOID.forward, vjp=lambda node, g, xs, out: (g * out,),
-               jvp=SIGMOID.jvp)
+    from scratchgrad.autograd.testing import assert_gradients_match
+
+    wrong = Op(
+        "wrong_sigmoid", SIGMOID.forward, vjp=lambda node, g, xs, out: (g * out,), jvp=SIGMOID.jvp
+    )
     x = Tensor(np.linspace(-2, 2, 5), requires_grad=True)
     with pytest.raises(AssertionError, match="input 0"):
         assert_gradients_match(lambda t: (t * wrong(t)).sum(), [x])

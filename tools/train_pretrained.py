@@ -8,6 +8,7 @@ seeded and prints the test accuracy after every epoch; the weights of the last e
 written (float32 safetensors) next to the package's other pretrained files, with their
 accuracy recorded in the file's metadata.
 """
+
 import argparse
 import os
 import time
@@ -29,8 +30,9 @@ def accuracy(model, x, labels, batch=1000):
     hits = 0
     with no_grad():
         for i in range(0, len(x), batch):
-            hits += int((model(Tensor(x[i:i + batch])).data.argmax(axis=1)
-                         == labels[i:i + batch]).sum())
+            hits += int(
+                (model(Tensor(x[i : i + batch])).data.argmax(axis=1) == labels[i : i + batch]).sum()
+            )
     model.train()
     return hits / len(x)
 
@@ -46,7 +48,7 @@ def main(argv=None):
     model = nn.pretrained.ARCHITECTURES[args.name]()
     dtype = next(iter(model.parameters())).data.dtype
     flat = "mlp" in args.name
-    root = os.environ.get("SCRATCHGRAD_MNIST") or None     # None: nn.datasets' default
+    root = os.environ.get("SCRATCHGRAD_MNIST") or None  # None: nn.datasets' default
     x_train, t_train = nn.datasets.mnist(root, "train", flatten=flat)
     x_test, t_test = nn.datasets.mnist(root, "test", flatten=flat)
     if not flat:
@@ -58,14 +60,16 @@ def main(argv=None):
         start = time.perf_counter()
         order = rng.permutation(len(x_train))
         for i in range(0, len(order), batch):
-            pick = order[i:i + batch]
+            pick = order[i : i + batch]
             loss = nn.functional.cross_entropy(model(Tensor(x_train[pick])), t_train[pick])
             opt.zero_grad()
             loss.backward()
             opt.step()
         acc = accuracy(model, x_test, t_test)
-        print(f"epoch {epoch}: test accuracy {acc:.4f} ({time.perf_counter() - start:.0f} s)",
-              flush=True)
+        print(
+            f"epoch {epoch}: test accuracy {acc:.4f} ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     state = {k: np.asarray(v, dtype=np.float32) for k, v in model.state_dict().items()}
     target = nn.pretrained.path(args.name)
     nn.save(state, target)

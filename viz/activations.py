@@ -9,6 +9,7 @@ a graph and keeps what every activation module (ReLU, Sigmoid, Tanh) outputs; th
 draws one histogram per layer with a shared y axis. matplotlib is imported inside the
 plotting function, and the Figure is returned, never shown.
 """
+
 import builtins
 
 import numpy as np
@@ -18,12 +19,14 @@ from ..autograd import Tensor, no_grad
 
 def _activation_types():
     from .. import nn
+
     return (nn.ReLU, nn.Sigmoid, nn.Tanh)
 
 
 def _walk(model):
     """The modules of a Sequential in call order, descending into nested Sequentials."""
     from .. import nn
+
     for module in model:
         if isinstance(module, nn.Sequential):
             yield from _walk(module)
@@ -41,13 +44,18 @@ def record_activations(model, x):
     behaviour (in training mode BatchNorm also updates its running statistics).
     """
     from .. import nn
+
     if not isinstance(model, nn.Sequential):
-        raise TypeError(f"record_activations needs an nn.Sequential (it records the output "
-                        f"of each layer in turn), got {type(model).__name__}")
+        raise TypeError(
+            f"record_activations needs an nn.Sequential (it records the output "
+            f"of each layer in turn), got {type(model).__name__}"
+        )
     kinds = _activation_types()
     if not any(isinstance(m, kinds) for m in _walk(model)):
-        raise ValueError("record_activations: the model has no ReLU, Sigmoid or Tanh "
-                         "module, so there is nothing to record")
+        raise ValueError(
+            "record_activations: the model has no ReLU, Sigmoid or Tanh "
+            "module, so there is nothing to record"
+        )
     recorded = {}
     count = 0
     with no_grad():
@@ -74,15 +82,23 @@ def _pairs(activations):
 
 
 def _is_layer_list(value):
-    return isinstance(value, list) and bool(value) and all(
-        isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
-        for item in value)
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+            for item in value
+        )
+    )
 
 
 def _is_rows(activations):
     """True for {row name: {layer name: array}} (several experiments, one row each)."""
-    return isinstance(activations, dict) and bool(activations) and all(
-        isinstance(v, dict) or _is_layer_list(v) for v in activations.values())
+    return (
+        isinstance(activations, dict)
+        and bool(activations)
+        and all(isinstance(v, dict) or _is_layer_list(v) for v in activations.values())
+    )
 
 
 def plot_activation_histograms(activations, title=None, bins=30, range=(0, 1)):
@@ -97,8 +113,11 @@ def plot_activation_histograms(activations, title=None, bins=30, range=(0, 1)):
     """
     from matplotlib.figure import Figure
 
-    rows = ({str(k): _pairs(v) for k, v in activations.items()} if _is_rows(activations)
-            else {None: _pairs(activations)})
+    rows = (
+        {str(k): _pairs(v) for k, v in activations.items()}
+        if _is_rows(activations)
+        else {None: _pairs(activations)}
+    )
     if not rows or any(not pairs for pairs in rows.values()):
         raise ValueError("plot_activation_histograms needs at least one layer's activations")
     for pairs in rows.values():
@@ -112,17 +131,19 @@ def plot_activation_histograms(activations, title=None, bins=30, range=(0, 1)):
         range = (low, high if high > low else low + 1.0)
     low, high = (float(r) for r in range)
     if not high > low:
-        raise ValueError(f"plot_activation_histograms: range must be (low, high) with "
-                         f"low < high, got {range!r}")
+        raise ValueError(
+            f"plot_activation_histograms: range must be (low, high) with low < high, got {range!r}"
+        )
 
     ncols = max(len(pairs) for pairs in rows.values())
     nrows = len(rows)
-    fig = Figure(figsize=(2.0 * ncols + 0.8, 2.1 * nrows + (0.4 if title else 0.1)),
-                 layout="constrained")
+    fig = Figure(
+        figsize=(2.0 * ncols + 0.8, 2.1 * nrows + (0.4 if title else 0.1)), layout="constrained"
+    )
     grid = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
     for r, (row_name, pairs) in enumerate(rows.items()):
         axes = grid[r]
-        for c in builtins.range(1, ncols):      # y shared within the row
+        for c in builtins.range(1, ncols):  # y shared within the row
             axes[c].sharey(axes[0])
         for c, ax in enumerate(axes):
             if c >= len(pairs):
@@ -130,8 +151,7 @@ def plot_activation_histograms(activations, title=None, bins=30, range=(0, 1)):
                 continue
             name, values = pairs[c]
             counts, edges = np.histogram(values.ravel(), bins=bins, range=(low, high))
-            ax.stairs(counts, edges, fill=True, color="#6baed6", edgecolor="#08519c",
-                      linewidth=0.5)
+            ax.stairs(counts, edges, fill=True, color="#6baed6", edgecolor="#08519c", linewidth=0.5)
             ax.set_xlim(low, high)
             ax.set_title(name, fontsize=9)
             ax.tick_params(labelsize=7)

@@ -1,11 +1,11 @@
 """Pictures of convolutional networks: learned filters and feature maps (the book's
 chapter-7 figures). Each returns a matplotlib Figure and never calls show()."""
+
 import math
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-
 from .plots import _new_figure
 
 
@@ -26,16 +26,16 @@ def _images(fig, images, columns, cmap, title):
     return fig
 
 
-def plot_filters(weight, columns=10, cmap="gray_r", title="first-layer filters",
-                 channel=0):
+def plot_filters(weight, columns=10, cmap="gray_r", title="first-layer filters", channel=0):
     """A grid of a conv layer's filters: `weight` is a Conv2d, its Parameter or an array
     of shape (out, in, kh, kw); one image per output channel (input channel `channel`).
     Each filter is scaled on its own, as the book draws them (before/after training)."""
     data = getattr(getattr(weight, "weight", weight), "data", weight)
     data = np.asarray(data)
     if data.ndim != 4:
-        raise ValueError(f"plot_filters needs a conv weight of shape (out, in, kh, kw), "
-                         f"got shape {data.shape}")
+        raise ValueError(
+            f"plot_filters needs a conv weight of shape (out, in, kh, kw), got shape {data.shape}"
+        )
     images = data[:, channel]
     rows, cols = _grid(len(images), columns)
     fig = _new_figure(1.1 * cols, 1.1 * rows + 0.5)
@@ -63,13 +63,17 @@ def plot_feature_maps(model, x, channels=8, cmap="viridis"):
     first `channels` channels of each."""
     maps = feature_maps(model, x)
     if not maps:
-        raise ValueError("plot_feature_maps: no layer of this model outputs (N, C, H, W) "
-                         "feature maps")
+        raise ValueError(
+            "plot_feature_maps: no layer of this model outputs (N, C, H, W) feature maps"
+        )
     shown = min(channels, max(m.shape[0] for _, m in maps))
     fig = _new_figure(1.3 * (shown + 1), 1.4 * len(maps) + 0.4)
     raw = np.asarray(x.data if isinstance(x, Tensor) else x)
-    image = raw.reshape(raw.shape[-2:]) if raw.size == np.prod(raw.shape[-2:]) else \
-        raw.reshape((-1,) + raw.shape[-2:])[0]
+    image = (
+        raw.reshape(raw.shape[-2:])
+        if raw.size == np.prod(raw.shape[-2:])
+        else raw.reshape((-1,) + raw.shape[-2:])[0]
+    )
     for row, (name, m) in enumerate(maps):
         ax = fig.add_subplot(len(maps), shown + 1, row * (shown + 1) + 1)
         ax.imshow(image, cmap="gray_r")

@@ -11,12 +11,13 @@ string would make the renderer fail.
     record_text(s)   one field of a record label (also escapes { } | < >)
     html_escape(s)   text for an HTML-like label or an HTML page (ASCII-only output)
 """
+
 import html
 import re
 
 import graphviz
 
-MAX_TEXT_CHARS = 300        # far below the renderers' 16384-character string limit
+MAX_TEXT_CHARS = 300  # far below the renderers' 16384-character string limit
 ELLIPSIS = "..."
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _RECORD_SPECIALS = re.compile(r"([{}|<>])")
@@ -29,11 +30,11 @@ def clean(text):
     "?", line breaks become "\\n", and text longer than MAX_TEXT_CHARS is cut with "...".
     """
     text = str(text)
-    text = text.encode("utf-8", "replace").decode("utf-8")   # lone surrogates -> "?"
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("?", text)
     if len(text) > MAX_TEXT_CHARS:
-        text = text[:MAX_TEXT_CHARS - len(ELLIPSIS)] + ELLIPSIS
+        text = text[: MAX_TEXT_CHARS - len(ELLIPSIS)] + ELLIPSIS
     return text
 
 

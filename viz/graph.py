@@ -16,22 +16,26 @@ notebook player (`viz.player`) can find it: in Jupyter a drawing shows as one HT
 that replays the forward pass node by node (`_repr_html_`, `save_html`). Rendering goes
 through `viz.renderer` only; drawing never changes the `graphviz` package's settings.
 """
+
 from collections import deque
 from typing import NamedTuple
 
 import graphviz
 
 from ..autograd import Tensor, topological_order
-
 from . import player, renderer
 from .escape import dot_text, record_label, record_text
-from .style import (PALETTE, ZERO_GRAD, font_color, fmt, grad_color, summarize,
-                    summarize_grad)
+from .style import PALETTE, ZERO_GRAD, fmt, font_color, grad_color, summarize, summarize_grad
 
 GRAPH_ATTRS = {
-    "nodesep": "0.2", "ranksep": "0.35", "fontname": "Helvetica",
+    "nodesep": "0.2",
+    "ranksep": "0.35",
+    "fontname": "Helvetica",
     # bounded effort: crossing minimisation and network simplex stop early on big graphs
-    "mclimit": "0.3", "nslimit": "3", "nslimit1": "3", "remincross": "false",
+    "mclimit": "0.3",
+    "nslimit": "3",
+    "nslimit1": "3",
+    "remincross": "false",
 }
 NODE_ATTRS = {"fontname": "Helvetica", "fontsize": "10"}
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -68,6 +72,7 @@ class GraphDrawing(renderer.Drawing):
 class Drawn(NamedTuple):
     """What `_draw` made: the drawing, the drawn nodes (inputs first), one player entry
     and one label per drawn node, how many nodes were left out, and the limit used."""
+
     dot: GraphDrawing
     shown: list
     entries: list
@@ -76,9 +81,20 @@ class Drawn(NamedTuple):
     max_nodes: int
 
 
-def draw_graph(root, rankdir="LR", show_data=True, show_grad=True,
-               max_nodes=DEFAULT_MAX_NODES, cluster_modules=True, names=None,
-               highlight=None, grads=None, title=None, legend=True, tangents=None):
+def draw_graph(
+    root,
+    rankdir="LR",
+    show_data=True,
+    show_grad=True,
+    max_nodes=DEFAULT_MAX_NODES,
+    cluster_modules=True,
+    names=None,
+    highlight=None,
+    grads=None,
+    title=None,
+    legend=True,
+    tangents=None,
+):
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
     Returns a `GraphDrawing` (a `viz.renderer.Drawing`, so a `graphviz.Digraph`): Jupyter
@@ -93,11 +109,23 @@ def draw_graph(root, rankdir="LR", show_data=True, show_grad=True,
     evaluation (`autograd.trace_jvp`, or `viz.draw_jvp`) adds a "tangent" row beside
     each node's data, so forward mode is drawn the way backprop is.
     """
-    return with_player(_draw(
-        root, rankdir=rankdir, show_data=show_data, show_grad=show_grad,
-        max_nodes=max_nodes, cluster_modules=cluster_modules, names=names,
-        highlight=highlight, grads=grads, title=title, legend=legend, tangents=tangents),
-        title)
+    return with_player(
+        _draw(
+            root,
+            rankdir=rankdir,
+            show_data=show_data,
+            show_grad=show_grad,
+            max_nodes=max_nodes,
+            cluster_modules=cluster_modules,
+            names=names,
+            highlight=highlight,
+            grads=grads,
+            title=title,
+            legend=legend,
+            tangents=tangents,
+        ),
+        title,
+    )
 
 
 def with_player(drawn, title=None):
@@ -105,7 +133,10 @@ def with_player(drawn, title=None):
     drawn.dot._player_data = player.PlayerData(
         drawn.entries,
         player.forward_steps(drawn.shown, drawn.labels) + player.reveal_step(drawn.entries),
-        title=title, hidden=drawn.hidden, max_nodes=drawn.max_nodes)
+        title=title,
+        hidden=drawn.hidden,
+        max_nodes=drawn.max_nodes,
+    )
     return drawn.dot
 
 
@@ -119,9 +150,21 @@ def select_nodes(roots, max_nodes=DEFAULT_MAX_NODES):
     return shown, len(every)
 
 
-def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=DEFAULT_MAX_NODES,
-          cluster_modules=True, names=None, highlight=None, grads=None, title=None,
-          legend=True, tangents=None, selected=None):
+def _draw(
+    root,
+    rankdir="LR",
+    show_data=True,
+    show_grad=True,
+    max_nodes=DEFAULT_MAX_NODES,
+    cluster_modules=True,
+    names=None,
+    highlight=None,
+    grads=None,
+    title=None,
+    legend=True,
+    tangents=None,
+    selected=None,
+):
     """The drawing and what its player needs (a `Drawn`). `selected`: `select_nodes`'s
     answer for these roots and max_nodes, when the caller already has it."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
@@ -129,8 +172,11 @@ def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=DEFAULT_
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     shown, total = selected or select_nodes(roots, max_nodes)
     index = {node: i for i, node in enumerate(shown)}
-    dot = GraphDrawing(graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
-                       node_attr=NODE_ATTRS, edge_attr={"arrowsize": "0.6"})
+    dot = GraphDrawing(
+        graph_attr=dict(GRAPH_ATTRS, rankdir=rankdir),
+        node_attr=NODE_ATTRS,
+        edge_attr={"arrowsize": "0.6"},
+    )
     if title is not None and str(title):
         dot.attr(label=dot_text(title), labelloc="t", fontsize="14")
     if legend:
@@ -143,10 +189,20 @@ def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=DEFAULT_
         target = _cluster_for(dot, clusters, node) if cluster_modules else dot
         label = node.label or label_of.get(node, "")
         labels.append(label)
-        look = _add_node(target, node, index[node], show_data, show_grad,
-                         node in highlight, grads, label, tangents)
-        entries.append(player.node_entry(node, label, look, grads,
-                                         target.name if target is not dot else None))
+        look = _add_node(
+            target,
+            node,
+            index[node],
+            show_data,
+            show_grad,
+            node in highlight,
+            grads,
+            label,
+            tangents,
+        )
+        entries.append(
+            player.node_entry(node, label, look, grads, target.name if target is not dot else None)
+        )
     hidden_inputs = []
     for node in shown:
         for parent in node.parents:
@@ -154,7 +210,7 @@ def _draw(root, rankdir="LR", show_data=True, show_grad=True, max_nodes=DEFAULT_
                 dot.edge(f"n{index[parent]}", _entry(node, index[node]))
             elif not hidden_inputs or hidden_inputs[-1] is not node:
                 hidden_inputs.append(node)
-    for key, sub in clusters.items():
+    for _key, sub in clusters.items():
         dot.subgraph(sub)
     if len(shown) < total:
         _add_truncation_note(dot, total - len(shown), max_nodes, hidden_inputs, index)
@@ -166,6 +222,7 @@ def draw_jvp(f, primals, tangents, **kwargs):
     of that node along `tangents`), computed by `autograd.trace_jvp`. Keyword arguments
     go to `draw_graph` (gradients are not shown: nothing was backpropagated)."""
     from ..autograd import trace_jvp
+
     out, by_node = trace_jvp(f, primals, tangents)
     kwargs.setdefault("show_grad", False)
     return draw_graph(out, tangents=by_node, **kwargs)
@@ -192,44 +249,60 @@ def _entry(node, i):
     return f"op{i}" if node.op is not None else f"n{i}"
 
 
-def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label,
-              tangents=None):
+def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label, tangents=None):
     """Add the record (and its op ellipse); returns what the player needs to restyle it:
     the grad row as drawn (None without one), the fill and the font colour."""
     grad = grads.get(node) if grads is not None else node.grad
     known = grads is None or node in grads
     rows = [label] if label else []
-    if isinstance(node, Tensor) or node.data is None:    # None: freed by backward
+    if isinstance(node, Tensor) or node.data is None:  # None: freed by backward
         rows.append(f"{tuple(node.shape)} {node.dtype}")
         if show_data:
-            rows.append("data " + (summarize(node.data) if node.data is not None
-                                   else "freed by backward"))
+            rows.append(
+                "data " + (summarize(node.data) if node.data is not None else "freed by backward")
+            )
     elif show_data:
         rows.append(f"data {fmt(node.data)}")
-    if tangents is not None:               # forward mode: d node along the input tangent
+    if tangents is not None:  # forward mode: d node along the input tangent
         tangent = tangents.get(node)
-        rows.append("tangent " + ("0" if tangent is None else summarize_grad(
-            getattr(tangent, "data", tangent))))
+        rows.append(
+            "tangent "
+            + ("0" if tangent is None else summarize_grad(getattr(tangent, "data", tangent)))
+        )
     is_param = node.op is None and node.requires_grad
     is_constant = not node.requires_grad
     grad_row = None
-    if show_grad and not is_constant:   # constants need no gradient
+    if show_grad and not is_constant:  # constants need no gradient
         grad_row = "grad " + (summarize_grad(grad) if known else "?")
         rows.append(grad_row)
     fill = "white" if is_constant else grad_color(grad if known and show_grad else None)
-    attrs = {"shape": "record", "style": "filled", "fillcolor": fill, "id": f"n{i}",
-             "fontcolor": font_color(fill),
-             "label": record_label(record_text(row) for row in rows)}
+    attrs = {
+        "shape": "record",
+        "style": "filled",
+        "fillcolor": fill,
+        "id": f"n{i}",
+        "fontcolor": font_color(fill),
+        "label": record_label(record_text(row) for row in rows),
+    }
     if is_param:
         attrs.update(color="#08519c", penwidth="2.5")
     elif is_constant:
         attrs.update(style="filled,dashed", color="#969696", fontcolor="#636363")
     if highlighted:
         attrs.update(color="#e31a1c", penwidth="3.5")
-    if node.op is not None:            # the op first: declarations stay inputs-first
-        dot.node(f"op{i}", dot_text(node.op.symbol), shape="ellipse", style="filled",
-                 fillcolor="#e0ecf4", fontsize="9", width="0.3", height="0.25",
-                 tooltip=dot_text(node.op.doc or node.op.name), id=f"op{i}")
+    if node.op is not None:  # the op first: declarations stay inputs-first
+        dot.node(
+            f"op{i}",
+            dot_text(node.op.symbol),
+            shape="ellipse",
+            style="filled",
+            fillcolor="#e0ecf4",
+            fontsize="9",
+            width="0.3",
+            height="0.25",
+            tooltip=dot_text(node.op.doc or node.op.name),
+            id=f"op{i}",
+        )
     dot.node(f"n{i}", **attrs)
     if node.op is not None:
         dot.edge(f"op{i}", f"n{i}")
@@ -243,16 +316,28 @@ def _cluster_for(dot, clusters, node):
     if scope not in clusters:
         name = scope[-1] if len(scope) == 1 else " / ".join(map(str, scope[1:]))
         sub = graphviz.Digraph(name=f"cluster_{len(clusters)}")
-        sub.attr(label=dot_text(name), style="rounded,filled", fillcolor="#f7fbff", color="#9ecae1",
-                 fontname="Helvetica", fontsize="11")
+        sub.attr(
+            label=dot_text(name),
+            style="rounded,filled",
+            fillcolor="#f7fbff",
+            color="#9ecae1",
+            fontname="Helvetica",
+            fontsize="11",
+        )
         clusters[scope] = sub
     return clusters[scope]
 
 
 def _add_truncation_note(dot, hidden, max_nodes, hidden_inputs, index):
     note = f"... {hidden} more nodes not drawn\n(max_nodes={max_nodes})"
-    dot.node("truncated", dot_text(note), shape="note", style="filled", fillcolor="#fff5eb",
-             color="#fd8d3c")
+    dot.node(
+        "truncated",
+        dot_text(note),
+        shape="note",
+        style="filled",
+        fillcolor="#fff5eb",
+        color="#fd8d3c",
+    )
     for node in hidden_inputs[:50]:
         dot.edge("truncated", _entry(node, index[node]), style="dashed", color="#fd8d3c")
 
@@ -265,23 +350,30 @@ def legend_label(show_grad=True, highlight=False):
     rows = []
     if show_grad:
         swatches = "".join(f'<td bgcolor="{c}" width="10"> </td>' for c in PALETTE)
-        rows.append(f'<tr><td colspan="{len(PALETTE) + 3}">fill = |grad|, log scale</td>'
-                    '</tr>')
-        rows.append(f'<tr><td bgcolor="{ZERO_GRAD}">~0</td><td>1e-3</td>{swatches}'
-                    '<td>100</td></tr>')
-    keys = [("#08519c", "2", "", "parameter"), ("#969696", "1", ' style="dashed"',
-                                                "constant")]
+        rows.append(f'<tr><td colspan="{len(PALETTE) + 3}">fill = |grad|, log scale</td></tr>')
+        rows.append(
+            f'<tr><td bgcolor="{ZERO_GRAD}">~0</td><td>1e-3</td>{swatches}<td>100</td></tr>'
+        )
+    keys = [("#08519c", "2", "", "parameter"), ("#969696", "1", ' style="dashed"', "constant")]
     if highlight:
         keys.append(("#e31a1c", "2", "", "this step"))
-    cells = "".join(f'<td color="{color}" border="{width}"{style}>{text}</td>'
-                    for color, width, style, text in keys)
-    rows.append(f'<tr><td colspan="{len(PALETTE) + 3}" border="0"><table border="0" '
-                f'cellspacing="3" cellpadding="2"><tr>{cells}</tr></table></td></tr>')
-    return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="2">'
-            + "".join(rows) + "</table>>")
+    cells = "".join(
+        f'<td color="{color}" border="{width}"{style}>{text}</td>'
+        for color, width, style, text in keys
+    )
+    rows.append(
+        f'<tr><td colspan="{len(PALETTE) + 3}" border="0"><table border="0" '
+        f'cellspacing="3" cellpadding="2"><tr>{cells}</tr></table></td></tr>'
+    )
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="2">'
+        + "".join(rows)
+        + "</table>>"
+    )
 
 
 def _add_legend(dot, show_grad, highlight):
     """One small node, not a cluster: it costs the layout next to nothing."""
-    dot.node("legend", legend_label(show_grad, highlight), shape="plaintext", margin="0",
-             **LEGEND_FONT)
+    dot.node(
+        "legend", legend_label(show_grad, highlight), shape="plaintext", margin="0", **LEGEND_FONT
+    )

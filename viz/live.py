@@ -13,6 +13,7 @@ epoch shows its loss per batch as it goes.
 Outside a notebook kernel it draws nothing and says so once: fit's progress bar is
 what a terminal shows.
 """
+
 import base64
 import math
 import struct
@@ -23,7 +24,6 @@ import zlib
 import numpy as np
 
 from ..nn.train import Callback
-
 from .escape import html_escape
 from .plots import gradient_norms, readable_names
 
@@ -33,7 +33,7 @@ CHART_W, CHART_H = 240, 150
 
 def _kernel_shell():
     """The IPython shell if this runs in a Jupyter kernel (any frontend), else None."""
-    ipython = sys.modules.get("IPython")       # never import IPython in a plain script
+    ipython = sys.modules.get("IPython")  # never import IPython in a plain script
     shell = getattr(ipython, "get_ipython", lambda: None)() if ipython else None
     return shell if getattr(shell, "kernel", None) is not None else None
 
@@ -55,8 +55,8 @@ class LiveView(Callback):
         if not (isinstance(budget, (int, float)) and 0 < budget <= 1):
             raise ValueError(f"budget must be a fraction in (0, 1], got {budget!r}")
         self.every, self.weights, self.budget = float(every), bool(weights), float(budget)
-        self.updates = 0           # redraws in the last fit (for measuring)
-        self.draw_seconds = 0.0    # time they took
+        self.updates = 0  # redraws in the last fit (for measuring)
+        self.draw_seconds = 0.0  # time they took
         self._said_no_kernel = False
         self._handle = None
 
@@ -68,11 +68,14 @@ class LiveView(Callback):
         self._handle, self._dirty, self._next = None, False, 0.0
         if _kernel_shell() is None:
             if not self._said_no_kernel:
-                print("LiveView: no notebook kernel here, so nothing is drawn; "
-                      "fit's progress bar shows the training instead")
+                print(
+                    "LiveView: no notebook kernel here, so nothing is drawn; "
+                    "fit's progress bar shows the training instead"
+                )
                 self._said_no_kernel = True
             return
         from IPython.display import HTML, display
+
         self._html_type = HTML
         self._handle = display(HTML(self.to_html(model, None)), display_id=True)
 
@@ -115,37 +118,56 @@ class LiveView(Callback):
         panels = [line_chart({k: v for k, v in self.logs.items() if "loss" in k}, "loss")]
         batches = getattr(self, "batch_losses", None)
         if batches and len(batches) > 1:
-            panels.append(line_chart({"batch loss": _thin(batches)}, "loss per batch",
-                                     x_label=f"batch {len(batches)}"))
+            panels.append(
+                line_chart(
+                    {"batch loss": _thin(batches)},
+                    "loss per batch",
+                    x_label=f"batch {len(batches)}",
+                )
+            )
         accuracy = {k: v for k, v in self.logs.items() if "acc" in k}
         if accuracy:
             panels.append(line_chart(accuracy, "accuracy"))
         norms = gradient_norms(model) if epoch is not None or self.batch_losses else {}
         if norms:
             names = readable_names(model)
-            panels.append(bar_chart({names.get(k, k): v for k, v in norms.items()},
-                                    "gradient norm per layer (log)"))
+            panels.append(
+                bar_chart(
+                    {names.get(k, k): v for k, v in norms.items()}, "gradient norm per layer (log)"
+                )
+            )
         image = first_layer_image(model) if self.weights else None
         if image is not None:
-            panels.append(f'<figure style="margin:0"><img alt="first-layer weights" '
-                          f'src="data:image/png;base64,{image[0]}" width="{image[1]}" '
-                          f'style="image-rendering:pixelated"><figcaption>first-layer '
-                          f"weights (red +, blue -)</figcaption></figure>")
+            panels.append(
+                f'<figure style="margin:0"><img alt="first-layer weights" '
+                f'src="data:image/png;base64,{image[0]}" width="{image[1]}" '
+                f'style="image-rendering:pixelated"><figcaption>first-layer '
+                f"weights (red +, blue -)</figcaption></figure>"
+            )
         last = ", ".join(f"{html_escape(k)} {v[-1]:.4g}" for k, v in self.logs.items() if v)
-        status = f"epoch {epoch}: {last}" if epoch is not None else \
-            f"epoch 1, batch {len(self.batch_losses)}" if self.batch_losses else \
-            "waiting for epoch 1"
-        return ('<div style="font:12px sans-serif"><div style="display:flex;gap:10px;'
-                f'flex-wrap:wrap;align-items:flex-start">{"".join(panels)}</div>'
-                f"<div>{status}</div></div>")
+        status = (
+            f"epoch {epoch}: {last}"
+            if epoch is not None
+            else f"epoch 1, batch {len(self.batch_losses)}"
+            if self.batch_losses
+            else "waiting for epoch 1"
+        )
+        return (
+            '<div style="font:12px sans-serif"><div style="display:flex;gap:10px;'
+            f'flex-wrap:wrap;align-items:flex-start">{"".join(panels)}</div>'
+            f"<div>{status}</div></div>"
+        )
 
 
 # --- hand-made SVG charts (a millisecond each, no matplotlib) -------------------------
 
+
 def _svg_open(title):
-    return (f'<svg width="{CHART_W}" height="{CHART_H}" viewBox="0 0 {CHART_W} {CHART_H}" '
-            f'font-family="sans-serif" font-size="10"><text x="{CHART_W / 2}" y="12" '
-            f'text-anchor="middle" font-weight="bold">{html_escape(title)}</text>')
+    return (
+        f'<svg width="{CHART_W}" height="{CHART_H}" viewBox="0 0 {CHART_W} {CHART_H}" '
+        f'font-family="sans-serif" font-size="10"><text x="{CHART_W / 2}" y="12" '
+        f'text-anchor="middle" font-weight="bold">{html_escape(title)}</text>'
+    )
 
 
 def _thin(values, most=400):
@@ -159,27 +181,37 @@ def _thin(values, most=400):
 def line_chart(series, title, x_label=None):
     """Curves over epochs, one polyline each, with the y range written at the axis."""
     left, top, right, bottom = 38, 18, CHART_W - 6, CHART_H - 30
-    parts = [_svg_open(title), f'<rect x="{left}" y="{top}" width="{right - left}" '
-             f'height="{bottom - top}" fill="none" stroke="#bbb"/>']
+    parts = [
+        _svg_open(title),
+        f'<rect x="{left}" y="{top}" width="{right - left}" '
+        f'height="{bottom - top}" fill="none" stroke="#bbb"/>',
+    ]
     values = [v for vs in series.values() for v in vs if math.isfinite(v)]
     if values:
         low, high = min(values), max(values)
         span = (high - low) or 1.0
         n = max(len(vs) for vs in series.values())
-        for (name, vs), color in zip(series.items(), COLORS):
+        for vs, color in zip(series.values(), COLORS):
             points = " ".join(
                 f"{left + (right - left) * (i / max(n - 1, 1)):.1f},"
                 f"{bottom - (bottom - top) * ((v - low) / span):.1f}"
-                for i, v in enumerate(vs) if math.isfinite(v))
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
-                         'stroke-width="1.5"/>')
-        parts.append(f'<text x="{left - 3}" y="{top + 8}" text-anchor="end">{high:.3g}</text>'
-                     f'<text x="{left - 3}" y="{bottom}" text-anchor="end">{low:.3g}</text>'
-                     f'<text x="{right}" y="{bottom + 12}" text-anchor="end">'
-                     f'{html_escape(x_label or f"epoch {n}")}</text>')
+                for i, v in enumerate(vs)
+                if math.isfinite(v)
+            )
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.5"/>'
+            )
+        parts.append(
+            f'<text x="{left - 3}" y="{top + 8}" text-anchor="end">{high:.3g}</text>'
+            f'<text x="{left - 3}" y="{bottom}" text-anchor="end">{low:.3g}</text>'
+            f'<text x="{right}" y="{bottom + 12}" text-anchor="end">'
+            f"{html_escape(x_label or f'epoch {n}')}</text>"
+        )
         for j, (name, color) in enumerate(zip(series, COLORS)):
-            parts.append(f'<text x="{left + 4 + 80 * j}" y="{CHART_H - 4}" fill="{color}">'
-                         f"{html_escape(name)}</text>")
+            parts.append(
+                f'<text x="{left + 4 + 80 * j}" y="{CHART_H - 4}" fill="{color}">'
+                f"{html_escape(name)}</text>"
+            )
     return "".join(parts) + "</svg>"
 
 
@@ -194,24 +226,32 @@ def bar_chart(values, title):
     for i, (name, v) in enumerate(rows):
         y = 18 + i * height
         frac = (math.log10(v) - low) / span if v > 0 and math.isfinite(v) else 0.0
-        parts.append(f'<rect x="110" y="{y:.1f}" width="{max(frac, 0) * 90:.1f}" '
-                     f'height="{height * 0.7:.1f}" fill="{COLORS[0]}"/>'
-                     f'<text x="106" y="{y + height * 0.6:.1f}" text-anchor="end">'
-                     f"{html_escape(str(name)[:18])}</text>"
-                     f'<text x="204" y="{y + height * 0.6:.1f}">{v:.2g}</text>')
+        parts.append(
+            f'<rect x="110" y="{y:.1f}" width="{max(frac, 0) * 90:.1f}" '
+            f'height="{height * 0.7:.1f}" fill="{COLORS[0]}"/>'
+            f'<text x="106" y="{y + height * 0.6:.1f}" text-anchor="end">'
+            f"{html_escape(str(name)[:18])}</text>"
+            f'<text x="204" y="{y + height * 0.6:.1f}">{v:.2g}</text>'
+        )
     return "".join(parts) + "</svg>"
 
 
 # --- the first layer's weights as a PNG (numpy + zlib, no imaging library) -------------
+
 
 def first_layer_image(model, max_side=256):
     """(base64 PNG, display width) of the first 2-D or 4-D parameter, or None.
 
     Linear weights whose inputs make a square image (64 = 8x8) become one tile per unit;
     conv filters one tile per output channel (first input channel); else the matrix."""
-    weight = next((np.asarray(getattr(p, "data", p), dtype=np.float64)
-                   for p in model.parameters() if np.ndim(getattr(p, "data", p)) in (2, 4)),
-                  None)
+    weight = next(
+        (
+            np.asarray(getattr(p, "data", p), dtype=np.float64)
+            for p in model.parameters()
+            if np.ndim(getattr(p, "data", p)) in (2, 4)
+        ),
+        None,
+    )
     if weight is None:
         return None
     side = math.isqrt(weight.shape[1]) if weight.ndim == 2 else 0
@@ -236,7 +276,7 @@ def _tile(tiles, limit=64):
     grid = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
     for i, tile in enumerate(tiles):
         r, c = divmod(i, cols)
-        grid[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = tile
+        grid[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = tile
     return grid
 
 
@@ -257,7 +297,16 @@ def png_bytes(rgb):
     raw = np.hstack([np.zeros((h, 1), np.uint8), rgb.reshape(h, w * 3)]).tobytes()
 
     def chunk(tag, data):
-        return (struct.pack(">I", len(data)) + tag + data
-                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+        return (
+            struct.pack(">I", len(data))
+            + tag
+            + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )

@@ -24,6 +24,7 @@ Safety: every user string reaches the page either through `escape.html_escape` (
 text) or through `script_json` (JSON in a <script>, with < > & as \\u escapes), and the
 script only ever sets `textContent`, so a label like `</script><script>...` stays text.
 """
+
 import json
 import re
 import uuid
@@ -32,18 +33,18 @@ from pathlib import Path
 import numpy as np
 
 from ..autograd import Tensor
-
 from . import renderer
 from .escape import clean, html_escape
 from .style import NO_GRAD, fmt
 
-MAX_LISTED = 6          # inputs listed by name in a rule text; the rest become "..."
-MAX_PLAYER_STEPS = 2000           # steps one page keeps (a longer slider is of no use)
-MAX_PLAYER_BYTES = 2_000_000      # one page, SVG included: a notebook stores all of it
-PAGE_MARGIN = 16_000    # bytes kept for the page's fixed text (controls, title, note)
+MAX_LISTED = 6  # inputs listed by name in a rule text; the rest become "..."
+MAX_PLAYER_STEPS = 2000  # steps one page keeps (a longer slider is of no use)
+MAX_PLAYER_BYTES = 2_000_000  # one page, SVG included: a notebook stores all of it
+PAGE_MARGIN = 16_000  # bytes kept for the page's fixed text (controls, title, note)
 
 
 # --- what the page shows, per node and per step --------------------------------------
+
 
 class PlayerData:
     """Per-node entries (drawn order), per-step states, the step to open at, a title, and
@@ -51,11 +52,11 @@ class PlayerData:
     `hidden` nodes beyond `max_nodes`, `limit` ("steps") when recording stopped at
     MAX_PLAYER_STEPS. `shown` is set by the last page built: (first, stop, limit)."""
 
-    def __init__(self, nodes, steps, start=None, title=None, total=None, hidden=0,
-                 max_nodes=None, limit=None):
+    def __init__(
+        self, nodes, steps, start=None, title=None, total=None, hidden=0, max_nodes=None, limit=None
+    ):
         self.nodes = nodes
-        self.steps = steps or [{"s": "the graph", "r": "", "h": -1, "v": len(nodes),
-                                "d": []}]
+        self.steps = steps or [{"s": "the graph", "r": "", "h": -1, "v": len(nodes), "d": []}]
         self.start = len(self.steps) - 1 if start is None else start
         self.title = "" if title is None else clean(title)
         self.total = len(self.steps) if total is None else total
@@ -133,7 +134,7 @@ def kept_steps(steps, first, stop):
     steps left out before it (the script finds final grads from the steps it has)."""
     kept = steps[first:stop]
     if first:
-        earlier = {i for step in steps[:first + 1] for i in step["d"]}
+        earlier = {i for step in steps[: first + 1] for i in step["d"]}
         kept[0] = dict(kept[0], d=sorted(earlier))
     return kept
 
@@ -143,9 +144,13 @@ def node_entry(node, label, look, grads, cluster):
     its cluster, and a tooltip with the full numbers (why: the record rounds to 4 digits)."""
     grad = grads.get(node) if grads is not None else node.grad
     known = grads is None or node in grads
-    entry = {"g": look["grad_row"], "f": look["fill"], "c": look["font"],
-             "t": clean(_describe(node, label)),
-             "u": clean(_describe_grad(grad) if known else "grad: not known")}
+    entry = {
+        "g": look["grad_row"],
+        "f": look["fill"],
+        "c": look["font"],
+        "t": clean(_describe(node, label)),
+        "u": clean(_describe_grad(grad) if known else "grad: not known"),
+    }
     if cluster:
         entry["k"] = cluster
     return entry
@@ -153,8 +158,11 @@ def node_entry(node, label, look, grads, cluster):
 
 def _describe(node, label):
     """Tooltip lines for a node's value: name, op, and all of its data (or its stats)."""
-    kind = ("parameter" if node.requires_grad else "constant") if node.op is None \
+    kind = (
+        ("parameter" if node.requires_grad else "constant")
+        if node.op is None
         else f"{node.op.name} node"
+    )
     lines = [f"{label} ({kind})" if label else kind]
     if node.data is None:
         lines.append(f"shape {tuple(node.shape)} {node.dtype}; data freed by backward")
@@ -214,8 +222,9 @@ def forward_steps(shown, labels):
         else:
             inputs = _listed(_short(p) for p in node.parents)
             rule = f"{name + ' = ' if name else ''}{node.op.name}({inputs}) = {_short(node)}"
-        steps.append({"s": f"forward {k + 1}/{total}", "r": clean(rule), "h": k,
-                      "v": k + 1, "d": []})
+        steps.append(
+            {"s": f"forward {k + 1}/{total}", "r": clean(rule), "h": k, "v": k + 1, "d": []}
+        )
     return steps
 
 
@@ -224,33 +233,45 @@ def reveal_step(entries):
     with_grad = [i for i, entry in enumerate(entries) if entry["g"] is not None]
     if not with_grad:
         return []
-    return [{"s": "gradients as drawn (viz.backprop_steps replays how they arrive)",
-             "r": "", "h": -1, "v": len(entries), "d": with_grad}]
+    return [
+        {
+            "s": "gradients as drawn (viz.backprop_steps replays how they arrive)",
+            "r": "",
+            "h": -1,
+            "v": len(entries),
+            "d": with_grad,
+        }
+    ]
 
 
 def backward_step(number, node, upstream, deltas, index, newly_final, visible):
     """The player state after `node` passed its gradient on (numbers from the engine's
     walk: `upstream` is node.grad, `deltas` what each input's .grad gained)."""
-    return {"s": f"backward step {number}: the {node.op.name} node passes its gradient "
-                 f"to {len(node.parents)} input(s)",
-            "r": clean(rule_text(node, upstream, deltas)),
-            "h": index.get(node, -1), "v": visible,
-            "d": sorted(index[n] for n in newly_final if n in index)}
+    return {
+        "s": f"backward step {number}: the {node.op.name} node passes its gradient "
+        f"to {len(node.parents)} input(s)",
+        "r": clean(rule_text(node, upstream, deltas)),
+        "h": index.get(node, -1),
+        "v": visible,
+        "d": sorted(index[n] for n in newly_final if n in index),
+    }
 
 
 def seed_step(root, index, visible):
-    return {"s": "backward step 0: seed d(out)/d(out) = 1",
-            "r": "the output's gradient with respect to itself is 1",
-            "h": index.get(root, -1), "v": visible,
-            "d": [index[root]] if root in index else []}
+    return {
+        "s": "backward step 0: seed d(out)/d(out) = 1",
+        "r": "the output's gradient with respect to itself is 1",
+        "h": index.get(root, -1),
+        "v": visible,
+        "d": [index[root]] if root in index else [],
+    }
 
 
 def rule_text(node, upstream, deltas):
     """'tanh: d/dx = 1 - tanh^2 x = 0.5; upstream 1 -> 0.5' from the op table's doc and
     the engine's numbers (the local derivative is the input's gain / upstream)."""
     doc = node.op.doc or node.op.name
-    rule = doc.split(";", 1)[1].strip() if ";" in doc and "d" in doc.split(";", 1)[1] \
-        else doc
+    rule = doc.split(";", 1)[1].strip() if ";" in doc and "d" in doc.split(";", 1)[1] else doc
     if all(_is_number(d) for d in deltas) and _is_number(upstream):
         g = _number(upstream)
         gains = [fmt(_number(d)) if d is not None else "-" for d in deltas]
@@ -260,8 +281,10 @@ def rule_text(node, upstream, deltas):
         outs = gains[0] if len(gains) == 1 else f"({_listed(gains)})"
         return f"{node.op.name}: {rule}; upstream {fmt(g)} \u2192 {outs}"
     outs = _listed(_norm(d) for d in deltas)
-    return f"{node.op.name}: {rule}; upstream \u2016g\u2016 {_norm(upstream)} \u2192 " \
-           f"\u2016grad\u2016 ({outs})"
+    return (
+        f"{node.op.name}: {rule}; upstream \u2016g\u2016 {_norm(upstream)} \u2192 "
+        f"\u2016grad\u2016 ({outs})"
+    )
 
 
 def _is_number(x):
@@ -280,6 +303,7 @@ def _norm(x):
 
 # --- the page ---------------------------------------------------------------------------
 
+
 def script_json(obj):
     """JSON safe inside <script>: ASCII only, and < > & as \\u escapes (no `</script>`)."""
     text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
@@ -296,8 +320,9 @@ def inline_svg(svg, uid):
     HTML parser knows SVG), and every id prefixed with `uid` (unique on the page)."""
     svg = _XMLNS.sub("", _PROLOG.sub("", svg)).strip()
     if re.search(r"<\s*(script|foreignObject)", svg, re.I):
-        raise renderer.RenderError("the renderer's SVG contains a script or foreign "
-                                   "object; refusing to inline it")
+        raise renderer.RenderError(
+            "the renderer's SVG contains a script or foreign object; refusing to inline it"
+        )
     return _ID.sub(lambda m: f'{m.group(1)}id="{uid}-', svg)
 
 
@@ -308,9 +333,13 @@ def html_block(svg, data, uid=None):
     it kept in `data.shown`, and says on the page what was left out."""
     uid = uid or "sgp" + uuid.uuid4().hex[:12]
     picture = inline_svg(svg, uid)
-    fixed = (len(picture.encode("utf-8")) + len(_CSS) + len(_JS) + PAGE_MARGIN
-             + len(script_json({"nodes": data.nodes, "steps": [], "start": 0,
-                                "pending": NO_GRAD})))
+    fixed = (
+        len(picture.encode("utf-8"))
+        + len(_CSS)
+        + len(_JS)
+        + PAGE_MARGIN
+        + len(script_json({"nodes": data.nodes, "steps": [], "start": 0, "pending": NO_GRAD}))
+    )
     data.shown = fit(data, MAX_PLAYER_BYTES - fixed)
     first, stop, _ = data.shown
     steps = kept_steps(data.steps, first, stop)
@@ -320,32 +349,36 @@ def html_block(svg, data, uid=None):
     left_out = note(data)
     css = _CSS.replace("#UID", f"#{uid}")
     script = _JS.replace("__UID__", uid).replace("__DATA__", script_json(state))
-    return (f'<div id="{uid}" class="sgp" tabindex="0">'
-            f"<style>{css}</style>"
-            f'<div class="sgp-bar" style="display:none">'
-            f'<button type="button" data-a="first" title="first step">|&#9664;</button>'
-            f'<button type="button" data-a="prev" title="step back">&#9664;</button>'
-            f'<button type="button" data-a="play" title="play / pause">&#9654;</button>'
-            f'<button type="button" data-a="next" title="step forward">&#9654;|</button>'
-            f'<input type="range" min="0" max="{len(steps) - 1}" '
-            f'value="{start}" aria-label="step">'
-            f'<span class="sgp-n"></span>'
-            f'<button type="button" data-a="zoom" title="fit the width / full size">'
-            "fit / 1:1</button></div>"
-            + (f'<div class="sgp-note">{html_escape(left_out)}</div>' if left_out else "")
-            + f'<div class="sgp-s">{html_escape(opening["s"])}</div>'
-            f'<div class="sgp-r">{html_escape(opening["r"])}</div>'
-            f'<div class="sgp-svg">{picture}</div>'
-            f'<div class="sgp-key">red outline: this step; grad ?: not final yet; '
-            f"hover a node for its full numbers; click a module box to fold it</div>"
-            f"<script>{script}</script></div>")
+    return (
+        f'<div id="{uid}" class="sgp" tabindex="0">'
+        f"<style>{css}</style>"
+        f'<div class="sgp-bar" style="display:none">'
+        f'<button type="button" data-a="first" title="first step">|&#9664;</button>'
+        f'<button type="button" data-a="prev" title="step back">&#9664;</button>'
+        f'<button type="button" data-a="play" title="play / pause">&#9654;</button>'
+        f'<button type="button" data-a="next" title="step forward">&#9654;|</button>'
+        f'<input type="range" min="0" max="{len(steps) - 1}" '
+        f'value="{start}" aria-label="step">'
+        f'<span class="sgp-n"></span>'
+        f'<button type="button" data-a="zoom" title="fit the width / full size">'
+        "fit / 1:1</button></div>"
+        + (f'<div class="sgp-note">{html_escape(left_out)}</div>' if left_out else "")
+        + f'<div class="sgp-s">{html_escape(opening["s"])}</div>'
+        f'<div class="sgp-r">{html_escape(opening["r"])}</div>'
+        f'<div class="sgp-svg">{picture}</div>'
+        f'<div class="sgp-key">red outline: this step; grad ?: not final yet; '
+        f"hover a node for its full numbers; click a module box to fold it</div>"
+        f"<script>{script}</script></div>"
+    )
 
 
 def page(block, title=""):
     """A standalone HTML page around one player block."""
     name = html_escape(title) if title else "scratchgrad graph"
-    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-            f"<title>{name}</title></head><body>{block}</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{name}</title></head><body>{block}</body></html>\n"
+    )
 
 
 def cached_html(owner, drawing, data):
@@ -365,11 +398,13 @@ def save_html(path, drawing, data, owner=None):
     """Write `page(...)` to `path` (temp file + os.replace); returns the Path written."""
     path = Path(path)
     if path.is_dir():
-        raise ValueError(f"cannot write {path}: it is a folder; name a file in it, e.g. "
-                         f"{path / 'player.html'}")
+        raise ValueError(
+            f"cannot write {path}: it is a folder; name a file in it, e.g. {path / 'player.html'}"
+        )
     if not path.parent.is_dir():
-        raise ValueError(f"cannot write {path}: the folder {path.parent} does not exist; "
-                         "create it first")
+        raise ValueError(
+            f"cannot write {path}: the folder {path.parent} does not exist; create it first"
+        )
     block = cached_html(owner or drawing, drawing, data)
     title = data.title if data is not None else ""
     renderer._write_atomically(path, page(block, title).encode("utf-8"))

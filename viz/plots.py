@@ -5,6 +5,7 @@ Each returns a `matplotlib.figure.Figure` (not pyplot-managed: nothing pops up, 
 notebook shows it when it is the cell's value, `fig.savefig(path)` writes it).
 matplotlib is optional: it is imported inside each function.
 """
+
 import numpy as np
 
 from ..autograd import Tensor, Value, no_grad
@@ -14,8 +15,9 @@ def _new_figure(width, height):
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
-        raise ImportError("viz plots need matplotlib: pip install matplotlib "
-                          "(or pip install 'scratchgrad[plot]')") from err
+        raise ImportError(
+            "viz plots need matplotlib: pip install matplotlib (or pip install 'scratchgrad[plot]')"
+        ) from err
     return Figure(figsize=(width, height), layout="constrained")
 
 
@@ -36,17 +38,20 @@ def _history_dict(history):
             return getattr(history, attr)()
     if isinstance(getattr(history, "history", None), dict):
         return history.history
-    raise TypeError(f"plot_history needs a dict of per-epoch lists or a History, got "
-                    f"{type(history).__name__}")
+    raise TypeError(
+        f"plot_history needs a dict of per-epoch lists or a History, got {type(history).__name__}"
+    )
 
 
 def _is_runs(history):
     """True for {run name: History or per-epoch dict} (several runs to compare)."""
     if not isinstance(history, dict) or not history:
         return False
-    return all(not isinstance(v, (list, tuple, np.ndarray)) and
-               (isinstance(v, dict) or hasattr(v, "history") or hasattr(v, "as_dict"))
-               for v in history.values())
+    return all(
+        not isinstance(v, (list, tuple, np.ndarray))
+        and (isinstance(v, dict) or hasattr(v, "history") or hasattr(v, "as_dict"))
+        for v in history.values()
+    )
 
 
 def plot_history(history, metrics=None, logy=False, title=None):
@@ -58,11 +63,14 @@ def plot_history(history, metrics=None, logy=False, title=None):
     (default: "loss" and "accuracy", where recorded). `logy=True`: log-scale loss axis.
     """
     from matplotlib.ticker import MaxNLocator
-    runs = ({name: _history_dict(h) for name, h in history.items()} if _is_runs(history)
-            else {None: _history_dict(history)})
+
+    runs = (
+        {name: _history_dict(h) for name, h in history.items()}
+        if _is_runs(history)
+        else {None: _history_dict(history)}
+    )
     wanted = metrics or ("loss", "accuracy")
-    metrics = [m for m in wanted
-               if any(m in d or f"val_{m}" in d for d in runs.values())]
+    metrics = [m for m in wanted if any(m in d or f"val_{m}" in d for d in runs.values())]
     if not metrics:
         keys = sorted({k for d in runs.values() for k in d})
         raise ValueError(f"plot_history: no {' or '.join(map(repr, wanted))} in {keys}")
@@ -78,10 +86,17 @@ def plot_history(history, metrics=None, logy=False, title=None):
                 split = "validation" if key.startswith("val_") else "train"
                 label = split if run is None else f"{run} ({split})"
                 kwargs = {} if run is None else {"color": color}
-                ax.plot(range(1, len(values) + 1), values, style, marker="o", markersize=3,
-                        label=label, **kwargs)
+                ax.plot(
+                    range(1, len(values) + 1),
+                    values,
+                    style,
+                    marker="o",
+                    markersize=3,
+                    label=label,
+                    **kwargs,
+                )
         ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))    # no "epoch 1.5"
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5"
         ax.set_ylabel(metric)
         if logy and metric == "loss":
             ax.set_yscale("log")
@@ -90,11 +105,16 @@ def plot_history(history, metrics=None, logy=False, title=None):
             ax.legend()
     if several:
         from matplotlib.lines import Line2D
-        handles = [Line2D([], [], color=color, marker="o", markersize=3, label=str(run))
-                   for color, run in zip(colors, runs)]
+
+        handles = [
+            Line2D([], [], color=color, marker="o", markersize=3, label=str(run))
+            for color, run in zip(colors, runs)
+        ]
         if any(f"val_{m}" in d for d in runs.values() for m in metrics):
-            handles += [Line2D([], [], color="black", linestyle="-", label="train"),
-                        Line2D([], [], color="black", linestyle="--", label="validation")]
+            handles += [
+                Line2D([], [], color="black", linestyle="-", label="train"),
+                Line2D([], [], color="black", linestyle="--", label="validation"),
+            ]
         fig.legend(handles=handles, loc="outside right center", fontsize=8)
     if title:
         fig.suptitle(title)
@@ -104,6 +124,7 @@ def plot_history(history, metrics=None, logy=False, title=None):
 def _colors(n):
     """n distinct colours (tab10, then tab20)."""
     from matplotlib import colormaps
+
     cmap = colormaps["tab10" if n <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(n)]
 
@@ -115,6 +136,7 @@ def _book_function(x, y):
 def default_optimizers():
     """The book's comparison set, with learning rates that suit x²/20 + y²."""
     from .. import nn
+
     return {
         "SGD": lambda p: nn.optim.SGD(p, lr=0.95),
         "Momentum": lambda p: nn.optim.Momentum(p, lr=0.1, momentum=0.9),
@@ -163,8 +185,16 @@ def hyperparameters(optimizer, keys=("lr", "momentum", "alpha", "betas")):
     return ", ".join(parts)
 
 
-def plot_optimizer_paths(f=None, optimizers=None, start=(-7.0, 2.0), steps=30,
-                         xlim=(-10, 10), ylim=(-5, 5), show_lr=True, ncols=None):
+def plot_optimizer_paths(
+    f=None,
+    optimizers=None,
+    start=(-7.0, 2.0),
+    steps=30,
+    xlim=(-10, 10),
+    ylim=(-5, 5),
+    show_lr=True,
+    ncols=None,
+):
     """Each optimizer's path on f(x, y) (default x²/20 + y²) over its contour plot.
 
     `optimizers`: {name: factory(params) -> optimizer} (default: `default_optimizers()`).
@@ -186,16 +216,28 @@ def plot_optimizer_paths(f=None, optimizers=None, start=(-7.0, 2.0), steps=30,
         path, optimizer = _run_path(f, make, start, steps)
         ax.contour(gx, gy, z, levels=20, cmap="Greys", linewidths=0.6)
         settings = hyperparameters(optimizer)
-        ax.plot(path[:, 0], path[:, 1], "o-", color="#d94801", markersize=3, linewidth=1,
-                label=f"{name}: {settings}" if settings else name)
+        ax.plot(
+            path[:, 0],
+            path[:, 1],
+            "o-",
+            color="#d94801",
+            markersize=3,
+            linewidth=1,
+            label=f"{name}: {settings}" if settings else name,
+        )
         ax.plot(0, 0, "+", color="black", markersize=10)
         ax.set_title(name)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_xlabel("x")
         if show_lr:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7,
-                      frameon=False, handlelength=1.2)
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.16),
+                fontsize=7,
+                frameon=False,
+                handlelength=1.2,
+            )
     for i, ax in enumerate(axes):
         if i % ncols == 0:
             ax.set_ylabel("y")
@@ -223,12 +265,31 @@ def _as_float(out):
     return out.data if isinstance(out, Value) else float(out)
 
 
-_CLASS_COLORS = ["#2166ac", "#d6604d", "#1b7837", "#762a83", "#e08214", "#35978f",
-                 "#c51b7d", "#8c510a", "#4d4d4d", "#bf812d"]
+_CLASS_COLORS = [
+    "#2166ac",
+    "#d6604d",
+    "#1b7837",
+    "#762a83",
+    "#e08214",
+    "#35978f",
+    "#c51b7d",
+    "#8c510a",
+    "#4d4d4d",
+    "#bf812d",
+]
 
 
-def plot_decision_boundary(model, X, y, resolution=None, threshold=None, margin=0.5,
-                           class_names=None, ax=None, title="decision boundary"):
+def plot_decision_boundary(
+    model,
+    X,
+    y,
+    resolution=None,
+    threshold=None,
+    margin=0.5,
+    class_names=None,
+    ax=None,
+    title="decision boundary",
+):
     """Regions a 2-D classifier assigns to each class, with the data on top.
 
     `model`: a Tensor model (logits (N, C) or scores (N,)/(N, 1)) or a scalar
@@ -239,20 +300,24 @@ def plot_decision_boundary(model, X, y, resolution=None, threshold=None, margin=
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
+
     X = np.asarray(getattr(X, "data", X), dtype=np.float64)
     y = np.asarray(getattr(y, "data", y)).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary needs 2-D points of shape (N, 2), got "
-                         f"{X.shape}")
+        raise ValueError(f"plot_decision_boundary needs 2-D points of shape (N, 2), got {X.shape}")
     if len(y) != len(X):
         raise ValueError(f"plot_decision_boundary: {len(X)} points but {len(y)} labels")
     values = np.unique(y)
     if np.all(values == np.round(values)) and values.size and values.min() >= 0:
         y, default_names = y.astype(int), None
-    else:                        # labels such as -1/+1: class k is the k-th smallest label
-        y, default_names = np.searchsorted(values, y), [f"class {v:g}" if
-                                                        isinstance(v, (float, np.floating))
-                                                        else f"class {v}" for v in values]
+    else:  # labels such as -1/+1: class k is the k-th smallest label
+        y, default_names = (
+            np.searchsorted(values, y),
+            [
+                f"class {v:g}" if isinstance(v, (float, np.floating)) else f"class {v}"
+                for v in values
+            ],
+        )
     params = model.parameters() if hasattr(model, "parameters") else []
     scalar = bool(params) and isinstance(params[0], Value)
     resolution = resolution or (60 if scalar else 200)
@@ -269,19 +334,36 @@ def plot_decision_boundary(model, X, y, resolution=None, threshold=None, margin=
         fig, (ax,) = _figure(1, width=5.6, height=4.2)
     else:
         fig = ax.figure
-    ax.contourf(gx, gy, classes, levels=np.arange(n_classes + 1) - 0.5,
-                cmap=ListedColormap(colors), alpha=0.25)
+    ax.contourf(
+        gx,
+        gy,
+        classes,
+        levels=np.arange(n_classes + 1) - 0.5,
+        cmap=ListedColormap(colors),
+        alpha=0.25,
+    )
     handles = []
     for k in range(n_classes):
         mask = y == k
         if mask.any():
-            handles.append(ax.scatter(X[mask, 0], X[mask, 1], color=colors[k],
-                                      edgecolors="k", linewidths=0.5, s=18,
-                                      label=f"{names[k]} (data)"))
-    handles += [Patch(facecolor=colors[k], alpha=0.25, edgecolor="none",
-                      label=f"predicted {names[k]}") for k in np.unique(classes)]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
-              frameon=False)
+            handles.append(
+                ax.scatter(
+                    X[mask, 0],
+                    X[mask, 1],
+                    color=colors[k],
+                    edgecolors="k",
+                    linewidths=0.5,
+                    s=18,
+                    label=f"{names[k]} (data)",
+                )
+            )
+    handles += [
+        Patch(facecolor=colors[k], alpha=0.25, edgecolor="none", label=f"predicted {names[k]}")
+        for k in np.unique(classes)
+    ]
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False
+    )
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     if title:
@@ -300,8 +382,15 @@ def plot_function_and_derivative(f, x_range=(-5.0, 5.0), num=200, h=1e-4, title=
     fig, (ax,) = _figure(1, width=5, height=3.5)
     ax.plot(xs, y.data, label="f(x)", color="#08519c")
     ax.plot(xs, x.grad, label="f'(x) autograd", color="#d94801")
-    ax.plot(xs[::8], numeric[::8], "o", markersize=4, fillstyle="none", color="black",
-            label="f'(x) numerical")
+    ax.plot(
+        xs[::8],
+        numeric[::8],
+        "o",
+        markersize=4,
+        fillstyle="none",
+        color="black",
+        label="f'(x) numerical",
+    )
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -314,7 +403,7 @@ def gradient_norms(model):
     """{layer name: L2 norm of its parameters' gradients} (None grads count as 0)."""
     norms = {}
     for name, p in model.named_parameters():
-        if isinstance(p, Value):      # scalar models: group weights per layer
+        if isinstance(p, Value):  # scalar models: group weights per layer
             name = ".".join(name.split(".")[:2])
         grad = p.grad if p.grad is not None else 0.0
         norms[name] = norms.get(name, 0.0) + float(np.sum(np.square(grad)))
@@ -354,8 +443,17 @@ def gradient_norms_names(model):
     return names
 
 
-def plot_gradient_flow(model, log=True, *, labels="readable", weights_only=False, ylim=None,
-                       sharey=True, ax=None, title=None):
+def plot_gradient_flow(
+    model,
+    log=True,
+    *,
+    labels="readable",
+    weights_only=False,
+    ylim=None,
+    sharey=True,
+    ax=None,
+    title=None,
+):
     """Bar chart of per-layer gradient norms (after a backward): vanishing shows as a
     staircase down towards the input layers (the left).
 
@@ -383,13 +481,15 @@ def plot_gradient_flow(model, log=True, *, labels="readable", weights_only=False
         elif isinstance(labels, dict):
             names = labels
         else:
-            raise ValueError(f"plot_gradient_flow: labels must be 'readable', 'raw' or a "
-                             f"dict, got {labels!r}")
+            raise ValueError(
+                f"plot_gradient_flow: labels must be 'readable', 'raw' or a dict, got {labels!r}"
+            )
         panels.append((name, norms, names))
     widest = max(len(norms) for _, norms, _ in panels)
     if ax is None:
-        fig, axes = _figure(len(panels), width=max(5, 0.45 * widest + 1.5), height=3.8,
-                            sharey=sharey)
+        fig, axes = _figure(
+            len(panels), width=max(5, 0.45 * widest + 1.5), height=3.8, sharey=sharey
+        )
     else:
         fig, axes = ax.figure, [ax]
     for ax, (name, norms, names) in zip(axes, panels):
@@ -397,8 +497,7 @@ def plot_gradient_flow(model, log=True, *, labels="readable", weights_only=False
         values = [max(norms[k], 1e-30) for k in keys]
         ax.bar(range(len(keys)), values, color="#fe9929", edgecolor="#a63603")
         ax.set_xticks(range(len(keys)))
-        ax.set_xticklabels([names.get(k, k) for k in keys], rotation=60, ha="right",
-                           fontsize=8)
+        ax.set_xticklabels([names.get(k, k) for k in keys], rotation=60, ha="right", fontsize=8)
         if log:
             ax.set_yscale("log")
         ax.set_xlabel("input side  →  output side", fontsize=8)

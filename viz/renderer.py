@@ -17,6 +17,7 @@ and the renderer is stopped (with its children) after `timeout` seconds. Quiet: 
 renderer's warnings (e.g. graphviz-pure's "no value for width of non-ASCII character")
 never reach a learner's output; on failure its first error line is in the RenderError.
 """
+
 import logging
 import os
 import re
@@ -31,14 +32,34 @@ from pathlib import Path
 
 import graphviz
 
-MAX_RENDER_NODES = 5000       # DOT nodes; each drawn value is up to 2 (record + op ellipse)
-DEFAULT_TIMEOUT = 60.0        # seconds for one renderer run
+MAX_RENDER_NODES = 5000  # DOT nodes; each drawn value is up to 2 (record + op ellipse)
+DEFAULT_TIMEOUT = 60.0  # seconds for one renderer run
 # Formats that make a file (no windows, no image maps); the renderer may support fewer.
-FILE_FORMATS = frozenset({"svg", "png", "pdf", "jpg", "jpeg", "gif", "webp", "bmp", "ps",
-                          "eps", "dot", "gv", "xdot", "canon", "json", "plain"})
-INSTALL_HINT = ("no Graphviz renderer found: install one with `pip install graphviz-pure` "
-                "(bundled with scratchgrad) or the system package (`apt-get install graphviz`"
-                ", `brew install graphviz`)")
+FILE_FORMATS = frozenset(
+    {
+        "svg",
+        "png",
+        "pdf",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "bmp",
+        "ps",
+        "eps",
+        "dot",
+        "gv",
+        "xdot",
+        "canon",
+        "json",
+        "plain",
+    }
+)
+INSTALL_HINT = (
+    "no Graphviz renderer found: install one with `pip install graphviz-pure` "
+    "(bundled with scratchgrad) or the system package (`apt-get install graphviz`"
+    ", `brew install graphviz`)"
+)
 log = logging.getLogger(__name__)
 
 
@@ -52,10 +73,12 @@ class RendererNotFoundError(RenderError):
 
 # --- finding the renderer --------------------------------------------------------------
 
+
 def _bundled():
     """Where pip puts graphviz-pure: the environment's scripts folder, or on PATH."""
-    for folder in dict.fromkeys([Path(sysconfig.get_path("scripts")),
-                                 Path(sys.executable).parent]):     # in order, once each
+    for folder in dict.fromkeys(
+        [Path(sysconfig.get_path("scripts")), Path(sys.executable).parent]
+    ):  # in order, once each
         for name in ("graphviz-pure", "graphviz-pure.exe"):
             yield folder / name
     pure = shutil.which("graphviz-pure")
@@ -64,7 +87,7 @@ def _bundled():
 
 
 def _candidates():
-    chosen = os.environ.get("SCRATCHGRAD_DOT")   # an explicit choice wins
+    chosen = os.environ.get("SCRATCHGRAD_DOT")  # an explicit choice wins
     if chosen:
         yield Path(chosen)
     system = shutil.which("dot")
@@ -85,8 +108,8 @@ def find_renderer():
     return _first_usable(_candidates())
 
 
-_GRAPHVIZ_DEFAULT = Path("dot")     # graphviz's own DOT_BINARY: "dot" looked up on PATH
-_stood_in = None                    # the path stand_in_for_missing_dot set, if it did
+_GRAPHVIZ_DEFAULT = Path("dot")  # graphviz's own DOT_BINARY: "dot" looked up on PATH
+_stood_in = None  # the path stand_in_for_missing_dot set, if it did
 
 
 def stand_in_for_missing_dot():
@@ -133,8 +156,12 @@ def supported_formats(renderer=None):
 def _listed_formats(path, _stamp):
     """Ask the renderer (an unknown -T makes dot list its formats); cached per binary."""
     try:
-        result = subprocess.run([path, "-Tscratchgrad-no-such-format"], input=b"digraph {}",
-                                capture_output=True, timeout=10)
+        result = subprocess.run(
+            [path, "-Tscratchgrad-no-such-format"],
+            input=b"digraph {}",
+            capture_output=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ("svg",)
     listed = result.stderr.decode("utf-8", "replace").partition("Use one of:")[2]
@@ -167,13 +194,16 @@ def check_size(digraph):
     """Refuse drawings too big to lay out in reasonable time, before starting the renderer."""
     count = count_nodes(digraph)
     if count > MAX_RENDER_NODES:
-        raise RenderError(f"the drawing has {count} nodes, more than the renderer limit of "
-                          f"{MAX_RENDER_NODES} (viz.renderer.MAX_RENDER_NODES): pass a "
-                          "smaller max_nodes to draw_graph or draw a sub-graph")
+        raise RenderError(
+            f"the drawing has {count} nodes, more than the renderer limit of "
+            f"{MAX_RENDER_NODES} (viz.renderer.MAX_RENDER_NODES): pass a "
+            "smaller max_nodes to draw_graph or draw a sub-graph"
+        )
     return count
 
 
 # --- running the renderer --------------------------------------------------------------
+
 
 def render_bytes(digraph, fmt="svg", *, timeout=DEFAULT_TIMEOUT):
     """The drawing rendered in `fmt`: the one bounded, quiet call every render goes through."""
@@ -195,18 +225,27 @@ def _run(command, source, timeout):
     """(exit code, stdout, stderr); on timeout the renderer and its children are killed."""
     posix = os.name == "posix"
     try:
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=posix)
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=posix,
+        )
     except OSError as err:
-        raise RenderError(f"cannot start the renderer {command[0]}: {err.strerror or err}; "
-                          "set SCRATCHGRAD_DOT to a working dot") from None
+        raise RenderError(
+            f"cannot start the renderer {command[0]}: {err.strerror or err}; "
+            "set SCRATCHGRAD_DOT to a working dot"
+        ) from None
     try:
         out, err = proc.communicate(source, timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(proc, posix)
-        raise RenderError(f"the renderer ran longer than {timeout:g} s and was stopped: pass "
-                          "a smaller max_nodes to draw_graph, or a larger timeout") from None
-    except BaseException:            # Ctrl-C, or a failed write: never leave it running
+        raise RenderError(
+            f"the renderer ran longer than {timeout:g} s and was stopped: pass "
+            "a smaller max_nodes to draw_graph, or a larger timeout"
+        ) from None
+    except BaseException:  # Ctrl-C, or a failed write: never leave it running
         _stop(proc, posix)
         raise
     return proc.returncode, out, err
@@ -219,7 +258,7 @@ def _stop(proc, posix):
             os.killpg(proc.pid, signal.SIGKILL)
         else:
             proc.kill()
-    except OSError:                  # already gone
+    except OSError:  # already gone
         pass
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         try:
@@ -231,8 +270,11 @@ def _stop(proc, posix):
 
 def _failure(path, code, stderr):
     """One line: which renderer failed, how, and its first real error line."""
-    lines = [line.strip() for line in stderr.splitlines()
-             if line.strip() and not line.lstrip().startswith("Warning")]
+    lines = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not line.lstrip().startswith("Warning")
+    ]
     detail = lines[0][:200] if lines else "no output"
     how = f"was killed by signal {-code}" if code < 0 else f"failed (exit {code})"
     return f"the renderer {path.name} {how}: {detail}"
@@ -245,6 +287,7 @@ def render_svg(digraph, *, timeout=DEFAULT_TIMEOUT):
 
 # --- writing a file --------------------------------------------------------------------
 
+
 def render_file(digraph, path, *, timeout=DEFAULT_TIMEOUT):
     """Render into `path` and write that file only; returns the Path actually written.
 
@@ -253,11 +296,12 @@ def render_file(digraph, path, *, timeout=DEFAULT_TIMEOUT):
     """
     path = _target(path)
     fmt = path.suffix[1:].lower()
-    if fmt != "svg":                  # every dot writes svg: skip asking
+    if fmt != "svg":  # every dot writes svg: skip asking
         _check_format(path, fmt)
     if not path.parent.is_dir():
-        raise RenderError(f"cannot write {path}: the folder {path.parent} does not exist; "
-                          "create it first")
+        raise RenderError(
+            f"cannot write {path}: the folder {path.parent} does not exist; create it first"
+        )
     _write_atomically(path, render_bytes(digraph, fmt, timeout=timeout))
     return path
 
@@ -267,8 +311,9 @@ def _target(path):
     if not path.suffix and not path.is_dir():
         path = path.with_name(path.name + ".svg")
     if path.is_dir():
-        raise RenderError(f"cannot write {path}: it is a folder; name a file in it, e.g. "
-                          f"{path / 'graph.svg'}")
+        raise RenderError(
+            f"cannot write {path}: it is a folder; name a file in it, e.g. {path / 'graph.svg'}"
+        )
     return path
 
 
@@ -276,8 +321,10 @@ def _check_format(path, fmt):
     formats = supported_formats()
     if fmt not in formats:
         names = ", ".join("." + name for name in formats)
-        raise RenderError(f"cannot write {path.name}: the renderer {require_renderer().name} "
-                          f"writes {names}; use one of those suffixes")
+        raise RenderError(
+            f"cannot write {path.name}: the renderer {require_renderer().name} "
+            f"writes {names}; use one of those suffixes"
+        )
 
 
 def _write_atomically(path, data):
@@ -285,9 +332,8 @@ def _write_atomically(path, data):
     mode = _new_file_mode(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:       # name the file the user asked for, not our temp file
-        raise OSError(err.errno, f"cannot write a file there ({err.strerror})",
-                      str(path)) from None
+    except OSError as err:  # name the file the user asked for, not our temp file
+        raise OSError(err.errno, f"cannot write a file there ({err.strerror})", str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -313,6 +359,7 @@ def _new_file_mode(path):
 
 # --- a Digraph whose every rendering goes through here --------------------------------
 
+
 class Drawing(graphviz.Digraph):
     """A graphviz Digraph whose pipe, render and notebook display use the bounded renderer.
 
@@ -321,19 +368,41 @@ class Drawing(graphviz.Digraph):
     name is lost); without a format it writes SVG. `cleanup` has nothing to clean.
     """
 
-    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
-             quiet=False, *, engine=None, encoding=None):
+    def pipe(
+        self,
+        format=None,
+        renderer=None,
+        formatter=None,
+        neato_no_op=None,
+        quiet=False,
+        *,
+        engine=None,
+        encoding=None,
+    ):
         if renderer or formatter or neato_no_op or engine:
-            raise RenderError("Drawing.pipe supports format and encoding only; use "
-                              ".source with your own dot for other options")
+            raise RenderError(
+                "Drawing.pipe supports format and encoding only; use "
+                ".source with your own dot for other options"
+            )
         data = render_bytes(self, format or "svg")
         return data.decode(encoding) if encoding else data
 
-    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,
-               *, outfile=None, timeout=DEFAULT_TIMEOUT, **_ignored):
+    def render(
+        self,
+        filename=None,
+        directory=None,
+        view=False,
+        cleanup=False,
+        format=None,
+        *,
+        outfile=None,
+        timeout=DEFAULT_TIMEOUT,
+        **_ignored,
+    ):
         if view:
-            raise RenderError("Drawing.render(view=True) is not supported; open the "
-                              "returned file instead")
+            raise RenderError(
+                "Drawing.render(view=True) is not supported; open the returned file instead"
+            )
         if outfile is not None:
             target = Path(outfile)
         else:

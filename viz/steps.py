@@ -16,11 +16,11 @@ kept when the node passing its gradient is drawn or when it makes a drawn node's
 gradient final; the other steps of a long graph are counted, not recorded, and the
 player and the repr say how many were left out (`viz.player.summary`).
 """
+
 import numpy as np
 
 from ..autograd import Tensor, topological_order
 from ..autograd.engine import backward
-
 from . import player
 from .graph import DEFAULT_MAX_NODES, _draw, select_nodes, with_player
 from .renderer import render_file, render_svg
@@ -31,9 +31,9 @@ class BackpropSteps(list):
     drawn node (every step, for a graph within max_nodes); shown in Jupyter as the
     player (`_repr_html_`), `save_html(path)` writes it as a page."""
 
-    _pending = None        # (root, drawn nodes, draw kwargs, [(node, n finals, title)],
-                           #  finals)
-    _drawing = None        # the one drawing the player shows
+    _pending = None  # (root, drawn nodes, draw kwargs, [(node, n finals, title)],
+    #  finals)
+    _drawing = None  # the one drawing the player shows
     _player_data = None
 
     def _materialize(self):
@@ -42,20 +42,34 @@ class BackpropSteps(list):
         if pending is None:
             return
         root, selected, kwargs, specs, finals = pending
-        frames = [with_player(_draw(root, highlight=[node], grads=dict(finals[:known]),
-                                    title=title, selected=selected, **kwargs), title)
-                  for node, known, title in specs]
+        frames = [
+            with_player(
+                _draw(
+                    root,
+                    highlight=[node],
+                    grads=dict(finals[:known]),
+                    title=title,
+                    selected=selected,
+                    **kwargs,
+                ),
+                title,
+            )
+            for node, known, title in specs
+        ]
         list.__setitem__(self, slice(None), frames)
 
     def __repr__(self):
         """What the steps show and leave out, without drawing a frame."""
-        if self._player_data is None:     # a list built by hand
+        if self._player_data is None:  # a list built by hand
             self._materialize()
             return list.__repr__(self)
         data = self._player_data
-        frames, walked = list.__len__(self), data.total - data.start   # seed included
-        which = f"{frames:,} frames" if frames == walked else \
-            f"{frames:,} of {walked:,} backward steps as frames"
+        frames, walked = list.__len__(self), data.total - data.start  # seed included
+        which = (
+            f"{frames:,} frames"
+            if frames == walked
+            else f"{frames:,} of {walked:,} backward steps as frames"
+        )
         return f"<BackpropSteps: {which}; player: {player.summary(data)}>"
 
     def to_svgs(self):
@@ -65,24 +79,25 @@ class BackpropSteps(list):
     def save(self, folder, prefix="step"):
         """Write `folder/step_000.svg`, ... (each through `render_file`); returns the paths."""
         from pathlib import Path
+
         if not prefix or Path(prefix).name != prefix or prefix in (".", ".."):
-            raise ValueError(f"prefix must be a plain file-name start like 'step', got "
-                             f"{prefix!r}")
+            raise ValueError(f"prefix must be a plain file-name start like 'step', got {prefix!r}")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        return [render_file(step, folder / f"{prefix}_{i:03d}.svg")
-                for i, step in enumerate(self)]
+        return [render_file(step, folder / f"{prefix}_{i:03d}.svg") for i, step in enumerate(self)]
 
     def _repr_html_(self):
-        if self._drawing is None:     # a list built by hand: no player, the text repr
+        if self._drawing is None:  # a list built by hand: no player, the text repr
             return None
         return player.cached_html(self, self._drawing, self._player_data)
 
     def save_html(self, path):
         """Write the player as a standalone page (temp file + rename); returns the Path."""
         if self._drawing is None:
-            raise ValueError("save_html needs the steps from viz.backprop_steps(root); this "
-                             "list was built by hand")
+            raise ValueError(
+                "save_html needs the steps from viz.backprop_steps(root); this "
+                "list was built by hand"
+            )
         return player.save_html(path, self._drawing, self._player_data, owner=self)
 
 
@@ -92,16 +107,43 @@ def _drawing_first(name):
     def method(self, *args, **kwargs):
         self._materialize()
         return base(self, *args, **kwargs)
+
     method.__name__ = name
     method.__doc__ = base.__doc__
     return method
 
 
-for _name in ("__getitem__", "__iter__", "__reversed__", "__contains__",
-              "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__",
-              "__mul__", "__rmul__", "__iadd__", "__imul__", "__setitem__", "__delitem__",
-              "__reduce_ex__", "index", "count", "copy", "append", "extend", "insert", "pop",
-              "remove", "reverse", "sort", "clear"):
+for _name in (
+    "__getitem__",
+    "__iter__",
+    "__reversed__",
+    "__contains__",
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__add__",
+    "__mul__",
+    "__rmul__",
+    "__iadd__",
+    "__imul__",
+    "__setitem__",
+    "__delitem__",
+    "__reduce_ex__",
+    "index",
+    "count",
+    "copy",
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "reverse",
+    "sort",
+    "clear",
+):
     setattr(BackpropSteps, _name, _drawing_first(_name))
 
 
@@ -139,23 +181,23 @@ class _Walk:
             if node in self.drawn or feeds_drawn:
                 self.candidates.add(node)
                 self.watched.update(p for p in node.parents if p in needs_grad)
-        self.finals = [(root, _snapshot(root._ones_seed()))]   # drawn (node, grad) as final
+        self.finals = [(root, _snapshot(root._ones_seed()))]  # drawn (node, grad) as final
         self.specs = [(root, 1, "step 0: seed d(out)/d(out) = 1")]
-        self.kept = []     # (step number, node, upstream, gains of its inputs, now final)
-        self.last = {}     # each watched input's .grad after the previous step into it
-        self.steps = 0     # every step of the walk, kept or not
-        self.cap = player.MAX_PLAYER_STEPS     # backward steps kept; a page shows no more
-        self.capped = False     # a step worth keeping came after `cap` were kept
+        self.kept = []  # (step number, node, upstream, gains of its inputs, now final)
+        self.last = {}  # each watched input's .grad after the previous step into it
+        self.steps = 0  # every step of the walk, kept or not
+        self.cap = player.MAX_PLAYER_STEPS  # backward steps kept; a page shows no more
+        self.capped = False  # a step worth keeping came after `cap` were kept
 
     def on_node(self, node):
         """The engine's hook: `node` has just passed its gradient to its inputs."""
         self.steps += 1
         watched = [p in self.watched for p in node.parents]
         if node not in self.candidates and not any(watched):
-            return                         # nothing drawn is touched: count it only
+            return  # nothing drawn is touched: count it only
         gains, seen = [], set()
         for parent, watch in zip(node.parents, watched):
-            if not watch or parent in seen:        # a constant, or a repeated input
+            if not watch or parent in seen:  # a constant, or a repeated input
                 gains.append(None)
                 continue
             seen.add(parent)
@@ -177,9 +219,14 @@ class _Walk:
             self.capped = True
             return
         self.kept.append((self.steps, node, _snapshot(node.grad), gains, now_final))
-        self.specs.append((node, len(self.finals),
-                           f"step {self.steps}: {node.op.name} node passes its gradient "
-                           f"to {len(node.parents)} input(s)"))
+        self.specs.append(
+            (
+                node,
+                len(self.finals),
+                f"step {self.steps}: {node.op.name} node passes its gradient "
+                f"to {len(node.parents)} input(s)",
+            )
+        )
 
 
 def backprop_steps(root, **draw_kwargs):
@@ -215,10 +262,17 @@ def _player(root, selected, walk, draw_kwargs):
     forward = player.forward_steps(drawn.shown, drawn.labels)
     states = [player.seed_step(root, index, visible)]
     for number, node, upstream, gains, now_final in walk.kept:
-        states.append(player.backward_step(number, node, upstream, gains, index, now_final,
-                                           visible))
-    data = player.PlayerData(drawn.entries, forward + states, start=len(forward),
-                             title="backprop steps", total=len(forward) + 1 + walk.steps,
-                             hidden=drawn.hidden, max_nodes=drawn.max_nodes,
-                             limit="steps" if walk.capped else None)
+        states.append(
+            player.backward_step(number, node, upstream, gains, index, now_final, visible)
+        )
+    data = player.PlayerData(
+        drawn.entries,
+        forward + states,
+        start=len(forward),
+        title="backprop steps",
+        total=len(forward) + 1 + walk.steps,
+        hidden=drawn.hidden,
+        max_nodes=drawn.max_nodes,
+        limit="steps" if walk.capped else None,
+    )
     return drawn.dot, data

@@ -4,13 +4,14 @@ Colour encodes |grad| on a log scale, so a vanishing gradient (1e-7) and a healt
 (1e-1) differ at a glance: grey for ~0, pale yellow for small, dark red for large.
 Text escaping for drawings lives in `viz.escape` (one helper for every user string).
 """
+
 import math
 
 import numpy as np
 
 VANISHING = 1e-6
 PALETTE = ["#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#d94801", "#a63603"]
-LOG_LOW, LOG_HIGH = -3.0, 2.0      # |grad| from 1e-3 to 100 spans the palette
+LOG_LOW, LOG_HIGH = -3.0, 2.0  # |grad| from 1e-3 to 100 spans the palette
 NO_GRAD = "#f2f2f2"
 ZERO_GRAD = "#d9d9d9"
 

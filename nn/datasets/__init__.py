@@ -14,12 +14,27 @@ it prints one line saying which data it uses and never fails. The rest:
     X, y = nn.datasets.moons(n=100, noise=0.1, seed=1)
     X_train, X_test, y_train, y_test = nn.datasets.digits(split=True)
 """
+
 from .course import CourseData, course_mnist, load_mnist
 from .digits import digits
 from .download import DownloadError, fetch_mnist
 from .mnist import IDXFormatError, default_mnist_root, mnist, read_idx
 from .synthetic import GATES, circles, gates, moons, spiral
 
-__all__ = ["gates", "GATES", "moons", "circles", "spiral", "digits", "mnist", "read_idx",
-           "IDXFormatError", "fetch_mnist", "DownloadError", "default_mnist_root",
-           "load_mnist", "course_mnist", "CourseData"]
+__all__ = [
+    "gates",
+    "GATES",
+    "moons",
+    "circles",
+    "spiral",
+    "digits",
+    "mnist",
+    "read_idx",
+    "IDXFormatError",
+    "fetch_mnist",
+    "DownloadError",
+    "default_mnist_root",
+    "load_mnist",
+    "course_mnist",
+    "CourseData",
+]

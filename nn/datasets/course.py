@@ -11,6 +11,7 @@ The decoded MNIST arrays are kept in memory (one folder at a time, dropped when 
 change), so calling these in every notebook cell costs a copy, not a second read; each
 call hands out new arrays, so editing them never changes what the next call returns.
 """
+
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,20 +22,21 @@ from .digits import digits
 from .download import DownloadError
 from .mnist import KINDS, NUM_CLASSES, IDXFormatError, _find, default_mnist_root, mnist
 
-MNIST_TOP = 255               # largest pixel value: MNIST grey levels are 0..255
-DIGITS_TOP = 16               # the 8x8 digits count pixels in 0..16
-_CACHE = {}                   # {"stamp": _stamp(folder), "arrays": the 4 arrays, read-only}
+MNIST_TOP = 255  # largest pixel value: MNIST grey levels are 0..255
+DIGITS_TOP = 16  # the 8x8 digits count pixels in 0..16
+_CACHE = {}  # {"stamp": _stamp(folder), "arrays": the 4 arrays, read-only}
 
 
 class CourseData(NamedTuple):
     """What `course_mnist` returns: the arrays, and which data they are."""
+
     x_train: np.ndarray
     t_train: np.ndarray
     x_test: np.ndarray
     t_test: np.ndarray
-    name: str                 # "MNIST" or "8x8 digits"
-    image_shape: tuple        # (28, 28) or (8, 8)
-    source: str               # the MNIST folder, or "bundled"
+    name: str  # "MNIST" or "8x8 digits"
+    image_shape: tuple  # (28, 28) or (8, 8)
+    source: str  # the MNIST folder, or "bundled"
 
 
 def load_mnist(normalize=True, flatten=True, one_hot_label=False, root=None, download=True):
@@ -62,17 +64,24 @@ def course_mnist(flatten=True, normalize=True, one_hot_label=False, root=None, d
     try:
         arrays = _mnist_arrays(folder, download)
         name, top, source = "MNIST", MNIST_TOP, str(folder)
-        print(f"data: MNIST from {_shown(folder)} ({len(arrays[0]):,} train / "
-              f"{len(arrays[2]):,} test)", flush=True)
+        print(
+            f"data: MNIST from {_shown(folder)} ({len(arrays[0]):,} train / "
+            f"{len(arrays[2]):,} test)",
+            flush=True,
+        )
     except (OSError, IDXFormatError) as err:
         X_train, X_test, y_train, y_test = digits(split=True, scale=False, images=True)
         arrays = (X_train.astype(np.uint8), y_train, X_test.astype(np.uint8), y_test)
         name, top, source = "8x8 digits", DIGITS_TOP, "bundled"
-        print(f"data: the bundled 8x8 digits ({len(X_train) + len(X_test):,} images) — "
-              f"{_why(folder, err, download)}; put the four MNIST files there or set "
-              "SCRATCHGRAD_MNIST to a folder that has them", flush=True)
-    (x_train, t_train), (x_test, t_test) = _book_layout(arrays, top, normalize, flatten,
-                                                        one_hot_label)
+        print(
+            f"data: the bundled 8x8 digits ({len(X_train) + len(X_test):,} images) — "
+            f"{_why(folder, err, download)}; put the four MNIST files there or set "
+            "SCRATCHGRAD_MNIST to a folder that has them",
+            flush=True,
+        )
+    (x_train, t_train), (x_test, t_test) = _book_layout(
+        arrays, top, normalize, flatten, one_hot_label
+    )
     return CourseData(x_train, t_train, x_test, t_test, name, arrays[0].shape[1:], source)
 
 
@@ -89,8 +98,8 @@ def _mnist_arrays(folder, download):
     for kind in KINDS:
         arrays += mnist(folder, kind, flatten=False, scale=False, download=download)
     for array in arrays:
-        array.flags.writeable = False      # the cache's own: hand out copies only
-    _CACHE.clear()                         # one folder at a time: MNIST is 55 MB
+        array.flags.writeable = False  # the cache's own: hand out copies only
+    _CACHE.clear()  # one folder at a time: MNIST is 55 MB
     _CACHE.update(stamp=_stamp(folder), arrays=tuple(arrays))
     return _CACHE["arrays"]
 
@@ -98,8 +107,11 @@ def _mnist_arrays(folder, download):
 def _stamp(folder):
     """(path, inode, size, mtime) of the four files `mnist` reads; None if one is missing."""
     try:
-        paths = [_find(folder, f"{stem}-{part}") for stem in KINDS.values()
-                 for part in ("images", "labels")]
+        paths = [
+            _find(folder, f"{stem}-{part}")
+            for stem in KINDS.values()
+            for part in ("images", "labels")
+        ]
         stats = [(str(p), p.stat()) for p in paths]
     except OSError:
         return None
@@ -110,8 +122,10 @@ def _book_layout(arrays, top, normalize, flatten, one_hot_label):
     """((x_train, t_train), (x_test, t_test)) as new arrays in the book's layout, from
     uint8 images (N, H, W) with pixels 0..top and int labels of both splits."""
     x_train, t_train, x_test, t_test = arrays
-    return (_layout(x_train, t_train, top, normalize, flatten, one_hot_label),
-            _layout(x_test, t_test, top, normalize, flatten, one_hot_label))
+    return (
+        _layout(x_train, t_train, top, normalize, flatten, one_hot_label),
+        _layout(x_test, t_test, top, normalize, flatten, one_hot_label),
+    )
 
 
 def _layout(images, labels, top, normalize, flatten, one_hot_label):

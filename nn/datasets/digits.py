@@ -2,6 +2,7 @@
 
 Pixels are counts 0..16; `digits()` scales them to 0..1. See data/DIGITS_LICENSE.txt.
 """
+
 import gzip
 from importlib import resources
 
@@ -28,4 +29,5 @@ def digits(split=False, test_size=0.2, seed=0, scale=True, images=False):
     if not split:
         return X, y
     from ..data import train_test_split
+
     return train_test_split(X, y, test_size=test_size, seed=seed)

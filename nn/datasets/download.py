@@ -22,6 +22,7 @@ Checksums: a file is good when the MD5 of the file is the published one (CHECKSU
 MD5 of its decompressed content is that of the original IDX file (CONTENT_CHECKSUMS), so a
 re-gzipped copy is accepted too. Settings are read at call time: change them on the module.
 """
+
 import gzip
 import hashlib
 import http.client
@@ -41,24 +42,24 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
-CHECKSUMS = {                 # MD5 of the .gz files as published
+CHECKSUMS = {  # MD5 of the .gz files as published
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
-CONTENT_CHECKSUMS = {         # MD5 of the same files decompressed (the original IDX files)
+CONTENT_CHECKSUMS = {  # MD5 of the same files decompressed (the original IDX files)
     "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
     "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
     "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
 }
-TIMEOUT = 10                  # seconds to connect, and for any one read to wait
-DEADLINE = 60                 # seconds any file may take ...
-MIN_RATE = 50_000             # ... or size / MIN_RATE (bytes per second) when that is longer
+TIMEOUT = 10  # seconds to connect, and for any one read to wait
+DEADLINE = 60  # seconds any file may take ...
+MIN_RATE = 50_000  # ... or size / MIN_RATE (bytes per second) when that is longer
 MAX_DOWNLOAD_BYTES = 64 << 20  # the largest file is 9.9 MB; a mirror sending more is wrong
-MAX_CONTENT_BYTES = 64 << 20   # the largest decompressed file is 47 MB
-PROGRESS = None               # progress bars: None = in a terminal or notebook; True/False
+MAX_CONTENT_BYTES = 64 << 20  # the largest decompressed file is 47 MB
+PROGRESS = None  # progress bars: None = in a terminal or notebook; True/False
 CHUNK_BYTES = 1 << 16
 SCHEMES = ("http", "https", "file")
 _PART = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.part")
@@ -92,28 +93,36 @@ def fetch_mnist(root, mirrors=None, checksums=None, timeout=None, content_checks
     mirrors, timeout = check_options(mirrors, timeout)
     checksums = dict(CHECKSUMS if checksums is None else checksums)
     contents = CONTENT_CHECKSUMS if content_checksums is None else content_checksums
-    todo = [name for name, md5 in checksums.items()
-            if not _intact(root / name, md5, contents.get(name))]
+    todo = [
+        name for name, md5 in checksums.items() if not _intact(root / name, md5, contents.get(name))
+    ]
     if not todo:
         return [root / name for name in checksums]
     _prepare(root, checksums)
     dead, failures = {}, {}
-    missing = [name for name in todo
-               if not _fetch_one(root, name, checksums[name], contents.get(name), mirrors,
-                                 timeout, dead, failures)]
+    missing = [
+        name
+        for name in todo
+        if not _fetch_one(
+            root, name, checksums[name], contents.get(name), mirrors, timeout, dead, failures
+        )
+    ]
     if missing:
         reasons = {**failures, **dead}
-        raise DownloadError(_message(root, missing, mirrors, reasons),
-                            reason="; ".join(f"{urlsplit(base).netloc or base}: {why}"
-                                             for base, why in reasons.items()) or "no mirrors")
+        raise DownloadError(
+            _message(root, missing, mirrors, reasons),
+            reason="; ".join(
+                f"{urlsplit(base).netloc or base}: {why}" for base, why in reasons.items()
+            )
+            or "no mirrors",
+        )
     return [root / name for name in checksums]
 
 
 def file_is_intact(path, name):
     """True when `path` holds MNIST file `name` (e.g. "t10k-labels-idx1-ubyte.gz"): its MD5,
     or its decompressed content's MD5, is the published one. Raw IDX files pass too."""
-    return name in CHECKSUMS and _intact(Path(path), CHECKSUMS[name],
-                                         CONTENT_CHECKSUMS.get(name))
+    return name in CHECKSUMS and _intact(Path(path), CHECKSUMS[name], CONTENT_CHECKSUMS.get(name))
 
 
 def _intact(path, md5, content_md5):
@@ -121,7 +130,7 @@ def _intact(path, md5, content_md5):
         return False
     with open(path, "rb") as handle:
         got = _md5(handle)
-        if got in (md5, content_md5):          # the .gz as published, or the raw IDX file
+        if got in (md5, content_md5):  # the .gz as published, or the raw IDX file
             return True
         handle.seek(0)
         return content_md5 is not None and _content_md5(handle) == content_md5
@@ -137,20 +146,26 @@ def _mirror_list(mirrors):
     if mirrors is None:
         return list(MIRRORS)
     if isinstance(mirrors, (str, bytes)):
-        raise TypeError(f"mirrors must be a list of base URLs, got the string {mirrors!r}; "
-                        "write [url]")
+        raise TypeError(
+            f"mirrors must be a list of base URLs, got the string {mirrors!r}; write [url]"
+        )
     mirrors = list(mirrors)
     for base in mirrors:
         if not isinstance(base, str) or urlsplit(base).scheme not in SCHEMES:
-            raise ValueError(f"mirror {base!r} is not a URL starting with "
-                             f"{', '.join(s + '://' for s in SCHEMES)} (a folder URL that "
-                             "holds the .gz files)")
+            raise ValueError(
+                f"mirror {base!r} is not a URL starting with "
+                f"{', '.join(s + '://' for s in SCHEMES)} (a folder URL that "
+                "holds the .gz files)"
+            )
     return mirrors
 
 
 def _check_timeout(timeout):
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
-            not 0 < timeout < float("inf"):
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout < float("inf")
+    ):
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     return timeout
 
@@ -160,16 +175,19 @@ def _prepare(root, names):
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DownloadError(f"could not download MNIST: cannot create the folder {root} "
-                            f"({_one_line(err)}); choose another folder (root=..., or "
-                            "set SCRATCHGRAD_MNIST)", reason=_one_line(err)) from None
+        raise DownloadError(
+            f"could not download MNIST: cannot create the folder {root} "
+            f"({_one_line(err)}); choose another folder (root=..., or "
+            "set SCRATCHGRAD_MNIST)",
+            reason=_one_line(err),
+        ) from None
     for path in root.iterdir():
         match = _PART.fullmatch(path.name)
         if match and match["name"] in names and _stale(path, int(match["pid"])):
             try:
                 path.unlink()
             except OSError:
-                pass                         # removed meanwhile, or not ours to remove
+                pass  # removed meanwhile, or not ours to remove
 
 
 def _stale(path, pid):
@@ -177,10 +195,10 @@ def _stale(path, pid):
     if os.name != "posix":
         return time.time() - path.stat().st_mtime > 3600
     try:
-        os.kill(pid, 0)                      # signal 0: only asks whether pid exists
+        os.kill(pid, 0)  # signal 0: only asks whether pid exists
     except ProcessLookupError:
         return True
-    except OSError:                          # exists, owned by someone else
+    except OSError:  # exists, owned by someone else
         return False
     return False
 
@@ -191,9 +209,12 @@ def _create_part(root, name):
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as err:
-        raise DownloadError(f"could not download MNIST: cannot write into {root} "
-                            f"({_one_line(err)}); choose a folder you can write to (root=..., "
-                            "or set SCRATCHGRAD_MNIST)", reason=_one_line(err)) from None
+        raise DownloadError(
+            f"could not download MNIST: cannot write into {root} "
+            f"({_one_line(err)}); choose a folder you can write to (root=..., "
+            "or set SCRATCHGRAD_MNIST)",
+            reason=_one_line(err),
+        ) from None
     return path, os.fdopen(fd, "w+b")
 
 
@@ -208,12 +229,11 @@ def _fetch_one(root, name, md5, content_md5, mirrors, timeout, dead, failures):
                 handle.seek(0)
                 handle.truncate()
                 try:
-                    _download(base.rstrip("/") + "/" + name, handle, md5, content_md5,
-                              timeout)
+                    _download(base.rstrip("/") + "/" + name, handle, md5, content_md5, timeout)
                     break
                 except _Unreachable as err:
                     dead[base] = f"unreachable: {err}"
-                except TimeoutError as err:              # stalled or too slow: costly
+                except TimeoutError as err:  # stalled or too slow: costly
                     dead[base] = f"{name}: {_describe(err)}"
                 except urllib.error.HTTPError as err:
                     failures[base] = f"HTTP {err.code} for {name}"
@@ -253,7 +273,7 @@ def _copy(response, handle, name):
     size = int(announced) if announced.isdigit() else None
     if size is not None and size > MAX_DOWNLOAD_BYTES:
         raise _BadFile(f"{size} bytes announced, more than {MAX_DOWNLOAD_BYTES}")
-    read = getattr(response, "read1", response.read)   # read1: returns what has arrived
+    read = getattr(response, "read1", response.read)  # read1: returns what has arrived
     digest, total = hashlib.md5(usedforsecurity=False), 0
     with _progress_bar(size, name) as bar:
         while chunk := read(CHUNK_BYTES):
@@ -272,11 +292,24 @@ def _copy(response, handle, name):
 def _progress_bar(size, name):
     """tqdm on stderr in a terminal or a notebook (a text bar: no ipywidgets needed)."""
     from tqdm.std import tqdm
+
     from ..train import _in_notebook
-    show = PROGRESS if PROGRESS is not None else \
-        _in_notebook() or bool(getattr(sys.stderr, "isatty", lambda: False)())
-    return tqdm(total=size, desc=name, unit="B", unit_scale=True, unit_divisor=1024,
-                file=sys.stderr, disable=not show, dynamic_ncols=True)
+
+    show = (
+        PROGRESS
+        if PROGRESS is not None
+        else _in_notebook() or bool(getattr(sys.stderr, "isatty", lambda: False)())
+    )
+    return tqdm(
+        total=size,
+        desc=name,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not show,
+        dynamic_ncols=True,
+    )
 
 
 def _md5(handle):
@@ -303,7 +336,7 @@ def _content_md5(handle):
 
 def _one_line(err, limit=200):
     text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _describe(err):
@@ -318,6 +351,8 @@ def _message(root, missing, mirrors, reasons):
     """One line: what is missing, what was tried, what to do by hand."""
     tried = ", ".join(f"{base} ({reasons.get(base, 'not tried')})" for base in mirrors)
     example = (mirrors[0].rstrip("/") + "/" + missing[0]) if mirrors else missing[0]
-    return (f"could not download MNIST: {', '.join(missing)} still missing from {root}; "
-            f"tried {tried or 'no mirrors'}. Download those files by hand (e.g. {example}) "
-            f"and put them, still gzipped, in {root}")
+    return (
+        f"could not download MNIST: {', '.join(missing)} still missing from {root}; "
+        f"tried {tried or 'no mirrors'}. Download those files by hand (e.g. {example}) "
+        f"and put them, still gzipped, in {root}"
+    )

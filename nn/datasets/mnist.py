@@ -15,6 +15,7 @@ bytes the data must have, and then reads at most one byte more than that, so a
 truncated file, a corrupt gzip stream or a "zip bomb" (a small .gz that inflates to
 gigabytes) is refused with an `IDXFormatError` instead of a crash or a full memory.
 """
+
 import gzip
 import os
 import zlib
@@ -25,11 +26,10 @@ import numpy as np
 from . import download as download_module
 
 KINDS = {"train": "train", "test": "t10k"}
-TYPE_CODES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
-              0x0E: ">f8"}
-MAX_IDX_BYTES = 1 << 30      # 1 GiB: all of MNIST is 55 MB; raise it for bigger IDX sets
-NUM_CLASSES = 10             # MNIST labels are the digits 0..9
-CHUNK_BYTES = 1 << 20        # decompress in 1 MiB steps so memory follows the real data
+TYPE_CODES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MAX_IDX_BYTES = 1 << 30  # 1 GiB: all of MNIST is 55 MB; raise it for bigger IDX sets
+NUM_CLASSES = 10  # MNIST labels are the digits 0..9
+CHUNK_BYTES = 1 << 20  # decompress in 1 MiB steps so memory follows the real data
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -51,12 +51,16 @@ def read_idx(path, max_bytes=None):
             expected = _data_bytes(path, shape, dtype, limit)
             data = _read_at_most(handle, expected + 1)
     except (OSError, EOFError, zlib.error) as err:
-        raise IDXFormatError(f"{path}: cannot read ({_one_line(err)}); the file is "
-                             "corrupt or not gzip data, download it again") from None
+        raise IDXFormatError(
+            f"{path}: cannot read ({_one_line(err)}); the file is "
+            "corrupt or not gzip data, download it again"
+        ) from None
     if len(data) != expected:
         found = f"{len(data)} data bytes" if len(data) < expected else "more data than that"
-        raise IDXFormatError(f"{path}: header says shape {shape} ({expected} data bytes) but "
-                             f"the file has {found}; it is truncated or corrupt")
+        raise IDXFormatError(
+            f"{path}: header says shape {shape} ({expected} data bytes) but "
+            f"the file has {found}; it is truncated or corrupt"
+        )
     return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
@@ -71,14 +75,18 @@ def _read_header(path, handle):
     """(dtype, shape) from the magic number and the dimension sizes."""
     magic = _read_at_most(handle, 4)
     if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in TYPE_CODES:
-        raise IDXFormatError(f"{path}: not an IDX file (bad magic number "
-                             f"{bytes(magic).hex() or 'empty'}; expected 0000 08 0n)")
+        raise IDXFormatError(
+            f"{path}: not an IDX file (bad magic number "
+            f"{bytes(magic).hex() or 'empty'}; expected 0000 08 0n)"
+        )
     ndim = magic[3]
     dims = _read_at_most(handle, 4 * ndim)
     if len(dims) < 4 * ndim:
-        raise IDXFormatError(f"{path}: truncated header ({4 + len(dims)} bytes, "
-                             f"{ndim} dimensions need {4 + 4 * ndim})")
-    shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+        raise IDXFormatError(
+            f"{path}: truncated header ({4 + len(dims)} bytes, "
+            f"{ndim} dimensions need {4 + 4 * ndim})"
+        )
+    shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
     return np.dtype(TYPE_CODES[magic[2]]), shape
 
 
@@ -89,9 +97,11 @@ def _data_bytes(path, shape, dtype, limit):
         total *= n
     if total > limit:
         size = f"{total} bytes" if total.bit_length() <= 64 else "more than 2**64 bytes"
-        raise IDXFormatError(f"{path}: header shape {_short(shape)} promises {size}, more "
-                             f"than the limit of {limit} bytes (MAX_IDX_BYTES); the header "
-                             "is corrupt, or use read_idx(path, max_bytes=...) for big sets")
+        raise IDXFormatError(
+            f"{path}: header shape {_short(shape)} promises {size}, more "
+            f"than the limit of {limit} bytes (MAX_IDX_BYTES); the header "
+            "is corrupt, or use read_idx(path, max_bytes=...) for big sets"
+        )
     return total
 
 
@@ -107,8 +117,11 @@ def _read_at_most(handle, budget):
 
 
 def _short(shape):
-    return str(shape) if len(shape) <= 8 else f"({', '.join(map(str, shape[:4]))}, ... " \
-                                              f"{len(shape)} dimensions)"
+    return (
+        str(shape)
+        if len(shape) <= 8
+        else f"({', '.join(map(str, shape[:4]))}, ... {len(shape)} dimensions)"
+    )
 
 
 def _one_line(err):
@@ -128,16 +141,20 @@ def _find(folder, stem):
             path = folder / (name + suffix)
             if path.is_file():
                 return path
-    raise FileNotFoundError(f"no {stem} IDX file in {folder} (looked for {names[0]}[.gz] "
-                            f"and {names[1]}[.gz]); pass download=True (--download on the "
-                            "command line) to fetch MNIST, or put the four MNIST files into "
-                            "that folder")
+    raise FileNotFoundError(
+        f"no {stem} IDX file in {folder} (looked for {names[0]}[.gz] "
+        f"and {names[1]}[.gz]); pass download=True (--download on the "
+        "command line) to fetch MNIST, or put the four MNIST files into "
+        "that folder"
+    )
 
 
 def _check_images(path, images):
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise IDXFormatError(f"{path}: MNIST images must be a 3-D array of unsigned bytes "
-                             f"(N, H, W), got shape {images.shape} of {images.dtype}")
+        raise IDXFormatError(
+            f"{path}: MNIST images must be a 3-D array of unsigned bytes "
+            f"(N, H, W), got shape {images.shape} of {images.dtype}"
+        )
 
 
 def _check_labels(path, labels, classes=NUM_CLASSES):
@@ -145,13 +162,16 @@ def _check_labels(path, labels, classes=NUM_CLASSES):
     if labels.ndim != 1:
         raise IDXFormatError(f"{path}: MNIST labels must be 1-D, got shape {labels.shape}")
     if labels.dtype.kind not in "iu":
-        raise IDXFormatError(f"{path}: labels must be integers, got {labels.dtype} "
-                             f"(IDX type code 0x08 for MNIST)")
+        raise IDXFormatError(
+            f"{path}: labels must be integers, got {labels.dtype} (IDX type code 0x08 for MNIST)"
+        )
     bad = np.flatnonzero((labels < 0) | (labels >= classes))
     if bad.size:
         i = int(bad[0])
-        raise IDXFormatError(f"{path}: label {int(labels[i])} at index {i} is outside "
-                             f"0..{classes - 1} ({bad.size} bad labels); the file is corrupt")
+        raise IDXFormatError(
+            f"{path}: label {int(labels[i])} at index {i} is outside "
+            f"0..{classes - 1} ({bad.size} bad labels); the file is corrupt"
+        )
 
 
 def _locate(folder, stem, download, mirrors, timeout):
@@ -161,7 +181,7 @@ def _locate(folder, stem, download, mirrors, timeout):
         return _find(folder, f"{stem}-images"), _find(folder, f"{stem}-labels")
     paths, todo = [], []
     for part in (f"{stem}-images", f"{stem}-labels"):
-        name = _names(part)[0] + ".gz"           # the spelling the mirrors use
+        name = _names(part)[0] + ".gz"  # the spelling the mirrors use
         try:
             path = _find(folder, part)
         except FileNotFoundError:
@@ -171,9 +191,12 @@ def _locate(folder, stem, download, mirrors, timeout):
             todo.append(name)
         paths.append(path)
     if todo:
-        download_module.fetch_mnist(folder, mirrors=mirrors, timeout=timeout,
-                                    checksums={name: download_module.CHECKSUMS[name]
-                                               for name in todo})
+        download_module.fetch_mnist(
+            folder,
+            mirrors=mirrors,
+            timeout=timeout,
+            checksums={name: download_module.CHECKSUMS[name] for name in todo},
+        )
     return tuple(paths)
 
 
@@ -184,8 +207,9 @@ def default_mnist_root():
     return Path(folder if folder.strip() else "~/.scratchgrad/mnist").expanduser()
 
 
-def mnist(root=None, kind="train", flatten=True, scale=True, download=False, mirrors=None,
-          timeout=None):
+def mnist(
+    root=None, kind="train", flatten=True, scale=True, download=False, mirrors=None, timeout=None
+):
     """(X, y) from the MNIST IDX files in folder `root`; kind is "train" or "test".
 
     X is (N, 784) floats in [0, 1] (or (N, 28, 28) with `flatten=False`; uint8 0..255 with
@@ -201,21 +225,26 @@ def mnist(root=None, kind="train", flatten=True, scale=True, download=False, mir
         download_module.check_options(mirrors, timeout)
     folder = default_mnist_root() if root is None else Path(root).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(f"MNIST folder {folder} is a file, not a folder; pass the "
-                                 "folder that holds train-images-idx3-ubyte(.gz) and friends")
+        raise NotADirectoryError(
+            f"MNIST folder {folder} is a file, not a folder; pass the "
+            "folder that holds train-images-idx3-ubyte(.gz) and friends"
+        )
     if not download and not folder.exists():
-        where = " (the default: set SCRATCHGRAD_MNIST or pass root=...)" if root is None \
-            else ""
-        raise FileNotFoundError(f"MNIST folder {folder}{where} does not exist; pass the "
-                                "folder that holds train-images-idx3-ubyte(.gz) and friends, "
-                                "or download=True (--download on the command line) to fetch "
-                                "them there")
+        where = " (the default: set SCRATCHGRAD_MNIST or pass root=...)" if root is None else ""
+        raise FileNotFoundError(
+            f"MNIST folder {folder}{where} does not exist; pass the "
+            "folder that holds train-images-idx3-ubyte(.gz) and friends, "
+            "or download=True (--download on the command line) to fetch "
+            "them there"
+        )
     images_path, labels_path = _locate(folder, KINDS[kind], download, mirrors, timeout)
     images, labels = read_idx(images_path), read_idx(labels_path)
     _check_images(images_path, images)
     _check_labels(labels_path, labels)
     if len(images) != len(labels):
-        raise IDXFormatError(f"{len(images)} images in {images_path.name} but {len(labels)} "
-                             f"labels in {labels_path.name} ({folder})")
+        raise IDXFormatError(
+            f"{len(images)} images in {images_path.name} but {len(labels)} "
+            f"labels in {labels_path.name} ({folder})"
+        )
     X = images.astype(np.float64) / 255.0 if scale else images
     return (X.reshape(len(X), -1) if flatten else X), labels.astype(np.int64)

@@ -1,4 +1,5 @@
 """Toy data sets generated with numpy: logic gates, moons, circles, spirals."""
+
 import numpy as np
 
 GATES = {
@@ -50,8 +51,10 @@ def circles(n=100, noise=0.05, factor=0.5, seed=None):
     n_out = n // 2
     angles_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     angles_in = np.linspace(0, 2 * np.pi, n - n_out, endpoint=False)
-    X = np.r_[np.c_[np.cos(angles_out), np.sin(angles_out)],
-              factor * np.c_[np.cos(angles_in), np.sin(angles_in)]]
+    X = np.r_[
+        np.c_[np.cos(angles_out), np.sin(angles_out)],
+        factor * np.c_[np.cos(angles_in), np.sin(angles_in)],
+    ]
     X += rng.normal(scale=noise, size=X.shape)
     y = np.r_[np.zeros(n_out, dtype=np.int64), np.ones(n - n_out, dtype=np.int64)]
     order = rng.permutation(n)

@@ -8,6 +8,7 @@ response (status line, headers, body) `deadline` seconds, plus one more second f
 
     response = open_url(url, Budget(timeout=10, deadline=60, min_rate=50_000))
 """
+
 import http.client
 import io
 import time
@@ -31,8 +32,10 @@ class Budget:
         elapsed = time.monotonic() - self.start
         left = max(self.deadline, self.received / self.min_rate) - elapsed
         if left <= 0:
-            raise TooSlow(f"too slow: {self.received:,} bytes in {elapsed:.1f} s (a file gets "
-                          f"max({self.deadline} s, size / {self.min_rate:,} bytes/s))")
+            raise TooSlow(
+                f"too slow: {self.received:,} bytes in {elapsed:.1f} s (a file gets "
+                f"max({self.deadline} s, size / {self.min_rate:,} bytes/s))"
+            )
         return min(self.timeout, left)
 
 
@@ -51,7 +54,7 @@ class _BudgetReader(io.RawIOBase):
         try:
             count = self._raw.readinto(buffer)
         except TimeoutError:
-            self._budget.wait()              # past the deadline: say "too slow"
+            self._budget.wait()  # past the deadline: say "too slow"
             raise
         self._budget.received += count or 0
         return count
@@ -72,7 +75,7 @@ class _BudgetSocket:
             return self._sock.makefile(mode, *args, **kwargs)
         return io.BufferedReader(_BudgetReader(self._sock, self._budget))
 
-    def __getattr__(self, name):             # sendall, close, ...: the socket's own
+    def __getattr__(self, name):  # sendall, close, ...: the socket's own
         return getattr(self._sock, name)
 
 
@@ -85,7 +88,7 @@ class _Budgeted:
         self.budget = budget
 
     def connect(self):
-        super().connect()                    # for HTTPS this includes the TLS handshake
+        super().connect()  # for HTTPS this includes the TLS handshake
         self.sock = _BudgetSocket(self.sock, self.budget)
 
 

@@ -1,19 +1,45 @@
 """Optimizers with torch.optim's update rules and defaults, for Tensor and Value params.
 
-    opt = nn.optim.Adam(model.parameters(), lr=1e-3)
-    opt.zero_grad(); loss.backward(); opt.step()
+opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+opt.zero_grad(); loss.backward(); opt.step()
 """
+
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip import clip_grad_norm_, clip_grad_value_
-from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler,
-                           MultiStepLR, ReduceLROnPlateau, StepLR)
+from .lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from .optimizer import NonFiniteGradientError, Optimizer, OptimizerStateError
 from .rmsprop import RMSprop
 from .sgd import SGD, Momentum, Nesterov
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "RMSprop", "Adam",
-           "AdamW", "NonFiniteGradientError", "OptimizerStateError", "clip_grad_norm_",
-           "clip_grad_value_", "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR", "LinearLR", "ReduceLROnPlateau"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "NonFiniteGradientError",
+    "OptimizerStateError",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "ReduceLROnPlateau",
+]

@@ -8,8 +8,9 @@ and lr=1.0 works (PyTorch's MNIST example trains with it).
     u = rho * u + (1 - rho) * d^2
     p -= lr * d
 """
-from .optimizer import _TORCH_ONLY, Optimizer, check_range
+
 from ...autograd.backend import namespace
+from .optimizer import _TORCH_ONLY, Optimizer, check_range
 
 
 class Adadelta(Optimizer):
@@ -17,17 +18,32 @@ class Adadelta(Optimizer):
     nothing a step computes, so any value is accepted; maximize and differentiable would,
     and only False is (as when loading torch's state_dicts)."""
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, foreach=None,
-                 *, capturable=False, maximize=False, differentiable=False,
-                 check_finite=True):
-        for name, value in (("foreach", foreach), ("capturable", capturable),
-                            ("maximize", maximize), ("differentiable", differentiable)):
+    def __init__(
+        self,
+        params,
+        lr=1.0,
+        rho=0.9,
+        eps=1e-6,
+        weight_decay=0.0,
+        foreach=None,
+        *,
+        capturable=False,
+        maximize=False,
+        differentiable=False,
+        check_finite=True,
+    ):
+        for name, value in (
+            ("foreach", foreach),
+            ("capturable", capturable),
+            ("maximize", maximize),
+            ("differentiable", differentiable),
+        ):
             accepted, why = _TORCH_ONLY[name]
             if value not in accepted:
-                raise NotImplementedError(f"Adadelta({name}={value!r}) is not supported: "
-                                          f"{why}")
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay),
-                         check_finite)
+                raise NotImplementedError(f"Adadelta({name}={value!r}) is not supported: {why}")
+        super().__init__(
+            params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay), check_finite
+        )
 
     def _validate(self, group):
         super()._validate(group)

@@ -4,16 +4,34 @@ squared gradients, so rarely-updated coordinates keep large steps.
     g = grad + weight_decay * p;   h += g^2;   clr = lr / (1 + (t - 1) * lr_decay)
     p -= clr * g / (sqrt(h) + eps)
 """
-from .optimizer import Optimizer, check_range
+
 from ...autograd.backend import namespace
+from .optimizer import Optimizer, check_range
 
 
 class Adagrad(Optimizer):
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, *, check_finite=True):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps), check_finite)
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0.0,
+        weight_decay=0.0,
+        initial_accumulator_value=0.0,
+        eps=1e-10,
+        *,
+        check_finite=True,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+            ),
+            check_finite,
+        )
 
     def _validate(self, group):
         super()._validate(group)

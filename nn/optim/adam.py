@@ -1,27 +1,40 @@
 """Adam and AdamW (torch.optim.Adam / AdamW): momentum plus RMS scaling, bias-corrected.
 
-    g = grad (+ weight_decay * p for Adam);  AdamW instead first does p *= 1 - lr * wd
-    m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g^2
-    (amsgrad: v_max = max(v_max, v), used in place of v below)
-    p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+g = grad (+ weight_decay * p for Adam);  AdamW instead first does p *= 1 - lr * wd
+m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g^2
+(amsgrad: v_max = max(v_max, v), used in place of v below)
+p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 """
+
 import math
 
-from .optimizer import Optimizer, check_range, lerp_
 from ...autograd.backend import namespace
+from .optimizer import Optimizer, check_range, lerp_
 
 
 class Adam(Optimizer):
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, *, check_finite=True):
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        amsgrad=False,
+        *,
+        check_finite=True,
+    ):
         if not isinstance(betas, (tuple, list)):
-            raise ValueError(f"{type(self).__name__}: betas must be a pair (beta1, beta2), "
-                             f"got {betas!r}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad),
-                         check_finite)
+            raise ValueError(
+                f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {betas!r}"
+            )
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
+            check_finite,
+        )
 
     def _validate(self, group):
         super()._validate(group)
@@ -62,8 +75,8 @@ class Adam(Optimizer):
         v += (1.0 - beta2) * (g * g)
         if group["amsgrad"]:
             v = namespace(data).maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        step_size = lr / (1.0 - beta1 ** t)
-        denom = namespace(data).sqrt(v) / math.sqrt(1.0 - beta2 ** t)
+        step_size = lr / (1.0 - beta1**t)
+        denom = namespace(data).sqrt(v) / math.sqrt(1.0 - beta2**t)
         denom += group["eps"]
         data -= step_size * (m / denom)
 
@@ -74,7 +87,15 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, check_finite=True):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad,
-                         check_finite=check_finite)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        check_finite=True,
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, check_finite=check_finite)

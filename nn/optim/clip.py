@@ -4,6 +4,7 @@ clip_grad_norm_: if the total norm ||g|| = (sum_i ||g_i||^p)^(1/p) of all gradie
 exceeds max_norm, scale every gradient by max_norm / (||g|| + 1e-6). The direction of
 the step is kept; only its length is capped.
 """
+
 import math
 
 import numpy as np
@@ -32,7 +33,7 @@ def _vector_norm(flat, norm_type):
     if norm_type == 0:
         return float(np.count_nonzero(flat))
     with np.errstate(over="ignore"):
-        return float((flat ** norm_type).sum()) ** (1.0 / norm_type)
+        return float((flat**norm_type).sum()) ** (1.0 / norm_type)
 
 
 def _total_norm(grads, norm_type):
@@ -49,22 +50,23 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
     try:
-        norm_type = float(norm_type)          # "inf" works, as in PyTorch
+        norm_type = float(norm_type)  # "inf" works, as in PyTorch
     except (TypeError, ValueError):
-        raise ValueError(f"clip_grad_norm_: norm_type must be a number or 'inf', got "
-                         f"{norm_type!r}") from None
+        raise ValueError(
+            f"clip_grad_norm_: norm_type must be a number or 'inf', got {norm_type!r}"
+        ) from None
     if not params:
         return 0.0
     total = _total_norm([p.grad for p in params], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise FloatingPointError(f"clip_grad_norm_: the total gradient norm is {total}; "
-                                 "a gradient holds NaN or inf")
+        raise FloatingPointError(
+            f"clip_grad_norm_: the total gradient norm is {total}; a gradient holds NaN or inf"
+        )
     scale = max_norm / (total + 1e-6)
-    if scale < 1.0:                  # PyTorch scales by min(scale, 1), so never up
+    if scale < 1.0:  # PyTorch scales by min(scale, 1), so never up
         for p in params:
-            if isinstance(p, Value) or isinstance(p.grad, Tensor) or \
-                    p.grad.dtype.kind != "f":
-                p.grad = p.grad * scale   # a Tensor (create_graph) or an integer array
+            if isinstance(p, Value) or isinstance(p.grad, Tensor) or p.grad.dtype.kind != "f":
+                p.grad = p.grad * scale  # a Tensor (create_graph) or an integer array
             else:
                 p.grad *= np.asarray(scale, dtype=p.grad.dtype)
     return total
@@ -77,7 +79,7 @@ def clip_grad_value_(parameters, clip_value):
     for p in _grads(parameters):
         if isinstance(p, Value):
             p.grad = min(max(p.grad, -clip_value), clip_value)
-        elif isinstance(p.grad, Tensor):                # a gradient with its own graph
+        elif isinstance(p.grad, Tensor):  # a gradient with its own graph
             p.grad = p.grad.clip(-clip_value, clip_value)
         else:
             np.clip(p.grad, -clip_value, clip_value, out=p.grad)

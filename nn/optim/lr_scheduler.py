@@ -14,6 +14,7 @@ Like PyTorch, constructing a scheduler applies the t = 0 value; resuming (last_e
 given) needs the optimizer's state first, whose groups carry their "initial_lr".
 `ReduceLROnPlateau` is different: it watches a metric, `scheduler.step(val_loss)`.
 """
+
 import bisect
 import math
 import numbers
@@ -25,8 +26,7 @@ from .optimizer import Optimizer
 
 def _plain(value):
     """numpy numbers and 0-d arrays (e.g. from nn.load) as Python numbers."""
-    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 \
-        else value
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 else value
 
 
 def _positive_int(owner, name, value):
@@ -38,29 +38,32 @@ def _positive_int(owner, name, value):
 
 def _number(owner, name, value):
     value = _plain(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
     return float(value)
 
 
 class LRScheduler:
-    _hyper = ()          # the constructor's options, saved by state_dict (as PyTorch)
+    _hyper = ()  # the constructor's options, saved by state_dict (as PyTorch)
 
     def __init__(self, optimizer, last_epoch=-1):
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name} needs an nn.optim optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(f"{name} needs an nn.optim optimizer, got {type(optimizer).__name__}")
         last_epoch = _plain(last_epoch)
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral) or \
-                last_epoch < -1:
+        if (
+            isinstance(last_epoch, bool)
+            or not isinstance(last_epoch, numbers.Integral)
+            or last_epoch < -1
+        ):
             raise ValueError(f"{name}: last_epoch must be an int >= -1, got {last_epoch!r}")
         last_epoch = int(last_epoch)
         if last_epoch != -1 and any("initial_lr" not in g for g in optimizer.param_groups):
-            raise ValueError(f"{name}: resuming at last_epoch={last_epoch} needs the "
-                             "optimizer's saved state (its groups carry 'initial_lr'): call "
-                             "optimizer.load_state_dict(...) first")
+            raise ValueError(
+                f"{name}: resuming at last_epoch={last_epoch} needs the "
+                "optimizer's saved state (its groups carry 'initial_lr'): call "
+                "optimizer.load_state_dict(...) first"
+            )
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -80,13 +83,14 @@ class LRScheduler:
     def step(self):
         t = self.last_epoch + 1
         for i, group in enumerate(self.optimizer.param_groups):
-            if i == len(self.base_lrs):             # a group added after the scheduler
+            if i == len(self.base_lrs):  # a group added after the scheduler
                 self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
         # a (re)started schedule (resumed, or after load_state_dict) takes its closed form
-        lrs = [self.lr_at(base, t) if self._first and t > 0 else
-               self.next_lr(group["lr"], base, t)
-               for group, base in zip(self.optimizer.param_groups, self.base_lrs)]
-        for group, lr in zip(self.optimizer.param_groups, lrs):   # nothing changes on error
+        lrs = [
+            self.lr_at(base, t) if self._first and t > 0 else self.next_lr(group["lr"], base, t)
+            for group, base in zip(self.optimizer.param_groups, self.base_lrs)
+        ]
+        for group, lr in zip(self.optimizer.param_groups, lrs):  # nothing changes on error
             group["lr"] = lr
         self.last_epoch, self._first = t, False
 
@@ -94,8 +98,11 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self):
-        return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs),
-                **{name: getattr(self, name) for name in self._hyper}}
+        return {
+            "last_epoch": self.last_epoch,
+            "base_lrs": list(self.base_lrs),
+            **{name: getattr(self, name) for name in self._hyper},
+        }
 
     def load_state_dict(self, state):
         """Restore from `state_dict()`; everything is checked before anything changes. The
@@ -111,17 +118,19 @@ class LRScheduler:
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {epoch!r}")
         base_lrs = [float(x) for x in state["base_lrs"]]
         if len(base_lrs) != len(self.optimizer.param_groups):
-            raise ValueError(f"{name}: {len(base_lrs)} base_lrs for "
-                             f"{len(self.optimizer.param_groups)} parameter group(s)")
+            raise ValueError(
+                f"{name}: {len(base_lrs)} base_lrs for "
+                f"{len(self.optimizer.param_groups)} parameter group(s)"
+            )
         bad = [lr for lr in base_lrs if not math.isfinite(lr) or lr < 0]
         if bad:
             raise ValueError(f"{name}: base_lrs must be finite and >= 0, got {bad[0]!r}")
         options = {key: state.get(key, getattr(self, key)) for key in self._hyper}
-        options = self._checked(**options)           # the constructor's own rules
+        options = self._checked(**options)  # the constructor's own rules
         self.last_epoch = int(epoch)
         self.base_lrs = base_lrs
         self.__dict__.update(options)
-        self._first = True    # the next step starts from the closed form at last_epoch, so
+        self._first = True  # the next step starts from the closed form at last_epoch, so
         #                       loading only the scheduler's state still gives the right lr
 
     @staticmethod
@@ -139,8 +148,10 @@ class StepLR(LRScheduler):
 
     @staticmethod
     def _checked(step_size, gamma):
-        return {"step_size": _positive_int("StepLR", "step_size", step_size),
-                "gamma": _number("StepLR", "gamma", gamma)}
+        return {
+            "step_size": _positive_int("StepLR", "step_size", step_size),
+            "gamma": _number("StepLR", "gamma", gamma),
+        }
 
     def lr_at(self, base_lr, t):
         return base_lr * self.gamma ** (t // self.step_size)
@@ -151,6 +162,7 @@ class StepLR(LRScheduler):
 
 class MultiStepLR(LRScheduler):
     """lr times gamma at each milestone epoch (a milestone listed twice: gamma**2)."""
+
     _hyper = ("milestones", "gamma")
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
@@ -159,20 +171,26 @@ class MultiStepLR(LRScheduler):
 
     @staticmethod
     def _checked(milestones, gamma):
-        values = np.asarray(milestones).reshape(-1) if not isinstance(milestones, set) \
+        values = (
+            np.asarray(milestones).reshape(-1)
+            if not isinstance(milestones, set)
             else np.asarray(sorted(milestones))
+        )
         if values.dtype.kind not in "iu" and values.size:
-            raise ValueError(f"MultiStepLR: milestones must be epoch numbers (ints), got "
-                             f"{milestones!r}")
-        return {"milestones": sorted(int(m) for m in values),
-                "gamma": _number("MultiStepLR", "gamma", gamma)}
+            raise ValueError(
+                f"MultiStepLR: milestones must be epoch numbers (ints), got {milestones!r}"
+            )
+        return {
+            "milestones": sorted(int(m) for m in values),
+            "gamma": _number("MultiStepLR", "gamma", gamma),
+        }
 
     def lr_at(self, base_lr, t):
         return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
 
     def next_lr(self, lr, base_lr, t):
         hits = self.milestones.count(t)
-        return lr * self.gamma ** hits if hits else lr
+        return lr * self.gamma**hits if hits else lr
 
 
 class ExponentialLR(LRScheduler):
@@ -187,7 +205,7 @@ class ExponentialLR(LRScheduler):
         return {"gamma": _number("ExponentialLR", "gamma", gamma)}
 
     def lr_at(self, base_lr, t):
-        return base_lr * self.gamma ** t
+        return base_lr * self.gamma**t
 
     def next_lr(self, lr, base_lr, t):
         return lr * self.gamma if t > 0 else lr
@@ -229,10 +247,12 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     _hyper = ("start_factor", "end_factor", "total_iters")
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
-        self.__dict__.update(self._checked(start_factor=start_factor, end_factor=end_factor,
-                                           total_iters=total_iters))
+    def __init__(
+        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
+    ):
+        self.__dict__.update(
+            self._checked(start_factor=start_factor, end_factor=end_factor, total_iters=total_iters)
+        )
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
@@ -240,10 +260,15 @@ class LinearLR(LRScheduler):
         start = _number("LinearLR", "start_factor", start_factor)
         end = _number("LinearLR", "end_factor", end_factor)
         if not 0.0 < start <= 1.0 or not 0.0 <= end <= 1.0:
-            raise ValueError(f"LinearLR: need 0 < start_factor <= 1 and 0 <= end_factor <= 1"
-                             f", got start_factor={start_factor}, end_factor={end_factor}")
-        return {"start_factor": start, "end_factor": end,
-                "total_iters": _positive_int("LinearLR", "total_iters", total_iters)}
+            raise ValueError(
+                f"LinearLR: need 0 < start_factor <= 1 and 0 <= end_factor <= 1"
+                f", got start_factor={start_factor}, end_factor={end_factor}"
+            )
+        return {
+            "start_factor": start,
+            "end_factor": end,
+            "total_iters": _positive_int("LinearLR", "total_iters", total_iters),
+        }
 
     def lr_at(self, base_lr, t):
         start, end, total = self.start_factor, self.end_factor, self.total_iters
@@ -279,15 +304,34 @@ class ReduceLROnPlateau(LRScheduler):
     _hyper = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "eps")
     _counters = ("best", "num_bad_epochs", "cooldown_counter")
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau needs an nn.optim optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(
+                f"ReduceLROnPlateau needs an nn.optim optimizer, got {type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
-        self.__dict__.update(self._checked(mode=mode, factor=factor, patience=patience,
-                                           threshold=threshold, threshold_mode=threshold_mode,
-                                           cooldown=cooldown, eps=eps))
+        self.__dict__.update(
+            self._checked(
+                mode=mode,
+                factor=factor,
+                patience=patience,
+                threshold=threshold,
+                threshold_mode=threshold_mode,
+                cooldown=cooldown,
+                eps=eps,
+            )
+        )
         self.min_lrs = self._min_lrs(min_lr)
         self.last_epoch = 0
         self.best = math.inf if self.mode == "min" else -math.inf
@@ -299,48 +343,58 @@ class ReduceLROnPlateau(LRScheduler):
         if mode not in ("min", "max"):
             raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got "
-                             f"{threshold_mode!r}")
+            raise ValueError(
+                f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
         factor = _number(name, "factor", factor)
         if not 0.0 <= factor < 1.0:
-            raise ValueError(f"{name}: factor must be in [0, 1) (the lr is multiplied by "
-                             f"it), got {factor}")
+            raise ValueError(
+                f"{name}: factor must be in [0, 1) (the lr is multiplied by it), got {factor}"
+            )
         eps = _number(name, "eps", eps)
         if eps < 0:
             raise ValueError(f"{name}: eps must be >= 0, got {eps}")
-        return {"mode": str(mode), "factor": factor,
-                "patience": _count(name, "patience", patience),
-                "threshold": _number(name, "threshold", threshold),
-                "threshold_mode": str(threshold_mode),
-                "cooldown": _count(name, "cooldown", cooldown), "eps": eps}
+        return {
+            "mode": str(mode),
+            "factor": factor,
+            "patience": _count(name, "patience", patience),
+            "threshold": _number(name, "threshold", threshold),
+            "threshold_mode": str(threshold_mode),
+            "cooldown": _count(name, "cooldown", cooldown),
+            "eps": eps,
+        }
 
     def _min_lrs(self, min_lr):
         groups = len(self.optimizer.param_groups)
-        values = np.asarray(min_lr, dtype=float).reshape(-1) if isinstance(
-            min_lr, (list, tuple, np.ndarray)) else np.full(groups, _number(
-                "ReduceLROnPlateau", "min_lr", min_lr))
+        values = (
+            np.asarray(min_lr, dtype=float).reshape(-1)
+            if isinstance(min_lr, (list, tuple, np.ndarray))
+            else np.full(groups, _number("ReduceLROnPlateau", "min_lr", min_lr))
+        )
         if values.size != groups:
-            raise ValueError(f"ReduceLROnPlateau: {values.size} min_lr values for {groups} "
-                             "parameter group(s)")
+            raise ValueError(
+                f"ReduceLROnPlateau: {values.size} min_lr values for {groups} parameter group(s)"
+            )
         if not np.all(np.isfinite(values) & (values >= 0)):
-            raise ValueError(f"ReduceLROnPlateau: min_lr must be finite and >= 0, got "
-                             f"{min_lr!r}")
+            raise ValueError(f"ReduceLROnPlateau: min_lr must be finite and >= 0, got {min_lr!r}")
         return values.tolist()
 
     def _is_better(self, value):
         rel = self.threshold_mode == "rel"
         if self.mode == "min":
-            return value < (self.best * (1.0 - self.threshold) if rel
-                            else self.best - self.threshold)
-        return value > (self.best * (1.0 + self.threshold) if rel
-                        else self.best + self.threshold)
+            return value < (
+                self.best * (1.0 - self.threshold) if rel else self.best - self.threshold
+            )
+        return value > (self.best * (1.0 + self.threshold) if rel else self.best + self.threshold)
 
     def step(self, metrics=None):
         """One epoch's update from the watched metric (a number or a 1-element Tensor)."""
         if metrics is None:
-            raise TypeError("ReduceLROnPlateau.step(metrics) needs the value it watches, "
-                            "e.g. scheduler.step(val_loss); nn.fit's scheduler= calls "
-                            "step() with none, so call this one yourself each epoch")
+            raise TypeError(
+                "ReduceLROnPlateau.step(metrics) needs the value it watches, "
+                "e.g. scheduler.step(val_loss); nn.fit's scheduler= calls "
+                "step() with none, so call this one yourself each epoch"
+            )
         current = float(metrics.item() if hasattr(metrics, "item") else metrics)
         self.last_epoch += 1
         if self._is_better(current):
@@ -349,13 +403,15 @@ class ReduceLROnPlateau(LRScheduler):
             self.num_bad_epochs += 1
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
-            self.num_bad_epochs = 0          # bad epochs in the cooldown do not count
+            self.num_bad_epochs = 0  # bad epochs in the cooldown do not count
         if self.num_bad_epochs > self.patience:
             if len(self.min_lrs) != len(self.optimizer.param_groups):
-                raise RuntimeError(f"ReduceLROnPlateau: the optimizer now has "
-                                   f"{len(self.optimizer.param_groups)} parameter groups, "
-                                   f"min_lrs has {len(self.min_lrs)} values; set "
-                                   "scheduler.min_lrs to one per group")
+                raise RuntimeError(
+                    f"ReduceLROnPlateau: the optimizer now has "
+                    f"{len(self.optimizer.param_groups)} parameter groups, "
+                    f"min_lrs has {len(self.min_lrs)} values; set "
+                    "scheduler.min_lrs to one per group"
+                )
             for group, low in zip(self.optimizer.param_groups, self.min_lrs):
                 new = max(group["lr"] * self.factor, low)
                 if group["lr"] - new > self.eps:
@@ -363,8 +419,11 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
 
     def state_dict(self):
-        return {"last_epoch": self.last_epoch, "min_lrs": list(self.min_lrs),
-                **{name: getattr(self, name) for name in self._hyper + self._counters}}
+        return {
+            "last_epoch": self.last_epoch,
+            "min_lrs": list(self.min_lrs),
+            **{name: getattr(self, name) for name in self._hyper + self._counters},
+        }
 
     def load_state_dict(self, state):
         """Restore from `state_dict()`; checked by the constructor's rules first."""
@@ -374,14 +433,14 @@ class ReduceLROnPlateau(LRScheduler):
         lacking = [k for k in ("last_epoch", "min_lrs") + self._counters if k not in state]
         if lacking:
             raise ValueError(f"{name}: the state has no {lacking[0]!r} entry")
-        options = self._checked(**{k: _plain(state.get(k, getattr(self, k)))
-                                   for k in self._hyper})
+        options = self._checked(**{k: _plain(state.get(k, getattr(self, k))) for k in self._hyper})
         best = float(_plain(state["best"]))
         if math.isnan(best):
             raise ValueError(f"{name}: best must be a number, got {state['best']!r}")
-        counters = {"last_epoch": _count(name, "last_epoch", state["last_epoch"]),
-                    "num_bad_epochs": _count(name, "num_bad_epochs", state["num_bad_epochs"]),
-                    "cooldown_counter": _count(name, "cooldown_counter",
-                                               state["cooldown_counter"])}
+        counters = {
+            "last_epoch": _count(name, "last_epoch", state["last_epoch"]),
+            "num_bad_epochs": _count(name, "num_bad_epochs", state["num_bad_epochs"]),
+            "cooldown_counter": _count(name, "cooldown_counter", state["cooldown_counter"]),
+        }
         min_lrs = self._min_lrs(list(np.asarray(state["min_lrs"], dtype=float).reshape(-1)))
         self.__dict__.update(options, **counters, best=best, min_lrs=min_lrs)

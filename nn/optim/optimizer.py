@@ -11,6 +11,7 @@ A NaN or inf gradient raises `NonFiniteGradientError` naming the parameter *befo
 parameter is changed, so one bad batch never silently poisons the weights (pass
 `check_finite=False` to skip the check).
 """
+
 import math
 from collections.abc import Mapping
 
@@ -31,12 +32,19 @@ class OptimizerStateError(ValueError):
 
 def check_range(owner, name, value, low=0.0, high=math.inf, high_open=False):
     """Raise a ValueError naming the optimizer and hyperparameter unless low <= value."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and \
-        not isinstance(value, bool) and math.isfinite(value) and low <= value and \
-        (value < high if high_open else value <= high)
+    ok = (
+        isinstance(value, (int, float, np.floating, np.integer))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value
+        and (value < high if high_open else value <= high)
+    )
     if not ok:
-        bound = f"in [{low}, {high})" if high_open else (
-            f">= {low}" if high == math.inf else f"in [{low}, {high}]")
+        bound = (
+            f"in [{low}, {high})"
+            if high_open
+            else (f">= {low}" if high == math.inf else f"in [{low}, {high}]")
+        )
         raise ValueError(f"{owner}: invalid {name}={value!r}; it must be a number {bound}")
 
 
@@ -55,8 +63,7 @@ def lerp_(a, b, weight):
 # of their values is accepted; the others would change the update.
 _TORCH_ONLY = {
     "maximize": ((False,), "scratchgrad's optimizers minimize; to maximize f, minimize -f"),
-    "differentiable": ((False,), "scratchgrad does not backpropagate through an "
-                                 "optimizer's step"),
+    "differentiable": ((False,), "scratchgrad does not backpropagate through an optimizer's step"),
     "foreach": ((None, False, True), ""),
     "fused": ((None, False, True), ""),
     "capturable": ((False, True), ""),
@@ -66,26 +73,35 @@ _TORCH_ONLY = {
 def _param_list(owner, params):
     """The constructor's `params` as a list, refusing the common slips by name."""
     if isinstance(params, (Tensor, Value)):
-        raise TypeError(f"{owner} expects an iterable of parameters, got a single one: "
-                        "wrap it in a list")
+        raise TypeError(
+            f"{owner} expects an iterable of parameters, got a single one: wrap it in a list"
+        )
     if callable(params) and not hasattr(params, "__iter__"):
         name = getattr(params, "__name__", "it")
         if hasattr(params, "__self__"):
-            raise TypeError(f"{owner}: you passed the method model.{name} (of a "
-                            f"{type(params.__self__).__name__}); call it: model.{name}()")
+            raise TypeError(
+                f"{owner}: you passed the method model.{name} (of a "
+                f"{type(params.__self__).__name__}); call it: model.{name}()"
+            )
         raise TypeError(f"{owner}: you passed the function {name}; call it: {name}()")
     if isinstance(params, Mapping):
         if "params" in params:
-            raise TypeError(f"{owner}: a parameter group goes in a list: "
-                            f"{owner}([{{'params': ..., 'lr': ...}}])")
-        raise TypeError(f"{owner} expects parameters, got a dict with keys "
-                        f"{sorted(map(str, params))[:4]} (a state_dict?); pass "
-                        "model.parameters()")
+            raise TypeError(
+                f"{owner}: a parameter group goes in a list: "
+                f"{owner}([{{'params': ..., 'lr': ...}}])"
+            )
+        raise TypeError(
+            f"{owner} expects parameters, got a dict with keys "
+            f"{sorted(map(str, params))[:4]} (a state_dict?); pass "
+            "model.parameters()"
+        )
     try:
         return list(params)
     except TypeError:
-        raise TypeError(f"{owner} expects an iterable of parameters such as "
-                        f"model.parameters(), got {type(params).__name__}") from None
+        raise TypeError(
+            f"{owner} expects an iterable of parameters such as "
+            f"model.parameters(), got {type(params).__name__}"
+        ) from None
 
 
 class Optimizer:
@@ -95,16 +111,18 @@ class Optimizer:
     def __init__(self, params, defaults, check_finite=True):
         self.defaults = dict(defaults)
         self.check_finite = check_finite
-        self.state = {}            # param index -> {name: array}
+        self.state = {}  # param index -> {name: array}
         self.param_groups = []
-        self._slots = []           # per group: [(index, tensor)], (first index, [values])
+        self._slots = []  # per group: [(index, tensor)], (first index, [values])
         self._names = {}
         self._count = 0
         self._seen = set()
         groups = _param_list(type(self).__name__, params)
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list; did the "
-                             "model's parameters() find nothing?")
+            raise ValueError(
+                f"{type(self).__name__} got an empty parameter list; did the "
+                "model's parameters() find nothing?"
+            )
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -116,19 +134,25 @@ class Optimizer:
     def add_param_group(self, group):
         name = type(self).__name__
         if not isinstance(group, dict):
-            raise TypeError(f"{name}: a parameter group is a dict like {{'params': [...], "
-                            f"'lr': 0.01}}, got {type(group).__name__}; pass either "
-                            "parameters or groups, not a mix")
+            raise TypeError(
+                f"{name}: a parameter group is a dict like {{'params': [...], "
+                f"'lr': 0.01}}, got {type(group).__name__}; pass either "
+                "parameters or groups, not a mix"
+            )
         if "params" not in group:
-            raise ValueError(f"{name}: a parameter group needs a 'params' entry, got keys "
-                             f"{sorted(map(str, group))}")
+            raise ValueError(
+                f"{name}: a parameter group needs a 'params' entry, got keys "
+                f"{sorted(map(str, group))}"
+            )
         group = dict(group)
         raw = group.pop("params")
         raw = [raw] if isinstance(raw, (Tensor, Value)) else list(raw)
         unknown = set(group) - set(self.defaults)
         if unknown:
-            raise ValueError(f"{type(self).__name__}: unknown option(s) {sorted(unknown)} in "
-                             f"a parameter group; known: {sorted(self.defaults)}")
+            raise ValueError(
+                f"{type(self).__name__}: unknown option(s) {sorted(unknown)} in "
+                f"a parameter group; known: {sorted(self.defaults)}"
+            )
         group = {**self.defaults, **group}
         self._validate(group)
         params, tensors, values, first_value = [], [], [], None
@@ -139,14 +163,20 @@ class Optimizer:
             where = name or f"param_groups[{len(self.param_groups)}][{len(params)}]"
             if isinstance(item, Tensor):
                 if not item.requires_grad or not item.is_leaf:
-                    raise ValueError(f"{type(self).__name__}: parameter {where} must be a "
-                                     "leaf Tensor with requires_grad=True (use nn.Parameter)")
+                    raise ValueError(
+                        f"{type(self).__name__}: parameter {where} must be a "
+                        "leaf Tensor with requires_grad=True (use nn.Parameter)"
+                    )
             elif not isinstance(item, Value):
-                raise TypeError(f"{type(self).__name__}: parameter {where} is a "
-                                f"{type(item).__name__}; expected a Tensor or a Value")
+                raise TypeError(
+                    f"{type(self).__name__}: parameter {where} is a "
+                    f"{type(item).__name__}; expected a Tensor or a Value"
+                )
             if id(item) in self._seen:
-                raise ValueError(f"{type(self).__name__}: parameter {where} appears twice "
-                                 "(in one group or in two); give each parameter once")
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {where} appears twice "
+                    "(in one group or in two); give each parameter once"
+                )
             self._seen.add(id(item))
             self._names[id(item)] = where
             if isinstance(item, Tensor):
@@ -185,19 +215,22 @@ class Optimizer:
             if values:
                 data = np.fromiter((v.data for v in values), np.float64, len(values))
                 try:
-                    grad = np.fromiter((float(v.grad) for v in values), np.float64,
-                                       len(values))
+                    grad = np.fromiter((float(v.grad) for v in values), np.float64, len(values))
                 except TypeError:
                     missing = next(v for v in values if v.grad is None)
-                    raise ValueError(f"{type(self).__name__}.step(): parameter "
-                                     f"{self._names[id(missing)]} has grad None; a Value's "
-                                     "gradient is a number (zero_grad() sets 0.0)") from None
+                    raise ValueError(
+                        f"{type(self).__name__}.step(): parameter "
+                        f"{self._names[id(missing)]} has grad None; a Value's "
+                        "gradient is a number (zero_grad() sets 0.0)"
+                    ) from None
                 work.append((group, first, data, grad, values))
         if self.check_finite:
-            with np.errstate(over="ignore", invalid="ignore"):   # huge but finite is fine
+            with np.errstate(over="ignore", invalid="ignore"):  # huge but finite is fine
                 for _, _, _, grad, owner in work:
-                    if not math.isfinite(np.add.reduce(grad, axis=None)) and \
-                            not np.isfinite(grad).all():
+                    if (
+                        not math.isfinite(np.add.reduce(grad, axis=None))
+                        and not np.isfinite(grad).all()
+                    ):
                         self._raise_nonfinite(grad, owner)
         for group, index, data, grad, owner in work:
             state = self.state.get(index)
@@ -216,12 +249,14 @@ class Optimizer:
         """The gradient as an array of the parameter's shape: a gradient of another shape
         would broadcast into every row of the update without an error."""
         g = g._data if isinstance(g, Tensor) else g
-        if not hasattr(g, "shape"):           # a number or a list: an array where p lives
+        if not hasattr(g, "shape"):  # a number or a list: an array where p lives
             g = namespace(p._data).asarray(g, dtype=p._data.dtype)
         if g.shape != p._data.shape:
-            raise ValueError(f"{type(self).__name__}.step(): parameter {self._names[id(p)]} "
-                             f"has shape {p._data.shape} but its gradient {g.shape}; nothing "
-                             "was updated. Assign a gradient of the parameter's shape")
+            raise ValueError(
+                f"{type(self).__name__}.step(): parameter {self._names[id(p)]} "
+                f"has shape {p._data.shape} but its gradient {g.shape}; nothing "
+                "was updated. Assign a gradient of the parameter's shape"
+            )
         return g
 
     def _raise_nonfinite(self, grad, owner):
@@ -233,7 +268,8 @@ class Optimizer:
             f"{type(self).__name__}.step(): parameter {self._names[id(owner)]}{shape} has a "
             f"non-finite gradient ({bad}); nothing was updated. Lower the learning rate, "
             "clip gradients (nn.optim.clip_grad_norm_) or find the NaN with "
-            "autograd.detect_anomaly()")
+            "autograd.detect_anomaly()"
+        )
 
     def _update(self, data, grad, state, group):
         raise NotImplementedError
@@ -246,8 +282,12 @@ class Optimizer:
         groups, start = [], 0
         for group in self.param_groups:
             n = len(group["params"])
-            groups.append({**{k: v for k, v in group.items() if k != "params"},
-                           "params": list(range(start, start + n))})
+            groups.append(
+                {
+                    **{k: v for k, v in group.items() if k != "params"},
+                    "params": list(range(start, start + n)),
+                }
+            )
             start += n
         state = {i: {k: _host(v) for k, v in s.items()} for i, s in self.state.items()}
         return {"state": state, "param_groups": groups}
@@ -265,8 +305,10 @@ class Optimizer:
         state_dict = _mapping(where, "the state_dict", state_dict)
         extra = sorted(map(str, set(state_dict) - {"state", "param_groups"}))
         if extra:
-            raise OptimizerStateError(f"{where}: unexpected key(s) {extra}; an optimizer "
-                                      "state_dict has only 'state' and 'param_groups'")
+            raise OptimizerStateError(
+                f"{where}: unexpected key(s) {extra}; an optimizer "
+                "state_dict has only 'state' and 'param_groups'"
+            )
         options = self._loaded_options(where, _entry(where, state_dict, "param_groups"))
         # no "state" is no state yet: older .npz checkpoints could not store an empty dict
         state = self._loaded_state(where, state_dict.get("state", {}), options)
@@ -283,8 +325,9 @@ class Optimizer:
         if decoupled is not None:
             other = "Adam" if decoupled else "AdamW"
             options["decoupled_weight_decay"] = (
-                (decoupled,), f"that is {other}'s update: load this state into "
-                              f"nn.optim.{other}")
+                (decoupled,),
+                f"that is {other}'s update: load this state into nn.optim.{other}",
+            )
         return options
 
     def _state_keys(self, group):
@@ -296,8 +339,10 @@ class Optimizer:
         """One validated options dict per group, in the current options' types."""
         saved = _as_list(where, saved)
         if len(saved) != len(self.param_groups):
-            raise OptimizerStateError(f"{where}: the saved state has {len(saved)} parameter "
-                                      f"group(s), this optimizer has {len(self.param_groups)}")
+            raise OptimizerStateError(
+                f"{where}: the saved state has {len(saved)} parameter "
+                f"group(s), this optimizer has {len(self.param_groups)}"
+            )
         out, start = [], 0
         for i, (entry, group) in enumerate(zip(saved, self.param_groups)):
             here = f"param_groups[{i}]"
@@ -306,19 +351,26 @@ class Optimizer:
             _check_indices(where, i, _entry(where, entry, "params", here), start, n)
             # initial_lr is what a scheduler adds to its groups: either side may lack it
             torch_only = self._torch_only_options()
-            unknown = sorted(map(str, set(entry) - set(group) - set(torch_only)
-                                 - {"initial_lr", "param_names"}))
+            unknown = sorted(
+                map(str, set(entry) - set(group) - set(torch_only) - {"initial_lr", "param_names"})
+            )
             if unknown:
-                raise OptimizerStateError(f"{where}: {here} has unknown option(s) {unknown}; "
-                                          f"{type(self).__name__} knows {sorted(self.defaults)}")
-            options = {k: _like(where, f"{here}[{k!r}]", v, _entry(where, entry, k, here))
-                       for k, v in group.items()
-                       if k != "params" and (k != "initial_lr" or k in entry)}
+                raise OptimizerStateError(
+                    f"{where}: {here} has unknown option(s) {unknown}; "
+                    f"{type(self).__name__} knows {sorted(self.defaults)}"
+                )
+            options = {
+                k: _like(where, f"{here}[{k!r}]", v, _entry(where, entry, k, here))
+                for k, v in group.items()
+                if k != "params" and (k != "initial_lr" or k in entry)
+            }
             if "initial_lr" in entry and "initial_lr" not in group:
-                options["initial_lr"] = _like(where, f"{here}['initial_lr']", group["lr"],
-                                              entry["initial_lr"])
-            if "initial_lr" in options and not (math.isfinite(options["initial_lr"]) and
-                                                options["initial_lr"] >= 0):
+                options["initial_lr"] = _like(
+                    where, f"{here}['initial_lr']", group["lr"], entry["initial_lr"]
+                )
+            if "initial_lr" in options and not (
+                math.isfinite(options["initial_lr"]) and options["initial_lr"] >= 0
+            ):
                 _bad(where, f"{here}['initial_lr']", options["initial_lr"])
             _check_torch_only(where, here, entry, torch_only, type(self).__name__)
             if "param_names" in entry:
@@ -347,13 +399,16 @@ class Optimizer:
         for key, entry in saved.items():
             index = _index(key)
             if index not in specs:
-                problems.append(f"state key {key!r} is not the index of a parameter with a "
-                                f"state slot here (those are {sorted(specs)})")
+                problems.append(
+                    f"state key {key!r} is not the index of a parameter with a "
+                    f"state slot here (those are {sorted(specs)})"
+                )
                 continue
             shape, dtype, g = specs[index]
             group = {**self.param_groups[g], **options[g]}
-            loaded = self._loaded_entry(index, _mapping(where, f"state[{key!r}]", entry),
-                                        shape, dtype, group, problems)
+            loaded = self._loaded_entry(
+                index, _mapping(where, f"state[{key!r}]", entry), shape, dtype, group, problems
+            )
             if loaded:
                 new[index] = loaded
         if problems:
@@ -367,16 +422,19 @@ class Optimizer:
         entry = {k: v for k, v in entry.items() if v is not None}
         for k, v in entry.items():
             if allowed is not None and k not in allowed:
-                problems.append(f"{here} has {k!r}, which {name} does not keep (it keeps "
-                                f"{sorted(allowed)}); was it saved from another optimizer?")
+                problems.append(
+                    f"{here} has {k!r}, which {name} does not keep (it keeps "
+                    f"{sorted(allowed)}); was it saved from another optimizer?"
+                )
             elif k == "step":
                 out[k] = _step(here, v, problems)
             else:
                 out[k] = _state_array(f"{here}[{k!r}]", v, shape, dtype, problems)
         lacking = sorted(required - set(entry)) if entry else []
         if lacking:
-            problems.append(f"{here} lacks {lacking} (with these options {name} keeps "
-                            f"{sorted(required)})")
+            problems.append(
+                f"{here} lacks {lacking} (with these options {name} keeps {sorted(required)})"
+            )
         return out
 
     def __repr__(self):
@@ -389,16 +447,19 @@ class Optimizer:
 
 def _mapping(where, what, obj):
     if not isinstance(obj, Mapping):
-        raise OptimizerStateError(f"{where}: expected {what} to be a dict, got "
-                                  f"{type(obj).__name__}")
+        raise OptimizerStateError(
+            f"{where}: expected {what} to be a dict, got {type(obj).__name__}"
+        )
     return obj
 
 
 def _entry(where, mapping, key, what="the state_dict"):
     """mapping[key], or an error naming the missing key (not a bare KeyError)."""
     if key not in mapping:
-        raise OptimizerStateError(f"{where}: {what} has no {key!r} entry; pass a dict made "
-                                  "by optimizer.state_dict() (or read back by nn.load)")
+        raise OptimizerStateError(
+            f"{where}: {what} has no {key!r} entry; pass a dict made "
+            "by optimizer.state_dict() (or read back by nn.load)"
+        )
     return mapping[key]
 
 
@@ -408,12 +469,14 @@ def _as_list(where, groups):
     if isinstance(groups, Mapping):
         indices = {_index(k): k for k in groups}
         if sorted(indices, key=lambda i: -1 if i is None else i) != list(range(len(groups))):
-            raise OptimizerStateError(f"{where}: param_groups has keys {list(groups)}; "
-                                      f"expected 0 .. {len(groups) - 1}")
+            raise OptimizerStateError(
+                f"{where}: param_groups has keys {list(groups)}; expected 0 .. {len(groups) - 1}"
+            )
         return [groups[indices[i]] for i in range(len(groups))]
     if not isinstance(groups, (list, tuple)):
-        raise OptimizerStateError(f"{where}: param_groups must be a list of dicts, got "
-                                  f"{type(groups).__name__}")
+        raise OptimizerStateError(
+            f"{where}: param_groups must be a list of dicts, got {type(groups).__name__}"
+        )
     return list(groups)
 
 
@@ -431,13 +494,19 @@ def _check_indices(where, i, saved, start, n):
     """A group's saved "params" must be the indices state_dict() wrote for it."""
     indices = np.asarray(saved)
     if indices.size != n:
-        raise OptimizerStateError(f"{where}: group {i} has {indices.size} parameters in the "
-                                  f"saved state but {n} here")
-    if n and (indices.dtype.kind not in "iu" or indices.ndim != 1
-              or indices.tolist() != list(range(start, start + n))):
-        raise OptimizerStateError(f"{where}: param_groups[{i}]['params'] is "
-                                  f"{np.array2string(indices, threshold=8)}; expected the "
-                                  f"indices {start} .. {start + n - 1}")
+        raise OptimizerStateError(
+            f"{where}: group {i} has {indices.size} parameters in the saved state but {n} here"
+        )
+    if n and (
+        indices.dtype.kind not in "iu"
+        or indices.ndim != 1
+        or indices.tolist() != list(range(start, start + n))
+    ):
+        raise OptimizerStateError(
+            f"{where}: param_groups[{i}]['params'] is "
+            f"{np.array2string(indices, threshold=8)}; expected the "
+            f"indices {start} .. {start + n - 1}"
+        )
 
 
 def _check_torch_only(where, here, entry, torch_only, name):
@@ -453,23 +522,33 @@ def _check_torch_only(where, here, entry, torch_only, name):
         if value not in accepted and not why:
             _bad(where, f"{here}[{option!r}]", value)
         if value not in accepted:
-            raise OptimizerStateError(f"{where}: {here} has {option}={value!r}, which {name} "
-                                      f"does not support; {why}")
+            raise OptimizerStateError(
+                f"{where}: {here} has {option}={value!r}, which {name} does not support; {why}"
+            )
 
 
 def _check_param_names(where, here, names, n):
     """torch.optim keeps the parameters' names when given named_parameters()."""
-    if not isinstance(names, (list, tuple)) or len(names) != n or \
-            not all(isinstance(x, str) for x in names):
-        raise OptimizerStateError(f"{where}: {here}['param_names'] must be a list of {n} "
-                                  f"names, got {names!r}"[:300])
+    if (
+        not isinstance(names, (list, tuple))
+        or len(names) != n
+        or not all(isinstance(x, str) for x in names)
+    ):
+        raise OptimizerStateError(
+            f"{where}: {here}['param_names'] must be a list of {n} names, got {names!r}"[:300]
+        )
 
 
 def _step(here, value, problems):
     """A step count: a whole number >= 0 (it is an exponent in the bias corrections)."""
     arr = np.asarray(value)
-    ok = arr.shape == () and arr.dtype.kind in "iuf" and np.isfinite(arr) and arr >= 0 \
+    ok = (
+        arr.shape == ()
+        and arr.dtype.kind in "iuf"
+        and np.isfinite(arr)
+        and arr >= 0
         and float(arr).is_integer()
+    )
     if not ok:
         problems.append(f"{here}['step'] is {value!r}; expected a whole number >= 0")
         return 0
@@ -507,13 +586,15 @@ def _like(where, here, current, saved):
 
 
 def _bad(where, here, saved):
-    raise OptimizerStateError(f"{where}: {here} is {saved!r}, which is not a valid value "
-                              "for this option")
+    raise OptimizerStateError(
+        f"{where}: {here} is {saved!r}, which is not a valid value for this option"
+    )
 
 
 def _host(value):
     """A copy of an optimizer-state entry on the host (a state_dict is for saving)."""
     if is_device_array(value):
         from ...autograd.devices import Device, move_array
+
         return np.array(move_array(value, Device("cpu")))
     return np.array(value)

@@ -1,19 +1,40 @@
 """RMSprop (torch.optim.RMSprop): divide by a running root-mean-square of gradients.
 
-    g = grad + weight_decay * p;   s = alpha * s + (1 - alpha) * g^2
-    centered:  a = alpha * a + (1 - alpha) * g;  d = sqrt(s - a^2) + eps
-    otherwise: d = sqrt(s) + eps
-    momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / d
+g = grad + weight_decay * p;   s = alpha * s + (1 - alpha) * g^2
+centered:  a = alpha * a + (1 - alpha) * g;  d = sqrt(s - a^2) + eps
+otherwise: d = sqrt(s) + eps
+momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / d
 """
-from .optimizer import Optimizer, check_range, lerp_
+
 from ...autograd.backend import namespace
+from .optimizer import Optimizer, check_range, lerp_
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
-                 momentum=0.0, centered=False, *, check_finite=True):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered), check_finite)
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum=0.0,
+        centered=False,
+        *,
+        check_finite=True,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+            ),
+            check_finite,
+        )
 
     def _validate(self, group):
         super()._validate(group)

@@ -5,16 +5,34 @@ SGD (torch.optim.SGD), with g = grad + weight_decay * p:
     otherwise:     b = g on the first step, then b = momentum * b + (1 - dampening) * g
                    p -= lr * (g + momentum * b)  if nesterov else  p -= lr * b
 """
-from .optimizer import Optimizer, check_range
+
 from ...autograd.backend import namespace
+from .optimizer import Optimizer, check_range
 
 
 class SGD(Optimizer):
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, check_finite=True):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov),
-                         check_finite)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        *,
+        check_finite=True,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+            ),
+            check_finite,
+        )
 
     def _validate(self, group):
         super()._validate(group)
@@ -22,8 +40,10 @@ class SGD(Optimizer):
         check_range("SGD", "dampening", group["dampening"], high=1.0)
         check_range("SGD", "weight_decay", group["weight_decay"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
-                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+            raise ValueError(
+                "SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']}, dampening={group['dampening']}"
+            )
 
     def _state_keys(self, group):
         """The buffer is created on demand, so a state may lack it, but nothing else."""

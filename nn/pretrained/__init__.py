@@ -8,6 +8,7 @@ hours (as the book ships its own sample_weight.pkl and params.pkl).
 reaches on MNIST's 10,000 test images is in `ACCURACY` and is checked by the test suite
 whenever MNIST is at hand.
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,13 @@ FOLDER = Path(__file__).resolve().parent
 def three_layer_mlp(dtype=np.float32):
     """The book's chapter-3 network: 784-50-100-10 with sigmoid hidden layers (its
     sample_weight.pkl has the same shapes, stored (in, out); ours are (out, in))."""
-    return Sequential(Linear(784, 50, dtype=dtype), Sigmoid(), Linear(50, 100, dtype=dtype),
-                      Sigmoid(), Linear(100, 10, dtype=dtype))
+    return Sequential(
+        Linear(784, 50, dtype=dtype),
+        Sigmoid(),
+        Linear(50, 100, dtype=dtype),
+        Sigmoid(),
+        Linear(100, 10, dtype=dtype),
+    )
 
 
 ARCHITECTURES = {
@@ -32,15 +38,16 @@ ARCHITECTURES = {
 }
 # test accuracy on MNIST's 10,000 test images, as tools/train_pretrained.py printed it
 # (tests/nn/test_pretrained.py checks it again whenever MNIST is at hand)
-ACCURACY = {"mnist_three_layer_mlp": 0.9656,     # SGD 0.5, batch 100, 10 epochs
-            "mnist_deep_convnet": 0.9915}        # Adam 1e-3, batch 100, 8 epochs
+ACCURACY = {
+    "mnist_three_layer_mlp": 0.9656,  # SGD 0.5, batch 100, 10 epochs
+    "mnist_deep_convnet": 0.9915,
+}  # Adam 1e-3, batch 100, 8 epochs
 
 
 def path(name):
     """The file holding `name`'s weights."""
     if name not in ARCHITECTURES:
-        raise KeyError(f"no pretrained weights named {name!r}; available: "
-                       f"{sorted(ARCHITECTURES)}")
+        raise KeyError(f"no pretrained weights named {name!r}; available: {sorted(ARCHITECTURES)}")
     return FOLDER / f"{name}.safetensors"
 
 

@@ -1,6 +1,7 @@
 """One module per `scratchgrad` sub-command; each `run(args)` takes the parsed arguments
 (an argparse.Namespace) and makes a few calls into the libraries. This module holds what
 they share: the user-error type and the checks on folders given as flags."""
+
 import importlib
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def require_matplotlib(command):
     try:
         importlib.import_module("matplotlib.figure")
     except ImportError:
-        raise UsageError(f"scratchgrad {command} draws plots and needs matplotlib: "
-                         "pip install matplotlib (or pip install 'scratchgrad[plot]')") \
-            from None
+        raise UsageError(
+            f"scratchgrad {command} draws plots and needs matplotlib: "
+            "pip install matplotlib (or pip install 'scratchgrad[plot]')"
+        ) from None

@@ -1,26 +1,24 @@
 """`scratchgrad demo`: micrograd's moons classifier on Values, then a Tensor MLP on the
 bundled digits; leaves a neuron's graph (SVG), the decision boundary and the loss
 curves (PNG) in the output folder."""
+
 import time
 
-from .. import autograd
-from .. import nn
-from .. import viz
+from .. import autograd, nn, viz
+from ..viz import renderer
 from . import UsageError, prepare_out_dir, require_matplotlib
 from .options import DEMO_EPOCHS, DEMO_STEPS
-from ..viz import renderer
 
 
 def train_moons(steps=DEMO_STEPS, seed=1337, progress=True):
     """micrograd's demo: MLP 2-16-16-1, max-margin loss + 1e-4 L2, SGD with lr 1.0
     decaying linearly to 0.1, full batch of 100 moons. Returns (model, X, y, history)."""
     X, labels = nn.datasets.moons(n=100, noise=0.1, seed=seed)
-    y = 2 * labels - 1                                    # {-1, +1} for the hinge loss
+    y = 2 * labels - 1  # {-1, +1} for the hinge loss
     model = nn.scalar.MLP(2, [16, 16, 1], seed=seed)
     params = model.parameters()
     optimizer = nn.optim.SGD(params, lr=1.0)
-    scheduler = nn.optim.LinearLR(optimizer, start_factor=1.0, end_factor=0.1,
-                                  total_iters=steps)
+    scheduler = nn.optim.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=steps)
     inputs = [list(map(float, row)) for row in X]
     history = {"loss": [], "accuracy": []}
     bar = nn.train.progress_bar(steps, progress, "moons (Value MLP)")
@@ -45,10 +43,15 @@ def train_digits(epochs=DEMO_EPOCHS, seed=1, progress=True):
     X_train, X_test = nn.data.standardize(X_train, X_test)
     model = nn.mlp([64, 128, 10], seed=seed)
     optimizer = nn.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    history = nn.fit(model, nn.functional.cross_entropy, optimizer,
-                     nn.DataLoader((X_train, y_train), batch_size=32, shuffle=True, seed=seed),
-                     epochs=epochs, val_loader=nn.DataLoader((X_test, y_test), batch_size=512),
-                     progress=progress)
+    history = nn.fit(
+        model,
+        nn.functional.cross_entropy,
+        optimizer,
+        nn.DataLoader((X_train, y_train), batch_size=32, shuffle=True, seed=seed),
+        epochs=epochs,
+        val_loader=nn.DataLoader((X_test, y_test), batch_size=512),
+        progress=progress,
+    )
     return model, history, history["val_accuracy"][-1]
 
 
@@ -56,25 +59,30 @@ def run(args, echo=print):
     """Train both models and write only our own files into --out (others stay untouched).
     Exit status 0."""
     if args.steps < 1 or args.epochs < 1:
-        raise UsageError(f"--steps and --epochs must be at least 1, got {args.steps} and "
-                         f"{args.epochs}")
+        raise UsageError(
+            f"--steps and --epochs must be at least 1, got {args.steps} and {args.epochs}"
+        )
     require_matplotlib("demo")
     out = prepare_out_dir(args.out)
     progress = not args.no_progress
     start = time.perf_counter()
     model, X, y, moons_history = train_moons(args.steps, progress=progress)
-    echo(f"moons:  scalar MLP 2-16-16-1, {args.steps} steps, final loss "
-         f"{moons_history['loss'][-1]:.4f}, accuracy {moons_history['accuracy'][-1]:.0%}")
+    echo(
+        f"moons:  scalar MLP 2-16-16-1, {args.steps} steps, final loss "
+        f"{moons_history['loss'][-1]:.4f}, accuracy {moons_history['accuracy'][-1]:.0%}"
+    )
     written = [renderer.render_file(_neuron_graph(model, X), out / "neuron.svg")]
-    written.append(_save(viz.plot_decision_boundary(model, X, y),
-                         out / "moons_decision_boundary.png"))
+    written.append(
+        _save(viz.plot_decision_boundary(model, X, y), out / "moons_decision_boundary.png")
+    )
     _, digits_history, test_accuracy = train_digits(args.epochs, progress=progress)
-    echo(f"digits: Tensor MLP 64-128-10, {args.epochs} epochs, test accuracy "
-         f"{test_accuracy:.1%}")
+    echo(f"digits: Tensor MLP 64-128-10, {args.epochs} epochs, test accuracy {test_accuracy:.1%}")
     written.append(_save(viz.plot_history(moons_history), out / "moons_loss.png"))
     written.append(_save(viz.plot_history(digits_history), out / "digits_loss.png"))
-    echo(f"wrote {', '.join(p.name for p in written)} to {out}/ "
-         f"in {time.perf_counter() - start:.1f} s")
+    echo(
+        f"wrote {', '.join(p.name for p in written)} to {out}/ "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """`scratchgrad gradcheck`: backprop vs central differences for every op in the table."""
+
 import numpy as np
 
 from ..autograd import OPS, gradcheck
@@ -28,6 +29,8 @@ def run(args, echo=print):
     for name, kind, worst, ok in rows:
         echo(f"{name:<14} {kind:<7} {worst:>14.2e}  {'ok' if ok else 'FAILED'}")
     failed = [f"{name} ({kind})" for name, kind, _, ok in rows if not ok]
-    echo(f"{len(rows) - len(failed)} of {len(rows)} checks passed"
-         + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    echo(
+        f"{len(rows) - len(failed)} of {len(rows)} checks passed"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0

@@ -1,4 +1,5 @@
 """`scratchgrad graph "tanh(x*w + b)" --set x=1 w=2 b=0.5 --out g.svg`."""
+
 import os
 from pathlib import Path
 
@@ -37,8 +38,7 @@ def out_file(out):
         path = path / GRAPH_FILE
     refuse_file_in_the_way("--out", path, "choose a path inside a folder", folder=False)
     if path.is_dir():
-        raise UsageError(f"--out {path} is a folder; name a file, e.g. --out "
-                         f"{path / GRAPH_FILE}")
+        raise UsageError(f"--out {path} is a folder; name a file, e.g. --out {path / GRAPH_FILE}")
     return path
 
 
@@ -48,6 +48,7 @@ def _backward(output, expression, leaves):
         output.backward()
     except (ArithmeticError, ValueError) as err:
         at = ", ".join(f"{name}={leaf.data:g}" for name, leaf in leaves.items())
-        raise ExpressionError(f"the gradient of {expression.strip()[:60]!r} is undefined"
-                              f"{' at ' + at if at else ''} ({err}); try other values") \
-            from None
+        raise ExpressionError(
+            f"the gradient of {expression.strip()[:60]!r} is undefined"
+            f"{' at ' + at if at else ''} ({err}); try other values"
+        ) from None

@@ -1,2 +1,3 @@
 """PyTorch's `torch.optim.lr_scheduler` path for `scratchgrad.nn.optim.lr_scheduler`."""
-from ..nn.optim.lr_scheduler import *  # noqa: F401,F403
+
+from ..nn.optim.lr_scheduler import *  # noqa: F403

@@ -1,2 +1,3 @@
 """PyTorch's `torch.utils` path: `from scratchgrad.utils.data import DataLoader`."""
-from . import data  # noqa: F401
+
+from . import data

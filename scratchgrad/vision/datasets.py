@@ -7,6 +7,7 @@ Where the files are: `root` itself, `root/MNIST/raw` (torchvision's layout), els
 scratchgrad's MNIST folder ($SCRATCHGRAD_MNIST or ~/.scratchgrad/mnist). Missing
 everywhere, `download=True` fetches them into `root/MNIST/raw`.
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,11 @@ from ..nn import datasets as _datasets
 
 def _folder_with_mnist(root, train):
     stem = "train" if train else "t10k"
-    for folder in (Path(root).expanduser(), Path(root).expanduser() / "MNIST" / "raw",
-                   Path(_datasets.default_mnist_root())):
+    for folder in (
+        Path(root).expanduser(),
+        Path(root).expanduser() / "MNIST" / "raw",
+        Path(_datasets.default_mnist_root()),
+    ):
         if folder.is_dir() and any(folder.glob(f"{stem}-images*")):
             return folder
     return None
@@ -27,20 +31,25 @@ def _folder_with_mnist(root, train):
 class MNIST:
     """MNIST as (image, label) pairs, like torchvision's class of the same name."""
 
-    classes = [f"{d} - {name}" for d, name in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])]
+    classes = [
+        f"{d} - {name}"
+        for d, name in enumerate(
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        )
+    ]
 
-    def __init__(self, root, train=True, transform=None, target_transform=None,
-                 download=False):
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
         folder = _folder_with_mnist(root, train)
         if folder is None:
             if not download:
                 raise FileNotFoundError(
                     f"MNIST not found in {root} (nor in {root}/MNIST/raw or "
-                    f"{_datasets.default_mnist_root()}); pass download=True")
+                    f"{_datasets.default_mnist_root()}); pass download=True"
+                )
             folder = Path(root).expanduser() / "MNIST" / "raw"
-        images, labels = _datasets.mnist(folder, "train" if train else "test",
-                                         flatten=False, scale=False, download=download)
+        images, labels = _datasets.mnist(
+            folder, "train" if train else "test", flatten=False, scale=False, download=download
+        )
         self.train = train
         self.transform = transform
         self.target_transform = target_transform

@@ -4,6 +4,7 @@ Images come from `scratchgrad.vision.datasets` as uint8 arrays (H, W) (torchvisi
 out PIL images; the numbers are the same). `ToTensor` makes a float tensor (C, H, W) in
 [0, 1]; `Normalize` subtracts a mean and divides by a std per channel.
 """
+
 import numpy as np
 
 from ..autograd import Tensor, get_default_dtype
@@ -34,8 +35,9 @@ class ToTensor:
         elif array.ndim == 3:
             array = array.transpose(2, 0, 1)
         else:
-            raise ValueError(f"ToTensor expects an image (H, W) or (H, W, C), got shape "
-                             f"{array.shape}")
+            raise ValueError(
+                f"ToTensor expects an image (H, W) or (H, W, C), got shape {array.shape}"
+            )
         scale = 255.0 if array.dtype == np.uint8 else 1.0
         return Tensor(array.astype(get_default_dtype()) / scale)
 
@@ -54,10 +56,15 @@ class Normalize:
 
     def __call__(self, tensor):
         data = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-        if data.ndim != 3 or data.shape[0] not in (1, len(self.mean)) or \
-                len(self.mean) not in (1, data.shape[0]):
-            raise ValueError(f"Normalize: expected a (C, H, W) image with {len(self.mean)} "
-                             f"channel(s), got shape {data.shape}")
+        if (
+            data.ndim != 3
+            or data.shape[0] not in (1, len(self.mean))
+            or len(self.mean) not in (1, data.shape[0])
+        ):
+            raise ValueError(
+                f"Normalize: expected a (C, H, W) image with {len(self.mean)} "
+                f"channel(s), got shape {data.shape}"
+            )
         return Tensor(((data - self.mean) / self.std).astype(data.dtype))
 
     def __repr__(self):

@@ -1,21 +1,22 @@
 """Every Tensor op runs on an array type that refuses numpy (the CPU stand-in for CuPy):
 forward, reverse mode, forward mode and double backprop give the numbers numpy gives, and
 nothing is handed to numpy on the way. See strict_array.py."""
+
 import numpy as np
 import pytest
+from device_arrays import ON_GPU, host, on_device
+from device_arrays import strict as to_device
+from strict_array import NumpyUsed, StrictArray, strict
 
 from scratchgrad.autograd import OPS, Tensor, grad
 from scratchgrad.autograd.engine import tangent_pass, topological_order
 from scratchgrad.autograd.op_examples import EXAMPLES, Applied
 from scratchgrad.autograd.tensor import _constant
 
-from device_arrays import ON_GPU, host, on_device
-from device_arrays import strict as to_device
-from strict_array import NumpyUsed, StrictArray, strict
-
 # every Tensor op but the device transfer (a StrictArray is a pretend device: no copy)
-TENSOR_OPS = sorted(name for name, op in OPS.items()
-                    if op.tensors and name in EXAMPLES and name != "to_device")
+TENSOR_OPS = sorted(
+    name for name, op in OPS.items() if op.tensors and name in EXAMPLES and name != "to_device"
+)
 
 
 def to_strict(x):
@@ -66,12 +67,16 @@ def test_forward_mode_matches_numpy(example):
     tangents = [rng.standard_normal(t.shape) for t in inputs]
     with np.errstate(all="ignore"):
         out, strict_out = f(*inputs), strict_f(*strict_inputs)
-        expected = tangent_pass(topological_order([out]),
-                                {id(x): t for x, t in zip(inputs, tangents)})
-        got = tangent_pass(topological_order([strict_out]),
-                           {id(x): to_device(t) for x, t in zip(strict_inputs, tangents)})
-    np.testing.assert_allclose(raw(got[id(strict_out)]), raw(expected[id(out)]),
-                               rtol=1e-12, atol=1e-14)
+        expected = tangent_pass(
+            topological_order([out]), {id(x): t for x, t in zip(inputs, tangents)}
+        )
+        got = tangent_pass(
+            topological_order([strict_out]),
+            {id(x): to_device(t) for x, t in zip(strict_inputs, tangents)},
+        )
+    np.testing.assert_allclose(
+        raw(got[id(strict_out)]), raw(expected[id(out)]), rtol=1e-12, atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("example", [n for n in TENSOR_OPS if OPS[n].smooth], indirect=True)
@@ -82,11 +87,10 @@ def test_double_backprop_matches_numpy(example):
         for fn, xs in ((f, inputs), (strict_f, strict_inputs)):
             first = grad(fn(*xs), xs, create_graph=True, allow_unused=True)
             total = sum((g * g).sum() for g in first if g is not None)
-            if not total.requires_grad:       # a linear op: its derivative is a constant
+            if not total.requires_grad:  # a linear op: its derivative is a constant
                 results.append([])
                 continue
-            results.append([raw(g) for g in grad(total, xs, allow_unused=True)
-                            if g is not None])
+            results.append([raw(g) for g in grad(total, xs, allow_unused=True) if g is not None])
     assert len(results[0]) == len(results[1])
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
@@ -102,7 +106,7 @@ def test_the_stand_in_really_refuses_numpy():
     assert isinstance(strict.exp(a), StrictArray)
 
 
-def test_mixing_array_kinds_raises_pytorchs_error():   # (also on a real GPU)
+def test_mixing_array_kinds_raises_pytorchs_error():  # (also on a real GPU)
     x = Tensor(np.ones(3), requires_grad=True)
     y = strict_leaf(Tensor(np.ones(3)))
     with pytest.raises(RuntimeError, match="same device"):

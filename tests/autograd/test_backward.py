@@ -1,11 +1,13 @@
 """The backward API: seeds, retain_graph, accumulation into leaves, retain_grad, `grad()` and
 second order, freed graphs and intermediates, shared sub-expressions (against PyTorch and
 closed forms), and a stateful property test of build / backward / zero_grad / no_grad."""
+
 import gc
 import weakref
 
 import numpy as np
 import pytest
+from helpers import R, check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -13,8 +15,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from scratchgrad import autograd as ag
 from scratchgrad.autograd import GraphFreedError, Tensor, Value, grad, no_grad
 from scratchgrad.autograd.testing import floats_for
-
-from helpers import R, check
 
 
 def test_backward_needs_a_scalar_or_a_matching_gradient():
@@ -36,9 +36,9 @@ def test_backward_seeds():
         (x * 2).backward(np.ones(4))
     with pytest.raises(ValueError, match="must match"):
         (x * 2).backward(np.ones(()))
-    (x * 2).backward([1, 1, 1])                            # a list seed works
+    (x * 2).backward([1, 1, 1])  # a list seed works
     np.testing.assert_allclose(x.grad, [2.0, 2.0, 2.0])
-    w = Tensor([[2.0]], requires_grad=True)                # one element: implicit seed is ok
+    w = Tensor([[2.0]], requires_grad=True)  # one element: implicit seed is ok
     (w * 2).backward()
     np.testing.assert_allclose(w.grad, [[2.0]])
     with pytest.raises(RuntimeError, match="does not require grad"):
@@ -73,7 +73,7 @@ def test_second_backward_through_a_freed_graph_mentions_retain_graph():
     z = (x.exp() * x).sum()
     z.backward(retain_graph=True)
     z.backward()
-    np.testing.assert_allclose(x.grad, 3 * 2 * np.e)   # three passes of d(x e^x) = 2e
+    np.testing.assert_allclose(x.grad, 3 * 2 * np.e)  # three passes of d(x e^x) = 2e
 
 
 def test_gradients_accumulate_across_graphs_and_intermediates_drop_theirs():
@@ -98,7 +98,7 @@ def test_retain_grad_keeps_an_intermediate_gradient():
 def test_grad_leaves_dot_grad_alone_and_supports_grad_outputs():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     y = x * x
-    g, = grad([y], [x], grad_outputs=[np.array([1.0, 10.0])])
+    (g,) = grad([y], [x], grad_outputs=[np.array([1.0, 10.0])])
     np.testing.assert_allclose(g, [2.0, 40.0])
     assert x.grad is None
 
@@ -107,7 +107,7 @@ def test_no_grad_and_second_order():
     x = Tensor([1.0, 2.0], requires_grad=True)
     with ag.no_grad():
         assert not (x * 2).requires_grad
-    (g,) = ag.grad((x ** 3).sum(), [x], create_graph=True)
+    (g,) = ag.grad((x**3).sum(), [x], create_graph=True)
     g.sum().backward()
     np.testing.assert_allclose(x.grad, 6 * x.data)
 
@@ -120,21 +120,24 @@ def test_intermediates_are_freed_after_backward_and_when_dropped():
         ref = weakref.ref(h)
         loss = (h * 2).sum()
         del h
-        assert ref() is not None        # the graph holds it until backward
+        assert ref() is not None  # the graph holds it until backward
         loss.backward()
-        assert ref() is None            # freed although `loss` is still alive
+        assert ref() is None  # freed although `loss` is still alive
         y = (x * 3).exp()
         ref2 = weakref.ref(y)
         del y
-        assert ref2() is None           # no cycles: reference counting frees it
+        assert ref2() is None  # no cycles: reference counting frees it
     finally:
         gc.enable()
 
 
 @pytest.mark.oracle
 def test_shared_subexpression_gradients_add_up():
-    check(lambda a: (lambda s: s * s + s.exp() * s)(a * 2),
-          lambda t: (lambda s: s * s + s.exp() * s)(t * 2), R(3))
+    check(
+        lambda a: (lambda s: s * s + s.exp() * s)(a * 2),
+        lambda t: (lambda s: s * s + s.exp() * s)(t * 2),
+        R(3),
+    )
     check(lambda a: a * a, lambda t: t * t, R(3))
     check(lambda a: a / a, lambda t: t / t, R(3))
     check(lambda a: a - a, lambda t: t - t, R(3))
@@ -145,13 +148,14 @@ def test_shared_subexpression_gradients_add_up():
 def test_shared_subexpression_gets_both_paths(values):
     x = Tensor(np.array(values), requires_grad=True)
     h = x.tanh()
-    out = (h * h + h).sum()          # h is used three times
+    out = (h * h + h).sum()  # h is used three times
     out.backward()
     t = np.tanh(np.array(values))
     np.testing.assert_allclose(x.grad, (2 * t + 1) * (1 - t * t), rtol=1e-10)
 
 
 # --- random sequences of build, backward, zero_grad and no_grad ---------------------------
+
 
 class GraphMachine(RuleBasedStateMachine):
     """Leaves x (Value) and t (Tensor); each built loss has a known gradient."""
@@ -160,13 +164,13 @@ class GraphMachine(RuleBasedStateMachine):
         super().__init__()
         self.x = Value(0.7)
         self.t = Tensor(np.array([0.3, -1.1]), requires_grad=True)
-        self.expected_x = 0.0            # reference: what x.grad must be
+        self.expected_x = 0.0  # reference: what x.grad must be
         self.expected_t = None
-        self.losses = []                 # (loss, dx, dt) not yet backpropagated
+        self.losses = []  # (loss, dx, dt) not yet backpropagated
 
     @rule(a=st.floats(-2, 2), b=st.floats(-2, 2))
     def build(self, a, b):
-        loss_x = self.x * a + self.x * self.x * b          # x used twice
+        loss_x = self.x * a + self.x * self.x * b  # x used twice
         loss_t = (self.t * a).sum() + (self.t.tanh() * b).sum()
         dx = a + 2 * self.x.data * b
         dt = a + b * (1 - np.tanh(self.t.data) ** 2)
@@ -204,7 +208,6 @@ class GraphMachine(RuleBasedStateMachine):
             np.testing.assert_allclose(self.t.grad, self.expected_t, rtol=1e-9, atol=1e-12)
 
 
-GraphMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=15,
-                                          deadline=None)
+GraphMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=15, deadline=None)
 
 TestGraphMachine = GraphMachine.TestCase

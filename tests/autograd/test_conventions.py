@@ -1,15 +1,15 @@
 """Edge cases follow PyTorch's documented gradients, for Value and Tensor alike; a Tensor
 graph keeps its shape after backward (drawable) but not its arrays."""
+
 import gc
 import math
 import weakref
 
 import numpy as np
 import pytest
+from oracles import oracle
 
 from scratchgrad.autograd import GraphFreedError, Tensor, Value, topological_order
-
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -26,10 +26,10 @@ def _tensor_grads(f, *xs):
     return [float(t.grad[0]) for t in ts]
 
 
-CASES = [   # f, inputs, PyTorch's gradients (float64)
-    (lambda x: x ** 0, (0.0,), [0.0]),
-    (lambda x, y: x ** y, (0.0, 0.0), [0.0, 0.0]),
-    (lambda x, y: x ** y, (-2.0, 2.0), [-4.0, math.nan]),
+CASES = [  # f, inputs, PyTorch's gradients (float64)
+    (lambda x: x**0, (0.0,), [0.0]),
+    (lambda x, y: x**y, (0.0, 0.0), [0.0, 0.0]),
+    (lambda x, y: x**y, (-2.0, 2.0), [-4.0, math.nan]),
     (lambda x: x.sqrt(), (0.0,), [math.inf]),
     (lambda x: x.relu(), (math.nan,), [1.0]),
     (lambda x: x.abs(), (math.nan,), [0.0]),
@@ -96,8 +96,9 @@ def test_create_graph_gradient_has_no_seed_or_zero_artifacts():
     """grad(..., create_graph=True) records only the derivative's own ops: no "1 *" from
     the seed and no "0 +" from accumulating into a zeroed gradient (they clutter drawings)."""
     from scratchgrad.autograd import grad
+
     x = Value(2.0)
-    g, = grad(x * x, [x], create_graph=True)
+    (g,) = grad(x * x, [x], create_graph=True)
     nodes = topological_order([g], every_node=True)
     assert [n.op.name for n in nodes if n.op is not None] == ["add"]
     assert sorted(n.data for n in nodes if n.op is None) == [2.0]

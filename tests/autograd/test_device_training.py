@@ -3,16 +3,16 @@ dispatches to it like to CuPy, but it can never become a numpy array): models wi
 convolution, pooling, batch norm, dropout and the losses, each optimizer, train and eval
 mode. It gives the numbers the CPU gives, and never pulls data back to the host, which is
 what a CuPy GPU run needs (a real GPU runs `python -m bench.gpu_check`)."""
+
 import numpy as np
 import pytest
+from device_arrays import dispatching as DispatchingArray
+from device_arrays import host as raw
+from device_arrays import on_device
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor
 from scratchgrad.autograd.tensor import _constant
-
-from device_arrays import dispatching as DispatchingArray
-from device_arrays import host as raw
-from device_arrays import on_device
 
 
 def move_to_device(model):
@@ -30,12 +30,22 @@ def move_to_device(model):
 def models():
     return {
         "cnn": lambda: nn.Sequential(
-            nn.Conv2d(1, 4, 3, padding=1, dtype=np.float64), nn.BatchNorm2d(4, dtype=np.float64),
-            nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.3),
-            nn.Linear(4 * 4 * 4, 10, dtype=np.float64)),
+            nn.Conv2d(1, 4, 3, padding=1, dtype=np.float64),
+            nn.BatchNorm2d(4, dtype=np.float64),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(0.3),
+            nn.Linear(4 * 4 * 4, 10, dtype=np.float64),
+        ),
         "mlp": lambda: nn.Sequential(
-            nn.Flatten(), nn.Linear(64, 32, dtype=np.float64), nn.BatchNorm1d(32, dtype=np.float64),
-            nn.Tanh(), nn.LayerNorm(32, dtype=np.float64), nn.Linear(32, 10, dtype=np.float64)),
+            nn.Flatten(),
+            nn.Linear(64, 32, dtype=np.float64),
+            nn.BatchNorm1d(32, dtype=np.float64),
+            nn.Tanh(),
+            nn.LayerNorm(32, dtype=np.float64),
+            nn.Linear(32, 10, dtype=np.float64),
+        ),
     }
 
 
@@ -65,7 +75,7 @@ def test_training_on_a_pretend_device_matches_the_cpu(kind, optimizer):
         ys = _constant(DispatchingArray(labels)) if device else Tensor(labels, dtype=np.int64)
         losses = []
         for _ in range(3):
-            nn.manual_seed(1)                      # the same dropout masks on both sides
+            nn.manual_seed(1)  # the same dropout masks on both sides
             loss = nn.functional.cross_entropy(model(xs), ys)
             opt.zero_grad()
             loss.backward()
@@ -92,18 +102,21 @@ def test_losses_on_a_pretend_device(loss):
     labels = rng.integers(0, 3, 5)
     probs = 1 / (1 + np.exp(-rng.standard_normal((5, 3))))
     F = nn.functional
-    cases = {"mse": lambda a, t, y, p: F.mse_loss(a, t),
-             "l1": lambda a, t, y, p: F.l1_loss(a, t),
-             "bce_logits": lambda a, t, y, p: F.binary_cross_entropy_with_logits(a, p),
-             "bce": lambda a, t, y, p: F.binary_cross_entropy(a.sigmoid(), p),
-             "nll": lambda a, t, y, p: F.nll_loss(a.log_softmax(1), y)}
+    cases = {
+        "mse": lambda a, t, y, p: F.mse_loss(a, t),
+        "l1": lambda a, t, y, p: F.l1_loss(a, t),
+        "bce_logits": lambda a, t, y, p: F.binary_cross_entropy_with_logits(a, p),
+        "bce": lambda a, t, y, p: F.binary_cross_entropy(a.sigmoid(), p),
+        "nll": lambda a, t, y, p: F.nll_loss(a.log_softmax(1), y),
+    }
     results = []
     for device in (False, True):
         wrap = (lambda v: _constant(DispatchingArray(v))) if device else Tensor
         a = wrap(logits)
         a.requires_grad_(True)
-        value = cases[loss](a, wrap(target), wrap(labels) if device else
-                            Tensor(labels, dtype=np.int64), wrap(probs))
+        value = cases[loss](
+            a, wrap(target), wrap(labels) if device else Tensor(labels, dtype=np.int64), wrap(probs)
+        )
         value.backward()
         results.append((raw(value), raw(a.grad)))
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)

@@ -1,18 +1,23 @@
 """Forward mode: every op's jvp rule against central differences, jvp and vjp as
 transposes, forward and reverse Jacobians equal, Hessians, errors, and torch.func."""
+
 import math
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import oracle
 
 from scratchgrad import autograd
 from scratchgrad.autograd import OPS, Tensor, Value, hessian, hvp, jacobian, jvp, vjp
 from scratchgrad.autograd.op_examples import EXAMPLES, scalar_example
-from scratchgrad.autograd.testing import arrays, assert_jvp_matches, broadcastable_shapes, expressions
-
-from oracles import oracle
+from scratchgrad.autograd.testing import (
+    arrays,
+    assert_jvp_matches,
+    broadcastable_shapes,
+    expressions,
+)
 
 torch = oracle("torch")
 
@@ -41,8 +46,12 @@ def test_each_scalar_op_jvp_on_values(name):
 def test_broadcasting_binary_jvps(data):
     shape_a, shape_b = data.draw(broadcastable_shapes())
     a, b = data.draw(arrays(shape_a)), data.draw(arrays(shape_b))
-    for f in (lambda x, y: x * y + x, lambda x, y: x / (y * y + 1.0), lambda x, y: x - y,
-              lambda x, y: (x * y).tanh() + y):
+    for f in (
+        lambda x, y: x * y + x,
+        lambda x, y: x / (y * y + 1.0),
+        lambda x, y: x - y,
+        lambda x, y: (x * y).tanh() + y,
+    ):
         assert_jvp_matches(f, [a, b])
 
 
@@ -94,12 +103,12 @@ def test_jacobian_of_tuples_gives_nested_blocks():
 
 def test_dual_numbers_on_values():
     """Forward mode on scalars is dual-number arithmetic: f(a + b ε) = f(a) + f'(a) b ε."""
-    f = lambda x, y: (x * y + x.sin()).exp()   # noqa: E731
+    f = lambda x, y: (x * y + x.sin()).exp()  # noqa: E731
     out, tangent = jvp(f, (Value(0.5), Value(2.0)), (1.0, 0.0))
     expected = math.exp(1.0 + math.sin(0.5)) * (2.0 + math.cos(0.5))
     assert tangent.data == pytest.approx(expected, rel=1e-12)
     assert out.data == pytest.approx(math.exp(1.0 + math.sin(0.5)))
-    out, tangent = jvp(lambda x: x ** 3, (2.0,), (1.0,))   # plain floats become Values
+    out, tangent = jvp(lambda x: x**3, (2.0,), (1.0,))  # plain floats become Values
     assert tangent.data == pytest.approx(12.0)
 
 
@@ -107,7 +116,7 @@ def test_hessian_and_hvp_forward_over_reverse():
     rng = np.random.default_rng(0)
     A = rng.standard_normal((4, 4))
     A = A + A.T
-    f = lambda x: 0.5 * (x * (Tensor(A) @ x)).sum() + (x ** 3).sum()   # noqa: E731
+    f = lambda x: 0.5 * (x * (Tensor(A) @ x)).sum() + (x**3).sum()  # noqa: E731
     x = rng.standard_normal(4)
     H = hessian(f, x)
     np.testing.assert_allclose(H.data, A + np.diag(6 * x), atol=1e-10)
@@ -120,6 +129,7 @@ def test_hessian_and_hvp_forward_over_reverse():
 
 def test_hessian_of_a_model_loss_is_symmetric():
     from scratchgrad import nn
+
     nn.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     x = Tensor(np.random.default_rng(1).standard_normal((5, 3)))
@@ -143,7 +153,9 @@ def test_zero_tangent_for_an_unused_input():
 
 
 def test_errors_name_what_is_wrong():
-    with pytest.raises(ValueError, match=r"tangent 0 has shape \(2,\) but primal 0 has shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"tangent 0 has shape \(2,\) but primal 0 has shape \(3,\)"
+    ):
         jvp(lambda x: x * 2, (np.ones(3),), (np.ones(2),))
     with pytest.raises(TypeError, match="dtype float32 but primal 0 has dtype float64"):
         jvp(lambda x: x * 2, (np.ones(3),), (np.ones(3, dtype=np.float32),))
@@ -159,20 +171,28 @@ def test_errors_name_what_is_wrong():
 
 def test_gradcheck_check_forward_catches_a_wrong_jvp_rule():
     from scratchgrad.autograd.op_table import Op
-    wrong = Op("bad_square", lambda x: x * x,
-               vjp=lambda node, g, xs, out: (g * 2 * xs[0],),
-               jvp=lambda node, ts, xs, out: ts[0] * 3 * xs[0])   # should be 2 x
+
+    wrong = Op(
+        "bad_square",
+        lambda x: x * x,
+        vjp=lambda node, g, xs, out: (g * 2 * xs[0],),
+        jvp=lambda node, ts, xs, out: ts[0] * 3 * xs[0],
+    )  # should be 2 x
     x = Tensor(np.array([0.5, 1.5, -2.0]), requires_grad=True)
-    f = lambda t: Tensor._apply(wrong, (t,)).sum()   # noqa: E731
-    assert autograd.gradcheck(f, [x], raise_exception=False)          # reverse is right
+    f = lambda t: Tensor._apply(wrong, (t,)).sum()  # noqa: E731
+    assert autograd.gradcheck(f, [x], raise_exception=False)  # reverse is right
     report = autograd.gradcheck(f, [x], raise_exception=False, check_forward=True)
     assert not report.ok and "forward mode" in str(report)
 
 
 @pytest.mark.oracle
 def test_against_torch_func():
-    t_hessian, jacfwd, jacrev, t_jvp = (torch.func.hessian, torch.func.jacfwd,
-                                        torch.func.jacrev, torch.func.jvp)
+    t_hessian, jacfwd, jacrev, t_jvp = (
+        torch.func.hessian,
+        torch.func.jacfwd,
+        torch.func.jacrev,
+        torch.func.jvp,
+    )
     rng = np.random.default_rng(3)
     x, v = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
 
@@ -183,18 +203,21 @@ def test_against_torch_func():
         return (t.tanh() * t.exp()).sum(dim=0) / (t * t + 1.0).sum(dim=0)
 
     tx, tv = torch.tensor(x), torch.tensor(v)
-    np.testing.assert_allclose(jvp(ours, (x,), (v,))[1].data,
-                               t_jvp(theirs, (tx,), (tv,))[1].numpy(), atol=1e-12)
-    np.testing.assert_allclose(jacobian(ours, x, mode="forward").data,
-                               jacfwd(theirs)(tx).numpy(), atol=1e-12)
-    np.testing.assert_allclose(jacobian(ours, x, mode="reverse").data,
-                               jacrev(theirs)(tx).numpy(), atol=1e-12)
-    scalar_ours = lambda t: ours(t).sum()            # noqa: E731
-    scalar_theirs = lambda t: theirs(t).sum()        # noqa: E731
-    np.testing.assert_allclose(hessian(scalar_ours, x).data,
-                               t_hessian(scalar_theirs)(tx).numpy(), atol=1e-10)
+    np.testing.assert_allclose(
+        jvp(ours, (x,), (v,))[1].data, t_jvp(theirs, (tx,), (tv,))[1].numpy(), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        jacobian(ours, x, mode="forward").data, jacfwd(theirs)(tx).numpy(), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        jacobian(ours, x, mode="reverse").data, jacrev(theirs)(tx).numpy(), atol=1e-12
+    )
+    scalar_ours = lambda t: ours(t).sum()  # noqa: E731
+    scalar_theirs = lambda t: theirs(t).sum()  # noqa: E731
+    np.testing.assert_allclose(
+        hessian(scalar_ours, x).data, t_hessian(scalar_theirs)(tx).numpy(), atol=1e-10
+    )
     u = rng.standard_normal(4)
     _, pullback = vjp(ours, x)
     _, t_pull = torch.func.vjp(theirs, tx)
-    np.testing.assert_allclose(pullback(u)[0].data, t_pull(torch.tensor(u))[0].numpy(),
-                               atol=1e-12)
+    np.testing.assert_allclose(pullback(u)[0].data, t_pull(torch.tensor(u))[0].numpy(), atol=1e-12)

@@ -1,6 +1,7 @@
 """Grad mode: no_grad records and saves nothing, the mode belongs to one thread (two threads
 train side by side), and anomaly mode names the op, the shape and the line that made the
 tensor, at no cost when it is off."""
+
 import threading
 
 import numpy as np
@@ -54,11 +55,15 @@ def test_two_threads_training_do_not_interfere():
 def test_anomaly_mode_names_op_shape_and_creation_site():
     x = Tensor(np.array([1.0, 0.0]), requires_grad=True)
     with autograd.detect_anomaly():
-        y = x.sqrt().sum()                   # d sqrt/dx at 0 is inf
-        with pytest.raises(autograd.AnomalyError,
-                           match=r"backward of 'sqrt'.*input 0 \(shape \(2,\)\)"
-                                 r"(.|\n)*test_grad_mode\.py"), \
-                np.errstate(divide="ignore"):
+        y = x.sqrt().sum()  # d sqrt/dx at 0 is inf
+        with (
+            pytest.raises(
+                autograd.AnomalyError,
+                match=r"backward of 'sqrt'.*input 0 \(shape \(2,\)\)"
+                r"(.|\n)*test_grad_mode\.py",
+            ),
+            np.errstate(divide="ignore"),
+        ):
             y.backward()
     with pytest.raises(autograd.AnomalyError, match=r"forward of 'log'.*NaN or inf"):
         with autograd.detect_anomaly(), np.errstate(divide="ignore"):
@@ -70,4 +75,5 @@ def test_anomaly_mode_costs_nothing_when_off():
     x = Tensor(np.ones(2), requires_grad=True)
     y = x * 2
     from scratchgrad.autograd import anomaly
+
     assert id(y) not in anomaly._created_at

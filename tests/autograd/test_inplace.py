@@ -1,6 +1,7 @@
 """In-place edits of arrays a graph saved: an edit that would make a gradient silently wrong
 is counted by PyTorch's version counter and refused at backward, naming the tensor and the
 fix; edits outside a graph stay allowed, and nothing is ever made read-only."""
+
 import numpy as np
 import pytest
 
@@ -10,7 +11,7 @@ from scratchgrad.autograd import Tensor, no_grad
 def test_in_place_edit_of_a_saved_tensor_is_detected():
     w = Tensor(np.ones(3), requires_grad=True)
     loss = (w * w).sum()
-    w.data = w.data - 0.1                    # a new array: counted by the version
+    w.data = w.data - 0.1  # a new array: counted by the version
     with pytest.raises(RuntimeError, match=r"modified in place.*version 0 to 1"):
         loss.backward()
 
@@ -19,9 +20,11 @@ def test_writing_through_data_is_allowed_and_counted():
     """The silent wrong gradient ([200, 4] for [2, 4]) cannot happen: writes through
     `.data` (item assignment, in-place operators, `out=`) bump the version counter, and
     the backward that would have used the new numbers raises."""
-    for write in (lambda x: x.data.__setitem__(0, 100.0),
-                  lambda x: np.multiply(x.data, 2, out=x.data),
-                  lambda x: x.data.fill(3.0)):
+    for write in (
+        lambda x: x.data.__setitem__(0, 100.0),
+        lambda x: np.multiply(x.data, 2, out=x.data),
+        lambda x: x.data.fill(3.0),
+    ):
         x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
         loss = (x * x).sum()
         write(x)
@@ -31,7 +34,7 @@ def test_writing_through_data_is_allowed_and_counted():
     loss = (x * x).sum()
     loss.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
-    x.data -= 0.1                                # after backward: a plain update
+    x.data -= 0.1  # after backward: a plain update
     assert x._version == 1
 
 
@@ -41,7 +44,7 @@ def test_your_arrays_are_copied_never_locked():
     data = np.array([1.0, 2.0])
     x = Tensor(data, requires_grad=True)
     loss = (x * x).sum()
-    data[0] = 100.0                              # allowed, and not seen by the graph
+    data[0] = 100.0  # allowed, and not seen by the graph
     data /= data.max()
     loss.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
@@ -54,7 +57,7 @@ def test_a_shared_constant_array_cannot_change_a_pending_gradient():
     y1, y2 = (x * a).sum(), (x * a).sum()
     y1.backward()
     x.grad = None
-    a[:] = 100                                   # each op copied `a` when it was recorded
+    a[:] = 100  # each op copied `a` when it was recorded
     y2.backward()
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
 
@@ -70,23 +73,24 @@ def test_a_detached_tensor_shares_the_version_counter():
 
 def test_views_taken_before_or_during_a_forward_are_counted():
     w = Tensor(np.ones((3, 2)), requires_grad=True)
-    early = w.data.T                             # a view taken before the forward
+    early = w.data.T  # a view taken before the forward
     z = (w.T * 2).sum()
-    late = w.data[:2]                            # ... and one taken after it
+    late = w.data[:2]  # ... and one taken after it
     late[0, 0] = 5.0
     with pytest.raises(RuntimeError, match="modified in place"):
         z.backward()
-    early[0, 0] = 7.0                            # writable: nothing was ever locked
+    early[0, 0] = 7.0  # writable: nothing was ever locked
     assert w.data[0, 0] == 7.0
 
 
 def test_a_vjp_gradient_descent_loop_runs():
     """torch.func-style: the primal is your array; vjp never locks it."""
     from scratchgrad.autograd import vjp
+
     x = np.array([1.0, 2.0])
     for _ in range(3):
         _, pullback = vjp(lambda t: (t * t).sum(), x)
-        g, = pullback(1.0)
+        (g,) = pullback(1.0)
         x -= 0.1 * g.data
     np.testing.assert_allclose(x, [0.512, 1.024])
 
@@ -99,22 +103,23 @@ def test_in_place_edits_are_guarded():
         y.backward()
     z = Tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"in-place addition.*leaf.*no_grad"):
-        z += 1                                  # PyTorch refuses this on a leaf too
+        z += 1  # PyTorch refuses this on a leaf too
     with no_grad():
-        z -= 0.5                                # ... and allows it here (an update)
+        z -= 0.5  # ... and allows it here (an update)
     assert z.data[0] == 0.5 and z._version == 1
     with pytest.raises(TypeError):
-        z[0] = 2.0                              # no __setitem__
+        z[0] = 2.0  # no __setitem__
 
 
 def test_optimizer_step_before_backward_is_counted():
     from scratchgrad import nn
+
     layer = nn.Linear(2, 1, seed=0)
     opt = nn.optim.SGD(layer.parameters(), lr=0.1)
     loss = layer(Tensor([[1.0, 2.0]])).sum()
     for p in layer.parameters():
         p.grad = np.ones_like(p.data)
-    opt.step()                               # allowed, and counted
+    opt.step()  # allowed, and counted
     with pytest.raises(RuntimeError, match="modified in place"):
         loss.backward()
 
@@ -123,7 +128,7 @@ def test_a_dropped_graph_leaves_nothing_behind():
     x = Tensor(np.ones(3), requires_grad=True)
     y = (x * 2).sum()
     del y
-    x.data[0] = 5.0                          # nothing holds x's old numbers any more
+    x.data[0] = 5.0  # nothing holds x's old numbers any more
     (x * 2).sum().backward()
 
 
@@ -131,12 +136,12 @@ def test_editing_after_backward_is_fine():
     w = Tensor(np.ones(3), requires_grad=True)
     (w * w).sum().backward()
     w.data -= 0.1
-    (w * w).sum().backward()                 # a fresh graph records the new version
+    (w * w).sum().backward()  # a fresh graph records the new version
 
 
 def test_leaf_gradients_do_not_alias_each_other():
     a = Tensor(np.ones(3), requires_grad=True)
     b = Tensor(np.ones(3), requires_grad=True)
     (a + b).sum().backward()
-    a.grad *= 10                         # an in-place edit (e.g. gradient clipping)
+    a.grad *= 10  # an in-place edit (e.g. gradient clipping)
     np.testing.assert_array_equal(b.grad, np.ones(3))

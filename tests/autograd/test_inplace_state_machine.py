@@ -8,6 +8,7 @@ something the graph used was written after its forward, and otherwise every grad
 equals a fresh recomputation from the numbers the forward saw. No sequence may give a
 wrong gradient silently. 220 runs of up to 50 steps: about 10,500 steps.
 """
+
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -20,7 +21,7 @@ from scratchgrad.autograd import Tensor
 pytestmark = pytest.mark.slow
 
 N = 3
-STEPS = [0]          # steps taken over all runs (the closing note quotes the total)
+STEPS = [0]  # steps taken over all runs (the closing note quotes the total)
 values = st.floats(-2, 2, allow_nan=False, allow_infinity=False)
 
 
@@ -28,10 +29,10 @@ class InPlaceMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.arrays = [np.array([0.5, -1.0, 1.5]), np.array([1.0, 2.0, -0.5])]
-        self.leaves = []          # Tensors that require grad
-        self.views = []           # (leaf index, a TrackedArray view of its storage)
-        self.detached = []        # (kind, index, tensor): a leaf's or an output's twin
-        self.graphs = []          # dicts: loss, per-leaf expected grads, what it used
+        self.leaves = []  # Tensors that require grad
+        self.views = []  # (leaf index, a TrackedArray view of its storage)
+        self.detached = []  # (kind, index, tensor): a leaf's or an output's twin
+        self.graphs = []  # dicts: loss, per-leaf expected grads, what it used
 
     @invariant()
     def count_steps(self):
@@ -44,8 +45,9 @@ class InPlaceMachine(RuleBasedStateMachine):
         self.leaves.append(Tensor(self.arrays[source], requires_grad=True))
 
     @precondition(lambda self: self.leaves)
-    @rule(data=st.data(), kind=st.sampled_from(["times_array", "product", "exp", "shifted",
-                                                "tanh"]))
+    @rule(
+        data=st.data(), kind=st.sampled_from(["times_array", "product", "exp", "shifted", "tanh"])
+    )
     def forward(self, data, kind):
         i = data.draw(st.integers(0, len(self.leaves) - 1))
         j = data.draw(st.integers(0, len(self.leaves) - 1))
@@ -54,19 +56,19 @@ class InPlaceMachine(RuleBasedStateMachine):
         xv, yv, av = x.data.copy(), y.data.copy(), a.copy()
         grads = {i: np.zeros(N), j: np.zeros(N)}
         outputs = []
-        if kind == "times_array":              # the array is copied when recorded
+        if kind == "times_array":  # the array is copied when recorded
             loss = (x * a).sum()
             grads[i] += av
-        elif kind == "product":                # i == j is x * x: x used twice
+        elif kind == "product":  # i == j is x * x: x used twice
             loss = (x * y).sum()
             grads[i] += yv
             grads[j] += xv
-        elif kind == "exp":                    # exp saves its output
+        elif kind == "exp":  # exp saves its output
             e = x.exp()
             outputs.append(e)
             loss = (e * 2.0).sum()
             grads[i] += 2.0 * np.exp(xv)
-        elif kind == "shifted":                # two views of x
+        elif kind == "shifted":  # two views of x
             loss = (x[1:] * x[:-1]).sum()
             g = np.zeros(N)
             g[1:] += xv[:-1]
@@ -75,8 +77,13 @@ class InPlaceMachine(RuleBasedStateMachine):
         else:
             loss = (x.tanh() * a).sum()
             grads[i] += av * (1.0 - np.tanh(xv) ** 2)
-        graph = {"loss": loss, "grads": grads, "dirty": False, "leaves": {i, j}
-                 if kind == "product" else {i}, "outputs": []}
+        graph = {
+            "loss": loss,
+            "grads": grads,
+            "dirty": False,
+            "leaves": {i, j} if kind == "product" else {i},
+            "outputs": [],
+        }
         for out in outputs:
             self.detached.append(("output", len(self.graphs), out.detach()))
         self.graphs.append(graph)
@@ -102,8 +109,11 @@ class InPlaceMachine(RuleBasedStateMachine):
                 graph["dirty"] = True
 
     @precondition(lambda self: self.leaves)
-    @rule(data=st.data(), value=values,
-          how=st.sampled_from(["setitem", "isub", "out", "fill", "replace", "copy_"]))
+    @rule(
+        data=st.data(),
+        value=values,
+        how=st.sampled_from(["setitem", "isub", "out", "fill", "replace", "copy_"]),
+    )
     def write_leaf(self, data, value, how):
         i = data.draw(st.integers(0, len(self.leaves) - 1))
         x = self.leaves[i]
@@ -140,7 +150,7 @@ class InPlaceMachine(RuleBasedStateMachine):
 
     @rule(source=st.integers(0, 1), value=values)
     def write_users_array(self, source, value):
-        self.arrays[source][:] = value        # no graph and no leaf shares this memory
+        self.arrays[source][:] = value  # no graph and no leaf shares this memory
 
     @precondition(lambda self: self.leaves)
     @rule(lr=st.floats(0.01, 1.0))
@@ -159,7 +169,7 @@ class InPlaceMachine(RuleBasedStateMachine):
         live = [k for k, g in enumerate(self.graphs) if g is not None]
         k = live[data.draw(st.integers(0, len(live) - 1))]
         graph = self.graphs[k]
-        self.graphs[k] = None                 # (kept as None: indices stay stable)
+        self.graphs[k] = None  # (kept as None: indices stay stable)
         for leaf in self.leaves:
             leaf.grad = None
         try:
@@ -173,10 +183,14 @@ class InPlaceMachine(RuleBasedStateMachine):
             if i not in graph["leaves"]:
                 assert leaf.grad is None, f"leaf {i} got a gradient from a graph without it"
                 continue
-            np.testing.assert_allclose(leaf.grad, graph["grads"][i], rtol=1e-12,
-                                       atol=1e-12, err_msg=f"leaf {i}: a wrong gradient")
+            np.testing.assert_allclose(
+                leaf.grad,
+                graph["grads"][i],
+                rtol=1e-12,
+                atol=1e-12,
+                err_msg=f"leaf {i}: a wrong gradient",
+            )
 
 
-InPlaceMachine.TestCase.settings = settings(max_examples=220, stateful_step_count=50,
-                                            deadline=None)
+InPlaceMachine.TestCase.settings = settings(max_examples=220, stateful_step_count=50, deadline=None)
 TestInPlaceMachine = InPlaceMachine.TestCase

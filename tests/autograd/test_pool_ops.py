@@ -2,17 +2,17 @@
 odd geometries, float32, non-contiguous inputs, ties (the first maximum wins), NaN (it
 wins its window), infinities, padding (-inf for max, counted zeros for avg) and windows of
 more than 256 positions."""
+
 import numpy as np
 import pytest
+from helpers import close, conv_geometry
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import oracle
 
 import scratchgrad.nn.functional as F
 from scratchgrad.autograd import Tensor, no_grad
 from scratchgrad.autograd.testing import assert_gradients_match
-
-from helpers import close, conv_geometry
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -26,8 +26,9 @@ def test_pooling_matches_central_differences(g, seed):
         return
     rng = np.random.default_rng(seed)
     size = g["n"] * g["c"] * g["h"] * g["w"]
-    x = Tensor(rng.permutation(size).reshape(g["n"], g["c"], g["h"], g["w"]) * 0.1,
-               requires_grad=True)         # distinct values: every window has one max
+    x = Tensor(
+        rng.permutation(size).reshape(g["n"], g["c"], g["h"], g["w"]) * 0.1, requires_grad=True
+    )  # distinct values: every window has one max
     for pool in (F.max_pool2d, F.avg_pool2d):
         f = lambda t: (pool(t, g["kernel"], g["stride"], g["padding"]) ** 2).sum()  # noqa
         assert_gradients_match(f, [x])
@@ -40,7 +41,9 @@ def test_max_pool_ties_send_the_gradient_to_one_element():
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 1, 1), ((2, 3), (1, 2), (1, 0))])
+@pytest.mark.parametrize(
+    "kernel, stride, padding", [(2, 2, 0), (3, 1, 1), ((2, 3), (1, 2), (1, 0))]
+)
 def test_max_pool_ties_and_nan_follow_pytorch(kernel, stride, padding):
     """Ties keep the first max and a NaN wins its window (the last NaN, if several):
     PyTorch's rule, checked on inputs full of both, overlapping windows included."""
@@ -70,17 +73,17 @@ def test_max_pool_under_no_grad_gives_the_same_values():
 POOL_CASES = [
     # x shape, kernel, stride, padding
     ((2, 3, 7, 5), (3, 2), None, 0),
-    ((2, 3, 7, 5), (3, 2), (1, 2), (1, 1)),    # overlapping rows, padding pair
-    ((1, 1, 4, 4), 2, 3, 0),                   # stride > kernel: gaps
-    ((1, 1, 4, 4), 4, None, 0),                # input exactly the kernel
-    ((1, 2, 4, 5), 1, None, 0),                # 1x1 kernel
-    ((2, 2, 6, 6), 3, 1, 1),                   # overlapping with padding
+    ((2, 3, 7, 5), (3, 2), (1, 2), (1, 1)),  # overlapping rows, padding pair
+    ((1, 1, 4, 4), 2, 3, 0),  # stride > kernel: gaps
+    ((1, 1, 4, 4), 4, None, 0),  # input exactly the kernel
+    ((1, 2, 4, 5), 1, None, 0),  # 1x1 kernel
+    ((2, 2, 6, 6), 3, 1, 1),  # overlapping with padding
     ((2, 2, 6, 6), 3, 2, 1),
     ((2, 2, 7, 7), (4, 2), (1, 3), (2, 1)),
     ((2, 2, 7, 7), 2, 5, 1),
     ((1, 1, 3, 3), 3, 1, 1),
-    ((1, 1, 1, 1), 2, 1, 1),                   # kernel > input, fits with padding
-    ((1, 1, 17, 17), 16, 1, 0),                # 256 kernel offsets
+    ((1, 1, 1, 1), 2, 1, 1),  # kernel > input, fits with padding
+    ((1, 1, 17, 17), 16, 1, 0),  # 256 kernel offsets
 ]
 
 
@@ -117,10 +120,10 @@ def _special(name):
         return np.round(rng.standard_normal((2, 2, 6, 6)))
     x = rng.standard_normal((1, 2, 5, 5))
     if name == "nan":
-        x[0, 0, 1, 1] = x[0, 0, 1, 2] = x[0, 1, 4, 4] = np.nan    # two NaNs in one window
+        x[0, 0, 1, 1] = x[0, 0, 1, 2] = x[0, 1, 4, 4] = np.nan  # two NaNs in one window
     elif name == "-inf":
         x[0, 0, 0, 0] = -np.inf
-        x[0, 0, 2:4, 2:4] = -np.inf                                # a whole window of -inf
+        x[0, 0, 2:4, 2:4] = -np.inf  # a whole window of -inf
     elif name == "+inf":
         x[0, 0, 1, 1] = x[0, 1, 2, 3] = np.inf
     return x
@@ -130,10 +133,10 @@ def _special(name):
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("name", ["all-ties", "integer-ties", "nan", "-inf", "+inf"])
-@pytest.mark.parametrize("kernel, stride, padding", [(2, None, 0), (3, 1, 1), (2, 1, 1),
-                                                     ((3, 2), (2, 1), (1, 0))])
-def test_pooling_of_ties_nan_and_infinities_matches_pytorch(kind, name, kernel, stride,
-                                                            padding):
+@pytest.mark.parametrize(
+    "kernel, stride, padding", [(2, None, 0), (3, 1, 1), (2, 1, 1), ((3, 2), (2, 1), (1, 0))]
+)
+def test_pooling_of_ties_nan_and_infinities_matches_pytorch(kind, name, kernel, stride, padding):
     x = _special(name)
     if kind == "max" and name == "-inf" and padding != 0:
         # a window of nothing but -inf and padding is a known difference (the gradient
@@ -162,12 +165,16 @@ def test_max_pool_of_an_all_minus_inf_window_without_padding():
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("kind", ["max", "avg"])
-@pytest.mark.parametrize("make", [
-    lambda r: r.standard_normal((2, 3, 6, 8)).transpose(0, 1, 3, 2),
-    lambda r: r.standard_normal((2, 6, 10, 10))[:, ::2, 1:9, ::3],
-    lambda r: r.standard_normal((2, 3, 6, 6))[:, :, ::-1, ::-1],
-    lambda r: np.broadcast_to(np.arange(6.0), (2, 3, 6, 6)),
-], ids=["transpose", "slice", "reversed", "broadcast"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda r: r.standard_normal((2, 3, 6, 8)).transpose(0, 1, 3, 2),
+        lambda r: r.standard_normal((2, 6, 10, 10))[:, ::2, 1:9, ::3],
+        lambda r: r.standard_normal((2, 3, 6, 6))[:, :, ::-1, ::-1],
+        lambda r: np.broadcast_to(np.arange(6.0), (2, 3, 6, 6)),
+    ],
+    ids=["transpose", "slice", "reversed", "broadcast"],
+)
 @pytest.mark.parametrize("kernel, stride, padding", [(2, None, 0), (3, 2, 1), ((2, 1), 1, 0)])
 def test_pooling_on_non_contiguous_inputs(kind, make, kernel, stride, padding):
     _pool_both(torch, kind, make(np.random.default_rng(0)), kernel, stride, padding)
@@ -179,8 +186,9 @@ def test_avg_pool_counts_zero_padding_like_pytorch_count_include_pad():
     out = F.avg_pool2d(Tensor(x), 2, 1, 1).data[0, 0]
     # corners see one real 1 and three padded zeros; edges two; the kernel is always 4
     np.testing.assert_allclose(out, [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
-    theirs = torch.nn.functional.avg_pool2d(torch.ones(1, 1, 2, 2, dtype=torch.float64), 2,
-                                            1, 1, count_include_pad=True)
+    theirs = torch.nn.functional.avg_pool2d(
+        torch.ones(1, 1, 2, 2, dtype=torch.float64), 2, 1, 1, count_include_pad=True
+    )
     np.testing.assert_allclose(out, theirs[0, 0].numpy())
 
 
@@ -211,13 +219,16 @@ def test_max_pool_with_more_than_256_kernel_positions(side, kernel):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("data, kernel, stride, padding", [
-    (np.full((1, 1, 2, 2), -np.inf), 2, 2, 1),
-    (np.full((1, 1, 2, 2), -np.inf), 2, 1, 1),
-    (np.full((1, 1, 4, 4), -np.inf), 2, 2, 1),
-    (np.where(np.arange(25).reshape(1, 1, 5, 5) % 3, -np.inf, 1.0), 3, 1, 1)])
-def test_max_pool_window_of_minus_inf_beside_padding_follows_pytorch(data, kernel, stride,
-                                                                       padding):
+@pytest.mark.parametrize(
+    "data, kernel, stride, padding",
+    [
+        (np.full((1, 1, 2, 2), -np.inf), 2, 2, 1),
+        (np.full((1, 1, 2, 2), -np.inf), 2, 1, 1),
+        (np.full((1, 1, 4, 4), -np.inf), 2, 2, 1),
+        (np.where(np.arange(25).reshape(1, 1, 5, 5) % 3, -np.inf, 1.0), 3, 1, 1),
+    ],
+)
+def test_max_pool_window_of_minus_inf_beside_padding_follows_pytorch(data, kernel, stride, padding):
     """No strict maximum in the window: the gradient goes to its first real element."""
     x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     F.max_pool2d(x, kernel, stride, padding).sum().backward()

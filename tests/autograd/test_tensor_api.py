@@ -1,9 +1,10 @@
 """Tensor basics: attributes and repr, 0-d tensors, item/numpy/detach sharing memory, and
 comparisons that return boolean arrays."""
+
 import numpy as np
 import pytest
 
-from scratchgrad.autograd import from_numpy, Tensor
+from scratchgrad.autograd import Tensor, from_numpy
 
 
 def test_attributes_and_repr():
@@ -28,10 +29,10 @@ def test_item_numpy_and_data():
     with pytest.raises(ValueError, match="one element"):
         Tensor([1.0, 2.0]).item()
     a = np.ones(2)
-    t = Tensor(a)                       # a copy, as torch.tensor: `a` is never touched
+    t = Tensor(a)  # a copy, as torch.tensor: `a` is never touched
     assert not np.shares_memory(t.data, a)
-    assert np.shares_memory(t.numpy(), t.data)        # numpy() and .data view the storage
-    shared = from_numpy(a)              # PyTorch's from_numpy shares on purpose
+    assert np.shares_memory(t.numpy(), t.data)  # numpy() and .data view the storage
+    shared = from_numpy(a)  # PyTorch's from_numpy shares on purpose
     assert np.shares_memory(shared.data, a) and shared.dtype == a.dtype
     d = Tensor(a, requires_grad=True).detach()
     assert not d.requires_grad
@@ -40,6 +41,7 @@ def test_item_numpy_and_data():
 def test_python_numbers_from_one_element_tensors():
     """int(), float() and indexing with a tensor, as in PyTorch: `int((pred == y).sum())`."""
     from scratchgrad import tensor
+
     hits = (tensor([1, 2, 3]) == tensor([1, 0, 3])).sum()
     assert int(hits) == 2 and type(int(hits)) is int
     assert float(tensor([2.5])) == 2.5 and int(tensor(2.9)) == 2
@@ -52,19 +54,26 @@ def test_python_numbers_from_one_element_tensors():
 
 def test_tensor_takes_a_device():
     from scratchgrad import tensor
+
     t = tensor([1, 2], device="cpu")
     assert str(t.device) == "cpu" and t.dtype == np.int64
-    assert tensor(np.arange(3, dtype=np.int32)).dtype == np.int32     # arrays keep theirs
+    assert tensor(np.arange(3, dtype=np.int32)).dtype == np.int32  # arrays keep theirs
 
 
 def test_comparisons_return_boolean_tensors():
     """PyTorch's rule: `a == b` is a bool Tensor without a gradient, so
     `pred.eq(target).sum().item()` works as in PyTorch."""
     a, b = Tensor([1.0, 2.0]), Tensor([1.0, 3.0])
-    for result, expected in [(a == b, [True, False]), (a != b, [False, True]),
-                             (a < 2, [True, False]), (2 > b, [True, False]),
-                             (2.0 < b, [False, True]), (np.array([2.0, 2.0]) < b, [False, True]),
-                             (a <= b, [True, True]), (a >= 2, [False, True])]:
+    for result, expected in [
+        (a == b, [True, False]),
+        (a != b, [False, True]),
+        (a < 2, [True, False]),
+        (2 > b, [True, False]),
+        (2.0 < b, [False, True]),
+        (np.array([2.0, 2.0]) < b, [False, True]),
+        (a <= b, [True, True]),
+        (a >= 2, [False, True]),
+    ]:
         assert isinstance(result, Tensor) and result.dtype == bool
         assert not result.requires_grad
         np.testing.assert_array_equal(result.data, expected)

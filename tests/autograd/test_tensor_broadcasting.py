@@ -1,16 +1,16 @@
 """Broadcasting: binary ops on 0-d, size-1 and empty axes on either side, against PyTorch
 (values and float64 gradients); Python and numpy operands on either side; gradients summed
 back to each operand's shape (central differences)."""
+
 import numpy as np
 import pytest
+from helpers import R, check
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import oracle
 
 from scratchgrad.autograd import Tensor, maximum, minimum
 from scratchgrad.autograd.testing import arrays, assert_gradients_match, broadcastable_shapes
-
-from helpers import R, check
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -20,12 +20,22 @@ def _rng():
 
 
 BINARY = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
 }
 
-SHAPE_PAIRS = [((), (3,)), ((3, 1), (1, 4)), ((1,), (2, 3)), ((2, 1, 3), (4, 1)),
-               ((), ()), ((1, 1), (1,)), ((0, 3), (1, 3)), ((5, 1), (0,))]
+SHAPE_PAIRS = [
+    ((), (3,)),
+    ((3, 1), (1, 4)),
+    ((1,), (2, 3)),
+    ((2, 1, 3), (4, 1)),
+    ((), ()),
+    ((1, 1), (1,)),
+    ((0, 3), (1, 3)),
+    ((5, 1), (0,)),
+]
 
 
 @pytest.mark.oracle
@@ -50,16 +60,24 @@ def test_maximum_minimum_pow_broadcasting(sa, sb):
 def test_python_and_numpy_operands_on_either_side():
     check(lambda a: 2.0 - a, lambda a: 2.0 - a, R(2, 3))
     check(lambda a: 1.0 / a, lambda a: 1.0 / a, R(2, 3))
-    check(lambda a: np.ones((4, 1, 3)) * a, lambda a: torch.ones(4, 1, 3, dtype=torch.float64) * a,
-          R(2, 3))
-    out = np.ones(3) + Tensor([1.0, 2.0, 3.0])          # ndarray on the left -> Tensor
+    check(
+        lambda a: np.ones((4, 1, 3)) * a,
+        lambda a: torch.ones(4, 1, 3, dtype=torch.float64) * a,
+        R(2, 3),
+    )
+    out = np.ones(3) + Tensor([1.0, 2.0, 3.0])  # ndarray on the left -> Tensor
     assert isinstance(out, Tensor)
 
 
-BROADCASTING = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-                "mul": lambda a, b: a * b, "div": lambda a, b: a / (b * b + 0.5),
-                "maximum": lambda a, b: a.maximum(b), "minimum": lambda a, b: a.minimum(b),
-                "pow": lambda a, b: (a * a + 0.5) ** b}
+BROADCASTING = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b * b + 0.5),
+    "maximum": lambda a, b: a.maximum(b),
+    "minimum": lambda a, b: a.minimum(b),
+    "pow": lambda a, b: (a * a + 0.5) ** b,
+}
 
 
 @pytest.mark.parametrize("name", sorted(BROADCASTING))
@@ -69,9 +87,11 @@ def test_binary_ops_broadcast_and_sum_gradients_back(name, data):
     shape_a, shape_b = data.draw(broadcastable_shapes())
     a = data.draw(arrays(shape_a))
     b = data.draw(arrays(shape_b))
-    if name in ("maximum", "minimum"):   # keep clear of ties, where the max has a kink
-        gap = np.abs(np.broadcast_to(a.data, np.broadcast_shapes(shape_a, shape_b))
-                     - np.broadcast_to(b.data, np.broadcast_shapes(shape_a, shape_b)))
+    if name in ("maximum", "minimum"):  # keep clear of ties, where the max has a kink
+        gap = np.abs(
+            np.broadcast_to(a.data, np.broadcast_shapes(shape_a, shape_b))
+            - np.broadcast_to(b.data, np.broadcast_shapes(shape_a, shape_b))
+        )
         if gap.size and gap.min() < 1e-3:
             return
     fn = BROADCASTING[name]

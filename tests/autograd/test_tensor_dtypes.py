@@ -1,5 +1,6 @@
 """Dtypes as documented (PyTorch's promotion rules): float32 stays float32 through every op
 and its gradient, float64 operands promote, integer data and the requires_grad rule."""
+
 import numpy as np
 import pytest
 
@@ -24,16 +25,28 @@ def test_float32_model_keeps_float32_gradients():
 
 
 F32_OPS = {
-    "add int": lambda a: a + 1, "mul float": lambda a: a * 2.5, "rdiv": lambda a: 1 / a,
-    "pow": lambda a: a ** 2, "pow frac": lambda a: a ** 0.5, "rpow": lambda a: 2 ** a,
-    "numpy f64 scalar": lambda a: a * np.float64(2), "int list": lambda a: a + [1, 2, 3],
+    "add int": lambda a: a + 1,
+    "mul float": lambda a: a * 2.5,
+    "rdiv": lambda a: 1 / a,
+    "pow": lambda a: a**2,
+    "pow frac": lambda a: a**0.5,
+    "rpow": lambda a: 2**a,
+    "numpy f64 scalar": lambda a: a * np.float64(2),
+    "int list": lambda a: a + [1, 2, 3],
     "bool array": lambda a: a * np.array([True, False, True]),
-    "int array": lambda a: a * np.arange(3), "mean": lambda a: a.mean(),
-    "var": lambda a: a.var(), "std": lambda a: a.std(), "max": lambda a: a.max(),
-    "clip": lambda a: a.clip(0, 1), "maximum": lambda a: a.maximum(0.5),
-    "where": lambda a: where(a.data > 0, a, 0.0), "matmul": lambda a: a @ a,
-    "softmax": lambda a: a.softmax(), "sigmoid": lambda a: a.sigmoid(),
-    "stack list": lambda a: stack([a, [1.0, 2.0, 3.0]]), "ag.sum": lambda a: ag.sum([a, a]),
+    "int array": lambda a: a * np.arange(3),
+    "mean": lambda a: a.mean(),
+    "var": lambda a: a.var(),
+    "std": lambda a: a.std(),
+    "max": lambda a: a.max(),
+    "clip": lambda a: a.clip(0, 1),
+    "maximum": lambda a: a.maximum(0.5),
+    "where": lambda a: where(a.data > 0, a, 0.0),
+    "matmul": lambda a: a @ a,
+    "softmax": lambda a: a.softmax(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "stack list": lambda a: stack([a, [1.0, 2.0, 3.0]]),
+    "ag.sum": lambda a: ag.sum([a, a]),
     "fancy index": lambda a: a[[0, 0]],
 }
 
@@ -76,12 +89,17 @@ def test_integer_data_and_grad_rules():
 
 def test_a_float_number_with_an_integer_tensor_promotes_as_pytorch():
     from scratchgrad.autograd import concatenate, where
+
     i = Tensor([1, 2], dtype=np.int64)
-    for result, expected in ((i * 0.5, [0.5, 1.0]), (i + 0.5, [1.5, 2.5]),
-                             (i + np.float64(0.5), [1.5, 2.5]), (i + [0.5, 0.5], [1.5, 2.5]),
-                             (i.maximum(1.5), [1.5, 2.0]),
-                             (where([True, False], i, 0.5), [1.0, 0.5]),
-                             (concatenate([i, [0.5]]), [1.0, 2.0, 0.5])):
+    for result, expected in (
+        (i * 0.5, [0.5, 1.0]),
+        (i + 0.5, [1.5, 2.5]),
+        (i + np.float64(0.5), [1.5, 2.5]),
+        (i + [0.5, 0.5], [1.5, 2.5]),
+        (i.maximum(1.5), [1.5, 2.0]),
+        (where([True, False], i, 0.5), [1.0, 0.5]),
+        (concatenate([i, [0.5]]), [1.0, 2.0, 0.5]),
+    ):
         assert result.dtype.kind == "f"
         np.testing.assert_array_equal(result.data, expected)
     assert (i * 2).dtype == np.int64 and (i * [2, 3]).dtype == np.int64

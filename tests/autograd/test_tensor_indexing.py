@@ -1,14 +1,14 @@
 """Indexing: ints, negative steps, repeated fancy indices (gradients accumulate), masks,
 None and Ellipsis, against PyTorch and central differences, and to second order."""
+
 import numpy as np
 import pytest
+from helpers import R, check
+from oracles import oracle
 
 from scratchgrad import autograd as ag
 from scratchgrad.autograd import Tensor
 from scratchgrad.autograd.testing import assert_gradients_match
-
-from helpers import R, check
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -64,7 +64,7 @@ def test_indexing_slices_int_arrays_with_repeats_and_masks():
     x = Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
     x[np.array([0, 2, 0]), 1:3].sum().backward()
     expected = np.zeros((3, 4))
-    expected[0, 1:3] = 2.0                     # row 0 picked twice: gradients accumulate
+    expected[0, 1:3] = 2.0  # row 0 picked twice: gradients accumulate
     expected[2, 1:3] = 1.0
     np.testing.assert_array_equal(x.grad, expected)
     y = Tensor(np.arange(6.0) - 2.5, requires_grad=True)
@@ -85,9 +85,12 @@ def test_second_order_through_repeated_index():
 
 @pytest.mark.oracle
 def test_index_with_tensor_and_zero_dim():
-    check(lambda a: a[Tensor(np.array([1, 1]), dtype=np.int64)],
-          lambda t: t[torch.tensor([1, 1])], X45)
+    check(
+        lambda a: a[Tensor(np.array([1, 1]), dtype=np.int64)],
+        lambda t: t[torch.tensor([1, 1])],
+        X45,
+    )
     check(lambda a: a[...], lambda t: t[...], np.array(3.0))
     check(lambda a: a[None], lambda t: t[None], np.array(3.0))
-    with pytest.raises(IndexError, match="integer"):      # Tensor([0, 1]) is float64
+    with pytest.raises(IndexError, match="integer"):  # Tensor([0, 1]) is float64
         Tensor(X45)[Tensor([0, 1])]

@@ -1,21 +1,28 @@
 """Matmul with 1-D, 2-D and batched operands (and ndarrays on either side): values and
 gradients against numpy, central differences and PyTorch."""
+
 import numpy as np
 import pytest
+from helpers import R, check
+from oracles import oracle
 
 from scratchgrad.autograd import Tensor
 from scratchgrad.autograd.testing import assert_gradients_match
-
-from helpers import R, check
-from oracles import oracle
 
 torch = oracle("torch")
 
 
 def test_matmul_shapes_one_two_and_batched():
     rng = np.random.default_rng(0)
-    cases = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)),
-             ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((5, 1, 2, 3), (4, 3, 2))]
+    cases = [
+        ((3,), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3,)),
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (3, 4)),
+        ((2, 3), (5, 3, 4)),
+        ((5, 1, 2, 3), (4, 3, 2)),
+    ]
     for sa, sb in cases:
         a = Tensor(rng.standard_normal(sa), requires_grad=True)
         b = Tensor(rng.standard_normal(sb), requires_grad=True)
@@ -26,10 +33,19 @@ def test_matmul_shapes_one_two_and_batched():
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)),
-                                   ((5, 2, 3), (3,)), ((5, 2, 3), (3, 4)),
-                                   ((2, 3), (5, 3, 4)), ((5, 1, 2, 3), (4, 3, 2)),
-                                   ((1, 2, 3), (5, 3, 4))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3,), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3,)),
+        ((5, 2, 3), (3,)),
+        ((5, 2, 3), (3, 4)),
+        ((2, 3), (5, 3, 4)),
+        ((5, 1, 2, 3), (4, 3, 2)),
+        ((1, 2, 3), (5, 3, 4)),
+    ],
+)
 def test_matmul_shapes_match_torch(sa, sb):
     check(lambda a, b: a @ b, lambda a, b: a @ b, R(*sa), R(*sb) + 1.0)
 
@@ -47,8 +63,9 @@ def test_matmul_with_ndarrays_and_itself():
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("a_shape, b_shape", [((3,), (5, 3, 4)), ((3,), (2, 5, 3, 4)),
-                                              ((2, 5, 3, 4), (4,))])
+@pytest.mark.parametrize(
+    "a_shape, b_shape", [((3,), (5, 3, 4)), ((3,), (2, 5, 3, 4)), ((2, 5, 3, 4), (4,))]
+)
 def test_matmul_of_a_vector_and_a_batch_backpropagates_as_pytorch(a_shape, b_shape):
     rng = np.random.default_rng(0)
     a_data, b_data = rng.standard_normal(a_shape), rng.standard_normal(b_shape)

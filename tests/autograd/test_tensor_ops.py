@@ -1,14 +1,14 @@
 """Every Tensor op in the table: its backward against central differences (first and
 second order), its forward against the Value engine, and the ops PyTorch has against
 PyTorch."""
+
 import numpy as np
 import pytest
+from oracles import oracle
 
 from scratchgrad.autograd import OPS, Tensor
 from scratchgrad.autograd.op_examples import EXAMPLES, scalar_example
 from scratchgrad.autograd.testing import assert_gradients_match, assert_second_derivatives_match
-
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -53,9 +53,12 @@ def test_every_tensor_op_example_matches_pytorch_where_torch_has_it():
     ours = Tensor(x, requires_grad=True)
     theirs = torch.tensor(x, requires_grad=True)
     from scratchgrad import nn
+
     cases = [
-        (lambda t: nn.functional.cross_entropy(t, labels),
-         lambda t: torch.nn.functional.cross_entropy(t, torch.tensor(labels))),
+        (
+            lambda t: nn.functional.cross_entropy(t, labels),
+            lambda t: torch.nn.functional.cross_entropy(t, torch.tensor(labels)),
+        ),
         (lambda t: (t.log_softmax(-1) * 2).sum(), lambda t: (t.log_softmax(-1) * 2).sum()),
         (lambda t: t.var(axis=0).sum(), lambda t: t.var(dim=0).sum()),
         (lambda t: (t.clip(-0.5, 0.5) ** 2).sum(), lambda t: (t.clamp(-0.5, 0.5) ** 2).sum()),

@@ -1,14 +1,14 @@
 """Shape ops, joins and where: reshape, transpose, permute, flatten, squeeze, unsqueeze,
 expand, concatenate, stack and where against PyTorch and central differences, with errors
 that name the shapes."""
+
 import numpy as np
 import pytest
+from helpers import R, check
+from oracles import oracle
 
 from scratchgrad.autograd import Tensor, concatenate, stack, where
 from scratchgrad.autograd.testing import assert_gradients_match
-
-from helpers import R, check
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -69,21 +69,28 @@ def test_shape_op_errors_are_clear():
         x.transpose(0, 0)
     with pytest.raises(ValueError, match="out of range"):
         x.unsqueeze(3)
-    with pytest.raises(ValueError, match="size is not 1"):   # torch: a silent no-op
+    with pytest.raises(ValueError, match="size is not 1"):  # torch: a silent no-op
         Tensor(Z).squeeze(1)
 
 
 # --- joins and where ----------------------------------------------------------------------
 
+
 @pytest.mark.oracle
 def test_concatenate_and_stack_match_torch():
-    check(lambda a, b: concatenate([a, b], axis=-1), lambda a, b: torch.cat([a, b], -1),
-          R(2, 3), R(2, 1))
+    check(
+        lambda a, b: concatenate([a, b], axis=-1),
+        lambda a, b: torch.cat([a, b], -1),
+        R(2, 3),
+        R(2, 1),
+    )
     check(lambda a, b: concatenate([a, b]), lambda a, b: torch.cat([a, b]), R(0, 3), R(2, 3))
-    check(lambda a, b: stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], -1),
-          R(2, 3), R(2, 3))
-    check(lambda a, b: stack([a, b]), lambda a, b: torch.stack([a, b]),
-          np.array(1.0), np.array(2.0))
+    check(
+        lambda a, b: stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], -1), R(2, 3), R(2, 3)
+    )
+    check(
+        lambda a, b: stack([a, b]), lambda a, b: torch.stack([a, b]), np.array(1.0), np.array(2.0)
+    )
     check(lambda a: stack([a, a, a], axis=1), lambda t: torch.stack([t, t, t], 1), R(2, 3))
     check(lambda a: concatenate([a, a]), lambda t: torch.cat([t, t]), R(2, 3))
 
@@ -110,6 +117,7 @@ def test_where_broadcasts_condition_and_both_branches():
 
 def test_where_clip_and_stacking_against_numpy():
     from scratchgrad import autograd
+
     a = Tensor(np.array([[-1.5, 0.5], [2.0, -0.2]]), requires_grad=True)
     b = Tensor(np.array([1.0, -3.0]), requires_grad=True)
     out = autograd.where(a.data > 0, a, b)

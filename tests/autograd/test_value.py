@@ -1,6 +1,7 @@
 """`Value`, the scalar engine: every scalar op against central differences (first and second
 order), micrograd's README example, graph bookkeeping, and the hot path (float VJPs that
 agree with the general VJP, built-in `sum`, fused `dot`, numpy scalars kept out)."""
+
 import math
 
 import numpy as np
@@ -32,8 +33,9 @@ def test_each_scalar_op_matches_central_difference(op, data):
     assert_gradients_match(lambda *xs: apply_scalar(op, *xs), operands)
 
 
-@pytest.mark.parametrize("op", [op for op in FIXED_ARITY if op.smooth and op.arity == 1],
-                         ids=lambda op: op.name)
+@pytest.mark.parametrize(
+    "op", [op for op in FIXED_ARITY if op.smooth and op.arity == 1], ids=lambda op: op.name
+)
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_second_derivative_of_each_smooth_unary_op(op, data):
@@ -45,8 +47,10 @@ def test_second_derivative_of_each_smooth_unary_op(op, data):
 
     d1 = first_derivative(x)
     h = 1e-5
-    numeric = (first_derivative(Value(x0 + h)).data - first_derivative(Value(x0 - h)).data) / (2 * h)
-    if not d1.requires_grad:     # a linear op: its derivative is a constant
+    numeric = (first_derivative(Value(x0 + h)).data - first_derivative(Value(x0 - h)).data) / (
+        2 * h
+    )
+    if not d1.requires_grad:  # a linear op: its derivative is a constant
         assert numeric == pytest.approx(0.0, abs=1e-6)
         return
     d2 = grad(d1, [x])[0]
@@ -57,11 +61,14 @@ def test_second_derivative_of_each_smooth_unary_op(op, data):
 @given(st.lists(st.floats(-2, 2), min_size=1, max_size=6), st.floats(-2, 2))
 def test_n_ary_sum_and_dot(ws, b):
     from scratchgrad import autograd
+
     weights = [Value(w) for w in ws]
     inputs = [Value(w * 0.5 + 0.1) for w in ws]
     bias = Value(b)
-    assert_gradients_match(lambda *v: autograd.dot(v[:len(ws)], v[len(ws):-1], v[-1]).tanh(),
-                           weights + inputs + [bias])
+    assert_gradients_match(
+        lambda *v: autograd.dot(v[: len(ws)], v[len(ws) : -1], v[-1]).tanh(),
+        weights + inputs + [bias],
+    )
     assert_gradients_match(lambda *v: autograd.sum(v).tanh(), weights)
 
 
@@ -69,13 +76,13 @@ def test_micrograd_readme_example():
     a = Value(-4.0)
     b = Value(2.0)
     c = a + b
-    d = a * b + b ** 3
+    d = a * b + b**3
     c += c + 1
     c += 1 + c + (-a)
     d += d * 2 + (b + a).relu()
     d += 3 * d + (b - a).relu()
     e = c - d
-    f = e ** 2
+    f = e**2
     g = f / 2.0
     g += 10.0 / f
     g.backward()
@@ -86,7 +93,7 @@ def test_micrograd_readme_example():
 
 def test_node_used_twice_gets_both_paths():
     x = Value(3.0)
-    y = x * x + x        # dy/dx = 2x + 1
+    y = x * x + x  # dy/dx = 2x + 1
     y.backward()
     assert x.grad == 7.0
 
@@ -98,8 +105,8 @@ def test_second_backward_accumulates_leaves_and_resets_intermediates():
     y.backward()
     assert (x.grad, h.grad) == (36.0, 12.0)
     y.backward()
-    assert x.grad == 72.0          # leaves accumulate, like PyTorch
-    assert h.grad == 12.0          # intermediates are recomputed, not tripled
+    assert x.grad == 72.0  # leaves accumulate, like PyTorch
+    assert h.grad == 12.0  # intermediates are recomputed, not tripled
 
 
 @pytest.mark.slow
@@ -115,6 +122,7 @@ def test_deep_chain_of_a_million_nodes_has_no_recursion_error():
 def test_graph_has_no_reference_cycles():
     import gc
     import weakref
+
     gc.collect()
     gc.disable()
     try:
@@ -123,13 +131,14 @@ def test_graph_has_no_reference_cycles():
         ref = weakref.ref(y._parents[0])
         y.backward()
         del y
-        assert ref() is None   # freed by reference counting alone
+        assert ref() is None  # freed by reference counting alone
     finally:
         gc.enable()
 
 
 def test_no_grad_records_nothing():
     from scratchgrad.autograd import no_grad
+
     x = Value(1.0)
     with no_grad():
         y = x * 2
@@ -140,7 +149,7 @@ def test_second_derivative_of_product_and_tanh():
     x = Value(0.5)
     y = Value(-1.5)
     f = x * x * y + x.tanh()
-    dx, = grad(f, [x], create_graph=True)
+    (dx,) = grad(f, [x], create_graph=True)
     dxx, dxy = grad(dx, [x, y])
     t = math.tanh(0.5)
     assert float(dxx) == pytest.approx(2 * -1.5 - 2 * t * (1 - t * t))
@@ -175,7 +184,7 @@ def test_float_vjp_column_agrees_with_the_general_vjp(name, seed):
 
 def test_builtin_sum_and_zero_plus_value():
     xs = [Value(float(i)) for i in range(1, 5)]
-    assert (0 + xs[0]) is xs[0]           # no node for Python's sum() start value
+    assert (0 + xs[0]) is xs[0]  # no node for Python's sum() start value
     total = sum(xs)
     total.backward()
     assert total.data == 10.0 and [x.grad for x in xs] == [1.0] * 4
@@ -187,10 +196,10 @@ def test_long_chain_of_adds_and_node_used_twice():
     y = a
     for _ in range(3000):
         y = y + a * 0.001
-    y = y * y            # shared sub-expression
+    y = y * y  # shared sub-expression
     y.backward()
     inner = 1.5 * (1 + 3000 * 0.001)
-    assert math.isclose(y.data, inner ** 2)
+    assert math.isclose(y.data, inner**2)
     assert math.isclose(a.grad, 2 * inner * (1 + 3.0), rel_tol=1e-12)
 
 
@@ -215,7 +224,7 @@ def test_dot_and_value_sum_match_chained_ops_bit_for_bit():
     b = Value(0.3)
     chained = b
     for w, x in zip(ws, xs):
-        chained = chained + w * x       # micrograd's order: b + w0 x0 + w1 x1 ...
+        chained = chained + w * x  # micrograd's order: b + w0 x0 + w1 x1 ...
     fused = dot(ws, xs, b)
     assert fused.data == chained.data
     fused.backward()
@@ -225,6 +234,7 @@ def test_dot_and_value_sum_match_chained_ops_bit_for_bit():
 
 def test_grad_mode_and_constants_on_the_fast_path():
     from scratchgrad.autograd import no_grad
+
     a = Value(2.0)
     c = Value(5.0, requires_grad=False)
     with no_grad():
@@ -236,13 +246,18 @@ def test_grad_mode_and_constants_on_the_fast_path():
 
 def test_a_user_defined_op_is_applied_by_calling_it():
     from scratchgrad.autograd import Op, Tensor
-    square = Op("square_for_test", lambda x: x * x,                    # forward first,
-                vjp=lambda node, g, xs, out: (2 * g * xs[0],),         # then its derivative
-                jvp=lambda node, ts, xs, out: 2 * ts[0] * xs[0], values=True)
+
+    square = Op(
+        "square_for_test",
+        lambda x: x * x,  # forward first,
+        vjp=lambda node, g, xs, out: (2 * g * xs[0],),  # then its derivative
+        jvp=lambda node, ts, xs, out: 2 * ts[0] * xs[0],
+        values=True,
+    )
     v = Value(3.0)
     square(v).backward()
     assert v.grad == 6.0
     t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     square(t).sum().backward()
     np.testing.assert_array_equal(t.grad, [2.0, 4.0])
-    assert square(2.0) == 4.0            # on raw numbers an op just computes
+    assert square(2.0) == 4.0  # on raw numbers an op just computes

@@ -1,4 +1,5 @@
 """`python -m bench --smoke` runs and prints its table (timings are never asserted)."""
+
 import subprocess
 import sys
 
@@ -7,8 +8,9 @@ import pytest
 
 @pytest.mark.slow
 def test_bench_smoke_prints_a_table():
-    result = subprocess.run([sys.executable, "-m", "bench", "--smoke"], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke"], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| case | ours | reference |" in result.stdout
     assert "scalar: micrograd demo step" in result.stdout
@@ -23,6 +25,7 @@ def test_conv_side_runs_deep_convnet(side):
     if side == "torch":
         pytest.importorskip("torch")
     from bench.harness import in_subprocess
+
     out = in_subprocess("bench.conv_side", side, "deep", 4, 1, 1)
     assert "error" not in out and out["seconds"] > 0, out
 
@@ -30,5 +33,7 @@ def test_conv_side_runs_deep_convnet(side):
 def test_gpu_check_says_whether_a_gpu_is_seen():
     import scratchgrad
     from bench.harness import in_subprocess
+
     assert in_subprocess("bench.gpu_check", "available") == {
-        "cuda": scratchgrad.cuda.is_available()}
+        "cuda": scratchgrad.cuda.is_available()
+    }

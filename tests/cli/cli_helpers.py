@@ -1,5 +1,6 @@
 """Helpers for the command-line tests: run `main` in-process or as a subprocess and check
 what a user sees."""
+
 import subprocess
 import sys
 
@@ -15,8 +16,13 @@ def run_main(capsys, *args):
 
 def run_cli(*args, cwd):
     """`python -m scratchgrad ARGS` in a subprocess, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "scratchgrad", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "scratchgrad", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def assert_one_line_error(code, err, *words):
@@ -43,6 +49,7 @@ def is_png(path):
 def subparsers():
     """{command: its ArgumentParser}, to read each command's options and help."""
     from scratchgrad.cli import build_parser
+
     parser = build_parser()
     action = next(a for a in parser._actions if a.dest == "command")
     return action.choices

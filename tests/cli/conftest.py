@@ -1,4 +1,5 @@
 """The fixture every command-line test uses (helpers: cli_helpers.py)."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """`scratchgrad demo`: the pictures it leaves in ./scratchgrad-out/, and nothing else."""
+
 import sys
 
 import pytest
@@ -22,8 +23,9 @@ def test_demo_writes_svg_and_pngs_into_scratchgrad_out(tmp_path):
 def test_demo_leaves_other_files_alone(tmp_path, capsys):
     (tmp_path / "neuron").write_text("keep me")
     (tmp_path / "unrelated.txt").write_text("mine")
-    code, out, err = run_main(capsys, "demo", "--out", tmp_path, "--steps", "2",
-                              "--epochs", "1", "--no-progress")
+    code, out, err = run_main(
+        capsys, "demo", "--out", tmp_path, "--steps", "2", "--epochs", "1", "--no-progress"
+    )
     assert code == 0, err
     assert (tmp_path / "neuron").read_text() == "keep me"
     assert (tmp_path / "unrelated.txt").read_text() == "mine"

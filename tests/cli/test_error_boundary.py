@@ -1,6 +1,7 @@
 """`cli.main`, the one place where exceptions become exit statuses: a user's mistake is one
 line and exit 2; a bug of ours is the traceback, a line asking to report it, exit 1;
 Ctrl-C is 130; a closed pipe ends quietly."""
+
 import importlib
 import subprocess
 import sys
@@ -15,8 +16,10 @@ from scratchgrad.commands import UsageError, gradcheck, graph
 
 def fail_with(monkeypatch, error):
     """Make `scratchgrad gradcheck` raise `error` (any command would do)."""
+
     def run(args, echo=print):
         raise error
+
     monkeypatch.setattr(gradcheck, "run", run)
 
 
@@ -25,6 +28,7 @@ def user_errors():
     must show."""
     from scratchgrad import nn, viz
     from scratchgrad.expression import ExpressionError
+
     return [
         (UsageError("--hidden must be\nsmall"), "--hidden must be small"),
         (ExpressionError("cannot parse 'x +'"), "cannot parse"),
@@ -49,17 +53,20 @@ def test_user_errors_are_one_line_and_exit_2(capsys, monkeypatch, index):
     assert_one_line_error(code, err, words)
 
 
-@pytest.mark.parametrize("error", [
-    TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'"),
-    RuntimeError("internal state"),
-    ImportError("cannot import name 'fit'"),
-    ValueError("operands could not be broadcast together"),
-    KeyError("weight"),
-    ZeroDivisionError("float division by zero"),
-    RecursionError("maximum recursion depth exceeded"),
-    AttributeError("'NoneType' object has no attribute 'grad'"),
-    AssertionError(),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'"),
+        RuntimeError("internal state"),
+        ImportError("cannot import name 'fit'"),
+        ValueError("operands could not be broadcast together"),
+        KeyError("weight"),
+        ZeroDivisionError("float division by zero"),
+        RecursionError("maximum recursion depth exceeded"),
+        AttributeError("'NoneType' object has no attribute 'grad'"),
+        AssertionError(),
+    ],
+)
 def test_our_bugs_show_the_traceback_a_report_line_and_exit_1(capsys, monkeypatch, error):
     fail_with(monkeypatch, error)
     code, out, err = run_main(capsys, "gradcheck", "--seed", "3")
@@ -76,27 +83,31 @@ def test_our_bugs_show_the_traceback_a_report_line_and_exit_1(capsys, monkeypatc
 def test_the_report_line_quotes_the_command_line_as_a_shell_would(capsys, monkeypatch):
     def run(args, echo=print):
         raise TypeError("bug")
+
     monkeypatch.setattr(graph, "run", run)
     code, _, err = run_main(capsys, "graph", "x + y", "--set", "x=1", "y=2")
     assert code == 1
     assert err.strip().endswith(": scratchgrad graph 'x + y' --set x=1 y=2")
     monkeypatch.setattr(sys, "argv", ["scratchgrad", "graph", "tanh(x)", "--set", "x=1"])
-    assert main() == 1                         # no argv: the process's own
+    assert main() == 1  # no argv: the process's own
     assert capsys.readouterr().err.strip().endswith(": scratchgrad graph 'tanh(x)' --set x=1")
 
 
 def test_a_bug_in_a_subprocess_exits_1_with_the_report(tmp_path):
     """As a user sees it: a real traceback on stderr, then the report line."""
-    script = ("import sys\n"
-              "from scratchgrad.commands import gradcheck\n"
-              "def run(args, echo=print):\n"
-              "    return None + 1\n"
-              "gradcheck.run = run\n"
-              "from scratchgrad.cli import main\n"
-              "sys.exit(main(['gradcheck']))\n")
+    script = (
+        "import sys\n"
+        "from scratchgrad.commands import gradcheck\n"
+        "def run(args, echo=print):\n"
+        "    return None + 1\n"
+        "gradcheck.run = run\n"
+        "from scratchgrad.cli import main\n"
+        "sys.exit(main(['gradcheck']))\n"
+    )
     (tmp_path / "buggy.py").write_text(script)
-    result = subprocess.run([sys.executable, "buggy.py"], cwd=tmp_path, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "buggy.py"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert "TypeError" in result.stderr and "return None + 1" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("scratchgrad: internal error")
@@ -118,8 +129,12 @@ def test_ctrl_c_exits_130(capsys, monkeypatch):
 
 def test_closed_pipe_ends_quietly(tmp_path):
     """`scratchgrad gradcheck | head -1`: the reader is gone before anything is written."""
-    child = subprocess.Popen([sys.executable, "-m", "scratchgrad", "gradcheck"], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scratchgrad", "gradcheck"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     child.stdout.close()
     err = child.stderr.read().decode()
     child.stderr.close()

@@ -1,4 +1,5 @@
 """`scratchgrad gradcheck`: every op of the table, checked; exit 1 if one fails."""
+
 from cli_helpers import run_main
 
 from scratchgrad import autograd

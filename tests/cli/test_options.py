@@ -1,6 +1,7 @@
 """The parser's plain-data tables (commands/options.py) against the libraries they
 describe: a renamed optimizer, a new activation, a data set of another shape or a
 convnet of another layout fails here instead of in a user's run."""
+
 import gzip
 import struct
 import sys
@@ -49,6 +50,7 @@ def test_per_model_defaults_cover_every_model():
 
 def test_download_timeout_in_help_is_the_librarys():
     from scratchgrad.nn.datasets import download
+
     help_text = " ".join(subparsers()["train"].format_help().split())
     assert f"nn.datasets.download.TIMEOUT, {download.TIMEOUT:g})" in help_text
 
@@ -80,7 +82,7 @@ def test_data_sets_have_the_shapes_the_table_says(dataset, tiny_mnist):
     assert X_train.shape[1] == X_test.shape[1] == shape.features
     assert int(max(y_train.max(), y_test.max())) + 1 == shape.classes
     if shape.image_side:
-        assert shape.image_side ** 2 == shape.features
+        assert shape.image_side**2 == shape.features
 
 
 def cases():
@@ -103,12 +105,14 @@ def test_bytes_per_number_is_the_models_dtype(kind, dataset):
     assert {p.data.itemsize for p in model.parameters()} == {model_size.BYTES_PER_NUMBER[kind]}
 
 
-@pytest.mark.parametrize("env, folder", [
-    ({"SCRATCHGRAD_MNIST": "{tmp}/from-env"}, "{tmp}/from-env"),
-    ({"HOME": "{tmp}"}, "{tmp}/.scratchgrad/mnist"),
-])
-def test_mnist_default_folder_is_the_one_help_names(tmp_path, capsys, monkeypatch, env,
-                                                    folder):
+@pytest.mark.parametrize(
+    "env, folder",
+    [
+        ({"SCRATCHGRAD_MNIST": "{tmp}/from-env"}, "{tmp}/from-env"),
+        ({"HOME": "{tmp}"}, "{tmp}/.scratchgrad/mnist"),
+    ],
+)
+def test_mnist_default_folder_is_the_one_help_names(tmp_path, capsys, monkeypatch, env, folder):
     """--help says "$SCRATCHGRAD_MNIST or ~/.scratchgrad/mnist": without --data-dir, that
     is the folder looked in."""
     assert options.MNIST_DEFAULT_ROOT == "$SCRATCHGRAD_MNIST or ~/.scratchgrad/mnist"

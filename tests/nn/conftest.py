@@ -1,4 +1,5 @@
 """Fixtures of the nn tests."""
+
 import numpy as np
 import pytest
 

@@ -1,17 +1,17 @@
 """Activations (functional and as modules): gradients against central differences, PyTorch's
 values and gradients along any dim and for huge or -inf inputs, float32 kept, and the
 step function's zero gradient."""
+
 import numpy as np
 import pytest
+from helpers import compare_unary
 from hypothesis import given, settings
+from oracles import oracle
 
-from scratchgrad import nn
 import scratchgrad.nn.functional as F
+from scratchgrad import nn
 from scratchgrad.autograd import Tensor, Value
 from scratchgrad.autograd.testing import arrays, assert_gradients_match
-
-from helpers import compare_unary
-from oracles import oracle
 
 torch = oracle("torch")
 TF = oracle("torch.nn.functional")
@@ -54,8 +54,7 @@ def test_softmax_and_log_softmax_along_any_dim(rng, dim):
     x = rng.normal(size=(2, 3, 4)) * 3
     compare_unary(nn.Softmax(dim=dim), torch.nn.Softmax(dim=dim), x, rng)
     compare_unary(lambda t: F.softmax(t, dim=dim), lambda t: torch.softmax(t, dim), x, rng)
-    compare_unary(lambda t: F.log_softmax(t, dim=dim), lambda t: torch.log_softmax(t, dim),
-                   x, rng)
+    compare_unary(lambda t: F.log_softmax(t, dim=dim), lambda t: torch.log_softmax(t, dim), x, rng)
 
 
 @pytest.mark.oracle
@@ -66,15 +65,24 @@ def test_softmax_positional_axis_and_bad_dim(rng):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softplus", "softmax",
-                                  "log_softmax"])
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax"])
 def test_activations_match_pytorch_including_huge_inputs(rng, name):
-    ours = {"relu": nn.ReLU(), "sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(),
-            "softplus": F.softplus, "softmax": nn.Softmax(-1),
-            "log_softmax": lambda t: F.log_softmax(t, -1)}[name]
-    theirs = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
-              "softplus": TF.softplus, "softmax": lambda t: torch.softmax(t, -1),
-              "log_softmax": lambda t: torch.log_softmax(t, -1)}[name]
+    ours = {
+        "relu": nn.ReLU(),
+        "sigmoid": nn.Sigmoid(),
+        "tanh": nn.Tanh(),
+        "softplus": F.softplus,
+        "softmax": nn.Softmax(-1),
+        "log_softmax": lambda t: F.log_softmax(t, -1),
+    }[name]
+    theirs = {
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "softplus": TF.softplus,
+        "softmax": lambda t: torch.softmax(t, -1),
+        "log_softmax": lambda t: torch.log_softmax(t, -1),
+    }[name]
     compare_unary(ours, theirs, rng.normal(size=(3, 4)) * 4, rng)
     huge = np.array([[-1000.0, -50.0, 0.0, 50.0], [1000.0, 0.0, -0.0, 1e-300]])
     compare_unary(ours, theirs, huge, rng)
@@ -86,8 +94,7 @@ def test_softmax_with_minus_inf_logit_matches_pytorch(rng):
     compare_unary(nn.Softmax(-1), torch.nn.Softmax(-1), x, rng)
 
 
-@pytest.mark.parametrize("fn", [F.relu, F.sigmoid, F.tanh, F.softplus, F.softmax,
-                                F.log_softmax])
+@pytest.mark.parametrize("fn", [F.relu, F.sigmoid, F.tanh, F.softplus, F.softmax, F.log_softmax])
 def test_activations_keep_float32(fn):
     assert fn(Tensor(np.ones((2, 3), np.float32))).dtype == np.float32
 

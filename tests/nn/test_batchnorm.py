@@ -2,14 +2,14 @@
 statistics, gradients (central differences), PyTorch's values, gradients and state over
 several steps, and clear errors for bad shapes, dtypes and momentum. (BatchNorm2d is with
 the conv layers.)"""
+
 import numpy as np
 import pytest
+from helpers import close64, compare_unary, t64
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor, gradcheck
-
-from helpers import close64, compare_unary, t64
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -26,7 +26,7 @@ def test_batchnorm_train_normalises_and_updates_running_stats():
     bn.eval()
     before = bn.running_mean.copy()
     out = bn(x).data
-    np.testing.assert_array_equal(bn.running_mean, before)   # eval does not update
+    np.testing.assert_array_equal(bn.running_mean, before)  # eval does not update
     expected = (x - bn.running_mean) / np.sqrt(bn.running_var + 1e-5)
     np.testing.assert_allclose(out, expected)
 
@@ -47,23 +47,26 @@ def test_batchnorm_matches_torch():
     ours, theirs = nn.BatchNorm1d(5), torch.nn.BatchNorm1d(5).double()
     for _ in range(3):
         x = rng.normal(1.0, 3.0, size=(16, 5))
-        np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(),
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            ours(x).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-12
+        )
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-12)
     ours.eval(), theirs.eval()
-    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(),
-                               atol=1e-12)
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-12)
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("shape,kwargs", [
-    ((5, 3), {}),
-    ((4, 3, 6), {}),
-    ((5, 3), {"affine": False}),
-    ((5, 3), {"momentum": None}),
-    ((2, 3, 2), {"momentum": None, "eps": 1e-3}),
-    ((5, 3), {"momentum": 1.0}),
-])
+@pytest.mark.parametrize(
+    "shape,kwargs",
+    [
+        ((5, 3), {}),
+        ((4, 3, 6), {}),
+        ((5, 3), {"affine": False}),
+        ((5, 3), {"momentum": None}),
+        ((2, 3, 2), {"momentum": None, "eps": 1e-3}),
+        ((5, 3), {"momentum": 1.0}),
+    ],
+)
 def test_batchnorm1d_train_then_eval_matches_pytorch(rng, shape, kwargs):
     ours = nn.BatchNorm1d(shape[1], **kwargs)
     theirs = torch.nn.BatchNorm1d(shape[1], dtype=torch.float64, **kwargs)
@@ -89,7 +92,7 @@ def test_batchnorm1d_train_then_eval_matches_pytorch(rng, shape, kwargs):
     out_t.sum().backward()
     close64(out, out_t)
     close64(xo.grad, xt.grad)
-    np.testing.assert_array_equal(ours.num_batches_tracked, 3)     # eval does not count
+    np.testing.assert_array_equal(ours.num_batches_tracked, 3)  # eval does not count
 
 
 @pytest.mark.oracle
@@ -118,7 +121,7 @@ def test_batchnorm1d_needs_two_values_per_channel_in_training_only():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match="more than one value per channel"):
         bn(np.ones((1, 3)))
-    assert bn(np.ones((1, 3, 2))).shape == (1, 3, 2)         # N*L = 2 is enough
+    assert bn(np.ones((1, 3, 2))).shape == (1, 3, 2)  # N*L = 2 is enough
     bn.eval()
     assert bn(np.ones((1, 3))).shape == (1, 3)
 

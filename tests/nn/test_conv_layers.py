@@ -1,14 +1,14 @@
 """Conv2d, MaxPool2d, AvgPool2d and BatchNorm2d as layers: PyTorch's init, keys and repr,
 dtypes, and a conv-bn-pool stack and BatchNorm2d (train, eval, momentum 0, 1 and None)
 that load PyTorch's state and match its outputs, gradients and running statistics."""
+
 import numpy as np
 import pytest
+from helpers import close
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor
-
-from helpers import close
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -48,13 +48,19 @@ def test_conv_bn_pool_stack_loads_pytorch_state_and_matches_it(bias, dtype):
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     tnn = torch.nn
     theirs = tnn.Sequential(
-        tnn.Conv2d(3, 5, (3, 2), stride=(2, 1), padding=(1, 2), bias=bias), tnn.BatchNorm2d(5),
-        tnn.ReLU(), tnn.MaxPool2d((2, 3), stride=(1, 2), padding=(1, 1)),
-        tnn.AvgPool2d(2, 1, 1)).to(tdtype)
+        tnn.Conv2d(3, 5, (3, 2), stride=(2, 1), padding=(1, 2), bias=bias),
+        tnn.BatchNorm2d(5),
+        tnn.ReLU(),
+        tnn.MaxPool2d((2, 3), stride=(1, 2), padding=(1, 1)),
+        tnn.AvgPool2d(2, 1, 1),
+    ).to(tdtype)
     ours = nn.Sequential(
         nn.Conv2d(3, 5, (3, 2), stride=(2, 1), padding=(1, 2), bias=bias, dtype=dtype),
-        nn.BatchNorm2d(5, dtype=dtype), nn.ReLU(),
-        nn.MaxPool2d((2, 3), stride=(1, 2), padding=(1, 1)), nn.AvgPool2d(2, 1, 1))
+        nn.BatchNorm2d(5, dtype=dtype),
+        nn.ReLU(),
+        nn.MaxPool2d((2, 3), stride=(1, 2), padding=(1, 1)),
+        nn.AvgPool2d(2, 1, 1),
+    )
     assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     rng = np.random.default_rng(0)
@@ -62,22 +68,23 @@ def test_conv_bn_pool_stack_loads_pytorch_state_and_matches_it(bias, dtype):
         x = rng.standard_normal((2, 3, 7, 6)).astype(dtype)
         X = Tensor(x, requires_grad=True)
         y = ours(X)
-        (y ** 2).sum().backward()
+        (y**2).sum().backward()
         tx = torch.tensor(x, requires_grad=True)
         ty = theirs(tx)
-        (ty ** 2).sum().backward()
+        (ty**2).sum().backward()
         close(y, ty, dtype)
         close(X.grad, tx.grad, dtype)
         assert y.data.dtype == dtype and X.grad.dtype == dtype
     params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        close(p.grad, params[name].grad, dtype, name)    # accumulated over two steps
+        close(p.grad, params[name].grad, dtype, name)  # accumulated over two steps
         assert p.grad.dtype == dtype
     for name, value in theirs.state_dict().items():
         close(ours.state_dict()[name], value.numpy(), dtype, name)
 
 
 # --- BatchNorm2d --------------------------------------------------------------------------
+
 
 @pytest.mark.oracle
 def test_batchnorm2d_train_and_eval_match_pytorch():
@@ -93,8 +100,7 @@ def test_batchnorm2d_train_and_eval_match_pytorch():
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=1e-12)
     np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), atol=1e-12)
     ours.eval(), theirs.eval()
-    np.testing.assert_allclose(ours(Tensor(data)).data, theirs(tx).detach().numpy(),
-                               atol=1e-12)
+    np.testing.assert_allclose(ours(Tensor(data)).data, theirs(tx).detach().numpy(), atol=1e-12)
     assert set(ours.state_dict()) == set(theirs.state_dict())
 
 
@@ -137,12 +143,12 @@ def test_batchnorm2d_train_then_eval_matches_pytorch(momentum, dtype):
     x = rng.standard_normal((2, 3, 3, 3)).astype(dtype)
     X = Tensor(x, requires_grad=True)
     y = ours(X)
-    (y ** 2).sum().backward()
+    (y**2).sum().backward()
     tx = torch.tensor(x, requires_grad=True)
     (theirs(tx) ** 2).sum().backward()
     close(y, theirs(tx), dtype)
     close(X.grad, tx.grad, dtype)
-    assert ours(Tensor(x[:1, :, :1, :1])).shape == (1, 3, 1, 1)    # eval: any batch size
+    assert ours(Tensor(x[:1, :, :1, :1])).shape == (1, 3, 1, 1)  # eval: any batch size
     np.testing.assert_array_equal(ours.state_dict()["running_mean"], state["running_mean"])
 
 
@@ -155,8 +161,9 @@ def test_batchnorm2d_loads_a_trained_pytorch_state_and_affine_false_keys():
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     assert int(ours.num_batches_tracked) == 3
     np.testing.assert_array_equal(ours.running_var, theirs.running_var.numpy())
-    assert sorted(nn.BatchNorm2d(2, affine=False).state_dict()) == \
-        sorted(torch.nn.BatchNorm2d(2, affine=False).state_dict())
+    assert sorted(nn.BatchNorm2d(2, affine=False).state_dict()) == sorted(
+        torch.nn.BatchNorm2d(2, affine=False).state_dict()
+    )
 
 
 def test_batchnorm2d_in_training_accepts_one_sample_with_many_pixels():

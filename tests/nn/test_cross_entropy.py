@@ -2,17 +2,17 @@
 reduction, against the formula, central differences and PyTorch (values, gradients,
 Hessian-vector products), stable for huge and -inf logits, float32 kept, and errors that
 name bad labels, shapes and keywords."""
+
 import numpy as np
 import pytest
+from helpers import close64, compare_loss, t64
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import oracle
 
 import scratchgrad.nn.functional as F
 from scratchgrad.autograd import OPS, Tensor, grad
 from scratchgrad.autograd.testing import arrays, assert_gradients_match
-
-from helpers import close64, compare_loss, t64
-from oracles import oracle
 
 torch = oracle("torch")
 TF = oracle("torch.nn.functional")
@@ -22,8 +22,11 @@ LOGITS = arrays(shape=(5, 4), low=-5, high=5)
 
 
 @SETTINGS
-@given(LOGITS, st.lists(st.integers(0, 3), min_size=5, max_size=5),
-       st.sampled_from(["mean", "sum", "none"]))
+@given(
+    LOGITS,
+    st.lists(st.integers(0, 3), min_size=5, max_size=5),
+    st.sampled_from(["mean", "sum", "none"]),
+)
 def test_cross_entropy_labels_equal_one_hot_and_formula(z, labels, reduction):
     labels = np.array(labels)
     one_hot = np.eye(4)[labels]
@@ -34,8 +37,9 @@ def test_cross_entropy_labels_equal_one_hot_and_formula(z, labels, reduction):
     expected = {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
     np.testing.assert_allclose(a, expected, rtol=1e-10)
     np.testing.assert_allclose(b, expected, rtol=1e-10)
-    np.testing.assert_allclose(F.nll_loss(F.log_softmax(z), labels, reduction=reduction).data,
-                               expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        F.nll_loss(F.log_softmax(z), labels, reduction=reduction).data, expected, rtol=1e-10
+    )
 
 
 @SETTINGS
@@ -67,10 +71,12 @@ def test_cross_entropy_is_one_fused_node_and_checks_labels():
 def test_cross_entropy_matches_pytorch(rng, reduction, kind):
     z = rng.normal(size=(5, 4)) * 3
     labels = rng.integers(0, 4, size=5)
-    target = {"labels": labels,
-              "probs": rng.dirichlet(np.ones(4), size=5),
-              "unnormalised": rng.dirichlet(np.ones(4), size=5) * 3,
-              "one_hot": np.eye(4)[labels]}[kind]
+    target = {
+        "labels": labels,
+        "probs": rng.dirichlet(np.ones(4), size=5),
+        "unnormalised": rng.dirichlet(np.ones(4), size=5) * 3,
+        "one_hot": np.eye(4)[labels],
+    }[kind]
     compare_loss(F.cross_entropy, TF.cross_entropy, z, target, rng, reduction)
 
 
@@ -79,10 +85,14 @@ def test_cross_entropy_matches_pytorch(rng, reduction, kind):
 def test_nll_of_log_softmax_matches_pytorch(rng, reduction):
     z = rng.normal(size=(5, 4)) * 3
     y = rng.integers(0, 4, size=5)
-    compare_loss(lambda a, t, reduction: F.nll_loss(F.log_softmax(a), t, reduction=reduction),
-                  lambda a, t, reduction: TF.nll_loss(torch.log_softmax(a, -1), t,
-                                                      reduction=reduction),
-                  z, y, rng, reduction)
+    compare_loss(
+        lambda a, t, reduction: F.nll_loss(F.log_softmax(a), t, reduction=reduction),
+        lambda a, t, reduction: TF.nll_loss(torch.log_softmax(a, -1), t, reduction=reduction),
+        z,
+        y,
+        rng,
+        reduction,
+    )
 
 
 @pytest.mark.oracle
@@ -113,9 +123,16 @@ def test_cross_entropy_float32_stays_float32(rng):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("target", [
-    lambda y: list(y), lambda y: torch.tensor(y), lambda y: Tensor(y, dtype=np.int64),
-    lambda y: y.astype(np.uint8), lambda y: y.astype(np.int32)])
+@pytest.mark.parametrize(
+    "target",
+    [
+        lambda y: list(y),
+        lambda y: torch.tensor(y),
+        lambda y: Tensor(y, dtype=np.int64),
+        lambda y: y.astype(np.uint8),
+        lambda y: y.astype(np.int32),
+    ],
+)
 def test_cross_entropy_accepts_label_containers(rng, target):
     z = rng.normal(size=(5, 4))
     y = rng.integers(0, 4, size=5)
@@ -127,17 +144,20 @@ def test_cross_entropy_accepts_label_containers(rng, target):
 def test_cross_entropy_hessian_vector_products_match_pytorch(rng):
     z = rng.normal(size=(4, 3))
     v = rng.normal(size=(4, 3))
-    for target, reduction in [(np.array([0, 2, 1, 1]), "mean"),
-                              (rng.dirichlet(np.ones(3), size=4) * 2, "sum"),
-                              (rng.dirichlet(np.ones(3), size=4), "none")]:
+    for target, reduction in [
+        (np.array([0, 2, 1, 1]), "mean"),
+        (rng.dirichlet(np.ones(3), size=4) * 2, "sum"),
+        (rng.dirichlet(np.ones(3), size=4), "none"),
+    ]:
         zo = Tensor(z, requires_grad=True)
-        g, = grad(F.cross_entropy(zo, target, reduction=reduction).sum(), [zo],
-                  create_graph=True)
+        (g,) = grad(F.cross_entropy(zo, target, reduction=reduction).sum(), [zo], create_graph=True)
         (g * v).sum().backward()
         zt = t64(z, requires_grad=True)
-        gt, = torch.autograd.grad(TF.cross_entropy(zt, torch.tensor(target),
-                                                   reduction=reduction).sum(),
-                                  [zt], create_graph=True)
+        (gt,) = torch.autograd.grad(
+            TF.cross_entropy(zt, torch.tensor(target), reduction=reduction).sum(),
+            [zt],
+            create_graph=True,
+        )
         (gt * t64(v)).sum().backward()
         close64(g, gt)
         close64(zo.grad, zt.grad)
@@ -158,11 +178,11 @@ def test_bad_labels_and_targets_fail_with_clear_messages(rng, fn):
     with pytest.raises(IndexError, match=rf"{name}: label 4 is out of range for 4 classes"):
         fn(z, np.array([0, 1, 2, 3, 4]))
     with pytest.raises(IndexError, match="label -1 is out of range"):
-        fn(z, np.array([0, 1, 2, 3, -1]))          # PyTorch's ignore_index is -100, not -1
+        fn(z, np.array([0, 1, 2, 3, -1]))  # PyTorch's ignore_index is -100, not -1
     with pytest.raises(ValueError, match="for class labels pass integers"):
         fn(z, np.array([0.0, 1.0, 2.0, 3.0, 0.0]))
     with pytest.raises(ValueError, match="for class labels pass integers"):
-        fn(z, Tensor(np.array([0, 1, 2, 3, 0])))      # Tensor() makes labels float64
+        fn(z, Tensor(np.array([0, 1, 2, 3, 0])))  # Tensor() makes labels float64
     with pytest.raises(TypeError, match="integer labels or float probabilities"):
         fn(z, np.array([True, False, True, False, True]))
     with pytest.raises(ValueError, match=r"integer labels must have shape \(5,\)"):
@@ -195,5 +215,3 @@ def test_a_reduction_passed_where_pytorch_expects_weight_is_explained(rng):
     for fn in (F.cross_entropy, F.nll_loss):
         with pytest.raises(TypeError, match="pass the reduction by keyword, reduction='sum'"):
             fn(z, y, "sum")
-
-

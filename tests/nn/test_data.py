@@ -1,6 +1,7 @@
 """DataLoader, TensorDataset, Subset and random_split: every sample once per epoch, seeded
 and unseeded shuffles, batch counts with and without drop_last, dtypes, several arrays per
 sample, disjoint splits, and clear errors."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,20 +14,27 @@ from scratchgrad.nn.data import DataLoader, TensorDataset, random_split
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 60), batch=st.integers(1, 17), shuffle=st.booleans(),
-       drop_last=st.booleans(), seed=st.integers(0, 10))
+@given(
+    n=st.integers(1, 60),
+    batch=st.integers(1, 17),
+    shuffle=st.booleans(),
+    drop_last=st.booleans(),
+    seed=st.integers(0, 10),
+)
 def test_every_sample_once_per_epoch(n, batch, shuffle, drop_last, seed):
     X = np.arange(n, dtype=np.float64)[:, None]
     y = np.arange(n)
-    loader = DataLoader(TensorDataset(X, y), batch, shuffle=shuffle, drop_last=drop_last,
-                        seed=seed)
+    loader = DataLoader(TensorDataset(X, y), batch, shuffle=shuffle, drop_last=drop_last, seed=seed)
     seen = np.concatenate([yb for _, yb in loader]) if len(loader) else np.array([], int)
     expected = n - n % batch if drop_last else n
-    assert len(seen) == expected == len(loader) * batch - (0 if drop_last or n % batch == 0
-                                                           else batch - n % batch)
-    assert len(set(seen.tolist())) == expected            # no repeats
+    assert (
+        len(seen)
+        == expected
+        == len(loader) * batch - (0 if drop_last or n % batch == 0 else batch - n % batch)
+    )
+    assert len(set(seen.tolist())) == expected  # no repeats
     for xb, yb in loader:
-        assert np.array_equal(xb.data[:, 0], yb)           # rows stay paired
+        assert np.array_equal(xb.data[:, 0], yb)  # rows stay paired
 
 
 def test_seeded_shuffles_repeat_and_epochs_differ():
@@ -67,8 +75,9 @@ def test_drop_last_with_batch_larger_than_data_yields_nothing():
     assert list(loader) == []
 
 
-@pytest.mark.parametrize("batch_size, expected, expected_drop", [
-    (1, 5, 5), (2, 3, 2), (3, 2, 1), (5, 1, 1), (6, 1, 0)])
+@pytest.mark.parametrize(
+    "batch_size, expected, expected_drop", [(1, 5, 5), (2, 3, 2), (3, 2, 1), (5, 1, 1), (6, 1, 0)]
+)
 def test_len_matches_number_of_batches(batch_size, expected, expected_drop):
     loader = nn.DataLoader((SMALL_X, SMALL_Y), batch_size=batch_size)
     dropping = nn.DataLoader((SMALL_X, SMALL_Y), batch_size=batch_size, drop_last=True)
@@ -122,8 +131,10 @@ def test_seeded_shuffle_is_reproducible_and_a_permutation_each_epoch():
 def test_unseeded_shuffle_follows_manual_seed():
     def order():
         nn.manual_seed(0)
-        return _epoch_labels(nn.DataLoader((np.zeros((6, 1)), np.arange(6)), batch_size=2,
-                                           shuffle=True))
+        return _epoch_labels(
+            nn.DataLoader((np.zeros((6, 1)), np.arange(6)), batch_size=2, shuffle=True)
+        )
+
     np.testing.assert_array_equal(order(), order())
 
 
@@ -140,16 +151,14 @@ def test_empty_dataset_gives_no_batches():
 
 def test_three_arrays_via_tensordataset():
     w = np.linspace(0, 1, 5)
-    x, y, weights = next(iter(nn.DataLoader(nn.TensorDataset(SMALL_X, SMALL_Y, w),
-                                            batch_size=3)))
+    x, y, weights = next(iter(nn.DataLoader(nn.TensorDataset(SMALL_X, SMALL_Y, w), batch_size=3)))
     assert x.shape == (3, 2)
     np.testing.assert_array_equal(y, SMALL_Y[:3])
     np.testing.assert_array_equal(weights, w[:3])
 
 
 def test_loader_batches_every_array_of_a_tuple_and_rows_of_a_bare_array():
-    batches = list(nn.DataLoader((np.arange(5.0), np.arange(5.0) * 10, np.ones(5)),
-                                 batch_size=2))
+    batches = list(nn.DataLoader((np.arange(5.0), np.arange(5.0) * 10, np.ones(5)), batch_size=2))
     assert len(batches) == 3 and len(batches[0]) == 3
     np.testing.assert_array_equal(batches[0][1], [0.0, 10.0])
     rows = list(nn.DataLoader(np.arange(12.0).reshape(3, 4), batch_size=2))
@@ -157,15 +166,17 @@ def test_loader_batches_every_array_of_a_tuple_and_rows_of_a_bare_array():
 
 
 def test_nested_list_inputs_work_like_arrays():
-    x, y = next(iter(nn.DataLoader([[[0., 1.], [2., 3.], [4., 5.]], [0, 1, 0]], batch_size=2)))
-    np.testing.assert_array_equal(x.data, [[0., 1.], [2., 3.]])
+    x, y = next(
+        iter(nn.DataLoader([[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [0, 1, 0]], batch_size=2))
+    )
+    np.testing.assert_array_equal(x.data, [[0.0, 1.0], [2.0, 3.0]])
     np.testing.assert_array_equal(y, [0, 1])
 
 
 def test_subset_of_subset_gathers_the_right_rows():
     inner = D.Subset(nn.TensorDataset(SMALL_X, SMALL_Y), [4, 3, 2])
     outer = D.Subset(inner, [0, 2])
-    (x, y), = list(nn.DataLoader(outer, batch_size=5))
+    ((x, y),) = list(nn.DataLoader(outer, batch_size=5))
     np.testing.assert_array_equal(y, [4, 2])
     np.testing.assert_array_equal(x.data, SMALL_X[[4, 2]])
 

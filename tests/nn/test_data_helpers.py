@@ -1,5 +1,6 @@
 """The data helpers: train_test_split (partitions, stratification, seeds, empty sides
 refused), one_hot and standardize (train statistics, constant columns)."""
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,7 @@ from scratchgrad.nn.data import TensorDataset, one_hot, random_split, train_test
 
 def test_splits_partition_the_data():
     parts = random_split(TensorDataset(np.arange(10)), [0.7, 0.3], seed=0)
-    assert sorted(np.concatenate([[p[i] for i in range(len(p))] for p in parts])) == \
-        list(range(10))
+    assert sorted(np.concatenate([[p[i] for i in range(len(p))] for p in parts])) == list(range(10))
     X = np.arange(100.0)[:, None]
     y = np.repeat([0, 1], 50)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, seed=1)
@@ -72,6 +72,7 @@ def test_splits_refuse_empty_sides_and_negative_lengths():
 
 # --- one_hot and standardize --------------------------------------------------------------
 
+
 def test_one_hot_and_standardize():
     assert one_hot(np.array([2, 0]), 3).tolist() == [[0, 0, 1], [1, 0, 0]]
     with pytest.raises(TypeError, match="integer labels"):
@@ -101,8 +102,8 @@ def test_standardize_constant_column_stays_finite_and_uses_train_stats():
     np.testing.assert_array_equal(train[:, 0], 0.0)
     np.testing.assert_allclose(train[:, 1].mean(), 0.0, atol=1e-12)
     np.testing.assert_allclose(train[:, 1].std(), 1.0)
-    np.testing.assert_array_equal(other[:, 0], 1.0)          # (6 - 5) / 1
-    (alone,) = D.standardize(C)                              # always a tuple
+    np.testing.assert_array_equal(other[:, 0], 1.0)  # (6 - 5) / 1
+    (alone,) = D.standardize(C)  # always a tuple
     np.testing.assert_array_equal(alone, train)
 
 

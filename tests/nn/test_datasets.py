@@ -1,6 +1,7 @@
 """The bundled datasets (moons, circles, spiral, gates, the 8x8 digits) and the MNIST IDX
 reader, on files the tests write: both file spellings, gzip, and clear errors for
 truncated files, a bad magic number and missing files."""
+
 import gzip
 
 import numpy as np
@@ -47,11 +48,13 @@ def test_digits_returns_fresh_arrays():
 
 # --- MNIST's IDX files --------------------------------------------------------------------
 
+
 def write_idx(path, array, magic_type=0x08, truncate=0, compress=False):
     header = bytes([0, 0, magic_type, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
     raw = header + array.astype(np.uint8).tobytes()
-    raw = raw[:len(raw) - truncate]
+    raw = raw[: len(raw) - truncate]
     (gzip.open if compress else open)(path, "wb").write(raw)
 
 

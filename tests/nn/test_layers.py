@@ -1,13 +1,13 @@
 """Linear, Dropout, Flatten and Sequential: PyTorch's layout, init and shapes (any leading
 shape, empty batches), dtypes, train vs eval, and the values and gradients PyTorch gives."""
+
 import numpy as np
 import pytest
+from helpers import close64, compare_unary, linear_pair, t64
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import OPS, Tensor, gradcheck
-
-from helpers import close64, compare_unary, linear_pair, t64
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -16,7 +16,9 @@ def test_linear_is_one_fused_node_with_pytorch_layout_and_init():
     layer = nn.Linear(50, 7, seed=0)
     assert layer.weight.shape == (7, 50) and layer.bias.shape == (7,)
     bound = 1 / np.sqrt(50)
-    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.weight.data).max() > 0.8 * bound
+    assert (
+        np.abs(layer.weight.data).max() <= bound and np.abs(layer.weight.data).max() > 0.8 * bound
+    )
     x = np.random.default_rng(1).normal(size=(4, 50))
     out = layer(x)
     assert out.op is OPS["linear"] and out.shape == (4, 7)
@@ -67,11 +69,16 @@ def test_linear_float32_stays_float32_for_float32_input():
 def test_linear_casts_numpy_data_to_its_dtype_and_refuses_another_tensor_dtype():
     """PyTorch's rule for Tensors (a layer never converts one), numpy data converted."""
     layer = nn.Linear(4, 3, dtype=np.float32)
-    assert layer(np.ones((2, 4))).dtype == np.float32                 # float64 numpy data
-    for x in (Tensor(np.ones((2, 4))),                                # a float64 Tensor
-              Tensor(np.ones((2, 4)), requires_grad=True) * 2.0):     # ... inside a graph
-        with pytest.raises(TypeError, match="input is float64 but weight is float32.*"
-                                            r"x.float\(\)"):
+    assert layer(np.ones((2, 4))).dtype == np.float32  # float64 numpy data
+    for x in (
+        Tensor(np.ones((2, 4))),  # a float64 Tensor
+        Tensor(np.ones((2, 4)), requires_grad=True) * 2.0,
+    ):  # ... inside a graph
+        with pytest.raises(
+            TypeError,
+            match="input is float64 but weight is float32.*"
+            r"x.float\(\)",
+        ):
             layer(x)
 
 
@@ -97,13 +104,14 @@ def test_linear_rejects_bad_sizes_and_scalar_input():
 
 # --- Dropout and Flatten ------------------------------------------------------------------
 
+
 def test_dropout_train_vs_eval():
     x = Tensor(np.ones((200, 50)))
     drop = nn.Dropout(0.3, seed=0)
     out = drop(x).data
     assert set(np.unique(out)) == {0.0, 1 / 0.7}
     assert abs((out == 0).mean() - 0.3) < 0.02
-    assert abs(out.mean() - 1.0) < 0.03        # inverted dropout keeps the expectation
+    assert abs(out.mean() - 1.0) < 0.03  # inverted dropout keeps the expectation
     drop.eval()
     assert drop(x) is x
     with pytest.raises(ValueError, match=r"p=1.5"):
@@ -129,13 +137,14 @@ def test_dropout_eval_and_p0_are_identity_p1_zeroes_like_pytorch():
     xo = Tensor(np.array([1.0, np.inf, np.nan]), requires_grad=True)
     out = nn.Dropout(1.0)(xo)
     expected = torch.nn.Dropout(1.0)(t64([1.0, np.inf, np.nan]))
-    np.testing.assert_array_equal(out.data, expected.numpy())     # inf*0 and nan stay nan
+    np.testing.assert_array_equal(out.data, expected.numpy())  # inf*0 and nan stay nan
     out.sum().backward()
     np.testing.assert_array_equal(xo.grad, 0.0)
 
 
 def test_dropout_passes_values_through_in_eval():
     from scratchgrad.autograd import Value
+
     v = Value(2.0)
     assert nn.Dropout(0.5).eval()(v) is v
 
@@ -176,9 +185,11 @@ def test_dropout_and_flatten_take_numpy_arrays():
 
 # --- Sequential ---------------------------------------------------------------------------
 
+
 def test_sequential_indexing_and_activations():
-    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Identity(), nn.Sigmoid(),
-                          nn.Softmax(axis=-1))
+    model = nn.Sequential(
+        nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Identity(), nn.Sigmoid(), nn.Softmax(axis=-1)
+    )
     assert len(model) == 5 and isinstance(model[1], nn.Tanh)
     out = model(np.ones((4, 2)))
     np.testing.assert_allclose(out.data.sum(axis=1), 1.0)

@@ -2,16 +2,16 @@
 itself as the oracle: its `trace`/`draw_dot` (from trace_graph.ipynb) run on our Value with
 only the import changed, and its demo's numbers (weights from Python's `random`) come out
 the same."""
+
 import random
 
 import numpy as np
 import pytest
-
-from scratchgrad import nn
-import scratchgrad.nn.functional as F
-from scratchgrad.autograd import OPS, Value
-
 from oracles import oracle
+
+import scratchgrad.nn.functional as F
+from scratchgrad import nn
+from scratchgrad.autograd import OPS, Value
 
 micrograd = oracle("micrograd.engine")
 micrograd_nn = oracle("micrograd.nn")
@@ -25,7 +25,10 @@ def test_call_style_and_shapes():
     assert len(layer([1.0, 2.0])) == 3
     assert len(mlp.parameters()) == (2 * 4 + 4) + (4 * 3 + 3) + (3 + 1)
     assert [n for n, _ in mlp.named_parameters()][:3] == [
-        "layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+    ]
     assert "Layer(2 -> 4, relu)  # 12 params" in repr(mlp)
 
 
@@ -51,6 +54,7 @@ def test_init_is_micrograd_uniform_and_seeded():
 
 def test_gradients_match_central_differences():
     from scratchgrad.autograd.testing import assert_gradients_match
+
     mlp = nn.scalar.MLP(2, [3, 1], activation="tanh", seed=0)
     params = mlp.parameters()
     assert_gradients_match(lambda *ps: mlp([0.3, -0.7]) * 2.0, params)
@@ -75,7 +79,8 @@ def test_trains_on_a_separable_problem_with_an_optimizer():
 
 # --- micrograd's own code and numbers -----------------------------------------------------
 
-def trace(root):   # micrograd's trace_graph.ipynb, verbatim
+
+def trace(root):  # micrograd's trace_graph.ipynb, verbatim
     nodes, edges = set(), set()
 
     def build(v):
@@ -84,17 +89,20 @@ def trace(root):   # micrograd's trace_graph.ipynb, verbatim
             for child in v._prev:
                 edges.add((child, v))
                 build(child)
+
     build(root)
     return nodes, edges
 
 
-def draw_dot(root, format='svg', rankdir='LR'):   # micrograd's, verbatim
+def draw_dot(root, format="svg", rankdir="LR"):  # micrograd's, verbatim
     from graphviz import Digraph
+
     nodes, edges = trace(root)
-    dot = Digraph(format=format, graph_attr={'rankdir': rankdir})
+    dot = Digraph(format=format, graph_attr={"rankdir": rankdir})
     for n in nodes:
-        dot.node(name=str(id(n)), label="{ data %.4f | grad %.4f }" % (n.data, n.grad),
-                 shape='record')
+        dot.node(
+            name=str(id(n)), label="{ data %.4f | grad %.4f }" % (n.data, n.grad), shape="record"
+        )
         if n._op:
             dot.node(name=str(id(n)) + n._op, label=n._op)
             dot.edge(str(id(n)) + n._op, str(id(n)))
@@ -109,7 +117,7 @@ def test_trace_graph_notebook_runs_and_draws_micrographs_picture():
     y.backward()
     nodes, edges = trace(y)
     ops = sorted(n._op for n in nodes)
-    assert ops == ["", "", "", "*", "+", "ReLU"]     # x, the constants 2 and 1, three ops
+    assert ops == ["", "", "", "*", "+", "ReLU"]  # x, the constants 2 and 1, three ops
     assert len(edges) == 5
     source = draw_dot(y).source
     assert "ReLU" in source and "data 3.0000 | grad 1.0000" in source
@@ -118,7 +126,7 @@ def test_trace_graph_notebook_runs_and_draws_micrographs_picture():
 
 def test_micrograd_op_strings():
     a, b = Value(2.0), Value(3.0)
-    assert (a + b)._op == "+" and (a * b)._op == "*" and (a ** 2)._op == "**2"
+    assert (a + b)._op == "+" and (a * b)._op == "*" and (a**2)._op == "**2"
     assert a.tanh()._op == "tanh" and a.exp()._op == "exp" and a.relu()._op == "ReLU"
     assert a._op == "" and (a + b)._prev == {a, b}
 
@@ -177,13 +185,13 @@ def _node_multiset(root):
 def test_nn_micrograd_draws_micrographs_neuron_graph():
     """trace_graph.ipynb's second example: micrograd's Neuron, node for node."""
     from scratchgrad import nn
+
     random.seed(1337)
     ours = nn.micrograd.Neuron(2)
     x = [Value(1.0), Value(-2.0)]
     y = ours(x)
     y.backward()
-    assert sorted(n._op for n in trace(y)[0]) == ["", "", "", "", "", "*", "*", "+", "+",
-                                                   "ReLU"]
+    assert sorted(n._op for n in trace(y)[0]) == ["", "", "", "", "", "*", "*", "+", "+", "ReLU"]
     their_nn = micrograd_nn
     random.seed(1337)
     theirs = their_nn.Neuron(2)
@@ -197,6 +205,7 @@ def test_nn_micrograd_draws_micrographs_neuron_graph():
 @pytest.mark.slow
 def test_nn_micrograd_mlp_gives_micrograds_losses():
     from scratchgrad import nn
+
     TheirMLP = micrograd_nn.MLP
     theirs = _demo_losses(micrograd.Value, TheirMLP, 3)
     ours = _demo_losses(Value, nn.micrograd.MLP, 3)

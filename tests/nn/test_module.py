@@ -1,14 +1,14 @@
 """Modules find their parameters (attributes, lists, dicts; shared ones once), name them as
 PyTorch does, switch modes, zero their gradients and round-trip their state_dict
 (PyTorch's keys and tensors load as they are)."""
+
 import numpy as np
 import pytest
+from helpers import close64, t64
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor, Value
-
-from helpers import close64, t64
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -18,8 +18,8 @@ class Block(nn.Module):
         self.fc1 = nn.Linear(3, 4, seed=0)
         self.heads = [nn.Linear(4, 2, seed=1), nn.Linear(4, 2, bias=False, seed=2)]
         self.extra = {"scale": nn.Parameter(np.ones(2))}
-        self.not_a_param = Tensor(np.ones(3))          # plain tensors are not trained
-        self.shared = self.fc1                          # listed once
+        self.not_a_param = Tensor(np.ones(3))  # plain tensors are not trained
+        self.shared = self.fc1  # listed once
 
     def forward(self, x):
         h = self.fc1(x).relu()
@@ -29,8 +29,14 @@ class Block(nn.Module):
 def test_parameter_discovery_in_attributes_lists_and_dicts():
     names = [n for n, _ in Block().named_parameters()]
     # like PyTorch: a module's own parameters first, then each sub-module's
-    assert names == ["extra.scale", "fc1.weight", "fc1.bias", "heads.0.weight",
-                     "heads.0.bias", "heads.1.weight"]
+    assert names == [
+        "extra.scale",
+        "fc1.weight",
+        "fc1.bias",
+        "heads.0.weight",
+        "heads.0.bias",
+        "heads.1.weight",
+    ]
     block = Block()
     assert len(block.parameters()) == 6
     assert block.num_parameters() == 12 + 4 + 8 + 2 + 8 + 2
@@ -81,8 +87,11 @@ def test_shared_parameters_are_listed_once_like_pytorch():
             self.b = torch.nn.Linear(3, 3)
             self.b.weight = self.a.weight
 
-    assert [n for n, _ in Ours().named_parameters()] == \
-        [n for n, _ in Theirs().named_parameters()] == ["a.weight", "a.bias", "b.bias"]
+    assert (
+        [n for n, _ in Ours().named_parameters()]
+        == [n for n, _ in Theirs().named_parameters()]
+        == ["a.weight", "a.bias", "b.bias"]
+    )
     shared = nn.Linear(3, 3, seed=0)
     seq = nn.Sequential(shared, nn.ReLU(), shared)
     assert len(seq.parameters()) == 2 and len(seq.modules()) == 3
@@ -122,12 +131,22 @@ def test_forward_missing_is_a_clear_error():
 
 # --- Sequential against PyTorch's ---------------------------------------------------------
 
+
 def _pair_of_models():
-    ours = nn.Sequential(nn.Linear(4, 5, seed=0), nn.BatchNorm1d(5), nn.ReLU(),
-                         nn.Dropout(0.1), nn.Linear(5, 2, seed=1))
-    theirs = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5),
-                                 torch.nn.ReLU(), torch.nn.Dropout(0.1),
-                                 torch.nn.Linear(5, 2)).double()
+    ours = nn.Sequential(
+        nn.Linear(4, 5, seed=0),
+        nn.BatchNorm1d(5),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(5, 2, seed=1),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 5),
+        torch.nn.BatchNorm1d(5),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.1),
+        torch.nn.Linear(5, 2),
+    ).double()
     return ours, theirs
 
 
@@ -146,11 +165,14 @@ def test_train_and_eval_return_self_and_sequential_slicing():
 
 @pytest.mark.oracle
 def test_a_sequential_slice_keeps_its_childrens_names_as_pytorch():
-    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.ReLU(),
-                         nn.Linear(4, 1))
-    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),
-                                 torch.nn.Linear(3, 4), torch.nn.ReLU(),
-                                 torch.nn.Linear(4, 1))
+    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(2, 3),
+        torch.nn.ReLU(),
+        torch.nn.Linear(3, 4),
+        torch.nn.ReLU(),
+        torch.nn.Linear(4, 1),
+    )
     assert list(ours[2:].state_dict()) == list(theirs[2:].state_dict())
     tail = ours[2:].append(nn.ReLU())
     assert list(dict(tail.named_children())) == ["2", "3", "4", "5"]
@@ -158,16 +180,17 @@ def test_a_sequential_slice_keeps_its_childrens_names_as_pytorch():
 
 # --- state_dict ---------------------------------------------------------------------------
 
+
 def test_state_dict_round_trip_is_a_snapshot():
     a, b = Block(), Block()
     for p in b.parameters():
         p.data[...] = 7.0
     state = a.state_dict()
-    a.fc1.weight.data[...] = -1.0              # later training does not change the snapshot
+    a.fc1.weight.data[...] = -1.0  # later training does not change the snapshot
     assert not np.all(state["fc1.weight"] == -1.0)
     weight = b.fc1.weight
     b.load_state_dict(state)
-    assert b.fc1.weight is weight              # copied in place: optimizers keep working
+    assert b.fc1.weight is weight  # copied in place: optimizers keep working
     for key, value in b.state_dict().items():
         np.testing.assert_array_equal(value, state[key])
 
@@ -199,8 +222,9 @@ def test_load_state_dict_names_every_bad_key():
 @pytest.mark.oracle
 def test_load_state_dict_reports_missing_unexpected_and_bad_shapes():
     ours, _ = _pair_of_models()
-    missing, unexpected = ours.load_state_dict({"0.weight": np.zeros((5, 4)),
-                                                "extra": np.ones(2)}, strict=False)
+    missing, unexpected = ours.load_state_dict(
+        {"0.weight": np.zeros((5, 4)), "extra": np.ones(2)}, strict=False
+    )
     assert "0.bias" in missing and "1.running_mean" in missing and unexpected == ["extra"]
     np.testing.assert_array_equal(ours[0].weight.data, 0.0)
     with pytest.raises(nn.StateDictError, match=r"key '0.weight' has shape \(4, 5\)"):
@@ -221,8 +245,7 @@ def test_batchnorm_buffers_are_in_the_state_dict():
     bn = nn.BatchNorm1d(3)
     bn(np.random.default_rng(0).normal(2.0, 1.0, size=(8, 3)))
     state = bn.state_dict()
-    assert set(state) == {"weight", "bias", "running_mean", "running_var",
-                          "num_batches_tracked"}
+    assert set(state) == {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}
     fresh = nn.BatchNorm1d(3)
     fresh.load_state_dict(state)
     np.testing.assert_array_equal(fresh.running_mean, bn.running_mean)
@@ -233,7 +256,7 @@ def test_batchnorm_buffers_are_in_the_state_dict():
 def test_sequential_names_match_pytorch_and_loads_its_state_dict(rng):
     ours, theirs = _pair_of_models()
     theirs.train()
-    theirs(t64(rng.normal(size=(8, 4))))          # non-trivial running statistics
+    theirs(t64(rng.normal(size=(8, 4))))  # non-trivial running statistics
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
     assert set(ours.state_dict()) == set(theirs.state_dict())
@@ -253,15 +276,17 @@ def test_state_dict_of_shared_and_tied_modules_matches_pytorchs_keys_and_loads_i
     shared = nn.Linear(2, 2)
     ours = nn.Sequential(shared, nn.ReLU(), shared, nn.BatchNorm1d(2))
     t_shared = torch.nn.Linear(2, 2).double()
-    theirs = torch.nn.Sequential(t_shared, torch.nn.ReLU(), t_shared,
-                                 torch.nn.BatchNorm1d(2).double())
+    theirs = torch.nn.Sequential(
+        t_shared, torch.nn.ReLU(), t_shared, torch.nn.BatchNorm1d(2).double()
+    )
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    assert len(ours.parameters()) == 4                     # still listed once
+    assert len(ours.parameters()) == 4  # still listed once
     x = np.random.default_rng(0).standard_normal((3, 2))
     ours.eval(), theirs.eval()
-    np.testing.assert_allclose(ours(Tensor(x)).data,
-                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12
+    )
 
 
 def test_tied_checkpoints_old_and_new_load_and_disagreeing_aliases_are_named():
@@ -269,10 +294,11 @@ def test_tied_checkpoints_old_and_new_load_and_disagreeing_aliases_are_named():
         def __init__(self):
             self.a, self.b = nn.Linear(3, 3), nn.Linear(3, 3)
             self.b.weight = self.a.weight
-            self.b.owner = self                       # a back-reference is not state
+            self.b.owner = self  # a back-reference is not state
+
     state = Tied().state_dict()
-    assert state["a.weight"] is state["b.weight"]     # one copy for both names
-    old = {k: v for k, v in state.items() if k != "b.weight"}   # saved under one name
+    assert state["a.weight"] is state["b.weight"]  # one copy for both names
+    old = {k: v for k, v in state.items() if k != "b.weight"}  # saved under one name
     Tied().load_state_dict(old)
     state["b.weight"] = state["b.weight"] + 1.0
     with pytest.raises(nn.module.StateDictError, match="hold different values"):

@@ -1,5 +1,6 @@
 """The shipped weights: they load into their architectures, and (when MNIST is at hand)
 reach the test accuracy nn.pretrained.ACCURACY states, to the last reported digit."""
+
 import os
 from pathlib import Path
 
@@ -33,7 +34,14 @@ def test_shipped_accuracy_is_what_the_registry_says(name):
     x = x.astype(np.float32) if "mlp" in name else x[:, None].astype(np.float32)
     model = nn.pretrained.load(name)
     with no_grad():
-        hits = sum(int((model(Tensor(x[i:i + 1000])).argmax(1) == Tensor(labels[i:i + 1000]))
-                       .sum().item()) for i in range(0, len(x), 1000))
-    assert hits / len(x) == pytest.approx(nn.pretrained.ACCURACY[name], abs=5e-5), \
+        hits = sum(
+            int(
+                (model(Tensor(x[i : i + 1000])).argmax(1) == Tensor(labels[i : i + 1000]))
+                .sum()
+                .item()
+            )
+            for i in range(0, len(x), 1000)
+        )
+    assert hits / len(x) == pytest.approx(nn.pretrained.ACCURACY[name], abs=5e-5), (
         f"{name}: {hits / len(x):.4f} on the test set"
+    )

@@ -1,12 +1,13 @@
 """PyTorch code runs with `torch` spelled `scratchgrad`: modules, containers, Module
 methods, dtype rules and learner hints. Numbers are checked against torch in float64."""
+
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 
-from scratchgrad import autograd, nn
 import scratchgrad.nn.functional as F
+from scratchgrad import autograd, nn
 from scratchgrad.autograd import Tensor, Value
 
 TOL = dict(rtol=1e-10, atol=1e-12)
@@ -40,8 +41,9 @@ def _compare(torch, ours, theirs, x, rng, params=()):
     np.testing.assert_allclose(out.data, out_t.detach().numpy(), **TOL)
     np.testing.assert_allclose(xo.grad, xt.grad.numpy(), **TOL)
     for name in params:
-        np.testing.assert_allclose(getattr(ours, name).grad,
-                                   getattr(theirs, name).grad.numpy(), **TOL, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(ours, name).grad, getattr(theirs, name).grad.numpy(), **TOL, err_msg=name
+        )
 
 
 def _repr(module):
@@ -51,6 +53,7 @@ def _repr(module):
 
 
 # --- containers ----------------------------------------------------------------------------
+
 
 def _tower(lib):
     class Tower(lib.Module):
@@ -78,8 +81,9 @@ def test_module_list_and_dict_register_parameters_under_pytorchs_names(torch, rn
         np.testing.assert_allclose(a.data, b.detach().numpy(), **TOL)
     assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
     assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
-    assert [type(m).__name__ for m in ours.modules()] == \
-        [type(m).__name__ for m in theirs.modules()]
+    assert [type(m).__name__ for m in ours.modules()] == [
+        type(m).__name__ for m in theirs.modules()
+    ]
 
 
 def test_module_list_edits_renumber_like_pytorch():
@@ -90,8 +94,14 @@ def test_module_list_edits_renumber_like_pytorch():
     del layers[1]
     assert list(layers) == [a, c, d]
     assert [n for n, _ in layers.named_children()] == ["0", "1", "2"]
-    assert list(layers.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias",
-                                         "2.weight", "2.bias"]
+    assert list(layers.state_dict()) == [
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+        "2.weight",
+        "2.bias",
+    ]
     layers.insert(0, b)
     assert list(layers) == [b, a, c, d] and layers[0] is b
     layers[1] = nn.Identity()
@@ -130,10 +140,10 @@ def test_module_dict_behaves_like_an_ordered_dict_of_modules():
 @pytest.mark.oracle
 def test_sequential_from_an_ordered_dict_keeps_the_names(torch):
     ours = nn.Sequential(OrderedDict([("conv", nn.Conv2d(1, 2, 3)), ("act", nn.ReLU())]))
-    theirs = torch.nn.Sequential(OrderedDict([("conv", torch.nn.Conv2d(1, 2, 3)),
-                                              ("act", torch.nn.ReLU())]))
-    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["conv.weight",
-                                                                    "conv.bias"]
+    theirs = torch.nn.Sequential(
+        OrderedDict([("conv", torch.nn.Conv2d(1, 2, 3)), ("act", torch.nn.ReLU())])
+    )
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["conv.weight", "conv.bias"]
     assert ours[0] is ours.conv and list(ours[1:].named_children())[0][0] == "act"
     ours.append(nn.Flatten())
     assert [n for n, _ in ours.named_children()] == ["conv", "act", "2"]
@@ -142,6 +152,7 @@ def test_sequential_from_an_ordered_dict_keeps_the_names(torch):
 
 
 # --- activations, normalisation, dropout ------------------------------------------------------
+
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("slope", [0.01, 0.2, 1.5])
@@ -162,25 +173,31 @@ def test_leaky_relu_matches_pytorch_including_the_slope_at_zero(torch, rng, slop
 @pytest.mark.parametrize("cls", ["Softmax", "LogSoftmax"])
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_softmax_modules_take_pytorchs_dim(torch, rng, cls, dim):
-    _compare(torch, getattr(nn, cls)(dim=dim), getattr(torch.nn, cls)(dim=dim),
-             rng.normal(size=(3, 4, 2)), rng)
-    x, function = rng.normal(size=(3, 4)), {"Softmax": "softmax",
-                                            "LogSoftmax": "log_softmax"}[cls]
-    np.testing.assert_allclose(getattr(F, function)(x, dim).data,
-                               getattr(torch.nn.functional, function)(_t(torch, x),
-                                                                      dim).numpy(), **TOL)
+    _compare(
+        torch,
+        getattr(nn, cls)(dim=dim),
+        getattr(torch.nn, cls)(dim=dim),
+        rng.normal(size=(3, 4, 2)),
+        rng,
+    )
+    x, function = rng.normal(size=(3, 4)), {"Softmax": "softmax", "LogSoftmax": "log_softmax"}[cls]
+    np.testing.assert_allclose(
+        getattr(F, function)(x, dim).data,
+        getattr(torch.nn.functional, function)(_t(torch, x), dim).numpy(),
+        **TOL,
+    )
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("shape, normalized", [((4, 5), 5), ((2, 3, 4), (3, 4)),
-                                               ((1, 6), [6])])
-@pytest.mark.parametrize("options", [{}, {"eps": 1e-2}, {"elementwise_affine": False},
-                                     {"bias": False}])
+@pytest.mark.parametrize("shape, normalized", [((4, 5), 5), ((2, 3, 4), (3, 4)), ((1, 6), [6])])
+@pytest.mark.parametrize(
+    "options", [{}, {"eps": 1e-2}, {"elementwise_affine": False}, {"bias": False}]
+)
 def test_layer_norm_matches_pytorch(torch, rng, shape, normalized, options):
     ours = nn.LayerNorm(normalized, **options)
     theirs = torch.nn.LayerNorm(normalized, dtype=torch.float64, **options)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    for p in ours.parameters():                        # not the trivial 1 and 0
+    for p in ours.parameters():  # not the trivial 1 and 0
         p.data = rng.normal(size=p.shape)
     _copy_weights(ours, theirs, torch)
     params = [n for n, _ in ours.named_parameters()]
@@ -195,13 +212,15 @@ def test_functional_layer_norm_and_linear_match_pytorch(torch, rng):
     np.testing.assert_allclose(
         F.layer_norm(x, (4,), Tensor(w), Tensor(b), eps=1e-3).data,
         TF.layer_norm(_t(torch, x), (4,), _t(torch, w), _t(torch, b), eps=1e-3).numpy(),
-        **TOL)
+        **TOL,
+    )
     W, bias = rng.normal(size=(5, 4)), rng.normal(size=5)
-    np.testing.assert_allclose(F.linear(x, Tensor(W), Tensor(bias)).data,
-                               TF.linear(_t(torch, x), _t(torch, W), _t(torch, bias)).numpy(),
-                               **TOL)
-    np.testing.assert_allclose(F.linear(x, W).data, TF.linear(_t(torch, x), _t(torch, W)),
-                               **TOL)
+    np.testing.assert_allclose(
+        F.linear(x, Tensor(W), Tensor(bias)).data,
+        TF.linear(_t(torch, x), _t(torch, W), _t(torch, bias)).numpy(),
+        **TOL,
+    )
+    np.testing.assert_allclose(F.linear(x, W).data, TF.linear(_t(torch, x), _t(torch, W)), **TOL)
     with pytest.raises(ValueError, match=r"normalized_shape=\(5,\) must be the last axes"):
         F.layer_norm(x, 5)
     with pytest.raises(ValueError, match=r"book's \(in, out\) layout.*weight.T"):
@@ -215,7 +234,7 @@ def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
     out = nn.Dropout2d(0.25, seed=0)(x)
     per_channel = out.data.reshape(40, 8, 9)
     assert set(np.unique(per_channel)) == {0.0, 1 / 0.75}
-    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))   # all or nothing
+    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))  # all or nothing
     assert abs((per_channel[:, :, 0] == 0).mean() - 0.25) < 0.06
     out.sum().backward()
     np.testing.assert_array_equal(x.grad, out.data)
@@ -236,22 +255,30 @@ def test_functional_dropout_follows_training_flag_and_manual_seed():
         F.dropout(x, 1.5)
 
 
-@pytest.mark.parametrize("make", [lambda: nn.ReLU(inplace=True),
-                                  lambda: nn.LeakyReLU(0.1, True),
-                                  lambda: nn.Dropout(0.5, inplace=True),
-                                  lambda: F.relu(np.ones(2), inplace=True),
-                                  lambda: F.dropout(np.ones(2), inplace=True)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.ReLU(inplace=True),
+        lambda: nn.LeakyReLU(0.1, True),
+        lambda: nn.Dropout(0.5, inplace=True),
+        lambda: F.relu(np.ones(2), inplace=True),
+        lambda: F.dropout(np.ones(2), inplace=True),
+    ],
+)
 def test_inplace_is_refused_with_the_fix(make):
     with pytest.raises(NotImplementedError, match="inplace=True.*Drop the flag"):
         make()
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("options", [dict(track_running_stats=False), dict(bias=False),
-                                     dict(affine=False)])
+@pytest.mark.parametrize(
+    "options", [dict(track_running_stats=False), dict(bias=False), dict(affine=False)]
+)
 def test_batchnorm_options_match_pytorch(torch, rng, options):
-    ours, theirs = nn.BatchNorm1d(3, **options), torch.nn.BatchNorm1d(3, dtype=torch.float64,
-                                                                      **options)
+    ours, theirs = (
+        nn.BatchNorm1d(3, **options),
+        torch.nn.BatchNorm1d(3, dtype=torch.float64, **options),
+    )
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert _repr(ours) == repr(theirs)
     params = [n for n, _ in ours.named_parameters()]
@@ -264,8 +291,9 @@ def test_batchnorm_options_match_pytorch(torch, rng, options):
 @pytest.mark.parametrize("start, end", [(1, -1), (0, 1), (1, 2), (-2, -1)])
 def test_flatten_end_dim_matches_pytorch(torch, start, end):
     x = np.arange(120.0).reshape(2, 3, 4, 5)
-    np.testing.assert_array_equal(nn.Flatten(start, end)(x).data,
-                                  torch.nn.Flatten(start, end)(_t(torch, x)).numpy())
+    np.testing.assert_array_equal(
+        nn.Flatten(start, end)(x).data, torch.nn.Flatten(start, end)(_t(torch, x)).numpy()
+    )
     assert _repr(nn.Flatten(start, end)) == repr(torch.nn.Flatten(start, end))
 
 
@@ -273,7 +301,7 @@ def test_gradient_clipping_is_where_pytorch_keeps_it():
     p = nn.Parameter([3.0, 4.0])
     p.grad = np.array([3.0, 4.0])
     assert nn.utils.clip_grad_norm_([p], 1.0) == pytest.approx(5.0)
-    np.testing.assert_allclose(p.grad, np.array([3.0, 4.0]) / (5.0 + 1e-6))   # PyTorch's
+    np.testing.assert_allclose(p.grad, np.array([3.0, 4.0]) / (5.0 + 1e-6))  # PyTorch's
     nn.utils.clip_grad_value_([p], 0.7)
     np.testing.assert_allclose(p.grad, [3.0 / (5.0 + 1e-6), 0.7])
 
@@ -284,6 +312,7 @@ def test_identity_takes_any_arguments_like_pytorchs():
 
 
 # --- convolution and pooling ---------------------------------------------------------------
+
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("padding", ["same", "valid", 1, (2, 0)])
@@ -299,30 +328,42 @@ def test_conv2d_padding_forms_match_pytorch(torch, rng, padding):
 def test_functional_conv_and_pools_match_pytorch(torch, rng):
     x, w, b = rng.normal(size=(2, 3, 8, 8)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
     TF, xt = torch.nn.functional, _t(torch, x)
-    np.testing.assert_allclose(F.conv2d(x, Tensor(w), Tensor(b), stride=2, padding=1).data,
-                               TF.conv2d(xt, _t(torch, w), _t(torch, b), stride=2,
-                                         padding=1).numpy(), **TOL)
-    np.testing.assert_allclose(F.max_pool2d(x, 3, stride=2, padding=1).data,
-                               TF.max_pool2d(xt, 3, stride=2, padding=1).numpy(), **TOL)
+    np.testing.assert_allclose(
+        F.conv2d(x, Tensor(w), Tensor(b), stride=2, padding=1).data,
+        TF.conv2d(xt, _t(torch, w), _t(torch, b), stride=2, padding=1).numpy(),
+        **TOL,
+    )
+    np.testing.assert_allclose(
+        F.max_pool2d(x, 3, stride=2, padding=1).data,
+        TF.max_pool2d(xt, 3, stride=2, padding=1).numpy(),
+        **TOL,
+    )
     np.testing.assert_allclose(F.avg_pool2d(x, 2).data, TF.avg_pool2d(xt, 2).numpy(), **TOL)
-    for ours, theirs in ((nn.MaxPool2d((2, 3), stride=1, padding=1),
-                          torch.nn.MaxPool2d((2, 3), stride=1, padding=1)),
-                         (nn.AvgPool2d(3, 2, 1), torch.nn.AvgPool2d(3, 2, 1))):
+    for ours, theirs in (
+        (
+            nn.MaxPool2d((2, 3), stride=1, padding=1),
+            torch.nn.MaxPool2d((2, 3), stride=1, padding=1),
+        ),
+        (nn.AvgPool2d(3, 2, 1), torch.nn.AvgPool2d(3, 2, 1)),
+    ):
         _compare(torch, ours, theirs, x, rng)
         assert _repr(ours) == repr(theirs)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: nn.Conv2d(1, 2, 3, dilation=2), r"Conv2d\(dilation=2\) is not supported"),
-    (lambda: nn.Conv2d(2, 2, 3, groups=2), r"Conv2d\(groups=2\) is not supported"),
-    (lambda: nn.Conv2d(1, 2, 3, padding_mode="reflect"), r"padding_mode='reflect'.*np.pad"),
-    (lambda: nn.Conv2d(1, 2, 4, padding="same"), r"padding='same'.*odd kernel_size"),
-    (lambda: nn.MaxPool2d(2, ceil_mode=True), r"MaxPool2d\(ceil_mode=True\)"),
-    (lambda: nn.MaxPool2d(2, return_indices=True), r"return_indices=True"),
-    (lambda: nn.MaxPool2d(2, dilation=2), r"MaxPool2d\(dilation=2\)"),
-    (lambda: nn.AvgPool2d(2, count_include_pad=False), r"count_include_pad=False"),
-    (lambda: nn.AvgPool2d(2, divisor_override=3), r"divisor_override=3"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: nn.Conv2d(1, 2, 3, dilation=2), r"Conv2d\(dilation=2\) is not supported"),
+        (lambda: nn.Conv2d(2, 2, 3, groups=2), r"Conv2d\(groups=2\) is not supported"),
+        (lambda: nn.Conv2d(1, 2, 3, padding_mode="reflect"), r"padding_mode='reflect'.*np.pad"),
+        (lambda: nn.Conv2d(1, 2, 4, padding="same"), r"padding='same'.*odd kernel_size"),
+        (lambda: nn.MaxPool2d(2, ceil_mode=True), r"MaxPool2d\(ceil_mode=True\)"),
+        (lambda: nn.MaxPool2d(2, return_indices=True), r"return_indices=True"),
+        (lambda: nn.MaxPool2d(2, dilation=2), r"MaxPool2d\(dilation=2\)"),
+        (lambda: nn.AvgPool2d(2, count_include_pad=False), r"count_include_pad=False"),
+        (lambda: nn.AvgPool2d(2, divisor_override=3), r"divisor_override=3"),
+    ],
+)
 def test_unsupported_layer_options_say_so(make, message):
     with pytest.raises(NotImplementedError, match=message):
         make()
@@ -332,13 +373,20 @@ def test_unsupported_layer_options_say_so(make, message):
 
 # --- learner hints (issue 23) ---------------------------------------------------------------
 
+
 def test_conv2d_on_images_without_a_channel_axis_says_add_it():
-    with pytest.raises(ValueError, match=r"got shape \(5, 8, 8\): images without a channel "
-                                         r"axis\? add it: x\[:, None\] or "
-                                         r"x.reshape\(5, 1, 8, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"got shape \(5, 8, 8\): images without a channel "
+        r"axis\? add it: x\[:, None\] or "
+        r"x.reshape\(5, 1, 8, 8\)",
+    ):
         nn.Conv2d(1, 4, 3)(np.zeros((5, 8, 8)))
-    with pytest.raises(ValueError, match=r"single image \(C, H, W\)\? add the batch axis: "
-                                         r"x.unsqueeze\(0\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"single image \(C, H, W\)\? add the batch axis: "
+        r"x.unsqueeze\(0\)",
+    ):
         nn.Conv2d(3, 4, 3)(np.zeros((3, 8, 8)))
     with pytest.raises(ValueError, match=r"channels-last images.*x.permute\(0, 3, 1, 2\)"):
         nn.Conv2d(3, 4, 3)(np.zeros((2, 8, 8, 3)))
@@ -348,20 +396,26 @@ def test_conv2d_on_images_without_a_channel_axis_says_add_it():
 
 def test_a_book_layout_linear_weight_says_transpose_it():
     layer = nn.Linear(784, 10)
-    W = np.zeros((784, 10))                     # the book's (in, out) layout
+    W = np.zeros((784, 10))  # the book's (in, out) layout
     layer.weight.data = W
-    with pytest.raises(ValueError, match=r"Linear stores its weight as \(out_features, "
-                                         r"in_features\) = \(10, 784\).*transpose it"):
+    with pytest.raises(
+        ValueError,
+        match=r"Linear stores its weight as \(out_features, "
+        r"in_features\) = \(10, 784\).*transpose it",
+    ):
         layer(np.zeros((2, 784)))
     fresh = nn.Linear(784, 10)
     state = {"weight": W, "bias": np.zeros(10)}
-    with pytest.raises(nn.StateDictError, match=r"\(784, 10\) in the checkpoint but "
-                                                r"\(10, 784\) in the model: Linear stores"):
+    with pytest.raises(
+        nn.StateDictError,
+        match=r"\(784, 10\) in the checkpoint but "
+        r"\(10, 784\) in the model: Linear stores",
+    ):
         fresh.load_state_dict(state)
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     with pytest.raises(nn.StateDictError, match=r"'2.weight'.*transpose it \(W.T\)"):
         model.load_state_dict({**model.state_dict(), "2.weight": np.zeros((3, 2))})
-    fresh.load_state_dict({"weight": W.T, "bias": np.zeros(10)})      # the fix works
+    fresh.load_state_dict({"weight": W.T, "bias": np.zeros(10)})  # the fix works
 
 
 # --- dtypes ------------------------------------------------------------------------------
@@ -380,18 +434,22 @@ def test_every_layer_refuses_a_tensor_of_another_dtype_and_converts_arrays(name)
     make, shape = LAYERS[name]
     layer = make(np.float32)
     data = np.random.default_rng(0).normal(size=shape)
-    assert layer(data).dtype == np.float32                     # float64 numpy: converted
-    assert layer(data.tolist()).dtype == np.float32            # a list too
+    assert layer(data).dtype == np.float32  # float64 numpy: converted
+    assert layer(data.tolist()).dtype == np.float32  # a list too
     assert layer(Tensor(data.astype(np.float32))).dtype == np.float32
-    for dtype, fix in ((np.float64, r"x.to\(np.float32\) / x.float\(\).*model.double\(\)"),
-                       (np.int64, r"x.to\(np.float32\) / x.float\(\)")):
-        with pytest.raises(nn.DtypeMismatchError,
-                           match=rf"{name}: input is {np.dtype(dtype)} but \w+ is float32.*"
-                                 rf"{fix}"):
+    for dtype, fix in (
+        (np.float64, r"x.to\(np.float32\) / x.float\(\).*model.double\(\)"),
+        (np.int64, r"x.to\(np.float32\) / x.float\(\)"),
+    ):
+        with pytest.raises(
+            nn.DtypeMismatchError,
+            match=rf"{name}: input is {np.dtype(dtype)} but \w+ is float32.*"
+            rf"{fix}",
+        ):
             layer(Tensor(data.astype(dtype), dtype=dtype))
-    with pytest.raises(RuntimeError):                         # PyTorch's error class
+    with pytest.raises(RuntimeError):  # PyTorch's error class
         make(np.float64)(Tensor(data.astype(np.float32)))
-    with pytest.raises(TypeError):                            # and Python's
+    with pytest.raises(TypeError):  # and Python's
         make(np.float64)(Tensor(data.astype(np.float32)))
 
 
@@ -411,6 +469,7 @@ def test_a_non_float_layer_dtype_is_refused():
 
 
 # --- Module methods ------------------------------------------------------------------------
+
 
 class Net(nn.Module):
     def __init__(self):
@@ -432,13 +491,13 @@ def test_to_dtype_converts_parameters_grads_and_float_buffers_in_place():
     assert net.conv.weight is weight and weight.dtype == np.float32
     assert weight.grad.dtype == np.float32
     assert net.bn.running_mean.dtype == np.float32
-    assert net.bn.num_batches_tracked.dtype == np.int64        # integer buffers stay
-    opt.step()                                                  # the optimizer still works
+    assert net.bn.num_batches_tracked.dtype == np.int64  # integer buffers stay
+    opt.step()  # the optimizer still works
     assert weight.dtype == np.float32
     assert net(np.ones((2, 1, 4, 4))).dtype == np.float32
     assert net.double() is net and all(p.dtype == np.float64 for p in net.parameters())
     assert net.float().bn.running_var.dtype == np.float32
-    net.to(Tensor(np.ones(1)))                                  # to(tensor): its dtype
+    net.to(Tensor(np.ones(1)))  # to(tensor): its dtype
     assert net.head[1].weight.dtype == np.float64
     net.to("cpu", np.float32)
     assert net.head[1].bias.dtype == np.float32
@@ -449,17 +508,23 @@ def test_to_dtype_converts_parameters_grads_and_float_buffers_in_place():
 def test_devices_other_than_the_cpu_need_cupy_and_a_gpu():
     net = Net()
 
-    class Device:                                # what torch.device("cpu") looks like
+    class Device:  # what torch.device("cpu") looks like
         def __init__(self, kind):
             self.type = kind
 
     assert net.to("cpu") is net and net.to(Device("cpu")) is net and net.cpu() is net
     assert net.to("cpu:0") is net
     from scratchgrad import cuda
+
     if cuda.is_available():
         pytest.skip("a GPU is here: moving to it works (bench/gpu_check.py checks that)")
-    for call in (lambda: net.to("cuda"), lambda: net.to(Device("cuda")), lambda: net.cuda(),
-                 lambda: net.to(0), lambda: nn.Linear(2, 2, device="cuda")):
+    for call in (
+        lambda: net.to("cuda"),
+        lambda: net.to(Device("cuda")),
+        lambda: net.cuda(),
+        lambda: net.to(0),
+        lambda: nn.Linear(2, 2, device="cuda"),
+    ):
         with pytest.raises(RuntimeError, match="CUDA is not available.*CuPy"):
             call()
     with pytest.raises(ValueError, match="unknown device 'mps'"):
@@ -467,13 +532,16 @@ def test_devices_other_than_the_cpu_need_cupy_and_a_gpu():
     assert nn.Linear(2, 2, device="cpu").weight.shape == (2, 2)
 
 
-@pytest.mark.parametrize("args, kwargs, error, message", [
-    ((np.int64,), {}, TypeError, r"floating dtype.*nn.Module.to only converts"),
-    ((), {"memory_format": 1}, NotImplementedError, "memory_format"),
-    ((), {"devcie": "cpu"}, TypeError, r"unexpected keyword\(s\) \['devcie'\]"),
-    (("cpu", np.float32, np.float64), {}, TypeError, "takes a device, a dtype or both"),
-    ((object(),), {}, TypeError, "dtype must be a numpy float type"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, error, message",
+    [
+        ((np.int64,), {}, TypeError, r"floating dtype.*nn.Module.to only converts"),
+        ((), {"memory_format": 1}, NotImplementedError, "memory_format"),
+        ((), {"devcie": "cpu"}, TypeError, r"unexpected keyword\(s\) \['devcie'\]"),
+        (("cpu", np.float32, np.float64), {}, TypeError, "takes a device, a dtype or both"),
+        ((object(),), {}, TypeError, "dtype must be a numpy float type"),
+    ],
+)
 def test_to_rejects_what_it_cannot_do(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         Net().to(*args, **kwargs)
@@ -552,20 +620,39 @@ def test_register_buffer_parameter_and_module_follow_pytorch():
 def test_reprs_read_like_pytorchs(torch):
     def build(lib):
         return lib.Sequential(
-            lib.Conv2d(1, 2, 3), lib.Conv2d(1, 2, 3, stride=2, padding=1, bias=False),
-            lib.BatchNorm2d(2), lib.MaxPool2d(2), lib.AvgPool2d(2), lib.Dropout(0.25),
-            lib.Dropout2d(), lib.Flatten(), lib.LayerNorm(5), lib.LeakyReLU(0.2),
-            lib.Softmax(dim=1), lib.LogSoftmax(dim=1), lib.Linear(784, 10), lib.ReLU(),
-            lib.Sigmoid(), lib.Tanh(), lib.Identity(), lib.CrossEntropyLoss(),
-            lib.NLLLoss(), lib.MSELoss(), lib.L1Loss(), lib.BCELoss(), lib.BCEWithLogitsLoss())
+            lib.Conv2d(1, 2, 3),
+            lib.Conv2d(1, 2, 3, stride=2, padding=1, bias=False),
+            lib.BatchNorm2d(2),
+            lib.MaxPool2d(2),
+            lib.AvgPool2d(2),
+            lib.Dropout(0.25),
+            lib.Dropout2d(),
+            lib.Flatten(),
+            lib.LayerNorm(5),
+            lib.LeakyReLU(0.2),
+            lib.Softmax(dim=1),
+            lib.LogSoftmax(dim=1),
+            lib.Linear(784, 10),
+            lib.ReLU(),
+            lib.Sigmoid(),
+            lib.Tanh(),
+            lib.Identity(),
+            lib.CrossEntropyLoss(),
+            lib.NLLLoss(),
+            lib.MSELoss(),
+            lib.L1Loss(),
+            lib.BCELoss(),
+            lib.BCEWithLogitsLoss(),
+        )
 
     assert _repr(build(nn)) == repr(build(torch.nn))
 
 
 # --- PyTorch's MNIST example, spelled scratchgrad ------------------------------------------
 
+
 def _mnist_net(lib, F_, side):
-    class Net(lib.Module):       # pytorch/examples mnist/main.py, on side x side images
+    class Net(lib.Module):  # pytorch/examples mnist/main.py, on side x side images
         def __init__(self):
             super().__init__()
             self.conv1 = lib.Conv2d(1, 4, 3, 1)
@@ -593,26 +680,35 @@ def test_pytorchs_mnist_example_trains_step_for_step_like_pytorch(torch, rng):
     ours, theirs = _mnist_net(nn, F, 10), _mnist_net(torch.nn, torch.nn.functional, 10)
     theirs.double()
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    ours.eval(), theirs.eval()           # dropout off: the same arithmetic on both sides
+    ours.eval(), theirs.eval()  # dropout off: the same arithmetic on both sides
     opt = nn.optim.Adadelta(ours.parameters(), lr=1.0)
     topt = torch.optim.Adadelta(theirs.parameters(), lr=1.0)
     sched = nn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
     tsched = torch.optim.lr_scheduler.StepLR(topt, step_size=1, gamma=0.7)
-    for epoch in range(3):
+    for _epoch in range(3):
         x, y = rng.normal(size=(6, 1, 10, 10)), rng.integers(0, 10, size=6)
-        for model, optimizer, xs, ys in ((ours, opt, x, y),
-                                         (theirs, topt, _t(torch, x), torch.tensor(y))):
+        for model, optimizer, xs, ys in (
+            (ours, opt, x, y),
+            (theirs, topt, _t(torch, x), torch.tensor(y)),
+        ):
             optimizer.zero_grad()
-            loss = F.nll_loss(model(xs), ys) if model is ours else \
-                torch.nn.functional.nll_loss(model(xs), ys)
+            loss = (
+                F.nll_loss(model(xs), ys)
+                if model is ours
+                else torch.nn.functional.nll_loss(model(xs), ys)
+            )
             loss.backward()
             optimizer.step()
             (sched if model is ours else tsched).step()
     for name, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            ours.state_dict()[name], value.numpy(), rtol=1e-9, atol=1e-12, err_msg=name
+        )
     test_x = rng.normal(size=(4, 1, 10, 10))
     np.testing.assert_allclose(
         F.nll_loss(ours(test_x), np.arange(4), reduction="sum").item(),
-        torch.nn.functional.nll_loss(theirs(_t(torch, test_x)), torch.arange(4),
-                                     reduction="sum").item(), rtol=1e-9)
+        torch.nn.functional.nll_loss(
+            theirs(_t(torch, test_x)), torch.arange(4), reduction="sum"
+        ).item(),
+        rtol=1e-9,
+    )

@@ -1,5 +1,6 @@
 """MultiStepLR, ReduceLROnPlateau and Adadelta against torch.optim, step for step,
 including resuming from a saved state (through nn.save / nn.load)."""
+
 import numpy as np
 import pytest
 
@@ -18,8 +19,7 @@ def _pair(torch, lr=0.5, groups=2):
     theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     for i in range(1, groups):
         ours.add_param_group({"params": [nn.Parameter([0.0])], "lr": lr / (i + 1)})
-        theirs.add_param_group({"params": [torch.zeros(1, requires_grad=True)],
-                                "lr": lr / (i + 1)})
+        theirs.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": lr / (i + 1)})
     return ours, theirs
 
 
@@ -29,9 +29,13 @@ def _lrs(opt):
 
 # --- MultiStepLR ---------------------------------------------------------------------------
 
-MILESTONES = [dict(milestones=[3, 7]), dict(milestones=[7, 3, 3], gamma=0.5),
-              dict(milestones=[0, 2]), dict(milestones=[], gamma=0.5),
-              dict(milestones=(1, 2, 3), gamma=2.0)]
+MILESTONES = [
+    dict(milestones=[3, 7]),
+    dict(milestones=[7, 3, 3], gamma=0.5),
+    dict(milestones=[0, 2]),
+    dict(milestones=[], gamma=0.5),
+    dict(milestones=(1, 2, 3), gamma=2.0),
+]
 
 
 @pytest.mark.oracle
@@ -51,8 +55,11 @@ def test_multistep_lr_matches_pytorch_over_15_epochs(torch, kw):
 def test_multistep_lr_resumes_from_a_saved_state_like_pytorch(torch, tmp_path):
     def run(lib):
         ours = lib is nn
-        opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0) if ours else \
-            torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        opt = (
+            nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+            if ours
+            else torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        )
         make = nn.optim.MultiStepLR if ours else torch.optim.lr_scheduler.MultiStepLR
         sched = make(opt, milestones=[2, 5, 5], gamma=0.5)
         for _ in range(3):
@@ -63,9 +70,12 @@ def test_multistep_lr_resumes_from_a_saved_state_like_pytorch(torch, tmp_path):
             nn.save({"o": osd, "s": ssd}, tmp_path / "c.npz")
             loaded = nn.load(tmp_path / "c.npz")
             osd, ssd = loaded["o"], loaded["s"]
-        opt2 = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0) if ours else \
-            torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
-        sched2 = make(opt2, milestones=[9], gamma=0.1)     # options come from the state
+        opt2 = (
+            nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
+            if ours
+            else torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        )
+        sched2 = make(opt2, milestones=[9], gamma=0.1)  # options come from the state
         opt2.load_state_dict(osd)
         sched2.load_state_dict(ssd)
         out = []
@@ -92,19 +102,23 @@ def test_multistep_lr_checks_its_options():
 
 # --- ReduceLROnPlateau ---------------------------------------------------------------------
 
-PLATEAUS = [dict(), dict(mode="max", factor=0.5, patience=1),
-            dict(patience=0, threshold=0.1, threshold_mode="abs", cooldown=2),
-            dict(mode="max", threshold_mode="abs", patience=2, min_lr=0.04),
-            dict(patience=1, factor=0.5, min_lr=[0.1, 0.01]),
-            dict(patience=0, factor=0.9, eps=0.03)]
+PLATEAUS = [
+    dict(),
+    dict(mode="max", factor=0.5, patience=1),
+    dict(patience=0, threshold=0.1, threshold_mode="abs", cooldown=2),
+    dict(mode="max", threshold_mode="abs", patience=2, min_lr=0.04),
+    dict(patience=1, factor=0.5, min_lr=[0.1, 0.01]),
+    dict(patience=0, factor=0.9, eps=0.03),
+]
 
 
 def _metrics(n=40):
     """A loss that improves, wobbles on a plateau, improves again and then stalls."""
     rng = np.random.default_rng(5)
     noise = np.concatenate([rng.normal(scale=0.02, size=28), np.zeros(n - 28)])
-    base = np.concatenate([np.linspace(2.0, 1.0, 8), np.full(12, 1.0),
-                           np.linspace(1.0, 0.5, 8), np.full(n - 28, 0.5)])
+    base = np.concatenate(
+        [np.linspace(2.0, 1.0, 8), np.full(12, 1.0), np.linspace(1.0, 0.5, 8), np.full(n - 28, 0.5)]
+    )
     return (base + noise).tolist()
 
 
@@ -119,9 +133,13 @@ def test_reduce_lr_on_plateau_matches_pytorch(torch, kw):
         theirs.step(metric)
         assert _lrs(opt) == pytest.approx(_lrs(topt), rel=1e-14)
         assert ours.get_last_lr() == _lrs(opt)
-        assert (ours.best, ours.num_bad_epochs, ours.cooldown_counter, ours.last_epoch) == \
-            (theirs.best, theirs.num_bad_epochs, theirs.cooldown_counter, theirs.last_epoch)
-    assert _lrs(opt) != [0.5, 0.25]                                  # it did reduce
+        assert (ours.best, ours.num_bad_epochs, ours.cooldown_counter, ours.last_epoch) == (
+            theirs.best,
+            theirs.num_bad_epochs,
+            theirs.cooldown_counter,
+            theirs.last_epoch,
+        )
+    assert _lrs(opt) != [0.5, 0.25]  # it did reduce
 
 
 @pytest.mark.oracle
@@ -137,25 +155,28 @@ def test_reduce_lr_on_plateau_resumes_from_a_saved_state(torch, tmp_path):
     nn.save({"o": opt.state_dict(), "s": ours.state_dict()}, tmp_path / "c.npz")
     saved = nn.load(tmp_path / "c.npz")
     opt2, _ = _pair(torch)
-    resumed = nn.optim.ReduceLROnPlateau(opt2)          # default options: all from the state
+    resumed = nn.optim.ReduceLROnPlateau(opt2)  # default options: all from the state
     opt2.load_state_dict(saved["o"])
     resumed.load_state_dict(saved["s"])
     for metric in metrics[15:]:
-        resumed.step(Tensor(metric))                    # a one-element Tensor is fine too
+        resumed.step(Tensor(metric))  # a one-element Tensor is fine too
         theirs.step(metric)
         assert _lrs(opt2) == pytest.approx(_lrs(topt), rel=1e-14)
 
 
-@pytest.mark.parametrize("kw, message", [
-    (dict(factor=1.0), r"factor must be in \[0, 1\)"),
-    (dict(mode="lowest"), "mode must be 'min' or 'max'"),
-    (dict(threshold_mode="relative"), "threshold_mode must be 'rel' or 'abs'"),
-    (dict(patience=-1), "patience must be an int >= 0"),
-    (dict(cooldown=1.5), "cooldown must be an int >= 0"),
-    (dict(min_lr=[0.1]), r"1 min_lr values for 2 parameter group\(s\)"),
-    (dict(min_lr=-0.1), "min_lr must be finite and >= 0"),
-    (dict(eps=-1.0), "eps must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(factor=1.0), r"factor must be in \[0, 1\)"),
+        (dict(mode="lowest"), "mode must be 'min' or 'max'"),
+        (dict(threshold_mode="relative"), "threshold_mode must be 'rel' or 'abs'"),
+        (dict(patience=-1), "patience must be an int >= 0"),
+        (dict(cooldown=1.5), "cooldown must be an int >= 0"),
+        (dict(min_lr=[0.1]), r"1 min_lr values for 2 parameter group\(s\)"),
+        (dict(min_lr=-0.1), "min_lr must be finite and >= 0"),
+        (dict(eps=-1.0), "eps must be >= 0"),
+    ],
+)
 def test_reduce_lr_on_plateau_checks_its_options(torch, kw, message):
     opt, _ = _pair(torch)
     with pytest.raises(ValueError, match=message):
@@ -171,15 +192,19 @@ def test_reduce_lr_on_plateau_needs_its_metric_and_a_valid_state():
         sched.load_state_dict({"last_epoch": 0, "min_lrs": [0.0]})
     with pytest.raises(ValueError, match="factor must be in"):
         sched.load_state_dict({**sched.state_dict(), "factor": 2.0})
-    assert sched.factor == 0.1                      # nothing changed on error
+    assert sched.factor == 0.1  # nothing changed on error
     with pytest.raises(TypeError, match="needs an nn.optim optimizer"):
         nn.optim.ReduceLROnPlateau(object())
 
 
 # --- Adadelta --------------------------------------------------------------------------------
 
-ADADELTA = [dict(), dict(lr=0.5, rho=0.5, eps=1e-3), dict(weight_decay=0.1),
-            dict(lr=2.0, rho=0.99, weight_decay=0.01, foreach=False)]
+ADADELTA = [
+    dict(),
+    dict(lr=0.5, rho=0.5, eps=1e-3),
+    dict(weight_decay=0.1),
+    dict(lr=2.0, rho=0.99, weight_decay=0.01, foreach=False),
+]
 
 
 def _quadratic(rng, dtype=np.float64):
@@ -218,16 +243,21 @@ def test_adadelta_float32_and_resume_match_pytorch(torch, tmp_path):
 
     def run(lib, steps_before, steps_after):
         ours = lib is nn
-        p = nn.Parameter(W0.copy(), dtype=np.float32) if ours else \
-            torch.tensor(W0.copy(), requires_grad=True)
-        make = (lambda: nn.optim.Adadelta([p], lr=1.0)) if ours else \
-            (lambda: torch.optim.Adadelta([p], lr=1.0))
+        p = (
+            nn.Parameter(W0.copy(), dtype=np.float32)
+            if ours
+            else torch.tensor(W0.copy(), requires_grad=True)
+        )
+        make = (
+            (lambda: nn.optim.Adadelta([p], lr=1.0))
+            if ours
+            else (lambda: torch.optim.Adadelta([p], lr=1.0))
+        )
         opt = make()
 
         def step():
             opt.zero_grad()
-            loss = ((Tensor(A) @ p) * p).sum() if ours else \
-                ((torch.tensor(A) @ p) * p).sum()
+            loss = ((Tensor(A) @ p) * p).sum() if ours else ((torch.tensor(A) @ p) * p).sum()
             loss.backward()
             opt.step()
 
@@ -246,15 +276,18 @@ def test_adadelta_float32_and_resume_match_pytorch(torch, tmp_path):
     np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kw, error, message", [
-    (dict(lr=-1.0), ValueError, "invalid lr=-1.0"),
-    (dict(rho=1.5), ValueError, r"invalid rho=1.5; it must be a number in \[0.0, 1.0\]"),
-    (dict(eps=-1e-6), ValueError, "invalid eps"),
-    (dict(weight_decay=-0.1), ValueError, "invalid weight_decay"),
-    (dict(maximize=True), NotImplementedError, r"Adadelta\(maximize=True\).*minimize -f"),
-    (dict(differentiable=True), NotImplementedError, r"Adadelta\(differentiable=True\)"),
-    (dict(foreach="yes"), NotImplementedError, r"Adadelta\(foreach='yes'\)"),
-])
+@pytest.mark.parametrize(
+    "kw, error, message",
+    [
+        (dict(lr=-1.0), ValueError, "invalid lr=-1.0"),
+        (dict(rho=1.5), ValueError, r"invalid rho=1.5; it must be a number in \[0.0, 1.0\]"),
+        (dict(eps=-1e-6), ValueError, "invalid eps"),
+        (dict(weight_decay=-0.1), ValueError, "invalid weight_decay"),
+        (dict(maximize=True), NotImplementedError, r"Adadelta\(maximize=True\).*minimize -f"),
+        (dict(differentiable=True), NotImplementedError, r"Adadelta\(differentiable=True\)"),
+        (dict(foreach="yes"), NotImplementedError, r"Adadelta\(foreach='yes'\)"),
+    ],
+)
 def test_adadelta_checks_its_options(kw, error, message):
     with pytest.raises(error, match=message):
         nn.optim.Adadelta([nn.Parameter([0.0])], **kw)
@@ -290,6 +323,9 @@ def test_adadelta_refuses_another_optimizers_state():
     adam = nn.optim.Adam([p])
     p.grad = np.ones(2)
     adam.step()
-    with pytest.raises(nn.optim.OptimizerStateError, match=r"unknown option\(s\) "
-                                                           r"\['amsgrad', 'betas'\]"):
+    with pytest.raises(
+        nn.optim.OptimizerStateError,
+        match=r"unknown option\(s\) "
+        r"\['amsgrad', 'betas'\]",
+    ):
         nn.optim.Adadelta([p]).load_state_dict(adam.state_dict())

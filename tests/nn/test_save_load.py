@@ -1,28 +1,32 @@
 """nn.save / nn.load as a learner uses them: nested dicts and dtypes round-trip, Python
 values come back as they were, optimizer state resumes identically, tied weights survive, an
 overwrite leaves no temp file, and truncated, corrupted or pickled files are refused."""
+
 import os
 import pickle
 
 import numpy as np
 import pytest
-
-from scratchgrad import nn
-from scratchgrad.autograd import Tensor
-
 from helpers import LABELS as Y
 from helpers import POINTS as X
 from helpers import same_state, training_setup
+
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor
 
 F = nn.functional
 
 
 def test_nested_dict_round_trip_keeps_dtypes(tmp_path):
-    state = {"a": np.arange(3), "b": {"c": np.ones((2, 2), np.float32),
-                                      "d": {"e": np.array(1.5)}},
-             "f16": np.ones(2, np.float16), "flag": np.array([True]),
-             "u8": np.arange(2, dtype=np.uint8), "s": "hi",
-             "fortran": np.arange(12.0).reshape(3, 4).T}
+    state = {
+        "a": np.arange(3),
+        "b": {"c": np.ones((2, 2), np.float32), "d": {"e": np.array(1.5)}},
+        "f16": np.ones(2, np.float16),
+        "flag": np.array([True]),
+        "u8": np.arange(2, dtype=np.uint8),
+        "s": "hi",
+        "fortran": np.arange(12.0).reshape(3, 4).T,
+    }
     path = tmp_path / "n.npz"
     assert nn.save(state, path) == os.fspath(path)
     back = nn.load(path)
@@ -36,12 +40,11 @@ def test_nested_dict_round_trip_keeps_dtypes(tmp_path):
 
 def test_python_values_come_back_as_python_values(tmp_path):
     path = tmp_path / "p.npz"
-    nn.save({"lr": 0.1, "n": 3, 1: np.ones(1), "w": Tensor(np.ones(2)), "l": [1.0, 2.0]},
-            path)
+    nn.save({"lr": 0.1, "n": 3, 1: np.ones(1), "w": Tensor(np.ones(2)), "l": [1.0, 2.0]}, path)
     back = nn.load(path)
     assert back["lr"] == 0.1 and type(back["lr"]) is float
     assert back["n"] == 3
-    assert set(back) == {"lr", "n", 1, "w", "l"}          # int keys stay ints
+    assert set(back) == {"lr", "n", 1, "w", "l"}  # int keys stay ints
     assert back["l"] == [1.0, 2.0]
     np.testing.assert_array_equal(back["w"], [1.0, 1.0])
 
@@ -71,8 +74,14 @@ def test_optimizer_state_round_trip_resumes_identically(tmp_path):
     opt2.load_state_dict(ck["opt"])
     assert opt2.param_groups[0]["lr"] == 0.01
     for m, o in ((model, opt), (model2, opt2)):
-        nn.fit(m, F.cross_entropy, o, nn.DataLoader((X, Y), batch_size=8, shuffle=True,
-                                                    seed=9), epochs=2, progress=False)
+        nn.fit(
+            m,
+            F.cross_entropy,
+            o,
+            nn.DataLoader((X, Y), batch_size=8, shuffle=True, seed=9),
+            epochs=2,
+            progress=False,
+        )
     assert same_state(model.state_dict(), model2.state_dict())
 
 
@@ -124,6 +133,7 @@ def test_save_without_extension_writes_exactly_that_path(tmp_path):
 
 # --- refused ------------------------------------------------------------------------------
 
+
 def test_save_into_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
         nn.save({"a": np.zeros(2)}, tmp_path / "nope" / "x.npz")
@@ -163,13 +173,14 @@ def test_bit_flip_in_data_is_detected(tmp_path):
 def test_np_savez_with_pickled_objects_is_refused(tmp_path):
     path = tmp_path / "pk.npz"
     # even with the marker entry forged, an object array is never unpickled
-    np.savez(path, a=np.array([{"x": 1}], dtype=object),
-             **{"__scratchgrad_checkpoint__": np.asarray(1)})
+    np.savez(
+        path, a=np.array([{"x": 1}], dtype=object), **{"__scratchgrad_checkpoint__": np.asarray(1)}
+    )
     with pytest.raises(nn.CheckpointError, match="dtype=object"):
         nn.load(path)
     plain = tmp_path / "plain.npz"
     np.savez(plain, a=np.arange(3))
-    assert nn.load(plain)["a"].tolist() == [0, 1, 2]     # a plain np.savez file loads
+    assert nn.load(plain)["a"].tolist() == [0, 1, 2]  # a plain np.savez file loads
 
 
 def test_pickle_file_is_refused(tmp_path):

@@ -1,4 +1,5 @@
 """`nn.manual_seed` makes every default draw reproducible."""
+
 import random
 
 import numpy as np
@@ -11,13 +12,12 @@ def _draw_everything():
     model = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5), nn.Linear(3, 2))
     model.train()
     from scratchgrad.autograd import Tensor
+
     masked = model[1](Tensor(np.ones((2, 3)))).data.copy()
-    loader = nn.DataLoader((np.arange(10.0)[:, None], np.arange(10)), batch_size=4,
-                           shuffle=True)
+    loader = nn.DataLoader((np.arange(10.0)[:, None], np.arange(10)), batch_size=4, shuffle=True)
     batches = [b[1].tolist() for b in loader]
     scalar = nn.scalar.MLP(2, [3, 1]).parameters()[0].data
-    return ([p.data.copy() for p in model.parameters()], masked, batches, scalar,
-            random.random())
+    return ([p.data.copy() for p in model.parameters()], masked, batches, scalar, random.random())
 
 
 def test_same_seed_same_weights_masks_batches():

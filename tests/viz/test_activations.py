@@ -1,16 +1,17 @@
 """record_activations keeps each activation layer's output; the histogram figure has one
 panel per layer with a shared y axis (Agg backend, nothing shown)."""
+
 import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
 
-from scratchgrad import nn  # noqa: E402
-from scratchgrad.autograd import Tensor, is_grad_enabled  # noqa: E402
-from scratchgrad.viz.activations import plot_activation_histograms, record_activations  # noqa: E402
+from scratchgrad import nn
+from scratchgrad.autograd import Tensor, is_grad_enabled
+from scratchgrad.viz.activations import plot_activation_histograms, record_activations
 
 
 def _net(*activations, seed=0):
@@ -27,8 +28,9 @@ def test_record_activations_names_and_values_match_a_manual_forward():
     assert list(acts) == ["Sigmoid 1", "ReLU 2", "Tanh 3"]
     h = x
     expected = []
-    for linear, f in zip(model[0::2], (lambda z: 1 / (1 + np.exp(-z)),
-                                        lambda z: np.maximum(z, 0), np.tanh)):
+    for linear, f in zip(
+        model[0::2], (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.maximum(z, 0), np.tanh)
+    ):
         h = f(h @ linear.weight.data.T + linear.bias.data)
         expected.append(h)
     for got, want in zip(acts.values(), expected):
@@ -62,7 +64,7 @@ def test_histograms_one_panel_per_layer_with_a_shared_y_axis():
     assert all(ax.get_xlim() == (0.0, 1.0) for ax in axes)
     assert fig._suptitle.get_text() == "five layers"
     heights = axes[0].patches[0].get_data()[0]
-    assert len(heights) == 30 and heights.sum() == 1000     # bins=30, every value counted
+    assert len(heights) == 30 and heights.sum() == 1000  # bins=30, every value counted
 
 
 def test_histograms_accept_pairs_rows_and_an_automatic_range():

@@ -1,5 +1,6 @@
 """The player in a real browser (headless Chromium): the step in the URL opens, and the
 highlighted node and its gradient are the engine's own numbers."""
+
 import re
 import shutil
 import subprocess
@@ -13,8 +14,9 @@ from scratchgrad.viz import player, renderer
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="no `chromium` on PATH (Debian: apt-get "
-                                                "install chromium)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="no `chromium` on PATH (Debian: apt-get install chromium)"
+    ),
     pytest.mark.skipif(renderer.find_renderer() is None, reason="no graphviz renderer"),
 ]
 
@@ -44,8 +46,7 @@ class Nodes(HTMLParser):
         if tag == "g":
             self._stack.append(int(match.group(1)) if match else None)
             if match:
-                self.nodes[int(match.group(1))] = {"class": attrs.get("class", ""),
-                                                   "texts": []}
+                self.nodes[int(match.group(1))] = {"class": attrs.get("class", ""), "texts": []}
         if "data-step" in attrs:
             self.step = int(attrs["data-step"])
         self._in_rule = attrs.get("class") == "sgp-r"
@@ -64,23 +65,32 @@ class Nodes(HTMLParser):
 
 
 def chromium(*args, tmp_path):
-    return subprocess.run([CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
-                           f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--disable-gpu",
+            "--no-sandbox",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def test_the_step_in_the_url_shows_the_engines_numbers(tmp_path):
     out = neuron()
     steps = viz.backprop_steps(out)
     page = steps.save_html(tmp_path / "player.html")
-    drawn = topological_order([out], every_node=True)    # the player's node order
+    drawn = topological_order([out], every_node=True)  # the player's node order
     n = next(node for node in drawn if node.label == "n")
-    step = len(drawn) + 2          # seed, tanh, then the add that made n passes its grad
+    step = len(drawn) + 2  # seed, tanh, then the add that made n passes its grad
 
-    reference = neuron()           # the same graph, differentiated by autograd directly
+    reference = neuron()  # the same graph, differentiated by autograd directly
     reference.backward()
-    expected = {node.label: node.grad for node in topological_order([reference])
-                if node.label}
+    expected = {node.label: node.grad for node in topological_order([reference]) if node.label}
 
     dumped = chromium("--dump-dom", f"{page.as_uri()}#step={step}", tmp_path=tmp_path)
     assert dumped.returncode == 0, dumped.stderr[-500:]
@@ -90,15 +100,20 @@ def test_the_step_in_the_url_shows_the_engines_numbers(tmp_path):
     highlighted = [i for i, node in dom.nodes.items() if "sgp-hl" in node["class"].split()]
     assert highlighted == [drawn.index(n)]
     texts = dom.nodes[drawn.index(n)]["texts"]
-    assert "n" in texts and f"grad {expected['n']:.4g}" in texts      # 0.5, the engine's
+    assert "n" in texts and f"grad {expected['n']:.4g}" in texts  # 0.5, the engine's
     assert f"upstream {expected['n']:.4g}" in dom.rule and dom.rule.startswith("add:")
-    for label in ("x1", "w1"):                 # their users have not passed back yet
+    for label in ("x1", "w1"):  # their users have not passed back yet
         assert "grad ?" in dom.nodes[drawn.index(_named(drawn, label))]["texts"]
     assert f"grad {expected['b']:.4g}" in dom.nodes[drawn.index(_named(drawn, "b"))]["texts"]
 
     shot = tmp_path / "player.png"
-    taken = chromium("--hide-scrollbars", f"--screenshot={shot}", "--window-size=1200,800",
-                     f"{page.as_uri()}#step={step}", tmp_path=tmp_path)
+    taken = chromium(
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        "--window-size=1200,800",
+        f"{page.as_uri()}#step={step}",
+        tmp_path=tmp_path,
+    )
     assert taken.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -115,7 +130,7 @@ def test_a_long_chains_bounded_player_runs_and_says_what_it_left_out(tmp_path):
     page = steps.save_html(tmp_path / "long.html")
     assert page.stat().st_size <= player.MAX_PLAYER_BYTES
     kept = steps._player_data.shown
-    step = steps._player_data.start - kept[0] + 3          # three steps into the backward
+    step = steps._player_data.start - kept[0] + 3  # three steps into the backward
     dumped = chromium("--dump-dom", f"{page.as_uri()}#step={step}", tmp_path=tmp_path)
     assert dumped.returncode == 0, dumped.stderr[-500:]
     dom = Nodes()
@@ -124,5 +139,5 @@ def test_a_long_chains_bounded_player_runs_and_says_what_it_left_out(tmp_path):
     assert dom.rule.startswith(("tanh:", "mul:", "add:"))
     highlighted = [i for i, node in dom.nodes.items() if "sgp-hl" in node["class"].split()]
     assert highlighted == [steps._player_data.steps[kept[0] + step]["h"]]
-    assert player.summary(steps._player_data) in dumped.stdout    # the note, on the page
+    assert player.summary(steps._player_data) in dumped.stdout  # the note, on the page
     assert "nodes not drawn (max_nodes=400)" in player.summary(steps._player_data)

@@ -1,16 +1,17 @@
 """Filters and feature maps of a conv net are drawn (figures, not shown)."""
+
 import numpy as np
 import pytest
 
-from scratchgrad import nn
-from scratchgrad import viz
+from scratchgrad import nn, viz
 
 pytest.importorskip("matplotlib")
 
 
 def test_filters_and_feature_maps():
-    model = nn.models.simple_convnet(input_dim=(1, 8, 8), filters=6, kernel_size=3, hidden=8,
-                                     seed=0)
+    model = nn.models.simple_convnet(
+        input_dim=(1, 8, 8), filters=6, kernel_size=3, hidden=8, seed=0
+    )
     fig = viz.plot_filters(model[0], columns=3)
     assert len(fig.axes) == 6
     image = np.random.default_rng(0).random((8, 8))

@@ -1,12 +1,11 @@
 """Drawings: DOT contents, rendering with each renderer, truncation, backprop steps."""
+
 import time
 
 import numpy as np
 import pytest
 
-from scratchgrad import autograd
-from scratchgrad import nn
-from scratchgrad import viz
+from scratchgrad import autograd, nn, viz
 from scratchgrad.autograd import Tensor, Value
 from scratchgrad.viz import renderer
 
@@ -24,9 +23,9 @@ def neuron():
 def test_scalar_graph_shows_labels_data_grads_and_ops():
     out, w1 = neuron()
     source = viz.draw_graph(out).source
-    for text in ("x1", "w1", "data -3", "grad 1", "tanh", "label=\"*\"", "label=\"+\""):
+    for text in ("x1", "w1", "data -3", "grad 1", "tanh", 'label="*"', 'label="+"'):
         assert text in source
-    assert f"grad {w1.grad:.4g}" in source          # dL/dw1 = x1 * (1 - o²) = 1.0
+    assert f"grad {w1.grad:.4g}" in source  # dL/dw1 = x1 * (1 - o²) = 1.0
 
 
 def test_constants_are_dashed_and_parameters_bold():
@@ -34,8 +33,8 @@ def test_constants_are_dashed_and_parameters_bold():
     y = x * 2.0
     y.backward()
     source = viz.draw_graph(y).source
-    assert "dashed" in source          # the constant 2.0
-    assert "penwidth=2.5" in source    # the leaf x
+    assert "dashed" in source  # the constant 2.0
+    assert "penwidth=2.5" in source  # the leaf x
 
 
 def test_tensor_graph_summarises_arrays_and_clusters_modules():
@@ -51,6 +50,7 @@ def test_tensor_graph_summarises_arrays_and_clusters_modules():
 
 def test_colour_tracks_gradient_magnitude():
     from scratchgrad.viz.style import ZERO_GRAD, grad_color
+
     assert grad_color(0.0) == ZERO_GRAD
     assert grad_color(1e-2) != grad_color(10.0)
 
@@ -62,7 +62,7 @@ def test_truncates_a_10000_node_graph_quickly_with_a_note():
         y = y * 1.0001
     start = time.perf_counter()
     source = viz.draw_graph(y, max_nodes=200).source
-    assert time.perf_counter() - start < 30   # generous: bounded, never hangs
+    assert time.perf_counter() - start < 30  # generous: bounded, never hangs
     assert "more nodes not drawn" in source
     assert source.count("shape=record") <= 200
 
@@ -76,7 +76,8 @@ def test_renders_svg_with_the_found_renderer():
 
 def test_renders_with_the_pip_installed_renderer(monkeypatch, tmp_path):
     import shutil
-    monkeypatch.setattr(shutil, "which", lambda name: None)   # hide the system dot
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # hide the system dot
     path = renderer.find_renderer()
     if path is None:
         pytest.skip("graphviz-pure is not installed in this environment")
@@ -100,8 +101,8 @@ def test_backprop_steps_reveal_gradients_in_reverse_order():
     e = a * b
     loss = (e + 10.0) * -2.0
     steps = viz.backprop_steps(loss)
-    assert len(steps) == 1 + 3                       # seed + one frame per op node
-    assert "grad ?" in steps[0].source               # nothing known yet but the seed
+    assert len(steps) == 1 + 3  # seed + one frame per op node
+    assert "grad ?" in steps[0].source  # nothing known yet but the seed
     assert "grad ?" not in steps[-1].source.replace("data", "")  # every grad final
     assert (a.grad, b.grad) == (6.0, -4.0)
     assert "step 1: mul" in steps[1].source
@@ -119,8 +120,9 @@ def test_backprop_steps_export_svgs(tmp_path):
 def test_walks_with_the_engine_walker(monkeypatch):
     calls = []
     real = autograd.topological_order
-    monkeypatch.setattr("scratchgrad.viz.graph.topological_order",
-                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(
+        "scratchgrad.viz.graph.topological_order", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     out, _ = neuron()
     viz.draw_graph(out)
     assert calls

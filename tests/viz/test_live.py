@@ -1,10 +1,10 @@
 """LiveView: quiet outside a kernel, cheap to draw, one display updated in place inside."""
+
 import zlib
 
 import pytest
 
-from scratchgrad import nn
-from scratchgrad import viz
+from scratchgrad import nn, viz
 from scratchgrad.viz import live
 
 
@@ -12,9 +12,15 @@ def tiny_fit(callbacks, epochs=2):
     X, y = nn.datasets.digits()
     nn.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
-    nn.fit(model, nn.functional.cross_entropy, nn.optim.SGD(model.parameters(), lr=0.1),
-           nn.DataLoader((X[:256], y[:256]), batch_size=64), epochs=epochs, progress=False,
-           callbacks=callbacks)
+    nn.fit(
+        model,
+        nn.functional.cross_entropy,
+        nn.optim.SGD(model.parameters(), lr=0.1),
+        nn.DataLoader((X[:256], y[:256]), batch_size=64),
+        epochs=epochs,
+        progress=False,
+        callbacks=callbacks,
+    )
     return model
 
 
@@ -30,8 +36,11 @@ def test_the_view_is_inline_svg_and_a_png():
     """(Its drawing cost is measured by the bench's LiveView rows, not here.)"""
     view = viz.LiveView()
     model = tiny_fit([])
-    view.logs = {"loss": [2.0, 1.0, 0.5], "accuracy": [0.2, 0.6, 0.8],
-                 "<script>x</script>": [1.0, 2.0]}
+    view.logs = {
+        "loss": [2.0, 1.0, 0.5],
+        "accuracy": [0.2, 0.6, 0.8],
+        "<script>x</script>": [1.0, 2.0],
+    }
     html = view.to_html(model, 3)
     assert html.count("<svg") == 3 and "data:image/png;base64," in html
     assert "http:" not in html and "https:" not in html
@@ -40,11 +49,12 @@ def test_the_view_is_inline_svg_and_a_png():
 
 def test_png_bytes_is_a_valid_png():
     import numpy as np
+
     data = live.png_bytes(np.zeros((3, 5, 3), np.uint8))
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     idat = data.index(b"IDAT")
-    length = int.from_bytes(data[idat - 4:idat], "big")
-    assert len(zlib.decompress(data[idat + 4:idat + 4 + length])) == 3 * (1 + 5 * 3)
+    length = int.from_bytes(data[idat - 4 : idat], "big")
+    assert len(zlib.decompress(data[idat + 4 : idat + 4 + length])) == 3 * (1 + 5 * 3)
 
 
 def test_bad_arguments_say_what_to_pass():
@@ -78,21 +88,21 @@ def test_in_a_kernel_one_display_is_updated_in_place(tmp_path):
         def process_message(self, msg, cell, cell_index):
             kind = msg["msg_type"]
             if kind in ("display_data", "update_display_data"):
-                self.messages.append((kind, msg["content"].get("transient", {})
-                                      .get("display_id")))
+                self.messages.append((kind, msg["content"].get("transient", {}).get("display_id")))
             return super().process_message(msg, cell, cell_index)
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
-    Recording(notebook, timeout=60, kernel_name="python3",
-              resources={"metadata": {"path": str(tmp_path)}}).execute()
+    Recording(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     kinds = [kind for kind, _ in Recording.messages]
     assert kinds[0] == "display_data" and kinds.count("display_data") == 1
     updates = kinds.count("update_display_data")
-    assert updates >= 2                         # epochs redrawn, the last one always
+    assert updates >= 2  # epochs redrawn, the last one always
     assert len({display_id for _, display_id in Recording.messages}) == 1
     assert Recording.messages[0][1]
     outputs = notebook.cells[0].outputs
-    assert [o.output_type for o in outputs].count("display_data") == 1   # not one per update
+    assert [o.output_type for o in outputs].count("display_data") == 1  # not one per update
     shown = next(o for o in outputs if o.output_type == "display_data")
     assert "epoch 4" in shown.data["text/html"] and "<svg" in shown.data["text/html"]
     assert f"updates {updates}" in "".join(o.get("text", "") for o in outputs)

@@ -1,4 +1,5 @@
 """The notebook player: one self-contained HTML block, every step, bounded size, escaping."""
+
 import json
 import re
 from html.parser import HTMLParser
@@ -6,14 +7,14 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from scratchgrad import nn
-from scratchgrad import viz
+from scratchgrad import nn, viz
 from scratchgrad.autograd import OPS, Tensor, Value, topological_order
 from scratchgrad.viz import player, renderer
 
-pytestmark = pytest.mark.skipif(renderer.find_renderer() is None,
-                                reason="no graphviz renderer (pip install graphviz-pure)")
-NASTY = '</script><script>alert(1)</script>'
+pytestmark = pytest.mark.skipif(
+    renderer.find_renderer() is None, reason="no graphviz renderer (pip install graphviz-pure)"
+)
+NASTY = "</script><script>alert(1)</script>"
 
 
 def neuron(label_x1="x1"):
@@ -91,46 +92,48 @@ def test_every_step_is_in_the_json_forward_then_backward():
     drawn = topological_order([out], every_node=True)
     ops = [n for n in topological_order([out]) if n.op is not None]
     assert len(state["steps"]) == len(drawn) + 1 + len(ops)
-    assert state["start"] == len(drawn)                         # opens at the seed
-    assert [s["v"] for s in state["steps"][:len(drawn)]] == list(range(1, len(drawn) + 1))
+    assert state["start"] == len(drawn)  # opens at the seed
+    assert [s["v"] for s in state["steps"][: len(drawn)]] == list(range(1, len(drawn) + 1))
     assert all(set(s) == {"s", "r", "h", "v", "d"} for s in state["steps"])
     final = {i for s in state["steps"] for i in s["d"]}
     assert final == {i for i, n in enumerate(drawn) if n.requires_grad}
-    assert len(steps) == 1 + len(ops)                           # the frames are still there
+    assert len(steps) == 1 + len(ops)  # the frames are still there
 
 
 def test_rule_text_uses_the_op_table_and_the_engines_numbers():
     out = neuron()
     _, state = player_state(viz.backprop_steps(out)._repr_html_())
     tanh_step = next(s for s in state["steps"] if s["r"].startswith("tanh:"))
-    local = 1 - out.data ** 2                                   # d tanh / dx at x
+    local = 1 - out.data**2  # d tanh / dx at x
     assert OPS["tanh"].doc.split(";")[1].strip() in tanh_step["r"]
     assert f"= {local:.4g}; upstream 1 \u2192 {local:.4g}" in tanh_step["r"]
     mul = [s["r"] for s in state["steps"] if s["r"].startswith("mul:")]
-    assert any("upstream 0.5 \u2192 (-1.5, 1)" in r for r in mul)   # x1.grad, w1.grad
+    assert any("upstream 0.5 \u2192 (-1.5, 1)" in r for r in mul)  # x1.grad, w1.grad
 
 
 def test_the_numbers_come_from_the_engines_single_walk(monkeypatch):
     from scratchgrad import viz
+
     walks, vjps = [], []
     real_backward, real_vjp = viz.steps.backward, OPS["tanh"].scalar_vjp
-    monkeypatch.setattr(viz.steps, "backward",
-                        lambda *a, **k: walks.append(k) or real_backward(*a, **k))
+    monkeypatch.setattr(
+        viz.steps, "backward", lambda *a, **k: walks.append(k) or real_backward(*a, **k)
+    )
     monkeypatch.setattr(OPS["tanh"], "scalar_vjp", lambda *a: vjps.append(1) or real_vjp(*a))
     steps = viz.backprop_steps(neuron())
     steps._repr_html_()
     assert len(walks) == 1 and walks[0]["on_node"] is not None
-    assert len(vjps) == 1                     # the tanh rule ran once: in the engine's walk
+    assert len(vjps) == 1  # the tanh rule ran once: in the engine's walk
 
 
 def test_drawn_nodes_have_stable_ids_prefixed_per_block():
     drawing = viz.draw_graph(neuron())
-    assert 'id=n0' in drawing.source and "id=op2" in drawing.source
+    assert "id=n0" in drawing.source and "id=op2" in drawing.source
     html = drawing._repr_html_()
     uid, state = player_state(html)
     assert f'id="{uid}-n0"' in html and f'id="{uid}-op2"' in html
-    assert player_state(drawing._repr_html_())[0] != uid       # two blocks, no clashes
-    assert state["start"] == len(state["steps"]) - 1            # a drawing opens complete
+    assert player_state(drawing._repr_html_())[0] != uid  # two blocks, no clashes
+    assert state["start"] == len(state["steps"]) - 1  # a drawing opens complete
 
 
 def test_draw_graph_shows_as_one_html_block_rendered_once(monkeypatch):
@@ -141,7 +144,7 @@ def test_draw_graph_shows_as_one_html_block_rendered_once(monkeypatch):
     bundle = drawing._repr_mimebundle_()
     drawing._repr_html_()
     assert "text/html" in bundle and len(calls) == 1
-    assert repr(drawing).startswith("<scratchgrad.viz.graph.GraphDrawing")   # the terminal repr
+    assert repr(drawing).startswith("<scratchgrad.viz.graph.GraphDrawing")  # the terminal repr
 
 
 def test_nasty_labels_and_titles_stay_text():
@@ -150,7 +153,7 @@ def test_nasty_labels_and_titles_stay_text():
     assert html.count("<script>") == 1 and html.count("</script>") == 1
     assert "alert(1)" not in parse(html).scripts[0].replace("\\u003c", "<").split("D=")[0]
     _, state = player_state(html)
-    assert any(NASTY in n["t"] for n in state["nodes"])         # shown as text, intact
+    assert any(NASTY in n["t"] for n in state["nodes"])  # shown as text, intact
     steps = viz.backprop_steps(neuron(label_x1=NASTY))
     page = steps._repr_html_()
     assert page.count("<script") == 1 and "<script>alert" not in page
@@ -186,7 +189,7 @@ def test_save_html_writes_a_standalone_page_atomically(tmp_path):
     path = steps.save_html(tmp_path / "bp.html")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in text
-    assert [p.name for p in tmp_path.iterdir()] == ["bp.html"]        # no temp file left
+    assert [p.name for p in tmp_path.iterdir()] == ["bp.html"]  # no temp file left
     assert viz.draw_graph(neuron()).save_html(tmp_path / "g.html").exists()
     with pytest.raises(ValueError, match="does not exist; create it first"):
         steps.save_html(tmp_path / "missing" / "bp.html")
@@ -209,6 +212,7 @@ def test_inline_svg_refuses_a_script():
 
 # --- bounded: steps only for drawn nodes, a page of at most MAX_PLAYER_BYTES -----------
 
+
 def shared_weight_chain(n):
     """h = tanh(w * h + c) n times: the drawn w's gradient is made final by a hidden node."""
     w, h = Value(0.9, label="w"), Value(0.1, label="h0")
@@ -227,9 +231,11 @@ def test_a_long_chains_page_stays_under_the_byte_bound_and_says_what_is_left_out
     _, state = player_state(page)
     forward = state["start"]
     assert forward == 400 and len(steps) == len(state["steps"]) - forward
-    assert all(s["h"] >= 0 or s["d"] for s in state["steps"][forward + 1:])   # drawn only
-    left_out = (f"showing {len(state['steps']):,} of {forward + 1 + walked:,} steps; "
-                f"{every - 400:,} nodes not drawn (max_nodes=400)")
+    assert all(s["h"] >= 0 or s["d"] for s in state["steps"][forward + 1 :])  # drawn only
+    left_out = (
+        f"showing {len(state['steps']):,} of {forward + 1 + walked:,} steps; "
+        f"{every - 400:,} nodes not drawn (max_nodes=400)"
+    )
     assert f'<div class="sgp-note">{left_out}</div>' in page
     assert repr(steps).endswith(f"player: {left_out}>")
     assert f"of {walked + 1:,} backward steps as frames" in repr(steps)
@@ -240,23 +246,23 @@ def test_nothing_is_recorded_for_nodes_that_are_not_drawn(monkeypatch):
     real = viz.steps._snapshot
     monkeypatch.setattr(viz.steps, "_snapshot", lambda g: snapshots.append(1) or real(g))
     viz.backprop_steps(chain(20_000), max_nodes=100)
-    assert len(snapshots) < 5 * 100          # per drawn node, not per node of the graph
+    assert len(snapshots) < 5 * 100  # per drawn node, not per node of the graph
 
 
 def test_a_truncated_player_replays_the_full_players_steps_of_the_drawn_nodes():
     root = shared_weight_chain(40)
     _, full = player_state(viz.backprop_steps(root)._repr_html_())
-    assert full["start"] == len(topological_order([root], every_node=True))   # all drawn
+    assert full["start"] == len(topological_order([root], every_node=True))  # all drawn
     cut = viz.backprop_steps(root, max_nodes=30)
     _, part = player_state(cut._repr_html_())
-    by_step = {s["s"]: s["r"] for s in full["steps"][full["start"]:]}
-    kept = part["steps"][part["start"]:]
+    by_step = {s["s"]: s["r"] for s in full["steps"][full["start"] :]}
+    kept = part["steps"][part["start"] :]
     assert 1 < len(kept) < len(by_step)
-    for step in kept:                                       # same numbers, same rule text
+    for step in kept:  # same numbers, same rule text
         assert by_step[step["s"]] == step["r"]
     w = next(i for i, n in enumerate(part["nodes"]) if n["t"].startswith("w "))
     finishing = next(s for s in kept if w in s["d"])
-    assert finishing["h"] == -1                  # a hidden multiply made w's grad final
+    assert finishing["h"] == -1  # a hidden multiply made w's grad final
     full_w = next(n for n in full["nodes"] if n["t"].startswith("w "))
     assert part["nodes"][w]["g"] == full_w["g"]
     assert [frame.source.count("shape=record") for frame in cut] == [30] * len(kept)
@@ -264,18 +270,20 @@ def test_a_truncated_player_replays_the_full_players_steps_of_the_drawn_nodes():
 
 def test_the_page_keeps_at_most_max_player_steps(monkeypatch):
     monkeypatch.setattr(player, "MAX_PLAYER_STEPS", 12)
-    steps = viz.backprop_steps(neuron())                    # 10 forward, seed, 5 backward
+    steps = viz.backprop_steps(neuron())  # 10 forward, seed, 5 backward
     page = steps._repr_html_()
     _, state = player_state(page)
     assert len(state["steps"]) == 12 and state["start"] == 10
-    assert "showing the first 12 of 16 steps (page limit: viz.player.MAX_PLAYER_STEPS" \
-        in page and "showing the first 12 of 16 steps" in repr(steps)
+    assert (
+        "showing the first 12 of 16 steps (page limit: viz.player.MAX_PLAYER_STEPS" in page
+        and "showing the first 12 of 16 steps" in repr(steps)
+    )
     monkeypatch.setattr(player, "MAX_PLAYER_STEPS", 4)
-    _, state = player_state(steps._repr_html_())            # the forward part cannot fit
+    _, state = player_state(steps._repr_html_())  # the forward part cannot fit
     assert len(state["steps"]) == 4 and state["start"] == 0
     assert state["steps"][0]["s"].startswith("backward step 0")
     drawing = viz.draw_graph(neuron())
-    _, state = player_state(drawing._repr_html_())          # a drawing opens at its end
+    _, state = player_state(drawing._repr_html_())  # a drawing opens at its end
     assert len(state["steps"]) == 4 and state["steps"][-1]["v"] == 10
     assert state["start"] == 3 and "showing the last 4 of 11 steps" in repr(drawing)
 
@@ -299,8 +307,7 @@ def test_a_page_over_the_byte_bound_keeps_the_first_steps_that_fit(monkeypatch):
 
 
 def test_a_window_that_drops_earlier_steps_keeps_their_final_grads():
-    steps = [{"s": str(k), "r": "", "h": k, "v": 3, "d": [k] if k < 3 else []}
-             for k in range(5)]
+    steps = [{"s": str(k), "r": "", "h": k, "v": 3, "d": [k] if k < 3 else []} for k in range(5)]
     kept = player.kept_steps(steps, 2, 5)
     assert [s["s"] for s in kept] == ["2", "3", "4"] and kept[0]["d"] == [0, 1, 2]
-    assert steps[2]["d"] == [2]                                # the data is not changed
+    assert steps[2]["d"] == [2]  # the data is not changed

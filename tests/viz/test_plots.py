@@ -1,25 +1,28 @@
 """Each plot returns a Figure with the expected artists (Agg, nothing shown)."""
+
 import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
 
-from scratchgrad import nn  # noqa: E402
-from scratchgrad import viz  # noqa: E402
-from scratchgrad.autograd import Tensor  # noqa: E402
+from scratchgrad import (
+    nn,
+    viz,
+)
+from scratchgrad.autograd import Tensor
 
 
 def test_history_curves_for_train_and_validation():
-    fig = viz.plot_history({"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.4],
-                            "accuracy": [0.5, 0.8, 0.9]})
+    fig = viz.plot_history(
+        {"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.7, 0.4], "accuracy": [0.5, 0.8, 0.9]}
+    )
     loss_ax, acc_ax = fig.axes
     assert len(loss_ax.lines) == 2 and len(acc_ax.lines) == 1
 
 
 def test_optimizer_paths_use_our_optimizers_and_approach_the_minimum():
     fig = viz.plot_optimizer_paths(steps=40)
-    assert [ax.get_title() for ax in fig.axes] == ["SGD", "Momentum", "AdaGrad", "RMSProp",
-                                                   "Adam"]
+    assert [ax.get_title() for ax in fig.axes] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
     for name, make in viz.default_optimizers().items():
         path = viz.optimizer_path(lambda x, y: x * x / 20 + y * y, make, (-7.0, 2.0), 40)
         assert np.hypot(*path[-1]) < np.hypot(*path[0]), name
@@ -65,9 +68,11 @@ def _history(losses, val_losses=None):
 
 
 def test_history_compares_several_runs_on_one_figure():
-    runs = {"SGD": _history([1.0, 0.8, 0.7], [1.1, 0.9, 0.8]),
-            "Adam": _history([1.0, 0.3, 0.1], [1.0, 0.4, 0.2]),
-            "dict run": {"loss": [0.9, 0.5, 0.4]}}
+    runs = {
+        "SGD": _history([1.0, 0.8, 0.7], [1.1, 0.9, 0.8]),
+        "Adam": _history([1.0, 0.3, 0.1], [1.0, 0.4, 0.2]),
+        "dict run": {"loss": [0.9, 0.5, 0.4]},
+    }
     fig = viz.plot_history(runs, logy=True)
     (ax,) = fig.axes
     assert len(ax.lines) == 5 and ax.get_yscale() == "log"
@@ -83,8 +88,10 @@ def test_history_compares_several_runs_on_one_figure():
 
 
 def test_optimizer_paths_put_each_learning_rate_in_its_legend():
-    opts = {"SGD": lambda p: nn.optim.SGD(p, lr=0.95),
-            "Momentum": lambda p: nn.optim.Momentum(p, lr=0.1, momentum=0.9)}
+    opts = {
+        "SGD": lambda p: nn.optim.SGD(p, lr=0.95),
+        "Momentum": lambda p: nn.optim.Momentum(p, lr=0.1, momentum=0.9),
+    }
     fig = viz.plot_optimizer_paths(optimizers=opts, steps=5)
     legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes]
     assert legends == [["SGD: lr=0.95"], ["Momentum: lr=0.1, momentum=0.9"]]
@@ -96,10 +103,11 @@ def test_optimizer_paths_put_each_learning_rate_in_its_legend():
 def test_decision_boundary_has_a_legend_entry_per_class():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 2))
-    y = np.digitize(X[:, 0], [-0.5, 0.5])          # three classes
+    y = np.digitize(X[:, 0], [-0.5, 0.5])  # three classes
     model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3))
-    fig = viz.plot_decision_boundary(model, X, y, resolution=20,
-                                     class_names=["left", "middle", "right"])
+    fig = viz.plot_decision_boundary(
+        model, X, y, resolution=20, class_names=["left", "middle", "right"]
+    )
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     for name in ("left", "middle", "right"):
         assert f"{name} (data)" in texts
@@ -148,7 +156,7 @@ def test_gradient_flow_labels_for_scalar_models():
 def test_decision_boundary_keeps_points_with_minus_one_labels():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(40, 2))
-    y = np.where(X[:, 1] > 0, 1, -1)               # micrograd's moons use -1/+1
+    y = np.where(X[:, 1] > 0, 1, -1)  # micrograd's moons use -1/+1
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
     fig = viz.plot_decision_boundary(model, X, y, resolution=20)
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -158,9 +166,13 @@ def test_decision_boundary_keeps_points_with_minus_one_labels():
 
 
 def test_optimizer_path_can_return_the_optimizer_and_its_settings():
-    path, opt = viz.optimizer_path(lambda x, y: x * x + y * y,
-                                   lambda p: nn.optim.Momentum(p, lr=0.1, momentum=0.9),
-                                   (1.0, 1.0), 3, return_optimizer=True)
+    path, opt = viz.optimizer_path(
+        lambda x, y: x * x + y * y,
+        lambda p: nn.optim.Momentum(p, lr=0.1, momentum=0.9),
+        (1.0, 1.0),
+        3,
+        return_optimizer=True,
+    )
     assert path.shape == (4, 2) and isinstance(opt, nn.optim.Momentum)
     assert viz.plots.hyperparameters(opt) == "lr=0.1, momentum=0.9"
     assert viz.plots.hyperparameters(nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.5)) == "lr=0.5"

@@ -1,5 +1,6 @@
 """The renderer boundary: only the named file is written, renders are bounded in nodes
 and time, user text never becomes markup, and a learner's output stays quiet."""
+
 import os
 import shutil
 import stat
@@ -11,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchgrad import autograd
-from scratchgrad import viz
+from scratchgrad import autograd, viz
 from scratchgrad.autograd import Tensor, Value
 from scratchgrad.viz import renderer
 from scratchgrad.viz.escape import MAX_TEXT_CHARS, clean, dot_text, html_escape, record_text
@@ -23,10 +23,13 @@ POSIX = os.name == "posix"
 
 def _renderers():
     pure = Path(sysconfig.get_path("scripts")) / "graphviz-pure"
-    found = [("graphviz-pure", pure if pure.is_file() else shutil.which("graphviz-pure")),
-             ("system dot", shutil.which("dot"))]
-    return [pytest.param(str(path), id=name) for name, path in found if path] or \
-        [pytest.param(None, marks=pytest.mark.skip(reason="no graphviz renderer"))]
+    found = [
+        ("graphviz-pure", pure if pure.is_file() else shutil.which("graphviz-pure")),
+        ("system dot", shutil.which("dot")),
+    ]
+    return [pytest.param(str(path), id=name) for name, path in found if path] or [
+        pytest.param(None, marks=pytest.mark.skip(reason="no graphviz renderer"))
+    ]
 
 
 @pytest.fixture(params=_renderers())
@@ -48,6 +51,7 @@ def fake_renderer(tmp_path, monkeypatch):
         script.chmod(script.stat().st_mode | stat.S_IXUSR)
         monkeypatch.setenv("SCRATCHGRAD_DOT", str(script))
         return script
+
     return make
 
 
@@ -68,6 +72,7 @@ def chain(n):
 
 
 # --- only the named file -----------------------------------------------------------------
+
 
 def test_render_file_writes_only_the_named_file(dot_binary, tmp_path):
     (tmp_path / "report").write_text("the user's notes")
@@ -102,7 +107,7 @@ def test_overwrite_is_atomic_and_keeps_permissions(dot_binary, tmp_path):
     target.chmod(0o640)
     viz.render_file(small_drawing(), target)
     assert "<svg" in target.read_text() and stat.S_IMODE(target.stat().st_mode) == 0o640
-    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]     # no temp file left
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # no temp file left
 
 
 def test_a_folder_is_refused(tmp_path):
@@ -130,19 +135,26 @@ def test_graphviz_pure_has_no_pdf(monkeypatch, tmp_path):
         pytest.skip("graphviz-pure is not installed")
     monkeypatch.setenv("SCRATCHGRAD_DOT", pure[0])
     assert {"svg", "png"} <= set(renderer.supported_formats())
-    with pytest.raises(viz.RenderError, match=r"cannot write g\.pdf: the renderer "
-                                              r"graphviz-pure writes .*\.png.*\.svg"):
+    with pytest.raises(
+        viz.RenderError,
+        match=r"cannot write g\.pdf: the renderer "
+        r"graphviz-pure writes .*\.png.*\.svg",
+    ):
         viz.render_file(small_drawing(), tmp_path / "g.pdf")
 
 
 # --- bounded ---------------------------------------------------------------------------
 
+
 def test_too_many_nodes_is_refused_before_the_renderer_starts(monkeypatch):
     monkeypatch.setattr(renderer, "_run", lambda *a: pytest.fail("renderer started"))
     big = renderer.Drawing(body=[f"\tn{i} [label=x]\n" for i in range(6000)])
     start = time.perf_counter()
-    with pytest.raises(viz.RenderError, match=r"6000 nodes.*limit of 5000.*smaller "
-                                              r"max_nodes.*sub-graph"):
+    with pytest.raises(
+        viz.RenderError,
+        match=r"6000 nodes.*limit of 5000.*smaller "
+        r"max_nodes.*sub-graph",
+    ):
         viz.render_svg(big)
     assert time.perf_counter() - start < 2
 
@@ -151,7 +163,7 @@ def test_draw_graph_node_count_is_what_the_limit_sees(monkeypatch):
     drawing = viz.draw_graph(chain(40), max_nodes=1000)
     values = drawing.source.count("shape=record")
     ops = drawing.source.count("shape=ellipse")
-    assert renderer.count_nodes(drawing) == values + ops + 1         # + the legend
+    assert renderer.count_nodes(drawing) == values + ops + 1  # + the legend
     monkeypatch.setattr(renderer, "MAX_RENDER_NODES", values)
     with pytest.raises(viz.RenderError, match="max_nodes"):
         viz.render_svg(drawing)
@@ -159,6 +171,7 @@ def test_draw_graph_node_count_is_what_the_limit_sees(monkeypatch):
 
 def test_count_nodes_of_a_hand_written_digraph():
     import graphviz
+
     g = graphviz.Digraph()
     g.node("a b", label="x -> y")
     g.edge("a b", "c")
@@ -168,8 +181,9 @@ def test_count_nodes_of_a_hand_written_digraph():
 
 
 @pytest.mark.skipif(not POSIX, reason="process groups are POSIX")
-def test_timeout_kills_and_reaps_the_renderer_and_its_children(fake_renderer, tmp_path,
-                                                               monkeypatch):
+def test_timeout_kills_and_reaps_the_renderer_and_its_children(
+    fake_renderer, tmp_path, monkeypatch
+):
     pids = tmp_path / "pids"
     monkeypatch.setenv("FAKE_DOT_PIDS", str(pids))
     fake_renderer('sleep 30 &\necho "$$ $!" > "$FAKE_DOT_PIDS"\nwait')
@@ -178,7 +192,7 @@ def test_timeout_kills_and_reaps_the_renderer_and_its_children(fake_renderer, tm
         viz.render_svg(small_drawing(), timeout=0.5)
     assert time.perf_counter() - start < 5
     shell, sleeper = (int(p) for p in pids.read_text().split())
-    with pytest.raises(ChildProcessError):          # reaped: no zombie left behind
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
         os.waitpid(shell, os.WNOHANG)
     assert _gone(sleeper), "the renderer's child is still running"
 
@@ -189,7 +203,7 @@ def _gone(pid, wait=3.0):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True          # dead, waiting for init to reap it
+                    return True  # dead, waiting for init to reap it
         except FileNotFoundError:
             return True
         except OSError:
@@ -202,8 +216,10 @@ def _gone(pid, wait=3.0):
 
 
 def test_a_failing_renderer_gives_one_line(fake_renderer):
-    fake_renderer('cat > /dev/null\necho "Warning: odd font" >&2\n'
-                  'echo "Error: <stdin>: syntax error in line 3" >&2\necho "more" >&2\nexit 3')
+    fake_renderer(
+        'cat > /dev/null\necho "Warning: odd font" >&2\n'
+        'echo "Error: <stdin>: syntax error in line 3" >&2\necho "more" >&2\nexit 3'
+    )
     with pytest.raises(viz.RenderError) as info:
         viz.render_svg(small_drawing())
     message = str(info.value)
@@ -217,8 +233,7 @@ def test_bad_timeout_is_refused():
 
 def test_truncated_drawings_are_written_inputs_first():
     """graphviz-pure lays out an output-first graph in minutes: keep inputs first."""
-    drawing = viz.draw_graph(autograd.sum([chain(30) * float(i) for i in range(20)]),
-                             max_nodes=50)
+    drawing = viz.draw_graph(autograd.sum([chain(30) * float(i) for i in range(20)]), max_nodes=50)
     assert "more nodes not drawn" in drawing.source
     declared, edges = {}, []
     for line in drawing.source.splitlines():
@@ -242,10 +257,19 @@ def test_truncated_chain_renders_as_fast_as_a_full_one(dot_binary):
 
 # --- escaping --------------------------------------------------------------------------
 
-NASTY = ['<<table href="javascript:alert(1)"><tr><td>x</td></tr></table>>',
-         "<script>alert(1)</script>", "ends in a backslash \\", "nul \x00 inside",
-         'quote " and \\" and \\N \\G \\l \\n', "{record|<port> field}", "&lt;b&gt; &amp; &",
-         "line\nbreak\r\ttab", "lone \ud800 surrogate", "x" * 20_000, "Σ × ∂ → · μ"]
+NASTY = [
+    '<<table href="javascript:alert(1)"><tr><td>x</td></tr></table>>',
+    "<script>alert(1)</script>",
+    "ends in a backslash \\",
+    "nul \x00 inside",
+    'quote " and \\" and \\N \\G \\l \\n',
+    "{record|<port> field}",
+    "&lt;b&gt; &amp; &",
+    "line\nbreak\r\ttab",
+    "lone \ud800 surrogate",
+    "x" * 20_000,
+    "Σ × ∂ → · μ",
+]
 
 
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
@@ -259,7 +283,7 @@ def test_nasty_titles_labels_and_scopes_render_as_text(dot_binary, text):
         t = (x * x).sum()
     t.backward()
     svg = viz.render_svg(viz.draw_graph([out, t], title=text, names={text: w}))
-    root = ET.fromstring(svg)            # well-formed XML
+    root = ET.fromstring(svg)  # well-formed XML
     assert "<script" not in svg
     for element in root.iter():
         assert not element.tag.endswith("script")
@@ -277,11 +301,14 @@ def test_escapers_leave_no_markup_or_escapes():
     assert dot_text("a\\") == "a\\\\" and dot_text('"') == '\\"'
     assert dot_text("x\x00y\ny") == "x?y\\ny"
     assert len(clean("y" * 10_000)) == MAX_TEXT_CHARS
-    assert html_escape('<a href="javascript:x">Σ</a>') == \
-        "&lt;a href=&quot;javascript:x&quot;&gt;&#931;&lt;/a&gt;"
+    assert (
+        html_escape('<a href="javascript:x">Σ</a>')
+        == "&lt;a href=&quot;javascript:x&quot;&gt;&#931;&lt;/a&gt;"
+    )
 
 
 # --- quiet -----------------------------------------------------------------------------
+
 
 def test_non_ascii_labels_render_without_a_word_on_stderr(dot_binary, capfd):
     a = Value(1.0, label="Σ x·w → ∂L/∂w × 2")
@@ -289,13 +316,14 @@ def test_non_ascii_labels_render_without_a_word_on_stderr(dot_binary, capfd):
     out.backward()
     drawing = viz.draw_graph(out, title="∂ · Σ × → — …")
     svg = viz.render_svg(drawing)
-    bundle = drawing._repr_mimebundle_()           # what Jupyter calls
+    bundle = drawing._repr_mimebundle_()  # what Jupyter calls
     assert "Σ" in svg and "Σ" in bundle["image/svg+xml"]
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
 
 
 # --- legend ----------------------------------------------------------------------------
+
 
 def test_legend_explains_the_colours_and_can_be_turned_off(dot_binary):
     svg = viz.render_svg(small_drawing())

@@ -1,4 +1,5 @@
 """Shared helpers for the checkpoint tests: asserting a refusal, crafting files."""
+
 import json
 import struct
 
@@ -11,6 +12,7 @@ from scratchgrad import nn
 def refused():
     """refused(path, reason, **load_kwargs): nn.load raises a one-line CheckpointError
     naming the file and containing `reason`; returns the message."""
+
     def check(path, reason, **kwargs):
         with pytest.raises(nn.CheckpointError) as err:
             nn.load(path, **kwargs)
@@ -18,6 +20,7 @@ def refused():
         assert reason in message, message
         assert "\n" not in message and message.startswith(f"cannot load checkpoint '{path}'")
         return message
+
     return check
 
 
@@ -26,9 +29,10 @@ def craft():
     """craft(path, header, data=b"", length=None): a safetensors file written by hand, as
     an attacker (or a buggy writer) would: `header` is any JSON value (or raw bytes),
     `length` overrides the 8-byte header length."""
+
     def write(path, header, data=b"", length=None):
         raw = header if isinstance(header, bytes) else json.dumps(header).encode()
-        path.write_bytes(struct.pack("<Q", len(raw) if length is None else length) + raw
-                         + data)
+        path.write_bytes(struct.pack("<Q", len(raw) if length is None else length) + raw + data)
         return path
+
     return write

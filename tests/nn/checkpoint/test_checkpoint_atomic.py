@@ -1,6 +1,7 @@
 """Saving is all or nothing: a failed or killed save keeps the old file and leaves at most
 one temp file (removed by the next save), concurrent saves never clash, and file modes
 and symlinks behave like open()."""
+
 import os
 import signal
 import stat
@@ -25,6 +26,7 @@ def _mode(path):
 
 # --- failures ---------------------------------------------------------------------------------
 
+
 def test_a_save_failing_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "m.safetensors"
     nn.save({"w": np.ones(2)}, path)
@@ -39,7 +41,7 @@ def test_a_save_failing_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         nn.save({"w": np.zeros(2)}, path)
     monkeypatch.undo()
-    assert os.listdir(tmp_path) == ["m.safetensors"]          # no temp file left behind
+    assert os.listdir(tmp_path) == ["m.safetensors"]  # no temp file left behind
     assert nn.load(path)["w"].tolist() == [1.0, 1.0]
 
 
@@ -63,6 +65,7 @@ def test_overwriting_replaces_the_contents(tmp_path):
 
 # --- file modes --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def umask():
     """Set the umask for one test, restoring it afterwards."""
@@ -74,8 +77,9 @@ def umask():
 
 
 @posix_only
-@pytest.mark.parametrize("mask,expected", [(0o022, 0o644), (0o077, 0o600), (0o027, 0o640),
-                                           (0o002, 0o664)], ids=oct)
+@pytest.mark.parametrize(
+    "mask,expected", [(0o022, 0o644), (0o077, 0o600), (0o027, 0o640), (0o002, 0o664)], ids=oct
+)
 def test_new_checkpoints_honour_the_umask_like_open(tmp_path, umask, mask, expected):
     umask(mask)
     nn.save({"w": np.ones(1)}, tmp_path / "m.safetensors")
@@ -108,6 +112,7 @@ def test_a_symlink_target_is_replaced_never_written_through(tmp_path, umask):
 
 # --- temp files after crashes, concurrent saves ------------------------------------------------
 
+
 def test_a_stale_temp_file_is_removed_by_the_next_save(tmp_path):
     path = tmp_path / "m.safetensors"
     stale = temp_path(path)
@@ -131,8 +136,9 @@ def test_a_symlink_at_the_temp_name_is_removed_not_followed(tmp_path):
 
 def test_a_folder_at_the_temp_name_is_refused(tmp_path):
     os.mkdir(temp_path(tmp_path / "m.safetensors"))
-    with pytest.raises(nn.CheckpointError, match="is taken by something that is not a file; "
-                                                 "remove it"):
+    with pytest.raises(
+        nn.CheckpointError, match="is taken by something that is not a file; remove it"
+    ):
         nn.save({"w": np.ones(2)}, tmp_path / "m.safetensors")
 
 
@@ -143,7 +149,7 @@ def test_concurrent_saves_of_one_target_never_clash(tmp_path):
         try:
             for _ in range(10):
                 nn.save({"w": np.full(1000, i)}, path)
-        except Exception as err:                                     # pragma: no cover
+        except Exception as err:  # pragma: no cover
             errors.append(err)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
@@ -157,12 +163,13 @@ def test_concurrent_saves_of_one_target_never_clash(tmp_path):
 
 @posix_only
 def test_kill_9_mid_save_leaves_at_most_one_temp_which_the_next_save_removes(tmp_path):
-    code = ("import numpy as np\nfrom scratchgrad import nn\nw = np.ones(1_000_000)\n"
-            "nn.save({'w': w}, 'm.safetensors')\nprint('saved', flush=True)\n"
-            "while True:\n    nn.save({'w': w}, 'm.safetensors')\n")
+    code = (
+        "import numpy as np\nfrom scratchgrad import nn\nw = np.ones(1_000_000)\n"
+        "nn.save({'w': w}, 'm.safetensors')\nprint('saved', flush=True)\n"
+        "while True:\n    nn.save({'w': w}, 'm.safetensors')\n"
+    )
     for delay in (0.0, 0.005):
-        child = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
-                                 stdout=subprocess.PIPE)
+        child = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE)
         try:
             assert child.stdout.readline() == b"saved\n"
             time.sleep(delay)
@@ -171,6 +178,6 @@ def test_kill_9_mid_save_leaves_at_most_one_temp_which_the_next_save_removes(tmp
             child.wait()
             child.stdout.close()
         assert set(os.listdir(tmp_path)) <= {"m.safetensors", ".m.safetensors.scratchgrad-tmp"}
-        assert nn.load(tmp_path / "m.safetensors")["w"].shape == (1_000_000,)   # old file intact
+        assert nn.load(tmp_path / "m.safetensors")["w"].shape == (1_000_000,)  # old file intact
     nn.save({"w": np.zeros(1)}, tmp_path / "m.safetensors")
     assert os.listdir(tmp_path) == ["m.safetensors"]

@@ -1,6 +1,7 @@
 """The checkpoint format: safetensors whatever the suffix, a model's state_dict under its
 own keys, nested dicts and plain values through a JSON tree in the metadata, every
 dtype numpy and safetensors share, and loading into a model."""
+
 import io
 import json
 import math
@@ -21,8 +22,9 @@ def model():
 
 
 def cnn():
-    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
-                         nn.Linear(2 * 2 * 2, 3))
+    return nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 2 * 2, 3)
+    )
 
 
 def metadata(path):
@@ -40,15 +42,16 @@ def trained_adam(m):
 
 # --- a model's state_dict is a plain safetensors file ------------------------------------
 
+
 @pytest.mark.parametrize("name", ["m.safetensors", "mnist_cnn.pt", "m.pth", "m.npz", "m"])
 def test_a_state_dict_is_safetensors_under_its_own_keys_whatever_the_suffix(tmp_path, name):
     a = cnn()
-    a(np.random.default_rng(0).normal(size=(2, 1, 4, 4)))     # move the running stats
+    a(np.random.default_rng(0).normal(size=(2, 1, 4, 4)))  # move the running stats
     state = a.state_dict()
     assert nn.save(state, tmp_path / name) == os.fspath(tmp_path / name)
     assert os.listdir(tmp_path) == [name]
-    plain = load_file(tmp_path / name)                         # safetensors' own reader
-    assert list(plain) == list(state)                           # no marker keys at all
+    plain = load_file(tmp_path / name)  # safetensors' own reader
+    assert list(plain) == list(state)  # no marker keys at all
     for key, value in state.items():
         assert plain[key].dtype == value.dtype
         np.testing.assert_array_equal(plain[key], value)
@@ -83,15 +86,20 @@ def test_tensors_and_values_are_saved_as_their_data(tmp_path):
 
 
 def test_data_is_aligned_and_offsets_are_contiguous_as_safetensors_writes_them(tmp_path):
-    state = {"b": np.ones(3, np.uint8), "f": np.arange(5.0), "h": np.ones(2, np.float16),
-             "i": np.arange(3, dtype=np.int32), "e": np.zeros((0, 4))}
+    state = {
+        "b": np.ones(3, np.uint8),
+        "f": np.arange(5.0),
+        "h": np.ones(2, np.float16),
+        "i": np.arange(3, dtype=np.int32),
+        "e": np.zeros((0, 4)),
+    }
     nn.save(state, tmp_path / "a.safetensors")
     raw = (tmp_path / "a.safetensors").read_bytes()
     n = int.from_bytes(raw[:8], "little")
     assert (8 + n) % 8 == 0
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     header.pop("__metadata__")
-    assert list(header) == list(state)                          # the dict's order
+    assert list(header) == list(state)  # the dict's order
     spans = sorted(tuple(entry["data_offsets"]) for entry in header.values())
     assert spans[0][0] == 0 and spans[-1][1] == len(raw) - 8 - n
     assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # no gap, no overlap
@@ -99,15 +107,29 @@ def test_data_is_aligned_and_offsets_are_contiguous_as_safetensors_writes_them(t
         assert entry["data_offsets"][0] % state[name].dtype.itemsize == 0
 
 
-@pytest.mark.parametrize("array", [
-    np.arange(6, dtype=np.float16).reshape(2, 3), np.arange(6, dtype=np.float32),
-    np.linspace(-1, 1, 7), np.arange(-4, 4, dtype=np.int8), np.arange(5, dtype=np.int16),
-    np.arange(5, dtype=np.int32), np.array([-2 ** 62, 2 ** 62]), np.arange(9, dtype=np.uint8),
-    np.arange(3, dtype=np.uint16), np.arange(3, dtype=np.uint32),
-    np.array([2 ** 63], dtype=np.uint64), np.array([True, False, True]),
-    np.array(1.5), np.zeros((0, 5)), np.arange(12.0).reshape(3, 4).T,
-    np.arange(4.0).astype(">f8"), np.array([np.nan, np.inf, -0.0]),
-], ids=lambda a: f"{a.dtype.str}{a.shape}")
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(6, dtype=np.float16).reshape(2, 3),
+        np.arange(6, dtype=np.float32),
+        np.linspace(-1, 1, 7),
+        np.arange(-4, 4, dtype=np.int8),
+        np.arange(5, dtype=np.int16),
+        np.arange(5, dtype=np.int32),
+        np.array([-(2**62), 2**62]),
+        np.arange(9, dtype=np.uint8),
+        np.arange(3, dtype=np.uint16),
+        np.arange(3, dtype=np.uint32),
+        np.array([2**63], dtype=np.uint64),
+        np.array([True, False, True]),
+        np.array(1.5),
+        np.zeros((0, 5)),
+        np.arange(12.0).reshape(3, 4).T,
+        np.arange(4.0).astype(">f8"),
+        np.array([np.nan, np.inf, -0.0]),
+    ],
+    ids=lambda a: f"{a.dtype.str}{a.shape}",
+)
 def test_every_shared_dtype_round_trips_exactly(tmp_path, array):
     nn.save({"x": array}, tmp_path / "d.safetensors")
     back = nn.load(tmp_path / "d.safetensors")["x"]
@@ -144,13 +166,24 @@ def test_empty_dict_round_trip(tmp_path):
 
 # --- nested dicts and plain values ---------------------------------------------------------
 
+
 def test_a_full_training_checkpoint_round_trips_with_its_types(tmp_path):
     m = model()
     opt = trained_adam(m)
-    ck = {"model": m.state_dict(), "optimizer": opt.state_dict(), "epoch": 3,
-          "best_loss": math.inf, "note": "résumé ✓", "done": False, "seed": None,
-          "lrs": [0.1, 0.01], "betas": (0.9, 0.999), 7: np.float32(2.5),
-          "history": [{"loss": 1.0}, {"loss": 0.5}], "mixed": [1, np.ones(2), "a"]}
+    ck = {
+        "model": m.state_dict(),
+        "optimizer": opt.state_dict(),
+        "epoch": 3,
+        "best_loss": math.inf,
+        "note": "résumé ✓",
+        "done": False,
+        "seed": None,
+        "lrs": [0.1, 0.01],
+        "betas": (0.9, 0.999),
+        7: np.float32(2.5),
+        "history": [{"loss": 1.0}, {"loss": 0.5}],
+        "mixed": [1, np.ones(2), "a"],
+    }
     nn.save(ck, tmp_path / "ck.safetensors")
     back = nn.load(tmp_path / "ck.safetensors")
     assert list(back) == list(ck)
@@ -172,26 +205,70 @@ def test_a_full_training_checkpoint_round_trips_with_its_types(tmp_path):
 
 
 def test_the_tree_places_tensors_so_keys_never_clash(tmp_path):
-    state = {"a/b": np.ones(1), "a": {"b": np.full(1, 2.0)}, 1: np.full(1, 3.0),
-             "1": np.full(1, 4.0), "__metadata__": {"x": np.full(1, 5.0)}, "a.b": 6.0}
+    state = {
+        "a/b": np.ones(1),
+        "a": {"b": np.full(1, 2.0)},
+        1: np.full(1, 3.0),
+        "1": np.full(1, 4.0),
+        "__metadata__": {"x": np.full(1, 5.0)},
+        "a.b": 6.0,
+    }
     nn.save(state, tmp_path / "k.safetensors")
     back = nn.load(tmp_path / "k.safetensors")
     assert back["a/b"][0] == 1 and back["a"]["b"][0] == 2 and back[1][0] == 3
     assert back["1"][0] == 4 and back["__metadata__"]["x"][0] == 5 and back["a.b"] == 6.0
     names = list(load_file(tmp_path / "k.safetensors"))
-    assert names == ["a/b", "a/b~1", "1", "1~1", "__metadata__/x"]   # readable, unique
+    assert names == ["a/b", "a/b~1", "1", "1~1", "__metadata__/x"]  # readable, unique
 
 
 def test_the_tree_is_plain_json_in_the_metadata(tmp_path):
-    nn.save({"opt": {"state": {0: {"step": np.array(2)}}, "param_groups": [
-        {"lr": 0.1, "betas": (0.9, 0.99), "foreach": None, "params": [0]}]}},
-        tmp_path / "o.safetensors")
+    nn.save(
+        {
+            "opt": {
+                "state": {0: {"step": np.array(2)}},
+                "param_groups": [{"lr": 0.1, "betas": (0.9, 0.99), "foreach": None, "params": [0]}],
+            }
+        },
+        tmp_path / "o.safetensors",
+    )
     tree = json.loads(metadata(tmp_path / "o.safetensors")[TREE_KEY])
-    assert tree == {"version": 1, "root": {"dict": [["opt", {"dict": [
-        ["state", {"dict": [[0, {"dict": [["step", {"tensor": "opt/state/0/step"}]]}]]}],
-        ["param_groups", {"list": [{"dict": [
-            ["lr", 0.1], ["betas", {"tuple": [0.9, 0.99]}], ["foreach", None],
-            ["params", {"list": [0]}]]}]}]]}]]}}
+    assert tree == {
+        "version": 1,
+        "root": {
+            "dict": [
+                [
+                    "opt",
+                    {
+                        "dict": [
+                            [
+                                "state",
+                                {
+                                    "dict": [
+                                        [0, {"dict": [["step", {"tensor": "opt/state/0/step"}]]}]
+                                    ]
+                                },
+                            ],
+                            [
+                                "param_groups",
+                                {
+                                    "list": [
+                                        {
+                                            "dict": [
+                                                ["lr", 0.1],
+                                                ["betas", {"tuple": [0.9, 0.99]}],
+                                                ["foreach", None],
+                                                ["params", {"list": [0]}],
+                                            ]
+                                        }
+                                    ]
+                                },
+                            ],
+                        ]
+                    },
+                ]
+            ]
+        },
+    }
     assert "format" not in metadata(tmp_path / "o.safetensors")
     assert list(load_file(tmp_path / "o.safetensors")) == ["opt/state/0/step"]
 
@@ -214,23 +291,39 @@ def test_optimizer_state_round_trips_through_a_file(tmp_path):
 
 # --- what save refuses ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("state,reason", [
-    ({"meta": {1, 2}}, "cannot save 'meta': a set is not an array, a number, a string, a "
-                       "bool, None, a list, a tuple or a dict (nn.save never pickles)"),
-    ({"a": {"x": object()}}, "cannot save 'a/x': a object is not"),
-    ({"a": np.array([None])}, "cannot save 'a': it holds Python objects (dtype object), "
-                              "which would need pickle"),
-    ({"s": np.array(["ab"])}, "cannot save 's': numpy strings (dtype <U2) have no "
-                              "safetensors dtype; store a Python str"),
-    ({"c": np.ones(2, complex)}, "cannot save 'c': dtype complex128 has no safetensors "
-                                 "equivalent"),
-    ({"t": np.array([1], "m8[s]")}, "dtype timedelta64[s] has no safetensors equivalent"),
-    ({"d": {1.5: np.ones(1)}}, "cannot save 'd': its key 1.5 is a float; keys must be str "
-                               "or int"),
-    ({(1, 2): np.ones(1)}, "cannot save 'the dict': its key (1, 2) is a tuple"),
-    ({"__metadata__": np.ones(1)}, "cannot save a key named '__metadata__'"),
-    ({"\udc80": np.ones(1)}, "it is not valid UTF-8 text"),
-])
+
+@pytest.mark.parametrize(
+    "state,reason",
+    [
+        (
+            {"meta": {1, 2}},
+            "cannot save 'meta': a set is not an array, a number, a string, a "
+            "bool, None, a list, a tuple or a dict (nn.save never pickles)",
+        ),
+        ({"a": {"x": object()}}, "cannot save 'a/x': a object is not"),
+        (
+            {"a": np.array([None])},
+            "cannot save 'a': it holds Python objects (dtype object), which would need pickle",
+        ),
+        (
+            {"s": np.array(["ab"])},
+            "cannot save 's': numpy strings (dtype <U2) have no "
+            "safetensors dtype; store a Python str",
+        ),
+        (
+            {"c": np.ones(2, complex)},
+            "cannot save 'c': dtype complex128 has no safetensors equivalent",
+        ),
+        ({"t": np.array([1], "m8[s]")}, "dtype timedelta64[s] has no safetensors equivalent"),
+        (
+            {"d": {1.5: np.ones(1)}},
+            "cannot save 'd': its key 1.5 is a float; keys must be str or int",
+        ),
+        ({(1, 2): np.ones(1)}, "cannot save 'the dict': its key (1, 2) is a tuple"),
+        ({"__metadata__": np.ones(1)}, "cannot save a key named '__metadata__'"),
+        ({"\udc80": np.ones(1)}, "it is not valid UTF-8 text"),
+    ],
+)
 def test_save_refuses_what_it_cannot_store_and_writes_nothing(tmp_path, state, reason):
     with pytest.raises(nn.CheckpointError) as err:
         nn.save(state, tmp_path / "x.safetensors")
@@ -241,16 +334,22 @@ def test_save_refuses_what_it_cannot_store_and_writes_nothing(tmp_path, state, r
 def test_save_refuses_a_dict_that_contains_itself(tmp_path):
     loop = {"a": 1}
     loop["self"] = loop
-    with pytest.raises(nn.CheckpointError, match="nested more than 100 levels deep "
-                                                 r"\(does a dict contain itself\?\)"):
+    with pytest.raises(
+        nn.CheckpointError,
+        match="nested more than 100 levels deep "
+        r"\(does a dict contain itself\?\)",
+    ):
         nn.save(loop, tmp_path / "x")
 
 
 def test_save_needs_a_dict_and_a_path(tmp_path):
     with pytest.raises(TypeError, match="expects a dict such as model.state_dict"):
         nn.save([np.ones(1)], tmp_path / "x")
-    with pytest.raises(TypeError, match=r"writes to a file path \(a str or pathlib.Path\), "
-                                        "got BytesIO"):
+    with pytest.raises(
+        TypeError,
+        match=r"writes to a file path \(a str or pathlib.Path\), "
+        "got BytesIO",
+    ):
         nn.save({"w": np.ones(1)}, io.BytesIO())
 
 
@@ -258,8 +357,9 @@ def test_load_takes_torch_load_keywords(tmp_path):
     nn.save({"w": np.ones(1)}, tmp_path / "w.pt")
     assert nn.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)["w"][0] == 1
     assert nn.load(tmp_path / "w.pt", weights_only=False)["w"][0] == 1
-    with pytest.raises(ValueError, match="map_location='cuda', but scratchgrad computes on "
-                                         "the CPU only"):
+    with pytest.raises(
+        ValueError, match="map_location='cuda', but scratchgrad computes on the CPU only"
+    ):
         nn.load(tmp_path / "w.pt", map_location="cuda")
 
 
@@ -269,12 +369,15 @@ def test_a_flipped_bit_in_the_data_is_detected_by_the_checksum(tmp_path):
     blob = bytearray(path.read_bytes())
     blob[-100] ^= 0x01
     path.write_bytes(bytes(blob))
-    with pytest.raises(nn.CheckpointError, match="truncated or corrupted: its tensor data "
-                                                 "does not match the CRC-32 nn.save recorded"):
+    with pytest.raises(
+        nn.CheckpointError,
+        match="truncated or corrupted: its tensor data does not match the CRC-32 nn.save recorded",
+    ):
         nn.load(path)
 
 
 # --- loading into a model: load_state_dict names what does not fit ---------------------------
+
 
 def test_mismatched_checkpoint_names_keys_and_shapes(tmp_path):
     nn.save(nn.Sequential(nn.Linear(3, 5)).state_dict(), tmp_path / "small.safetensors")
@@ -287,8 +390,11 @@ def test_mismatched_checkpoint_names_keys_and_shapes(tmp_path):
 
 @pytest.mark.parametrize("bad", [[1, 2], (np.ones(2),), np.ones(3), "weight", None])
 def test_module_load_state_dict_refuses_a_non_dict_with_a_type_error(bad):
-    with pytest.raises(TypeError, match=r"Linear.load_state_dict: expected a dict of name -> "
-                                        r"array \(e\.g\. nn\.load\(path\)\), got "):
+    with pytest.raises(
+        TypeError,
+        match=r"Linear.load_state_dict: expected a dict of name -> "
+        r"array \(e\.g\. nn\.load\(path\)\), got ",
+    ):
         nn.Linear(2, 3).load_state_dict(bad)
 
 
@@ -304,7 +410,7 @@ def test_module_load_state_dict_names_keys_shapes_and_dtypes():
     assert "key 'bias' has dtype <U1; expected numbers" in msg
     with pytest.raises(nn.StateDictError, match=r"missing key 'bias' \(shape \(3,\)\)"):
         m.load_state_dict({"weight": np.zeros((3, 2))})
-    for key, value in m.state_dict().items():                        # nothing was changed
+    for key, value in m.state_dict().items():  # nothing was changed
         np.testing.assert_array_equal(value, before[key])
 
 

@@ -1,13 +1,13 @@
 """Fixtures for the MNIST tests: a fake MNIST, a local misbehaving server, a umask."""
+
 import hashlib
 import os
 import socket
 
 import pytest
+from mnist_fakes import Server, fake_mnist
 
 from scratchgrad.nn.datasets import download
-
-from mnist_fakes import Server, fake_mnist
 
 
 @pytest.fixture

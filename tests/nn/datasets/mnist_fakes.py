@@ -4,6 +4,7 @@ The server speaks raw bytes so it can send what no well-behaved server would: a 
 line, a 70 KB header, 101 headers, a chunked body cut short, a reset, a trickle. The first
 part of the path picks the behaviour: `GET /good/<file>`, `GET /trickle-body/<file>`, ...
 """
+
 import gzip
 import socket
 import struct
@@ -12,16 +13,21 @@ import time
 
 import numpy as np
 
-N = 5                         # images per split in the fake MNIST
-FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-TRICKLE_SECONDS = 0.02        # between two bytes of a trickle
-TRICKLE_BYTES = 500           # a trickle ends after 10 s: a broken deadline fails, not hangs
+N = 5  # images per split in the fake MNIST
+FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+TRICKLE_SECONDS = 0.02  # between two bytes of a trickle
+TRICKLE_BYTES = 500  # a trickle ends after 10 s: a broken deadline fails, not hangs
 
 
 def idx_gz(array):
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
     return gzip.compress(header + array.astype(np.uint8).tobytes(), mtime=0)
 
 
@@ -36,13 +42,16 @@ def fake_mnist():
 
 
 def head(status="200 OK", *headers):
-    return (f"HTTP/1.1 {status}\r\n" + "".join(h + "\r\n" for h in headers) +
-            "Connection: close\r\n\r\n").encode()
+    return (
+        f"HTTP/1.1 {status}\r\n"
+        + "".join(h + "\r\n" for h in headers)
+        + "Connection: close\r\n\r\n"
+    ).encode()
 
 
 def trickle(conn, data):
     for i in range(min(len(data), TRICKLE_BYTES)):
-        conn.sendall(data[i:i + 1])
+        conn.sendall(data[i : i + 1])
         time.sleep(TRICKLE_SECONDS)
 
 
@@ -61,29 +70,36 @@ def wait_for_close(conn):
 
 
 BEHAVIOURS = {
-    "good": lambda conn, body: conn.sendall(
-        head("200 OK", f"Content-Length: {len(body)}") + body),
+    "good": lambda conn, body: conn.sendall(head("200 OK", f"Content-Length: {len(body)}") + body),
     "missing": lambda conn, body: conn.sendall(head("404 Not Found", "Content-Length: 0")),
     "bad-status": lambda conn, body: conn.sendall(b"NOT-HTTP 200 OK\r\n\r\n" + body),
     "long-status": lambda conn, body: conn.sendall(b"HTTP/1.1 200 " + b"O" * 70_000),
-    "huge-header": lambda conn, body: conn.sendall(
-        head("200 OK", "X-Big: " + "a" * 70_000) + body),
+    "huge-header": lambda conn, body: conn.sendall(head("200 OK", "X-Big: " + "a" * 70_000) + body),
     "many-headers": lambda conn, body: conn.sendall(
-        head("200 OK", *(f"X-{i}: {i}" for i in range(101))) + body),
+        head("200 OK", *(f"X-{i}: {i}" for i in range(101))) + body
+    ),
     "cut-chunked": lambda conn, body: conn.sendall(
-        head("200 OK", "Transfer-Encoding: chunked") + b"1000\r\n" + body[:100]),
+        head("200 OK", "Transfer-Encoding: chunked") + b"1000\r\n" + body[:100]
+    ),
     "cut-length": lambda conn, body: conn.sendall(
-        head("200 OK", "Content-Length: 1000") + body[:100]),
-    "reset": lambda conn, body: (conn.sendall(head("200 OK", "Content-Length: 10000")
-                                              + body[:50]), reset(conn)),
+        head("200 OK", "Content-Length: 1000") + body[:100]
+    ),
+    "reset": lambda conn, body: (
+        conn.sendall(head("200 OK", "Content-Length: 10000") + body[:50]),
+        reset(conn),
+    ),
     "wrong-checksum": lambda conn, body: conn.sendall(
-        head("200 OK", f"Content-Length: {len(body)}") + body[:-1] + bytes([body[-1] ^ 1])),
+        head("200 OK", f"Content-Length: {len(body)}") + body[:-1] + bytes([body[-1] ^ 1])
+    ),
     "too-long": lambda conn, body: conn.sendall(head("200 OK") + bytes(30_000)),
     "too-long-announced": lambda conn, body: conn.sendall(
-        head("200 OK", "Content-Length: 1000000000") + body),
+        head("200 OK", "Content-Length: 1000000000") + body
+    ),
     "silent": lambda conn, body: wait_for_close(conn),
-    "trickle-body": lambda conn, body: (conn.sendall(
-        head("200 OK", f"Content-Length: {len(body)}")), trickle(conn, body)),
+    "trickle-body": lambda conn, body: (
+        conn.sendall(head("200 OK", f"Content-Length: {len(body)}")),
+        trickle(conn, body),
+    ),
     "trickle-headers": lambda conn, body: trickle(conn, head("200 OK") + body),
 }
 
@@ -95,8 +111,8 @@ class Server:
     def __init__(self, files):
         self.files, self.requests = files, []
         self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)        # to notice `close` (closing does not wake
-        self.stopped = threading.Event()      # a thread blocked in accept)
+        self.listener.settimeout(0.05)  # to notice `close` (closing does not wake
+        self.stopped = threading.Event()  # a thread blocked in accept)
         self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -120,7 +136,7 @@ class Server:
             try:
                 conn.settimeout(10)
                 request = conn.recv(1)
-                if request == b"\x16":        # a TLS ClientHello: answer in plain HTTP
+                if request == b"\x16":  # a TLS ClientHello: answer in plain HTTP
                     self.requests.append("<tls>")
                     conn.sendall(head("400 Bad Request", "Content-Length: 0"))
                     return
@@ -136,7 +152,7 @@ class Server:
                 if body is None:
                     behaviour = "missing"
                 BEHAVIOURS[behaviour](conn, body)
-            except OSError:                   # the client gave up first: fine
+            except OSError:  # the client gave up first: fine
                 pass
 
     def close(self):

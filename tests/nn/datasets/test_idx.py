@@ -1,4 +1,5 @@
 """The IDX reader refuses crafted files cleanly: one-line IDXFormatError naming the file."""
+
 import gzip
 import tracemalloc
 import zlib
@@ -39,10 +40,11 @@ def assert_one_line(err, path):
 
 # --- gzip damage -----------------------------------------------------------------------
 
+
 def corrupt_deflate(raw):
     """A gzip member whose first deflate block has the reserved type 11: zlib.error."""
     packed = bytearray(gzip.compress(raw, mtime=0))
-    packed[10] = 0b111                                # BFINAL=1, BTYPE=11 (invalid)
+    packed[10] = 0b111  # BFINAL=1, BTYPE=11 (invalid)
     return bytes(packed)
 
 
@@ -55,10 +57,12 @@ def test_corrupt_deflate_fixture_really_raises_zlib_error():
 def test_damaged_gzip_is_an_idx_format_error(tmp_path, damage):
     raw = idx_bytes(np.random.default_rng(0).integers(0, 256, (20, 28, 28)))
     packed = gzip.compress(raw)
-    data = {"deflate": corrupt_deflate(raw),
-            "truncated": packed[:len(packed) // 2],
-            "crc": packed[:-8] + bytes(8),
-            "not-gzip-tail": packed + b"garbage!"}[damage]
+    data = {
+        "deflate": corrupt_deflate(raw),
+        "truncated": packed[: len(packed) // 2],
+        "crc": packed[:-8] + bytes(8),
+        "not-gzip-tail": packed + b"garbage!",
+    }[damage]
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(data)
     with pytest.raises(IDXFormatError) as err:
@@ -74,14 +78,15 @@ def test_gzip_is_detected_by_content_not_name(tmp_path):
 
 # --- byte budget from the header --------------------------------------------------------
 
+
 def test_gzip_bomb_is_refused_after_the_promised_bytes(tmp_path):
     """~1 MB of gzip members inflating to 1 GiB behind a header promising one image."""
     header = idx_bytes(np.zeros((1, 28, 28)))
-    zeros = gzip.compress(bytes(1 << 20), 9)          # one member: 1 MiB of zeros
+    zeros = gzip.compress(bytes(1 << 20), 9)  # one member: 1 MiB of zeros
     path = tmp_path / "bomb-images-idx3-ubyte.gz"
     with open(path, "wb") as out:
         out.write(gzip.compress(header))
-        out.write(zeros * 1024)                       # 1 GiB once inflated
+        out.write(zeros * 1024)  # 1 GiB once inflated
     assert path.stat().st_size < 2 << 20
     tracemalloc.start()
     try:
@@ -90,7 +95,7 @@ def test_gzip_bomb_is_refused_after_the_promised_bytes(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 4 << 20                             # read the promised bytes, no more
+    assert peak < 4 << 20  # read the promised bytes, no more
     assert_one_line(err, path)
 
 
@@ -134,6 +139,7 @@ def test_too_long_raw_file_is_refused(tmp_path):
 
 # --- labels ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("compress", [False, True])
 def test_label_255_is_refused(tmp_path, compress):
     path = mnist_folder(tmp_path, idx_bytes(np.array([1, 255, 2])), compress=compress)
@@ -172,6 +178,7 @@ def test_valid_int8_labels_are_accepted(tmp_path):
 
 # --- images ------------------------------------------------------------------------------
 
+
 def test_images_must_be_3d(tmp_path):
     path = write(tmp_path / "train-images-idx3-ubyte", idx_bytes(np.zeros((3, 784))))
     write(tmp_path / "train-labels-idx1-ubyte", idx_bytes(np.array([1, 2, 3])))
@@ -197,12 +204,15 @@ def test_any_image_size_is_accepted(tmp_path):
 
 def test_count_mismatch_names_both_files(tmp_path):
     mnist_folder(tmp_path, idx_bytes(np.array([1, 2])), n=3)
-    with pytest.raises(IDXFormatError, match="3 images in train-images-idx3-ubyte but 2 "
-                                             "labels in train-labels-idx1-ubyte"):
+    with pytest.raises(
+        IDXFormatError,
+        match="3 images in train-images-idx3-ubyte but 2 labels in train-labels-idx1-ubyte",
+    ):
         nn.datasets.mnist(tmp_path)
 
 
 # --- missing files -----------------------------------------------------------------------
+
 
 def test_missing_labels_message_names_idx1(tmp_path):
     write(tmp_path / "t10k-images-idx3-ubyte", idx_bytes(np.zeros((1, 28, 28))))
@@ -214,8 +224,11 @@ def test_missing_labels_message_names_idx1(tmp_path):
 
 
 def test_missing_images_message_names_idx3(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte\[\.gz\].*"
-                                                r"download=True"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"train-images-idx3-ubyte\[\.gz\].*"
+        r"download=True",
+    ):
         nn.datasets.mnist(tmp_path)
 
 

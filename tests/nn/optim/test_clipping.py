@@ -1,15 +1,15 @@
 """Gradient clipping (clip_grad_norm_, clip_grad_value_) against torch.nn.utils: every
 norm type, None gradients, Value and float32 parameters, gradients that are graphs, and
 clear errors."""
+
 import math
 
 import numpy as np
 import pytest
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Value
-
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -22,7 +22,7 @@ def test_clip_grad_norm_and_value():
     np.testing.assert_allclose(a.grad, [0.6, 0.0], rtol=1e-6)
     assert v.grad == pytest.approx(0.8, rel=1e-6)
     assert nn.optim.clip_grad_norm_([a, v], max_norm=10.0) == pytest.approx(1.0, rel=1e-6)
-    np.testing.assert_allclose(a.grad, [0.6, 0.0], rtol=1e-6)      # under the cap: unchanged
+    np.testing.assert_allclose(a.grad, [0.6, 0.0], rtol=1e-6)  # under the cap: unchanged
     a.grad = np.array([-3.0, 0.2])
     v.grad = 7.0
     nn.optim.clip_grad_value_([a, v], 0.5)
@@ -30,8 +30,11 @@ def test_clip_grad_norm_and_value():
     assert v.grad == 0.5
 
 
-GRADS = [np.random.default_rng(1).normal(size=(3, 2)) * 3,
-         np.random.default_rng(2).normal(size=(4,)), np.array(0.7)]
+GRADS = [
+    np.random.default_rng(1).normal(size=(3, 2)) * 3,
+    np.random.default_rng(2).normal(size=(4,)),
+    np.array(0.7),
+]
 
 
 def _clip_both(fn, arg, *extra, grads=GRADS, **kw):
@@ -51,9 +54,19 @@ def _clip_both(fn, arg, *extra, grads=GRADS, **kw):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("max_norm,norm_type", [
-    (1.0, 2.0), (1.0, math.inf), (1.0, 1.0), (0.5, 3.0), (1.0, 0.5), (100.0, 2.0),
-    (0.0, 2.0), (1e6, math.inf)])
+@pytest.mark.parametrize(
+    "max_norm,norm_type",
+    [
+        (1.0, 2.0),
+        (1.0, math.inf),
+        (1.0, 1.0),
+        (0.5, 3.0),
+        (1.0, 0.5),
+        (100.0, 2.0),
+        (0.0, 2.0),
+        (1e6, math.inf),
+    ],
+)
 def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     total, ttotal = _clip_both("clip_grad_norm_", max_norm, norm_type)
     assert isinstance(total, float)
@@ -84,7 +97,9 @@ def test_clip_grad_norm_skips_none_grads_and_takes_generators_and_single_tensors
     b.grad = np.array([3.0, 4.0])
     assert nn.optim.clip_grad_norm_(b, 1.0) == 5.0
     np.testing.assert_allclose(b.grad, [0.6, 0.8], rtol=1e-6)
-    assert nn.optim.clip_grad_norm_([], 1.0) == 0.0 == float(torch.nn.utils.clip_grad_norm_([], 1.0))
+    assert (
+        nn.optim.clip_grad_norm_([], 1.0) == 0.0 == float(torch.nn.utils.clip_grad_norm_([], 1.0))
+    )
 
 
 def test_clip_grad_norm_inf_norm_on_values_and_nonfinite_check():
@@ -101,7 +116,7 @@ def test_clip_grad_norm_inf_norm_on_values_and_nonfinite_check():
 
 def test_clip_grad_norm_handles_graph_gradients_and_float32():
     p = nn.Parameter(np.array([3.0, 4.0]))
-    (p * p).sum().backward(create_graph=True)       # p.grad is a Tensor here
+    (p * p).sum().backward(create_graph=True)  # p.grad is a Tensor here
     assert nn.optim.clip_grad_norm_([p], 1.0) == pytest.approx(10.0)
     np.testing.assert_allclose(np.asarray(p.grad.data), [0.6, 0.8], rtol=1e-6)
     q = nn.Parameter(np.zeros(3, dtype=np.float32))
@@ -119,7 +134,7 @@ def test_clip_grad_value_matches_torch(clip_value):
 
 def test_clipping_the_gradients_of_a_real_backward_in_place():
     x = nn.Parameter(np.zeros(3))
-    (x + nn.Parameter(np.ones((4, 3)))).sum().backward()   # a broadcast gradient
+    (x + nn.Parameter(np.ones((4, 3)))).sum().backward()  # a broadcast gradient
     nn.optim.clip_grad_value_([x], 0.1)
     np.testing.assert_array_equal(x.grad, [0.1, 0.1, 0.1])
     with pytest.raises(ValueError, match="clip_value must be >= 0"):

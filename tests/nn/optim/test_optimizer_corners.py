@@ -2,14 +2,14 @@
 corners, float32 parameters, groups added mid-training with intermittently unused
 parameters, resuming from a state_dict, Momentum and Nesterov against the book's update
 rules, closures, and gradients left untouched."""
+
 import numpy as np
 import pytest
+from helpers import W0, gradient, tnp, torch_param
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Value
-
-from helpers import W0, gradient, tnp, torch_param
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -29,8 +29,7 @@ CORNERS = [
     ("RMSprop", dict(lr=0.01, alpha=0.0, eps=1e-3)),
     ("RMSprop", dict(lr=0.01, centered=True)),
     ("RMSprop", dict(lr=0.01, momentum=0.9)),
-    ("RMSprop", dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.2,
-                     eps=1e-4)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.2, eps=1e-4)),
     ("Adam", dict(lr=0.01, betas=(0.0, 0.999))),
     ("Adam", dict(lr=0.01, betas=(0.9, 0.0))),
     ("Adam", dict(lr=0.01, betas=(0.0, 0.0))),
@@ -44,9 +43,11 @@ CORNERS = [
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("name,kw", CORNERS,
-                         ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}"
-                              for n, kw in CORNERS])
+@pytest.mark.parametrize(
+    "name,kw",
+    CORNERS,
+    ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in CORNERS],
+)
 def test_corner_hyperparameters_match_torch(name, kw):
     p = nn.Parameter(W0.copy())
     opt = getattr(nn.optim, name)([p], **kw)
@@ -61,13 +62,16 @@ def test_corner_hyperparameters_match_torch(name, kw):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("name,kw", [
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
-    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
-    ("Adam", dict(lr=0.01, amsgrad=True)),
-    ("AdamW", dict(lr=0.01)),
-])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
+        ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
+        ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+        ("Adam", dict(lr=0.01, amsgrad=True)),
+        ("AdamW", dict(lr=0.01)),
+    ],
+)
 def test_float32_parameters_stay_float32_and_track_torch(name, kw):
     p = nn.Parameter(W0.astype(np.float32))
     opt = getattr(nn.optim, name)([p], **kw)
@@ -115,13 +119,13 @@ def test_nesterov_follows_the_books_update_step_for_step():
     opt = nn.optim.Nesterov([p], lr=0.05, momentum=0.9)
     mine, v = p.data.copy(), np.zeros(5)
     for _ in range(20):
-        p.grad = 2 * p.data                     # d/dp of |p|^2
+        p.grad = 2 * p.data  # d/dp of |p|^2
         opt.step()
         g = 2 * mine
         v = 0.9 * v - 0.05 * g
         mine = mine + 0.9 * 0.9 * v - (1 + 0.9) * 0.05 * g
         np.testing.assert_allclose(p.data, mine, rtol=1e-12, atol=1e-15)
-    assert np.abs(p.data).max() < 0.1                # and it converges
+    assert np.abs(p.data).max() < 0.1  # and it converges
 
 
 def test_nesterov_validates_like_momentum_and_resumes():
@@ -137,11 +141,15 @@ def test_nesterov_validates_like_momentum_and_resumes():
 
 
 def test_optimizers_neither_modify_the_gradient_nor_keep_it_in_their_state():
-    for name, kw in [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
-                     ("SGD", dict(lr=0.1, momentum=0.9)),
-                     ("Adam", dict(lr=0.1, weight_decay=0.1)), ("AdamW", dict(lr=0.1)),
-                     ("RMSprop", dict(lr=0.1, centered=True, momentum=0.9, weight_decay=0.1)),
-                     ("Adagrad", dict(lr=0.1, weight_decay=0.1)), ("Momentum", dict(lr=0.1))]:
+    for name, kw in [
+        ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("Adam", dict(lr=0.1, weight_decay=0.1)),
+        ("AdamW", dict(lr=0.1)),
+        ("RMSprop", dict(lr=0.1, centered=True, momentum=0.9, weight_decay=0.1)),
+        ("Adagrad", dict(lr=0.1, weight_decay=0.1)),
+        ("Momentum", dict(lr=0.1)),
+    ]:
         p = nn.Parameter(W0.copy())
         opt = getattr(nn.optim, name)([p], **kw)
         g = gradient(W0, 1)
@@ -170,19 +178,23 @@ def test_closure_loss_is_returned():
 
 # --- groups, unused parameters, state_dict ------------------------------------------------
 
+
 def _groups_run(lib):
     ours = lib == "ours"
     make = (lambda w: nn.Parameter(w)) if ours else torch_param
     optim = nn.optim if ours else torch.optim
     P = [make(W0.copy() + i) for i in range(4)]
-    opt = optim.Adam([{"params": [P[0]]}, {"params": [P[1]], "lr": 0.05, "betas": (0.5, 0.9)}],
-                     lr=0.01, amsgrad=True)
+    opt = optim.Adam(
+        [{"params": [P[0]]}, {"params": [P[1]], "lr": 0.05, "betas": (0.5, 0.9)}],
+        lr=0.01,
+        amsgrad=True,
+    )
     for k in range(STEPS):
         if k == 5:
             opt.add_param_group({"params": [P[2], P[3]], "weight_decay": 0.1})
         for i, p in enumerate(P):
             if (i == 3 and k % 3) or (i == 0 and k in (7, 8)):
-                p.grad = None          # unused this step: no update, no step count
+                p.grad = None  # unused this step: no update, no step count
                 continue
             g = gradient(p.data if ours else tnp(p), k)
             p.grad = g if ours else torch.tensor(g)
@@ -203,14 +215,17 @@ def test_groups_added_mid_training_with_intermittently_unused_params_match_torch
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("name,kw", [
-    ("SGD", dict(lr=0.05)),
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.5)),
-    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
-    ("Adam", dict(lr=0.01, weight_decay=0.1)),
-    ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True)),
-])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("SGD", dict(lr=0.05)),
+        ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+        ("Adagrad", dict(lr=0.1, lr_decay=0.1, initial_accumulator_value=0.5)),
+        ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+        ("Adam", dict(lr=0.01, weight_decay=0.1)),
+        ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True)),
+    ],
+)
 def test_resuming_from_a_state_dict_mid_training_continues_like_torch(name, kw):
     p = nn.Parameter(W0.copy())
     opt = getattr(nn.optim, name)([p], **kw)
@@ -222,9 +237,9 @@ def test_resuming_from_a_state_dict_mid_training_continues_like_torch(name, kw):
         topt.step()
     saved = opt.state_dict()
     p2 = nn.Parameter(p.data.copy())
-    opt2 = getattr(nn.optim, name)([p2], lr=123.0)   # options come from the state_dict
+    opt2 = getattr(nn.optim, name)([p2], lr=123.0)  # options come from the state_dict
     opt2.load_state_dict(saved)
-    for entry in saved["state"].values():              # the loaded state is a copy
+    for entry in saved["state"].values():  # the loaded state is a copy
         for v in entry.values():
             if isinstance(v, np.ndarray) and v.ndim:
                 v[...] = 1e6

@@ -1,16 +1,16 @@
 """Optimizers: 25-step trajectories against the textbook formulas (written out again here,
 element by element) and against torch.optim, for Tensor and Value parameters; PyTorch's
 defaults; param groups; state_dict round trips."""
+
 import math
 
 import numpy as np
 import pytest
+from helpers import W0, gradient
+from oracles import oracle
 
 from scratchgrad import nn
 from scratchgrad.autograd import Value
-
-from helpers import W0, gradient
-from oracles import oracle
 
 torch = oracle("torch")
 
@@ -20,8 +20,17 @@ STEPS = 25
 def reference(name, kw, w):
     """The update rules, written directly from the formulas for one float at a time."""
     lr, wd = kw.get("lr"), kw.get("weight_decay", 0.0)
-    m = {"buf": None, "v": 0.0, "h": kw.get("initial_accumulator_value", 0.0), "s": 0.0,
-         "a": 0.0, "b": 0.0, "m": 0.0, "vv": 0.0, "vmax": 0.0}
+    m = {
+        "buf": None,
+        "v": 0.0,
+        "h": kw.get("initial_accumulator_value", 0.0),
+        "s": 0.0,
+        "a": 0.0,
+        "b": 0.0,
+        "m": 0.0,
+        "vv": 0.0,
+        "vmax": 0.0,
+    }
     out = []
     for k in range(STEPS):
         g = float(gradient(np.array(w), k))
@@ -55,12 +64,12 @@ def reference(name, kw, w):
                 w = w - lr * m["b"]
             else:
                 w = w - lr * g / d
-        else:   # Adam, AdamW
+        else:  # Adam, AdamW
             b1, b2 = kw.get("betas", (0.9, 0.999))
             m["m"] = b1 * m["m"] + (1 - b1) * g
             m["vv"] = b2 * m["vv"] + (1 - b2) * g * g
             v = m["vmax"] = max(m["vmax"], m["vv"]) if kw.get("amsgrad") else m["vv"]
-            mhat, vhat = m["m"] / (1 - b1 ** t), v / (1 - b2 ** t)
+            mhat, vhat = m["m"] / (1 - b1**t), v / (1 - b2**t)
             w = w - lr * mhat / (math.sqrt(vhat) + 1e-8)
         out.append(w)
     return out
@@ -90,8 +99,11 @@ def run(name, kw, params):
             g = gradient(np.asarray(p.data), k)
             p.grad = float(g) if isinstance(p, Value) else g
         opt.step()
-        history.append(np.array([p.data for p in params]) if isinstance(params[0], Value)
-                       else params[0].data.copy())
+        history.append(
+            np.array([p.data for p in params])
+            if isinstance(params[0], Value)
+            else params[0].data.copy()
+        )
     return opt, history
 
 
@@ -99,15 +111,19 @@ def run(name, kw, params):
 def test_trajectory_matches_formulas_for_tensors_and_values(name, kw):
     _, tensor_path = run(name, kw, [nn.Parameter(W0.copy())])
     _, value_path = run(name, kw, [Value(x) for x in W0.ravel()])
-    expected = np.array([reference(name, kw, x) for x in W0.ravel()]).T   # (steps, 6)
-    np.testing.assert_allclose(np.array(tensor_path).reshape(STEPS, -1), expected,
-                               rtol=1e-10, atol=1e-12)
+    expected = np.array([reference(name, kw, x) for x in W0.ravel()]).T  # (steps, 6)
+    np.testing.assert_allclose(
+        np.array(tensor_path).reshape(STEPS, -1), expected, rtol=1e-10, atol=1e-12
+    )
     np.testing.assert_allclose(np.array(value_path), expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("name,kw", [c for c in CASES if c[0] != "Momentum"],
-                         ids=[i for i, c in zip(IDS, CASES) if c[0] != "Momentum"])
+@pytest.mark.parametrize(
+    "name,kw",
+    [c for c in CASES if c[0] != "Momentum"],
+    ids=[i for i, c in zip(IDS, CASES) if c[0] != "Momentum"],
+)
 def test_trajectory_matches_torch(name, kw):
     _, ours = run(name, kw, [nn.Parameter(W0.copy())])
     tp = torch.tensor(W0.copy(), requires_grad=True)
@@ -155,8 +171,11 @@ def test_state_dict_round_trip_continues_the_same_trajectory(tmp_path):
             opt.step()
     np.testing.assert_array_equal(p1.data, p2.data)
     other = nn.optim.Adam([nn.Parameter(np.zeros(4))])
-    with pytest.raises(ValueError, match=r"state\[0\]\['exp_avg'\] has shape \(3, 2\), the "
-                                         r"parameter has shape \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"state\[0\]\['exp_avg'\] has shape \(3, 2\), the "
+        r"parameter has shape \(4,\)",
+    ):
         other.load_state_dict(opt1.state_dict())
 
 
