@@ -20,10 +20,23 @@ class Neuron(scalar.Neuron):
     forward = __call__
     _on_values = __call__
 
+    def __repr__(self):
+        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+
 
 class Layer(scalar.Layer):
+    """`nout` of micrograd's neurons reading the same inputs; micrograd's repr too."""
+
     _neuron = Neuron
+
+    def __repr__(self):
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
 class MLP(scalar.MLP):
+    """micrograd's MLP (the last layer linear), printed as micrograd prints it."""
+
     _layer = Layer
+
+    def __repr__(self):
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

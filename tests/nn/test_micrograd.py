@@ -210,3 +210,17 @@ def test_nn_micrograd_mlp_gives_micrograds_losses():
     theirs = _demo_losses(micrograd.Value, TheirMLP, 3)
     ours = _demo_losses(Value, nn.micrograd.MLP, 3)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.oracle
+def test_nn_micrograd_prints_like_micrograd():
+    """`print(model)` in demo.ipynb shows micrograd's text, neuron by neuron."""
+    random.seed(0)
+    ours = nn.micrograd.MLP(2, [3, 1])
+    random.seed(0)
+    theirs = micrograd_nn.MLP(2, [3, 1])
+    assert repr(ours) == repr(theirs)
+    assert repr(ours) == (
+        "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], "
+        "Layer of [LinearNeuron(3)]]"
+    )
