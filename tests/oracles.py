@@ -79,3 +79,9 @@ def _import(name):
     if os.environ.get(REQUIRE) == "1":
         pytest.fail(f"{reason}. {REQUIRE}=1 requires every oracle.", pytrace=False)
     pytest.skip(reason)
+
+
+def load(name):
+    """Import `name` now (in a fixture or a test), with the rule above: skipped with the
+    reason when it is missing, failing instead under SCRATCHGRAD_REQUIRE_ORACLES=1."""
+    return _import(name)

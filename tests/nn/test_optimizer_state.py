@@ -6,6 +6,7 @@ constructor names a learner's slips."""
 import copy
 
 import numpy as np
+import oracles
 import pytest
 
 from scratchgrad import nn
@@ -400,7 +401,7 @@ def _our_step(model, opt, x, y):
 @pytest.mark.parametrize("how", ["files", "numpy", "tensors"])
 @pytest.mark.parametrize("kind", list(OPTIMIZERS))
 def test_pytorchs_optimizer_state_continues_pytorchs_trajectory(tmp_path, kind, how):
-    torch = pytest.importorskip("torch")
+    torch = oracles.load("torch")
     from safetensors.torch import save_file
 
     name, options = OPTIMIZERS[kind]

@@ -2,6 +2,7 @@
 including resuming from a saved state (through nn.save / nn.load)."""
 
 import numpy as np
+import oracles
 import pytest
 
 from scratchgrad import nn
@@ -10,7 +11,7 @@ from scratchgrad.autograd import Tensor
 
 @pytest.fixture
 def torch():
-    return pytest.importorskip("torch")
+    return oracles.load("torch")
 
 
 def _pair(torch, lr=0.5, groups=2):

@@ -4,6 +4,7 @@ across the trip continues PyTorch's trajectory, and PyTorch's own formats are ha
 (pickles refused, bfloat16 refused, float32 weights loaded)."""
 
 import numpy as np
+import oracles
 import pytest
 
 from scratchgrad import nn
@@ -15,7 +16,7 @@ TOL = dict(rtol=1e-12, atol=1e-12)
 
 @pytest.fixture
 def torch():
-    return pytest.importorskip("torch")
+    return oracles.load("torch")
 
 
 def mlp(torch):
