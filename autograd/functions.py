@@ -4,140 +4,232 @@ Each is the Tensor method of the same name called on its first argument, so the 
 spellings cannot disagree; numbers and arrays are made tensors first.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeGuard, overload
+
 import numpy as np
 
 from .node import Node
 from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor_sum, where
-from .value import value_sum
+from .tensor_methods import Axis, Operand, ValuesIndices
+from .value import Value, value_sum
 
 
-def _t(x):
+def _t(x: Operand) -> Tensor:
+    """`x` itself when it is a node, else a Tensor of it."""
     return x if isinstance(x, Node) else Tensor(x)
 
 
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors: Sequence[Operand], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing axis (`concatenate`)."""
     return concatenate(tensors, dim if axis is None else axis)
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def pow(x: Operand, exponent: Operand) -> Tensor:
+    """As torch.pow: x ** exponent, elementwise (either may be a number)."""
+    return _t(x).pow(exponent)
+
+
+def flatten(x: Operand, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """As torch.flatten: the axes start_dim..end_dim merged into one."""
     return _t(x).flatten(start_dim, end_dim)
 
 
-def reshape(x, *shape):
+def reshape(x: Operand, *shape: int | Sequence[int]) -> Tensor:
+    """As torch.reshape: the same numbers in a new shape (one -1 is inferred)."""
     return _t(x).reshape(*shape)
 
 
-def transpose(x, dim0, dim1):
+def transpose(x: Operand, dim0: int, dim1: int) -> Tensor:
+    """As torch.transpose: axes dim0 and dim1 swapped."""
     return _t(x).transpose(dim0, dim1)
 
 
-def squeeze(x, dim=None):
+def squeeze(x: Operand, dim: Axis = None) -> Tensor:
+    """As torch.squeeze: axes of size 1 dropped (all of them, or the ones named)."""
     return _t(x).squeeze(dim)
 
 
-def unsqueeze(x, dim):
+def unsqueeze(x: Operand, dim: int) -> Tensor:
+    """As torch.unsqueeze: an axis of size 1 inserted at `dim`."""
     return _t(x).unsqueeze(dim)
 
 
-def matmul(a, b):
+def matmul(a: Operand, b: Operand) -> Tensor:
+    """As torch.matmul: the matrix product, with numpy's rules for 1-D and batches."""
     return _t(a).matmul(b)
 
 
-def mm(a, b):
+def mm(a: Operand, b: Operand) -> Tensor:
+    """As torch.mm: the product of two matrices (2-D only)."""
     return _t(a).mm(b)
 
 
-def exp(x):
+def exp(x: Operand) -> Tensor:
+    """As torch.exp: e^x, elementwise."""
     return _t(x).exp()
 
 
-def log(x):
+def log(x: Operand) -> Tensor:
+    """As torch.log: the natural logarithm, elementwise."""
     return _t(x).log()
 
 
-def sqrt(x):
+def sqrt(x: Operand) -> Tensor:
+    """As torch.sqrt: the square root, elementwise."""
     return _t(x).sqrt()
 
 
-def tanh(x):
+def tanh(x: Operand) -> Tensor:
+    """As torch.tanh: the hyperbolic tangent, elementwise."""
     return _t(x).tanh()
 
 
-def sigmoid(x):
+def sigmoid(x: Operand) -> Tensor:
+    """As torch.sigmoid: 1 / (1 + e^-x), elementwise."""
     return _t(x).sigmoid()
 
 
-def relu(x):
+def relu(x: Operand) -> Tensor:
+    """As torch.relu: max(x, 0), elementwise."""
     return _t(x).relu()
 
 
-def abs(x):
+def abs(x: Operand) -> Tensor:
+    """As torch.abs: |x|, elementwise."""
     return _t(x).abs()
 
 
-def sin(x):
+def sin(x: Operand) -> Tensor:
+    """As torch.sin: the sine, elementwise."""
     return _t(x).sin()
 
 
-def cos(x):
+def cos(x: Operand) -> Tensor:
+    """As torch.cos: the cosine, elementwise."""
     return _t(x).cos()
 
 
-def clamp(x, min=None, max=None):
+def clamp(x: Operand, min: Operand | None = None, max: Operand | None = None) -> Tensor:
+    """As torch.clamp: values limited to [min, max] (gradient 1 inside, 0 outside)."""
     return _t(x).clamp(min, max)
 
 
 clip = clamp
 
 
-def softmax(x, dim):
+def softmax(x: Operand, dim: Axis) -> Tensor:
+    """As torch.softmax: e^x / Σ e^x along `dim`, computed without overflow."""
     return _t(x).softmax(dim)
 
 
-def log_softmax(x, dim):
+def log_softmax(x: Operand, dim: Axis) -> Tensor:
+    """As torch.log_softmax: x - log Σ e^x along `dim`, numerically stable."""
     return _t(x).log_softmax(dim)
 
 
-def mean(x, dim=None, keepdim=False):
+def mean(x: Operand, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """As torch.mean: the average over `dim` (every element by default)."""
     return _t(x).mean(dim, keepdim)
 
 
-def max(x, dim=None, keepdim=False):
+@overload
+def max(x: Operand, dim: Tensor, keepdim: bool = False) -> Tensor: ...
+
+
+@overload
+def max(x: Operand, dim: None = None, keepdim: bool = False) -> Tensor: ...
+
+
+@overload
+def max(x: Operand, dim: int | Sequence[int], keepdim: bool = False) -> ValuesIndices: ...
+
+
+def max(x: Operand, dim: Axis | Tensor = None, keepdim: bool = False) -> Tensor | ValuesIndices:
     """`max(x)`, `max(x, dim)` -> (values, indices), or `max(a, b)` elementwise."""
     return _t(x).max(dim, keepdim)
 
 
-def min(x, dim=None, keepdim=False):
+@overload
+def min(x: Operand, dim: Tensor, keepdim: bool = False) -> Tensor: ...
+
+
+@overload
+def min(x: Operand, dim: None = None, keepdim: bool = False) -> Tensor: ...
+
+
+@overload
+def min(x: Operand, dim: int | Sequence[int], keepdim: bool = False) -> ValuesIndices: ...
+
+
+def min(x: Operand, dim: Axis | Tensor = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    """As torch.min: `min(x)`, `min(x, dim)` -> (values, indices), or `min(a, b)`."""
     return _t(x).min(dim, keepdim)
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(x: Operand, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """As torch.argmax: the index of the largest value (of the flattened x by default)."""
     return _t(x).argmax(dim, keepdim)
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(x: Operand, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """As torch.argmin: the index of the smallest value (of the flattened x by default)."""
     return _t(x).argmin(dim, keepdim)
 
 
-def eq(a, b):
+def eq(a: Operand, b: Operand) -> Tensor:
+    """As torch.eq: a == b elementwise, as a bool tensor."""
     return _t(a) == b
 
 
-def numel(x):
+def numel(x: Operand) -> int:
+    """As torch.numel: the number of elements."""
     return _t(x).numel()
 
 
-def is_tensor(x):
+def is_tensor(x: object) -> TypeGuard[Tensor]:
+    """As torch.is_tensor: whether `x` is a Tensor."""
     return isinstance(x, Tensor)
 
 
-def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
-    raw = [v._data if isinstance(v, Tensor) else v for v in (a, b)]
-    return bool(np.allclose(*raw, rtol=rtol, atol=atol, equal_nan=equal_nan))
+def allclose(
+    a: Operand, b: Operand, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
+    """As torch.allclose: whether |a - b| <= atol + rtol * |b| everywhere (no graph)."""
+    raw_a, raw_b = [v._data if isinstance(v, Tensor) else v for v in (a, b)]
+    return bool(np.allclose(raw_a, raw_b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def sum(items, dim=None, keepdim=False, start=None):
+@overload
+def sum(items: Tensor, dim: Axis = None, keepdim: bool = False, start: None = None) -> Tensor: ...
+
+
+@overload
+def sum(
+    items: Iterable[Tensor], dim: None = None, keepdim: bool = False, start: Operand | None = None
+) -> Tensor: ...
+
+
+@overload
+def sum(
+    items: Iterable[Value | float],
+    dim: None = None,
+    keepdim: bool = False,
+    start: Value | float | None = None,
+) -> Value: ...
+
+
+@overload
+def sum(
+    items: Iterable[Any], dim: None = None, keepdim: bool = False, start: Any = None
+) -> Tensor | Value: ...
+
+
+def sum(
+    items: Tensor | Iterable[Any], dim: Axis = None, keepdim: bool = False, start: Any = None
+) -> Tensor | Value:
     """PyTorch's `sum(x, dim)` for a tensor; for a list of Values or Tensors, their total as
     one n-ary node (`scratchgrad.sum([a, b, c])`, micrograd-friendly)."""
     if isinstance(items, Tensor):

@@ -10,10 +10,16 @@ under a graph and never have to be locked; `from_numpy(x)` shares `x`'s memory o
 purpose. In-place edits follow PyTorch's version-counter rule (see `storage.py`).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
 import numpy as np
+import numpy.typing as npt
 
 from . import dtypes
-from .backend import device_name, is_device_array, namespace, namespace_of
+from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
 from .grad_mode import STATE
 from .operators import Operators
 from .ops_elementwise import MAXIMUM, MINIMUM
@@ -22,10 +28,19 @@ from .ops_shape import CONCATENATE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_methods import TensorMethods, _raw
 
+if TYPE_CHECKING:
+    from .devices import DeviceLike
+    from .op_table import Op
+
 _FLOAT_KINDS = "f"
 
+_T = TypeVar("_T", bound="Tensor")
+_R = TypeVar("_R")
 
-def as_array(data, dtype=None, what="Tensor data", copy=False):
+
+def as_array(
+    data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor data", copy: bool = False
+) -> Array:
     """`data` as an ndarray of a float dtype, or a TypeError naming what was wrong.
     `copy=True` guarantees an array that shares no memory with `data`."""
     if isinstance(data, Tensor):
@@ -73,7 +88,7 @@ def as_array(data, dtype=None, what="Tensor data", copy=False):
     return array
 
 
-def own_array(data, dtype=None, what="Tensor data"):
+def own_array(data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor data") -> Array:
     """`data` as a new array of its own: what a Tensor made from user data stores. An
     array of another library (a CuPy array on a GPU) is copied where it lives."""
     if is_device_array(data):
@@ -112,7 +127,14 @@ class Tensor(TensorMethods, Operators):
     _is_scalar = False
     __array_priority__ = 1000  # ndarray + Tensor -> Tensor.__radd__
 
-    def __init__(self, data, requires_grad=False, dtype=None, label="", device=None):
+    def __init__(
+        self,
+        data: ArrayLike | Tensor,
+        requires_grad: bool = False,
+        dtype: npt.DTypeLike | None = None,
+        label: str = "",
+        device: DeviceLike | None = None,
+    ) -> None:
         self._data = own_array(data, dtype)
         if device is not None:
             from .devices import Device, move_array
@@ -136,7 +158,7 @@ class Tensor(TensorMethods, Operators):
 
     # --- the engine hooks -------------------------------------------------------------
 
-    def _lift(self, x):
+    def _lift(self, x: Any) -> Tensor:
         """Numbers and arrays become constant leaves of this tensor's dtype. An array is
         copied (as `torch.tensor` would), so writing into it later cannot change what a
         graph saw; a `.data` view of another tensor is shared, with that tensor's version
@@ -172,7 +194,7 @@ class Tensor(TensorMethods, Operators):
         return _constant(array, counter)
 
     @staticmethod
-    def _apply(op, inputs, **params):
+    def _apply(op: Op, inputs: tuple[Tensor, ...], **params: Any) -> Tensor:
         """Run `op`'s forward on the inputs' arrays and record the node (grad mode on and
         some input requiring grad). The one place a Tensor is made by an op."""
         state = STATE
@@ -226,15 +248,15 @@ class Tensor(TensorMethods, Operators):
         out._versions = None
         return out
 
-    def _graph_seed(self, seed):
+    def _graph_seed(self, seed: Any) -> Tensor:
         """The seed of a create_graph backward, as a constant node."""
         return self._lift(seed)
 
-    def _constant_like(self, array):
+    def _constant_like(self, array: Any) -> Tensor:
         """A constant leaf holding `array` (made by the engine: no copy)."""
         return _constant(array)
 
-    def _own_grad(self, grad, upstream):
+    def _own_grad(self, grad: Any, upstream: Any) -> Any:
         """A leaf's first gradient: its own writable array of its own dtype."""
         if isinstance(grad, Tensor):
             return grad
@@ -250,7 +272,7 @@ class Tensor(TensorMethods, Operators):
             grad = xp.array(xp.broadcast_to(grad, self._data.shape), dtype=self._data.dtype)
         return grad
 
-    def _ones_seed(self):
+    def _ones_seed(self) -> Array:
         if self._data.size != 1:
             raise RuntimeError(
                 f"backward() on a tensor of shape {self._data.shape}: grad can be implicitly "
@@ -259,7 +281,7 @@ class Tensor(TensorMethods, Operators):
             )
         return namespace(self._data).ones_like(self._data)
 
-    def _check_seed(self, gradient):
+    def _check_seed(self, gradient: Any) -> Any:
         if isinstance(gradient, Tensor):
             seed = gradient if STATE.enabled and gradient.requires_grad else gradient._data
         elif is_device_array(gradient):
@@ -277,7 +299,7 @@ class Tensor(TensorMethods, Operators):
     # --- attributes ---------------------------------------------------------------------
 
     @property
-    def data(self):
+    def data(self) -> Array:
         """The numbers, as a numpy array viewing this tensor's storage. Writing through
         it (`t.data[0] = 1`, `t.data -= lr * g`) is an in-place edit: allowed, and counted,
         so a backward through a graph that used the old numbers raises instead of
@@ -287,7 +309,7 @@ class Tensor(TensorMethods, Operators):
         return tracked_view(self._data, self._vc)
 
     @data.setter
-    def data(self, value):
+    def data(self, value: ArrayLike | Tensor) -> None:
         if isinstance(value, Tensor):
             value = value._data
         elif isinstance(value, TrackedArray) and value._counter is self._vc:
@@ -300,15 +322,15 @@ class Tensor(TensorMethods, Operators):
             value = namespace(value).array(value, copy=True)  # stays on its device
         else:
             value = own_array(value, what="Tensor.data")
-        self._data = value
+        self._data = cast(Array, value)  # (an array by now: each branch made one)
         self._vc.value += 1
 
     @property
-    def _version(self):
+    def _version(self) -> int:
         """How many in-place edits this tensor's storage has had (PyTorch's `_version`)."""
         return self._vc.value
 
-    def copy_(self, values):
+    def copy_(self: _T, values: ArrayLike | Tensor) -> _T:
         """Overwrite the numbers in place (PyTorch's `copy_`). Allowed while a graph holds
         this tensor, and counted: that graph's backward then refuses the old numbers."""
         if isinstance(values, Tensor):
@@ -319,12 +341,12 @@ class Tensor(TensorMethods, Operators):
         self._vc.value += 1
         return self
 
-    def _scratch_write(self, edit, *args):
+    def _scratch_write(self, edit: Callable[..., _R], *args: Any) -> _R:
         """`edit(*args)` that restores the numbers before it returns (numerical
         differentiation nudges one element and puts it back): no version is counted."""
         return edit(*args)
 
-    def edit_in_place(self, edit, *args):
+    def edit_in_place(self, edit: Callable[..., _R], *args: Any) -> _R:
         """Run `edit(*args)`, which writes into this tensor's array, as a counted in-place
         edit (optimizers use it): allowed while a graph holds the tensor, and that graph's
         backward then raises instead of using the new numbers."""
@@ -333,23 +355,36 @@ class Tensor(TensorMethods, Operators):
         finally:
             self._vc.value += 1
 
-    shape = property(lambda self: self._data.shape, doc="The shape (numpy's tuple).")
-    ndim = property(lambda self: self._data.ndim, doc="Number of dimensions.")
-    dtype = property(lambda self: self._data.dtype, doc="The numpy dtype.")
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape (numpy's tuple)."""
+        return self._data.shape
 
-    def item(self):
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype."""
+        return self._data.dtype
+
+    def item(self) -> float:
+        """The one element as a Python number (float, or int/bool for such dtypes), as
+        torch's `item()`; a ValueError for a tensor of several elements."""
         if self._data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with one element, this one has shape {self._data.shape}"
             )
         return self._data.item()
 
-    def numpy(self):
+    def numpy(self) -> Array:
         """The numbers as a numpy array sharing this tensor's memory (writes are counted
         in-place edits, as through `.data`)."""
         return self.data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Array:
         """What `np.asarray(t)` sees: a read-only view (or a copy when asked for), so numpy
         code cannot write into the tensor behind the version counter's back."""
         if not isinstance(self._data, np.ndarray):
@@ -363,18 +398,20 @@ class Tensor(TensorMethods, Operators):
         view.flags.writeable = False
         return view
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """The same data as a new leaf without history. It shares memory and the version
         counter with this tensor (PyTorch's rule), so writing into it is seen by graphs
         that saved this one."""
         return _constant(self._data, self._vc)
 
-    def retain_grad(self):
+    def retain_grad(self: _T) -> _T:
         """Keep this non-leaf tensor's `.grad` after backward (leaves always keep it)."""
         self._retains = True
         return self
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self: _T, flag: bool = True) -> _T:
+        """Start (or stop) tracking gradients for this leaf, in place; returns the tensor
+        (as torch's `requires_grad_`). Only floating-point leaves can require grad."""
         if not self.is_leaf:
             raise RuntimeError("requires_grad_() only changes leaves; use detach() first")
         if flag and self._data.dtype.kind not in _FLOAT_KINDS:
@@ -382,7 +419,7 @@ class Tensor(TensorMethods, Operators):
         self.requires_grad = bool(flag)
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         data = self._data
         if not isinstance(data, np.ndarray):  # on a GPU: print a host copy
             from .devices import Device, move_array
@@ -404,7 +441,7 @@ class Tensor(TensorMethods, Operators):
 
     __hash__ = object.__hash__
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self._data.shape} is "
@@ -412,13 +449,13 @@ class Tensor(TensorMethods, Operators):
             )
         return bool(self._data)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.item())
 
-    def __index__(self):
+    def __index__(self) -> int:
         """A one-element integer tensor as an index (`range(t)`, `[...][t]`), as in PyTorch."""
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError(
@@ -430,7 +467,7 @@ class Tensor(TensorMethods, Operators):
 
     # --- in-place arithmetic (PyTorch's `p -= lr * p.grad` under no_grad) ------------------
 
-    def _in_place(self, ufunc, other, name):
+    def _in_place(self: _T, ufunc: np.ufunc, other: Any, name: str) -> _T:
         """`self <op>= other` written into this tensor's storage and counted as an edit.
         Refused where PyTorch refuses: on a tensor that requires grad while grad mode is
         on (the change would not be part of any graph)."""
@@ -449,35 +486,40 @@ class Tensor(TensorMethods, Operators):
         self._vc.value += 1
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self: _T, other: Tensor | ArrayLike) -> _T:
         return self._in_place(np.add, other, "addition (+=)")
 
-    def __isub__(self, other):
+    def __isub__(self: _T, other: Tensor | ArrayLike) -> _T:
         return self._in_place(np.subtract, other, "subtraction (-=)")
 
-    def __imul__(self, other):
+    def __imul__(self: _T, other: Tensor | ArrayLike) -> _T:
         return self._in_place(np.multiply, other, "multiplication (*=)")
 
-    def __itruediv__(self, other):
+    def __itruediv__(self: _T, other: Tensor | ArrayLike) -> _T:
         return self._in_place(np.true_divide, other, "division (/=)")
 
-    def add_(self, other, alpha=1):
+    def add_(self: _T, other: Any, alpha: float = 1) -> _T:
+        """`self += alpha * other` in place (as torch's `add_`): counted as an edit, and
+        refused on a tensor that requires grad while grad mode is on."""
         return self._in_place(np.add, _raw(other) * alpha if alpha != 1 else other, "add_")
 
-    def sub_(self, other, alpha=1):
+    def sub_(self: _T, other: Any, alpha: float = 1) -> _T:
+        """`self -= alpha * other` in place (as torch's `sub_`): counted as an edit."""
         return self._in_place(np.subtract, _raw(other) * alpha if alpha != 1 else other, "sub_")
 
-    def mul_(self, other):
+    def mul_(self: _T, other: Any) -> _T:
+        """`self *= other` in place (as torch's `mul_`): counted as an edit."""
         return self._in_place(np.multiply, other, "mul_")
 
-    def div_(self, other):
+    def div_(self: _T, other: Any) -> _T:
+        """`self /= other` in place (as torch's `div_`): counted as an edit."""
         return self._in_place(np.true_divide, other, "div_")
 
-    def zero_(self):
+    def zero_(self: _T) -> _T:
         """Set every element to 0 in place (counted as an edit)."""
         return self.fill_(0)
 
-    def fill_(self, value):
+    def fill_(self: _T, value: Any) -> _T:
         """Set every element to `value` in place (counted as an edit)."""
         if self.requires_grad and STATE.enabled:
             return self._in_place(np.multiply, 0, "fill_")  # (raises the message)
@@ -485,7 +527,7 @@ class Tensor(TensorMethods, Operators):
         self._vc.value += 1
         return self
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self: _T, min: Any = None, max: Any = None) -> _T:
         """Limit to [min, max] in place (counted as an edit)."""
         if min is None and max is None:
             raise ValueError("clamp_() needs min, max or both")
@@ -496,7 +538,7 @@ class Tensor(TensorMethods, Operators):
         return self
 
 
-def _same_layout(a, b):
+def _same_layout(a: Any, b: Any) -> bool:
     """Do two arrays view the same memory the same way (one is `b` handed back)?"""
     return (
         a.shape == b.shape
@@ -506,7 +548,7 @@ def _same_layout(a, b):
     )
 
 
-def _counter_of(data, inputs):
+def _counter_of(data: Any, inputs: Sequence[Tensor]) -> VersionCounter:
     """The version counter of an op's output: an output that views an input's storage
     (reshape, transpose, basic indexing) shares that input's counter, as PyTorch's views
     do, so a write through either is seen by graphs that saved the other."""
@@ -518,10 +560,10 @@ def _counter_of(data, inputs):
     return VersionCounter()
 
 
-def _own_params(params):
+def _own_params(params: dict[str, Any]) -> dict[str, Any]:
     """Arrays passed to a recorded op (labels, masks, indices) are saved for backward:
     copy them, so editing yours afterwards cannot change the gradient."""
-    owned = {}
+    owned: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, np.ndarray):
             value = np.array(value)
@@ -531,7 +573,7 @@ def _own_params(params):
     return owned
 
 
-def _constant(array, counter=None):
+def _constant(array: Any, counter: VersionCounter | None = None) -> Tensor:
     """A leaf holding `array` as is (no copy): for arrays the engine itself made."""
     t = Tensor.__new__(Tensor)
     t._data = array
@@ -548,7 +590,7 @@ def _constant(array, counter=None):
     return t
 
 
-def from_numpy(array):
+def from_numpy(array: Array) -> Tensor:
     """A tensor that shares `array`'s memory (no copy; PyTorch's `torch.from_numpy`).
     Its dtype is the array's, integers included. Writes made through the tensor (`.data`,
     in-place ops, optimizers) are counted; writes into `array` itself are not seen by the
@@ -562,7 +604,12 @@ def from_numpy(array):
     return _constant(array)
 
 
-def tensor(data, requires_grad=False, dtype=None, device=None):
+def tensor(
+    data: ArrayLike | Tensor,
+    requires_grad: bool = False,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+) -> Tensor:
     """A new tensor holding a copy of `data` (PyTorch's `torch.tensor`): integers and
     booleans keep their type, floats get the default dtype (float arrays keep theirs);
     `device="cuda"` puts it on the GPU."""
@@ -573,11 +620,11 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
                 np.int64 if probe.dtype.kind in "iu" and not hasattr(data, "dtype") else probe.dtype
             )
     elif dtype is None:
-        dtype = data._data.dtype
+        dtype = cast(Tensor, data)._data.dtype  # (dtype is None: so data is a Tensor)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
-def _lift_all(items):
+def _lift_all(items: Iterable[Any]) -> tuple[Tensor, ...]:
     items = list(items)
     if not items:
         raise ValueError("need at least one tensor")
@@ -587,35 +634,46 @@ def _lift_all(items):
     return tuple(first._lift(x) for x in items)
 
 
-def concatenate(tensors, axis=0):
+def concatenate(tensors: Iterable[Tensor | ArrayLike], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (numpy's concatenate, torch.cat)."""
     items = _lift_all(tensors)
     return Tensor._apply(CONCATENATE, items, axis=normalize_axis(axis, items[0].ndim)[0])
 
 
-def stack(tensors, axis=0):
-    """Join tensors along a new axis."""
+def stack(
+    tensors: Iterable[Tensor | ArrayLike], dim: int = 0, *, axis: int | None = None
+) -> Tensor:
+    """Join tensors along a new axis (`dim`, PyTorch's name, or numpy's `axis`)."""
+    if axis is None:
+        axis = dim
+    elif dim != 0:
+        raise TypeError("stack() got both axis= and dim=; they mean the same, give one")
     items = _lift_all(tensors)
     return Tensor._apply(STACK, items, axis=normalize_axis(axis, items[0].ndim + 1)[0])
 
 
-def where(condition, a, b):
+def where(condition: Tensor | ArrayLike, a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
     """`a` where `condition` else `b`; gradients flow to the chosen side only."""
     a, b = _lift_all([a, b])
     condition = namespace(a._data).asarray(_raw(condition), dtype=bool)
     return Tensor._apply(WHERE, (a, b), condition=condition)
 
 
-def maximum(a, b):
+def maximum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    """As torch.maximum: the larger of `a` and `b`, elementwise (broadcast); the gradient
+    goes to the chosen side (NaN wins, as in numpy and PyTorch)."""
     a, b = _lift_all([a, b])
     return Tensor._apply(MAXIMUM, (a, b))
 
 
-def minimum(a, b):
+def minimum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    """As torch.minimum: the smaller of `a` and `b`, elementwise (broadcast); the gradient
+    goes to the chosen side."""
     a, b = _lift_all([a, b])
     return Tensor._apply(MINIMUM, (a, b))
 
 
-def tensor_sum(tensors):
+def tensor_sum(tensors: Iterable[Tensor | ArrayLike]) -> Tensor:
+    """Σ tensors as one n-ary node (not a chain of binary adds), broadcast together."""
     items = _lift_all(tensors)
     return items[0] if len(items) == 1 else Tensor._apply(SUM_N, items)

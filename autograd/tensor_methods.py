@@ -7,16 +7,34 @@ call; `x.max(dim)` returns PyTorch's `(values, indices)` while `x.max(axis=...)`
 the values (numpy); `x.size` is numpy's element count and `x.size()` PyTorch's shape.
 """
 
+from __future__ import annotations
+
+import builtins
 from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
+import numpy.typing as npt
 
-from .backend import device_name, namespace
+from .backend import Array, ArrayLike, device_name, namespace
 from .ops_elementwise import MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
 from .ops_reduce import MAX, MIN, STD, SUM, normalize_axis
 from .ops_shape import CAST, EXPAND, GETITEM, RESHAPE, TRANSPOSE, WHERE
 from .vjp_math import count
+
+if TYPE_CHECKING:
+    from .devices import Device
+    from .op_table import Op
+    from .tensor import Tensor
+
+#: An axis argument: one axis, several, or None for every axis (negative ones count back).
+Axis: TypeAlias = "int | Sequence[int] | None"
+#: What a Tensor op takes as its other operand: a Tensor, or data it becomes a constant of.
+Operand: TypeAlias = "Tensor | ArrayLike"
+
+_A = TypeVar("_A")
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types
 
@@ -25,7 +43,9 @@ class Size(int):
     """`t.size` is numpy's element count (an int); calling it is PyTorch's `t.size()`
     (the shape, a tuple) or `t.size(d)` (one dimension). Both roads work."""
 
-    def __new__(cls, shape):
+    shape: tuple[int, ...]
+
+    def __new__(cls, shape: Sequence[int]) -> Size:
         n = 1
         for d in shape:
             n *= d
@@ -33,34 +53,40 @@ class Size(int):
         size.shape = tuple(shape)
         return size
 
-    def __call__(self, dim=None):
+    @overload
+    def __call__(self, dim: None = None) -> tuple[int, ...]: ...
+
+    @overload
+    def __call__(self, dim: int) -> int: ...
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
         if dim is None:
             return self.shape
         return self.shape[normalize_axis(dim, len(self.shape))[0]]
 
 
-def _axis(axis, dim, what):
+def _axis(axis: _A, dim: _A, what: str) -> _A:
     """One axis argument from numpy's `axis=` or PyTorch's `dim=` (not both)."""
     if axis is not None and dim is not None:
         raise TypeError(f"{what}() got both axis= and dim=; they mean the same, give one")
     return dim if axis is None else axis
 
 
-_LAST = object()  # softmax's default axis (None means every element, as numpy's)
+_LAST: Any = object()  # softmax's default axis (None means every element, as numpy's)
 
 
-def _one_axis(axis, dim, what):
+def _one_axis(axis: Axis, dim: Axis, what: str) -> Axis:
     if axis is not _LAST and dim is not _LAST:
         raise TypeError(f"{what}() got both axis= and dim=; they mean the same, give one")
     chosen = dim if axis is _LAST else axis
     return -1 if chosen is _LAST else chosen
 
 
-def _keep(keepdims, keepdim):
+def _keep(keepdims: object, keepdim: object) -> bool:
     return bool(keepdim if keepdims is None else keepdims)
 
 
-def _no_out(out, what):
+def _no_out(out: object, what: str) -> None:
     if out is not None:
         raise TypeError(
             f"{what}(out=...) is not supported: tensors are not written into; "
@@ -69,29 +95,91 @@ def _no_out(out, what):
 
 
 class TensorMethods:
+    """The Tensor methods beyond its core (math, reductions, shapes, comparisons,
+    conversions), kept apart from tensor.py so that the class stays readable."""
+
     __slots__ = ()
+
+    if TYPE_CHECKING:  # what these methods use of `Tensor` (tensor.py, operators.py)
+        _data: Array
+
+        @property
+        def shape(self) -> tuple[int, ...]: ...
+
+        @property
+        def ndim(self) -> int: ...
+
+        @property
+        def dtype(self) -> np.dtype[Any]: ...
+
+        def _apply(self, op: Op, inputs: Any, **params: Any) -> Tensor: ...
+
+        def _lift(self, x: Any) -> Tensor: ...
+
+        def _constant_like(self, array: Any) -> Tensor: ...
+
+        # The operators return a plain Tensor (what `_apply` makes), a Parameter's too.
+        def __add__(self, other: Operand) -> Tensor: ...
+
+        def __radd__(self, other: Operand) -> Tensor: ...
+
+        def __sub__(self, other: Operand) -> Tensor: ...
+
+        def __rsub__(self, other: Operand) -> Tensor: ...
+
+        def __mul__(self, other: Operand) -> Tensor: ...
+
+        def __rmul__(self, other: Operand) -> Tensor: ...
+
+        def __truediv__(self, other: Operand) -> Tensor: ...
+
+        def __rtruediv__(self, other: Operand) -> Tensor: ...
+
+        def __neg__(self) -> Tensor: ...
+
+        def __abs__(self) -> Tensor: ...
+
+        def exp(self) -> Tensor: ...
+
+        def log(self) -> Tensor: ...
+
+        def sqrt(self) -> Tensor: ...
+
+        def tanh(self) -> Tensor: ...
+
+        def sigmoid(self) -> Tensor: ...
+
+        def relu(self) -> Tensor: ...
+
+        def abs(self) -> Tensor: ...
+
+        def sin(self) -> Tensor: ...
+
+        def cos(self) -> Tensor: ...
+
+        def softsign(self) -> Tensor: ...
 
     # --- powers and products ------------------------------------------------------------
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
             return self._apply(POW_CONST, (self,), exponent=exponent)
         return self._apply(POW, (self, self._lift(exponent)))
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: Operand) -> Tensor:
         return self._apply(POW, (self._lift(base), self))
 
-    def pow(self, exponent):
+    def pow(self, exponent: Operand) -> Tensor:
         """self ** exponent (PyTorch's `pow`)."""
         return self**exponent
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Operand) -> Tensor:
         return self.matmul(other)
 
-    def __rmatmul__(self, other):
-        return self._lift(other).matmul(self)
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return self._lift(other).matmul(cast("Tensor", self))
 
-    def matmul(self, other):
+    def matmul(self, other: Operand) -> Tensor:
         """Matrix product with numpy's rules for 1-D and batched operands."""
         other = self._lift(other)
         if self.ndim == 0 or other.ndim == 0:
@@ -101,7 +189,7 @@ class TensorMethods:
             )
         return self._apply(MATMUL, (self, other))
 
-    def mm(self, other):
+    def mm(self, other: Operand) -> Tensor:
         """2-D matrix product (PyTorch's `mm`: both operands must be matrices)."""
         other = self._lift(other)
         if self.ndim != 2 or other.ndim != 2:
@@ -111,21 +199,25 @@ class TensorMethods:
             )
         return self.matmul(other)
 
-    def add(self, other, alpha=1):
+    def add(self, other: Tensor | builtins.float | Array, alpha: builtins.float = 1) -> Tensor:
+        """self + alpha * other (PyTorch's `add`)."""
         return self + (other if alpha == 1 else other * alpha)
 
-    def sub(self, other, alpha=1):
+    def sub(self, other: Tensor | builtins.float | Array, alpha: builtins.float = 1) -> Tensor:
+        """self - alpha * other (PyTorch's `sub`)."""
         return self - (other if alpha == 1 else other * alpha)
 
-    def mul(self, other):
+    def mul(self, other: Operand) -> Tensor:
+        """self * other (PyTorch's `mul`)."""
         return self * other
 
-    def div(self, other):
+    def div(self, other: Operand) -> Tensor:
+        """self / other (PyTorch's `div`)."""
         return self / other
 
     # --- elementwise compositions -------------------------------------------------------
 
-    def clip(self, min=None, max=None):
+    def clip(self, min: Operand | None = None, max: Operand | None = None) -> Tensor:
         """Values limited to [min, max]; the gradient is 1 inside (bounds included) and 0
         outside or at NaN, as PyTorch's clamp. One `where` node: x inside, else the
         clipped constant."""
@@ -143,19 +235,23 @@ class TensorMethods:
 
     clamp = clip
 
-    def maximum(self, other):
+    def maximum(self, other: Operand) -> Tensor:
         """Elementwise max; ties split the gradient in half (PyTorch)."""
         return self._apply(MAXIMUM, (self, self._lift(other)))
 
-    def minimum(self, other):
+    def minimum(self, other: Operand) -> Tensor:
         """Elementwise min; ties split the gradient in half (PyTorch)."""
         return self._apply(MINIMUM, (self, self._lift(other)))
 
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask: Operand, value: Operand) -> Tensor:
         """`value` where `mask` holds, self elsewhere (gradient flows where it does not)."""
         return self._apply(WHERE, (self._lift(value), self), condition=_bool_mask(mask))
 
-    def softmax(self, dim=_LAST, *, axis=_LAST):
+    def where(self, condition: Operand, other: Operand) -> Tensor:
+        """As torch.Tensor.where: self where `condition` holds, `other` elsewhere."""
+        return self._apply(WHERE, (self, self._lift(other)), condition=_bool_mask(condition))
+
+    def softmax(self, dim: Axis = _LAST, *, axis: Axis = _LAST) -> Tensor:
         """e^x / Σ e^x along `dim` (default: the last axis; None: every element),
         max-subtracted so large logits cannot overflow. Composed of exp, sum and div (the
         shift is a constant: softmax ignores it)."""
@@ -163,7 +259,7 @@ class TensorMethods:
         e = (self - self._constant_like(self._data.max(axis=axis, keepdims=True))).exp()
         return e / e.sum(axis, keepdims=True)
 
-    def log_softmax(self, dim=_LAST, *, axis=_LAST):
+    def log_softmax(self, dim: Axis = _LAST, *, axis: Axis = _LAST) -> Tensor:
         """x - log Σ e^x along `dim` (default: the last axis; None: every element),
         stable (composed of exp, sum, log and sub)."""
         axis = _one_axis(axis, dim, "log_softmax")
@@ -172,17 +268,35 @@ class TensorMethods:
 
     # --- reductions ---------------------------------------------------------------------
 
-    def _reduce(self, op, axis, keepdims, **extra):
+    def _reduce(self, op: Op, axis: Axis, keepdims: builtins.bool, **extra: Any) -> Tensor:
         axes = normalize_axis(axis, self.ndim)
         return self._apply(op, (self,), axis=axes, keepdims=keepdims, **extra)
 
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, out=None):
+    def sum(
+        self,
+        dim: Axis = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+    ) -> Tensor:
         """Σ over `dim` (every axis by default)."""
         _no_out(out, "sum")
         total = self._reduce(SUM, _axis(axis, dim, "sum"), _keep(keepdims, keepdim))
         return total if dtype is None else total.astype(dtype)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None, out=None):
+    def mean(
+        self,
+        dim: Axis = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+    ) -> Tensor:
         """Σ / N over `dim` (a composition: sum, then division by the count)."""
         _no_out(out, "mean")
         axes = normalize_axis(_axis(axis, dim, "mean"), self.ndim)
@@ -194,15 +308,15 @@ class TensorMethods:
 
     def var(
         self,
-        dim=None,
-        keepdim=False,
+        dim: Axis = None,
+        keepdim: builtins.bool = False,
         *,
-        axis=None,
-        keepdims=None,
-        correction=None,
-        unbiased=None,
-        ddof=None,
-    ):
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+        correction: builtins.int | None = None,
+        unbiased: builtins.bool | None = None,
+        ddof: builtins.int | None = None,
+    ) -> Tensor:
         """Σ (x - mean)² / (N - correction); PyTorch's default correction is 1 (numpy's
         `ddof=0` and PyTorch's older `unbiased=False` mean correction=0)."""
         correction = _correction(correction, unbiased, ddof)
@@ -220,15 +334,15 @@ class TensorMethods:
 
     def std(
         self,
-        dim=None,
-        keepdim=False,
+        dim: Axis = None,
+        keepdim: builtins.bool = False,
         *,
-        axis=None,
-        keepdims=None,
-        correction=None,
-        unbiased=None,
-        ddof=None,
-    ):
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+        correction: builtins.int | None = None,
+        unbiased: builtins.bool | None = None,
+        ddof: builtins.int | None = None,
+    ) -> Tensor:
         """sqrt(var); a constant input has gradient 0, as in PyTorch."""
         return self._reduce(
             STD,
@@ -237,16 +351,74 @@ class TensorMethods:
             correction=_correction(correction, unbiased, ddof),
         )
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    @overload
+    def max(self, dim: Tensor, keepdim: builtins.bool = False) -> Tensor: ...
+
+    @overload
+    def max(
+        self,
+        dim: None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor: ...
+
+    @overload
+    def max(
+        self, dim: builtins.int | Sequence[builtins.int], keepdim: builtins.bool = False
+    ) -> ValuesIndices: ...
+
+    def max(
+        self,
+        dim: Axis | Tensor = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor | ValuesIndices:
         """The largest value; `x.max(dim)` gives PyTorch's `(values, indices)`, `x.max()`
         and `x.max(axis=...)` the values; `x.max(other_tensor)` the elementwise max."""
         return self._extreme(MAX, "max", dim, keepdim, axis, keepdims)
 
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    @overload
+    def min(self, dim: Tensor, keepdim: builtins.bool = False) -> Tensor: ...
+
+    @overload
+    def min(
+        self,
+        dim: None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor: ...
+
+    @overload
+    def min(
+        self, dim: builtins.int | Sequence[builtins.int], keepdim: builtins.bool = False
+    ) -> ValuesIndices: ...
+
+    def min(
+        self,
+        dim: Axis | Tensor = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor | ValuesIndices:
         """The smallest value (see `max` for the forms)."""
         return self._extreme(MIN, "min", dim, keepdim, axis, keepdims)
 
-    def _extreme(self, op, name, dim, keepdim, axis, keepdims):
+    def _extreme(
+        self,
+        op: Op,
+        name: str,
+        dim: Any,
+        keepdim: builtins.bool,
+        axis: Axis,
+        keepdims: builtins.bool | None,
+    ) -> Tensor | ValuesIndices:
         if hasattr(dim, "_data"):  # torch.max(a, b): elementwise
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         if dim is not None and axis is None:  # PyTorch: (values, indices)
@@ -255,19 +427,33 @@ class TensorMethods:
             return ValuesIndices(values, finder(dim, keepdim=keepdim))
         return self._reduce(op, _axis(axis, dim, name), _keep(keepdims, keepdim))
 
-    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def argmax(
+        self,
+        dim: builtins.int | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: builtins.int | None = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         """Index of the largest value (flattened when no dim), as an int64 tensor."""
         return self._arg(
             namespace(self._data).argmax, _axis(axis, dim, "argmax"), _keep(keepdims, keepdim)
         )
 
-    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def argmin(
+        self,
+        dim: builtins.int | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: builtins.int | None = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         """Index of the smallest value (flattened when no dim), as an int64 tensor."""
         return self._arg(
             namespace(self._data).argmin, _axis(axis, dim, "argmin"), _keep(keepdims, keepdim)
         )
 
-    def _arg(self, find, axis, keepdims):
+    def _arg(self, find: Callable[..., Any], axis: Axis, keepdims: builtins.bool) -> Tensor:
         if axis is None:
             index = find(self._data)
             index = index.reshape((1,) * self.ndim) if keepdims else index
@@ -278,44 +464,61 @@ class TensorMethods:
                 index = namespace(index).expand_dims(index, axis)
         return self._constant_like(namespace(self._data).asarray(index, dtype=np.int64))
 
-    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def all(
+        self,
+        dim: builtins.int | tuple[builtins.int, ...] | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: builtins.int | tuple[builtins.int, ...] | None = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         """True where every element is nonzero (a bool tensor; no gradient)."""
         return self._constant_like(
             self._data.all(axis=_axis(axis, dim, "all"), keepdims=_keep(keepdims, keepdim))
         )
 
-    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def any(
+        self,
+        dim: builtins.int | tuple[builtins.int, ...] | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: builtins.int | tuple[builtins.int, ...] | None = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         """True where some element is nonzero (a bool tensor; no gradient)."""
         return self._constant_like(
             self._data.any(axis=_axis(axis, dim, "any"), keepdims=_keep(keepdims, keepdim))
         )
 
-    def norm(self, p=2, dim=None, keepdim=False):
+    def norm(
+        self, p: builtins.float = 2, dim: Axis = None, keepdim: builtins.bool = False
+    ) -> Tensor:
         """The p-norm over `dim` (every element by default), composed of ops."""
         if p == 2:
-            return (self * self).sum(dim, keepdim=keepdim).sqrt()
+            return (self * cast("Tensor", self)).sum(dim, keepdim=keepdim).sqrt()
         if p == 1:
             return self.abs().sum(dim, keepdim=keepdim)
         return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
 
     # --- comparisons: boolean tensors without a gradient --------------------------------
 
-    def __lt__(self, other):
+    def __lt__(self, other: Operand) -> Tensor:
         return self._constant_like(self._data < _raw(other))
 
-    def __le__(self, other):
+    def __le__(self, other: Operand) -> Tensor:
         return self._constant_like(self._data <= _raw(other))
 
-    def __gt__(self, other):
+    def __gt__(self, other: Operand) -> Tensor:
         return self._constant_like(self._data > _raw(other))
 
-    def __ge__(self, other):
+    def __ge__(self, other: Operand) -> Tensor:
         return self._constant_like(self._data >= _raw(other))
 
-    def __eq__(self, other):  # elementwise, like numpy and PyTorch; hashing is by identity
+    # elementwise, like numpy and PyTorch (so not object's bool); hashing is by identity
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return self._constant_like(self._data == _raw(other))
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return self._constant_like(self._data != _raw(other))
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
@@ -323,43 +526,45 @@ class TensorMethods:
     # --- shapes -------------------------------------------------------------------------
 
     @property
-    def size(self):
+    def size(self) -> Size:
         """numpy's element count; call it for PyTorch's shape: `t.size()`, `t.size(0)`."""
         return Size(self._data.shape)
 
-    def numel(self):
+    def numel(self) -> builtins.int:
         """Number of elements (PyTorch)."""
         return self._data.size
 
-    def dim(self):
+    def dim(self) -> builtins.int:
         """Number of dimensions (PyTorch; `ndim` too)."""
         return self._data.ndim
 
-    def __len__(self):
+    def __len__(self) -> builtins.int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
+        """The axes reversed (numpy's `.T`; a matrix's transpose)."""
         return self.transpose()
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
+        """The last two axes swapped: the transpose of each matrix in a batch (PyTorch)."""
         axes = list(range(self.ndim))
         axes[-1], axes[-2] = axes[-2], axes[-1]
         return self.transpose(axes)
 
-    def t(self):
+    def t(self) -> Tensor:
         """Transpose of a matrix (PyTorch: 0-D and 1-D tensors come back unchanged)."""
         if self.ndim > 2:
             raise ValueError(
                 f"t() expects a tensor with at most 2 dimensions, got shape "
                 f"{self.shape}; use transpose(dim0, dim1) or .mT"
             )
-        return self if self.ndim < 2 else self.transpose()
+        return cast("Tensor", self) if self.ndim < 2 else self.transpose()
 
-    def reshape(self, *shape):
+    def reshape(self, *shape: builtins.int | Sequence[builtins.int]) -> Tensor:
         """Same numbers, new shape (one -1 is inferred)."""
         shape = _shape_arg(shape)
         target = _resolve_shape(shape, self._data.size)
@@ -369,17 +574,24 @@ class TensorMethods:
                 f"({self._data.size} elements) into shape {shape}"
             )
         if target == self._data.shape:
-            return self
+            return cast("Tensor", self)
         return self._apply(RESHAPE, (self,), shape=target)
 
     view = reshape
 
-    def view_as(self, other):
+    def view_as(self, other: Tensor) -> Tensor:
+        """Reshaped to `other`'s shape (PyTorch's `view_as`)."""
         return self.reshape(other.shape)
 
     reshape_as = view_as
 
-    def flatten(self, start_dim=0, end_dim=-1, *, start_axis=None):
+    def flatten(
+        self,
+        start_dim: builtins.int = 0,
+        end_dim: builtins.int = -1,
+        *,
+        start_axis: builtins.int | None = None,
+    ) -> Tensor:
         """Merge the axes start_dim..end_dim into one."""
         if start_axis is not None:
             start_dim = start_axis
@@ -390,42 +602,42 @@ class TensorMethods:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
 
-    def transpose(self, *axes):
+    def transpose(self, *axes: builtins.int | Sequence[builtins.int]) -> Tensor:
         """Permute axes: `transpose()` reverses them, `transpose(axes)` is numpy's, and
         `transpose(d0, d1)` swaps two (PyTorch's)."""
-        axes = _shape_arg(axes) if axes else tuple(reversed(range(self.ndim)))
-        if len(axes) == 2 and self.ndim != 2 and sorted(axes) != list(range(self.ndim)):
-            a, b = (normalize_axis(ax, self.ndim)[0] for ax in axes)
+        perm = _shape_arg(axes) if axes else tuple(reversed(range(self.ndim)))
+        if len(perm) == 2 and self.ndim != 2 and sorted(perm) != list(range(self.ndim)):
+            a, b = (normalize_axis(ax, self.ndim)[0] for ax in perm)
             order = list(range(self.ndim))
             order[a], order[b] = order[b], order[a]
-            axes = tuple(order)
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            perm = tuple(order)
+        if sorted(a % max(self.ndim, 1) for a in perm) != list(range(self.ndim)):
             raise ValueError(
-                f"transpose axes {axes} are not a permutation of the "
+                f"transpose axes {perm} are not a permutation of the "
                 f"{self.ndim} axes of a tensor of shape {self.shape}"
             )
-        axes = tuple(a % self.ndim for a in axes)
-        return self._apply(TRANSPOSE, (self,), axes=axes)
+        perm = tuple(a % self.ndim for a in perm)
+        return self._apply(TRANSPOSE, (self,), axes=perm)
 
-    def permute(self, *axes):
+    def permute(self, *axes: builtins.int | Sequence[builtins.int]) -> Tensor:
+        """The axes in the order given (PyTorch's `permute`: `x.permute(2, 0, 1)`)."""
         return self.transpose(_shape_arg(axes))
 
-    def squeeze(self, dim=None, *, axis=None):
-        """Drop axes of size 1 (all of them, or the ones named)."""
+    def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
+        """Drop axes of size 1 (all of them, or the ones named). A named axis whose size
+        is not 1 stays, as in PyTorch (`x.squeeze(1)` on a (N, 1) or an (N,) batch alike);
+        numpy's `squeeze` would raise."""
         axis = _axis(axis, dim, "squeeze")
         if axis is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
             axes = normalize_axis(axis, self.ndim)
-            for a in axes:
-                if self.shape[a] != 1:
-                    raise ValueError(
-                        f"cannot squeeze axis {a} of shape {self.shape}: its size is not 1"
-                    )
-            shape = tuple(n for i, n in enumerate(self.shape) if i not in axes)
+            shape = tuple(n for i, n in enumerate(self.shape) if i not in axes or n != 1)
         return self.reshape(shape)
 
-    def unsqueeze(self, dim=None, *, axis=None):
+    def unsqueeze(
+        self, dim: builtins.int | None = None, *, axis: builtins.int | None = None
+    ) -> Tensor:
         """Insert an axis of size 1 at `dim`."""
         axis = _axis(axis, dim, "unsqueeze")
         ndim = self.ndim + 1
@@ -437,32 +649,33 @@ class TensorMethods:
         shape.insert(axis % ndim, 1)
         return self.reshape(tuple(shape))
 
-    def expand(self, *shape):
+    def expand(self, *shape: builtins.int | Sequence[builtins.int]) -> Tensor:
         """Broadcast to a larger shape (no copy); -1 keeps a size (PyTorch)."""
-        shape = _shape_arg(shape)
-        lead = len(shape) - self.ndim
-        shape = tuple(
-            self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape)
+        sizes = _shape_arg(shape)
+        lead = len(sizes) - self.ndim
+        sizes = tuple(
+            self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes)
         )
         try:
-            target = np.broadcast_shapes(self.shape, shape)
+            target = np.broadcast_shapes(self.shape, sizes)
         except ValueError:
             target = None
-        if target != tuple(shape):
+        if target != tuple(sizes):
             raise ValueError(
                 f"cannot expand a tensor of shape {self.shape} to shape "
-                f"{shape}: sizes must match or be 1"
+                f"{sizes}: sizes must match or be 1"
             )
         if target == self.shape:
-            return self
+            return cast("Tensor", self)
         return self._apply(EXPAND, (self,), shape=target)
 
     broadcast_to = expand
 
-    def expand_as(self, other):
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to `other`'s shape (PyTorch's `expand_as`)."""
         return self.expand(other.shape)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Tensor:
         if hasattr(index, "_data"):
             index = index._data
         if isinstance(index, tuple):
@@ -476,7 +689,7 @@ class TensorMethods:
 
     # --- dtypes, devices and copies (PyTorch's conversions) -----------------------------
 
-    def astype(self, dtype):
+    def astype(self, dtype: npt.DTypeLike) -> Tensor:
         """A copy in another dtype (numpy's name). Float to float is differentiable;
         to an integer or bool type the result is a constant, as in PyTorch."""
         dtype = np.dtype(dtype)
@@ -484,66 +697,71 @@ class TensorMethods:
             return self._constant_like(self._data.astype(dtype))
         return self._apply(CAST, (self,), dtype=dtype)
 
-    def float(self):
+    def float(self) -> Tensor:
         """As float32 (PyTorch's `float()`)."""
         return self._same_or_cast(np.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         """As float64."""
         return self._same_or_cast(np.float64)
 
-    def half(self):
+    def half(self) -> Tensor:
         """As float16."""
         return self._same_or_cast(np.float16)
 
-    def long(self):
+    def long(self) -> Tensor:
         """As int64 (a constant: integers carry no gradient)."""
         return self._same_or_cast(np.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         """As int32 (a constant)."""
         return self._same_or_cast(np.int32)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         """As bool (a constant)."""
         return self._same_or_cast(np.bool_)
 
-    def type_as(self, other):
+    def type_as(self, other: Tensor) -> Tensor:
+        """In `other`'s dtype (PyTorch's `type_as`); itself when it already is."""
         return self._same_or_cast(other.dtype)
 
-    def _same_or_cast(self, dtype):
-        return self if self._data.dtype == np.dtype(dtype) else self.astype(dtype)
+    def _same_or_cast(self, dtype: npt.DTypeLike) -> Tensor:
+        return cast("Tensor", self) if self._data.dtype == np.dtype(dtype) else self.astype(dtype)
 
-    def clone(self):
+    def clone(self) -> Tensor:
         """A copy with its own memory that gradients flow through (PyTorch's `clone`)."""
         return self._apply(CAST, (self,), dtype=self._data.dtype)
 
-    def contiguous(self):
-        return self
+    def contiguous(self) -> Tensor:
+        """Itself: arrays here need no re-layout (PyTorch code calls it before `view`)."""
+        return cast("Tensor", self)
 
-    def tolist(self):
+    def tolist(self) -> Any:
+        """The values as nested Python lists (a number for a 0-d tensor)."""
         return self._data.tolist()
 
     @property
-    def device(self):
+    def device(self) -> Device:
         """Where the data lives: 'cpu' (numpy) or 'cuda:N' (CuPy)."""
         from .devices import Device
 
         return Device(device_name(self._data))
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`; returns
         this tensor itself when nothing changes (PyTorch's rule)."""
         from .devices import parse_to_arguments, to_device
 
         device, dtype = parse_to_arguments(args, kwargs)
-        out = self if device is None else to_device(self, device)
+        out = cast("Tensor", self) if device is None else to_device(cast("Tensor", self), device)
         return out if dtype is None else out._same_or_cast(dtype)
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
+        """On the CPU (numpy); itself when already there."""
         return self.to("cpu")
 
-    def cuda(self, device=None):
+    def cuda(self, device: builtins.int | str | None = None) -> Tensor:
+        """On a GPU (`cuda()`, `cuda(1)`, `cuda("cuda:1")`); itself when already there."""
         return self.to(
             "cuda"
             if device is None
@@ -553,7 +771,7 @@ class TensorMethods:
         )
 
 
-def _correction(correction, unbiased, ddof):
+def _correction(correction: int | None, unbiased: bool | None, ddof: int | None) -> int:
     given = [v for v in (correction, unbiased, ddof) if v is not None]
     if len(given) > 1:
         raise TypeError("give one of correction=, unbiased= or ddof=")
@@ -564,16 +782,16 @@ def _correction(correction, unbiased, ddof):
     return 1 if correction is None else correction
 
 
-def _raw(x):
+def _raw(x: Any) -> Any:
     return x._data if hasattr(x, "_data") else x
 
 
-def _bool_mask(mask):
+def _bool_mask(mask: Any) -> Array:
     mask = _raw(mask)
     return namespace(mask).asarray(mask, dtype=bool)
 
 
-def _resolve_shape(shape, size):
+def _resolve_shape(shape: Any, size: int) -> tuple[int, ...] | None:
     """`shape` with one -1 filled in, or None when it cannot hold `size` elements."""
     try:
         shape = tuple(int(n) for n in shape)
@@ -595,7 +813,7 @@ def _resolve_shape(shape, size):
     return shape
 
 
-def _shape_arg(args):
+def _shape_arg(args: tuple[Any, ...]) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     if len(args) == 1 and isinstance(args[0], Size):

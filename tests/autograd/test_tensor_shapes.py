@@ -69,8 +69,15 @@ def test_shape_op_errors_are_clear():
         x.transpose(0, 0)
     with pytest.raises(ValueError, match="out of range"):
         x.unsqueeze(3)
-    with pytest.raises(ValueError, match="size is not 1"):  # torch: a silent no-op
-        Tensor(Z).squeeze(1)
+    with pytest.raises(ValueError, match="out of range"):
+        x.squeeze(2)
+
+
+@pytest.mark.oracle
+def test_squeeze_keeps_an_axis_whose_size_is_not_1_as_torch_does():
+    z = np.ones((1, 3, 1, 2))
+    for dims in (1, (0, 1), (1, 2), -1):
+        assert Tensor(z).squeeze(dims).shape == tuple(torch.from_numpy(z).squeeze(dims).shape)
 
 
 # --- joins and where ----------------------------------------------------------------------
@@ -129,3 +136,23 @@ def test_where_clip_and_stacking_against_numpy():
     s = autograd.stack([a[0], b], axis=1)
     assert c.shape == (3, 2) and s.shape == (2, 2)
     np.testing.assert_allclose(a.clip(-1, 1).data, np.clip(a.data, -1, 1))
+
+
+@pytest.mark.oracle
+def test_pytorch_spellings_of_stack_where_and_pow():
+    """`torch.stack(xs, dim=1)`, `x.where(cond, y)` and `torch.pow` as PyTorch has them,
+    gradients included (found missing by a probe of common PyTorch calls)."""
+    import scratchgrad
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    cond = a > 0
+    ours = scratchgrad.stack([Tensor(a), Tensor(b)], dim=1)
+    np.testing.assert_array_equal(ours.data, torch.stack([torch.tensor(a), torch.tensor(b)], dim=1))
+    x = Tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    (x.where(Tensor(cond), Tensor(b)) * scratchgrad.pow(x, 2)).sum().backward()
+    (tx.where(torch.tensor(cond), torch.tensor(b)) * torch.pow(tx, 2)).sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    with pytest.raises(TypeError, match="both axis= and dim="):
+        scratchgrad.stack([Tensor(a), Tensor(b)], dim=1, axis=1)
