@@ -12,12 +12,13 @@ import math
 import os
 import traceback
 import weakref
+from typing import Any
 
 import numpy as np
 
 from .grad_mode import ThreadSwitch
 
-_created_at = {}  # id(node) -> (weakref to node, formatted user frames)
+_created_at: dict[int, tuple[weakref.ref[Any], str]] = {}  # id(node) -> (node's weakref, frames)
 
 
 class AnomalyError(RuntimeError):

@@ -44,6 +44,7 @@ def empty(shape, dtype):
 
 
 def zeros(shape, dtype):
+    """A zeroed array of `shape` and `dtype`, reusing a kept one when there is one."""
     array = empty(shape, dtype)
     array.fill(0)
     return array

@@ -13,10 +13,18 @@ tensor that is part of a graph is recorded (`to_device` is an op), so gradients 
 back to the device the data came from.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
+
 import numpy as np
 
-from .backend import device_name
+from .backend import Array, device_name
 from .op_table import register
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 GPU_HINT = (
     "install CuPy for your CUDA version (pip install 'scratchgrad[gpu]' for CUDA "
@@ -24,13 +32,26 @@ GPU_HINT = (
 )
 
 
+class _DeviceSpec(Protocol):
+    """A device object of another library (a `torch.device`): it has a `type`."""
+
+    @property
+    def type(self) -> str: ...
+
+
+#: What names a device: "cpu", "cuda", "cuda:1", a Device or a torch.device.
+DeviceLike: TypeAlias = "str | Device | _DeviceSpec"
+
+
 class Device:
     """Where a tensor lives: `Device("cpu")`, `Device("cuda")`, `Device("cuda:1")`
     (PyTorch's `torch.device`; also accepts a torch.device or another Device)."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
-    def __init__(self, spec="cpu", index=None):
+    def __init__(self, spec: DeviceLike = "cpu", index: int | None = None) -> None:
         if isinstance(spec, Device) or hasattr(spec, "type") and not isinstance(spec, str):
             spec, index = spec.type, getattr(spec, "index", None) if index is None else index
         if not isinstance(spec, str):
@@ -48,20 +69,20 @@ class Device:
         self.type = kind
         self.index = index if kind == "cuda" else None
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         try:
-            other = Device(other)
+            other = Device(cast(Any, other))  # anything not a device: TypeError, not equal
         except (TypeError, ValueError):
             return NotImplemented
         return self.type == other.type and (self.index or 0) == (other.index or 0)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.type, self.index or 0))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.index is None:
             return f"device(type={self.type!r})"
         return f"device(type={self.type!r}, index={self.index})"
@@ -70,7 +91,7 @@ class Device:
 device = Device
 
 
-def _cupy():
+def _cupy() -> Any:
     """CuPy, imported on first use; a clear error when it cannot be had."""
     try:
         import cupy
@@ -83,7 +104,7 @@ class cuda:
     """`scratchgrad.cuda.is_available()` and friends (PyTorch's `torch.cuda`)."""
 
     @staticmethod
-    def is_available():
+    def is_available() -> bool:
         """True when CuPy imports and sees at least one GPU (never imports CuPy's
         absence into an error)."""
         try:
@@ -94,11 +115,14 @@ class cuda:
             return False
 
     @staticmethod
-    def device_count():
+    def device_count() -> int:
+        """As torch.cuda.device_count: how many GPUs CuPy sees (0 without CuPy or a GPU)."""
         return _cupy().cuda.runtime.getDeviceCount() if cuda.is_available() else 0
 
     @staticmethod
-    def synchronize():
+    def synchronize() -> None:
+        """As torch.cuda.synchronize: wait for the GPU's queued work (for timing); a no-op
+        without a GPU."""
         if cuda.is_available():
             _cupy().cuda.Device().synchronize()
 
@@ -107,11 +131,12 @@ class mps:
     """Apple's GPU is not supported (PyTorch code asks `torch.backends.mps`)."""
 
     @staticmethod
-    def is_available():
+    def is_available() -> bool:
+        """Always False (as torch.backends.mps.is_available on a machine without MPS)."""
         return False
 
 
-def move_array(array, target):
+def move_array(array: Array, target: Device) -> Array:
     """`array` on the `target` Device (the same object when it is already there)."""
     if target.type == "cpu":
         if isinstance(array, np.ndarray):
@@ -124,7 +149,7 @@ def move_array(array, target):
         return cp.asarray(array)
 
 
-def _to_device_vjp(node, g, xs, out):
+def _to_device_vjp(node: Tensor, g: Any, xs: Sequence[Any], out: Any) -> tuple[Any]:
     return (TO_DEVICE(g, device=Device(device_name(xs[0]))),)
 
 
@@ -138,7 +163,7 @@ TO_DEVICE = register(
 )
 
 
-def to_device(tensor, target):
+def to_device(tensor: Tensor, target: DeviceLike) -> Tensor:
     """`tensor` on `target`: itself if already there, a recorded copy if it is part of a
     graph, else a new constant."""
     target = Device(target)
@@ -149,7 +174,9 @@ def to_device(tensor, target):
     return tensor._constant_like(move_array(tensor._data, target))
 
 
-def parse_to_arguments(args, kwargs):
+def parse_to_arguments(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Device | None, np.dtype[Any] | None]:
     """(device or None, dtype or None) from PyTorch's `.to(...)` forms."""
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)

@@ -16,7 +16,11 @@ receives the sum of both paths. Semantics follow PyTorch:
   broadcasting helpers, one attribute read per input.
 """
 
+from __future__ import annotations
+
 import gc
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import numpy as np
 
@@ -24,14 +28,20 @@ from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
 from .node import Node
 
+if TYPE_CHECKING:
+    from .op_table import Op
+
 FREED = object()  # a node's `_saved` after backward released it
 
 
 class GraphFreedError(RuntimeError):
-    pass
+    """A backward (or jvp) walked a graph whose saved arrays an earlier backward already
+    freed; pass `retain_graph=True` to that first backward to walk the graph twice."""
 
 
-def topological_order(roots, every_node=False, leaves=True):
+def topological_order(
+    roots: Iterable[Node], every_node: bool = False, leaves: bool = True
+) -> list[Node]:
     """Nodes that need a gradient, every node after all of its parents.
 
     `every_node=True` also lists constants (nodes that need no gradient), for drawing.
@@ -42,9 +52,9 @@ def topological_order(roots, every_node=False, leaves=True):
     Nodes hash by identity, so `seen` holds the nodes themselves. viz and gradcheck
     walk graphs through this function too.
     """
-    order = []
+    order: list[Node] = []
     append = order.append
-    seen = set()
+    seen: set[Node] = set()
     mark = seen.add
     for root in roots:
         if not (root.requires_grad or every_node) or root in seen:
@@ -72,8 +82,13 @@ def topological_order(roots, every_node=False, leaves=True):
 
 
 def backward(
-    roots, gradients=None, retain_graph=None, create_graph=False, capture=(), on_node=None
-):
+    roots: Sequence[Node],
+    gradients: Sequence[Any] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    capture: Collection[int] = (),
+    on_node: Callable[[Node], object] | None = None,
+) -> None:
     """Run the chain rule from `roots` (seeded with `gradients`, default ones).
 
     `capture`: ids of non-leaf nodes whose `.grad` must survive the pass (for `grad()`).
@@ -111,7 +126,7 @@ def backward(
                 _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
 
 
-def _reverse_pass_floats(order):
+def _reverse_pass_floats(order: list[Node]) -> None:
     """The reverse pass of a plain `Value` backward, stripped to its core: each op's
     float VJP, then `+=` into the inputs that need a gradient. (`_reverse_pass` below is
     the same walk with hooks, anomaly checks, graph freeing and create_graph.)"""
@@ -121,11 +136,17 @@ def _reverse_pass_floats(order):
             op.scalar_backprop(node, node.grad)
 
 
-def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
+def _reverse_pass(
+    order: list[Node],
+    create_graph: bool,
+    retain_graph: bool,
+    capture: set[int],
+    on_node: Callable[[Node], object] | None,
+) -> None:
     anomaly = STATE.anomaly
     scalar = bool(order) and order[-1]._is_scalar and not create_graph
     free = not retain_graph and not scalar
-    freed = []
+    freed: list[Node] = []
     for node in reversed(order):
         op = node._fn
         g = node.grad
@@ -170,7 +191,9 @@ def _reverse_pass(order, create_graph, retain_graph, capture, on_node):
         _keep_shape_only(freed)
 
 
-def tangent_pass(order, seeds, create_graph=False):
+def tangent_pass(
+    order: Iterable[Node], seeds: dict[int, Any], create_graph: bool = False
+) -> dict[int, Any]:
     """Forward mode over a recorded graph: walk `order` (parents before children) and give
     each node the tangent its op's `jvp` computes from its inputs' tangents.
 
@@ -199,7 +222,7 @@ def tangent_pass(order, seeds, create_graph=False):
     return tangents
 
 
-def _raise_freed(node):
+def _raise_freed(node: Any) -> NoReturn:
     raise GraphFreedError(
         f"Trying to backward through a graph a second time (at a {node._fn.name!r} "
         "node): its saved arrays were freed after the first backward. "
@@ -222,6 +245,7 @@ class FreedNode(Node):
         "requires_grad",
         "grad",
     )
+    _fn: Op  # (always an op: only intermediates are freed)
     _is_scalar = False
     _keeps_grad = False
     _retains = False
@@ -230,7 +254,7 @@ class FreedNode(Node):
     _grad_init = None
     data = _data = None
 
-    def __init__(self, node):
+    def __init__(self, node: Any) -> None:
         self._fn = node._fn
         self._saved = FREED
         self.label = node.label
@@ -241,14 +265,15 @@ class FreedNode(Node):
         self.grad = None
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """Number of dimensions (as the tensor it stands in for)."""
         return len(self.shape)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<freed {self._fn.name!r} tensor of shape {self.shape}, dtype {self.dtype}>"
 
 
-def _keep_shape_only(nodes):
+def _keep_shape_only(nodes: list[Any]) -> None:
     """Point the freed graph at `FreedNode`s: the real intermediates (and their arrays)
     are released unless the user holds them; the drawing keeps its shape."""
     stand_ins = {id(n): FreedNode(n) for n in nodes}
@@ -258,7 +283,7 @@ def _keep_shape_only(nodes):
         node._parents = parents
 
 
-def _check_versions(node, parents):
+def _check_versions(node: Any, parents: tuple[Any, ...]) -> None:
     """PyTorch's rule: refuse to backward through numbers that changed since the forward
     (an in-place edit of an input, or of this node's own output, which some VJPs read)."""
     versions = node._versions
@@ -269,7 +294,7 @@ def _check_versions(node, parents):
         _raise_modified(node, "its output", node, versions[-1])
 
 
-def _raise_modified(node, which, tensor, then):
+def _raise_modified(node: Any, which: str, tensor: Any, then: int) -> NoReturn:
     name = f" {tensor.label!r}" if tensor.label else ""
     raise RuntimeError(
         f"backward(): {which} of a {node._fn.name!r} node (tensor{name} of shape "
@@ -289,33 +314,38 @@ class _cyclic_gc_paused:
     node of a large graph again and again (about 40% of a 10^6-node backward).
     """
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.was_enabled = gc.isenabled()
         gc.disable()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self.was_enabled:
             gc.enable()
         return False
 
 
-def _seed(root, gradient):
+def _seed(root: Node, gradient: Any) -> Any:
     if gradient is None:
         return root._ones_seed()
     return root._check_seed(gradient)
 
 
 def grad(
-    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False
-):
+    outputs: Node | Sequence[Node],
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> Any:
     """d(outputs)/d(inputs) without touching any `.grad` (like torch.autograd.grad).
 
     With `create_graph=True` the results are nodes that can be differentiated again.
     """
     single_output = not isinstance(outputs, (list, tuple))
-    outputs = [outputs] if single_output else list(outputs)
+    outputs = [cast(Node, outputs)] if single_output else list(cast(Sequence[Node], outputs))
     single_input = not isinstance(inputs, (list, tuple))
-    inputs = [inputs] if single_input else list(inputs)
+    inputs = [cast(Node, inputs)] if single_input else list(cast(Sequence[Node], inputs))
     if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
         grad_outputs = [grad_outputs]
     for x in inputs:
@@ -338,7 +368,7 @@ def grad(
             create_graph=create_graph,
             capture=[id(x) for x in inputs],
         )
-        results = []
+        results: list[Any] = []
         for x in inputs:
             if id(x) not in in_graph or x.grad is None:
                 if not allow_unused:

@@ -9,14 +9,24 @@ integers gives int64); `device="cuda"` makes the tensor on the GPU. Random draws
 from the generator `manual_seed` seeds.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 
 from . import dtypes
+from .backend import Array, ArrayLike
 from .random import default_generator
 from .tensor import Tensor, _constant
 
+if TYPE_CHECKING:
+    from .devices import DeviceLike
 
-def _size(size):
+
+def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     elif len(size) == 1 and hasattr(size[0], "shape") and callable(size[0]):
@@ -27,7 +37,9 @@ def _size(size):
         raise TypeError(f"sizes must be whole numbers, got {size!r}") from None
 
 
-def _made(array, dtype, device, requires_grad):
+def _made(
+    array: Array, dtype: npt.DTypeLike | None, device: DeviceLike | None, requires_grad: bool
+) -> Tensor:
     """A leaf from an array we just made (no copy), on `device`."""
     if dtype is not None:
         array = array.astype(dtype, copy=False)
@@ -41,26 +53,47 @@ def _made(array, dtype, device, requires_grad):
     return t
 
 
-def _float(dtype):
+def _float(dtype: npt.DTypeLike | None) -> np.dtype[Any]:
     return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(
+    *size: int | Sequence[int],
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of zeros."""
     return _made(np.zeros(_size(size), _float(dtype)), None, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(
+    *size: int | Sequence[int],
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of ones."""
     return _made(np.ones(_size(size), _float(dtype)), None, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(
+    *size: int | Sequence[int],
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor whose values are whatever was in memory (fill it before reading)."""
     return _made(np.empty(_size(size), _float(dtype)), None, device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(
+    size: int | Sequence[int],
+    fill_value: float,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of `fill_value` (the dtype follows it, as PyTorch: ints stay ints)."""
     if dtype is None and isinstance(fill_value, (bool, int)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
@@ -72,38 +105,79 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     )
 
 
-def _like(t, dtype, device):
+def _like(
+    t: Tensor, dtype: npt.DTypeLike | None, device: DeviceLike | None
+) -> tuple[np.dtype[Any], DeviceLike]:
     return (t.dtype if dtype is None else np.dtype(dtype)), (t.device if device is None else device)
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
+def zeros_like(
+    t: Tensor,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """As torch.zeros_like: zeros of `t`'s shape, dtype and device (unless given)."""
     dtype, device = _like(t, dtype, device)
     return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False):
+def ones_like(
+    t: Tensor,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """As torch.ones_like: ones of `t`'s shape, dtype and device (unless given)."""
     dtype, device = _like(t, dtype, device)
     return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(
+    t: Tensor,
+    fill_value: float,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """As torch.full_like: `fill_value` in `t`'s shape, on `t`'s device; the dtype is `t`'s
+    unless given."""
     dtype, device = _like(t, dtype, device)
     return full(t.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(
+    *size: int | Sequence[int],
+    generator: np.random.Generator | None = None,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform draws in [0, 1)."""
     rng = generator or default_generator()
     return _made(rng.random(_size(size)), _float(dtype), device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(
+    *size: int | Sequence[int],
+    generator: np.random.Generator | None = None,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal draws."""
     rng = generator or default_generator()
     return _made(rng.standard_normal(_size(size)), _float(dtype), device, requires_grad)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
+def randint(
+    low: int,
+    high: int | None = None,
+    size: int | Sequence[int] = (),
+    generator: np.random.Generator | None = None,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+) -> Tensor:
     """Integers in [low, high) (`randint(high, size)` too, as PyTorch)."""
     if high is None:
         low, high = 0, low
@@ -111,13 +185,22 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None):
     return _made(rng.integers(low, high, _size((size,))), dtype or np.int64, device, False)
 
 
-def randperm(n, generator=None, device=None):
+def randperm(
+    n: int, generator: np.random.Generator | None = None, device: DeviceLike | None = None
+) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     rng = generator or default_generator()
     return _made(rng.permutation(int(n)), np.int64, device, False)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """start, start + step, ... below end; int64 for whole numbers, else the default
     float dtype (PyTorch's rule)."""
     if end is None:
@@ -128,19 +211,34 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _made(np.arange(start, end, step), dtype, device, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """`steps` evenly spaced values from start to end (both included)."""
     return _made(np.linspace(start, end, int(steps)), _float(dtype), device, requires_grad)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(
+    n: int,
+    m: int | None = None,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """The identity matrix (n x m)."""
     return _made(
         np.eye(int(n), None if m is None else int(m)), _float(dtype), device, requires_grad
     )
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(
+    data: Tensor | ArrayLike, dtype: npt.DTypeLike | None = None, device: DeviceLike | None = None
+) -> Tensor:
     """A tensor that shares memory with `data` when it can (a numpy array of the right
     dtype), else a copy: PyTorch's `as_tensor`."""
     from .tensor import from_numpy, tensor

@@ -4,21 +4,29 @@ Thread-local (not a global flag, unlike DeZero's Config) so two threads can trai
 models, one of them under `no_grad()`, without interfering.
 """
 
+from __future__ import annotations
+
 import functools
 import threading
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar, cast
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_S = TypeVar("_S", bound="ThreadSwitch")
 
 
 class _State(threading.local):
-    def __init__(self):
+    def __init__(self) -> None:
         self.enabled = True  # record ops for backward?
         self.anomaly = False  # check every forward/backward value for NaN/inf?
-        self.scopes = ()  # names of the modules being called (for drawing clusters)
+        # names of the modules being called (for drawing clusters)
+        self.scopes: tuple[str, ...] = ()
 
 
 STATE = _State()
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when new ops are recorded for backward in this thread."""
     return STATE.enabled
 
@@ -29,27 +37,28 @@ class ThreadSwitch:
 
     _flag = "enabled"
     _mode = True
+    _previous: Any  # the flag's value before __enter__
 
-    def __enter__(self):
+    def __enter__(self: _S) -> _S:
         self._previous = getattr(STATE, self._flag)
         setattr(STATE, self._flag, self._mode)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         setattr(STATE, self._flag, self._previous)
         return False
 
-    def __call__(self, func):
+    def __call__(self, func: _F) -> _F:
         mode = self._mode
 
         @functools.wraps(func)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             switch = type(self).__new__(type(self))
             switch._mode = mode
             with switch:
                 return func(*args, **kwargs)
 
-        return wrapper
+        return cast(_F, wrapper)
 
 
 class _GradModeSwitch(ThreadSwitch):
@@ -71,20 +80,20 @@ class enable_grad(_GradModeSwitch):
 class set_grad_enabled(_GradModeSwitch):
     """`with set_grad_enabled(False): ...` — grad mode chosen by a flag."""
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         self._mode = bool(mode)
 
 
 class name_scope:
     """Tag the nodes created inside this block with `name` (viz draws them as a cluster)."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def __enter__(self):
+    def __enter__(self) -> name_scope:
         STATE.scopes = STATE.scopes + (self.name,)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         STATE.scopes = STATE.scopes[:-1]
         return False

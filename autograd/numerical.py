@@ -88,6 +88,7 @@ class GradcheckReport:
 
     @property
     def ok(self):
+        """Whether every input (and every forward-mode check) agreed."""
         return all(r.ok for r in self.inputs) and all(r.ok for r in self.forward)
 
     def __bool__(self):
@@ -123,7 +124,8 @@ class GradcheckReport:
 
 
 class GradcheckError(AssertionError):
-    pass
+    """An analytic derivative disagreed with central differences (raised by `gradcheck`
+    and `gradgradcheck`); the message lists the worst entries."""
 
 
 def gradcheck(

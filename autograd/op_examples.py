@@ -33,6 +33,7 @@ class Applied:
         self.source, self.w = source, None
 
     def weights(self, shape):
+        """The fixed random W for an output of `shape` (shared with `source`, if any)."""
         if self.source is not None:
             return self.source.weights(shape)
         if self.w is None:

@@ -34,11 +34,26 @@ The rest of the code iterates over `OPS`: tests check every entry against centra
 differences in both modes and to second order, viz labels nodes by `op.symbol`.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from .backend import namespace
 from .buffers import multiply
 from .node import Node
 
-OPS = {}
+#: A reverse-mode rule: (node, g, xs, out) -> one gradient per input (None: no gradient).
+VJP = Callable[[Any, Any, Any, Any], Sequence[Any]]
+#: A forward-mode rule: (node, ts, xs, out) -> the output's tangent.
+JVP = Callable[[Any, Any, Any, Any], Any]
+#: An elementwise op's local derivative: (node, xs, out) -> one factor per input.
+Partials = Callable[[Any, Any, Any], Sequence[Any]]
+#: A float fast path of the scalar engine: (node, g) -> gradients (or None: accumulates).
+ScalarRule = Callable[[Any, Any], Any]
+
+#: Every registered op by name (`register` adds to it; tests and viz iterate over it).
+OPS: dict[str, Op] = {}
 
 
 class Op:
@@ -75,29 +90,47 @@ class Op:
         "micrograd",
     )
 
+    name: str
+    forward: Callable[..., Any]
+    vjp: VJP
+    jvp: JVP
+    scalar_vjp: ScalarRule
+    scalar_backprop: ScalarRule
+    values: bool
+    tensors: bool
+    saves: bool
+    quiet: bool
+    arity: int | None
+    symbol: str
+    domain: str
+    kinks: tuple[float, ...]
+    smooth: bool
+    doc: str
+    micrograd: str | Callable[[Any], str]
+
     def __init__(
         self,
-        name,
-        forward,
-        vjp=None,
-        jvp=None,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: VJP | None = None,
+        jvp: JVP | None = None,
         *,
-        partials=None,
-        linear=False,
-        scalar_vjp=None,
-        scalar_backprop=None,
-        values=False,
-        tensors=True,
-        saves=False,
-        quiet=False,
-        arity=1,
-        symbol=None,
-        domain="real",
-        kinks=(),
-        smooth=True,
-        doc="",
-        micrograd=None,
-    ):
+        partials: Partials | None = None,
+        linear: bool = False,
+        scalar_vjp: ScalarRule | None = None,
+        scalar_backprop: ScalarRule | None = None,
+        values: bool = False,
+        tensors: bool = True,
+        saves: bool = False,
+        quiet: bool = False,
+        arity: int | None = 1,
+        symbol: str | None = None,
+        domain: str = "real",
+        kinks: tuple[float, ...] = (),
+        smooth: bool = True,
+        doc: str = "",
+        micrograd: str | Callable[[Any], str] | None = None,
+    ) -> None:
         if partials is not None:
             vjp, jvp = _vjp_of(partials), _jvp_of(partials)
         if linear:
@@ -126,11 +159,11 @@ class Op:
         self.smooth = smooth  # twice differentiable almost everywhere?
         self.doc = doc
 
-    def __call__(self, *inputs, **params):
+    def __call__(self, *inputs: Any, **params: Any) -> Any:
         """`op(x, y, **params)`: on nodes, record the op like a built-in one (numbers are
         lifted to constants of the first node's type); on raw floats or arrays, compute
         the forward and return its output. Derivative rules rely on both."""
-        first = None
+        first: Any = None
         for x in inputs:
             if isinstance(x, Node):
                 first = x
@@ -141,11 +174,17 @@ class Op:
         lifted = tuple([first._lift(x) for x in inputs])
         return first._apply(self, lifted, **params)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
-def register(name, forward, vjp=None, jvp=None, **options):
+def register(
+    name: str,
+    forward: Callable[..., Any],
+    vjp: VJP | None = None,
+    jvp: JVP | None = None,
+    **options: Any,
+) -> Op:
     """Create an `Op`, add it to `OPS` and return it. Names are unique; a table op has
     both derivatives (a one-off `Op(...)` may leave out `jvp`)."""
     if name in OPS:
@@ -163,8 +202,8 @@ def register(name, forward, vjp=None, jvp=None, **options):
 # --- the two modes made from one local derivative -------------------------------------
 
 
-def _vjp_of(partials):
-    def vjp(node, g, xs, out):
+def _vjp_of(partials: Partials) -> VJP:
+    def vjp(node: Any, g: Any, xs: Any, out: Any) -> tuple[Any, ...]:
         return tuple(
             [
                 None
@@ -177,8 +216,8 @@ def _vjp_of(partials):
     return vjp
 
 
-def _jvp_of(partials):
-    def jvp(node, ts, xs, out):
+def _jvp_of(partials: Partials) -> JVP:
+    def jvp(node: Any, ts: Any, xs: Any, out: Any) -> Any:
         terms = [
             None if t is None or d is None else t * d for t, d in zip(ts, partials(node, xs, out))
         ]
@@ -187,10 +226,10 @@ def _jvp_of(partials):
     return jvp
 
 
-def _apply_to_tangents(op):
+def _apply_to_tangents(op: Op) -> JVP:
     """The JVP of a linear op: the op itself on the tangents (zeros for missing ones)."""
 
-    def jvp(node, ts, xs, out):
+    def jvp(node: Any, ts: Any, xs: Any, out: Any) -> Any:
         if len(ts) == 1:
             return op(ts[0], **(node._saved or {}))
         filled = [
@@ -202,8 +241,8 @@ def _apply_to_tangents(op):
     return jvp
 
 
-def _no_forward_mode(name):
-    def jvp(node, ts, xs, out):
+def _no_forward_mode(name: str) -> JVP:
+    def jvp(node: Any, ts: Any, xs: Any, out: Any) -> Any:
         raise NotImplementedError(
             f"op {name!r} has no forward-mode rule: give it `jvp=` "
             "(or `partials=`) to use jvp, jacobian(mode='forward'), "
@@ -213,15 +252,15 @@ def _no_forward_mode(name):
     return jvp
 
 
-def _general_vjp_on_floats(vjp):
-    def scalar_vjp(node, g):
+def _general_vjp_on_floats(vjp: VJP) -> ScalarRule:
+    def scalar_vjp(node: Any, g: Any) -> Any:
         return vjp(node, g, tuple([p.data for p in node._parents]), node.data)
 
     return scalar_vjp
 
 
-def _accumulating(scalar_vjp):
-    def scalar_backprop(node, g):
+def _accumulating(scalar_vjp: ScalarRule) -> ScalarRule:
+    def scalar_backprop(node: Any, g: Any) -> None:
         for parent, pg in zip(node._parents, scalar_vjp(node, g)):
             if parent.requires_grad:
                 parent.grad += pg

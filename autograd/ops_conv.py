@@ -19,7 +19,7 @@ from . import buffers
 from .backend import namespace
 from .grad_mode import STATE
 from .node import Node
-from .op_table import register
+from .op_table import Op, register
 from .vjp_math import broadcast_to, data_of, fit_to, tangent_sum
 
 
@@ -42,6 +42,7 @@ def pair(value, name):
 
 
 def output_size(size, kernel, stride, padding):
+    """How many windows fit along one axis (the output length of a convolution/pool)."""
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -85,7 +86,7 @@ UNFOLD = register(
     doc="im2col: every kh x kw window as a column, (N, C*kh*kw, L);  VJP = col2im (fold)",
 )
 
-FOLD = register(
+FOLD: Op = register(
     "fold",
     col2im,
     vjp=lambda node, g, xs, out: (

@@ -8,7 +8,7 @@ and PyTorch (`detect_anomaly()` finds them).
 """
 
 from .backend import floatmath, ieee, namespace
-from .op_table import register
+from .op_table import Op, register
 from .vjp_math import data_of, fit_to, tangent_sum, unbroadcast, zero_where
 
 # --- helpers that work on floats (IEEE results), arrays and nodes -----------------------
@@ -19,14 +19,17 @@ def _needs(node):
 
 
 def reciprocal(x):
+    """1 / x for derivative rules: IEEE inf/nan on floats (as on arrays), not an error."""
     return ieee.divide(1.0, x) if isinstance(x, float) else 1.0 / x
 
 
 def power(a, b):
+    """a ** b for derivative rules: IEEE inf/nan on floats (as on arrays), not an error."""
     return ieee.power(a, b) if isinstance(a, float) else a**b
 
 
 def log(x):
+    """log x for derivative rules: IEEE -inf/nan on floats; on nodes the recorded LOG op."""
     return ieee.log(x) if isinstance(x, float) else LOG(x)
 
 
@@ -228,7 +231,7 @@ SIN = register(
     doc="sin x;  d/dx = cos x",
 )
 
-COS = register(
+COS: Op = register(
     "cos",
     lambda x: namespace(x).cos(x),
     partials=lambda node, xs, out: (-SIN(xs[0]),),

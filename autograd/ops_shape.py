@@ -2,14 +2,15 @@
 without arithmetic, and each is linear, so each is its own forward-mode rule."""
 
 from .backend import namespace
-from .op_table import register
+from .op_table import Op, register
 
 
 def inverse_permutation(axes):
+    """The axes that undo `transpose(axes)` (the transpose VJP's permutation)."""
     return tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
 
-RESHAPE = register(
+RESHAPE: Op = register(
     "reshape",
     lambda x, shape: x.reshape(shape),
     vjp=lambda node, g, xs, out: (RESHAPE(g, shape=xs[0].shape),),
@@ -17,7 +18,7 @@ RESHAPE = register(
     doc="same numbers, new shape;  the VJP reshapes back",
 )
 
-TRANSPOSE = register(
+TRANSPOSE: Op = register(
     "transpose",
     lambda x, axes: x.transpose(axes),
     vjp=lambda node, g, xs, out: (TRANSPOSE(g, axes=inverse_permutation(node._saved["axes"])),),
@@ -47,7 +48,7 @@ def sum_to_shape(g, shape):
     return g
 
 
-SUM_TO = register(
+SUM_TO: Op = register(
     "sum_to",
     sum_to_shape,
     vjp=lambda node, g, xs, out: (EXPAND(g, shape=xs[0].shape),),
@@ -81,7 +82,7 @@ def _scatter_add(g, shape, index):
     return out
 
 
-SCATTER_ADD = register(
+SCATTER_ADD: Op = register(
     "scatter_add",
     _scatter_add,
     vjp=lambda node, g, xs, out: (GETITEM(g, index=node._saved["index"]),),
@@ -121,7 +122,7 @@ STACK = register(
     doc="join along a new axis;  the VJP picks each slice",
 )
 
-CAST = register(
+CAST: Op = register(
     "cast",
     lambda x, dtype: x.astype(dtype),
     vjp=lambda node, g, xs, out: (CAST(g, dtype=xs[0].dtype),),

@@ -17,7 +17,7 @@ try:  # the strategies need hypothesis; the assert_* checks do not
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError:  # pragma: no cover - hypothesis is a test dependency
-    st = hnp = None
+    st = hnp = None  # type: ignore[assignment]
 
 from .numerical import gradcheck, gradgradcheck
 from .tensor import Tensor
@@ -115,6 +115,7 @@ def assert_jvp_matches(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
 
 def is_finite(x):
+    """True when a float or every element of an array is finite (no NaN, no inf)."""
     return math.isfinite(x) if isinstance(x, float) else bool(np.all(np.isfinite(x)))
 
 
@@ -157,11 +158,13 @@ class Expression:
         self.kind, self.leaf_data, self.steps = kind, leaf_data, steps
 
     def leaves(self):
+        """Fresh leaf nodes (Values or Tensors requiring grad) holding the drawn data."""
         if self.kind == "value":
             return [Value(float(d)) for d in self.leaf_data]
         return [Tensor(np.array(d, dtype=np.float64), requires_grad=True) for d in self.leaf_data]
 
     def build(self, *leaves):
+        """Replay the steps on `leaves` and return the scalar output node."""
         from .. import autograd
 
         nodes = list(leaves)

@@ -5,8 +5,12 @@ itself, so a dropped graph is freed at once by reference counting (micrograd's
 self-referencing `_backward` closures send 90% of its time to the garbage collector).
 """
 
+from __future__ import annotations
+
 import numbers
 import operator
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 
@@ -15,8 +19,12 @@ from .operators import Operators
 from .ops_elementwise import ADD, DIV, MUL, POW, POW_CONST, RELU, SUB, TANH
 from .ops_reduce import DOT, SUM_N, dot_of_values
 
+if TYPE_CHECKING:
+    from .node import Node
+    from .op_table import Op
 
-def _to_float(data, what="Value"):
+
+def _to_float(data: Any, what: str = "Value") -> float:
     if type(data) is float:
         return data
     if isinstance(data, (bool, np.bool_)):
@@ -36,7 +44,9 @@ def _to_float(data, what="Value"):
     )
 
 
-def _record(data, op, parents, saved=None):
+def _record(
+    data: float, op: Op, parents: tuple[Value, ...], saved: dict[str, Any] | None = None
+) -> Value:
     """The one place a `Value` is made by an op: the hot path of the scalar engine."""
     out = _new(Value)
     out.data = data
@@ -61,7 +71,7 @@ def _record(data, op, parents, saved=None):
     return out
 
 
-def _constant(x):
+def _constant(x: Any) -> Value:
     """A number as a leaf that needs no gradient."""
     out = _new(Value)
     out.data = x if type(x) is float else _to_float(x, "an operand of a Value op")
@@ -99,7 +109,14 @@ class Value(Operators):
     _is_scalar = True  # the walker runs the table's float VJPs (`scalar_vjp`)
     __array_ufunc__ = None  # `ndarray * Value` asks Value (an error), never an object array
 
-    def __init__(self, data, label="", requires_grad=True, _children=(), _op=""):
+    def __init__(
+        self,
+        data: SupportsFloat,
+        label: str = "",
+        requires_grad: bool = True,
+        _children: Iterable[Any] = (),
+        _op: str = "",
+    ) -> None:
         # `_children` and `_op` (micrograd's constructor arguments) are accepted and
         # ignored: an op records its own inputs, so code written for micrograd still runs
         self.data = _to_float(data)
@@ -111,19 +128,19 @@ class Value(Operators):
         self._saved = None
 
     @property
-    def _data(self):
+    def _data(self) -> float:
         """The float (the engine reads nodes' raw data as `_data`; Tensors keep arrays)."""
         return self.data
 
     # --- micrograd's names, so its `trace`/`draw_dot` code runs unchanged -------------------
 
     @property
-    def _prev(self):
+    def _prev(self) -> set[Node]:
         """The set of this node's inputs (micrograd's `_prev`); `parents` keeps order."""
         return set(self._parents)
 
     @property
-    def _op(self):
+    def _op(self) -> str:
         """micrograd's op string: '+', '*', '**2', 'ReLU', 'tanh', 'exp'; '' for a leaf."""
         fn = self._fn
         if fn is None:
@@ -134,7 +151,7 @@ class Value(Operators):
     # --- the engine hooks -------------------------------------------------------------
 
     @staticmethod
-    def _lift(x):
+    def _lift(x: Any) -> Value:
         """Numbers become constant leaves (no gradient); Values pass through."""
         if isinstance(x, Value):
             return x
@@ -146,27 +163,27 @@ class Value(Operators):
         return _constant(x)
 
     @staticmethod
-    def _apply(op, inputs, **params):
+    def _apply(op: Op, inputs: Iterable[Value], **params: Any) -> Value:
         if not op.values:
             raise TypeError(f"op {op.name!r} works on Tensors, not on scalar Values")
         return _record(
             op.forward(*[x.data for x in inputs], **params), op, tuple(inputs), params or None
         )
 
-    def _graph_seed(self, seed):
+    def _graph_seed(self, seed: Any) -> Value:
         """A create_graph backward from a scalar starts at 1: use the one constant that
         multiplication skips, so the gradient graph has no "1 *" nodes in it."""
         if isinstance(seed, Value) or seed != 1.0:
             return Value._lift(seed)
         return _ONE
 
-    def _own_grad(self, grad, upstream):
+    def _own_grad(self, grad: Any, upstream: Any) -> Any:
         return grad
 
-    def _ones_seed(self):
+    def _ones_seed(self) -> float:
         return 1.0
 
-    def _check_seed(self, gradient):
+    def _check_seed(self, gradient: Any) -> float | Value:
         if isinstance(gradient, Value):
             return gradient
         return _to_float(gradient, "backward(gradient=...)")
@@ -176,27 +193,27 @@ class Value(Operators):
     # `_record`. `0 + v` is `v` itself (Python's `sum(values)` starts from 0), and the
     # create_graph seed `_ONE` times v is v (no "1 *" nodes in a gradient graph).
 
-    def __add__(self, other):
+    def __add__(self, other: Any) -> Value:
         if other.__class__ is not Value:
             other = Value._lift(other)
         return _record(self.data + other.data, ADD, (self, other))
 
-    def __radd__(self, other):
+    def __radd__(self, other: Any) -> Value:
         if other.__class__ is int and other == 0:
             return self
         other = Value._lift(other)
         return _record(other.data + self.data, ADD, (other, self))
 
-    def __sub__(self, other):
+    def __sub__(self, other: Any) -> Value:
         if other.__class__ is not Value:
             other = Value._lift(other)
         return _record(self.data - other.data, SUB, (self, other))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Any) -> Value:
         other = Value._lift(other)
         return _record(other.data - self.data, SUB, (other, self))
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> Value:
         if other.__class__ is not Value:
             other = Value._lift(other)
         elif other is _ONE:
@@ -205,64 +222,65 @@ class Value(Operators):
             return other
         return _record(self.data * other.data, MUL, (self, other))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Any) -> Value:
         other = Value._lift(other)
         return _record(other.data * self.data, MUL, (other, self))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Any) -> Value:
         if other.__class__ is not Value:
             other = Value._lift(other)
         return _record(_divide(self.data, other.data), DIV, (self, other))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Any) -> Value:
         other = Value._lift(other)
         return _record(_divide(other.data, self.data), DIV, (other, self))
 
-    def relu(self):
+    def relu(self) -> Value:
         """max(x, 0) (micrograd's ReLU)."""
         return _record(0.0 if self.data <= 0.0 else self.data, RELU, (self,))
 
-    def tanh(self):
+    def tanh(self) -> Value:
         """Hyperbolic tangent."""
         return _record(_tanh(self.data), TANH, (self,))
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Any) -> Value:
         if isinstance(exponent, Value):
             return _record(_power(self.data, exponent.data), POW, (self, exponent))
         c = _to_float(exponent, "an exponent")
         return _record(_power(self.data, c), POW_CONST, (self,), {"exponent": c})
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: Any) -> Value:
         base = Value._lift(base)
         return _record(_power(base.data, self.data), POW, (base, self))
 
     # --- Python protocol ----------------------------------------------------------------
 
-    def item(self):
+    def item(self) -> float:
+        """The number as a Python float (as torch's `item()`)."""
         return self.data
 
-    def __float__(self):
+    def __float__(self) -> float:
         return self.data
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
 
     __hash__ = object.__hash__  # nodes are identities; comparisons compare data
 
-    def _compare(self, other, fn):
+    def _compare(self, other: Any, fn: Callable[[Any, Any], Any]) -> bool:
         return fn(self.data, other.data if isinstance(other, Value) else other)
 
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> bool:
         return self._compare(other, operator.lt)
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> bool:
         return self._compare(other, operator.le)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> bool:
         return self._compare(other, operator.gt)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> bool:
         return self._compare(other, operator.ge)
 
 
@@ -275,11 +293,11 @@ _power = POW.forward
 _ONE = _constant(1.0)  # the seed of a create_graph backward (see _graph_seed)
 
 
-def _fmt(grad):
+def _fmt(grad: Any) -> str:
     return f"{grad:.6g}" if isinstance(grad, float) else repr(grad)
 
 
-def value_sum(values, start=None):
+def value_sum(values: Iterable[Any], start: Any = None) -> Value:
     """Σ values as one n-ary node (not a chain of binary adds): half the nodes, shallow."""
     items = [v if isinstance(v, Value) else Value._lift(v) for v in values]
     if start is not None:
@@ -291,7 +309,7 @@ def value_sum(values, start=None):
     return _record(SUM_N.forward(*[x.data for x in items]), SUM_N, tuple(items))
 
 
-def dot(weights, inputs, bias=None):
+def dot(weights: Iterable[Value], inputs: Iterable[Any], bias: Any = None) -> Value:
     """w·x + b as one node: `neuron = dot(w, x, b).relu()`. Exact local derivatives,
     and still one input edge per weight, so drawings show every weight and its grad."""
     weights = tuple(weights)
@@ -306,7 +324,7 @@ def dot(weights, inputs, bias=None):
     return _record(dot_of_values(parents), DOT, parents)
 
 
-def dot_values(weights, inputs, bias):
+def dot_values(weights: tuple[Value, ...], inputs: tuple[Value, ...], bias: Value) -> Value:
     """`dot` for tuples that already hold Values and match in length (nn.scalar's hot
     path: a Layer lifts its inputs once for all its neurons)."""
     parents = weights + inputs + (bias,)

@@ -15,6 +15,7 @@ def data_of(x):
 
 
 def shape_of(x):
+    """`x`'s shape, or None for a float (a Value's data has no shape)."""
     return getattr(x, "shape", None)
 
 
@@ -27,6 +28,7 @@ def unbroadcast(g, shape):
 
 
 def broadcast_to(g, shape):
+    """`g` expanded to `shape`: the VJP of a sum (recorded under create_graph)."""
     return EXPAND(g, shape=tuple(shape))
 
 

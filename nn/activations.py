@@ -37,6 +37,8 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
+    """tanh(x), zero-centred and saturating at ±1;  d/dx = 1 - tanh(x)^2."""
+
     def forward(self, x):
         return F.tanh(x)
 
@@ -50,6 +52,7 @@ class Softmax(Module):
 
     @property
     def axis(self):
+        """numpy's name for `dim`."""
         return self.dim
 
     def forward(self, x):

@@ -19,7 +19,7 @@ import stat
 try:
     import fcntl
 except ImportError:  # Windows: no locking (concurrent saves may clash)
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 TEMP_SUFFIX = ".scratchgrad-tmp"
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)

@@ -9,12 +9,18 @@ A plain Python list or dict of modules is registered too (scratchgrad finds para
 any attribute), but these give PyTorch's code its own names and methods.
 """
 
-from collections.abc import Mapping
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, overload
 
 from .module import Module
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
-def _checked(owner, module):
+
+def _checked(owner: str, module: object) -> Module:
     if not isinstance(module, Module):
         raise TypeError(
             f"{owner} holds Modules, got {type(module).__name__}; wrap functions "
@@ -28,26 +34,28 @@ class _Ordered(Module):
     and `state_dict` names them "<name>.weight")."""
 
     _internal = Module._internal | {"_seq", "_names"}
+    _seq: list[Module]
+    _names: list[str]
 
-    def _reset(self, pairs):
+    def _reset(self, pairs: Iterable[tuple[object, object]]) -> None:
         """Replace every child by `pairs` (name, module), in that order."""
-        pairs = [(str(name), _checked(type(self).__name__, m)) for name, m in pairs]
+        checked = [(str(name), _checked(type(self).__name__, m)) for name, m in pairs]
         for name in getattr(self, "_names", ()):
             object.__delattr__(self, name)
         self._seq, self._names = [], []
-        for name, module in pairs:
+        for name, module in checked:
             self._add(name, module)
 
-    def _add(self, name, module):
+    def _add(self, name: str, module: Module) -> None:
         self._check_new_name(name, "module")
         setattr(self, name, module)
         self._seq.append(module)
         self._names.append(name)
 
-    def _renumbered(self, modules):
+    def _renumbered(self, modules: Iterable[Module]) -> None:
         self._reset((str(i), m) for i, m in enumerate(modules))
 
-    def _index(self, index):
+    def _index(self, index: int) -> int:
         if not -len(self._seq) <= index < len(self._seq):
             raise IndexError(
                 f"index {index} is out of range for a {type(self).__name__} of "
@@ -55,25 +63,25 @@ class _Ordered(Module):
             )
         return index % len(self._seq)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._seq)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._seq)
 
-    def __setitem__(self, index, module):
+    def __setitem__(self, index: int, module: Module) -> None:
         i = self._index(index)
         modules = list(self._seq)
         modules[i] = _checked(type(self).__name__, module)
         self._reset(zip(list(self._names), modules))
 
-    def __delitem__(self, index):
+    def __delitem__(self, index: int | slice) -> None:
         """Remove one child (or a slice); the rest are renumbered 0, 1, ... (PyTorch)."""
         keep = list(self._seq)
         del keep[index if isinstance(index, slice) else self._index(index)]
         self._renumbered(keep)
 
-    def append(self, module):
+    def append(self, module: Module) -> Self:
         """Add a module at the end, named by the next number. Returns self."""
         numbers = [int(n) for n in self._names if n.isdigit()]
         self._add(
@@ -82,12 +90,14 @@ class _Ordered(Module):
         )
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> Self:
+        """Append each of `modules` in turn (named by the next numbers). Returns self."""
         for module in modules:
             self.append(module)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
+        """Put `module` before position `index`; the children are renumbered 0, 1, ..."""
         modules = list(self._seq)
         modules.insert(index, _checked(type(self).__name__, module))
         self._renumbered(modules)
@@ -97,7 +107,7 @@ class Sequential(_Ordered):
     """Modules applied in order; children are named "0", "1", ... like PyTorch (or by the
     keys of an OrderedDict / dict given as the only argument)."""
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Any) -> None:
         if len(modules) == 1 and isinstance(modules[0], Mapping):
             self._reset(modules[0].items())
             return
@@ -105,12 +115,17 @@ class Sequential(_Ordered):
             modules = tuple(modules[0])
         self._renumbered(modules)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """Each child applied to the previous one's output, in order."""
         for module in self._seq:
             x = module(x)
         return x
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
         """One child, or a Sequential of a slice that keeps the children's names (as
         PyTorch: model[2:]'s first child is still "2", so state_dict keys still match)."""
         if isinstance(index, slice):
@@ -122,24 +137,30 @@ class ModuleList(_Ordered):
     """A list of modules whose parameters the owner finds, named "<attr>.0.weight", ...;
     it has no forward: loop over it in yours (`for layer in self.layers: x = layer(x)`)."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         self._renumbered(() if modules is None else modules)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Refused: a ModuleList only holds modules; call them in your own forward."""
         raise NotImplementedError(
             "ModuleList has no forward(); loop over it in your "
             "module's forward, or use nn.Sequential to chain modules"
         )
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> ModuleList: ...
+    def __getitem__(self, index: int | slice) -> Module | ModuleList:
+        """One module, or a ModuleList of a slice (renumbered from 0)."""
         if isinstance(index, slice):
             return ModuleList(self._seq[index])
         return self._seq[self._index(index)]
 
-    def __iadd__(self, modules):
+    def __iadd__(self, modules: Iterable[Module]) -> Self:
         return self.extend(modules)
 
-    def __add__(self, other):
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList(list(self._seq) + list(other))
 
 
@@ -150,60 +171,69 @@ class ModuleDict(Module):
 
     _internal = Module._internal | {"_keys"}
 
-    def __init__(self, modules=None):
-        self._keys = []
+    def __init__(
+        self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    ) -> None:
+        self._keys: list[str] = []
         if modules is not None:
             self.update(modules)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Refused: a ModuleDict only holds modules; call them in your own forward."""
         raise NotImplementedError(
             "ModuleDict has no forward(); call its modules in your "
             "module's forward (self.heads['cls'](x))"
         )
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Module:
         if key not in self._keys:
             raise KeyError(f"ModuleDict has no key {key!r}; its keys are {self._keys}")
         return getattr(self, key)
 
-    def __setitem__(self, key, module):
+    def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, _checked("ModuleDict", module))
         if key not in self._keys:
             self._keys.append(key)
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         self[key]  # the KeyError for a missing key
         object.__delattr__(self, key)
         self._keys.remove(key)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._keys)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(list(self._keys))
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._keys
 
-    def keys(self):
+    def keys(self) -> list[str]:
+        """The keys, in insertion order."""
         return list(self._keys)
 
-    def values(self):
+    def values(self) -> list[Module]:
+        """The modules, in insertion order."""
         return [getattr(self, k) for k in self._keys]
 
-    def items(self):
+    def items(self) -> list[tuple[str, Module]]:
+        """(key, module) pairs, in insertion order."""
         return [(k, getattr(self, k)) for k in self._keys]
 
-    def update(self, modules):
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace) the modules of a dict or of (key, module) pairs, as dict.update."""
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module
 
-    def pop(self, key):
+    def pop(self, key: str) -> Module:
+        """Remove the module under `key` and return it."""
         module = self[key]
         del self[key]
         return module
 
-    def clear(self):
+    def clear(self) -> None:
+        """Remove every module."""
         for key in list(self._keys):
             del self[key]

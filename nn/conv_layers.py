@@ -13,6 +13,8 @@ with fan_in = in_channels * kh * kw (what kaiming_uniform_(a=sqrt(5)) gives).
 """
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from . import convolution as C
 from .dtypes import float_dtype, layer_input
@@ -171,8 +173,8 @@ class Conv2d(Module):
 
 
 class _Pool(Module):
-    _function = None
-    _defaults = {}  # PyTorch's other options, each supported only at its default
+    _function: Callable[..., Any] | None = None  # the convolution op (subclasses)
+    _defaults: dict[str, Any] = {}  # PyTorch's other options, each supported only at its default
 
     def __init__(self, kernel_size, stride=None, padding=0, **options):
         who = type(self).__name__

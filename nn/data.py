@@ -6,30 +6,48 @@ Shuffling uses its own seeded generator, so a run is reproducible and every samp
 appears exactly once per epoch.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
+from ..autograd.backend import Array, ArrayLike
 from ..autograd.tensor import as_array, from_numpy
 from .init import make_rng
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+
+class _Indexable(Protocol):
+    """What a dataset needs to be: a length and items by index (a `Dataset`, a list...)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: Any, /) -> Any: ...
 
 
 class Dataset:
     """Anything with `__len__` and `__getitem__(i) -> (x, y)`."""
 
-    def __len__(self):
+    def __len__(self) -> int:
         raise NotImplementedError
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError
 
 
 class TensorDataset(Dataset):
     """Arrays of equal length, indexed together: `TensorDataset(X, y)[i] == (X[i], y[i])`."""
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: ArrayLike | Tensor) -> None:
         if not arrays:
             raise ValueError("TensorDataset needs at least one array")
-        self.arrays = [np.asarray(getattr(a, "data", a)) for a in arrays]
+        self.arrays: list[Array] = [np.asarray(getattr(a, "data", a)) for a in arrays]
         lengths = {len(a) for a in self.arrays}
         if len(lengths) != 1:
             raise ValueError(
@@ -37,27 +55,30 @@ class TensorDataset(Dataset):
                 f"{[len(a) for a in self.arrays]}; they must match"
             )
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         items = tuple(a[index] for a in self.arrays)
         return items if len(items) > 1 else items[0]
 
 
 class Subset(Dataset):
-    def __init__(self, dataset, indices):
+    """The samples of `dataset` at `indices`, in that order, without copying them (what
+    `random_split` returns: a training and a validation part of one dataset)."""
+
+    def __init__(self, dataset: _Indexable, indices: ArrayLike) -> None:
         self.dataset = dataset
         self.indices = np.asarray(indices, dtype=np.int64)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         return self.dataset[self.indices[index]]
 
 
-def _gather(dataset, indices):
+def _gather(dataset: _Indexable, indices: Array) -> tuple[Array, ...]:
     """Batch rows: one fancy-indexing call for array-backed datasets, else a loop."""
     if isinstance(dataset, TensorDataset):
         return tuple(a[indices] for a in dataset.arrays)
@@ -69,7 +90,7 @@ def _gather(dataset, indices):
     return tuple(np.stack([_host(item) for item in column]) for column in zip(*samples))
 
 
-def _host(item):
+def _host(item: object) -> Any:
     return item._data if isinstance(item, Tensor) else item
 
 
@@ -84,15 +105,15 @@ class DataLoader:
 
     def __init__(
         self,
-        dataset,
-        batch_size=32,
-        shuffle=False,
-        drop_last=False,
-        seed=None,
-        dtype=None,
-        num_workers=0,
-        pin_memory=False,
-    ):
+        dataset: _Indexable | Array | Tensor,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+        dtype: DTypeLike | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+    ) -> None:
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if (
@@ -103,18 +124,18 @@ class DataLoader:
             dataset = TensorDataset(*dataset)  # (X, y) or (X, y, w): batches of each
         elif isinstance(dataset, (np.ndarray, Tensor)):
             dataset = TensorDataset(dataset)  # rows of one array: batches of x alone
-        self.dataset = dataset
+        self.dataset: _Indexable = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.dtype = dtype
-        self.rng = make_rng(None, seed)
+        self.rng: np.random.Generator = make_rng(None, seed)
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
@@ -127,7 +148,9 @@ class DataLoader:
                 yield (x,) + tuple(from_numpy(np.ascontiguousarray(c)) for c in columns[1:])
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(
+    dataset: _Indexable, lengths: Sequence[int | float], seed: int | None = None
+) -> list[Subset]:
     """Split into non-overlapping `Subset`s of the given lengths (or fractions)."""
     n = len(dataset)
     if any(x < 0 for x in lengths):
@@ -146,7 +169,13 @@ def random_split(dataset, lengths, seed=None):
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def train_test_split(X, y, test_size=0.2, seed=None, stratify=True):
+def train_test_split(
+    X: ArrayLike,
+    y: ArrayLike,
+    test_size: float = 0.2,
+    seed: int | None = None,
+    stratify: bool = True,
+) -> tuple[Array, Array, Array, Array]:
     """(X_train, X_test, y_train, y_test), shuffled; classes kept in proportion."""
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
@@ -176,29 +205,38 @@ def train_test_split(X, y, test_size=0.2, seed=None, stratify=True):
 class Standardizer:
     """x -> (x - mean) / std, with mean and std learned from the training data only."""
 
-    def fit(self, X):
+    mean: Array
+    std: Array
+
+    def fit(self, X: ArrayLike) -> Self:
+        """Learn each feature's mean and standard deviation from `X` (training data only).
+        Returns self."""
         X = np.asarray(X, dtype=np.float64)
         self.mean = X.mean(axis=0)
         self.std = X.std(axis=0)
         self.std[self.std == 0] = 1.0  # constant features stay finite
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Array:
+        """`X` standardised with the statistics `fit` learned (float64)."""
         if not hasattr(self, "mean"):
             raise RuntimeError("Standardizer.transform before fit(): call fit(X_train)")
         return (np.asarray(X, dtype=np.float64) - self.mean) / self.std
 
-    def fit_transform(self, X):
+    def fit_transform(self, X: ArrayLike) -> Array:
+        """`fit(X)`, then `transform(X)`: the training data standardised."""
         return self.fit(X).transform(X)
 
 
-def standardize(X_train, *others):
+def standardize(X_train: ArrayLike, *others: ArrayLike) -> tuple[Array, ...]:
     """Standardise `X_train` and any other arrays with the training statistics."""
     scaler = Standardizer().fit(X_train)
     return tuple(scaler.transform(x) for x in (X_train, *others))
 
 
-def one_hot(labels, num_classes=None, dtype=np.float64):
+def one_hot(
+    labels: ArrayLike | Tensor, num_classes: int | None = None, dtype: DTypeLike = np.float64
+) -> Array:
     """Integer labels (N,) -> one-hot rows (N, C)."""
     labels = np.asarray(getattr(labels, "data", labels))
     if labels.dtype.kind not in "iu":

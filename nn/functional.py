@@ -69,6 +69,7 @@ def sigmoid(x):
 
 
 def tanh(x):
+    """tanh(x) = (e^x - e^-x) / (e^x + e^-x);  d/dx = 1 - tanh(x)^2."""
     return _unary("tanh", x)
 
 

@@ -72,14 +72,17 @@ def _fill(tensor, values):
 
 
 def zeros_(tensor):
+    """Fill with 0 in place (biases, as the book starts them)."""
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill with 1 in place (batch norm's scale starts there)."""
     return _fill(tensor, 1.0)
 
 
 def constant_(tensor, value):
+    """Fill with `value` in place."""
     return _fill(tensor, value)
 
 

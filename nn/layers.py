@@ -7,12 +7,17 @@ pass dtype=np.float32 for speed): `Linear` weight and bias ~ U(-1/sqrt(in), 1/sq
 Generator) or `seed=`. Input: see `dtypes` (arrays are converted, Tensors must match).
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
-from ..autograd.backend import namespace
+from ..autograd.backend import ArrayLike, namespace
 from . import functional as F
 from .activations import ReLU, Sigmoid, Softmax, Tanh  # noqa: F401  (their old home)
 from .containers import Sequential
@@ -20,14 +25,24 @@ from .dtypes import float_dtype, layer_input
 from .init import make_rng
 from .module import Module, Parameter
 
+_T = TypeVar("_T")
+
 
 class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features) (PyTorch's layout; the
     book's is (in, out), its transpose): one `linear` node."""
 
     def __init__(
-        self, in_features, out_features, bias=True, device=None, dtype=None, *, rng=None, seed=None
-    ):
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: DTypeLike | None = None,
+        *,
+        rng: np.random.Generator | None = None,
+        seed: int | None = None,
+    ) -> None:
         if in_features < 1 or out_features < 1:
             raise ValueError(
                 f"Linear needs positive sizes, got in_features={in_features}, "
@@ -40,13 +55,13 @@ class Linear(Module):
         self.weight = Parameter(
             gen.uniform(-bound, bound, (out_features, in_features)), dtype=dtype
         )
-        self.bias = (
+        self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
         )
         if device is not None:
             self._to_device(device)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike | Tensor) -> Tensor:
         layout = (self.out_features, self.in_features)
         if self.weight.shape != layout:
             raise ValueError(
@@ -56,7 +71,7 @@ class Linear(Module):
             )
         return F.linear_checked(x, self.weight, self.bias, "Linear", layout_checked=True)
 
-    def _load_hint(self, name, shape):
+    def _load_hint(self, name: str, shape: tuple[int, ...]) -> str:
         if (
             name == "weight"
             and tuple(shape) == (self.in_features, self.out_features)
@@ -69,7 +84,7 @@ class Linear(Module):
             )
         return ""
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
@@ -80,20 +95,20 @@ class Identity(Module):
     """Returns its input. Like PyTorch's, it takes (and has no use for) any arguments,
     so it can stand in for a layer with the same call."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def forward(self, x):
+    def forward(self, x: _T) -> _T:
         return x
 
 
 class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1 * d2 * ...): merges axes start_dim..end_dim."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike | Tensor) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         start = self.start_dim + x.ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + x.ndim if self.end_dim < 0 else self.end_dim
@@ -105,7 +120,7 @@ class Flatten(Module):
         merged = int(np.prod(x.shape[start : end + 1]))
         return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -113,17 +128,24 @@ class Dropout(Module):
     """Inverted dropout: in training, zero each element with probability p and scale the
     survivors by 1/(1-p), so the expected activation is unchanged and eval is identity."""
 
-    _channels = False
+    _channels: bool = False
 
-    def __init__(self, p=0.5, inplace=False, *, rng=None, seed=None):
+    def __init__(
+        self,
+        p: float = 0.5,
+        inplace: bool = False,
+        *,
+        rng: np.random.Generator | None = None,
+        seed: int | None = None,
+    ) -> None:
         F.refuse_inplace(inplace, type(self).__name__)
-        self.p = F._check_p(p, type(self).__name__)
-        self.rng = make_rng(rng, seed)
+        self.p: float = F._check_p(p, type(self).__name__)
+        self.rng: np.random.Generator = make_rng(rng, seed)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike | Tensor) -> Tensor:
         return F.drop(x, self.p, self.training, self.rng, channels=self._channels)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}, inplace=False"
 
 
@@ -145,18 +167,24 @@ class BatchNorm1d(Module):
     Input: (N, C) or (N, C, L).
     """
 
+    # buffers (register_buffer): arrays, or None with track_running_stats=False (Any:
+    # the code reads them only where they are set)
+    running_mean: Any
+    running_var: Any
+    num_batches_tracked: Any
+
     def __init__(
         self,
-        num_features,
-        eps=1e-5,
-        momentum=0.1,
-        affine=True,
-        track_running_stats=True,
-        device=None,
-        dtype=None,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: DTypeLike | None = None,
         *,
-        bias=True,
-    ):
+        bias: bool = True,
+    ) -> None:
         if momentum is not None and not (
             isinstance(momentum, (int, float, np.floating)) and 0.0 <= momentum <= 1.0
         ):
@@ -178,7 +206,7 @@ class BatchNorm1d(Module):
         if device is not None:
             self._to_device(device)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike | Tensor) -> Tensor:
         x = self._input(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
@@ -188,7 +216,7 @@ class BatchNorm1d(Module):
             )
         return self._normalize(x, axes=(0,) if x.ndim == 2 else (0, 2))
 
-    def _input(self, x):
+    def _input(self, x: ArrayLike | Tensor) -> Tensor:
         """x in the layer's dtype (that of its weight, else of its running statistics)."""
         held = next(
             (
@@ -202,7 +230,7 @@ class BatchNorm1d(Module):
             return x if isinstance(x, Tensor) else Tensor(x)
         return layer_input(x, held[1].dtype, type(self).__name__, held[0])
 
-    def _normalize(self, x, axes):
+    def _normalize(self, x: Tensor, axes: tuple[int, ...]) -> Tensor:
         """The shared body of BatchNorm1d/2d: statistics over `axes` (all but channels)."""
         name = type(self).__name__
         shape = tuple(-1 if axis == 1 else 1 for axis in range(x.ndim))
@@ -228,7 +256,7 @@ class BatchNorm1d(Module):
             out = out + self.bias.reshape(shape)
         return out
 
-    def _track(self, mean, var, n):
+    def _track(self, mean: Tensor, var: Tensor, n: int) -> None:
         """running = (1 - m) running + m batch; momentum=None: the cumulative average."""
         self.num_batches_tracked += 1
         m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
@@ -237,7 +265,7 @@ class BatchNorm1d(Module):
         self.running_var *= 1.0 - m
         self.running_var += (m * n / (n - 1)) * var.data.reshape(-1)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
             f"affine={self.affine}, bias={self.bias is not None}, "
@@ -248,7 +276,13 @@ class BatchNorm1d(Module):
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
-def mlp(sizes, activation="relu", *, dtype=None, seed=None):
+def mlp(
+    sizes: Sequence[int],
+    activation: str = "relu",
+    *,
+    dtype: DTypeLike | None = None,
+    seed: int | None = None,
+) -> Sequential:
     """`Sequential(Linear, act, Linear, act, ..., Linear)` for layer sizes like
     [64, 128, 10]: no activation after the last layer (it outputs logits)."""
     sizes = [int(s) for s in sizes]
@@ -259,7 +293,7 @@ def mlp(sizes, activation="relu", *, dtype=None, seed=None):
             f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
         )
     gen = make_rng(None, seed)
-    layers = []
+    layers: list[Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(Linear(n_in, n_out, dtype=dtype, rng=gen))
         if i < len(sizes) - 2:

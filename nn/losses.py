@@ -6,28 +6,49 @@
 A class weight is kept as a buffer (so it is in the state_dict, as in PyTorch).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from ..autograd import Tensor
+from ..autograd.backend import Array, ArrayLike
 from . import functional as F
 from .module import Module
 from .reduction import reduction_of
 
 
 class _Loss(Module):
-    _function = None
+    _function: Callable[..., Any] | None = None  # the nn.functional loss (subclasses)
 
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        self.reduction = reduction_of(reduction, size_average, reduce)
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
+        self.reduction: str = reduction_of(reduction, size_average, reduce)
 
-    def forward(self, input, target):
-        return type(self)._function(input, target, reduction=self.reduction)
+    def forward(self, input: Any, target: Any) -> Any:
+        """The loss of `input` (the model's output: a Tensor, or for MSELoss also
+        micrograd Values) against `target`, reduced as the loss was set up to."""
+        function = cast("Callable[..., Any]", type(self)._function)
+        return function(input, target, reduction=self.reduction)
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+    weight: Array | Tensor | None  # a buffer (register_buffer): the class weights
+
+    def __init__(
+        self,
+        weight: ArrayLike | Tensor | None = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
-    def forward(self, input, target):
-        return type(self)._function(input, target, weight=self.weight, reduction=self.reduction)
+    def forward(self, input: Any, target: Any) -> Any:
+        function = cast("Callable[..., Any]", type(self)._function)
+        return function(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
@@ -51,13 +72,20 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross-entropy of raw scores (the sigmoid inside, stable)."""
 
+    pos_weight: Array | Tensor | None  # a buffer: the weight of positive examples
+
     def __init__(
-        self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
-    ):
+        self,
+        weight: ArrayLike | Tensor | None = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        pos_weight: ArrayLike | Tensor | None = None,
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", pos_weight)
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: ArrayLike | Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(
             input, target, weight=self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
@@ -67,12 +95,17 @@ class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities (classes on axis 1)."""
 
     def __init__(
-        self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
-    ):
+        self,
+        weight: ArrayLike | Tensor | None = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: ArrayLike | Tensor) -> Tensor:
         return F.nll_loss(
             input,
             target,
@@ -87,18 +120,18 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def __init__(
         self,
-        weight=None,
-        size_average=None,
-        ignore_index=-100,
-        reduce=None,
-        reduction="mean",
-        label_smoothing=0.0,
-    ):
+        weight: ArrayLike | Tensor | None = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: ArrayLike | Tensor) -> Tensor:
         return F.cross_entropy(
             input,
             target,

@@ -9,12 +9,21 @@ statistics). `to(dtype)` / `double()` / `float()` convert a model in place, as P
 devices go through one method, `_to_device` (numpy on the CPU, CuPy on a GPU).
 """
 
+from __future__ import annotations
+
 from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from ..autograd import Tensor, Value, name_scope
+from ..autograd import Device, Tensor, Value, name_scope
+from ..autograd.backend import Array, ArrayLike
 from .dtypes import float_dtype
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -22,7 +31,7 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 class StateDictError(KeyError):
     """`load_state_dict` found missing, unexpected or mis-shaped keys (all listed)."""
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.args[0]
 
 
@@ -31,20 +40,32 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, requires_grad=True, dtype=None, label=""):
+    def __init__(
+        self,
+        data: ArrayLike,
+        requires_grad: bool = True,
+        dtype: DTypeLike | None = None,
+        label: str = "",
+    ) -> None:
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, label=label)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor") :]
 
 
-def _is_param(obj):
+#: What `Module.parameters()` lists: `Parameter`s, and micrograd-style leaf `Value`s.
+ParamLike: TypeAlias = "Parameter | Value"
+#: What a buffer holds (`register_buffer`): an array (numpy or CuPy) or a Tensor.
+BufferLike: TypeAlias = "Array | Tensor"
+
+
+def _is_param(obj: object) -> bool:
     return isinstance(obj, Parameter) or (
         isinstance(obj, Value) and obj._fn is None and obj.requires_grad
     )
 
 
-def _walk(prefix, obj):
+def _walk(prefix: str, obj: object) -> Iterator[tuple[str, str, Any]]:
     """(kind, name, object) for parameters and modules inside one attribute."""
     if _is_param(obj):
         yield "param", prefix, obj
@@ -66,23 +87,27 @@ class Module:
     the class name for the root, so drawings group each module's nodes into a cluster.
     """
 
-    training = True
-    _scope_name = None
-    _buffer_names = ()
-    _nonpersistent = ()
-    _internal = frozenset({"training", "_scope_name", "_buffer_names", "_nonpersistent"})
+    training: bool = True
+    _scope_name: str | None = None
+    _buffer_names: tuple[str, ...] = ()
+    _nonpersistent: tuple[str, ...] = ()
+    _internal: frozenset[str] = frozenset(
+        {"training", "_scope_name", "_buffer_names", "_nonpersistent"}
+    )
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The module's computation, which subclasses define. Call the module itself
+        (`model(x)`), not `forward`, so its nodes are grouped under its name."""
         raise NotImplementedError(
             f"{type(self).__name__} has no forward(); define "
             "forward(self, x) in your Module subclass"
         )
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with name_scope(self._scope_name or type(self).__name__):
             return self.forward(*args, **kwargs)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._internal:
             for kind, path, obj in _walk(name, value):
                 if kind == "module" and obj._scope_name is None:
@@ -91,7 +116,7 @@ class Module:
 
     # --- registering (PyTorch's explicit forms of `self.name = ...`) -------------------------
 
-    def _check_new_name(self, name, what):
+    def _check_new_name(self, name: object, what: str) -> None:
         if not isinstance(name, str):
             raise TypeError(f"{what} name must be a str, got {type(name).__name__}")
         if not name or "." in name:
@@ -102,7 +127,9 @@ class Module:
                 "choose another name"
             )
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(
+        self, name: str, tensor: ArrayLike | Tensor | None, persistent: bool = True
+    ) -> None:
         """Keep `tensor` (an array, a Tensor or None) as `self.<name>`: never trained, and
         saved in `state_dict` unless `persistent=False` or it is None (as PyTorch)."""
         self._check_new_name(name, "buffer")
@@ -119,7 +146,7 @@ class Module:
         self._nonpersistent = others if persistent else others + (name,)
         object.__setattr__(self, name, tensor)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """`self.<name> = module` for names that are not identifiers (e.g. "0")."""
         self._check_new_name(name, "module")
         if module is not None and not isinstance(module, Module):
@@ -130,7 +157,7 @@ class Module:
 
     register_module = add_module
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """`self.<name> = param` for a `Parameter` (or None: a slot with no parameter)."""
         self._check_new_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
@@ -142,25 +169,27 @@ class Module:
 
     # --- discovery ----------------------------------------------------------------------
 
-    def _members(self):
+    def _members(self) -> Iterator[tuple[str, str, Any]]:
         for name, value in vars(self).items():
             if name not in self._internal and name not in self._buffer_names:
                 yield from _walk(name, value)
 
-    def named_children(self):
-        seen = set()
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(attribute name, module) for each direct sub-module, each once."""
+        seen: set[int] = set()
         for kind, name, obj in self._members():
             if kind == "module" and id(obj) not in seen:
                 seen.add(id(obj))
                 yield name, obj
 
-    def children(self):
+    def children(self) -> list[Module]:
+        """The direct sub-modules, each once (`named_children` without the names)."""
         return [m for _, m in self.named_children()]
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every sub-module, depth first, each once."""
-        seen = set()
-        stack = [(prefix, self)]
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
             if id(module) in seen:
@@ -170,10 +199,11 @@ class Module:
             kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
             stack.extend(reversed(kids))
 
-    def modules(self):
+    def modules(self) -> list[Module]:
+        """This module and every sub-module, depth first, each once (no names)."""
         return [m for _, m in self.named_modules()]
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         """The sub-module at a dotted path ("" is this module), or an AttributeError."""
         if target == "":
             return self
@@ -185,35 +215,45 @@ class Module:
             )
         return found
 
-    def _scope(self, prefix, recurse):
+    def _scope(self, prefix: str, recurse: bool) -> Iterable[tuple[str, Module]]:
         return self.named_modules(prefix) if recurse else [(prefix, self)]
 
-    def named_parameters(self, prefix="", recurse=True):
-        seen = set()
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, ParamLike]]:
+        """(dotted name, parameter) for every trainable parameter, once (a shared one
+        under its first name); `recurse=False`: this module's own only."""
+        seen: set[int] = set()
         for mname, module in self._scope(prefix, recurse):
             for kind, name, obj in module._members():
                 if kind == "param" and id(obj) not in seen:
                     seen.add(id(obj))
                     yield (f"{mname}.{name}" if mname else name), obj
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> list[ParamLike]:
         """Every trainable parameter, once, as a list (micrograd and PyTorch style)."""
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def named_buffers(self, prefix="", recurse=True):
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, BufferLike]]:
+        """(dotted name, buffer) for every buffer that is not None (BatchNorm's running
+        statistics, ...); `recurse=False`: this module's own only."""
         for mname, module in self._scope(prefix, recurse):
             for name in module._buffer_names:
                 value = getattr(module, name)
                 if value is not None:
                     yield (f"{mname}.{name}" if mname else name), value
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> list[BufferLike]:
+        """Every buffer that is not None (`named_buffers` without the names)."""
         return [b for _, b in self.named_buffers(recurse=recurse)]
 
-    def num_parameters(self):
+    def num_parameters(self) -> int:
+        """How many numbers the model trains (a Value counts as one)."""
         return sum(p.data.size if isinstance(p, Tensor) else 1 for p in self.parameters())
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], object]) -> Self:
         """fn(module) for every sub-module, children before their parent, then for this
         module (PyTorch's order; e.g. `model.apply(init_weights)`). Returns self."""
         for child in self.children():
@@ -223,7 +263,7 @@ class Module:
 
     # --- modes and gradients --------------------------------------------------------------
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Self:
         """Training mode (Dropout drops, BatchNorm uses batch statistics). Returns self."""
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"train(mode) expects True or False, got {mode!r}")
@@ -231,10 +271,12 @@ class Module:
             module.training = bool(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
+        """Evaluation mode (Dropout off, BatchNorm uses running statistics): `train(False)`.
+        Returns self."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
         """Freeze (False) or unfreeze every Tensor parameter. Returns self."""
         params = self.parameters()
         if any(isinstance(p, Value) for p in params):
@@ -243,11 +285,11 @@ class Module:
                 "micrograd-style Values, which always train; to freeze them, "
                 "leave them out of the optimizer's parameter list"
             )
-        for p in params:
+        for p in cast("list[Parameter]", params):  # no Values: refused above
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Tensor grads back to None (PyTorch's default; set_to_none=False: zeros), Value
         grads back to 0.0."""
         for p in self.parameters():
@@ -258,7 +300,7 @@ class Module:
 
     # --- dtypes and devices ----------------------------------------------------------------
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Self:
         """PyTorch's forms: to(device), to(dtype), to(device, dtype), to(tensor) (its dtype),
         and the keywords device=, dtype=, non_blocking= (no effect on the CPU). Converts
         floating-point parameters (and their grads) and floating buffers in place, so an
@@ -270,7 +312,7 @@ class Module:
             self._to_dtype(dtype)
         return self
 
-    def _to_device(self, device):
+    def _to_device(self, device: Any) -> Self:
         """The one place devices are handled: parameters, their gradients and buffers move
         to `device` ('cpu', 'cuda', 'cuda:N', a Device or a torch.device) in place.
         Returns self."""
@@ -304,10 +346,13 @@ class Module:
                     object.__setattr__(module, name, move_array(buf, target))
         return self
 
-    def cpu(self):
+    def cpu(self) -> Self:
+        """Parameters, gradients and buffers to the CPU (numpy), in place. Returns self."""
         return self._to_device("cpu")
 
-    def cuda(self, device=None):
+    def cuda(self, device: int | str | Device | None = None) -> Self:
+        """Parameters, gradients and buffers to a GPU (CuPy; `device`: its index, or
+        "cuda:N"), in place. Returns self."""
         return self._to_device(
             "cuda"
             if device is None
@@ -316,15 +361,15 @@ class Module:
             else f"cuda:{device}"
         )
 
-    def double(self):
+    def double(self) -> Self:
         """Parameters and floating buffers to float64 (in place). Returns self."""
         return self.to(np.float64)
 
-    def float(self):
+    def float(self) -> Self:
         """Parameters and floating buffers to float32 (in place). Returns self."""
         return self.to(np.float32)
 
-    def _to_dtype(self, dtype):
+    def _to_dtype(self, dtype: np.dtype[Any]) -> None:
         params = self.parameters()
         if dtype != np.float64 and any(isinstance(p, Value) for p in params):
             raise TypeError(
@@ -348,7 +393,9 @@ class Module:
 
     # --- state ---------------------------------------------------------------------------
 
-    def _state_entries(self, prefix="", path=()):
+    def _state_entries(
+        self, prefix: str = "", path: tuple[int, ...] = ()
+    ) -> Iterator[tuple[str, str, Any]]:
         """(kind, dotted name, object) in PyTorch's state_dict order: each module's own
         parameters, then its buffers, then its children. A module or parameter shared
         under two names appears under both (so PyTorch's state_dicts of tied models load);
@@ -366,10 +413,10 @@ class Module:
             if kind == "module":
                 yield from obj._state_entries(f"{prefix}{name}.", path + (id(self),))
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Array]:
         """{dotted name: ndarray copy} of parameters and buffers: a snapshot, so later
         training does not change a state you kept as "the best so far"."""
-        copies = {}  # one copy per object, shared by its aliases
+        copies: dict[int, Array] = {}  # one copy per object, shared by its aliases
         return {
             name: copies.setdefault(
                 id(obj), np.array(obj.data if isinstance(obj, (Tensor, Value)) else obj)
@@ -377,14 +424,14 @@ class Module:
             for kind, name, obj in self._state_entries()
         }
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(
+        self, state_dict: Mapping[str, ArrayLike], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy arrays into the parameters and buffers in place (optimizers keep working).
 
         Raises `StateDictError` naming every missing / unexpected key (when `strict`) and
         every shape mismatch (always). Returns (missing_keys, unexpected_keys).
         """
-        from collections.abc import Mapping
-
         if not isinstance(state_dict, Mapping):
             raise TypeError(
                 f"{type(self).__name__}.load_state_dict: expected a dict of name "
@@ -400,7 +447,7 @@ class Module:
             name for kind, name, obj in entries if name not in state_dict and id(obj) not in given
         ]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
-        problems = []
+        problems: list[str] = []
         if strict:
             problems += [
                 f"missing key {k!r} (shape {_shape(targets.get(k, buffers.get(k)))})"
@@ -419,7 +466,7 @@ class Module:
                         f"key {k!r} has shape {arr.shape} in the checkpoint but "
                         f"{_shape(target)} in the model" + self._hint(k, arr.shape)
                     )
-        first_name = {}  # aliases of one tied parameter must agree
+        first_name: dict[int, str] = {}  # aliases of one tied parameter must agree
         for _kind, name, obj in entries:
             other = first_name.setdefault(id(obj), name) if name in state_dict else name
             if (
@@ -476,7 +523,7 @@ class Module:
                     target[...] = state_dict[k]
         return IncompatibleKeys(missing, unexpected)
 
-    def _hint(self, key, shape):
+    def _hint(self, key: str, shape: tuple[int, ...]) -> str:
         """What the owner of `key` says about a checkpoint array of `shape` (e.g. Linear:
         "transpose it"), or ""."""
         owner, _, name = key.rpartition(".")
@@ -486,23 +533,25 @@ class Module:
             return ""
         return module._load_hint(name, shape)
 
-    def _load_hint(self, name, shape):
+    def _load_hint(self, name: str, shape: tuple[int, ...]) -> str:
         """Subclasses explain a likely mistake behind a wrong shape for `name`."""
         return ""
 
     # --- printing ------------------------------------------------------------------------
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The options shown inside the module's repr, `Linear(in_features=2, ...)`
+        (subclasses override it, as in PyTorch)."""
         return ""
 
-    def _own_param_count(self):
+    def _own_param_count(self) -> int:
         return sum(
             p.data.size if isinstance(p, Tensor) else 1
             for kind, _, p in self._members()
             if kind == "param"
         )
 
-    def _repr_lines(self):
+    def _repr_lines(self) -> list[str]:
         kids = list(self.named_children())
         own = self._own_param_count()
         head = f"{type(self).__name__}({self.extra_repr()}"
@@ -516,18 +565,20 @@ class Module:
         lines.append(")")
         return lines
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = self._repr_lines()
         if len(lines) > 1:
             lines.append(f"Total parameters: {self.num_parameters():,}")
         return "\n".join(lines)
 
 
-def _shape(x):
+def _shape(x: Any) -> tuple[int, ...]:
     return np.shape(x.data) if isinstance(x, (Tensor, Value)) else np.shape(x)
 
 
-def _to_arguments(who, args, kwargs):
+def _to_arguments(
+    who: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, np.dtype[Any] | None]:
     """(device, dtype) from Module.to's positional forms and keywords."""
     if "memory_format" in kwargs:
         raise NotImplementedError(

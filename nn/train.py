@@ -8,13 +8,35 @@ plus cheap bookkeeping. A NaN or infinite loss stops training at once with an er
 that names the epoch and step (usually: the learning rate is too high).
 """
 
+from __future__ import annotations
+
 import math
+import os
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor, Value, no_grad
+from ..autograd.backend import Array
 from .functional import accuracy
+
+if TYPE_CHECKING:
+    from .module import Module
+    from .optim.lr_scheduler import LRScheduler
+    from .optim.optimizer import Optimizer
+
+#: A loss function as `fit` calls it: `loss_fn(output, target)` -> a scalar Tensor (or Value).
+LossFn: TypeAlias = "Callable[[Any, Any], Tensor | Value]"
+
+
+class _Loader(Protocol):
+    """What `fit` trains on: batches `(x, y)` to iterate over, and how many (a DataLoader)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -25,27 +47,30 @@ class History:
     """Per-epoch lists: `history["loss"]`, `"val_loss"`, `"accuracy"`, `"val_accuracy"`,
     `"lr"`, `"time"` (seconds per epoch). `history.history` is the dict itself."""
 
-    def __init__(self):
-        self.history = {}
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
 
-    def record(self, logs):
+    def record(self, logs: Mapping[str, float]) -> None:
+        """Append one epoch's values (`fit` calls it with each epoch's logs)."""
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self.history
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
+        """How many epochs are recorded."""
         return len(next(iter(self.history.values()), []))
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, list[float]]:
+        """A copy of the per-epoch lists, `{name: [value per epoch]}` (e.g. for a DataFrame)."""
         return {key: list(values) for key, values in self.history.items()}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
         return f"History(epochs={self.epochs}, last={last})"
 
@@ -53,27 +78,28 @@ class History:
 class Callback:
     """Hooks into `fit`. `on_epoch_end` returns True to stop training."""
 
-    def on_train_begin(self, model):
-        pass
+    def on_train_begin(self, model: Module) -> None:
+        """Before the first epoch (reset any state from an earlier `fit` here)."""
 
-    def on_batch_end(self, step, loss, model):
+    def on_batch_end(self, step: int, loss: float, model: Module) -> None:
         """After each optimizer step (`loss` is that batch's loss, a float)."""
 
-    def on_epoch_end(self, epoch, logs, model):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> bool:
+        """After each epoch, with its logs ("loss", "val_loss", ...); True stops training."""
         return False
 
-    def on_train_end(self, model):
-        pass
+    def on_train_end(self, model: Module) -> None:
+        """After training, also when it stopped early or raised."""
 
 
 class _Monitor(Callback):
-    def __init__(self, monitor, mode):
+    def __init__(self, monitor: str, mode: str) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.monitor, self.mode = monitor, mode
-        self.best = None
+        self.best: float | None = None
 
-    def _improved(self, logs):
+    def _improved(self, logs: Mapping[str, float]) -> bool:
         if self.monitor not in logs:
             raise KeyError(
                 f"{type(self).__name__} monitors {self.monitor!r}, but the epoch "
@@ -94,19 +120,30 @@ class EarlyStopping(_Monitor):
     """Stop when `monitor` has not improved for `patience` epochs; optionally put the
     best weights back (`restore_best=True`)."""
 
-    def __init__(self, monitor="val_loss", patience=5, mode="min", restore_best=True):
+    best_state: dict[str, Array] | None
+    stopped_epoch: int | None
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        mode: str = "min",
+        restore_best: bool = True,
+    ) -> None:
         super().__init__(monitor, mode)
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
             raise ValueError(f"EarlyStopping: patience must be an int >= 1, got {patience!r}")
         self.patience, self.restore_best = patience, restore_best
         self.wait, self.best_state, self.stopped_epoch = 0, None, None
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: Module) -> None:
         """Each fit starts afresh (a rerun notebook cell must not restore the weights
         of the previous model), as Keras does."""
         self.best, self.wait, self.best_state, self.stopped_epoch = None, 0, None, None
 
-    def on_epoch_end(self, epoch, logs, model):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> bool:
+        """Note an improvement (keeping the weights), or count a bad epoch; True once
+        `patience` epochs in a row brought none."""
         if self._improved(logs):
             self.wait = 0
             if self.restore_best:
@@ -118,19 +155,24 @@ class EarlyStopping(_Monitor):
             return True
         return False
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: Module) -> None:
+        """Put the best weights back (with `restore_best=True`)."""
         if self.restore_best and self.best_state is not None:
             model.load_state_dict(self.best_state)
 
 
 class ModelCheckpoint(_Monitor):
-    """Save the model's state_dict to `path` (atomic .npz) whenever `monitor` improves."""
+    """Save the model's state_dict to `path` whenever `monitor` improves (`nn.save`: a
+    safetensors file, written atomically, so a crash never leaves half a checkpoint)."""
 
-    def __init__(self, path, monitor="val_loss", mode="min"):
+    def __init__(
+        self, path: str | os.PathLike[str], monitor: str = "val_loss", mode: str = "min"
+    ) -> None:
         super().__init__(monitor, mode)
         self.path = path
 
-    def on_epoch_end(self, epoch, logs, model):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> bool:
+        """Save the weights if `monitor` improved; never stops training."""
         if self._improved(logs):
             from .checkpoint import save
 
@@ -141,17 +183,17 @@ class ModelCheckpoint(_Monitor):
 class _NoBar:
     """What `fit(progress=False)` updates: nothing is imported, nothing is printed."""
 
-    def update(self, n=1):
+    def update(self, n: int = 1) -> None:
         pass
 
-    def set_postfix(self, *args, **kwargs):
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
-def _in_notebook():
+def _in_notebook() -> bool:
     """True inside a Jupyter kernel with ipywidgets (the `notebooks` extra installs it)."""
     import importlib.util
     import sys
@@ -163,7 +205,7 @@ def _in_notebook():
     )
 
 
-def progress_bar(total, enabled=True, desc=None):
+def progress_bar(total: int, enabled: bool = True, desc: str | None = None) -> Any:
     """A widget bar in Jupyter, a text bar in a terminal, nothing in pipes, CI logs or
     with progress=False (never tqdm's 'IProgress not found' warning)."""
     if not enabled:
@@ -178,7 +220,7 @@ def progress_bar(total, enabled=True, desc=None):
     return tqdm(total=total, desc=desc, disable=None, leave=False, unit="batch", dynamic_ncols=True)
 
 
-def _check_finite(loss_value, epoch, step):
+def _check_finite(loss_value: float, epoch: int, step: int) -> None:
     if not math.isfinite(loss_value):
         raise NonFiniteLossError(
             f"loss became {loss_value} at epoch {epoch}, step {step}: training diverged. "
@@ -188,18 +230,18 @@ def _check_finite(loss_value, epoch, step):
 
 
 def fit(
-    model,
-    loss_fn,
-    optimizer,
-    train_loader,
-    epochs=1,
-    val_loader=None,
-    scheduler=None,
-    progress=True,
-    callbacks=(),
-    metrics=True,
-    device=None,
-):
+    model: Module,
+    loss_fn: LossFn,
+    optimizer: Optimizer,
+    train_loader: _Loader,
+    epochs: int = 1,
+    val_loader: Iterable[Any] | None = None,
+    scheduler: LRScheduler | None = None,
+    progress: bool = True,
+    callbacks: Iterable[Callback] = (),
+    metrics: bool = True,
+    device: Any = None,
+) -> History:
     """Train for `epochs`; returns a `History` (one entry per epoch).
 
     `loss_fn(output, target)` returns a scalar Tensor. `metrics=True` also records
@@ -248,7 +290,7 @@ def fit(
     return history
 
 
-def _step_scheduler(scheduler, logs):
+def _step_scheduler(scheduler: LRScheduler, logs: dict[str, float]) -> None:
     """Plateau schedulers watch a metric; the others count epochs."""
     from .optim.lr_scheduler import ReduceLROnPlateau
 
@@ -258,7 +300,7 @@ def _step_scheduler(scheduler, logs):
         scheduler.step()
 
 
-def _batch(model, x, y, device):
+def _batch(model: Module, x: Any, y: Any, device: Any) -> tuple[Any, Any]:
     """A batch ready for the model: on its device, data tensors in its dtype (numpy data
     is converted as layers convert it; a tensor from a graph is left to the layers'
     dtype check)."""
@@ -278,19 +320,29 @@ def _batch(model, x, y, device):
     return x, y
 
 
-def _parameter_dtype(model):
+def _parameter_dtype(model: object) -> np.dtype[Any] | None:
     dtypes = {p.dtype for p in getattr(model, "parameters", lambda: [])() if isinstance(p, Tensor)}
     return dtypes.pop() if len(dtypes) == 1 else None
 
 
-def _host(x):
+def _host(x: object) -> Array:
     """Numbers on the CPU (a GPU tensor's are copied back) for metrics."""
     if isinstance(x, Tensor):
         x = x.to("cpu").data if x.device != "cpu" else x.data
     return np.asarray(x)
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbacks=(), device=None):
+def _train_epoch(
+    model: Module,
+    loss_fn: LossFn,
+    optimizer: Optimizer,
+    loader: Iterable[Any],
+    epoch: int,
+    bar: Any,
+    metrics: bool,
+    callbacks: Iterable[Callback] = (),
+    device: Any = None,
+) -> dict[str, float]:
     model.train()
     start = time.perf_counter()
     total_loss = correct = seen = 0.0
@@ -318,10 +370,10 @@ def _train_epoch(model, loss_fn, optimizer, loader, epoch, bar, metrics, callbac
     return logs
 
 
-def _is_classifier_output(output, y):
+def _is_classifier_output(output: Any, y: Any) -> bool:
     """Class scores (N, C) against labels (N,) or one-hot / probability rows (N, C);
     not a regression with C outputs (whose float targets are not distributions)."""
-    shape = getattr(output, "shape", ())
+    shape: tuple[int, ...] = getattr(output, "shape", ())
     if len(shape) != 2 or shape[1] < 2:
         return False
     target = _host(y)
@@ -334,11 +386,17 @@ def _is_classifier_output(output, y):
     )
 
 
-def _accuracy_or_none(output, y):
+def _accuracy_or_none(output: Any, y: Any) -> float:
     return accuracy(_host(output), _host(y)) if _is_classifier_output(output, y) else 0.0
 
 
-def evaluate(model, loader, loss_fn=None, metrics=True, device=None):
+def evaluate(
+    model: Module,
+    loader: Iterable[Any],
+    loss_fn: LossFn | None = None,
+    metrics: bool = True,
+    device: Any = None,
+) -> dict[str, float]:
     """Mean loss (if `loss_fn`) and accuracy over `loader`, in eval mode, without grad
     (batches moved to `device` first when one is given)."""
     was_training = getattr(model, "training", False)
@@ -361,7 +419,7 @@ def evaluate(model, loader, loss_fn=None, metrics=True, device=None):
         model.train(was_training)
     if seen == 0:
         raise ValueError("evaluate: the loader yielded no samples")
-    logs = {}
+    logs: dict[str, float] = {}
     if loss_fn is not None:
         logs["loss"] = total_loss / seen
     if classifier:
@@ -369,7 +427,12 @@ def evaluate(model, loader, loss_fn=None, metrics=True, device=None):
     return logs
 
 
-def predict(model, X, batch_size=1024, device=None):
+def predict(
+    model: Module,
+    X: Array | Tensor | Sequence[Any],
+    batch_size: int = 1024,
+    device: Any = None,
+) -> Array:
     """Model outputs for an array of inputs, in eval mode and without grad (numpy, on the
     CPU; batches run on `device` when one is given)."""
     was_training = getattr(model, "training", False)

@@ -35,7 +35,8 @@ ALLOWED = "use numbers, names, + - * / **, and functions like tanh(...)"
 
 
 class ExpressionError(ValueError):
-    pass
+    """A user's expression (or `--set name=value`) that cannot be parsed, is not allowed
+    or cannot be computed; the CLI prints its message, which says why and what to write."""
 
 
 def normalize_name(name):

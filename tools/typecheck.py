@@ -36,8 +36,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         lay_out(Path(tmp))
         env = {**os.environ, "MYPYPATH": tmp}
-        command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-                   "--cache-dir", str(Path(tmp) / ".mypy_cache"), "-p", "scratchgrad"]
+        command = [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(Path(tmp) / ".mypy_cache"),
+            "-p",
+            "scratchgrad",
+        ]
         return subprocess.run(command, cwd=tmp, env=env).returncode
 
 

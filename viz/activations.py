@@ -10,20 +10,29 @@ draws one histogram per layer with a shared y axis. matplotlib is imported insid
 plotting function, and the Figure is returned, never shown.
 """
 
+from __future__ import annotations
+
 import builtins
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..autograd.backend import Array, ArrayLike
+
+if TYPE_CHECKING:
+    from ..nn.containers import Sequential
+    from ..nn.module import Module
 
 
-def _activation_types():
+def _activation_types() -> tuple[type[Module], ...]:
     from .. import nn
 
     return (nn.ReLU, nn.Sigmoid, nn.Tanh)
 
 
-def _walk(model):
+def _walk(model: Sequential) -> Iterator[Module]:
     """The modules of a Sequential in call order, descending into nested Sequentials."""
     from .. import nn
 
@@ -34,7 +43,7 @@ def _walk(model):
             yield module
 
 
-def record_activations(model, x):
+def record_activations(model: Sequential, x: Tensor | ArrayLike) -> dict[str, Array]:
     """Run `model` (an `nn.Sequential`) on `x` under `no_grad` and return
     {layer name: output array} for every ReLU/Sigmoid/Tanh module, in order.
 
@@ -56,7 +65,7 @@ def record_activations(model, x):
             "record_activations: the model has no ReLU, Sigmoid or Tanh "
             "module, so there is nothing to record"
         )
-    recorded = {}
+    recorded: dict[str, Array] = {}
     count = 0
     with no_grad():
         h = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
@@ -68,7 +77,7 @@ def record_activations(model, x):
     return recorded
 
 
-def _pairs(activations):
+def _pairs(activations: Any) -> list[tuple[str, Array]]:
     """[(name, array)] from a dict or a list of pairs (or of bare arrays)."""
     items = activations.items() if isinstance(activations, dict) else activations
     pairs = []
@@ -81,7 +90,7 @@ def _pairs(activations):
     return pairs
 
 
-def _is_layer_list(value):
+def _is_layer_list(value: object) -> bool:
     return (
         isinstance(value, list)
         and bool(value)
@@ -92,7 +101,7 @@ def _is_layer_list(value):
     )
 
 
-def _is_rows(activations):
+def _is_rows(activations: object) -> TypeGuard[dict[Any, Any]]:
     """True for {row name: {layer name: array}} (several experiments, one row each)."""
     return (
         isinstance(activations, dict)
@@ -101,7 +110,12 @@ def _is_rows(activations):
     )
 
 
-def plot_activation_histograms(activations, title=None, bins=30, range=(0, 1)):
+def plot_activation_histograms(
+    activations: Mapping[str, Any] | Sequence[Any],
+    title: str | None = None,
+    bins: int = 30,
+    range: tuple[float, float] | None = (0, 1),
+) -> Any:
     """One histogram per layer, side by side with a shared y axis (the book's figure 6-10).
 
     `activations`: {layer name: array} or a list of (name, array) pairs, e.g. from

@@ -1,20 +1,27 @@
 """Pictures of convolutional networks: learned filters and feature maps (the book's
 chapter-7 figures). Each returns a matplotlib Figure and never calls show()."""
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..autograd.backend import Array, ArrayLike
 from .plots import _new_figure
 
+if TYPE_CHECKING:
+    from ..nn.module import Module
 
-def _grid(count, columns):
+
+def _grid(count: int, columns: int) -> tuple[int, int]:
     columns = max(1, min(columns, count))
     return math.ceil(count / columns), columns
 
 
-def _images(fig, images, columns, cmap, title):
+def _images(fig: Any, images: Array, columns: int, cmap: Any, title: str | None) -> Any:
     rows, cols = _grid(len(images), columns)
     for i, image in enumerate(images):
         ax = fig.add_subplot(rows, cols, i + 1)
@@ -26,7 +33,13 @@ def _images(fig, images, columns, cmap, title):
     return fig
 
 
-def plot_filters(weight, columns=10, cmap="gray_r", title="first-layer filters", channel=0):
+def plot_filters(
+    weight: Module | Tensor | ArrayLike,
+    columns: int = 10,
+    cmap: Any = "gray_r",
+    title: str | None = "first-layer filters",
+    channel: int = 0,
+) -> Any:
     """A grid of a conv layer's filters: `weight` is a Conv2d, its Parameter or an array
     of shape (out, in, kh, kw); one image per output channel (input channel `channel`).
     Each filter is scaled on its own, as the book draws them (before/after training)."""
@@ -42,13 +55,14 @@ def plot_filters(weight, columns=10, cmap="gray_r", title="first-layer filters",
     return _images(fig, images, columns, cmap, title)
 
 
-def feature_maps(model, x):
+def feature_maps(model: Module, x: Tensor | ArrayLike) -> list[tuple[str, Array]]:
     """[(layer name, activation array (C, H, W))] for every 4-D output of a Sequential's
     layers, for one input image `x` of shape (C, H, W) or (1, C, H, W)."""
     x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
     if x.ndim == 3:
         x = x.reshape((1,) + x.shape)
-    dtype = next(iter(model.parameters())).dtype
+    params: list[Any] = model.parameters()  # a conv net's: Parameters (Tensors)
+    dtype = next(iter(params)).dtype
     out, maps = x.astype(dtype) if x.dtype != dtype else x, []
     with no_grad():
         for name, layer in model.named_children():
@@ -58,7 +72,9 @@ def feature_maps(model, x):
     return maps
 
 
-def plot_feature_maps(model, x, channels=8, cmap="viridis"):
+def plot_feature_maps(
+    model: Module, x: Tensor | ArrayLike, channels: int = 8, cmap: Any = "viridis"
+) -> Any:
     """The activations of each conv/pool layer for one input: one row per layer, the
     first `channels` channels of each."""
     maps = feature_maps(model, x)

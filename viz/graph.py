@@ -17,12 +17,17 @@ that replays the forward pass node by node (`_repr_html_`, `save_html`). Renderi
 through `viz.renderer` only; drawing never changes the `graphviz` package's settings.
 """
 
+from __future__ import annotations
+
 from collections import deque
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import graphviz
 
 from ..autograd import Tensor, topological_order
+from ..autograd.node import Node
 from . import player, renderer
 from .escape import dot_text, record_label, record_text
 from .style import PALETTE, ZERO_GRAD, fmt, font_color, grad_color, summarize, summarize_grad
@@ -46,22 +51,24 @@ class GraphDrawing(renderer.Drawing):
     """What `draw_graph` returns: a bounded `Drawing` that Jupyter shows as the player
     (one HTML block: the SVG plus a forward-pass slider), rendered once."""
 
-    _player_data = None
+    _player_data: player.PlayerData | None = None
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         return player.cached_html(self, self, self._player_data)
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **_: Any
+    ) -> dict[str, str]:
         """The player as text/html (what notebooks show) and the same render as
         image/svg+xml (for exporters without HTML, e.g. PDF): one renderer call."""
         html = self._repr_html_()
         return {"text/html": html, "image/svg+xml": self._html_cache[1]}
 
-    def save_html(self, path):
+    def save_html(self, path: str | Path) -> Path:
         """Write the player as a standalone page (temp file + rename); returns the Path."""
         return player.save_html(path, self, self._player_data)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """Says what the drawing leaves out (nodes beyond max_nodes), without rendering."""
         base = f"<{type(self).__module__}.{type(self).__qualname__}"
         if self._player_data is None:
@@ -74,27 +81,27 @@ class Drawn(NamedTuple):
     and one label per drawn node, how many nodes were left out, and the limit used."""
 
     dot: GraphDrawing
-    shown: list
-    entries: list
-    labels: list
+    shown: list[Any]
+    entries: list[dict[str, Any]]
+    labels: list[str]
     hidden: int
     max_nodes: int
 
 
 def draw_graph(
-    root,
-    rankdir="LR",
-    show_data=True,
-    show_grad=True,
-    max_nodes=DEFAULT_MAX_NODES,
-    cluster_modules=True,
-    names=None,
-    highlight=None,
-    grads=None,
-    title=None,
-    legend=True,
-    tangents=None,
-):
+    root: Node | list[Node] | tuple[Node, ...],
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    cluster_modules: bool = True,
+    names: Mapping[str, Node] | None = None,
+    highlight: Iterable[Node] | None = None,
+    grads: Mapping[Node, Any] | None = None,
+    title: object = None,
+    legend: bool = True,
+    tangents: Mapping[Node, Any] | None = None,
+) -> GraphDrawing:
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
     Returns a `GraphDrawing` (a `viz.renderer.Drawing`, so a `graphviz.Digraph`): Jupyter
@@ -128,7 +135,7 @@ def draw_graph(
     )
 
 
-def with_player(drawn, title=None):
+def with_player(drawn: Drawn, title: object = None) -> GraphDrawing:
     """The drawing, carrying its player: the forward pass node by node, then the grads."""
     drawn.dot._player_data = player.PlayerData(
         drawn.entries,
@@ -140,7 +147,9 @@ def with_player(drawn, title=None):
     return drawn.dot
 
 
-def select_nodes(roots, max_nodes=DEFAULT_MAX_NODES):
+def select_nodes(
+    roots: Sequence[Node], max_nodes: int = DEFAULT_MAX_NODES
+) -> tuple[list[Any], int]:
     """(the nodes drawn, how many the graph has): every node, or the `max_nodes` nearest
     the outputs; inputs first. `backprop_steps` asks first, to record only these."""
     if max_nodes < 1:
@@ -151,20 +160,20 @@ def select_nodes(roots, max_nodes=DEFAULT_MAX_NODES):
 
 
 def _draw(
-    root,
-    rankdir="LR",
-    show_data=True,
-    show_grad=True,
-    max_nodes=DEFAULT_MAX_NODES,
-    cluster_modules=True,
-    names=None,
-    highlight=None,
-    grads=None,
-    title=None,
-    legend=True,
-    tangents=None,
-    selected=None,
-):
+    root: Node | list[Node] | tuple[Node, ...],
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    cluster_modules: bool = True,
+    names: Mapping[str, Node] | None = None,
+    highlight: Iterable[Node] | None = None,
+    grads: Mapping[Node, Any] | None = None,
+    title: object = None,
+    legend: bool = True,
+    tangents: Mapping[Node, Any] | None = None,
+    selected: tuple[list[Any], int] | None = None,
+) -> Drawn:
     """The drawing and what its player needs (a `Drawn`). `selected`: `select_nodes`'s
     answer for these roots and max_nodes, when the caller already has it."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
@@ -183,7 +192,7 @@ def _draw(
         _add_legend(dot, show_grad, bool(highlight))
     highlight = set(highlight or ())
     label_of = {node: str(name) for name, node in (names or {}).items()}
-    clusters = {}
+    clusters: dict[tuple[Any, ...], Any] = {}
     entries, labels = [], []
     for node in shown:
         target = _cluster_for(dot, clusters, node) if cluster_modules else dot
@@ -203,7 +212,7 @@ def _draw(
         entries.append(
             player.node_entry(node, label, look, grads, target.name if target is not dot else None)
         )
-    hidden_inputs = []
+    hidden_inputs: list[Any] = []
     for node in shown:
         for parent in node.parents:
             if parent in index:
@@ -217,7 +226,9 @@ def _draw(
     return Drawn(dot, shown, entries, labels, total - len(shown), max_nodes)
 
 
-def draw_jvp(f, primals, tangents, **kwargs):
+def draw_jvp(
+    f: Callable[..., Any], primals: Iterable[Any], tangents: Iterable[Any], **kwargs: Any
+) -> GraphDrawing:
     """Forward mode drawn: f's graph with each node's data and its tangent (the derivative
     of that node along `tangents`), computed by `autograd.trace_jvp`. Keyword arguments
     go to `draw_graph` (gradients are not shown: nothing was backpropagated)."""
@@ -228,12 +239,12 @@ def draw_jvp(f, primals, tangents, **kwargs):
     return draw_graph(out, tangents=by_node, **kwargs)
 
 
-def _nearest(roots, limit, order):
+def _nearest(roots: Sequence[Node], limit: int, order: Iterable[Any]) -> list[Any]:
     """The `limit` nodes closest to the outputs (breadth first along parents), listed in
     `order` (topological, inputs first): the order graphviz lays out quickly."""
     seen = set(roots)
     queue = deque(roots)
-    picked = set()
+    picked: set[Node] = set()
     while queue and len(picked) < limit:
         node = queue.popleft()
         picked.add(node)
@@ -244,12 +255,22 @@ def _nearest(roots, limit, order):
     return [node for node in order if node in picked]
 
 
-def _entry(node, i):
+def _entry(node: Any, i: int) -> str:
     """Where incoming edges land: the op ellipse if the node has one, else the record."""
     return f"op{i}" if node.op is not None else f"n{i}"
 
 
-def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label, tangents=None):
+def _add_node(
+    dot: Any,
+    node: Any,
+    i: int,
+    show_data: bool,
+    show_grad: bool,
+    highlighted: bool,
+    grads: Mapping[Node, Any] | None,
+    label: str,
+    tangents: Mapping[Node, Any] | None = None,
+) -> dict[str, Any]:
     """Add the record (and its op ellipse); returns what the player needs to restyle it:
     the grad row as drawn (None without one), the fill and the font colour."""
     grad = grads.get(node) if grads is not None else node.grad
@@ -309,7 +330,7 @@ def _add_node(dot, node, i, show_data, show_grad, highlighted, grads, label, tan
     return {"grad_row": grad_row, "fill": fill, "font": attrs["fontcolor"]}
 
 
-def _cluster_for(dot, clusters, node):
+def _cluster_for(dot: Any, clusters: dict[tuple[Any, ...], Any], node: Any) -> Any:
     scope = getattr(node, "_scope", ())
     if not scope:
         return dot
@@ -328,7 +349,9 @@ def _cluster_for(dot, clusters, node):
     return clusters[scope]
 
 
-def _add_truncation_note(dot, hidden, max_nodes, hidden_inputs, index):
+def _add_truncation_note(
+    dot: Any, hidden: int, max_nodes: int, hidden_inputs: list[Any], index: dict[Any, int]
+) -> None:
     note = f"... {hidden} more nodes not drawn\n(max_nodes={max_nodes})"
     dot.node(
         "truncated",
@@ -345,7 +368,7 @@ def _add_truncation_note(dot, hidden, max_nodes, hidden_inputs, index):
 LEGEND_FONT = {"fontname": "Helvetica", "fontsize": "8"}
 
 
-def legend_label(show_grad=True, highlight=False):
+def legend_label(show_grad: bool = True, highlight: bool = False) -> str:
     """HTML-like label of the colour key, built from constants only (no user text)."""
     rows = []
     if show_grad:
@@ -372,7 +395,7 @@ def legend_label(show_grad=True, highlight=False):
     )
 
 
-def _add_legend(dot, show_grad, highlight):
+def _add_legend(dot: Any, show_grad: bool, highlight: bool) -> None:
     """One small node, not a cluster: it costs the layout next to nothing."""
     dot.node(
         "legend", legend_label(show_grad, highlight), shape="plaintext", margin="0", **LEGEND_FONT

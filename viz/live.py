@@ -14,24 +14,32 @@ Outside a notebook kernel it draws nothing and says so once: fit's progress bar 
 what a terminal shows.
 """
 
+from __future__ import annotations
+
 import base64
 import math
 import struct
 import sys
 import time
 import zlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from ..autograd.backend import Array
 from ..nn.train import Callback
 from .escape import html_escape
 from .plots import gradient_norms, readable_names
+
+if TYPE_CHECKING:
+    from ..nn.module import Module
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")
 CHART_W, CHART_H = 240, 150
 
 
-def _kernel_shell():
+def _kernel_shell() -> Any:
     """The IPython shell if this runs in a Jupyter kernel (any frontend), else None."""
     ipython = sys.modules.get("IPython")  # never import IPython in a plain script
     shell = getattr(ipython, "get_ipython", lambda: None)() if ipython else None
@@ -47,9 +55,14 @@ class LiveView(Callback):
     The last epoch is always drawn.
     """
 
-    batch_losses = ()
+    batch_losses: Sequence[float] = ()  # a list from `on_train_begin` on
+    logs: dict[str, list[float]]  # per-epoch numbers, set by `on_train_begin`
+    _epoch: int | None
+    _dirty: bool
+    _next: float
+    _html_type: Any
 
-    def __init__(self, every=0.2, weights=True, budget=0.05):
+    def __init__(self, every: float = 0.2, weights: bool = True, budget: float = 0.05) -> None:
         if not (isinstance(every, (int, float)) and every >= 0 and math.isfinite(every)):
             raise ValueError(f"every must be a number of seconds >= 0, got {every!r}")
         if not (isinstance(budget, (int, float)) and 0 < budget <= 1):
@@ -58,11 +71,13 @@ class LiveView(Callback):
         self.updates = 0  # redraws in the last fit (for measuring)
         self.draw_seconds = 0.0  # time they took
         self._said_no_kernel = False
-        self._handle = None
+        self._handle: Any = None
 
     # -- the Callback hooks --------------------------------------------------------------
 
-    def on_train_begin(self, model):
+    def on_train_begin(self, model: Module) -> None:
+        """Start a fresh view (one display handle) for this fit, or say once that no
+        notebook kernel is here to draw it."""
         self.logs, self.updates, self.draw_seconds = {}, 0, 0.0
         self.batch_losses, self._epoch = [], None
         self._handle, self._dirty, self._next = None, False, 0.0
@@ -79,7 +94,9 @@ class LiveView(Callback):
         self._html_type = HTML
         self._handle = display(HTML(self.to_html(model, None)), display_id=True)
 
-    def on_epoch_end(self, epoch, logs, model):
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any], model: Module) -> bool:
+        """Record the epoch's numbers and redraw if `every` seconds have passed; never
+        stops training (returns False)."""
         if self._handle is None:
             return False
         for key, value in logs.items():
@@ -90,19 +107,21 @@ class LiveView(Callback):
             self._redraw(model)
         return False
 
-    def on_batch_end(self, step, loss, model):
+    def on_batch_end(self, step: int, loss: float, model: Module) -> None:
+        """Record the batch's loss and redraw if `every` seconds have passed."""
         if self._handle is None:
             return
-        self.batch_losses.append(float(loss))
+        cast("list[float]", self.batch_losses).append(float(loss))
         self._dirty = True
         if time.perf_counter() >= self._next:
             self._redraw(model)
 
-    def on_train_end(self, model):
+    def on_train_end(self, model: Module) -> None:
+        """Draw the last state, if it changed since the last redraw."""
         if self._handle is not None and self._dirty:
             self._redraw(model)
 
-    def _redraw(self, model):
+    def _redraw(self, model: Module) -> None:
         start = time.perf_counter()
         self._handle.update(self._html_type(self.to_html(model, self._epoch)))
         cost = time.perf_counter() - start
@@ -113,7 +132,7 @@ class LiveView(Callback):
 
     # -- the picture ---------------------------------------------------------------------
 
-    def to_html(self, model, epoch):
+    def to_html(self, model: Module, epoch: int | None) -> str:
         """The whole view as one HTML string (inline SVG charts, a PNG data URI)."""
         panels = [line_chart({k: v for k, v in self.logs.items() if "loss" in k}, "loss")]
         batches = getattr(self, "batch_losses", None)
@@ -162,7 +181,7 @@ class LiveView(Callback):
 # --- hand-made SVG charts (a millisecond each, no matplotlib) -------------------------
 
 
-def _svg_open(title):
+def _svg_open(title: str) -> str:
     return (
         f'<svg width="{CHART_W}" height="{CHART_H}" viewBox="0 0 {CHART_W} {CHART_H}" '
         f'font-family="sans-serif" font-size="10"><text x="{CHART_W / 2}" y="12" '
@@ -170,7 +189,7 @@ def _svg_open(title):
     )
 
 
-def _thin(values, most=400):
+def _thin(values: Sequence[float], most: int = 400) -> Sequence[float]:
     """At most `most` points (evenly spaced): a chart needs no more, and stays small."""
     if len(values) <= most:
         return values
@@ -178,7 +197,9 @@ def _thin(values, most=400):
     return [values[int(i * step)] for i in range(most)] + [values[-1]]
 
 
-def line_chart(series, title, x_label=None):
+def line_chart(
+    series: Mapping[str, Sequence[float]], title: str, x_label: str | None = None
+) -> str:
     """Curves over epochs, one polyline each, with the y range written at the axis."""
     left, top, right, bottom = 38, 18, CHART_W - 6, CHART_H - 30
     parts = [
@@ -215,7 +236,7 @@ def line_chart(series, title, x_label=None):
     return "".join(parts) + "</svg>"
 
 
-def bar_chart(values, title):
+def bar_chart(values: Mapping[str, float], title: str) -> str:
     """Horizontal bars on a log scale: a vanishing layer is a visibly short bar."""
     rows = list(values.items())[:12]
     parts = [_svg_open(title)]
@@ -239,15 +260,16 @@ def bar_chart(values, title):
 # --- the first layer's weights as a PNG (numpy + zlib, no imaging library) -------------
 
 
-def first_layer_image(model, max_side=256):
+def first_layer_image(model: Module, max_side: int = 256) -> tuple[str, int] | None:
     """(base64 PNG, display width) of the first 2-D or 4-D parameter, or None.
 
     Linear weights whose inputs make a square image (64 = 8x8) become one tile per unit;
     conv filters one tile per output channel (first input channel); else the matrix."""
+    params: list[Any] = model.parameters()  # Parameters, Values (or plain arrays)
     weight = next(
         (
             np.asarray(getattr(p, "data", p), dtype=np.float64)
-            for p in model.parameters()
+            for p in params
             if np.ndim(getattr(p, "data", p)) in (2, 4)
         ),
         None,
@@ -267,7 +289,7 @@ def first_layer_image(model, max_side=256):
     return base64.b64encode(png_bytes(rgb)).decode("ascii"), rgb.shape[1] * scale
 
 
-def _tile(tiles, limit=64):
+def _tile(tiles: Array, limit: int = 64) -> Array:
     """Tiles (n, h, w) on a square grid with a 1-pixel NaN gap (drawn grey)."""
     tiles = tiles[:limit]
     n, h, w = tiles.shape
@@ -280,7 +302,7 @@ def _tile(tiles, limit=64):
     return grid
 
 
-def _diverging(grid):
+def _diverging(grid: Array) -> Array:
     """Blue (negative) - white (0) - red (positive), scaled by the largest |weight|."""
     finite = np.isfinite(grid)
     top = np.abs(grid[finite]).max() if finite.any() else 1.0
@@ -291,12 +313,12 @@ def _diverging(grid):
     return (np.clip(rgb, 0, 1) * 255).astype(np.uint8)
 
 
-def png_bytes(rgb):
+def png_bytes(rgb: Array) -> bytes:
     """An 8-bit RGB PNG of an (h, w, 3) uint8 array."""
     h, w, _ = rgb.shape
     raw = np.hstack([np.zeros((h, 1), np.uint8), rgb.reshape(h, w * 3)]).tobytes()
 
-    def chunk(tag, data):
+    def chunk(tag: bytes, data: bytes) -> bytes:
         return (
             struct.pack(">I", len(data))
             + tag

@@ -25,14 +25,19 @@ text) or through `script_json` (JSON in a <script>, with < > & as \\u escapes), 
 script only ever sets `textContent`, so a label like `</script><script>...` stays text.
 """
 
+from __future__ import annotations
+
 import json
 import re
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..autograd import Tensor
+from ..autograd.node import Node
 from . import renderer
 from .escape import clean, html_escape
 from .style import NO_GRAD, fmt
@@ -53,8 +58,16 @@ class PlayerData:
     MAX_PLAYER_STEPS. `shown` is set by the last page built: (first, stop, limit)."""
 
     def __init__(
-        self, nodes, steps, start=None, title=None, total=None, hidden=0, max_nodes=None, limit=None
-    ):
+        self,
+        nodes: list[dict[str, Any]],
+        steps: list[dict[str, Any]],
+        start: int | None = None,
+        title: object = None,
+        total: int | None = None,
+        hidden: int = 0,
+        max_nodes: int | None = None,
+        limit: str | None = None,
+    ) -> None:
         self.nodes = nodes
         self.steps = steps or [{"s": "the graph", "r": "", "h": -1, "v": len(nodes), "d": []}]
         self.start = len(self.steps) - 1 if start is None else start
@@ -63,10 +76,10 @@ class PlayerData:
         self.hidden = hidden
         self.max_nodes = max_nodes
         self.limit = limit
-        self.shown = None
+        self.shown: tuple[int, int, str | None] | None = None
 
 
-def summary(data):
+def summary(data: PlayerData) -> str:
     """What the player shows, and what it leaves out; e.g. 'showing the first 2,000 of
     30,401 steps (page limit: ...); 49,601 nodes not drawn (max_nodes=400)'."""
     first, stop, limit = data.shown or (0, len(data.steps), data.limit)
@@ -89,7 +102,7 @@ def summary(data):
     return text
 
 
-def note(data):
+def note(data: PlayerData) -> str | None:
     """The line the page shows when something is left out, else None."""
     first, stop, _ = data.shown or (0, len(data.steps), None)
     if stop - first == data.total and not data.hidden:
@@ -97,7 +110,7 @@ def note(data):
     return summary(data)
 
 
-def fit(data, budget):
+def fit(data: PlayerData, budget: int) -> tuple[int, int, str | None]:
     """(first, stop, limit): the run of steps a page keeps, within `budget` bytes of step
     JSON and MAX_PLAYER_STEPS steps, always holding the step it opens at: the first
     steps when they reach it, the last ones for a player that opens at its end (a
@@ -105,7 +118,7 @@ def fit(data, budget):
     sizes = [len(script_json(step)) + 1 for step in data.steps]
     total, start = len(sizes), data.start
 
-    def run(indices):
+    def run(indices: Iterable[int]) -> int:
         used = count = 0
         for i in indices:
             if count == MAX_PLAYER_STEPS or used + sizes[i] > budget:
@@ -129,7 +142,7 @@ def fit(data, budget):
     return first, stop, "steps" if stop - first == MAX_PLAYER_STEPS else "bytes"
 
 
-def kept_steps(steps, first, stop):
+def kept_steps(steps: list[dict[str, Any]], first: int, stop: int) -> list[dict[str, Any]]:
     """steps[first:stop], the first one also listing the grads that became final in the
     steps left out before it (the script finds final grads from the steps it has)."""
     kept = steps[first:stop]
@@ -139,7 +152,13 @@ def kept_steps(steps, first, stop):
     return kept
 
 
-def node_entry(node, label, look, grads, cluster):
+def node_entry(
+    node: Any,
+    label: str,
+    look: Mapping[str, Any],
+    grads: Mapping[Node, Any] | None,
+    cluster: str | None,
+) -> dict[str, Any]:
     """The player's entry for one drawn node: its grad row as drawn (final), colours,
     its cluster, and a tooltip with the full numbers (why: the record rounds to 4 digits)."""
     grad = grads.get(node) if grads is not None else node.grad
@@ -156,7 +175,7 @@ def node_entry(node, label, look, grads, cluster):
     return entry
 
 
-def _describe(node, label):
+def _describe(node: Any, label: str) -> str:
     """Tooltip lines for a node's value: name, op, and all of its data (or its stats)."""
     kind = (
         ("parameter" if node.requires_grad else "constant")
@@ -174,12 +193,12 @@ def _describe(node, label):
     return "\n".join(lines)
 
 
-def _raw(x):
+def _raw(x: Any) -> Any:
     """The numbers of a grad or node (an ndarray's own `.data` is a buffer, not them)."""
     return x if isinstance(x, (np.ndarray, float, int)) else getattr(x, "data", x)
 
 
-def _describe_grad(grad):
+def _describe_grad(grad: Any) -> str:
     if grad is None:
         return "grad: none (no backward reached it)"
     data = _raw(grad)
@@ -189,7 +208,7 @@ def _describe_grad(grad):
     return f"grad {float(np.asarray(data).reshape(-1)[0])!r}"
 
 
-def _stats(array):
+def _stats(array: Any) -> str:
     a = np.asarray(array)
     if a.size == 0:
         return "empty"
@@ -197,21 +216,21 @@ def _stats(array):
     return f"mean {a.mean():.6g}, min {a.min():.6g}, max {a.max():.6g}"
 
 
-def _short(node):
+def _short(node: Any) -> str:
     """A node's value in a rule text: the number for a scalar, shape and dtype otherwise."""
     if node.data is None or isinstance(node, Tensor) and node.data.size != 1:
         return f"{tuple(node.shape)} {node.dtype}"
     return fmt(float(np.asarray(node.data).reshape(-1)[0]))
 
 
-def _listed(texts):
+def _listed(texts: Iterable[str]) -> str:
     texts = list(texts)
     if len(texts) > MAX_LISTED:
         texts = texts[:MAX_LISTED] + [f"... {len(texts) - MAX_LISTED} more"]
     return ", ".join(texts)
 
 
-def forward_steps(shown, labels):
+def forward_steps(shown: Sequence[Any], labels: Sequence[str]) -> list[dict[str, Any]]:
     """One step per drawn node, inputs first: step k shows nodes 0..k with their data."""
     total = len(shown)
     steps = []
@@ -228,7 +247,7 @@ def forward_steps(shown, labels):
     return steps
 
 
-def reveal_step(entries):
+def reveal_step(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """`draw_graph`'s last step: every gradient as drawn (no backward runs for it)."""
     with_grad = [i for i, entry in enumerate(entries) if entry["g"] is not None]
     if not with_grad:
@@ -244,7 +263,15 @@ def reveal_step(entries):
     ]
 
 
-def backward_step(number, node, upstream, deltas, index, newly_final, visible):
+def backward_step(
+    number: int,
+    node: Any,
+    upstream: Any,
+    deltas: Sequence[Any],
+    index: Mapping[Node, int],
+    newly_final: Iterable[Node],
+    visible: int,
+) -> dict[str, Any]:
     """The player state after `node` passed its gradient on (numbers from the engine's
     walk: `upstream` is node.grad, `deltas` what each input's .grad gained)."""
     return {
@@ -257,7 +284,8 @@ def backward_step(number, node, upstream, deltas, index, newly_final, visible):
     }
 
 
-def seed_step(root, index, visible):
+def seed_step(root: Node, index: Mapping[Node, int], visible: int) -> dict[str, Any]:
+    """The player state before the backward pass's first step: the root seeded with 1."""
     return {
         "s": "backward step 0: seed d(out)/d(out) = 1",
         "r": "the output's gradient with respect to itself is 1",
@@ -267,7 +295,7 @@ def seed_step(root, index, visible):
     }
 
 
-def rule_text(node, upstream, deltas):
+def rule_text(node: Any, upstream: Any, deltas: Sequence[Any]) -> str:
     """'tanh: d/dx = 1 - tanh^2 x = 0.5; upstream 1 -> 0.5' from the op table's doc and
     the engine's numbers (the local derivative is the input's gain / upstream)."""
     doc = node.op.doc or node.op.name
@@ -287,15 +315,15 @@ def rule_text(node, upstream, deltas):
     )
 
 
-def _is_number(x):
+def _is_number(x: Any) -> bool:
     return x is None or isinstance(x, (int, float)) or np.size(_raw(x)) == 1
 
 
-def _number(x):
+def _number(x: Any) -> float:
     return float(np.asarray(_raw(x), dtype=np.float64).reshape(-1)[0])
 
 
-def _norm(x):
+def _norm(x: Any) -> str:
     if x is None:
         return "-"
     return fmt(float(np.linalg.norm(np.asarray(_raw(x), dtype=np.float64))))
@@ -304,7 +332,7 @@ def _norm(x):
 # --- the page ---------------------------------------------------------------------------
 
 
-def script_json(obj):
+def script_json(obj: Any) -> str:
     """JSON safe inside <script>: ASCII only, and < > & as \\u escapes (no `</script>`)."""
     text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -315,7 +343,7 @@ _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _ID = re.compile(r'(<[a-zA-Z][^<>]*?\s)id="')
 
 
-def inline_svg(svg, uid):
+def inline_svg(svg: str, uid: str) -> str:
     """Renderer SVG made fit for inlining: no prolog or comments, no namespace URLs (the
     HTML parser knows SVG), and every id prefixed with `uid` (unique on the page)."""
     svg = _XMLNS.sub("", _PROLOG.sub("", svg)).strip()
@@ -326,7 +354,7 @@ def inline_svg(svg, uid):
     return _ID.sub(lambda m: f'{m.group(1)}id="{uid}-', svg)
 
 
-def html_block(svg, data, uid=None):
+def html_block(svg: str, data: PlayerData, uid: str | None = None) -> str:
     """The player: controls, the inline SVG and one script (runs once, finds its block).
 
     Keeps the steps that fit MAX_PLAYER_BYTES beside the picture (`fit`), records what
@@ -372,7 +400,7 @@ def html_block(svg, data, uid=None):
     )
 
 
-def page(block, title=""):
+def page(block: str, title: str = "") -> str:
     """A standalone HTML page around one player block."""
     name = html_escape(title) if title else "scratchgrad graph"
     return (
@@ -381,7 +409,7 @@ def page(block, title=""):
     )
 
 
-def cached_html(owner, drawing, data):
+def cached_html(owner: Any, drawing: Any, data: PlayerData | None) -> str:
     """The block for `drawing`, rendered once per DOT source (the renderer is slow)."""
     source = drawing.source
     cache = getattr(owner, "_html_cache", None)
@@ -394,7 +422,7 @@ def cached_html(owner, drawing, data):
     return html_block(cache[1], data)
 
 
-def save_html(path, drawing, data, owner=None):
+def save_html(path: str | Path, drawing: Any, data: PlayerData | None, owner: Any = None) -> Path:
     """Write `page(...)` to `path` (temp file + os.replace); returns the Path written."""
     path = Path(path)
     if path.is_dir():

@@ -6,12 +6,26 @@ notebook shows it when it is the cell's value, `fig.savefig(path)` writes it).
 matplotlib is optional: it is imported inside each function.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, overload
+
 import numpy as np
 
 from ..autograd import Tensor, Value, no_grad
+from ..autograd.backend import Array, ArrayLike
+
+if TYPE_CHECKING:
+    from ..nn.module import Module
+    from ..nn.optim.optimizer import Optimizer
+    from ..nn.train import History
+
+#: Makes an optimizer for the given parameters, e.g. `lambda p: nn.optim.Adam(p, lr=0.3)`.
+OptimizerFactory = Callable[[list[Tensor]], "Optimizer"]
 
 
-def _new_figure(width, height):
+def _new_figure(width: float, height: float) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
@@ -21,16 +35,18 @@ def _new_figure(width, height):
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _figure(ncols=1, width=5.0, height=4.0, sharey=False):
+def _figure(
+    ncols: int = 1, width: float = 5.0, height: float = 4.0, sharey: bool = False
+) -> tuple[Any, list[Any]]:
     fig = _new_figure(width * ncols, height)
-    axes = []
+    axes: list[Any] = []
     for i in range(ncols):
         share = axes[0] if sharey and axes else None
         axes.append(fig.add_subplot(1, ncols, i + 1, sharey=share))
     return fig, axes
 
 
-def _history_dict(history):
+def _history_dict(history: Any) -> dict[str, Any]:
     if isinstance(history, dict):
         return history
     for attr in ("as_dict", "to_dict"):
@@ -43,7 +59,7 @@ def _history_dict(history):
     )
 
 
-def _is_runs(history):
+def _is_runs(history: object) -> TypeGuard[dict[Any, Any]]:
     """True for {run name: History or per-epoch dict} (several runs to compare)."""
     if not isinstance(history, dict) or not history:
         return False
@@ -54,7 +70,12 @@ def _is_runs(history):
     )
 
 
-def plot_history(history, metrics=None, logy=False, title=None):
+def plot_history(
+    history: History | Mapping[str, Any],
+    metrics: Sequence[str] | None = None,
+    logy: bool = False,
+    title: str | None = None,
+) -> Any:
     """Loss (and accuracy, if recorded) per epoch, for training and validation.
 
     `history`: a `History` (from `nn.fit`) or a dict of per-epoch lists, or, to compare
@@ -121,7 +142,7 @@ def plot_history(history, metrics=None, logy=False, title=None):
     return fig
 
 
-def _colors(n):
+def _colors(n: int) -> list[Any]:
     """n distinct colours (tab10, then tab20)."""
     from matplotlib import colormaps
 
@@ -129,11 +150,11 @@ def _colors(n):
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def _book_function(x, y):
+def _book_function(x: Any, y: Any) -> Any:
     return x * x / 20.0 + y * y
 
 
-def default_optimizers():
+def default_optimizers() -> dict[str, OptimizerFactory]:
     """The book's comparison set, with learning rates that suit x²/20 + y²."""
     from .. import nn
 
@@ -146,14 +167,55 @@ def default_optimizers():
     }
 
 
-def optimizer_path(f, make_optimizer, start, steps, return_optimizer=False):
+@overload
+def optimizer_path(
+    f: Callable[[Tensor, Tensor], Tensor],
+    make_optimizer: OptimizerFactory,
+    start: Sequence[float],
+    steps: int,
+    return_optimizer: Literal[False] = False,
+) -> Array: ...
+
+
+@overload
+def optimizer_path(
+    f: Callable[[Tensor, Tensor], Tensor],
+    make_optimizer: OptimizerFactory,
+    start: Sequence[float],
+    steps: int,
+    return_optimizer: Literal[True],
+) -> tuple[Array, Optimizer]: ...
+
+
+@overload
+def optimizer_path(
+    f: Callable[[Tensor, Tensor], Tensor],
+    make_optimizer: OptimizerFactory,
+    start: Sequence[float],
+    steps: int,
+    return_optimizer: bool,
+) -> Array | tuple[Array, Optimizer]: ...
+
+
+def optimizer_path(
+    f: Callable[[Tensor, Tensor], Tensor],
+    make_optimizer: OptimizerFactory,
+    start: Sequence[float],
+    steps: int,
+    return_optimizer: bool = False,
+) -> Array | tuple[Array, Optimizer]:
     """Positions visited while `make_optimizer([x, y])` minimises f(x, y), as an array
     of shape (steps + 1, 2); with `return_optimizer=True`, (path, optimizer)."""
     path, optimizer = _run_path(f, make_optimizer, start, steps)
     return (path, optimizer) if return_optimizer else path
 
 
-def _run_path(f, make_optimizer, start, steps):
+def _run_path(
+    f: Callable[[Tensor, Tensor], Tensor],
+    make_optimizer: OptimizerFactory,
+    start: Sequence[float],
+    steps: int,
+) -> tuple[Array, Optimizer]:
     x = Tensor(float(start[0]), requires_grad=True)
     y = Tensor(float(start[1]), requires_grad=True)
     optimizer = make_optimizer([x, y])
@@ -166,7 +228,9 @@ def _run_path(f, make_optimizer, start, steps):
     return np.array(path), optimizer
 
 
-def hyperparameters(optimizer, keys=("lr", "momentum", "alpha", "betas")):
+def hyperparameters(
+    optimizer: Optimizer, keys: Iterable[str] = ("lr", "momentum", "alpha", "betas")
+) -> str:
     """The optimizer's main settings as text, e.g. "lr=0.1, momentum=0.9" (group 0;
     zero momentum and defaults that say nothing are left out)."""
     group = getattr(optimizer, "param_groups", [{}])[0]
@@ -186,15 +250,15 @@ def hyperparameters(optimizer, keys=("lr", "momentum", "alpha", "betas")):
 
 
 def plot_optimizer_paths(
-    f=None,
-    optimizers=None,
-    start=(-7.0, 2.0),
-    steps=30,
-    xlim=(-10, 10),
-    ylim=(-5, 5),
-    show_lr=True,
-    ncols=None,
-):
+    f: Callable[[Tensor, Tensor], Tensor] | None = None,
+    optimizers: Mapping[str, OptimizerFactory] | None = None,
+    start: tuple[float, float] = (-7.0, 2.0),
+    steps: int = 30,
+    xlim: tuple[float, float] = (-10, 10),
+    ylim: tuple[float, float] = (-5, 5),
+    show_lr: bool = True,
+    ncols: int | None = None,
+) -> Any:
     """Each optimizer's path on f(x, y) (default x²/20 + y²) over its contour plot.
 
     `optimizers`: {name: factory(params) -> optimizer} (default: `default_optimizers()`).
@@ -245,7 +309,7 @@ def plot_optimizer_paths(
     return fig
 
 
-def _predict_classes(model, points, threshold):
+def _predict_classes(model: Callable[..., Any], points: Array, threshold: float | None) -> Array:
     params = model.parameters() if hasattr(model, "parameters") else []
     with no_grad():
         if params and isinstance(params[0], Value):
@@ -260,7 +324,7 @@ def _predict_classes(model, points, threshold):
     return (scores > threshold).astype(int)
 
 
-def _as_float(out):
+def _as_float(out: Any) -> float:
     out = out[0] if isinstance(out, list) else out
     return out.data if isinstance(out, Value) else float(out)
 
@@ -280,16 +344,16 @@ _CLASS_COLORS = [
 
 
 def plot_decision_boundary(
-    model,
-    X,
-    y,
-    resolution=None,
-    threshold=None,
-    margin=0.5,
-    class_names=None,
-    ax=None,
-    title="decision boundary",
-):
+    model: Callable[..., Any],
+    X: Tensor | ArrayLike,
+    y: Tensor | ArrayLike,
+    resolution: int | None = None,
+    threshold: float | None = None,
+    margin: float = 0.5,
+    class_names: Iterable[str] | None = None,
+    ax: Any = None,
+    title: str | None = "decision boundary",
+) -> Any:
     """Regions a 2-D classifier assigns to each class, with the data on top.
 
     `model`: a Tensor model (logits (N, C) or scores (N,)/(N, 1)) or a scalar
@@ -371,7 +435,13 @@ def plot_decision_boundary(
     return fig
 
 
-def plot_function_and_derivative(f, x_range=(-5.0, 5.0), num=200, h=1e-4, title=None):
+def plot_function_and_derivative(
+    f: Callable[[Tensor], Tensor],
+    x_range: tuple[float, float] = (-5.0, 5.0),
+    num: int = 200,
+    h: float = 1e-4,
+    title: str | None = None,
+) -> Any:
     """f(x), its autograd derivative, and the central-difference derivative."""
     xs = np.linspace(*x_range, num)
     x = Tensor(xs, requires_grad=True)
@@ -399,9 +469,9 @@ def plot_function_and_derivative(f, x_range=(-5.0, 5.0), num=200, h=1e-4, title=
     return fig
 
 
-def gradient_norms(model):
+def gradient_norms(model: Module) -> dict[str, float]:
     """{layer name: L2 norm of its parameters' gradients} (None grads count as 0)."""
-    norms = {}
+    norms: dict[str, float] = {}
     for name, p in model.named_parameters():
         if isinstance(p, Value):  # scalar models: group weights per layer
             name = ".".join(name.split(".")[:2])
@@ -410,17 +480,18 @@ def gradient_norms(model):
     return {name: float(np.sqrt(total)) for name, total in norms.items()}
 
 
-def readable_names(model):
+def readable_names(model: Module) -> dict[str, str]:
     """{parameter name: readable label}, e.g. "0.weight" -> "Linear 1 weight" (the first
     Linear layer's weight in a Sequential), "layers.1" -> "layer 2" for scalar MLPs."""
     modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
-    counts, number = {}, {}
+    counts: dict[str, int] = {}
+    number: dict[str, str] = {}
     for path, module in modules.items():
         if path:
             kind = type(module).__name__
             counts[kind] = counts.get(kind, 0) + 1
             number[path] = f"{kind} {counts[kind]}"
-    labels = {}
+    labels: dict[str, str] = {}
     for name in gradient_norms_names(model):
         owner, _, attr = name.rpartition(".")
         if owner in number and attr in ("weight", "bias"):
@@ -432,9 +503,9 @@ def readable_names(model):
     return labels
 
 
-def gradient_norms_names(model):
+def gradient_norms_names(model: Module) -> list[str]:
     """The keys `gradient_norms` uses (scalar models: one per layer), in order."""
-    names = []
+    names: list[str] = []
     for name, p in model.named_parameters():
         if isinstance(p, Value):
             name = ".".join(name.split(".")[:2])
@@ -444,16 +515,16 @@ def gradient_norms_names(model):
 
 
 def plot_gradient_flow(
-    model,
-    log=True,
+    model: Module | dict[str, Module],
+    log: bool = True,
     *,
-    labels="readable",
-    weights_only=False,
-    ylim=None,
-    sharey=True,
-    ax=None,
-    title=None,
-):
+    labels: str | dict[str, str] | None = "readable",
+    weights_only: bool = False,
+    ylim: tuple[float, float] | None = None,
+    sharey: bool = True,
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
     """Bar chart of per-layer gradient norms (after a backward): vanishing shows as a
     staircase down towards the input layers (the left).
 
@@ -467,7 +538,7 @@ def plot_gradient_flow(
     models = model if isinstance(model, dict) else {None: model}
     if ax is not None and len(models) > 1:
         raise ValueError("plot_gradient_flow: ax= draws one model; pass a single model")
-    panels = []
+    panels: list[tuple[str | None, dict[str, float], dict[str, str]]] = []
     for name, m in models.items():
         norms = gradient_norms(m)
         if not norms:

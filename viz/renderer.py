@@ -68,7 +68,7 @@ class RenderError(RuntimeError):
 
 
 class RendererNotFoundError(RenderError):
-    pass
+    """No renderer (neither graphviz-pure's nor a system `dot`); says what to install."""
 
 
 # --- finding the renderer --------------------------------------------------------------
@@ -136,6 +136,7 @@ def stand_in_for_missing_dot():
 
 
 def require_renderer():
+    """The renderer's path, or RendererNotFoundError with the install hint."""
     path = find_renderer()
     if path is None:
         raise RendererNotFoundError(INSTALL_HINT)
@@ -238,7 +239,7 @@ def _run(command, source, timeout):
             "set SCRATCHGRAD_DOT to a working dot"
         ) from None
     try:
-        out, err = proc.communicate(source, timeout=timeout)
+        out, errors = proc.communicate(source, timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(proc, posix)
         raise RenderError(
@@ -248,7 +249,7 @@ def _run(command, source, timeout):
     except BaseException:  # Ctrl-C, or a failed write: never leave it running
         _stop(proc, posix)
         raise
-    return proc.returncode, out, err
+    return proc.returncode, out, errors
 
 
 def _stop(proc, posix):

@@ -17,12 +17,19 @@ gradient final; the other steps of a long graph are counted, not recorded, and t
 player and the repr say how many were left out (`viz.player.summary`).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Tensor, topological_order
 from ..autograd.engine import backward
+from ..autograd.node import Node
 from . import player
-from .graph import DEFAULT_MAX_NODES, _draw, select_nodes, with_player
+from .graph import DEFAULT_MAX_NODES, GraphDrawing, _draw, select_nodes, with_player
 from .renderer import render_file, render_svg
 
 
@@ -31,12 +38,12 @@ class BackpropSteps(list):
     drawn node (every step, for a graph within max_nodes); shown in Jupyter as the
     player (`_repr_html_`), `save_html(path)` writes it as a page."""
 
-    _pending = None  # (root, drawn nodes, draw kwargs, [(node, n finals, title)],
-    #  finals)
-    _drawing = None  # the one drawing the player shows
-    _player_data = None
+    _pending: tuple[Any, ...] | None = None  # (root, drawn nodes, draw kwargs,
+    #  [(node, n finals, title)], finals)
+    _drawing: GraphDrawing | None = None  # the one drawing the player shows
+    _player_data: player.PlayerData | None = None
 
-    def _materialize(self):
+    def _materialize(self) -> None:
         """Draw every frame now (once): the list then behaves as a plain list."""
         pending, self._pending = self._pending, None
         if pending is None:
@@ -58,7 +65,7 @@ class BackpropSteps(list):
         ]
         list.__setitem__(self, slice(None), frames)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """What the steps show and leave out, without drawing a frame."""
         if self._player_data is None:  # a list built by hand
             self._materialize()
@@ -72,26 +79,24 @@ class BackpropSteps(list):
         )
         return f"<BackpropSteps: {which}; player: {player.summary(data)}>"
 
-    def to_svgs(self):
+    def to_svgs(self) -> list[str]:
         """The steps as SVG strings (needs a renderer)."""
         return [render_svg(step) for step in self]
 
-    def save(self, folder, prefix="step"):
+    def save(self, folder: str | Path, prefix: str = "step") -> list[Path]:
         """Write `folder/step_000.svg`, ... (each through `render_file`); returns the paths."""
-        from pathlib import Path
-
         if not prefix or Path(prefix).name != prefix or prefix in (".", ".."):
             raise ValueError(f"prefix must be a plain file-name start like 'step', got {prefix!r}")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         return [render_file(step, folder / f"{prefix}_{i:03d}.svg") for i, step in enumerate(self)]
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str | None:
         if self._drawing is None:  # a list built by hand: no player, the text repr
             return None
         return player.cached_html(self, self._drawing, self._player_data)
 
-    def save_html(self, path):
+    def save_html(self, path: str | Path) -> Path:
         """Write the player as a standalone page (temp file + rename); returns the Path."""
         if self._drawing is None:
             raise ValueError(
@@ -101,10 +106,10 @@ class BackpropSteps(list):
         return player.save_html(path, self._drawing, self._player_data, owner=self)
 
 
-def _drawing_first(name):
+def _drawing_first(name: str) -> Callable[..., Any]:
     base = getattr(list, name)
 
-    def method(self, *args, **kwargs):
+    def method(self: BackpropSteps, *args: Any, **kwargs: Any) -> Any:
         self._materialize()
         return base(self, *args, **kwargs)
 
@@ -147,13 +152,13 @@ for _name in (
     setattr(BackpropSteps, _name, _drawing_first(_name))
 
 
-def _snapshot(grad):
+def _snapshot(grad: Any) -> Any:
     if isinstance(grad, np.ndarray):
         return grad.copy()
     return grad
 
 
-def _gain(after, before):
+def _gain(after: Any, before: Any) -> Any:
     """What an input's .grad gained in one step (None: it has no gradient)."""
     if after is None:
         return None
@@ -167,11 +172,12 @@ class _Walk:
     final). `watched`: the inputs of steps that may be kept, whose gains their rule text
     reports; every step into a watched input updates `last`, so each gain is exact."""
 
-    def __init__(self, root, order, shown):
+    def __init__(self, root: Any, order: list[Any], shown: list[Any]) -> None:
         needs_grad = set(order)
         self.drawn = set(shown)
         self.users = dict.fromkeys((n for n in shown if n in needs_grad), 0)
-        self.candidates, self.watched = set(), set()
+        self.candidates: set[Any] = set()
+        self.watched: set[Any] = set()
         for node in order:
             feeds_drawn = False
             for parent in node.parents:
@@ -183,19 +189,22 @@ class _Walk:
                 self.watched.update(p for p in node.parents if p in needs_grad)
         self.finals = [(root, _snapshot(root._ones_seed()))]  # drawn (node, grad) as final
         self.specs = [(root, 1, "step 0: seed d(out)/d(out) = 1")]
-        self.kept = []  # (step number, node, upstream, gains of its inputs, now final)
-        self.last = {}  # each watched input's .grad after the previous step into it
+        # (step number, node, upstream, gains of its inputs, now final)
+        self.kept: list[tuple[int, Any, Any, list[Any], list[Any]]] = []
+        # each watched input's .grad after the previous step into it
+        self.last: dict[Any, Any] = {}
         self.steps = 0  # every step of the walk, kept or not
         self.cap = player.MAX_PLAYER_STEPS  # backward steps kept; a page shows no more
         self.capped = False  # a step worth keeping came after `cap` were kept
 
-    def on_node(self, node):
+    def on_node(self, node: Any) -> None:
         """The engine's hook: `node` has just passed its gradient to its inputs."""
         self.steps += 1
         watched = [p in self.watched for p in node.parents]
         if node not in self.candidates and not any(watched):
             return  # nothing drawn is touched: count it only
-        gains, seen = [], set()
+        gains: list[Any] = []
+        seen: set[Any] = set()
         for parent, watch in zip(node.parents, watched):
             if not watch or parent in seen:  # a constant, or a repeated input
                 gains.append(None)
@@ -229,7 +238,7 @@ class _Walk:
         )
 
 
-def backprop_steps(root, **draw_kwargs):
+def backprop_steps(root: Node, **draw_kwargs: Any) -> BackpropSteps:
     """Zero the leaves' grads, run `root.backward()`, and draw each step.
 
     Step 0 shows the seed (d root / d root = 1); step k shows the graph after the k-th
@@ -254,7 +263,9 @@ def backprop_steps(root, **draw_kwargs):
     return steps
 
 
-def _player(root, selected, walk, draw_kwargs):
+def _player(
+    root: Node, selected: tuple[list[Any], int], walk: _Walk, draw_kwargs: dict[str, Any]
+) -> tuple[GraphDrawing, player.PlayerData]:
     """One drawing with every final gradient, and the states: forward, seed, backward."""
     drawn = _draw(root, grads=dict(walk.finals), selected=selected, **draw_kwargs)
     index = {node: i for i, node in enumerate(drawn.shown)}

@@ -28,6 +28,7 @@ def grad_magnitude(grad):
 
 
 def grad_color(grad):
+    """A node's fill for its gradient: log-scaled magnitude, grey for none, red for NaN/inf."""
     magnitude = grad_magnitude(grad)
     if magnitude is None:
         return NO_GRAD
@@ -41,10 +42,12 @@ def grad_color(grad):
 
 
 def font_color(fill):
+    """White text on the two darkest fills, black elsewhere, so labels stay readable."""
     return "white" if fill in PALETTE[-2:] or fill == "#e31a1c" else "black"
 
 
 def fmt(x):
+    """A number in four significant digits, short enough for a graph node."""
     return f"{x:.4g}"
 
 
@@ -60,6 +63,7 @@ def summarize(array):
 
 
 def summarize_grad(grad):
+    """One line for a gradient (float, array or node): its value, or mean and range."""
     if grad is None:
         return "—"
     data = getattr(grad, "data", grad)

@@ -13,7 +13,7 @@ call hands out new arrays, so editing them never changes what the next call retu
 """
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .mnist import KINDS, NUM_CLASSES, IDXFormatError, _find, default_mnist_root
 
 MNIST_TOP = 255  # largest pixel value: MNIST grey levels are 0..255
 DIGITS_TOP = 16  # the 8x8 digits count pixels in 0..16
-_CACHE = {}  # {"stamp": _stamp(folder), "arrays": the 4 arrays, read-only}
+_CACHE: dict[str, Any] = {}  # {"stamp": _stamp(folder), "arrays": the 4 arrays, read-only}
 
 
 class CourseData(NamedTuple):

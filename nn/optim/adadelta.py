@@ -9,29 +9,32 @@ and lr=1.0 works (PyTorch's MNIST example trains with it).
     p -= lr * d
 """
 
-from ...autograd.backend import namespace
-from .optimizer import _TORCH_ONLY, Optimizer, check_range
+from ...autograd.backend import Array, namespace
+from .optimizer import _TORCH_ONLY, Optimizer, ParamGroup, Params, ParamState, check_range
 
 
 class Adadelta(Optimizer):
-    """torch.optim.Adadelta's signature. Its kernel choices (foreach, capturable) change
+    """Adadelta, as torch.optim.Adadelta: d = sqrt(u + eps) / sqrt(s + eps) * g from running
+    means s of g^2 and u of d^2, then p -= lr * d.
+
+    torch.optim.Adadelta's signature. Its kernel choices (foreach, capturable) change
     nothing a step computes, so any value is accepted; maximize and differentiable would,
     and only False is (as when loading torch's state_dicts)."""
 
     def __init__(
         self,
-        params,
-        lr=1.0,
-        rho=0.9,
-        eps=1e-6,
-        weight_decay=0.0,
-        foreach=None,
+        params: Params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        foreach: bool | None = None,
         *,
-        capturable=False,
-        maximize=False,
-        differentiable=False,
-        check_finite=True,
-    ):
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+        check_finite: bool = True,
+    ) -> None:
         for name, value in (
             ("foreach", foreach),
             ("capturable", capturable),
@@ -45,18 +48,18 @@ class Adadelta(Optimizer):
             params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay), check_finite
         )
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)
         check_range("Adadelta", "rho", group["rho"], high=1.0)
         check_range("Adadelta", "eps", group["eps"])
         check_range("Adadelta", "weight_decay", group["weight_decay"])
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
         keys = {"step", "square_avg", "acc_delta"}
         return keys, keys
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0

@@ -5,22 +5,25 @@ squared gradients, so rarely-updated coordinates keep large steps.
     p -= clr * g / (sqrt(h) + eps)
 """
 
-from ...autograd.backend import namespace
-from .optimizer import Optimizer, check_range
+from ...autograd.backend import Array, namespace
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range
 
 
 class Adagrad(Optimizer):
+    """Adagrad, as torch.optim.Adagrad: h += g^2 per coordinate, then
+    p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(h) + eps), with g = grad + weight_decay * p."""
+
     def __init__(
         self,
-        params,
-        lr=1e-2,
-        lr_decay=0.0,
-        weight_decay=0.0,
-        initial_accumulator_value=0.0,
-        eps=1e-10,
+        params: Params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
         *,
-        check_finite=True,
-    ):
+        check_finite: bool = True,
+    ) -> None:
         super().__init__(
             params,
             dict(
@@ -33,16 +36,16 @@ class Adagrad(Optimizer):
             check_finite,
         )
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)
         for name in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             check_range("Adagrad", name, group[name])
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
         return {"step", "sum"}, {"step", "sum"}
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         if not state:
             state["step"] = 0
             state["sum"] = namespace(data).full_like(data, group["initial_accumulator_value"])

@@ -8,24 +8,27 @@ p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
 import math
 
-from ...autograd.backend import namespace
-from .optimizer import Optimizer, check_range, lerp_
+from ...autograd.backend import Array, namespace
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, lerp_
 
 
 class Adam(Optimizer):
+    """Adam, as torch.optim.Adam: running means m of g and v of g^2 (g = grad +
+    weight_decay * p), bias-corrected, give p -= lr * m_hat / (sqrt(v_hat) + eps)."""
+
     _decoupled = False
 
     def __init__(
         self,
-        params,
-        lr=1e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=0.0,
-        amsgrad=False,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
         *,
-        check_finite=True,
-    ):
+        check_finite: bool = True,
+    ) -> None:
         if not isinstance(betas, (tuple, list)):
             raise ValueError(
                 f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {betas!r}"
@@ -36,7 +39,7 @@ class Adam(Optimizer):
             check_finite,
         )
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)
         name = type(self).__name__
         betas = group["betas"]
@@ -47,14 +50,14 @@ class Adam(Optimizer):
         check_range(name, "eps", group["eps"])
         check_range(name, "weight_decay", group["weight_decay"])
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
         required = {"step", "exp_avg", "exp_avg_sq"}
         if group["amsgrad"]:
             required.add("max_exp_avg_sq")
         return required, required | {"max_exp_avg_sq"}
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if not state:
             state["step"] = 0
@@ -89,13 +92,13 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params,
-        lr=1e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=1e-2,
-        amsgrad=False,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
         *,
-        check_finite=True,
-    ):
+        check_finite: bool = True,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, check_finite=check_finite)

@@ -5,24 +5,32 @@ exceeds max_norm, scale every gradient by max_norm / (||g|| + 1e-6). The directi
 the step is kept; only its length is capped.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import Any, TypeAlias, Union
 
 import numpy as np
 
 from ...autograd import Tensor, Value
+from ...autograd.backend import Array
+
+#: What the clipping functions take: one parameter or an iterable of them.
+Parameters: TypeAlias = Union[Tensor, Value, Iterable[Union[Tensor, Value]]]
 
 
-def _grads(parameters):
+def _grads(parameters: Parameters) -> list[Tensor | Value]:
     if isinstance(parameters, (Tensor, Value)):
         parameters = [parameters]
     return [p for p in parameters if p.grad is not None]
 
 
-def _array(grad):
+def _array(grad: Any) -> Array:
     return np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=np.float64)
 
 
-def _vector_norm(flat, norm_type):
+def _vector_norm(flat: Array, norm_type: float) -> float:
     """torch.linalg.vector_norm: inf is the largest |g|, -inf the smallest, 0 the number
     of non-zeros, p (sum |g|^p)^(1/p)."""
     flat = np.abs(flat)
@@ -36,14 +44,19 @@ def _vector_norm(flat, norm_type):
         return float((flat**norm_type).sum()) ** (1.0 / norm_type)
 
 
-def _total_norm(grads, norm_type):
+def _total_norm(grads: list[Any], norm_type: float) -> float:
     """PyTorch's total: the norm of the per-parameter norms (for p-norms, the norm of all
     gradients as one vector)."""
     per_parameter = [_vector_norm(_array(g).reshape(-1), norm_type) for g in grads]
     return _vector_norm(np.array(per_parameter), norm_type)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(
+    parameters: Parameters,
+    max_norm: float,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+) -> float:
     """Scale gradients so their total `norm_type`-norm is at most `max_norm`.
     Returns the total norm before clipping (a float)."""
     params = _grads(parameters)
@@ -72,7 +85,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Parameters, clip_value: float) -> None:
     """Clamp every gradient element into [-clip_value, clip_value]."""
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")

@@ -15,28 +15,34 @@ given) needs the optimizer's state first, whose groups carry their "initial_lr".
 `ReduceLROnPlateau` is different: it watches a metric, `scheduler.step(val_loss)`.
 """
 
+from __future__ import annotations
+
 import bisect
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
+from ...autograd import Tensor
+from ...autograd.backend import Array
 from .optimizer import Optimizer
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """numpy numbers and 0-d arrays (e.g. from nn.load) as Python numbers."""
     return value.item() if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 else value
 
 
-def _positive_int(owner, name, value):
+def _positive_int(owner: str, name: str, value: object) -> int:
     value = _plain(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
-def _number(owner, name, value):
+def _number(owner: str, name: str, value: object) -> float:
     value = _plain(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
@@ -44,9 +50,17 @@ def _number(owner, name, value):
 
 
 class LRScheduler:
-    _hyper = ()  # the constructor's options, saved by state_dict (as PyTorch)
+    """Base of the epoch-driven schedules, as torch.optim.lr_scheduler.LRScheduler: it
+    keeps `base_lrs` (each group's "initial_lr") and the epoch count `last_epoch`, and
+    each `step()` sets every group's lr by the subclass's `next_lr` (see the module doc)."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    _hyper: tuple[str, ...] = ()  # the constructor's options, saved by state_dict (as PyTorch)
+    optimizer: Optimizer
+    base_lrs: list[float]  # each group's "initial_lr"
+    last_epoch: int
+    _first: bool  # the next step() takes the closed form (a (re)started schedule)
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name} needs an nn.optim optimizer, got {type(optimizer).__name__}")
@@ -72,19 +86,21 @@ class LRScheduler:
         self._first = True
         self.step()
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         """The closed form: the lr at epoch t when nothing else changed it."""
         raise NotImplementedError
 
-    def next_lr(self, lr, base_lr, t):
+    def next_lr(self, lr: float, base_lr: float, t: int) -> float:
         """One step of PyTorch's recursion: the lr at epoch t from the lr at t - 1."""
         raise NotImplementedError
 
-    def step(self):
+    def step(self) -> None:
+        """Advance one epoch: every group's lr becomes the schedule's next value (call it
+        after `optimizer.step()`, once per epoch, as in PyTorch)."""
         t = self.last_epoch + 1
         for i, group in enumerate(self.optimizer.param_groups):
             if i == len(self.base_lrs):  # a group added after the scheduler
-                self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
+                self.base_lrs.append(cast(float, group.setdefault("initial_lr", group["lr"])))
         # a (re)started schedule (resumed, or after load_state_dict) takes its closed form
         lrs = [
             self.lr_at(base, t) if self._first and t > 0 else self.next_lr(group["lr"], base, t)
@@ -94,17 +110,20 @@ class LRScheduler:
             group["lr"] = lr
         self.last_epoch, self._first = t, False
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
+        """The lr of each parameter group as the last `step()` set it (for logging)."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
+        """{"last_epoch", "base_lrs", and the constructor's options} for checkpoints;
+        `load_state_dict` restores it (the lrs themselves live in the optimizer's state)."""
         return {
             "last_epoch": self.last_epoch,
             "base_lrs": list(self.base_lrs),
             **{name: getattr(self, name) for name in self._hyper},
         }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from `state_dict()`; everything is checked before anything changes. The
         optimizer's lr is its own state (load it with the optimizer's state_dict)."""
         name = f"{type(self).__name__}.load_state_dict"
@@ -134,29 +153,36 @@ class LRScheduler:
         #                       loading only the scheduler's state still gives the right lr
 
     @staticmethod
-    def _checked(**options):
+    def _checked(**options: Any) -> dict[str, Any]:
         """The options, validated and normalised (each scheduler's rules)."""
         return options
 
 
 class StepLR(LRScheduler):
-    _hyper = ("step_size", "gamma")
+    """As torch.optim.lr_scheduler.StepLR: multiply the lr by gamma every `step_size`
+    epochs, lr0 * gamma ** (t // step_size)."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    _hyper = ("step_size", "gamma")
+    step_size: int
+    gamma: float
+
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.__dict__.update(self._checked(step_size=step_size, gamma=gamma))
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
-    def _checked(step_size, gamma):
+    def _checked(step_size: int, gamma: float) -> dict[str, Any]:  # type: ignore[override]
         return {
             "step_size": _positive_int("StepLR", "step_size", step_size),
             "gamma": _number("StepLR", "gamma", gamma),
         }
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** (t // self.step_size)
 
-    def next_lr(self, lr, base_lr, t):
+    def next_lr(self, lr: float, base_lr: float, t: int) -> float:
         return lr * self.gamma if t > 0 and t % self.step_size == 0 else lr
 
 
@@ -164,13 +190,23 @@ class MultiStepLR(LRScheduler):
     """lr times gamma at each milestone epoch (a milestone listed twice: gamma**2)."""
 
     _hyper = ("milestones", "gamma")
+    milestones: list[int]
+    gamma: float
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Sequence[int] | set[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
         self.__dict__.update(self._checked(milestones=milestones, gamma=gamma))
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
-    def _checked(milestones, gamma):
+    def _checked(  # type: ignore[override]
+        milestones: Sequence[int] | set[int], gamma: float
+    ) -> dict[str, Any]:
         values = (
             np.asarray(milestones).reshape(-1)
             if not isinstance(milestones, set)
@@ -185,51 +221,62 @@ class MultiStepLR(LRScheduler):
             "gamma": _number("MultiStepLR", "gamma", gamma),
         }
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
 
-    def next_lr(self, lr, base_lr, t):
+    def next_lr(self, lr: float, base_lr: float, t: int) -> float:
         hits = self.milestones.count(t)
         return lr * self.gamma**hits if hits else lr
 
 
 class ExponentialLR(LRScheduler):
-    _hyper = ("gamma",)
+    """As torch.optim.lr_scheduler.ExponentialLR: multiply the lr by gamma every epoch,
+    lr0 * gamma ** t."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    _hyper = ("gamma",)
+    gamma: float
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.__dict__.update(self._checked(gamma=gamma))
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
-    def _checked(gamma):
+    def _checked(gamma: float) -> dict[str, Any]:  # type: ignore[override]
         return {"gamma": _number("ExponentialLR", "gamma", gamma)}
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma**t
 
-    def next_lr(self, lr, base_lr, t):
+    def next_lr(self, lr: float, base_lr: float, t: int) -> float:
         return lr * self.gamma if t > 0 else lr
 
 
 class CosineAnnealingLR(LRScheduler):
-    _hyper = ("T_max", "eta_min")
+    """As torch.optim.lr_scheduler.CosineAnnealingLR: the lr follows half a cosine from
+    lr0 down to eta_min over T_max epochs (and back up over the next T_max)."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    _hyper = ("T_max", "eta_min")
+    T_max: float
+    eta_min: float
+
+    def __init__(
+        self, optimizer: Optimizer, T_max: float, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         self.__dict__.update(self._checked(T_max=T_max, eta_min=eta_min))
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
-    def _checked(T_max, eta_min):
+    def _checked(T_max: float, eta_min: float) -> dict[str, Any]:  # type: ignore[override]
         T_max = _plain(T_max)
         if _number("CosineAnnealingLR", "T_max", T_max) <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
         return {"T_max": T_max, "eta_min": _number("CosineAnnealingLR", "eta_min", eta_min)}
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         low = self.eta_min
         return low + (base_lr - low) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
-    def next_lr(self, lr, base_lr, t):
+    def next_lr(self, lr: float, base_lr: float, t: int) -> float:
         """PyTorch's recursion: the ratio of consecutive closed-form values, applied to
         the current lr (at the period's turning point, the closed-form increment). Where
         the previous value is the minimum (ratio 0/0), the closed form itself."""
@@ -245,18 +292,31 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
+    """As torch.optim.lr_scheduler.LinearLR: scale the lr by a factor going linearly from
+    start_factor to end_factor over total_iters epochs (a warm-up, or a linear decay)."""
+
     _hyper = ("start_factor", "end_factor", "total_iters")
+    start_factor: float
+    end_factor: float
+    total_iters: int
 
     def __init__(
-        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
-    ):
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         self.__dict__.update(
             self._checked(start_factor=start_factor, end_factor=end_factor, total_iters=total_iters)
         )
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
-    def _checked(start_factor, end_factor, total_iters):
+    def _checked(  # type: ignore[override]
+        start_factor: float, end_factor: float, total_iters: int
+    ) -> dict[str, Any]:
         start = _number("LinearLR", "start_factor", start_factor)
         end = _number("LinearLR", "end_factor", end_factor)
         if not 0.0 < start <= 1.0 or not 0.0 <= end <= 1.0:
@@ -270,11 +330,11 @@ class LinearLR(LRScheduler):
             "total_iters": _positive_int("LinearLR", "total_iters", total_iters),
         }
 
-    def lr_at(self, base_lr, t):
+    def lr_at(self, base_lr: float, t: int) -> float:
         start, end, total = self.start_factor, self.end_factor, self.total_iters
         return base_lr * (start + (end - start) * min(t, total) / total)
 
-    def next_lr(self, lr, base_lr, t):
+    def next_lr(self, lr: float, base_lr: float, t: int) -> float:
         start, end, total = self.start_factor, self.end_factor, self.total_iters
         if t == 0:
             return lr * start
@@ -283,7 +343,7 @@ class LinearLR(LRScheduler):
         return lr * (1.0 + (end - start) / (total * start + (t - 1) * (end - start)))
 
 
-def _count(owner, name, value):
+def _count(owner: str, name: str, value: object) -> int:
     """A whole number >= 0 (patience, cooldown)."""
     value = _plain(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
@@ -302,20 +362,30 @@ class ReduceLROnPlateau(LRScheduler):
     """
 
     _hyper = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "eps")
-    _counters = ("best", "num_bad_epochs", "cooldown_counter")
+    _counters: tuple[str, ...] = ("best", "num_bad_epochs", "cooldown_counter")
+    mode: str
+    factor: float
+    patience: int
+    threshold: float
+    threshold_mode: str
+    cooldown: int
+    eps: float
+    best: float
+    num_bad_epochs: int
+    cooldown_counter: int
 
     def __init__(
         self,
-        optimizer,
-        mode="min",
-        factor=0.1,
-        patience=10,
-        threshold=1e-4,
-        threshold_mode="rel",
-        cooldown=0,
-        min_lr=0,
-        eps=1e-8,
-    ):
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] | Array = 0,
+        eps: float = 1e-8,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
                 f"ReduceLROnPlateau needs an nn.optim optimizer, got {type(optimizer).__name__}"
@@ -338,7 +408,15 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = self.cooldown_counter = 0
 
     @staticmethod
-    def _checked(mode, factor, patience, threshold, threshold_mode, cooldown, eps):
+    def _checked(  # type: ignore[override]
+        mode: str,
+        factor: float,
+        patience: int,
+        threshold: float,
+        threshold_mode: str,
+        cooldown: int,
+        eps: float,
+    ) -> dict[str, Any]:
         name = "ReduceLROnPlateau"
         if mode not in ("min", "max"):
             raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
@@ -364,7 +442,7 @@ class ReduceLROnPlateau(LRScheduler):
             "eps": eps,
         }
 
-    def _min_lrs(self, min_lr):
+    def _min_lrs(self, min_lr: float | Sequence[float] | Array) -> list[float]:
         groups = len(self.optimizer.param_groups)
         values = (
             np.asarray(min_lr, dtype=float).reshape(-1)
@@ -379,7 +457,7 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(f"ReduceLROnPlateau: min_lr must be finite and >= 0, got {min_lr!r}")
         return values.tolist()
 
-    def _is_better(self, value):
+    def _is_better(self, value: float) -> bool:
         rel = self.threshold_mode == "rel"
         if self.mode == "min":
             return value < (
@@ -387,7 +465,7 @@ class ReduceLROnPlateau(LRScheduler):
             )
         return value > (self.best * (1.0 + self.threshold) if rel else self.best + self.threshold)
 
-    def step(self, metrics=None):
+    def step(self, metrics: float | Tensor | None = None) -> None:
         """One epoch's update from the watched metric (a number or a 1-element Tensor)."""
         if metrics is None:
             raise TypeError(
@@ -418,14 +496,16 @@ class ReduceLROnPlateau(LRScheduler):
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
+        """{"last_epoch", "min_lrs", the options and the counters (best, num_bad_epochs,
+        cooldown_counter)}, so a resumed run reduces the lr when the original would."""
         return {
             "last_epoch": self.last_epoch,
             "min_lrs": list(self.min_lrs),
             **{name: getattr(self, name) for name in self._hyper + self._counters},
         }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore from `state_dict()`; checked by the constructor's rules first."""
         name = "ReduceLROnPlateau.load_state_dict"
         if not isinstance(state, dict):

@@ -12,17 +12,32 @@ parameter is changed, so one bad batch never silently poisons the weights (pass
 `check_finite=False` to skip the check).
 """
 
+from __future__ import annotations
+
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NoReturn, TypeAlias, Union, cast
 
 import numpy as np
 
 from ...autograd import Tensor, Value
-from ...autograd.backend import is_device_array, namespace
+from ...autograd.backend import Array, is_device_array, namespace
+
+#: A parameter an optimizer updates: a leaf Tensor or a micrograd-style Value.
+Param: TypeAlias = Union[Tensor, Value]
+#: What an optimizer's constructor takes: parameters, (name, parameter) pairs as from
+#: `named_parameters()`, or parameter groups `{"params": [...], "lr": ...}`.
+Params: TypeAlias = Iterable[Union[Tensor, Value, tuple[str, Union[Tensor, Value]], dict[str, Any]]]
+#: One parameter group: its "params" list and its options (lr, momentum, ...).
+ParamGroup: TypeAlias = dict[str, Any]
+#: One parameter's optimizer state: {name: array or step count}.
+ParamState: TypeAlias = dict[str, Any]
 
 
 class NonFiniteGradientError(FloatingPointError):
-    pass
+    """Raised by `Optimizer.step()` when a gradient holds NaN or inf, before any parameter
+    changes, so one bad batch never silently poisons the weights. The message names the
+    parameter; pass `check_finite=False` to an optimizer to skip the check."""
 
 
 class OptimizerStateError(ValueError):
@@ -30,7 +45,14 @@ class OptimizerStateError(ValueError):
     key and why); nothing was changed."""
 
 
-def check_range(owner, name, value, low=0.0, high=math.inf, high_open=False):
+def check_range(
+    owner: str,
+    name: str,
+    value: object,
+    low: float = 0.0,
+    high: float = math.inf,
+    high_open: bool = False,
+) -> None:
     """Raise a ValueError naming the optimizer and hyperparameter unless low <= value."""
     ok = (
         isinstance(value, (int, float, np.floating, np.integer))
@@ -48,7 +70,7 @@ def check_range(owner, name, value, low=0.0, high=math.inf, high_open=False):
         raise ValueError(f"{owner}: invalid {name}={value!r}; it must be a number {bound}")
 
 
-def lerp_(a, b, weight):
+def lerp_(a: Array, b: Array, weight: float) -> Array:
     """a += weight * (b - a) in place, rounded like torch.lerp (exact at both ends)."""
     if weight < 0.5:
         a += weight * (b - a)
@@ -61,7 +83,7 @@ def lerp_(a, b, weight):
 # carry them: {name: (values load_state_dict accepts, why another value is refused)}.
 # foreach, fused and capturable choose torch's kernels, not what a step computes, so any
 # of their values is accepted; the others would change the update.
-_TORCH_ONLY = {
+_TORCH_ONLY: dict[str, tuple[tuple[Any, ...], str]] = {
     "maximize": ((False,), "scratchgrad's optimizers minimize; to maximize f, minimize -f"),
     "differentiable": ((False,), "scratchgrad does not backpropagate through an optimizer's step"),
     "foreach": ((None, False, True), ""),
@@ -70,7 +92,7 @@ _TORCH_ONLY = {
 }
 
 
-def _param_list(owner, params):
+def _param_list(owner: str, params: Any) -> list[Any]:
     """The constructor's `params` as a list, refusing the common slips by name."""
     if isinstance(params, (Tensor, Value)):
         raise TypeError(
@@ -108,15 +130,19 @@ class Optimizer:
     """Base class. `params`: parameters, (name, parameter) pairs (`named_parameters()`,
     so errors name them), or dicts `{"params": [...], "lr": ...}` (parameter groups)."""
 
-    def __init__(self, params, defaults, check_finite=True):
+    def __init__(
+        self, params: Params, defaults: Mapping[str, Any], check_finite: bool = True
+    ) -> None:
         self.defaults = dict(defaults)
         self.check_finite = check_finite
-        self.state = {}  # param index -> {name: array}
-        self.param_groups = []
-        self._slots = []  # per group: [(index, tensor)], (first index, [values])
-        self._names = {}
+        self.state: dict[int, ParamState] = {}  # param index -> {name: array}
+        self.param_groups: list[ParamGroup] = []
+        # per group: [(index, tensor)], (first index, [values]); the first index is None
+        # only when the group has no Values
+        self._slots: list[tuple[list[tuple[int, Tensor]], tuple[int | None, list[Value]]]] = []
+        self._names: dict[int, str] = {}
         self._count = 0
-        self._seen = set()
+        self._seen: set[int] = set()
         groups = _param_list(type(self).__name__, params)
         if not groups:
             raise ValueError(
@@ -128,20 +154,23 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         check_range(type(self).__name__, "lr", group["lr"])
 
-    def add_param_group(self, group):
-        name = type(self).__name__
+    def add_param_group(self, group: ParamGroup) -> None:
+        """Add parameters with their own options, as torch.optim: `{"params": [...],
+        "lr": ...}`; options it omits take the constructor's values (`defaults`). Useful
+        to train a new layer (unfrozen, appended) at its own learning rate."""
+        owner = type(self).__name__
         if not isinstance(group, dict):
             raise TypeError(
-                f"{name}: a parameter group is a dict like {{'params': [...], "
+                f"{owner}: a parameter group is a dict like {{'params': [...], "
                 f"'lr': 0.01}}, got {type(group).__name__}; pass either "
                 "parameters or groups, not a mix"
             )
         if "params" not in group:
             raise ValueError(
-                f"{name}: a parameter group needs a 'params' entry, got keys "
+                f"{owner}: a parameter group needs a 'params' entry, got keys "
                 f"{sorted(map(str, group))}"
             )
         group = dict(group)
@@ -155,7 +184,10 @@ class Optimizer:
             )
         group = {**self.defaults, **group}
         self._validate(group)
-        params, tensors, values, first_value = [], [], [], None
+        params: list[Param] = []
+        tensors: list[tuple[int, Tensor]] = []
+        values: list[Value] = []
+        first_value: int | None = None
         for item in raw:
             name = None
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
@@ -191,7 +223,7 @@ class Optimizer:
         self.param_groups.append(group)
         self._slots.append((tensors, (first_value, values)))
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Tensor grads to None (or zeros), Value grads to 0.0."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -202,10 +234,10 @@ class Optimizer:
                 else:
                     p.grad = namespace(p._data).zeros_like(p._data)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient. Returns closure() if given."""
         loss = closure() if closure is not None else None
-        work = []
+        work: list[tuple[ParamGroup, int, Array, Array, Tensor | list[Value]]] = []
         for group, (tensors, (first, values)) in zip(self.param_groups, self._slots):
             for index, p in tensors:
                 g = p.grad
@@ -223,7 +255,7 @@ class Optimizer:
                         f"{self._names[id(missing)]} has grad None; a Value's "
                         "gradient is a number (zero_grad() sets 0.0)"
                     ) from None
-                work.append((group, first, data, grad, values))
+                work.append((group, cast(int, first), data, grad, values))
         if self.check_finite:
             with np.errstate(over="ignore", invalid="ignore"):  # huge but finite is fine
                 for _, _, _, grad, owner in work:
@@ -245,7 +277,7 @@ class Optimizer:
                     v.data = x
         return loss
 
-    def _checked_grad(self, p, g):
+    def _checked_grad(self, p: Tensor, g: Any) -> Array:
         """The gradient as an array of the parameter's shape: a gradient of another shape
         would broadcast into every row of the update without an error."""
         g = g._data if isinstance(g, Tensor) else g
@@ -259,7 +291,7 @@ class Optimizer:
             )
         return g
 
-    def _raise_nonfinite(self, grad, owner):
+    def _raise_nonfinite(self, grad: Array, owner: Tensor | Value | list[Value]) -> NoReturn:
         if isinstance(owner, list):
             owner = owner[int(np.argmin(np.isfinite(grad)))]
         bad = np.asarray(grad)[~np.isfinite(grad)].reshape(-1)[0]
@@ -271,12 +303,14 @@ class Optimizer:
             "autograd.detect_anomaly()"
         )
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
+        """The update rule: change `data` in place from `grad`, keeping what it needs
+        between steps in `state` (each subclass writes its own)."""
         raise NotImplementedError
 
     # --- state -----------------------------------------------------------------------------
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{"state": {index: {name: array}}, "param_groups": [{options, "params": [index]}]}
         (copies; indices count parameters across groups in order, as PyTorch)."""
         groups, start = [], 0
@@ -292,7 +326,7 @@ class Optimizer:
         state = {i: {k: _host(v) for k, v in s.items()} for i, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore options and state saved by `state_dict()` (or read back by nn.load),
         or by the same torch.optim optimizer (its tensors as they are or as numpy arrays;
         its extra options, such as maximize or foreach, at values that compute the same
@@ -316,7 +350,7 @@ class Optimizer:
             group.update(loaded)
         self.state = state
 
-    def _torch_only_options(self):
+    def _torch_only_options(self) -> dict[str, tuple[tuple[Any, ...], str]]:
         """{option: (accepted values, why others are refused)} for the options torch.optim
         keeps and this optimizer does not. Adam and AdamW (which set `_decoupled`) also
         get torch's decoupled_weight_decay, which tells their two updates apart."""
@@ -330,12 +364,12 @@ class Optimizer:
             )
         return options
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """(required, allowed) names of a parameter's non-empty state under `group`'s
         options; allowed=None accepts any name (subclasses that do not say)."""
         return set(), None
 
-    def _loaded_options(self, where, saved):
+    def _loaded_options(self, where: str, saved: object) -> list[dict[str, Any]]:
         """One validated options dict per group, in the current options' types."""
         saved = _as_list(where, saved)
         if len(saved) != len(self.param_groups):
@@ -343,7 +377,8 @@ class Optimizer:
                 f"{where}: the saved state has {len(saved)} parameter "
                 f"group(s), this optimizer has {len(self.param_groups)}"
             )
-        out, start = [], 0
+        out: list[dict[str, Any]] = []
+        start = 0
         for i, (entry, group) in enumerate(zip(saved, self.param_groups)):
             here = f"param_groups[{i}]"
             entry = _mapping(where, here, entry)
@@ -383,22 +418,26 @@ class Optimizer:
             start += n
         return out
 
-    def _slot_specs(self):
+    def _slot_specs(self) -> dict[int, tuple[tuple[int, ...], np.dtype[Any], int]]:
         """param index -> (shape, dtype, group number) of the state it may hold."""
-        specs = {}
+        specs: dict[int, tuple[tuple[int, ...], np.dtype[Any], int]] = {}
         for g, (tensors, (first, values)) in enumerate(self._slots):
             specs.update((i, (p._data.shape, p._data.dtype, g)) for i, p in tensors)
             if values:
-                specs[first] = ((len(values),), np.dtype(np.float64), g)
+                specs[cast(int, first)] = ((len(values),), np.dtype(np.float64), g)
         return specs
 
-    def _loaded_state(self, where, saved, options):
+    def _loaded_state(
+        self, where: str, saved: object, options: list[dict[str, Any]]
+    ) -> dict[int, ParamState]:
         """{index: {name: array}} checked against this optimizer's parameters."""
         saved = _mapping(where, "state", saved)
-        specs, new, problems = self._slot_specs(), {}, []
+        specs = self._slot_specs()
+        new: dict[int, ParamState] = {}
+        problems: list[str] = []
         for key, entry in saved.items():
             index = _index(key)
-            if index not in specs:
+            if index is None or index not in specs:
                 problems.append(
                     f"state key {key!r} is not the index of a parameter with a "
                     f"state slot here (those are {sorted(specs)})"
@@ -415,9 +454,18 @@ class Optimizer:
             raise OptimizerStateError(f"{where}: " + "; ".join(problems))
         return new
 
-    def _loaded_entry(self, index, entry, shape, dtype, group, problems):
+    def _loaded_entry(
+        self,
+        index: int,
+        entry: Mapping[Any, Any],
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+        group: ParamGroup,
+        problems: list[str],
+    ) -> ParamState:
         required, allowed = self._state_keys(group)
-        here, name, out = f"state[{index}]", type(self).__name__, {}
+        here, name = f"state[{index}]", type(self).__name__
+        out: ParamState = {}
         # None is a buffer not made yet (older torch SGD saved momentum_buffer=None)
         entry = {k: v for k, v in entry.items() if v is not None}
         for k, v in entry.items():
@@ -437,7 +485,7 @@ class Optimizer:
             )
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             opts = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
@@ -445,7 +493,7 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _mapping(where, what, obj):
+def _mapping(where: str, what: str, obj: object) -> Mapping[Any, Any]:
     if not isinstance(obj, Mapping):
         raise OptimizerStateError(
             f"{where}: expected {what} to be a dict, got {type(obj).__name__}"
@@ -453,7 +501,7 @@ def _mapping(where, what, obj):
     return obj
 
 
-def _entry(where, mapping, key, what="the state_dict"):
+def _entry(where: str, mapping: Mapping[Any, Any], key: str, what: str = "the state_dict") -> Any:
     """mapping[key], or an error naming the missing key (not a bare KeyError)."""
     if key not in mapping:
         raise OptimizerStateError(
@@ -463,7 +511,7 @@ def _entry(where, mapping, key, what="the state_dict"):
     return mapping[key]
 
 
-def _as_list(where, groups):
+def _as_list(where: str, groups: object) -> list[Any]:
     """Groups as a list (older .npz checkpoints gave lists back as dicts keyed "0", "1",
     ...)."""
     if isinstance(groups, Mapping):
@@ -480,7 +528,7 @@ def _as_list(where, groups):
     return list(groups)
 
 
-def _index(key):
+def _index(key: object) -> int | None:
     """A parameter index from a state key (an int, or its str from an older .npz
     checkpoint), else None."""
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
@@ -490,7 +538,7 @@ def _index(key):
     return None
 
 
-def _check_indices(where, i, saved, start, n):
+def _check_indices(where: str, i: int, saved: object, start: int, n: int) -> None:
     """A group's saved "params" must be the indices state_dict() wrote for it."""
     indices = np.asarray(saved)
     if indices.size != n:
@@ -509,7 +557,13 @@ def _check_indices(where, i, saved, start, n):
         )
 
 
-def _check_torch_only(where, here, entry, torch_only, name):
+def _check_torch_only(
+    where: str,
+    here: str,
+    entry: Mapping[Any, Any],
+    torch_only: dict[str, tuple[tuple[Any, ...], str]],
+    name: str,
+) -> None:
     """PyTorch's extra options in a saved group: accepted where they change nothing."""
     for option, (accepted, why) in torch_only.items():
         if option not in entry:
@@ -527,7 +581,7 @@ def _check_torch_only(where, here, entry, torch_only, name):
             )
 
 
-def _check_param_names(where, here, names, n):
+def _check_param_names(where: str, here: str, names: object, n: int) -> None:
     """torch.optim keeps the parameters' names when given named_parameters()."""
     if (
         not isinstance(names, (list, tuple))
@@ -539,7 +593,7 @@ def _check_param_names(where, here, names, n):
         )
 
 
-def _step(here, value, problems):
+def _step(here: str, value: object, problems: list[str]) -> int:
     """A step count: a whole number >= 0 (it is an exponent in the bias corrections)."""
     arr = np.asarray(value)
     ok = (
@@ -555,7 +609,9 @@ def _step(here, value, problems):
     return int(arr)
 
 
-def _state_array(here, value, shape, dtype, problems):
+def _state_array(
+    here: str, value: object, shape: tuple[int, ...], dtype: np.dtype[Any], problems: list[str]
+) -> Array:
     """A copy in the parameter's dtype (in-place updates need it), if the shape fits."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiub":
@@ -567,7 +623,7 @@ def _state_array(here, value, shape, dtype, problems):
     return np.array(arr, dtype=dtype)
 
 
-def _like(where, here, current, saved):
+def _like(where: str, here: str, current: object, saved: object) -> Any:
     """A saved option (maybe a 0-d array from an older .npz checkpoint, or a torch
     tensor) in the type of the current one; its value is checked afterwards by the
     optimizer's `_validate`."""
@@ -585,13 +641,13 @@ def _like(where, here, current, saved):
     return saved
 
 
-def _bad(where, here, saved):
+def _bad(where: str, here: str, saved: object) -> NoReturn:
     raise OptimizerStateError(
         f"{where}: {here} is {saved!r}, which is not a valid value for this option"
     )
 
 
-def _host(value):
+def _host(value: Any) -> Array:
     """A copy of an optimizer-state entry on the host (a state_dict is for saving)."""
     if is_device_array(value):
         from ...autograd.devices import Device, move_array

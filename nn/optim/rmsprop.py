@@ -6,23 +6,27 @@ otherwise: d = sqrt(s) + eps
 momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / d
 """
 
-from ...autograd.backend import namespace
-from .optimizer import Optimizer, check_range, lerp_
+from ...autograd.backend import Array, namespace
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, lerp_
 
 
 class RMSprop(Optimizer):
+    """RMSprop, as torch.optim.RMSprop: a running mean s = alpha * s + (1 - alpha) * g^2
+    scales the step, p -= lr * g / (sqrt(s) + eps) (centered: subtract the mean of g
+    squared inside the root; momentum: step along a buffer of g / denominator)."""
+
     def __init__(
         self,
-        params,
-        lr=1e-2,
-        alpha=0.99,
-        eps=1e-8,
-        weight_decay=0.0,
-        momentum=0.0,
-        centered=False,
+        params: Params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
         *,
-        check_finite=True,
-    ):
+        check_finite: bool = True,
+    ) -> None:
         super().__init__(
             params,
             dict(
@@ -36,13 +40,13 @@ class RMSprop(Optimizer):
             check_finite,
         )
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)
         check_range("RMSprop", "alpha", group["alpha"], high=1.0)
         for name in ("eps", "weight_decay", "momentum"):
             check_range("RMSprop", name, group[name])
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """What `_update` reads back, so load_state_dict can refuse a state lacking it."""
         required = {"step", "square_avg"}
         if group["momentum"] > 0:
@@ -51,7 +55,7 @@ class RMSprop(Optimizer):
             required.add("grad_avg")
         return required, {"step", "square_avg", "momentum_buffer", "grad_avg"}
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:
             state["step"] = 0

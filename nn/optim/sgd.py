@@ -6,22 +6,26 @@ SGD (torch.optim.SGD), with g = grad + weight_decay * p:
                    p -= lr * (g + momentum * b)  if nesterov else  p -= lr * b
 """
 
-from ...autograd.backend import namespace
-from .optimizer import Optimizer, check_range
+from ...autograd.backend import Array, namespace
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent, as torch.optim.SGD: p -= lr * g with
+    g = grad + weight_decay * p, or with momentum a buffer b = momentum * b +
+    (1 - dampening) * g stepped along (p -= lr * b; nesterov: p -= lr * (g + momentum * b))."""
+
     def __init__(
         self,
-        params,
-        lr=1e-3,
-        momentum=0.0,
-        dampening=0.0,
-        weight_decay=0.0,
-        nesterov=False,
+        params: Params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
         *,
-        check_finite=True,
-    ):
+        check_finite: bool = True,
+    ) -> None:
         super().__init__(
             params,
             dict(
@@ -34,7 +38,7 @@ class SGD(Optimizer):
             check_finite,
         )
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)
         check_range("SGD", "momentum", group["momentum"])
         check_range("SGD", "dampening", group["dampening"], high=1.0)
@@ -45,11 +49,11 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']}, dampening={group['dampening']}"
             )
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """The buffer is created on demand, so a state may lack it, but nothing else."""
         return set(), {"momentum_buffer"}
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         g = grad + wd * data if wd else grad
         if momentum:
@@ -70,18 +74,20 @@ class Momentum(Optimizer):
     the two part ways once the lr changes.)
     """
 
-    def __init__(self, params, lr=0.01, momentum=0.9, *, check_finite=True):
+    def __init__(
+        self, params: Params, lr: float = 0.01, momentum: float = 0.9, *, check_finite: bool = True
+    ) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum), check_finite)
 
-    def _validate(self, group):
+    def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)
         check_range(type(self).__name__, "momentum", group["momentum"])
 
-    def _state_keys(self, group):
+    def _state_keys(self, group: ParamGroup) -> tuple[set[str], set[str] | None]:
         """The velocity is created on demand, so a state may lack it, but nothing else."""
         return set(), {"velocity"}
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         v = state.get("velocity")
         if v is None:
             v = state["velocity"] = namespace(data).zeros_like(data)
@@ -99,7 +105,7 @@ class Nesterov(Momentum):
     different path.
     """
 
-    def _update(self, data, grad, state, group):
+    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
         m, lr = group["momentum"], group["lr"]
         v = state.get("velocity")
         if v is None:
