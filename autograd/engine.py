@@ -116,7 +116,12 @@ def backward(
     for root, seed in zip(roots, seeds):
         if root.requires_grad:
             old = root.grad
-            root.grad = seed if old is None or root._fn is not None else old + seed
+            if root._fn is not None:
+                root.grad = seed
+            elif old is None:  # a leaf's own array, never the caller's seed itself
+                root.grad = root._own_grad(seed, seed)
+            else:
+                root.grad = old + seed
     mode = enable_grad() if create_graph else no_grad()
     with mode, _cyclic_gc_paused():
         if order[-1]._is_scalar and not (create_graph or on_node or STATE.anomaly):

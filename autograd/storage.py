@@ -16,8 +16,10 @@ through a graph that used the old numbers refuses.
 
 What is not seen: writes through a plain ndarray that shares memory with a tensor — the
 array given to `from_numpy` (shared on purpose, as in PyTorch) or a view you strip with
-`np.asarray(d)` / `d.view(np.ndarray)`. `Tensor(x)` copies `x`, so your own arrays never
-share memory with a tensor unless you ask for it.
+`np.asarray(d)` / `d.view(np.ndarray)` (also `d.base`, `memoryview(d)`, ctypes) — and
+writes through `np.nditer(d, op_flags=["readwrite"])`, which bypasses every Python
+hook. `Tensor(x)` copies `x`, so your own arrays never share memory with a tensor unless
+you ask for it.
 """
 
 import numpy as np
@@ -42,10 +44,44 @@ def _bump(array):
         counter.value += 1
 
 
-# numpy functions that write into their first argument
-_WRITES_FIRST = frozenset(
-    {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis}
-)
+# numpy functions that write into their first argument, with that argument's keyword name
+# (`np.copyto(dst=d, src=...)` writes `d` as surely as `np.copyto(d, ...)` does)
+_WRITES_FIRST = {
+    np.copyto: "dst",
+    np.put: "a",
+    np.place: "arr",
+    np.putmask: "a",
+    np.fill_diagonal: "a",
+    np.put_along_axis: "arr",
+}
+
+
+class _TrackedFlat:
+    """`d.flat` of a TrackedArray: numpy's flat iterator, whose writes count."""
+
+    __slots__ = ("_array", "_flat")
+
+    def __init__(self, array):
+        self._array, self._flat = array, np.ndarray.flat.__get__(array)
+
+    def __setitem__(self, key, value):
+        _bump(self._array)
+        self._flat[key] = _plain(value)
+
+    def __getitem__(self, key):
+        return self._flat[key]
+
+    def __iter__(self):
+        return iter(self._flat)
+
+    def __len__(self):
+        return len(self._flat)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._flat.copy(), dtype=dtype)
+
+    def __getattr__(self, name):  # base, coords, index, copy: the iterator's own
+        return getattr(self._flat, name)
 
 
 class TrackedArray(np.ndarray):
@@ -75,14 +111,28 @@ class TrackedArray(np.ndarray):
         return result
 
     def __array_function__(self, func, types, args, kwargs):
-        if func in _WRITES_FIRST and args:
-            _bump(args[0])
+        if func in _WRITES_FIRST:
+            _bump(args[0] if args else kwargs.get(_WRITES_FIRST[func]))
         out = kwargs.get("out")
         for array in out if isinstance(out, tuple) else (out,):
             _bump(array)
         return super().__array_function__(func, types, args, kwargs)
 
+    @property
+    def flat(self):
+        """numpy's flat iterator over the elements; `d.flat[i] = v` counts as a write."""
+        return _TrackedFlat(self)
+
+    @flat.setter
+    def flat(self, value):
+        _bump(self)
+        np.ndarray.flat.__set__(self, _plain(value))
+
     # in-place methods of ndarray
+    def setfield(self, val, dtype, offset=0):
+        _bump(self)
+        super().setfield(_plain(val), dtype, offset)
+
     def fill(self, value):
         _bump(self)
         super().fill(value)

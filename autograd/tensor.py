@@ -310,8 +310,8 @@ class Tensor(TensorMethods, Operators):
 
     @data.setter
     def data(self, value: ArrayLike | Tensor) -> None:
-        if isinstance(value, Tensor):
-            value = value._data
+        if isinstance(value, Tensor):  # a copy: the other tensor keeps its own counter
+            value = value._data.copy()
         elif isinstance(value, TrackedArray) and value._counter is self._vc:
             value = value.view(np.ndarray)  # `t.data -= x` hands our own view back:
             if _same_layout(value, self._data):  # written in place, counted already

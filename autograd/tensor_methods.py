@@ -72,6 +72,17 @@ def _axis(axis: _A, dim: _A, what: str) -> _A:
     return dim if axis is None else axis
 
 
+def _frozen(index: Any) -> Any:
+    """An index the graph can keep until its backward: lists and arrays (and tensors'
+    arrays) copied, since the caller may change them in between; the rest as it is."""
+    index = getattr(index, "_data", index)
+    if isinstance(index, list):
+        return np.array(index) if index else np.array([], dtype=np.intp)
+    if hasattr(index, "shape") and hasattr(index, "copy"):
+        return index.copy()
+    return index
+
+
 _LAST: Any = object()  # softmax's default axis (None means every element, as numpy's)
 
 
@@ -676,10 +687,7 @@ class TensorMethods:
         return self.expand(other.shape)
 
     def __getitem__(self, index: Any) -> Tensor:
-        if hasattr(index, "_data"):
-            index = index._data
-        if isinstance(index, tuple):
-            index = tuple(i._data if hasattr(i, "_data") else i for i in index)
+        index = tuple(map(_frozen, index)) if isinstance(index, tuple) else _frozen(index)
         try:
             return self._apply(GETITEM, (self,), index=index)
         except IndexError as err:

@@ -145,3 +145,89 @@ def test_leaf_gradients_do_not_alias_each_other():
     (a + b).sum().backward()
     a.grad *= 10  # an in-place edit (e.g. gradient clipping)
     np.testing.assert_array_equal(b.grad, np.ones(3))
+
+
+# --- a fresh adversarial round's cases ---------------------------------------------------
+
+
+def _fresh():
+    x = Tensor([1.0, 2.0, 3.0])
+    w = Tensor([1.0, 1.0, 1.0], requires_grad=True)
+    return x, w, (x * w).sum()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda d: d.flat.__setitem__(0, 9.0),
+        lambda d: d.flat.__setitem__(slice(1, 3), 0.0),
+        lambda d: setattr(d, "flat", 3.0),
+        lambda d: np.copyto(dst=d, src=np.zeros(3)),
+        lambda d: np.place(arr=d, mask=[True] * 3, vals=[0.0]),
+        lambda d: d.setfield(9.0, np.float64),
+    ],
+    ids=[
+        "flat[i]",
+        "flat[slice]",
+        "flat =",
+        "copyto(dst=)",
+        "place(arr=)",
+        "setfield",
+    ],
+)
+def test_every_spelling_of_a_write_through_data_is_counted(write):
+    x, w, y = _fresh()
+    write(x.data)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_reading_through_flat_is_not_a_write():
+    x, w, y = _fresh()
+    assert list(x.data.flat) == [1.0, 2.0, 3.0] and x.data.flat[1] == 2.0
+    assert np.array_equal(np.asarray(x.data.flat), [1.0, 2.0, 3.0])
+    y.backward()
+    assert np.array_equal(w.grad, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("make", [list, np.array, lambda i: (np.array(i),)])
+def test_an_index_changed_after_the_forward_does_not_move_the_gradient(make):
+    x = Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    index = make([0, 1])
+    y = (x[index] * Tensor([1.0, 10.0])).sum()
+    (index[0] if isinstance(index, tuple) else index)[0] = 3
+    y.backward()
+    assert np.array_equal(x.grad, [1.0, 10.0, 0.0, 0.0])
+
+
+def test_a_leafs_gradient_is_never_the_callers_seed():
+    """`x.backward(a)` then clipping `x.grad` in place must not edit `a` (or a Tensor
+    seed's storage, which another graph may still use)."""
+    from scratchgrad import nn
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    a = np.array([3.0, -4.0])
+    x.backward(a)
+    nn.utils.clip_grad_value_([x], 1.0)
+    assert np.array_equal(a, [3.0, -4.0])
+    w = Tensor([1.0, 1.0], requires_grad=True)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seed = Tensor([3.0, 4.0])
+    other = (seed * w).sum()
+    x.backward(seed)
+    nn.utils.clip_grad_norm_([x], 1.0)
+    other.backward()
+    assert np.array_equal(w.grad, [3.0, 4.0])
+
+
+def test_assigning_a_tensor_to_data_copies_it():
+    """`x.data = o` takes o's numbers, not o's memory: o's later edits (counted on o's
+    own counter) cannot reach a graph that used x."""
+    o = Tensor([1.0, 2.0])
+    x = Tensor([0.0, 0.0])
+    w = Tensor([1.0, 1.0], requires_grad=True)
+    x.data = o
+    y = (x * w).sum()
+    o.data[0] = 100.0
+    y.backward()
+    assert np.array_equal(w.grad, [1.0, 2.0])
