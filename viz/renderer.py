@@ -353,9 +353,22 @@ def _new_file_mode(path):
     try:
         return path.stat().st_mode & 0o7777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_current_umask()
+
+
+def _current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux's
+    /proc): setting and restoring it would race with other threads creating files."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0)  # elsewhere there is no other way
+    os.umask(umask)
+    return umask
 
 
 # --- a Digraph whose every rendering goes through here --------------------------------

@@ -251,13 +251,14 @@ def _fetch_one(root, name, md5, content_md5, mirrors, timeout, dead, failures):
 def _download(url, handle, md5, content_md5, timeout):
     """Stream `url` into `handle`; `_BadFile` unless the MD5 (or the content's) matches."""
     try:
-        response = timed_http.open_url(url, timed_http.Budget(timeout, DEADLINE, MIN_RATE))
+        budget = timed_http.Budget(timeout, DEADLINE, MIN_RATE)
+        response = timed_http.open_url(url, budget)
     except urllib.error.HTTPError:
         raise
     except urllib.error.URLError as err:
         raise _Unreachable(_one_line(err.reason)) from None
     with response:
-        got = _copy(response, handle, url.rsplit("/", 1)[-1])
+        got = _copy(response, handle, url.rsplit("/", 1)[-1], budget)
     if got == md5:
         return
     handle.seek(0)
@@ -267,7 +268,7 @@ def _download(url, handle, md5, content_md5, timeout):
     raise _BadFile(f"checksum mismatch (MD5 {got}, expected {md5}{alternative})")
 
 
-def _copy(response, handle, name):
+def _copy(response, handle, name, budget):
     """The body into `handle`, capped at MAX_DOWNLOAD_BYTES, with a progress bar; its MD5."""
     announced = response.headers.get("Content-Length", "")
     size = int(announced) if announced.isdigit() else None
@@ -280,6 +281,7 @@ def _copy(response, handle, name):
             total += len(chunk)
             if total > MAX_DOWNLOAD_BYTES:
                 raise _BadFile(f"more than {MAX_DOWNLOAD_BYTES} bytes sent; not an MNIST file")
+            budget.count(len(chunk))
             digest.update(chunk)
             handle.write(chunk)
             bar.update(len(chunk))

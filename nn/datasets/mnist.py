@@ -155,6 +155,8 @@ def _check_images(path, images):
             f"{path}: MNIST images must be a 3-D array of unsigned bytes "
             f"(N, H, W), got shape {images.shape} of {images.dtype}"
         )
+    if len(images) == 0:
+        raise IDXFormatError(f"{path} holds no images; the file is damaged or not MNIST's")
 
 
 def _check_labels(path, labels, classes=NUM_CLASSES):
@@ -187,16 +189,19 @@ def _locate(folder, stem, download, mirrors, timeout):
         except FileNotFoundError:
             path = None
         if path is None or not download_module.file_is_intact(path, name):
+            todo.append((name, path))
             path = folder / name
-            todo.append(name)
         paths.append(path)
     if todo:
         download_module.fetch_mnist(
             folder,
             mirrors=mirrors,
             timeout=timeout,
-            checksums={name: download_module.CHECKSUMS[name] for name in todo},
+            checksums={name: download_module.CHECKSUMS[name] for name, _ in todo},
         )
+        for name, damaged in todo:  # `_find` would read it first next time: set it aside
+            if damaged is not None and damaged != folder / name:
+                damaged.replace(damaged.with_name(damaged.name + ".damaged"))
     return tuple(paths)
 
 

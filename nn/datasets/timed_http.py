@@ -3,15 +3,23 @@
 A per-read timeout alone does not stop a server that sends one byte every few seconds:
 each read returns in time and a 10 MB file takes months. Here a `Budget` gives the whole
 response (status line, headers, body) `deadline` seconds, plus one more second for every
-`min_rate` bytes received, and every socket read waits at most what is left (and at most
-`timeout`). Past that, the read raises `TooSlow`, a `TimeoutError`.
+`min_rate` bytes of body the caller has counted (`budget.count(n)`), and every socket
+read waits at most what is left (and at most `timeout`). Past that, the read raises
+`TooSlow`, a `TimeoutError`. Only body bytes extend the budget: a server flooding
+protocol bytes (endless `100 Continue` lines, trailers, chunk extensions) gains nothing.
+Only http, https and local file:// URLs are opened (urllib would also follow a redirect
+to ftp://, where no budget applies).
 
-    response = open_url(url, Budget(timeout=10, deadline=60, min_rate=50_000))
+    budget = Budget(timeout=10, deadline=60, min_rate=50_000)
+    with open_url(url, budget) as response:
+        while chunk := response.read(65536):
+            budget.count(len(chunk))
 """
 
 import http.client
 import io
 import time
+import urllib.error
 import urllib.request
 
 
@@ -26,6 +34,10 @@ class Budget:
     def __init__(self, timeout, deadline, min_rate):
         self.timeout, self.deadline, self.min_rate = timeout, deadline, min_rate
         self.start, self.received = time.monotonic(), 0
+
+    def count(self, n):
+        """`n` more bytes of body arrived (what earns more time)."""
+        self.received += n
 
     def wait(self):
         """Seconds the next read may wait: `timeout`, or less close to the deadline."""
@@ -56,7 +68,6 @@ class _BudgetReader(io.RawIOBase):
         except TimeoutError:
             self._budget.wait()  # past the deadline: say "too slow"
             raise
-        self._budget.received += count or 0
         return count
 
     def close(self):
@@ -118,8 +129,18 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_HTTPSConnection, req, context=self._context, budget=self.budget)
 
 
+class _OnlyHTTP(urllib.request.FTPHandler):
+    """Refuses ftp:// (as a URL or a redirect target): its reads have no budget."""
+
+    def ftp_open(self, req):
+        raise urllib.error.URLError(f"{req.full_url}: only http, https and file URLs are fetched")
+
+
 def open_url(url, budget):
-    """urllib.request.urlopen(url) with HTTP(S) reads held to `budget` (proxies, redirects
-    and the other schemes as urllib does them)."""
-    opener = urllib.request.build_opener(_HTTPHandler(budget), _HTTPSHandler(budget))
+    """urllib.request.urlopen(url) with HTTP(S) reads held to `budget` (proxies and
+    redirects as urllib does them; file:// read as is; other schemes refused)."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in ("http", "https", "file"):
+        raise urllib.error.URLError(f"{url}: only http, https and file URLs are fetched")
+    opener = urllib.request.build_opener(_HTTPHandler(budget), _HTTPSHandler(budget), _OnlyHTTP())
     return opener.open(url, timeout=budget.timeout)

@@ -110,6 +110,22 @@ def test_overwrite_is_atomic_and_keeps_permissions(dot_binary, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # no temp file left
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_a_new_file_follows_the_umask_without_the_umask_being_changed(
+    dot_binary, tmp_path, monkeypatch
+):
+    """Setting the umask to read it would race with other threads creating files (they
+    would get mode 0o666 for that moment): on Linux it is read from /proc instead."""
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", lambda mask: pytest.fail("os.umask was called"))
+        written = viz.render_file(small_drawing(), tmp_path / "new.svg")
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o640
+
+
 def test_a_folder_is_refused(tmp_path):
     (tmp_path / "out").mkdir()
     for path in (tmp_path / "out", tmp_path / "pics.svg"):

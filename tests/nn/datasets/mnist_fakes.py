@@ -69,6 +69,15 @@ def wait_for_close(conn):
         pass
 
 
+def flood(conn, start, blob, seconds=10):
+    """`start`, then `blob` over and over (about 1 MB/s) until the client hangs up."""
+    conn.sendall(start)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        conn.sendall(blob)
+        time.sleep(0.01)
+
+
 BEHAVIOURS = {
     "good": lambda conn, body: conn.sendall(head("200 OK", f"Content-Length: {len(body)}") + body),
     "missing": lambda conn, body: conn.sendall(head("404 Not Found", "Content-Length: 0")),
@@ -101,6 +110,16 @@ BEHAVIOURS = {
         trickle(conn, body),
     ),
     "trickle-headers": lambda conn, body: trickle(conn, head("200 OK") + body),
+    # protocol bytes, never body: they must not buy the download more time
+    "continue-flood": lambda conn, body: flood(conn, b"", b"HTTP/1.1 100 Continue\r\n\r\n" * 400),
+    "trailer-flood": lambda conn, body: flood(
+        conn,
+        head("200 OK", "Transfer-Encoding: chunked") + b"1\r\nx\r\n0\r\n",
+        (b"X-T: " + b"t" * 1000 + b"\r\n") * 10,
+    ),
+    "ftp-redirect": lambda conn, body: conn.sendall(
+        head("302 Found", "Location: ftp://127.0.0.1:9/mnist.gz", "Content-Length: 0")
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """fetch_mnist / mnist(download=True) against a local server that misbehaves on request."""
 
+import gzip
 import hashlib
 import os
 import signal
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mnist_fakes import FILES, N
 
@@ -139,13 +141,52 @@ def test_trickled_file_fails_at_its_deadline_not_at_the_read_timeout(
     assert "max(0.4 s, size / 1,000,000,000 bytes/s)" in str(err.value)
 
 
+@pytest.mark.parametrize("behaviour", ["continue-flood", "trailer-flood"])
+def test_protocol_bytes_buy_no_time(tmp_path, checksums, server, monkeypatch, behaviour):
+    """A mirror flooding '100 Continue' lines or chunked trailers (never body bytes) is
+    stopped at the deadline: only body bytes earn more time."""
+    monkeypatch.setattr(download, "DEADLINE", 0.4)
+    monkeypatch.setattr(download, "MIN_RATE", 1000)  # 1 KB of body buys a second
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="too slow"):
+        fetch_mnist(tmp_path, mirrors=[server.url(behaviour)], checksums=checksums, timeout=5)
+    assert time.monotonic() - start < 5  # 4 files x 0.4 s, not the flood's 10 s each
+
+
+def test_a_redirect_to_ftp_is_refused_and_the_next_mirror_used(tmp_path, checksums, server):
+    """urllib follows redirects to ftp://, where no time budget applies: refused."""
+    fetch_mnist(
+        tmp_path,
+        mirrors=[server.url("ftp-redirect"), server.url("good")],
+        checksums=checksums,
+        timeout=2,
+    )
+    assert intact(tmp_path, checksums)
+    with pytest.raises(ValueError, match="ftp"):
+        fetch_mnist(tmp_path / "b", mirrors=["ftp://127.0.0.1:9/"], checksums=checksums)
+
+
+def test_a_damaged_raw_file_is_set_aside_once_the_good_one_is_fetched(
+    tmp_path, site, checksums, server, monkeypatch
+):
+    """A truncated raw `t10k-images-idx3-ubyte` is replaced by the fetched .gz for good:
+    kept as `.damaged` (never deleted), so the next read finds the intact file."""
+    monkeypatch.setattr(download, "CHECKSUMS", checksums)
+    raw = tmp_path / "t10k-images-idx3-ubyte"
+    raw.write_bytes(gzip.decompress(site["t10k-images-idx3-ubyte.gz"])[:1000])
+    first = nn.datasets.mnist(tmp_path, kind="test", download=True, mirrors=[server.url("good")])
+    again = nn.datasets.mnist(tmp_path, kind="test")
+    np.testing.assert_array_equal(first[0], again[0])
+    assert (tmp_path / "t10k-images-idx3-ubyte.damaged").stat().st_size == 1000
+
+
 def test_deadline_grows_with_the_bytes_received():
     budget = timed_http.Budget(timeout=10, deadline=60, min_rate=50_000)
     assert budget.wait() == 10  # the read timeout
     budget.start -= 100  # 100 s later ...
     with pytest.raises(TimeoutError, match="too slow: 0 bytes in 100"):
         budget.wait()
-    budget.received = 10_000_000  # ... 10 MB: 200 s allowed
+    budget.count(10_000_000)  # ... 10 MB of body: 200 s allowed
     assert budget.wait() == 10
     budget.start -= 99.5
     assert budget.wait() == pytest.approx(0.5, abs=0.1)  # a read may not outlast it

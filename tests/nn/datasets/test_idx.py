@@ -243,3 +243,11 @@ def test_missing_folder_suggests_download(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist.*download=True"):
         nn.datasets.mnist(tmp_path / "nowhere")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_file_with_no_images_is_an_idx_format_error(tmp_path):
+    """Zero images (a header that says 0) is a damaged MNIST, not a crash further on."""
+    write(tmp_path / "t10k-images-idx3-ubyte", idx_bytes(np.zeros((0, 28, 28), np.uint8)))
+    write(tmp_path / "t10k-labels-idx1-ubyte", idx_bytes(np.zeros(0, np.uint8)))
+    with pytest.raises(IDXFormatError, match="holds no images"):
+        nn.datasets.mnist(tmp_path, "test")
