@@ -42,7 +42,11 @@ class Dataset:
 
 
 class TensorDataset(Dataset):
-    """Arrays of equal length, indexed together: `TensorDataset(X, y)[i] == (X[i], y[i])`."""
+    """Arrays of equal length, indexed together: `TensorDataset(X, y)[i] == (X[i], y[i])`.
+
+    An item is always a tuple, one entry per array, as in PyTorch (`TensorDataset(X)[i]`
+    is `(X[i],)`, and a DataLoader over it yields `(x,)` batches), so code written for
+    PyTorch's `batch[0]` gets the batch, never its first row."""
 
     def __init__(self, *arrays: ArrayLike | Tensor) -> None:
         if not arrays:
@@ -58,9 +62,13 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index: Any) -> Any:
-        items = tuple(a[index] for a in self.arrays)
-        return items if len(items) > 1 else items[0]
+    def __getitem__(self, index: Any) -> tuple[Any, ...]:
+        return tuple(a[index] for a in self.arrays)
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The arrays as Tensors sharing their memory (PyTorch's attribute)."""
+        return tuple(from_numpy(a) for a in self.arrays)
 
 
 class Subset(Dataset):
@@ -79,7 +87,8 @@ class Subset(Dataset):
 
 
 def _gather(dataset: _Indexable, indices: Array) -> tuple[Array, ...]:
-    """Batch rows: one fancy-indexing call for array-backed datasets, else a loop."""
+    """Batch rows, one array per column: one fancy-indexing call for array-backed
+    datasets, else a loop (a dataset of single items gives one column)."""
     if isinstance(dataset, TensorDataset):
         return tuple(a[indices] for a in dataset.arrays)
     if isinstance(dataset, Subset):
@@ -88,6 +97,15 @@ def _gather(dataset: _Indexable, indices: Array) -> tuple[Array, ...]:
     if not isinstance(samples[0], tuple):  # a dataset of single items
         samples = [(sample,) for sample in samples]
     return tuple(np.stack([_host(item) for item in column]) for column in zip(*samples))
+
+
+def _tuple_items(dataset: _Indexable) -> bool:
+    """Whether the dataset's items are tuples (then batches are tuples too, as PyTorch's)."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    return isinstance(dataset, TensorDataset) or (
+        len(dataset) > 0 and isinstance(dataset[0], tuple)
+    )
 
 
 def _host(item: object) -> Any:
@@ -122,8 +140,11 @@ class DataLoader:
             and all(hasattr(part, "__len__") for part in dataset)
         ):
             dataset = TensorDataset(*dataset)  # (X, y) or (X, y, w): batches of each
-        elif isinstance(dataset, (np.ndarray, Tensor)):
-            dataset = TensorDataset(dataset)  # rows of one array: batches of x alone
+        # rows of one array, or a dataset whose items are not tuples: batches of x alone;
+        # a TensorDataset's items are tuples, so its batches are too, even of one column
+        self._bare = isinstance(dataset, (np.ndarray, Tensor))
+        if isinstance(dataset, (np.ndarray, Tensor)):
+            dataset = TensorDataset(dataset)
         self.dataset: _Indexable = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -142,7 +163,7 @@ class DataLoader:
         for start in range(0, stop, self.batch_size):
             columns = _gather(self.dataset, order[start : start + self.batch_size])
             x = from_numpy(np.ascontiguousarray(as_array(columns[0], self.dtype)))
-            if len(columns) == 1:
+            if len(columns) == 1 and (self._bare or not _tuple_items(self.dataset)):
                 yield x
             else:  # gathered rows are fresh arrays: the tensors can own them
                 yield (x,) + tuple(from_numpy(np.ascontiguousarray(c)) for c in columns[1:])

@@ -3,6 +3,7 @@ and unseeded shuffles, batch counts with and without drop_last, dtypes, several 
 sample, disjoint splits, and clear errors."""
 
 import numpy as np
+import oracles
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -197,3 +198,22 @@ def test_random_split_wrong_total_is_refused():
         nn.random_split(ds, [3, 3])
     with pytest.raises(ValueError, match="add up to"):
         nn.random_split(ds, [0.5, 0.2])
+
+
+@pytest.mark.oracle
+def test_a_one_array_tensordataset_gives_tuples_as_pytorch_does():
+    """`batch[0]` in code written for PyTorch is the batch, never its first row."""
+    torch = oracles.load("torch")
+
+    X = np.arange(12.0).reshape(6, 2)
+    ours, theirs = nn.TensorDataset(X), torch.utils.data.TensorDataset(torch.from_numpy(X))
+    (item,) = ours[1]
+    np.testing.assert_array_equal(item, theirs[1][0].numpy())
+    assert len(ours[1]) == len(theirs[1]) == 1
+    batch = next(iter(nn.DataLoader(ours, batch_size=4)))
+    their_batch = next(iter(torch.utils.data.DataLoader(theirs, batch_size=4)))
+    assert len(batch) == len(their_batch) == 1
+    np.testing.assert_array_equal(batch[0].data, their_batch[0].numpy())
+    np.testing.assert_array_equal(ours.tensors[0].data, X)
+    # a bare array is still batches of x alone (PyTorch's DataLoader(tensor) too)
+    assert next(iter(nn.DataLoader(X, batch_size=4))).shape == (4, 2)
