@@ -28,8 +28,11 @@ def cat(tensors: Sequence[Operand], dim: int = 0, *, axis: int | None = None) ->
 
 
 def pow(x: Operand, exponent: Operand) -> Tensor:
-    """As torch.pow: x ** exponent, elementwise (either may be a number)."""
-    return _t(x).pow(exponent)
+    """As torch.pow: x ** exponent, elementwise (either may be a number; a number base
+    takes the tensor exponent's dtype, as `2.0 ** t` does)."""
+    if not isinstance(x, Node) and isinstance(exponent, Node):
+        return exponent.__rpow__(x)
+    return _t(x) ** exponent
 
 
 def flatten(x: Operand, start_dim: int = 0, end_dim: int = -1) -> Tensor:

@@ -80,8 +80,32 @@ class _TrackedFlat:
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self._flat.copy(), dtype=dtype)
 
+    def __next__(self):
+        return next(self._flat)
+
     def __getattr__(self, name):  # base, coords, index, copy: the iterator's own
         return getattr(self._flat, name)
+
+    # comparisons compare the elements, as numpy's flat iterator does
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other):
+        return self._flat == other
+
+    def __ne__(self, other):
+        return self._flat != other
+
+    def __lt__(self, other):
+        return self._flat < other
+
+    def __le__(self, other):
+        return self._flat <= other
+
+    def __gt__(self, other):
+        return self._flat > other
+
+    def __ge__(self, other):
+        return self._flat >= other
 
 
 class TrackedArray(np.ndarray):

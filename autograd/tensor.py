@@ -284,6 +284,8 @@ class Tensor(TensorMethods, Operators):
     def _check_seed(self, gradient: Any) -> Any:
         if isinstance(gradient, Tensor):
             seed = gradient if STATE.enabled and gradient.requires_grad else gradient._data
+            if seed is gradient and self._fn is None:  # a leaf's grad is never the seed
+                seed = gradient._data
         elif is_device_array(gradient):
             namespace_of(self._data, gradient)
             seed = gradient  # an array on our GPU
@@ -567,8 +569,15 @@ def _own_params(params: dict[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         if isinstance(value, np.ndarray):
             value = np.array(value)
-        elif isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
-            value = tuple(np.array(v) if isinstance(v, np.ndarray) else v for v in value)
+        elif is_device_array(value):
+            value = value.copy()
+        elif isinstance(value, tuple) and any(
+            isinstance(v, np.ndarray) or is_device_array(v) for v in value
+        ):
+            value = tuple(
+                np.array(v) if isinstance(v, np.ndarray) else v.copy() if is_device_array(v) else v
+                for v in value
+            )
         owned[name] = value
     return owned
 
@@ -641,13 +650,12 @@ def concatenate(tensors: Iterable[Tensor | ArrayLike], axis: int = 0) -> Tensor:
 
 
 def stack(
-    tensors: Iterable[Tensor | ArrayLike], dim: int = 0, *, axis: int | None = None
+    tensors: Iterable[Tensor | ArrayLike], dim: int | None = None, *, axis: int | None = None
 ) -> Tensor:
-    """Join tensors along a new axis (`dim`, PyTorch's name, or numpy's `axis`)."""
-    if axis is None:
-        axis = dim
-    elif dim != 0:
+    """Join tensors along a new axis (`dim`, PyTorch's name, or numpy's `axis`; default 0)."""
+    if axis is not None and dim is not None:
         raise TypeError("stack() got both axis= and dim=; they mean the same, give one")
+    axis = (0 if dim is None else dim) if axis is None else axis
     items = _lift_all(tensors)
     return Tensor._apply(STACK, items, axis=normalize_axis(axis, items[0].ndim + 1)[0])
 

@@ -73,13 +73,11 @@ def _axis(axis: _A, dim: _A, what: str) -> _A:
 
 
 def _frozen(index: Any) -> Any:
-    """An index the graph can keep until its backward: lists and arrays (and tensors'
-    arrays) copied, since the caller may change them in between; the rest as it is."""
+    """An index the graph can keep until its backward: a list becomes an array (which a
+    recorded op copies, `_own_params`), since the caller may change the list in between."""
     index = getattr(index, "_data", index)
     if isinstance(index, list):
         return np.array(index) if index else np.array([], dtype=np.intp)
-    if hasattr(index, "shape") and hasattr(index, "copy"):
-        return index.copy()
     return index
 
 
@@ -256,11 +254,13 @@ class TensorMethods:
 
     def masked_fill(self, mask: Operand, value: Operand) -> Tensor:
         """`value` where `mask` holds, self elsewhere (gradient flows where it does not)."""
-        return self._apply(WHERE, (self._lift(value), self), condition=_bool_mask(mask))
+        return self._apply(WHERE, (self._lift(value), self), condition=_bool_mask(mask, self._data))
 
     def where(self, condition: Operand, other: Operand) -> Tensor:
         """As torch.Tensor.where: self where `condition` holds, `other` elsewhere."""
-        return self._apply(WHERE, (self, self._lift(other)), condition=_bool_mask(condition))
+        return self._apply(
+            WHERE, (self, self._lift(other)), condition=_bool_mask(condition, self._data)
+        )
 
     def softmax(self, dim: Axis = _LAST, *, axis: Axis = _LAST) -> Tensor:
         """e^x / Σ e^x along `dim` (default: the last axis; None: every element),
@@ -794,9 +794,11 @@ def _raw(x: Any) -> Any:
     return x._data if hasattr(x, "_data") else x
 
 
-def _bool_mask(mask: Any) -> Array:
+def _bool_mask(mask: Any, like: Any = None) -> Array:
+    """`mask` as a bool array in the namespace of `like` (a tensor's array: a host mask
+    for a GPU tensor moves there), else in its own."""
     mask = _raw(mask)
-    return namespace(mask).asarray(mask, dtype=bool)
+    return namespace(mask if like is None else like).asarray(mask, dtype=bool)
 
 
 def _resolve_shape(shape: Any, size: int) -> tuple[int, ...] | None:

@@ -52,6 +52,12 @@ class TensorDataset(Dataset):
         if not arrays:
             raise ValueError("TensorDataset needs at least one array")
         self.arrays: list[Array] = [np.asarray(getattr(a, "data", a)) for a in arrays]
+        # PyTorch's `.tensors`: a Tensor given stays that tensor's storage and version
+        # counter (a write through it is counted); an array is wrapped once
+        self._tensors = tuple(
+            a.detach() if isinstance(a, Tensor) else from_numpy(arr)
+            for a, arr in zip(arrays, self.arrays)
+        )
         lengths = {len(a) for a in self.arrays}
         if len(lengths) != 1:
             raise ValueError(
@@ -67,8 +73,8 @@ class TensorDataset(Dataset):
 
     @property
     def tensors(self) -> tuple[Tensor, ...]:
-        """The arrays as Tensors sharing their memory (PyTorch's attribute)."""
-        return tuple(from_numpy(a) for a in self.arrays)
+        """The data as Tensors sharing its memory and version counters (PyTorch's)."""
+        return self._tensors
 
 
 class Subset(Dataset):
@@ -160,10 +166,11 @@ class DataLoader:
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
+        bare = self._bare or not _tuple_items(self.dataset)
         for start in range(0, stop, self.batch_size):
             columns = _gather(self.dataset, order[start : start + self.batch_size])
             x = from_numpy(np.ascontiguousarray(as_array(columns[0], self.dtype)))
-            if len(columns) == 1 and (self._bare or not _tuple_items(self.dataset)):
+            if len(columns) == 1 and bare:
                 yield x
             else:  # gathered rows are fresh arrays: the tensors can own them
                 yield (x,) + tuple(from_numpy(np.ascontiguousarray(c)) for c in columns[1:])

@@ -231,3 +231,28 @@ def test_assigning_a_tensor_to_data_copies_it():
     o.data[0] = 100.0
     y.backward()
     assert np.array_equal(w.grad, [1.0, 2.0])
+
+
+def test_a_requires_grad_tensor_seed_is_not_a_leafs_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seed = Tensor([1.0, 1.0], requires_grad=True)
+    x.backward(seed)
+    assert x.grad is not seed
+    x.grad *= 0
+    assert np.array_equal(seed.data, [1.0, 1.0])
+
+
+def test_flat_still_compares_and_iterates_like_numpys():
+    d = Tensor([1.0, 3.0, 3.0]).data
+    assert (d.flat == 3).tolist() == [False, True, True] and next(d.flat) == 1.0
+
+
+def test_a_write_through_tensordataset_tensors_is_counted():
+    from scratchgrad import nn
+
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    with no_grad():
+        nn.TensorDataset(x).tensors[0].mul_(10)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
