@@ -62,6 +62,12 @@ def give(array, held):
         or not array.flags.writeable
     ):
         return False
+    return keep(array)
+
+
+def keep(array):
+    """Keep a private scratch array (the caller's own, seen by nobody else) for reuse.
+    Returns whether it was kept (not when the pool is full)."""
     if _pool.bytes + array.nbytes > MAX_KEPT_BYTES:
         return False
     _pool.free.setdefault((array.shape, array.dtype), []).append(array)

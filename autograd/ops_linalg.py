@@ -11,6 +11,7 @@ import numpy as np
 from .backend import namespace
 from .node import Node
 from .op_table import register
+from .threads import matmul as mm
 from .vjp_math import fit_to, matrix_transpose, tangent_sum, unbroadcast
 
 
@@ -23,17 +24,17 @@ def _matmul_vjp(node, g, xs, out):
     # G with the promoted axes put back: (batch..., rows of A, columns of B)
     shape = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
     g2 = g if tuple(g.shape) == shape else g.reshape(shape)
-    ga = unbroadcast(g2 @ matrix_transpose(b2), a2.shape).reshape(a.shape) if a_needs else None
-    gb = unbroadcast(matrix_transpose(a2) @ g2, b2.shape).reshape(b.shape) if b_needs else None
+    ga = unbroadcast(mm(g2, matrix_transpose(b2)), a2.shape).reshape(a.shape) if a_needs else None
+    gb = unbroadcast(mm(matrix_transpose(a2), g2), b2.shape).reshape(b.shape) if b_needs else None
     return ga, gb
 
 
 MATMUL = register(
     "matmul",
-    lambda a, b: namespace(a).matmul(a, b),
+    mm,
     vjp=_matmul_vjp,
     jvp=lambda node, ts, xs, out: tangent_sum(  # the product rule: dA B + A dB
-        None if ts[0] is None else ts[0] @ xs[1], None if ts[1] is None else xs[0] @ ts[1]
+        None if ts[0] is None else mm(ts[0], xs[1]), None if ts[1] is None else mm(xs[0], ts[1])
     ),
     arity=2,
     symbol="@",
@@ -42,7 +43,7 @@ MATMUL = register(
 
 
 def _linear(x, weight, bias=None):
-    out = x @ weight.T
+    out = mm(x, weight.T)
     if bias is not None:
         out += bias
     return out
@@ -52,12 +53,12 @@ def _linear_vjp(node, g, xs, out):
     """y = x W^T + b:  dx = G W,  dW = G^T x,  db = sum of G over the batch."""
     x, weight = xs[0], xs[1]
     parents = node._parents
-    gx = g @ weight if parents[0].requires_grad else None
+    gx = mm(g, weight) if parents[0].requires_grad else None
     gw = gb = None
     if parents[1].requires_grad:
         g2 = g.reshape((-1, g.shape[-1])) if g.ndim != 2 else g
         x2 = x.reshape((-1, x.shape[-1])) if x.ndim != 2 else x
-        gw = g2.T @ x2 if g.ndim > 1 else g2.T @ x2.reshape((1, -1))
+        gw = mm(g2.T, x2) if g.ndim > 1 else mm(g2.T, x2.reshape((1, -1)))
     if len(xs) > 2 and parents[2].requires_grad:
         gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
@@ -69,8 +70,8 @@ LINEAR = register(
     _linear_vjp,
     jvp=lambda node, ts, xs, out: fit_to(
         tangent_sum(  # dx W^T + x dW^T + db
-            None if ts[0] is None else ts[0] @ xs[1].T,
-            None if ts[1] is None else xs[0] @ ts[1].T,
+            None if ts[0] is None else mm(ts[0], xs[1].T),
+            None if ts[1] is None else mm(xs[0], ts[1].T),
             ts[2] if len(ts) > 2 else None,
         ),
         out,

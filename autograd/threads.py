@@ -1,24 +1,40 @@
-"""How many threads the math may use: PyTorch's `set_num_threads` / `get_num_threads`.
+"""How many threads the math may use (PyTorch's `set_num_threads` / `get_num_threads`),
+and the workers that use them.
 
-scratchgrad's heavy lifting is numpy's BLAS (every matmul, hence every convolution), so
-the setting is BLAS's thread count, changed at run time through threadpoolctl (the
-library scikit-learn uses for the same job). It is process-wide, as PyTorch's is, and
-only changes when you call `set_num_threads`: importing scratchgrad changes nothing.
+scratchgrad runs its own threads, as PyTorch runs its intra-op pool: a convolution
+hands its chunks of images (`conv_blocked.py`) to the workers, and a big matrix product
+its rows or columns. Each worker calls BLAS on one thread. Why not leave the threading
+to BLAS, as before? Only the GEMMs were threaded then: the im2col/col2im copies around
+them ran on one core, and from 2 to 16 threads PyTorch got 3.5x faster where we got
+1.26x (issue 27). And the two kinds of threads cannot share the cores: after each call
+with several threads OpenBLAS's idle threads spin for a while (about 0.1 s) and hold
+the cores the workers need. Measured on 2 cores (deep_convnet step, batch 100): the
+workers with BLAS on one thread took 71-77 ms, the same workers beside a two-thread
+BLAS 100 ms, and BLAS's threads alone 113 ms.
 
-Why not a thread pool of our own for the elementwise passes (ReLU masks, pooling,
-col2im, optimizer updates)? Measured on a 2-core machine, splitting a 7 MB ReLU over two
-threads took 684-760 µs against 636-720 µs on one: those passes are limited by memory
-bandwidth, not by cores, and OpenBLAS's idle threads spin on the other core. On a many-
-core server they may scale; that has not been measured here (see README, Performance).
-A split of convolution's im2col copy (45 MB for deep_convnet's second layer at batch
-100) over a pool of two threads went from 7.7 to 4.7 ms with BLAS on one thread, but
-took 8.2 ms when a BLAS call with two threads had just run: OpenBLAS's idle threads
-spin for a while after each call and hold the core the pool wanted. A pool only pays
-once it also runs the matmuls (BLAS on one thread, the GEMMs split by columns), which
-is a larger change than this one and waits for a many-core machine to measure it on.
+So while one of scratchgrad's ops runs, numpy's BLAS is held to one thread, and given
+its count back afterwards: your own numpy code keeps BLAS's threads, and importing
+scratchgrad changes nothing. The setting starts at BLAS's own count when first asked
+(so OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set it too) and is process-wide, as
+PyTorch's is. The elementwise passes (ReLU masks, pooling, optimizer updates) stay on
+one thread: memory-bound, a 7 MB ReLU split over two threads took 684-760 µs against
+636-720 µs on one (2-core machine); on a many-core server that is unmeasured.
 """
 
+import contextlib
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# below this many multiply-adds OpenBLAS runs a GEMM on one thread anyway (its
+# SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD), so there is nothing to hold or split
+ONE_THREAD_BELOW = 65536 * 4
+SPLIT_FROM = 1 << 22  # multiply-adds from which a product is split over the workers
+
+_state = {"threads": None, "blas": None, "pool": None, "pool_size": 0}
+_hold = {"lock": threading.Lock(), "depth": 0, "before": []}
 
 
 def _controller():
@@ -27,19 +43,27 @@ def _controller():
     return ThreadpoolController()
 
 
+def _blas_libraries():
+    """numpy's BLAS libraries' controllers, found once (about 1 ms)."""
+    if _state["blas"] is None:
+        _state["blas"] = _controller().select(user_api="blas").lib_controllers
+    return _state["blas"]
+
+
 def get_num_threads():
-    """The number of threads BLAS uses now (1 when no BLAS library can be seen)."""
-    counts = [
-        info["num_threads"] for info in _controller().info() if info.get("user_api") == "blas"
-    ]
-    return max(counts) if counts else 1
+    """The number of threads scratchgrad's ops use (at first: BLAS's own count)."""
+    if _state["threads"] is None:
+        counts = [lib.get_num_threads() for lib in _blas_libraries()]
+        _state["threads"] = max(counts) if counts else 1
+    return _state["threads"]
 
 
 def set_num_threads(n):
-    """Let BLAS use `n` threads (every matmul and convolution); process-wide."""
+    """Let scratchgrad's ops (convolutions, big matmuls) use `n` threads; process-wide.
+    numpy's own BLAS setting, for your numpy code, is left as it is."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads expects a whole number >= 1, got {n!r}")
-    _controller().limit(limits=n, user_api="blas")
+    _state["threads"] = n
 
 
 def available_cores():
@@ -48,3 +72,87 @@ def available_cores():
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def blas_on_one_thread():
+    """BLAS on one thread inside the block (nested and concurrent blocks share one
+    hold; the last to leave gives BLAS its count back)."""
+    with _hold["lock"]:
+        if _hold["depth"] == 0:
+            libraries = _blas_libraries()
+            _hold["before"] = [lib.get_num_threads() for lib in libraries]
+            for lib in libraries:
+                lib.set_num_threads(1)
+        _hold["depth"] += 1
+    try:
+        yield
+    finally:
+        with _hold["lock"]:
+            _hold["depth"] -= 1
+            if _hold["depth"] == 0:
+                for lib, count in zip(_blas_libraries(), _hold["before"]):
+                    lib.set_num_threads(count)
+
+
+def run_split(n, per_chunk, work, on_cpu=True):
+    """Run `work(start, stop)` over [0, n) in pieces whose bounds are multiples of
+    `per_chunk`, one piece per worker (at most one per chunk); returns each piece's
+    result, in order. On the CPU, BLAS is held to one thread meanwhile. The calling
+    thread takes the first piece; the pool's threads are made on first use and kept."""
+    if not on_cpu:
+        return [work(0, n)]
+    chunks = -(-n // per_chunk)
+    workers = min(get_num_threads(), chunks)
+    with blas_on_one_thread():
+        if workers <= 1:
+            return [work(0, n)]
+        bounds = [per_chunk * (chunks * i // workers) for i in range(workers)] + [n]
+        rest = [
+            _pool(workers - 1).submit(work, bounds[i], bounds[i + 1]) for i in range(1, workers)
+        ]
+        try:
+            first = work(bounds[0], bounds[1])
+        finally:
+            results = [future.result() for future in rest]
+        return [first] + results
+
+
+def matmul(a, b):
+    """a @ b for the engine's ops. On the CPU, BLAS runs on one thread, and a big 2-D
+    product is split by rows (or columns, when it has few rows) over the workers."""
+    if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray:
+        return a @ b
+    if a.ndim != 2 or b.ndim != 2:
+        with blas_on_one_thread():
+            return a @ b
+    (m, k), n = a.shape, b.shape[1]
+    size = m * k * n
+    if size <= ONE_THREAD_BELOW:
+        return a @ b
+    workers = min(get_num_threads(), max(1, size // SPLIT_FROM))
+    if workers <= 1:
+        with blas_on_one_thread():
+            return a @ b
+    out = np.empty((m, n), np.result_type(a, b))
+    by_rows = m >= n or m >= 64 * workers
+
+    def work(start, stop):
+        if by_rows:
+            np.matmul(a[start:stop], b, out=out[start:stop])
+        else:
+            np.matmul(a, b[:, start:stop], out=out[:, start:stop])
+
+    length = m if by_rows else n
+    run_split(length, -(-length // workers), work)
+    return out
+
+
+def _pool(size):
+    """The worker threads (at least `size`), made on first use and kept."""
+    if _state["pool_size"] < size:
+        if _state["pool"] is not None:
+            _state["pool"].shutdown(wait=False)
+        _state["pool"] = ThreadPoolExecutor(size, thread_name_prefix="scratchgrad")
+        _state["pool_size"] = size
+    return _state["pool"]

@@ -1,0 +1,152 @@
+"""The chunked convolution kernels (autograd/conv_blocked.py) against plain references,
+on every path they take: row runs (stride 1, few channels), channels-last (many
+channels), strided windows, col2im for dx where the flipped-kernel convolution does not
+apply; one image per chunk, chunks with a short last one, and the whole batch; one
+worker and several."""
+
+import numpy as np
+import pytest
+
+from scratchgrad.autograd import conv_blocked, threads
+from scratchgrad.autograd.ops_conv import col2im, im2col
+
+GEOMETRIES = [
+    # (channels, out channels, image hw, kernel, stride, padding)
+    (1, 4, (7, 6), (3, 3), (1, 1), (1, 1)),
+    (3, 5, (8, 8), (5, 5), (1, 1), (0, 0)),
+    (3, 2, (6, 9), (2, 3), (1, 1), (0, 2)),
+    (2, 3, (9, 7), (3, 3), (2, 2), (1, 1)),
+    (2, 3, (8, 8), (3, 2), (1, 2), (0, 1)),
+    (2, 2, (5, 5), (1, 1), (1, 1), (1, 1)),  # padding >= kernel: dx by col2im
+    (32, 3, (6, 5), (3, 3), (1, 1), (1, 1)),  # channels-last
+    (33, 2, (7, 7), (3, 3), (2, 1), (2, 0)),  # channels-last, strided
+]
+
+
+def reference(x, w, stride, padding):
+    """Output, and the two gradients of sum(out * g), from im2col with einsum."""
+    kernel = w.shape[2:]
+    cols = im2col(x, kernel, stride, padding)  # (N, C*kh*kw, L)
+    out = np.einsum("ok,nkl->nol", w.reshape(len(w), -1), cols)
+    return cols, out
+
+
+@pytest.fixture(params=["one image", "short last chunk", "whole batch"])
+def chunk_bytes(request, monkeypatch):
+    sizes = {"one image": 1, "short last chunk": None, "whole batch": 1 << 40}
+    size = sizes[request.param]
+    if size is None:  # two images per chunk of five: 2 + 2 + 1
+
+        def two(xp, n, per_image):
+            return min(n, 2)
+
+        monkeypatch.setattr(conv_blocked, "images_per_chunk", two)
+    else:
+        monkeypatch.setattr(conv_blocked, "CHUNK_BYTES", size)
+    return request.param
+
+
+@pytest.fixture(params=[1, 3])
+def workers(request):
+    before = threads.get_num_threads()
+    threads.set_num_threads(request.param)
+    yield request.param
+    threads.set_num_threads(before)
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=str)
+def test_kernels_match_im2col_on_every_path(geometry, chunk_bytes, workers):
+    c, o, (h, w_), kernel, stride, padding = geometry
+    rng = np.random.default_rng(sum(map(hash, map(str, geometry))) % 2**32)
+    x = rng.standard_normal((5, c, h, w_))
+    weight = rng.standard_normal((o, c) + kernel)
+    cols, out = reference(x, weight, stride, padding)
+    got = conv_blocked.forward(x, weight, stride, padding)
+    out = out.reshape(got.shape)
+    np.testing.assert_allclose(got, out, rtol=1e-12, atol=1e-12)
+
+    g = rng.standard_normal(got.shape)
+    g3 = g.reshape(len(g), o, -1)
+    dw_ref = np.einsum("nol,nkl->ok", g3, cols).reshape(weight.shape)
+    dx_ref = col2im(
+        np.einsum("ok,nol->nkl", weight.reshape(o, -1), g3), x.shape, kernel, stride, padding
+    )
+    dw = conv_blocked.weight_grad(x, g, weight.shape, stride, padding)
+    dx = conv_blocked.input_grad(g, weight, x.shape, stride, padding)
+    np.testing.assert_allclose(dw, dw_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-10)
+    assert dx.shape == x.shape and dw.shape == weight.shape
+    assert dw.flags.c_contiguous and dx.flags.c_contiguous
+
+
+def test_float32_keeps_its_dtype_and_the_inputs_are_not_written():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 32, 6, 6)).astype(np.float32)
+    weight = rng.standard_normal((4, 32, 3, 3)).astype(np.float32)
+    x0, w0 = x.copy(), weight.copy()
+    out = conv_blocked.forward(x, weight, (1, 1), (1, 1))
+    g = np.ones_like(out)
+    dx = conv_blocked.input_grad(g, weight, x.shape, (1, 1), (1, 1))
+    dw = conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (1, 1))
+    assert out.dtype == dx.dtype == dw.dtype == np.float32
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(weight, w0)
+
+
+def test_nan_in_one_image_stays_in_that_image():
+    """Row runs compute thrown-away columns from neighbouring pixels and images: a NaN
+    must not leak from them into a real output."""
+    x = np.ones((3, 2, 5, 5))
+    x[1, 0, 2, 4] = np.nan  # the last column: read by the next row's thrown-away outputs
+    weight = np.ones((1, 2, 3, 3))
+    out = conv_blocked.forward(x, weight, (1, 1), (1, 1))
+    _, expected = reference(x, weight, (1, 1), (1, 1))
+    assert np.isfinite(out[0]).all() and np.isfinite(out[2]).all()
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(expected.reshape(out.shape)))
+    assert np.isnan(out[1]).sum() == 6  # the pixel's 3x2 neighbourhood at the right edge
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES[:3] + GEOMETRIES[6:7], ids=str)
+def test_scratch_memory_is_written_before_it_is_read(geometry, monkeypatch):
+    """Scratch arrays come uninitialised from the engine's pool: filled with NaN here,
+    nothing of them may reach a result (row runs read kw - 1 values past the last
+    image, which must be zeroed)."""
+
+    def poisoned(xp, shape, dtype):
+        return np.full(shape, np.nan, dtype)
+
+    monkeypatch.setattr(conv_blocked, "_scratch", poisoned)
+    slow_paths = []
+    fast = conv_blocked.weight_grad
+
+    def weight_grad(*args, row_runs=True):
+        slow_paths.extend([] if row_runs else [args])
+        return fast(*args, row_runs=row_runs)
+
+    monkeypatch.setattr(conv_blocked, "weight_grad", weight_grad)
+    c, o, (h, w_), kernel, stride, padding = geometry
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, c, h, w_))
+    weight = rng.standard_normal((o, c) + kernel)
+    g = rng.standard_normal(conv_blocked.forward(x, weight, stride, padding).shape)
+    for result in (
+        conv_blocked.forward(x, weight, stride, padding),
+        conv_blocked.weight_grad(x, g, weight.shape, stride, padding),
+        conv_blocked.input_grad(g, weight, x.shape, stride, padding),
+    ):
+        assert np.isfinite(result).all()
+    assert not slow_paths, "finite inputs took the recomputation meant for inf and NaN"
+
+
+def test_an_inf_pixel_spoils_only_the_weights_that_see_it():
+    """Row runs read thrown-away columns, whose gradient is zero: 0 * inf must not turn
+    weights that never see the pixel into NaN (they are recomputed without row runs)."""
+    x = np.ones((2, 1, 5, 5))
+    x[0, 0, 1, 0] = np.inf  # column 0: kernel offsets j = 1, 2 never read it (no padding)
+    weight = np.ones((1, 1, 3, 3))
+    g = np.ones((2, 1, 3, 3))
+    cols, _ = reference(x, weight, (1, 1), (0, 0))
+    expected = np.einsum("nol,nkl->ok", g.reshape(2, 1, -1), cols).reshape(weight.shape)
+    got = conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (0, 0))
+    np.testing.assert_array_equal(got, expected)
+    assert np.isfinite(got[0, 0, :, 1:]).all() and np.isinf(got[0, 0, :2, 0]).all()

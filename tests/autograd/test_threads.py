@@ -1,0 +1,105 @@
+"""scratchgrad's thread setting and workers (autograd/threads.py): the setting is its
+own (numpy's BLAS setting is left alone), BLAS is held to one thread only while an op
+runs, split products equal numpy's, and an error in a worker reaches the caller."""
+
+import numpy as np
+import pytest
+
+import scratchgrad
+from scratchgrad import nn
+from scratchgrad.autograd import threads
+
+
+@pytest.fixture
+def workers():
+    before = threads.get_num_threads()
+    yield lambda n: threads.set_num_threads(n)
+    threads.set_num_threads(before)
+
+
+def blas_count():
+    return max(lib.get_num_threads() for lib in threads._blas_libraries())
+
+
+def test_the_setting_is_scratchgrads_own(workers):
+    blas = blas_count()
+    workers(3)
+    assert scratchgrad.get_num_threads() == 3
+    assert blas_count() == blas
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="whole number"):
+            scratchgrad.set_num_threads(bad)
+
+
+def test_blas_is_held_to_one_thread_only_inside_and_nested_holds_share(workers):
+    with threads._controller().limit(limits=2, user_api="blas"):
+        seen = []
+        with threads.blas_on_one_thread():
+            seen.append(blas_count())
+            with threads.blas_on_one_thread():
+                seen.append(blas_count())
+            seen.append(blas_count())
+        assert seen == [1, 1, 1]
+        assert blas_count() == 2
+
+
+@pytest.mark.parametrize(
+    "a_shape, b_shape",
+    [((512, 256), (256, 130)), ((8, 4096), (4096, 1031)), ((300, 40), (40, 7)), ((7,), (7, 3))],
+)
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_split_products_equal_numpys(a_shape, b_shape, count, workers):
+    workers(count)
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    a32, b32 = a.astype(np.float32), b.astype(np.float32)
+    got = threads.matmul(a32, b32)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, a32 @ b32, rtol=1e-4, atol=1e-3)
+
+
+def test_an_error_in_a_worker_reaches_the_caller_and_the_hold_ends(workers):
+    workers(3)
+    blas = blas_count()
+
+    def work(start, stop):
+        if start > 0:
+            raise ZeroDivisionError(f"piece {start}")
+        return start
+
+    with pytest.raises(ZeroDivisionError, match="piece"):
+        threads.run_split(9, 3, work)
+    assert blas_count() == blas
+    assert threads.run_split(9, 3, lambda s, e: (s, e)) == [(0, 3), (3, 6), (6, 9)]
+    assert threads.run_split(2, 3, lambda s, e: (s, e)) == [(0, 2)]
+
+
+def test_training_gives_the_same_numbers_on_one_and_on_three_workers(workers):
+    """Chunks go to workers whole and the weight gradient's parts are summed in a fixed
+    order, so the result does not depend on the thread count beyond rounding."""
+    rng = np.random.default_rng(1)
+    x = scratchgrad.tensor(rng.random((12, 1, 12, 12)))
+    y = rng.integers(0, 10, 12)
+    losses = {}
+    for count in (1, 3):
+        workers(count)
+        net = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1, seed=0),
+            nn.ReLU(),
+            nn.Conv2d(4, 33, 3, padding=1, seed=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(33 * 36, 10, seed=2),
+        )
+        opt = nn.optim.SGD(net.parameters(), lr=0.05)
+        run = []
+        for _ in range(3):
+            loss = nn.functional.cross_entropy(net(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            run.append(loss.item())
+        losses[count] = run
+    np.testing.assert_allclose(losses[1], losses[3], rtol=1e-10)
