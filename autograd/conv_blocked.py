@@ -123,7 +123,8 @@ class _Geometry:
         xp, m = self.xp, len(x)
         if room is not None:
             x = self._placed(x, room)
-        if self.row_runs:  # (m, C, kh, kw, oh*Wp): offset (i, j) starts at i*Wp + j
+        if self.row_runs:  # image-major (m, C, kh, kw, oh*Wp): offset (i, j) at i*Wp + j
+            assert layout == IMAGE_MAJOR, "row runs are built image-major only"
             plane = self.hw[0] * self.hw[1]
             step = self.dtype.itemsize  # room is a fresh 1-D array
             win = xp.lib.stride_tricks.as_strided(
@@ -131,7 +132,6 @@ class _Geometry:
                 shape=(m, self.c) + self.kernel + (self.built,),
                 strides=(self.c * plane * step, plane * step, self.hw[1] * step, step, step),
             )
-            win = win.transpose(ROW_RUN_LAYOUTS[layout])
         else:
             win = xp.lib.stride_tricks.sliding_window_view(x, self.kernel, axis=(2, 3))
             win = win[:, :, :: self.stride[0], :: self.stride[1]].transpose(layout)
@@ -149,10 +149,6 @@ class _Geometry:
             for array in arrays:
                 if array is not None and array.nbytes >= buffers.MIN_BYTES:
                     buffers.keep(array)
-
-
-# the same layouts for the row-run view (m, C, kh, kw, oh*Wp)
-ROW_RUN_LAYOUTS = {IMAGE_MAJOR: (0, 1, 2, 3, 4)}
 
 
 def forward(x, weight, stride, padding):
