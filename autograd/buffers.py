@@ -20,6 +20,8 @@ import threading
 
 import numpy as np
 
+from . import threads
+
 MIN_BYTES = 1 << 18  # smaller blocks come from malloc's own free lists
 MAX_KEPT_BYTES = 256 << 20  # per thread
 
@@ -94,5 +96,5 @@ def multiply(g, d):
         and g.nbytes >= MIN_BYTES
         and (d.__class__ is np.ndarray and d.shape == g.shape and np.result_type(g, d) == g.dtype)
     ):
-        return np.multiply(g, d, out=empty(g.shape, g.dtype))
+        return threads.ufunc(np.multiply, g, d, out=empty(g.shape, g.dtype))
     return g * d

@@ -188,7 +188,7 @@ def forward(x, weight, stride, padding):
                     xp.copyto(out[s : s + m], geo.real(y))
         geo.give(room, cols_flat, y_flat)
 
-    threads.run_split(geo.n, geo.per_chunk, work, on_cpu=xp is np)
+    threads.run_split(geo.n, geo.per_chunk, work, split=xp is np)
     return out
 
 
@@ -221,7 +221,7 @@ def weight_grad(x, g, weight_shape, stride, padding):
         geo.give(room, cols_flat, g_flat)
         return total
 
-    parts = threads.run_split(geo.n, geo.per_chunk, work, on_cpu=xp is np)
+    parts = threads.run_split(geo.n, geo.per_chunk, work, split=xp is np)
     total = parts[0]
     for part in parts[1:]:
         total += part

@@ -15,7 +15,7 @@ runs over pixels; `fold` loops over the kh·kw kernel offsets, conv2d over chunk
 
 import numpy as np
 
-from . import buffers, conv_blocked
+from . import buffers, conv_blocked, threads
 from .backend import namespace
 from .grad_mode import STATE
 from .node import Node
@@ -232,21 +232,36 @@ def _pool_views(x, kernel, stride, padding):
     return [xp_[where] for _, where in _offset_views(kernel, stride, out_hw)]
 
 
-def _max_and_winner(views, want_winner):
+def _max_and_winner(views, want_winner, split=False):
     """Each window's max and (if wanted) the offset that holds it, by PyTorch's rule: a
     value replaces the running max if it is larger (so ties keep the first) or NaN (so
-    NaN wins).
+    NaN wins). With `split`, the images are shared out over the worker threads.
 
     The winner is the last offset that replaced the running max: the largest k whose
     `views[k] > running max` held, i.e. a running `maximum` of k * mask (no branchy
     scatter)."""
     xp = namespace(views[0])
-    best = views[0].copy()
-    if not want_winner:
+    best = xp.empty(views[0].shape, dtype=views[0].dtype)
+    winner = None
+    if want_winner:
+        winner = xp.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+
+    def work(start, stop):
+        part = [view[start:stop] for view in views]
+        _running_max(part, best[start:stop], None if winner is None else winner[start:stop])
+
+    threads.run_split(len(best), 1, work, split=split, hold_blas=False)
+    return best, winner
+
+
+def _running_max(views, best, winner):
+    """Fill best (and winner, zeros on entry) for these windows: see _max_and_winner."""
+    xp = namespace(best)
+    xp.copyto(best, views[0])
+    if winner is None:
         for view in views[1:]:
             xp.maximum(best, view, out=best)
-        return best, None
-    winner = xp.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
+        return
     larger = xp.empty(best.shape, dtype=bool)
     step = xp.empty_like(winner)
     dense = xp.empty_like(best)  # numpy copies a strided view faster than it compares
@@ -259,12 +274,12 @@ def _max_and_winner(views, want_winner):
     if xp.isnan(best).any():  # rare: the last NaN of a window is its winner
         for k, view in enumerate(views):
             winner[xp.isnan(view)] = k
-    return best, winner
 
 
 def _max_pool(x, kernel, stride, padding):
     """Under no_grad no node is recorded, so the winners are not worth finding."""
-    best, winner = _max_and_winner(_pool_views(x, kernel, stride, padding), STATE.enabled)
+    views = _pool_views(x, kernel, stride, padding)
+    best, winner = _max_and_winner(views, STATE.enabled, split=threads.splits(x))
     if winner is not None and (padding[0] or padding[1]):
         _first_real_wins_ties_with_padding(best, winner, x.dtype, kernel, stride, padding)
     return best, {"kernel": kernel, "stride": stride, "padding": padding, "winner": winner}
@@ -324,13 +339,18 @@ def _max_pool_vjp(node, g, xs, out):
         grad = buffers.empty(padded, g.dtype) if tiles else buffers.zeros(padded, g.dtype)
     else:
         grad = xp.empty(padded, dtype=g.dtype) if tiles else xp.zeros(padded, dtype=g.dtype)
-    hit = xp.empty(out.shape, dtype=bool)
-    for k, where in _offset_views(kernel, stride, (oh, ow)):
-        xp.equal(winner, k, out=hit)
-        if apart:
-            xp.multiply(g, hit, out=grad[where])  # written in place: no temporary
-        else:
-            grad[where] += g * hit
+
+    def work(start, stop):
+        rows = slice(start, stop)
+        hit = xp.empty((stop - start,) + out.shape[1:], dtype=bool)
+        for k, where in _offset_views(kernel, stride, (oh, ow)):
+            xp.equal(winner[rows], k, out=hit)
+            if apart:
+                xp.multiply(g[rows], hit, out=grad[rows][where])  # in place: no temporary
+            else:
+                grad[rows][where] += g[rows] * hit
+
+    threads.run_split(n, 1, work, split=threads.splits(grad), hold_blas=False)
     return (grad[:, :, ph : ph + h, pw : pw + w],)
 
 

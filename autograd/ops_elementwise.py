@@ -7,6 +7,9 @@ On a `Value` (Python floats) the forwards raise errors that name the op and the 
 and PyTorch (`detect_anomaly()` finds them).
 """
 
+import numpy as np
+
+from . import threads
 from .backend import floatmath, ieee, namespace
 from .op_table import Op, register
 from .vjp_math import data_of, fit_to, tangent_sum, unbroadcast, zero_where
@@ -247,13 +250,23 @@ COS: Op = register(
 def _relu(x):
     if isinstance(x, float):
         return 0.0 if x <= 0.0 else x
+    if threads.splits(x) and x.dtype.kind == "f":  # a big float array: over the workers
+        return threads.ufunc(np.maximum, x, 0, out=np.empty_like(x))
     return namespace(x).maximum(x, 0)
+
+
+def _passes_gradient(mask, x):
+    """mask = not (x <= 0): the gradient passes where x > 0 or x is NaN."""
+    np.less_equal(x, 0, out=mask)
+    np.logical_not(mask, out=mask)
 
 
 def _relu_partials(node, xs, out):
     x = data_of(xs[0])
     if isinstance(x, float):
         return (0.0 if x <= 0.0 else 1.0,)
+    if threads.splits(x):
+        return (threads.elementwise(_passes_gradient, np.empty(x.shape, bool), x),)
     return (~(x <= 0),)
 
 

@@ -7,7 +7,9 @@ p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 """
 
 import math
+from functools import partial
 
+from ...autograd import threads
 from ...autograd.backend import Array, namespace
 from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, lerp_
 
@@ -58,7 +60,6 @@ class Adam(Optimizer):
         return required, required | {"max_exp_avg_sq"}
 
     def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = namespace(data).zeros_like(data)
@@ -66,18 +67,28 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = namespace(data).zeros_like(data)
         state["step"] += 1
-        t = state["step"]
+        moments = [state["exp_avg"], state["exp_avg_sq"]]
+        if group["amsgrad"]:
+            moments.append(state["max_exp_avg_sq"])
+        # elementwise, so a big parameter is updated over the worker threads, in slices
+        moves = partial(self._moves, t=state["step"], group=group)
+        threads.elementwise(moves, data, grad, *moments)
+
+    def _moves(
+        self, data: Array, grad: Array, m: Array, v: Array, *v_max: Array, t: int, group: ParamGroup
+    ) -> None:
+        """Step t's update of data and the moments (whole arrays or matching slices)."""
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if self._decoupled:
             data *= 1.0 - lr * wd
             g = grad
         else:
             g = grad + wd * data if wd else grad
-        m = lerp_(state["exp_avg"], g, 1.0 - beta1)
-        v = state["exp_avg_sq"]
+        lerp_(m, g, 1.0 - beta1)
         v *= beta2
         v += (1.0 - beta2) * (g * g)
-        if group["amsgrad"]:
-            v = namespace(data).maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        if v_max:
+            v = namespace(data).maximum(v_max[0], v, out=v_max[0])
         step_size = lr / (1.0 - beta1**t)
         denom = namespace(data).sqrt(v) / math.sqrt(1.0 - beta2**t)
         denom += group["eps"]

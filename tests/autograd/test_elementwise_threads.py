@@ -1,0 +1,180 @@
+"""Elementwise passes over the worker threads (threads.elementwise, ReLU, max pooling,
+the gradient products, Adam): split into slices they give exactly what one call on the
+whole arrays gives, and they fall back to one call where a slice would not be a view.
+
+The split sizes are lowered here so that small arrays are split over three workers;
+each test also checks that the split really happened, so it cannot pass by accident."""
+
+import numpy as np
+import pytest
+
+import scratchgrad
+from scratchgrad import nn
+from scratchgrad.autograd import threads
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Split every pass of 8+ elements over 3 workers; returns the list of the piece
+    counts run_split used (one entry per split call)."""
+    before = threads.get_num_threads()
+    monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
+    monkeypatch.setattr(threads, "ALIGN", 8)
+    pieces = []
+    original = threads.run_split
+
+    def counting(n, per_chunk, work, split=True, hold_blas=True):
+        results = original(n, per_chunk, work, split, hold_blas)
+        if split and not hold_blas:
+            pieces.append(len(results))
+        return results
+
+    monkeypatch.setattr(threads, "run_split", counting)
+    threads.set_num_threads(3)
+    yield pieces
+    threads.set_num_threads(before)
+
+
+def on_one_thread(fn):
+    before = threads.get_num_threads()
+    threads.set_num_threads(1)
+    try:
+        return fn()
+    finally:
+        threads.set_num_threads(before)
+
+
+def test_elementwise_splits_into_views_and_falls_back_to_one_call(split):
+    out = np.zeros((10, 7))
+    x = np.arange(70.0).reshape(10, 7)
+    seen = []
+
+    def work(o, a, b):
+        seen.append(o.shape)
+        np.multiply(a, b, out=o)
+
+    threads.elementwise(work, out, x, 2.0)
+    np.testing.assert_array_equal(out, 2 * x)
+    assert len(seen) == 3 and all(len(shape) == 1 for shape in seen)
+    seen.clear()
+    threads.elementwise(work, out, x.T.copy().T, 3.0)  # not C-contiguous: one whole call
+    np.testing.assert_array_equal(out, 3 * x)
+    assert seen == [(10, 7)]
+    seen.clear()
+    threads.elementwise(lambda o, a: seen.append((o.shape, a.shape)), np.zeros(70), x)
+    assert seen == [((70,), (10, 7))]  # another shape: one whole call, nothing flattened
+
+
+SPECIAL = [np.nan, -0.0, 0.0, np.inf, -np.inf, 1e-30, -1e-30]
+
+
+def relu_case(dtype, transposed=False):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 5, 9)).astype(dtype)
+    x.reshape(-1)[: len(SPECIAL)] = SPECIAL
+    if transposed:
+        x = x.transpose(2, 0, 1)
+    g = rng.standard_normal(x.shape).astype(dtype)
+
+    def run():
+        t = scratchgrad.tensor(x, requires_grad=True)
+        y = nn.functional.relu(t)
+        y.backward(scratchgrad.tensor(g))
+        return y.numpy(), t.grad
+
+    return x, g, run
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_relu_split_equals_relu_on_one_thread(dtype, transposed, split):
+    x, g, run = relu_case(dtype, transposed)
+    want_y, want_g = on_one_thread(run)
+    split.clear()
+    got_y, got_g = run()
+    if not transposed:
+        assert split and max(split) == 3
+    np.testing.assert_array_equal(got_y, want_y)
+    np.testing.assert_array_equal(got_g, want_g)
+    assert got_y.dtype == dtype and got_g.dtype == dtype
+    # PyTorch's rule: NaN passes its gradient, -0.0 and 0.0 do not
+    np.testing.assert_array_equal(got_g, np.where((x > 0) | np.isnan(x), g, 0))
+
+
+@pytest.mark.parametrize(
+    "kernel, stride, padding",
+    [(2, 2, 0), (3, 2, 1), (3, 1, 1), (2, 1, 0)],  # tiled, overlapping, padded
+)
+def test_max_pool_split_equals_max_pool_on_one_thread(kernel, stride, padding, split):
+    rng = np.random.default_rng(1)
+    x = rng.integers(-3, 3, (7, 3, 8, 8)).astype(np.float64)  # many ties
+    x[0, 0, :2, :2] = np.nan
+    x[1, 1] = -np.inf  # a window of nothing but -inf and padding
+    g = rng.standard_normal((7, 3) + ((8 + 2 * padding - kernel) // stride + 1,) * 2)
+
+    def run():
+        t = scratchgrad.tensor(x, requires_grad=True)
+        y = nn.functional.max_pool2d(t, kernel, stride, padding)
+        y.backward(scratchgrad.tensor(g))
+        return y.numpy(), t.grad
+
+    want_y, want_g = on_one_thread(run)
+    split.clear()
+    got_y, got_g = run()
+    assert split and max(split) == 3  # forward and backward both split over the images
+    np.testing.assert_array_equal(got_y, want_y)
+    np.testing.assert_array_equal(got_g, want_g)
+
+
+def test_gradient_products_split_equal_numpys(split):
+    """buffers.multiply is every elementwise op's g * d (tanh here), for big arrays."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((200, 200))
+    t = scratchgrad.tensor(x, requires_grad=True)
+    g = rng.standard_normal(x.shape)
+    split.clear()
+    t.tanh().backward(scratchgrad.tensor(g))
+    assert split and max(split) == 3
+    np.testing.assert_array_equal(t.grad, g * (1.0 - np.tanh(x) * np.tanh(x)))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: nn.optim.Adam(ps, lr=0.01, weight_decay=0.1),
+        lambda ps: nn.optim.AdamW(ps, lr=0.01, amsgrad=True),
+        lambda ps: nn.optim.Adam(ps, lr=0.01, betas=(0.3, 0.9)),  # lerp's other branch
+    ],
+)
+def test_adam_split_equals_adam_on_one_thread(make, split):
+    rng = np.random.default_rng(3)
+    start = rng.standard_normal((33, 17))
+    grads = [rng.standard_normal(start.shape) for _ in range(3)]
+
+    def run():
+        p = scratchgrad.tensor(start.copy(), requires_grad=True)
+        opt = make([p])
+        for g in grads:
+            p.grad = g.copy()
+            opt.step()
+        state = opt.state_dict()["state"][0]
+        return p.numpy(), state
+
+    want_p, want_state = on_one_thread(run)
+    split.clear()
+    got_p, got_state = run()
+    assert split and max(split) == 3
+    np.testing.assert_array_equal(got_p, want_p)
+    assert got_state["step"] == want_state["step"] == 3
+    for key in want_state:
+        np.testing.assert_array_equal(got_state[key], want_state[key])
+
+
+def test_adam_with_a_transposed_gradient_updates_on_one_call(split):
+    p = scratchgrad.tensor(np.ones((20, 30)), requires_grad=True)
+    q = scratchgrad.tensor(np.ones((20, 30)), requires_grad=True)
+    g = np.arange(600.0).reshape(30, 20).T  # not C-contiguous
+    for param, grad in ((p, g), (q, np.ascontiguousarray(g))):
+        param.grad = grad
+        nn.optim.Adam([param], lr=0.1).step()
+    np.testing.assert_array_equal(p.numpy(), q.numpy())
