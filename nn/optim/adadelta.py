@@ -10,7 +10,15 @@ and lr=1.0 works (PyTorch's MNIST example trains with it).
 """
 
 from ...autograd.backend import Array, namespace
-from .optimizer import _TORCH_ONLY, Optimizer, ParamGroup, Params, ParamState, check_range
+from .optimizer import (
+    _TORCH_ONLY,
+    Optimizer,
+    ParamGroup,
+    Params,
+    ParamState,
+    check_range,
+    in_slices,
+)
 
 
 class Adadelta(Optimizer):
@@ -60,14 +68,19 @@ class Adadelta(Optimizer):
         return keys, keys
 
     def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
-        rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         if not state:
             state["step"] = 0
             state["square_avg"] = namespace(data).zeros_like(data)
             state["acc_delta"] = namespace(data).zeros_like(data)
         state["step"] += 1
+        in_slices(self._moves, data, grad, state["square_avg"], state["acc_delta"], group=group)
+
+    def _moves(
+        self, data: Array, grad: Array, square_avg: Array, acc_delta: Array, *, group: ParamGroup
+    ) -> None:
+        """One update of data and both running averages (whole arrays or matching slices)."""
+        rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         g = grad + wd * data if wd else grad
-        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
         square_avg += (1.0 - rho) * (g * g)
         delta = namespace(data).sqrt(acc_delta + eps) / namespace(data).sqrt(square_avg + eps) * g

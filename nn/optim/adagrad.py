@@ -6,7 +6,7 @@ squared gradients, so rarely-updated coordinates keep large steps.
 """
 
 from ...autograd.backend import Array, namespace
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices
 
 
 class Adagrad(Optimizer):
@@ -50,9 +50,12 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = namespace(data).full_like(data, group["initial_accumulator_value"])
         state["step"] += 1
+        clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
+        in_slices(self._moves, data, grad, state["sum"], clr=clr, group=group)
+
+    def _moves(self, data: Array, grad: Array, h: Array, *, clr: float, group: ParamGroup) -> None:
+        """One update of data and the sum of squares h (whole arrays or matching slices)."""
         wd = group["weight_decay"]
         g = grad + wd * data if wd else grad
-        clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
-        h = state["sum"]
         h += g * g
         data -= clr * (g / (namespace(data).sqrt(h) + group["eps"]))

@@ -7,11 +7,9 @@ p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 """
 
 import math
-from functools import partial
 
-from ...autograd import threads
 from ...autograd.backend import Array, namespace
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, lerp_
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices, lerp_
 
 
 class Adam(Optimizer):
@@ -70,9 +68,7 @@ class Adam(Optimizer):
         moments = [state["exp_avg"], state["exp_avg_sq"]]
         if group["amsgrad"]:
             moments.append(state["max_exp_avg_sq"])
-        # elementwise, so a big parameter is updated over the worker threads, in slices
-        moves = partial(self._moves, t=state["step"], group=group)
-        threads.elementwise(moves, data, grad, *moments)
+        in_slices(self._moves, data, grad, *moments, t=state["step"], group=group)
 
     def _moves(
         self, data: Array, grad: Array, m: Array, v: Array, *v_max: Array, t: int, group: ParamGroup

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, NoReturn, TypeAlias, Union, cast
 
 import numpy as np
 
-from ...autograd import Tensor, Value
+from ...autograd import Tensor, Value, threads
 from ...autograd.backend import Array, is_device_array, namespace
 
 #: A parameter an optimizer updates: a leaf Tensor or a micrograd-style Value.
@@ -68,6 +69,15 @@ def check_range(
             else (f">= {low}" if high == math.inf else f"in [{low}, {high}]")
         )
         raise ValueError(f"{owner}: invalid {name}={value!r}; it must be a number {bound}")
+
+
+def in_slices(
+    rule: Callable[..., None], data: Array, grad: Array, *buffers: Any, **options: Any
+) -> None:
+    """rule(data, grad, *buffers, **options): an update that is elementwise in its arrays
+    (it writes data and its buffers in place), run over the worker threads in matching
+    flat slices where the arrays are big (`autograd.threads.elementwise`), else once."""
+    threads.elementwise(partial(rule, **options), data, grad, *buffers)
 
 
 def lerp_(a: Array, b: Array, weight: float) -> Array:

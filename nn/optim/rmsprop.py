@@ -7,7 +7,7 @@ momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / 
 """
 
 from ...autograd.backend import Array, namespace
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, lerp_
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices, lerp_
 
 
 class RMSprop(Optimizer):
@@ -56,7 +56,7 @@ class RMSprop(Optimizer):
         return required, {"step", "square_avg", "momentum_buffer", "grad_avg"}
 
     def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
-        alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
+        momentum = group["momentum"]
         if not state:
             state["step"] = 0
             state["square_avg"] = namespace(data).zeros_like(data)
@@ -65,19 +65,34 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = namespace(data).zeros_like(data)
         state["step"] += 1
+        a = state["grad_avg"] if group["centered"] else None
+        b = state["momentum_buffer"] if momentum > 0 else None
+        in_slices(self._moves, data, grad, state["square_avg"], a, b, group=group)
+
+    def _moves(
+        self,
+        data: Array,
+        grad: Array,
+        s: Array,
+        a: Array | None,
+        b: Array | None,
+        *,
+        group: ParamGroup,
+    ) -> None:
+        """One update of data, the square average s, the gradient average a (centered)
+        and the momentum buffer b (whole arrays or matching slices)."""
+        alpha, wd = group["alpha"], group["weight_decay"]
         g = grad + wd * data if wd else grad
-        s = state["square_avg"]
         s *= alpha
         s += (1.0 - alpha) * (g * g)
-        if group["centered"]:
-            a = lerp_(state["grad_avg"], g, 1.0 - alpha)
+        if a is not None:  # centered
+            lerp_(a, g, 1.0 - alpha)
             denom = namespace(data).sqrt(s - a * a)
         else:
             denom = namespace(data).sqrt(s)
         denom += group["eps"]
-        if momentum > 0:
-            b = state["momentum_buffer"]
-            b *= momentum
+        if b is not None:  # momentum > 0
+            b *= group["momentum"]
             b += g / denom
             data -= group["lr"] * b
         else:

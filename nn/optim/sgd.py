@@ -7,7 +7,7 @@ SGD (torch.optim.SGD), with g = grad + weight_decay * p:
 """
 
 from ...autograd.backend import Array, namespace
-from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range
+from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices
 
 
 class SGD(Optimizer):
@@ -54,12 +54,21 @@ class SGD(Optimizer):
         return set(), {"momentum_buffer"}
 
     def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
+        first = bool(group["momentum"]) and state.get("momentum_buffer") is None
+        if first:  # filled with g by the first step
+            state["momentum_buffer"] = namespace(data).empty_like(data)
+        buf = state.get("momentum_buffer") if group["momentum"] else None
+        in_slices(self._moves, data, grad, buf, first=first, group=group)
+
+    def _moves(
+        self, data: Array, grad: Array, buf: Array | None, *, first: bool, group: ParamGroup
+    ) -> None:
+        """One update of data and the momentum buffer (whole arrays or matching slices)."""
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         g = grad + wd * data if wd else grad
-        if momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = namespace(data).array(g, dtype=data.dtype)
+        if buf is not None:
+            if first:
+                buf[...] = g
             else:
                 buf *= momentum
                 buf += (1.0 - group["dampening"]) * g
@@ -88,11 +97,14 @@ class Momentum(Optimizer):
         return set(), {"velocity"}
 
     def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
-        v = state.get("velocity")
-        if v is None:
-            v = state["velocity"] = namespace(data).zeros_like(data)
-        v *= group["momentum"]
-        v -= group["lr"] * grad
+        if state.get("velocity") is None:
+            state["velocity"] = namespace(data).zeros_like(data)
+        in_slices(self._moves, data, grad, state["velocity"], m=group["momentum"], lr=group["lr"])
+
+    def _moves(self, data: Array, grad: Array, v: Array, *, m: float, lr: float) -> None:
+        """One update of data and the velocity v (whole arrays or matching slices)."""
+        v *= m
+        v -= lr * grad
         data += v
 
 
@@ -105,11 +117,8 @@ class Nesterov(Momentum):
     different path.
     """
 
-    def _update(self, data: Array, grad: Array, state: ParamState, group: ParamGroup) -> None:
-        m, lr = group["momentum"], group["lr"]
-        v = state.get("velocity")
-        if v is None:
-            v = state["velocity"] = namespace(data).zeros_like(data)
+    def _moves(self, data: Array, grad: Array, v: Array, *, m: float, lr: float) -> None:
+        """One update of data and the velocity v (whole arrays or matching slices)."""
         v *= m
         v -= lr * grad
         data += m * m * v
