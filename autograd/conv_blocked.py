@@ -81,9 +81,19 @@ class _Geometry:
         self.per_chunk = images_per_chunk(xp, n, self.k * self.built * self.dtype.itemsize)
 
     def chunks(self, start, stop):
-        """(first image, image count) of each chunk in [start, stop)."""
-        for s in range(start, stop, self.per_chunk):
-            yield s, min(self.per_chunk, stop - s)
+        """(first image, image count) of each chunk in [start, stop): as few chunks of
+        at most per_chunk images as there can be, of equal sizes (the larger first)."""
+        count = max(1, -(-(stop - start) // self.per_chunk))  # an empty batch: one empty chunk
+        size, larger = divmod(stop - start, count)
+        for i in range(count):
+            m = size + (i < larger)
+            yield start, m
+            start += m
+
+    def split(self, work):
+        """run `work(start, stop)` over the images, an equal share per worker thread
+        (each then goes through its share chunk by chunk)."""
+        return threads.run_split(self.n, 1, work, split=self.xp is np)
 
     def scratch(self, m, size_per_image, extra=0):
         """Flat room for m images of `size_per_image` values each (and `extra`)."""
@@ -163,7 +173,7 @@ def forward(x, weight, stride, padding):
         w2 = weight.reshape(o, geo.k)
 
     def work(start, stop):
-        first = min(geo.per_chunk, stop - start)
+        first = next(geo.chunks(start, stop))[1]
         room, cols_flat = geo.image_room(first), geo.scratch(first, geo.k * geo.built)
         y_flat = (
             None
@@ -188,7 +198,7 @@ def forward(x, weight, stride, padding):
                     xp.copyto(out[s : s + m], geo.real(y))
         geo.give(room, cols_flat, y_flat)
 
-    threads.run_split(geo.n, geo.per_chunk, work, split=xp is np)
+    geo.split(work)
     return out
 
 
@@ -204,7 +214,7 @@ def weight_grad(x, g, weight_shape, stride, padding):
     geo = _Geometry(xp, x.shape, (kh, kw), stride, padding, x.dtype, row_runs=False)
 
     def work(start, stop):
-        first = min(geo.per_chunk, stop - start)
+        first = next(geo.chunks(start, stop))[1]
         room, cols_flat = geo.image_room(first), geo.scratch(first, geo.k * geo.l)
         g_flat = geo.scratch(first, o * geo.l) if geo.channels_last else None
         total = xp.zeros((geo.k, o), dtype=x.dtype)
@@ -221,7 +231,7 @@ def weight_grad(x, g, weight_shape, stride, padding):
         geo.give(room, cols_flat, g_flat)
         return total
 
-    parts = threads.run_split(geo.n, geo.per_chunk, work, split=xp is np)
+    parts = geo.split(work)
     total = parts[0]
     for part in parts[1:]:
         total += part

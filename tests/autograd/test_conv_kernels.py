@@ -141,3 +141,24 @@ def test_an_inf_pixel_spoils_only_the_weights_that_see_it():
     got = conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (0, 0))
     np.testing.assert_array_equal(got, expected)
     assert np.isfinite(got[0, 0, :, 1:]).all() and np.isinf(got[0, 0, :2, 0]).all()
+
+
+@pytest.mark.parametrize("per_chunk", [1, 2, 4, 36, 100])
+@pytest.mark.parametrize("share", [(0, 100), (0, 50), (50, 100), (3, 4), (10, 17)])
+def test_a_share_of_images_is_cut_into_the_fewest_chunks_of_equal_sizes(per_chunk, share):
+    geo = conv_blocked._Geometry(np, (100, 1, 28, 28), (5, 5), (1, 1), (0, 0), np.float32)
+    geo.per_chunk = per_chunk
+    start, stop = share
+    chunks = list(geo.chunks(start, stop))
+    sizes = [m for _, m in chunks]
+    assert [s for s, _ in chunks] == [start] + list(np.cumsum(sizes)[:-1] + start)
+    assert sum(sizes) == stop - start and max(sizes) <= per_chunk
+    assert len(chunks) == -(-(stop - start) // per_chunk)  # as few as can be
+    assert max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
+
+
+def test_an_empty_batch_gives_empty_outputs_and_a_zero_weight_gradient(workers):
+    x, weight, g = np.zeros((0, 3, 8, 8)), np.ones((4, 3, 3, 3)), np.zeros((0, 4, 8, 8))
+    assert conv_blocked.forward(x, weight, (1, 1), (1, 1)).shape == (0, 4, 8, 8)
+    assert not conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (1, 1)).any()
+    assert conv_blocked.input_grad(g, weight, x.shape, (1, 1), (1, 1)).shape == x.shape
