@@ -5,7 +5,7 @@ a = Value(-4.0); b = Value(2.0)
 c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 """
 
-from . import ops_conv, ops_elementwise, ops_linalg, ops_nn, ops_reduce, ops_shape
+from . import ops_conv, ops_elementwise, ops_linalg, ops_nn, ops_norm, ops_reduce, ops_shape
 from .anomaly import AnomalyError, detect_anomaly
 from .devices import Device, cuda, device
 from .dtypes import get_default_dtype, set_default_dtype

@@ -152,6 +152,15 @@ def _max_pool(rng):  # distinct values: no ties, so each window's max is unique
     ), [Tensor(data, requires_grad=True)]
 
 
+def _batch_norm(rng):
+    """Three channels of a (4, 3, 2, 2) batch, a weight and a bias."""
+    return _weighted("batch_norm", rng, params={"eps": 1e-3}), [
+        _tensor(rng, (4, 3, 2, 2)),
+        _tensor(rng, (3,)),
+        _tensor(rng, (3,)),
+    ]
+
+
 EXAMPLES = {
     "add": _binary("add"),
     "sub": _binary("sub"),
@@ -227,6 +236,7 @@ EXAMPLES = {
     ),
     "conv2d": _conv2d,
     "max_pool2d": _max_pool,
+    "batch_norm": _batch_norm,
     "to_device": _unary("to_device", device=Device("cpu")),
 }
 

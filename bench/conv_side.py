@@ -2,10 +2,11 @@
 caller): a training step with Adam on a batch of 1x28x28 float32 images, of either
 the book's SimpleConvNet (conv 30@5x5, ReLU, max-pool 2, Linear 100, ReLU, Linear 10)
 or `nn.models.deep_convnet` (three blocks of two 3x3 convs and a max-pool, then
-Linear 128, ReLU, Dropout, Linear 10), on the CPU or on a CUDA GPU.
+Linear 128, ReLU, Dropout, Linear 10), on the CPU or on a CUDA GPU. MODEL `bn` times
+BatchNorm2d(32) alone in training mode, forward and backward, on (BATCH, 32, 28, 28).
 
     python -m bench.conv_side ours|torch|blas MODEL BATCH REPEATS THREADS [DEVICE]
-        MODEL: simple | deep; DEVICE: cpu (default) | cuda  -> s/step
+        MODEL: simple | deep | bn; DEVICE: cpu (default) | cuda  -> s/step
     python -m bench.conv_side epoch-ours|epoch-torch N_IMAGES THREADS -> seconds, peak RSS
 
 Both sides run with glibc's default malloc: scratchgrad changes no process setting
@@ -104,6 +105,30 @@ def torch_step(x, labels, threads, model="simple", device="cpu"):
     return step
 
 
+def batch_norm_step(side, batch, threads):
+    """BatchNorm2d(32) in training mode: forward, and backward from a fixed gradient."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, 32, 28, 28), dtype=np.float32)
+    g = rng.standard_normal(x.shape, dtype=np.float32)
+    if side == "ours":
+        import scratchgrad
+        from scratchgrad import nn
+
+        layer = nn.BatchNorm2d(32, dtype=np.float32)
+        xb, gb = scratchgrad.tensor(x, requires_grad=True), scratchgrad.tensor(g)
+    else:
+        import torch
+
+        torch.set_num_threads(threads)
+        layer = torch.nn.BatchNorm2d(32)
+        xb, gb = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
+
+    def step():
+        layer(xb).backward(gb)
+
+    return step
+
+
 def blas_step(x, labels, model="simple"):
     """Only the step's matrix products (conv forward and weight gradient as im2col GEMMs,
     the two Linear layers forward and backward): the floor any numpy CNN sits on. Only
@@ -170,6 +195,9 @@ def main():
         int(sys.argv[5]),
     )
     device = sys.argv[6] if len(sys.argv) > 6 else "cpu"
+    if model == "bn":
+        step = batch_norm_step(side, batch, threads)
+        return emit(seconds=median_time(step, repeats), peak_mb=peak_rss_mb())
     x, labels = problem(batch)
     step = {
         "ours": lambda: ours_step(x, labels, model, device),

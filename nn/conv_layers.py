@@ -254,4 +254,4 @@ class BatchNorm2d(BatchNorm1d):
                 f"BatchNorm2d({self.num_features}) expects input of shape "
                 f"(N, {self.num_features}, H, W), got {x.shape}"
             )
-        return self._normalize(x, axes=(0, 2, 3))
+        return self._normalize(x)

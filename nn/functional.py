@@ -13,6 +13,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import OPS, Tensor, Value
 from ..autograd.backend import namespace
+from ..autograd.vjp_math import data_of
 from .dtypes import layer_input, mismatch
 from .reduction import reduce as _reduce
 from .reduction import reduction_of
@@ -185,6 +186,60 @@ def drop(x, p, training, rng, channels=False):
     keep = rng.random(x.shape[:2] + (1, 1) if channels else x.shape) >= p
     scale = (keep * (1.0 / (1.0 - p))).astype(x.dtype)
     return x * namespace(x._data).asarray(scale)  # the mask goes where x lives
+
+
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+):
+    """PyTorch's F.batch_norm: per channel (axis 1), (x - mean) / sqrt(var + eps) *
+    weight + bias. Training: the batch's mean and biased variance (one `batch_norm` op),
+    and running_mean / running_var, when given, move toward them in place:
+    running = (1 - momentum) running + momentum batch (the unbiased variance). Otherwise
+    the running statistics are used."""
+    x = _node(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
+    c, xp = x.shape[1], namespace(x._data)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "batch_norm with training=False needs running_mean and running_var; "
+                "pass training=True to use the batch's own statistics"
+            )
+        mean, var = (data_of(v) for v in (running_mean, running_var))
+        out = (x - mean.reshape(shape)) * (1.0 / xp.sqrt(var + eps)).reshape(shape)
+        if weight is not None:
+            out = out * weight.reshape(shape)
+        return out if bias is None else out + bias.reshape(shape)
+    n = x.size // max(c, 1)
+    if n < 2:
+        raise ValueError(
+            f"batch_norm in training mode needs more than one value per channel, got "
+            f"input of shape {x.shape}"
+        )
+    stats = []
+    out = OPS["batch_norm"](
+        x,
+        xp.ones(c, dtype=x.dtype) if weight is None else weight,
+        xp.zeros(c, dtype=x.dtype) if bias is None else bias,
+        eps=eps,
+        stats=stats,
+    )
+    if running_mean is not None and running_var is not None:
+        mean, var = stats
+        for running, batch in ((running_mean, mean), (running_var, var * (n / (n - 1)))):
+            running = data_of(running)
+            running *= 1.0 - momentum
+            running += momentum * batch
+    return out
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
-from ..autograd.backend import ArrayLike, namespace
+from ..autograd.backend import ArrayLike
 from . import functional as F
 from .activations import ReLU, Sigmoid, Softmax, Tanh  # noqa: F401  (their old home)
 from .containers import Sequential
@@ -214,7 +214,7 @@ class BatchNorm1d(Module):
                 f"(N, {self.num_features}) or (N, {self.num_features}, L), got "
                 f"{x.shape}"
             )
-        return self._normalize(x, axes=(0,) if x.ndim == 2 else (0, 2))
+        return self._normalize(x)
 
     def _input(self, x: ArrayLike | Tensor) -> Tensor:
         """x in the layer's dtype (that of its weight, else of its running statistics)."""
@@ -230,40 +230,35 @@ class BatchNorm1d(Module):
             return x if isinstance(x, Tensor) else Tensor(x)
         return layer_input(x, held[1].dtype, type(self).__name__, held[0])
 
-    def _normalize(self, x: Tensor, axes: tuple[int, ...]) -> Tensor:
-        """The shared body of BatchNorm1d/2d: statistics over `axes` (all but channels)."""
-        name = type(self).__name__
-        shape = tuple(-1 if axis == 1 else 1 for axis in range(x.ndim))
-        if self.training or self.running_mean is None:
-            n = x.data.size // self.num_features
-            if n < 2 and self.training:
-                raise ValueError(
-                    f"{name} in training mode needs more than one value per "
-                    f"channel, got input of shape {x.shape}; use a batch of 2 "
-                    "or more, or call model.eval()"
-                )
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True, correction=0)
-            if self.training and self.running_mean is not None:
-                self._track(mean, var, n)
-            out = (x - mean) / (var + self.eps).sqrt()
-        else:
-            inv_std = 1.0 / namespace(self.running_var).sqrt(self.running_var + self.eps)
-            out = (x - self.running_mean.reshape(shape)) * inv_std.reshape(shape)
-        if self.weight is not None:
-            out = out * self.weight.reshape(shape)
-        if self.bias is not None:
-            out = out + self.bias.reshape(shape)
-        return out
-
-    def _track(self, mean: Tensor, var: Tensor, n: int) -> None:
-        """running = (1 - m) running + m batch; momentum=None: the cumulative average."""
-        self.num_batches_tracked += 1
-        m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
-        self.running_mean *= 1.0 - m
-        self.running_mean += m * mean.data.reshape(-1)
-        self.running_var *= 1.0 - m
-        self.running_var += (m * n / (n - 1)) * var.data.reshape(-1)
+    def _normalize(self, x: Tensor) -> Tensor:
+        """The shared body of BatchNorm1d/2d: F.batch_norm with this layer's state."""
+        if not (self.training or self.running_mean is None):
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, eps=self.eps
+            )
+        n = x.data.size // self.num_features
+        if n < 2 and self.training:
+            raise ValueError(
+                f"{type(self).__name__} in training mode needs more than one value per "
+                f"channel, got input of shape {x.shape}; use a batch of 2 "
+                "or more, or call model.eval()"
+            )
+        track = self.training and self.running_mean is not None
+        momentum = self.momentum
+        if track:
+            self.num_batches_tracked += 1
+            if momentum is None:  # the cumulative average of all batches so far
+                momentum = 1.0 / float(self.num_batches_tracked)
+        return F.batch_norm(
+            x,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            training=True,
+            momentum=momentum,
+            eps=self.eps,
+        )
 
     def extra_repr(self) -> str:
         return (

@@ -20,13 +20,15 @@ def test_bench_smoke_prints_a_table():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("side", ["ours", "torch"])
-def test_conv_side_runs_deep_convnet(side):
-    """The deep_convnet rows of the full bench (not in --smoke) run on both sides."""
+@pytest.mark.parametrize("model", ["deep", "bn"])
+def test_conv_side_runs_deep_convnet_and_batch_norm(side, model):
+    """The deep_convnet and BatchNorm2d rows of the full bench (not in --smoke) run on
+    both sides."""
     if side == "torch":
         pytest.importorskip("torch")
     from bench.harness import in_subprocess
 
-    out = in_subprocess("bench.conv_side", side, "deep", 4, 1, 1)
+    out = in_subprocess("bench.conv_side", side, model, 4, 1, 1)
     assert "error" not in out and out["seconds"] > 0, out
 
 
