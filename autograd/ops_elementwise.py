@@ -43,11 +43,42 @@ def sign(x):
     return (x > 0).astype(x.dtype) - (x < 0)
 
 
+def _over_workers(ufunc, plain):
+    """An op's forward: `plain`, or for a big float numpy array (ELEMENTWISE_FROM+
+    elements) `ufunc` over the worker threads in flat slices (threads.elementwise; one
+    whole call where an input broadcasts). The same ufunc, so the same numbers; Value
+    floats and other array types (CuPy) get `plain`."""
+
+    def quietly(out, *xs):  # the workers do not share the caller's np.errstate
+        with np.errstate(all="ignore"):
+            ufunc(*xs, out=out)
+
+    def forward(*xs, **params):
+        for x in xs:  # cheap for Values' floats and small arrays: nothing to split
+            if x.__class__ is np.ndarray and x.size >= threads.ELEMENTWISE_FROM:
+                break
+        else:
+            return plain(*xs, **params)
+        operands = xs + tuple(params.values())
+        arrays = [x for x in operands if x.__class__ is np.ndarray]
+        if not threads.splits(max(arrays, key=lambda a: a.size)) or any(
+            x.__class__ is not np.ndarray and not isinstance(x, (int, float)) for x in operands
+        ):
+            return plain(*xs, **params)
+        dtype = np.result_type(*operands)
+        if dtype.kind != "f":
+            return plain(*xs, **params)
+        out = np.empty(np.broadcast_shapes(*(np.shape(x) for x in operands)), dtype)
+        return threads.elementwise(quietly, out, *operands)
+
+    return forward
+
+
 # --- arithmetic -------------------------------------------------------------------------
 
 ADD = register(
     "add",
-    lambda a, b: a + b,
+    _over_workers(np.add, lambda a, b: a + b),
     vjp=lambda node, g, xs, out: (
         unbroadcast(g, getattr(xs[0], "shape", None)),
         unbroadcast(g, getattr(xs[1], "shape", None)),
@@ -63,7 +94,7 @@ ADD = register(
 
 SUB = register(
     "sub",
-    lambda a, b: a - b,
+    _over_workers(np.subtract, lambda a, b: a - b),
     vjp=lambda node, g, xs, out: (
         unbroadcast(g, getattr(xs[0], "shape", None)),
         unbroadcast(-g, getattr(xs[1], "shape", None)),
@@ -84,7 +115,7 @@ def _sum_of_tangents(ts, signs, out):
 
 MUL = register(
     "mul",
-    lambda a, b: a * b,
+    _over_workers(np.multiply, lambda a, b: a * b),
     partials=lambda node, xs, out: (xs[1], xs[0]),
     scalar_vjp=lambda node, g: (g * node._parents[1].data, g * node._parents[0].data),
     values=True,
@@ -96,7 +127,7 @@ MUL = register(
 
 DIV = register(
     "div",
-    lambda a, b: namespace(a).divide(a, b),
+    _over_workers(np.divide, lambda a, b: namespace(a).divide(a, b)),
     partials=lambda node, xs, out: (reciprocal(xs[1]), -out * reciprocal(xs[1])),
     values=True,
     quiet=True,
@@ -107,7 +138,7 @@ DIV = register(
 
 NEG = register(
     "neg",
-    lambda x: -x,
+    _over_workers(np.negative, lambda x: -x),
     partials=lambda node, xs, out: (-1.0,),
     values=True,
     quiet=True,
@@ -128,7 +159,7 @@ def _pow_partials(node, xs, out):
 
 POW = register(
     "pow",
-    lambda a, b: namespace(a).power(a, b),
+    _over_workers(np.power, lambda a, b: namespace(a).power(a, b)),
     partials=_pow_partials,
     values=True,
     quiet=True,
@@ -153,7 +184,7 @@ def _pow_const_name(node):
 
 POW_CONST = register(
     "pow_const",
-    lambda x, exponent: namespace(x).power(x, exponent),
+    _over_workers(np.power, lambda x, exponent: namespace(x).power(x, exponent)),
     partials=_pow_const_partials,
     values=True,
     quiet=True,
@@ -167,7 +198,7 @@ POW_CONST = register(
 
 EXP = register(
     "exp",
-    lambda x: namespace(x).exp(x),
+    _over_workers(np.exp, lambda x: namespace(x).exp(x)),
     partials=lambda node, xs, out: (out,),
     values=True,
     quiet=True,
@@ -176,7 +207,7 @@ EXP = register(
 
 LOG = register(
     "log",
-    lambda x: namespace(x).log(x),
+    _over_workers(np.log, lambda x: namespace(x).log(x)),
     partials=lambda node, xs, out: (reciprocal(xs[0]),),
     values=True,
     quiet=True,
@@ -186,7 +217,7 @@ LOG = register(
 
 SQRT = register(
     "sqrt",
-    lambda x: namespace(x).sqrt(x),
+    _over_workers(np.sqrt, lambda x: namespace(x).sqrt(x)),
     partials=lambda node, xs, out: (0.5 * reciprocal(out),),
     values=True,
     quiet=True,
@@ -196,7 +227,7 @@ SQRT = register(
 
 TANH = register(
     "tanh",
-    lambda x: namespace(x).tanh(x),
+    _over_workers(np.tanh, lambda x: namespace(x).tanh(x)),
     partials=lambda node, xs, out: (1.0 - out * out,),
     values=True,
     quiet=True,
@@ -227,7 +258,7 @@ SIGMOID = register(
 
 SIN = register(
     "sin",
-    lambda x: namespace(x).sin(x),
+    _over_workers(np.sin, lambda x: namespace(x).sin(x)),
     partials=lambda node, xs, out: (COS(xs[0]),),
     values=True,
     quiet=True,
@@ -236,7 +267,7 @@ SIN = register(
 
 COS: Op = register(
     "cos",
-    lambda x: namespace(x).cos(x),
+    _over_workers(np.cos, lambda x: namespace(x).cos(x)),
     partials=lambda node, xs, out: (-SIN(xs[0]),),
     values=True,
     quiet=True,
@@ -285,7 +316,7 @@ RELU = register(
 
 ABS = register(
     "abs",
-    lambda x: namespace(x).abs(x),
+    _over_workers(np.abs, lambda x: namespace(x).abs(x)),
     partials=lambda node, xs, out: (sign(data_of(xs[0])),),
     values=True,
     quiet=True,
@@ -316,7 +347,7 @@ def _first_share(pick_first, node, xs):
 
 MAXIMUM = register(
     "maximum",
-    lambda a, b: namespace(a).maximum(a, b),
+    _over_workers(np.maximum, lambda a, b: namespace(a).maximum(a, b)),
     partials=lambda node, xs, out: (lambda s: (s, 1 - s))(
         _first_share(lambda a, b: a > b, node, xs)
     ),
@@ -328,7 +359,7 @@ MAXIMUM = register(
 
 MINIMUM = register(
     "minimum",
-    lambda a, b: namespace(a).minimum(a, b),
+    _over_workers(np.minimum, lambda a, b: namespace(a).minimum(a, b)),
     partials=lambda node, xs, out: (lambda s: (s, 1 - s))(
         _first_share(lambda a, b: a < b, node, xs)
     ),

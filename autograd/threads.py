@@ -19,9 +19,10 @@ scratchgrad changes nothing. The setting starts at BLAS's own count when first a
 PyTorch's is.
 
 The memory-bound passes are split too, where an array has ELEMENTWISE_FROM elements or
-more: ReLU and its mask, every elementwise op's g * d (`buffers.multiply`), max pooling
-(by images) and every optimizer's update (`elementwise`: flat slices of contiguous
-arrays; a numpy scalar or a non-contiguous array makes it one whole call). One
+more: the elementwise ops' forwards (add, mul, div, exp, tanh, ... and ReLU) and ReLU's
+mask, every elementwise op's g * d (`buffers.multiply`), max pooling and batch norm (by
+images) and every optimizer's update (`elementwise`: flat slices of contiguous arrays;
+a numpy scalar or a non-contiguous array makes it one whole call). One
 such pass gains little on two cores (memory bandwidth, not arithmetic, bounds it), but
 together they were half of a SimpleConvNet step left on one core: on 2 cores its ReLU,
 pooling and Adam went from 6.3 to 4.3 ms of the step. On many cores a pass left on one

@@ -187,3 +187,49 @@ def test_adam_with_a_transposed_gradient_updates_on_one_call(split):
         param.grad = grad
         nn.optim.Adam([param], lr=0.1).step()
     np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sin", "cos", "abs"]
+BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
+
+
+def awkward(shape, dtype, seed):
+    """Values with NaN, ±inf, ±0, negatives (log and sqrt of them give NaN or -inf)."""
+    x = np.random.default_rng(seed).standard_normal(shape) * 3
+    x.flat[:6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0]
+    return np.random.default_rng(seed).permutation(x.ravel()).reshape(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", UNARY + BINARY)
+def test_forwards_over_the_workers_equal_one_whole_call(split, name, dtype):
+    import warnings
+
+    from scratchgrad.autograd.op_table import OPS
+
+    op = OPS[name]
+    xs = [awkward((9, 13), dtype, seed) for seed in range(op.arity)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log(0), 0/0, ...: no warning from any thread
+        got = op.forward(*xs)
+    assert split and max(split) == 3, "the forward was not split over 3 workers"
+    with np.errstate(all="ignore"):
+        want = on_one_thread(lambda: op.forward(*xs))
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_forwards_with_numbers_broadcasts_and_ints(split):
+    from scratchgrad.autograd.op_table import OPS
+
+    x = awkward((9, 13), np.float32, 0)
+    row = np.arange(13, dtype=np.float32)
+    np.testing.assert_array_equal(OPS["mul"].forward(x, 0.5), x * 0.5)  # stays float32
+    assert OPS["mul"].forward(x, 0.5).dtype == np.float32
+    assert OPS["add"].forward(x, np.float64(1.0)).dtype == np.result_type(x, np.float64(1.0))
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(OPS["div"].forward(x, row), x / row)  # one whole call
+    ints = np.arange(117).reshape(9, 13)
+    assert OPS["add"].forward(ints, ints).dtype == ints.dtype
+    np.testing.assert_array_equal(OPS["pow_const"].forward(x, exponent=2.0), x**2.0)
+    assert OPS["add"].forward(1.5, 2.0) == 3.5  # Values' floats: the plain forward
