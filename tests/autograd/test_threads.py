@@ -1,6 +1,7 @@
 """scratchgrad's thread setting and workers (autograd/threads.py): the setting is its
 own (numpy's BLAS setting is left alone), BLAS is held to one thread only while an op
-runs, split products equal numpy's, and an error in a worker reaches the caller."""
+runs, split products equal numpy's, an error in a worker reaches the caller, and
+results come back in order to each caller."""
 
 import numpy as np
 import pytest
@@ -73,6 +74,33 @@ def test_an_error_in_a_worker_reaches_the_caller_and_the_hold_ends(workers):
     assert blas_count() == blas
     assert threads.run_split(9, 3, lambda s, e: (s, e)) == [(0, 3), (3, 6), (6, 9)]
     assert threads.run_split(2, 3, lambda s, e: (s, e)) == [(0, 2)]
+
+
+def test_pieces_come_back_in_order_to_each_of_several_calling_threads(workers):
+    """Workers that finish out of order, and user threads that split at the same time:
+    every caller gets its own pieces' results, in order."""
+    import threading
+    import time
+
+    workers(4)
+
+    def work(start, stop):
+        time.sleep(0.002 * (8 - start) / 8)  # later pieces finish first
+        return (threading.get_ident(), start, stop)
+
+    answers = {}
+
+    def caller(k):
+        answers[k] = [r[1:] for r in threads.run_split(8, 2, work, hold_blas=False)]
+
+    callers = [threading.Thread(target=caller, args=(k,)) for k in range(5)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert answers == {k: [(0, 2), (2, 4), (4, 6), (6, 8)] for k in range(5)}
+    ran_on = {r[0] for r in threads.run_split(8, 2, work, hold_blas=False)}
+    assert len(ran_on) == 4  # the caller and three workers
 
 
 def test_training_gives_the_same_numbers_on_one_and_on_three_workers(workers):
