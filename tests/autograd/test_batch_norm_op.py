@@ -8,7 +8,7 @@ import pytest
 
 import scratchgrad
 from scratchgrad import nn
-from scratchgrad.autograd import ops_norm, threads
+from scratchgrad.autograd import ops_norm
 from scratchgrad.nn import functional as F
 
 SHAPES = [(5, 3), (6, 4, 7), (5, 3, 4, 6)]
@@ -69,31 +69,19 @@ def test_eval_mode_uses_the_running_statistics_like_pytorch():
 
 
 @pytest.fixture
-def in_pieces(monkeypatch):
-    """Pieces of one image, split over 3 workers; returns the split calls' piece counts."""
-    before = threads.get_num_threads()
-    monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
+def in_pieces(split, monkeypatch):
+    """Pieces of one image, split over 3 workers; returns the piece counts of batch
+    norm's passes."""
     monkeypatch.setattr(ops_norm, "PIECE_BYTES", 1)
-    pieces = []
-    original = threads.run_split
-
-    def counting(n, per_chunk, work, split=True, hold_blas=True):
-        results = original(n, per_chunk, work, split, hold_blas)
-        if work.__qualname__.startswith("_by_pieces"):  # batch norm's passes only
-            pieces.append(len(results) if split else 1)
-        return results
-
-    monkeypatch.setattr(threads, "run_split", counting)
-    threads.set_num_threads(3)
-    yield pieces
-    threads.set_num_threads(before)
+    return lambda: split.of("_by_pieces")
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_pieces_over_the_workers_give_the_whole_array_formulas(in_pieces, shape):
     x, w, b, g = inputs(shape, seed=1)
     out, gx, gw, gb = run_ours(x, w, b, g, eps=1e-5)
-    assert in_pieces and min(in_pieces) == 3, "the passes were not split over 3 workers"
+    counts = in_pieces()
+    assert counts and min(counts) == 3, "the passes were not split over 3 workers"
     mean = x.mean(axis=ops_norm._per_channel(x)[0], keepdims=True)
     shape_c = (1, -1) + (1,) * (x.ndim - 2)
     var = ((x - mean) ** 2).mean(axis=ops_norm._per_channel(x)[0], keepdims=True)

@@ -13,28 +13,6 @@ from scratchgrad import nn
 from scratchgrad.autograd import threads
 
 
-@pytest.fixture
-def split(monkeypatch):
-    """Split every pass of 8+ elements over 3 workers; returns the list of the piece
-    counts run_split used (one entry per split call)."""
-    before = threads.get_num_threads()
-    monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
-    monkeypatch.setattr(threads, "ALIGN", 8)
-    pieces = []
-    original = threads.run_split
-
-    def counting(n, per_chunk, work, split=True, hold_blas=True):
-        results = original(n, per_chunk, work, split, hold_blas)
-        if split and not hold_blas:
-            pieces.append(len(results))
-        return results
-
-    monkeypatch.setattr(threads, "run_split", counting)
-    threads.set_num_threads(3)
-    yield pieces
-    threads.set_num_threads(before)
-
-
 def on_one_thread(fn):
     before = threads.get_num_threads()
     threads.set_num_threads(1)
