@@ -25,7 +25,7 @@ from .node import Node
 from .op_table import register
 from .vjp_math import fit_to, tangent_sum
 
-PIECE_BYTES = 1 << 20  # images per piece: each piece's temporaries stay in cache
+PIECE_BYTES = 1 << 20  # bytes of x per piece: each piece's temporaries stay in cache
 
 
 def _per_channel(x):
