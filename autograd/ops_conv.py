@@ -247,24 +247,57 @@ def _max_and_winner(views, want_winner, split=False):
         winner = xp.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int32)
 
     def work(start, stop):
-        part = [view[start:stop] for view in views]
-        _running_max(part, best[start:stop], None if winner is None else winner[start:stop])
+        per_chunk = _images_per_pool_chunk(xp, best.shape, stop - start)
+        first = slice(start, min(stop, start + per_chunk))  # the largest chunk
+        scratch = None if winner is None else _running_max_scratch(best[first], winner[first])
+        for s in range(start, stop, per_chunk):
+            rows = slice(s, min(stop, s + per_chunk))
+            part = [view[rows] for view in views]
+            _running_max(part, best[rows], None if winner is None else winner[rows], scratch)
 
     threads.run_split(len(best), 1, work, split=split, hold_blas=False)
     return best, winner
 
 
-def _running_max(views, best, winner):
-    """Fill best (and winner, zeros on entry) for these windows: see _max_and_winner."""
+POOL_CHUNK = 1 << 16  # windows per chunk: its running max and temporaries stay in cache
+POOL_CHUNK_FROM = 1 << 18  # windows in a worker's share from which it is cut in chunks
+
+
+def _images_per_pool_chunk(xp, shape, count):
+    """Images per chunk of a worker's share of a pooling pass (numpy): the whole share
+    up to POOL_CHUNK_FROM windows, else POOL_CHUNK windows' worth, so that the five
+    passes over them read and write cache, not memory. Measured on the 2-core Xeon,
+    SimpleConvNet's (100, 30, 24, 24) float32 input, forward with winners: on one
+    thread 2.34 ms whole, 1.48 ms in chunks of 64K windows (16K: 1.73, 128K: 1.80); on
+    two threads (shares of 216K windows) whole was best, 1.37 ms against 1.46 in chunks
+    of 64K. Off the CPU, one chunk."""
+    per_image = max(1, int(np.prod(shape[1:])))
+    if xp is not np or count * per_image < POOL_CHUNK_FROM:
+        return max(1, count)
+    return max(1, POOL_CHUNK // per_image)
+
+
+def _running_max_scratch(best, winner):
+    """Temporaries for _running_max, made once for all of a worker's chunks."""
+    xp = namespace(best)
+    return (
+        xp.empty(best.shape, dtype=bool),
+        xp.empty_like(winner),
+        xp.empty_like(best),
+    )
+
+
+def _running_max(views, best, winner, scratch):
+    """Fill best (and winner, zeros on entry) for these windows: see _max_and_winner.
+    `scratch` (with a winner): temporaries at least as large (_running_max_scratch)."""
     xp = namespace(best)
     xp.copyto(best, views[0])
     if winner is None:
         for view in views[1:]:
             xp.maximum(best, view, out=best)
         return
-    larger = xp.empty(best.shape, dtype=bool)
-    step = xp.empty_like(winner)
-    dense = xp.empty_like(best)  # numpy copies a strided view faster than it compares
+    m = len(best)  # numpy copies a strided view faster than it compares: `dense`
+    larger, step, dense = (array[:m] for array in scratch)
     for k, view in enumerate(views[1:], 1):  # one: copy once, then two contiguous passes
         xp.copyto(dense, view)
         xp.greater(dense, best, out=larger)

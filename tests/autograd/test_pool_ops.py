@@ -243,3 +243,45 @@ def test_max_pool_of_integers_with_padding():
     theirs = torch.nn.functional.max_pool2d(torch.tensor(data, dtype=torch.float64), 2, 1, 1)
     assert ours.dtype == np.int64
     np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_max_pool_in_cache_sized_chunks_matches_one_pass(workers, monkeypatch):
+    """A worker's share is cut into chunks of images (ops_conv._images_per_pool_chunk):
+    chunks of two images and a short last one give the one-pass values, winners (ties
+    keep the first, NaN wins) and gradients."""
+    from scratchgrad.autograd import ops_conv, threads
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, (7, 3, 6, 6)).astype(np.float32)  # many ties
+    x[2, 1, 0, 1] = x[5, 0, 3, 3] = np.nan
+    g = rng.standard_normal((7, 3, 3, 3)).astype(np.float32)
+
+    def pooled():
+        t = Tensor(x, requires_grad=True)
+        y = F.max_pool2d(t, 2)
+        y.backward(g)
+        return y.data, t.grad
+
+    whole_y, whole_grad = pooled()
+    before = threads.get_num_threads()
+    monkeypatch.setattr(ops_conv, "POOL_CHUNK_FROM", 0)
+    monkeypatch.setattr(ops_conv, "POOL_CHUNK", 2 * 3 * 3 * 3)  # two images per chunk
+    monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
+    threads.set_num_threads(workers)
+    chunk_sizes = []
+    original = ops_conv._running_max
+
+    def counting(views, best, winner, scratch):
+        chunk_sizes.append(len(best))
+        original(views, best, winner, scratch)
+
+    monkeypatch.setattr(ops_conv, "_running_max", counting)
+    try:
+        chunked_y, chunked_grad = pooled()
+    finally:
+        threads.set_num_threads(before)
+    assert sorted(chunk_sizes) == [1, 2, 2, 2]  # one worker: 2+2+2+1; three: 2, 2, 2+1
+    np.testing.assert_array_equal(chunked_y, whole_y)
+    np.testing.assert_array_equal(chunked_grad, whole_grad)
+    assert np.isnan(chunked_y[2, 1, 0, 0]) and chunked_grad[2, 1, 0, 1] == g[2, 1, 0, 0]
