@@ -43,6 +43,8 @@ ONE_THREAD_BELOW = 65536 * 4
 SPLIT_FROM = 1 << 22  # multiply-adds from which a product is split over the workers
 ELEMENTWISE_FROM = 1 << 18  # elements from which an elementwise pass is split
 ALIGN = 4096  # elements: where elementwise ranges may start
+PIECES_FROM = 1 << 18  # elements of a worker's share from which a multi-pass rule runs in pieces
+PIECE = 1 << 16  # elements per piece
 
 _state = {"threads": None, "blas": None, "pool": None, "pool_size": 0}
 _hold = {"lock": threading.Lock(), "depth": 0, "before": []}
@@ -141,14 +143,25 @@ def splits(array):
     )
 
 
-def elementwise(work, out, *operands):
+def elementwise(work, out, *operands, multi_pass=False):
     """`work(out, *operands)`, on flat slices over the workers when out is a big numpy
     array and every array operand is C-contiguous and of out's shape (numbers pass as
     they are); otherwise one call on the whole arrays. Returns out. The work must be
     elementwise (each slice's result depends on that slice only) and may write to any
-    of its arrays: the slices are views."""
+    of its arrays: the slices are views.
+
+    `multi_pass`: the work makes several passes over its arrays (an optimizer's update:
+    Adam's makes eleven). A worker's share of PIECES_FROM elements or more then runs in
+    pieces of PIECE elements, so that the later passes read cache, not memory; the
+    values are the same, bitwise. Measured on the 2-core Xeon, Adam's step on
+    SimpleConvNet (434K parameters), one thread: 1.73 -> 1.04 ms. Smaller shares stay
+    whole: cutting two threads' shares of 216K elements into pieces made the step slower
+    (0.92 -> 1.14 ms), each extra numpy call being one more hand-off of the GIL."""
     arrays = [x for x in operands if hasattr(x, "shape")]
-    if not splits(out) or any(
+    in_pieces = (
+        multi_pass and out.__class__ is np.ndarray and out.size >= PIECES_FROM * get_num_threads()
+    )
+    if not (splits(out) or in_pieces) or any(
         x.__class__ is not np.ndarray or x.shape != out.shape or not x.flags.c_contiguous
         for x in arrays
     ):
@@ -158,10 +171,13 @@ def elementwise(work, out, *operands):
     flat = [x.reshape(-1) if x.__class__ is np.ndarray else x for x in operands]
 
     def ranged(start, stop):
-        work(
-            flat_out[start:stop],
-            *[x[start:stop] if x.__class__ is np.ndarray else x for x in flat],
-        )
+        step = PIECE if in_pieces else max(1, stop - start)
+        for first in range(start, stop, step):
+            last = min(stop, first + step)
+            work(
+                flat_out[first:last],
+                *[x[first:last] if x.__class__ is np.ndarray else x for x in flat],
+            )
 
     run_split(out.size, ALIGN, ranged, hold_blas=False)
     return out

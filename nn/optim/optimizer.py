@@ -76,8 +76,9 @@ def in_slices(
 ) -> None:
     """rule(data, grad, *buffers, **options): an update that is elementwise in its arrays
     (it writes data and its buffers in place), run over the worker threads in matching
-    flat slices where the arrays are big (`autograd.threads.elementwise`), else once."""
-    threads.elementwise(partial(rule, **options), data, grad, *buffers)
+    flat slices where the arrays are big, each in cache-sized pieces where it is bigger
+    (`autograd.threads.elementwise`), else once."""
+    threads.elementwise(partial(rule, **options), data, grad, *buffers, multi_pass=True)
 
 
 def lerp_(a: Array, b: Array, weight: float) -> Array:

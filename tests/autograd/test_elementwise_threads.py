@@ -133,7 +133,7 @@ def test_gradient_products_split_equal_numpys(split):
         lambda ps: nn.optim.Adadelta(ps, weight_decay=0.1),
     ],
 )
-def test_optimizer_split_equals_the_optimizer_on_one_thread(make, split):
+def test_optimizer_split_equals_the_optimizer_on_one_thread(make, split, monkeypatch):
     rng = np.random.default_rng(3)
     start = rng.standard_normal((33, 17))
     grads = [rng.standard_normal(start.shape) for _ in range(3)]
@@ -151,10 +151,41 @@ def test_optimizer_split_equals_the_optimizer_on_one_thread(make, split):
     split.clear()
     got_p, got_state = run()
     assert split and max(split) == 3
-    np.testing.assert_array_equal(got_p, want_p)
-    assert got_state.keys() == want_state.keys()
-    for key in want_state:
-        np.testing.assert_array_equal(got_state[key], want_state[key])
+    # and in pieces of 40 elements (threads.elementwise's multi_pass), on 3 workers and 1
+    monkeypatch.setattr(threads, "PIECES_FROM", 64)
+    monkeypatch.setattr(threads, "PIECE", 40)
+    results = [(got_p, got_state), run(), on_one_thread(run)]
+    for got_p, got_state in results:
+        np.testing.assert_array_equal(got_p, want_p)
+        assert got_state.keys() == want_state.keys()
+        for key in want_state:
+            np.testing.assert_array_equal(got_state[key], want_state[key])
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_multi_pass_rule_runs_in_pieces_of_the_big_shares_only(split, monkeypatch, workers):
+    """threads.elementwise(multi_pass=True): a worker's share of PIECES_FROM elements or
+    more is cut in PIECE-sized pieces (the last one shorter); smaller arrays stay whole."""
+    monkeypatch.setattr(threads, "PIECES_FROM", 64)
+    monkeypatch.setattr(threads, "PIECE", 40)
+    threads.set_num_threads(workers)
+    sizes = []
+
+    def rule(out, x):
+        sizes.append(out.size)
+        np.multiply(x, 2.0, out=out)
+        out += 1.0  # a second pass
+
+    for n, pieces in ((64 * workers, True), (64 * workers - 1, False)):
+        sizes.clear()
+        x = np.arange(float(n))
+        out = threads.elementwise(rule, np.empty(n), x, multi_pass=True)
+        np.testing.assert_array_equal(out, 2.0 * x + 1.0)
+        assert sum(sizes) == n
+        if pieces:
+            assert max(sizes) == 40 and len(sizes) == workers * 2  # 64 = 40 + 24 per share
+        else:  # small: one slice per worker (one call on one thread)
+            assert len(sizes) == workers
 
 
 def test_adam_with_a_transposed_gradient_updates_on_one_call(split):
