@@ -7,6 +7,7 @@ worker and several."""
 import numpy as np
 import pytest
 
+import scratchgrad
 from scratchgrad.autograd import conv_blocked, threads
 from scratchgrad.autograd.ops_conv import col2im, im2col
 
@@ -162,3 +163,17 @@ def test_an_empty_batch_gives_empty_outputs_and_a_zero_weight_gradient(workers):
     assert conv_blocked.forward(x, weight, (1, 1), (1, 1)).shape == (0, 4, 8, 8)
     assert not conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (1, 1)).any()
     assert conv_blocked.input_grad(g, weight, x.shape, (1, 1), (1, 1)).shape == x.shape
+
+
+def test_the_bias_gradient_is_summed_over_the_workers_by_images(split):
+    """conv2d's bias gradient: each worker sums its images, the parts are added in order."""
+    from scratchgrad import nn
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 2, 5, 5))
+    g = rng.standard_normal((7, 3, 5, 5))
+    conv = nn.Conv2d(2, 3, 3, padding=1, seed=0).to(dtype=np.float64)
+    split.clear()
+    conv(scratchgrad.tensor(x)).backward(scratchgrad.tensor(g))
+    assert split.of("_channel_sums") == [3]
+    np.testing.assert_allclose(conv.bias.grad, g.sum(axis=(0, 2, 3)), rtol=1e-13)
