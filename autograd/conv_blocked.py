@@ -161,8 +161,9 @@ class _Geometry:
                     buffers.keep(array)
 
 
-def forward(x, weight, stride, padding):
-    """conv2d without bias: (N, C, H, W) x (O, C, kh, kw) -> (N, O, oh, ow)."""
+def forward(x, weight, stride, padding, bias=None):
+    """conv2d: (N, C, H, W) x (O, C, kh, kw) (+ bias (O,)) -> (N, O, oh, ow). The bias
+    is added to each chunk's output while it is in cache, by the worker that made it."""
     xp = namespace(x)
     o = weight.shape[0]
     geo = _Geometry(xp, x.shape, weight.shape[2:], stride, padding, x.dtype)
@@ -196,6 +197,8 @@ def forward(x, weight, stride, padding):
                     y = y_flat[: m * o * geo.built].reshape(m, o, geo.built)
                     xp.matmul(w2, cols, out=y)
                     xp.copyto(out[s : s + m], geo.real(y))
+            if bias is not None:
+                out[s : s + m] += bias.reshape(1, -1, 1, 1)
         geo.give(room, cols_flat, y_flat)
 
     geo.split(work)

@@ -65,6 +65,9 @@ def test_kernels_match_im2col_on_every_path(geometry, chunk_bytes, workers):
     got = conv_blocked.forward(x, weight, stride, padding)
     out = out.reshape(got.shape)
     np.testing.assert_allclose(got, out, rtol=1e-12, atol=1e-12)
+    bias = rng.standard_normal(o)  # added chunk by chunk
+    with_bias = conv_blocked.forward(x, weight, stride, padding, bias)
+    np.testing.assert_array_equal(with_bias, got + bias.reshape(1, -1, 1, 1))
 
     g = rng.standard_normal(got.shape)
     g3 = g.reshape(len(g), o, -1)
