@@ -134,24 +134,14 @@ def _conv2d_vjp(node, g, xs, out):
     gx = gw = gb = None
     if needs[0]:
         gx = conv_blocked.input_grad(g, weight, x.shape, stride, padding)
-    if needs[1]:
+    with_bias = len(xs) > 2 and needs[2]
+    if needs[1] and with_bias:  # db summed chunk by chunk beside dW
+        gw, gb = conv_blocked.weight_grad(x, g, weight.shape, stride, padding, bias=True)
+    elif needs[1]:
         gw = conv_blocked.weight_grad(x, g, weight.shape, stride, padding)
-    if len(xs) > 2 and needs[2]:
-        gb = _channel_sums(g)
+    elif with_bias:
+        gb = g.sum(axis=(0, 2, 3))
     return (gx, gw, gb) if len(xs) > 2 else (gx, gw)
-
-
-def _channel_sums(g):
-    """The bias gradient, g summed over images and positions: for a big numpy g, each
-    worker sums its share of the images and the parts are added in order (one pass
-    over g left on one core would be what many cores wait for)."""
-    if not threads.splits(g):
-        return g.sum(axis=(0, 2, 3))
-    parts = threads.run_split(len(g), 1, lambda s, e: g[s:e].sum(axis=(0, 2, 3)), hold_blas=False)
-    total = parts[0]
-    for part in parts[1:]:
-        total += part
-    return total
 
 
 def _conv2d_vjp_nodes(g, xs, needs, kernel, stride, padding):

@@ -7,7 +7,6 @@ worker and several."""
 import numpy as np
 import pytest
 
-import scratchgrad
 from scratchgrad.autograd import conv_blocked, threads
 from scratchgrad.autograd.ops_conv import col2im, im2col
 
@@ -78,6 +77,9 @@ def test_kernels_match_im2col_on_every_path(geometry, chunk_bytes, workers):
     dw = conv_blocked.weight_grad(x, g, weight.shape, stride, padding)
     dx = conv_blocked.input_grad(g, weight, x.shape, stride, padding)
     np.testing.assert_allclose(dw, dw_ref, rtol=1e-10, atol=1e-10)
+    dw_too, db = conv_blocked.weight_grad(x, g, weight.shape, stride, padding, bias=True)
+    np.testing.assert_array_equal(dw_too, dw)
+    np.testing.assert_allclose(db, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-10)
     assert dx.shape == x.shape and dw.shape == weight.shape
     assert dw.flags.c_contiguous and dx.flags.c_contiguous
@@ -168,15 +170,20 @@ def test_an_empty_batch_gives_empty_outputs_and_a_zero_weight_gradient(workers):
     assert conv_blocked.input_grad(g, weight, x.shape, (1, 1), (1, 1)).shape == x.shape
 
 
-def test_the_bias_gradient_is_summed_over_the_workers_by_images(split):
-    """conv2d's bias gradient: each worker sums its images, the parts are added in order."""
-    from scratchgrad import nn
+@pytest.mark.parametrize("frozen", ["weight", "bias", "neither"])
+def test_the_bias_gradient_with_or_without_the_weights(frozen, workers):
+    """db is summed beside dW (conv_blocked.weight_grad(bias=True)), or alone when the
+    weights are frozen; either way it is g summed over images and positions."""
+    from scratchgrad import nn, tensor
 
-    rng = np.random.default_rng(5)
-    x = rng.standard_normal((7, 2, 5, 5))
-    g = rng.standard_normal((7, 3, 5, 5))
-    conv = nn.Conv2d(2, 3, 3, padding=1, seed=0).to(dtype=np.float64)
-    split.clear()
-    conv(scratchgrad.tensor(x)).backward(scratchgrad.tensor(g))
-    assert split.of("_channel_sums") == [3]
-    np.testing.assert_allclose(conv.bias.grad, g.sum(axis=(0, 2, 3)), rtol=1e-13)
+    rng = np.random.default_rng(9)
+    conv = nn.Conv2d(3, 4, 3, padding=1, seed=0).to(dtype=np.float64)
+    if frozen != "neither":
+        getattr(conv, frozen).requires_grad = False
+    g = rng.standard_normal((5, 4, 6, 6))
+    conv(tensor(rng.standard_normal((5, 3, 6, 6)))).backward(tensor(g))
+    if frozen != "bias":
+        np.testing.assert_allclose(conv.bias.grad, g.sum(axis=(0, 2, 3)), rtol=1e-12)
+    else:
+        assert conv.bias.grad is None
+    assert (conv.weight.grad is None) == (frozen == "weight")
