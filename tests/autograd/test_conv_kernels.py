@@ -1,8 +1,8 @@
 """The chunked convolution kernels (autograd/conv_blocked.py) against plain references,
-on every path they take: row runs (stride 1, few channels), channels-last (many
-channels), strided windows, col2im for dx where the flipped-kernel convolution does not
-apply; one image per chunk, chunks with a short last one, and the whole batch; one
-worker and several."""
+on every path they take: row runs (stride 1, few channels), kernel rows (row runs with
+8+ channels), channels-last (many channels), strided windows, col2im for dx where the
+flipped-kernel convolution does not apply; one image per chunk, chunks with a short
+last one, and the whole batch; one worker and several."""
 
 import numpy as np
 import pytest
@@ -18,6 +18,10 @@ GEOMETRIES = [
     (2, 3, (9, 7), (3, 3), (2, 2), (1, 1)),
     (2, 3, (8, 8), (3, 2), (1, 2), (0, 1)),
     (2, 2, (5, 5), (1, 1), (1, 1), (1, 1)),  # padding >= kernel: dx by col2im
+    (8, 3, (7, 6), (3, 3), (1, 1), (1, 1)),  # kernel rows
+    (9, 2, (6, 8), (2, 3), (1, 1), (0, 2)),  # kernel rows, kh != kw
+    (8, 4, (5, 5), (1, 3), (1, 1), (0, 1)),  # kernel rows, one row: no sum
+    (10, 2, (5, 6), (3, 1), (1, 1), (1, 0)),  # kernel rows, Wp == ow: nothing thrown away
     (32, 3, (6, 5), (3, 3), (1, 1), (1, 1)),  # channels-last
     (33, 2, (7, 7), (3, 3), (2, 1), (2, 0)),  # channels-last, strided
 ]
@@ -112,7 +116,7 @@ def test_nan_in_one_image_stays_in_that_image():
     assert np.isnan(out[1]).sum() == 6  # the pixel's 3x2 neighbourhood at the right edge
 
 
-@pytest.mark.parametrize("geometry", GEOMETRIES[:3] + GEOMETRIES[6:7], ids=str)
+@pytest.mark.parametrize("geometry", GEOMETRIES[:3] + GEOMETRIES[6:11], ids=str)
 def test_scratch_memory_is_written_before_it_is_read(geometry, monkeypatch):
     """Scratch arrays come uninitialised from the engine's pool: filled with NaN here,
     nothing of them may reach a result (row runs read kw - 1 values past the last
@@ -187,3 +191,16 @@ def test_the_bias_gradient_with_or_without_the_weights(frozen, workers):
     else:
         assert conv.bias.grad is None
     assert (conv.weight.grad is None) == (frozen == "weight")
+
+
+def test_kernel_rows_keep_a_nan_in_its_own_image():
+    """Kernel rows read each plane on into the next one (for thrown-away columns): a NaN
+    at an image's last pixel must not reach the next image's outputs."""
+    x = np.ones((3, 8, 5, 5))
+    x[1, 7, 4, 4] = np.nan  # the last value of image 1's last plane
+    weight = np.ones((2, 8, 3, 3))
+    out = conv_blocked.forward(x, weight, (1, 1), (1, 1))
+    _, expected = reference(x, weight, (1, 1), (1, 1))
+    assert conv_blocked._Geometry(np, x.shape, (3, 3), (1, 1), (1, 1), x.dtype).kernel_rows
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(expected.reshape(out.shape)))
+    assert np.isfinite(out[0]).all() and np.isfinite(out[2]).all()
