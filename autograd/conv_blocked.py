@@ -28,7 +28,7 @@ from .backend import namespace
 
 CHUNK_BYTES = 2 << 20  # one chunk's columns: about half a core's L2 + L3 share here
 CHANNELS_LAST_FROM = 32  # input channels from which the columns are built channels-last
-KERNEL_ROWS_FROM = 8  # input channels from which row runs are multiplied by kernel rows
+KERNEL_ROWS_FROM = 16  # input channels from which row runs are multiplied by kernel rows
 
 # Where each column layout puts the window view's axes (m, C, oh, ow, kh, kw):
 IMAGE_MAJOR = (0, 1, 4, 5, 2, 3)  # (m, C, kh, kw, oh, ow): one (K, L) matrix per image
@@ -64,13 +64,14 @@ class _Geometry:
     channels-last took 5.7 vs 6.8 ms at 32 channels and 4.6 vs 6.8 at 64, but 8.9 vs
     7.8 at 16.
 
-    Row runs with 8+ channels go one step further ("kernel rows"): the columns of
+    Row runs with 16+ channels go one step further ("kernel rows"): the columns of
     kernel row i are the columns of row 0 moved on by i*Wp, so only the kw shifts of
     each padded image are copied, (m, C*kw, Hp*Wp), and the forward is kh GEMMs, one
     per kernel row, over slices of that copy, added up. A third of the copying, for
     K = C*kw instead of C*kh*kw. Measured (2-core Xeon, one thread, batch 100,
     float32, 3x3, padding 1): 16 -> 16 channels at 28x28 8.9 -> 6.4 ms, 16 -> 32 at
-    14x14 3.4 -> 3.2 ms."""
+    14x14 3.4 -> 3.2 ms; 5x5 16 -> 16 at 14x14 6.9 -> 4.7 ms. At 8 channels it won or
+    lost by 10% (8 -> 8 / 8 -> 16 at 28x28), at 3-4 it lost by 40%."""
 
     def __init__(self, xp, x_shape, kernel, stride, padding, dtype, row_runs=True):
         n, c, h, w = x_shape

@@ -1,6 +1,6 @@
 """The chunked convolution kernels (autograd/conv_blocked.py) against plain references,
 on every path they take: row runs (stride 1, few channels), kernel rows (row runs with
-8+ channels), channels-last (many channels), strided windows, col2im for dx where the
+16+ channels), channels-last (many channels), strided windows, col2im for dx where the
 flipped-kernel convolution does not apply; one image per chunk, chunks with a short
 last one, and the whole batch; one worker and several."""
 
@@ -18,10 +18,10 @@ GEOMETRIES = [
     (2, 3, (9, 7), (3, 3), (2, 2), (1, 1)),
     (2, 3, (8, 8), (3, 2), (1, 2), (0, 1)),
     (2, 2, (5, 5), (1, 1), (1, 1), (1, 1)),  # padding >= kernel: dx by col2im
-    (8, 3, (7, 6), (3, 3), (1, 1), (1, 1)),  # kernel rows
-    (9, 2, (6, 8), (2, 3), (1, 1), (0, 2)),  # kernel rows, kh != kw
-    (8, 4, (5, 5), (1, 3), (1, 1), (0, 1)),  # kernel rows, one row: no sum
-    (10, 2, (5, 6), (3, 1), (1, 1), (1, 0)),  # kernel rows, Wp == ow: nothing thrown away
+    (16, 3, (7, 6), (3, 3), (1, 1), (1, 1)),  # kernel rows
+    (17, 2, (6, 8), (2, 3), (1, 1), (0, 2)),  # kernel rows, kh != kw
+    (16, 4, (5, 5), (1, 3), (1, 1), (0, 1)),  # kernel rows, one row: no sum
+    (18, 2, (5, 6), (3, 1), (1, 1), (1, 0)),  # kernel rows, Wp == ow: nothing thrown away
     (32, 3, (6, 5), (3, 3), (1, 1), (1, 1)),  # channels-last
     (33, 2, (7, 7), (3, 3), (2, 1), (2, 0)),  # channels-last, strided
 ]
@@ -196,9 +196,9 @@ def test_the_bias_gradient_with_or_without_the_weights(frozen, workers):
 def test_kernel_rows_keep_a_nan_in_its_own_image():
     """Kernel rows read each plane on into the next one (for thrown-away columns): a NaN
     at an image's last pixel must not reach the next image's outputs."""
-    x = np.ones((3, 8, 5, 5))
-    x[1, 7, 4, 4] = np.nan  # the last value of image 1's last plane
-    weight = np.ones((2, 8, 3, 3))
+    x = np.ones((3, 16, 5, 5))
+    x[1, 15, 4, 4] = np.nan  # the last value of image 1's last plane
+    weight = np.ones((2, 16, 3, 3))
     out = conv_blocked.forward(x, weight, (1, 1), (1, 1))
     _, expected = reference(x, weight, (1, 1), (1, 1))
     assert conv_blocked._Geometry(np, x.shape, (3, 3), (1, 1), (1, 1), x.dtype).kernel_rows
