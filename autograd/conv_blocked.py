@@ -204,7 +204,7 @@ def forward(x, weight, stride, padding, bias=None):
     else:
         w2 = weight.reshape(o, geo.k)
 
-    kh, kw = weight.shape[2:]
+    kh = weight.shape[2]
     if geo.kernel_rows:  # one (O, C*kw) matrix per kernel row, as the shifted columns
         w_rows = [xp.ascontiguousarray(weight[:, :, i]).reshape(o, -1) for i in range(kh)]
 
