@@ -260,22 +260,19 @@ def _max_and_winner(views, want_winner, split=False):
     return best, winner
 
 
-POOL_CHUNK = 1 << 16  # windows per chunk: its running max and temporaries stay in cache
-POOL_CHUNK_FROM = 1 << 18  # windows in a worker's share from which it is cut in chunks
-
-
 def _images_per_pool_chunk(xp, shape, count):
-    """Images per chunk of a worker's share of a pooling pass (numpy): the whole share
-    up to POOL_CHUNK_FROM windows, else POOL_CHUNK windows' worth, so that the five
+    """Images per chunk of a worker's share of a pooling pass (numpy), by the rule of
+    the optimizers' multi-pass updates (`threads.elementwise`): the whole share up to
+    threads.PIECES_FROM windows, else threads.PIECE windows' worth, so that the five
     passes over them read and write cache, not memory. Measured on the 2-core Xeon,
     SimpleConvNet's (100, 30, 24, 24) float32 input, forward with winners: on one
     thread 2.34 ms whole, 1.48 ms in chunks of 64K windows (16K: 1.73, 128K: 1.80); on
     two threads (shares of 216K windows) whole was best, 1.37 ms against 1.46 in chunks
     of 64K. Off the CPU, one chunk."""
     per_image = max(1, int(np.prod(shape[1:])))
-    if xp is not np or count * per_image < POOL_CHUNK_FROM:
+    if xp is not np or count * per_image < threads.PIECES_FROM:
         return max(1, count)
-    return max(1, POOL_CHUNK // per_image)
+    return max(1, threads.PIECE // per_image)
 
 
 def _running_max_scratch(best, winner):

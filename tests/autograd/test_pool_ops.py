@@ -265,8 +265,8 @@ def test_max_pool_in_cache_sized_chunks_matches_one_pass(workers, monkeypatch):
 
     whole_y, whole_grad = pooled()
     before = threads.get_num_threads()
-    monkeypatch.setattr(ops_conv, "POOL_CHUNK_FROM", 0)
-    monkeypatch.setattr(ops_conv, "POOL_CHUNK", 2 * 3 * 3 * 3)  # two images per chunk
+    monkeypatch.setattr(threads, "PIECES_FROM", 0)
+    monkeypatch.setattr(threads, "PIECE", 2 * 3 * 3 * 3)  # two images per chunk
     monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
     threads.set_num_threads(workers)
     chunk_sizes = []
