@@ -139,18 +139,55 @@ def test_scratch_memory_is_written_before_it_is_read(geometry, monkeypatch):
         assert np.isfinite(result).all()
 
 
-def test_an_inf_pixel_spoils_only_the_weights_that_see_it():
-    """Row runs would read thrown-away columns, whose gradient is zero: 0 * inf must not
-    turn weights that never see the pixel into NaN (the weight gradient has no row runs)."""
-    x = np.ones((2, 1, 5, 5))
+@pytest.mark.parametrize("channels", [1, 16], ids=["columns", "kernel rows"])
+def test_an_inf_pixel_spoils_only_the_weights_that_see_it(channels):
+    """Row runs read thrown-away columns, whose gradient is zero: 0 * inf must not turn
+    weights that never see the pixel into NaN (columns have no row runs; kernel rows
+    compute such a result again by columns)."""
+    x = np.ones((2, channels, 5, 5))
     x[0, 0, 1, 0] = np.inf  # column 0: kernel offsets j = 1, 2 never read it (no padding)
-    weight = np.ones((1, 1, 3, 3))
+    weight = np.ones((1, channels, 3, 3))
     g = np.ones((2, 1, 3, 3))
     cols, _ = reference(x, weight, (1, 1), (0, 0))
     expected = np.einsum("nol,nkl->ok", g.reshape(2, 1, -1), cols).reshape(weight.shape)
     got = conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (0, 0))
     np.testing.assert_array_equal(got, expected)
     assert np.isfinite(got[0, 0, :, 1:]).all() and np.isinf(got[0, 0, :2, 0]).all()
+    assert np.isfinite(got[0, 1:]).all()
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES[6:10], ids=str)
+def test_kernel_rows_weight_grad_stands_alone_for_finite_pixels(geometry, monkeypatch, workers):
+    """With finite pixels the kernel-row weight gradient is the answer: not computed
+    again by columns (which would hide a wrong one), and with uninitialised (NaN)
+    scratch, its thrown-away gradient columns are zeroed before they are read."""
+
+    def poisoned(xp, shape, dtype):
+        return np.full(shape, np.nan, dtype)
+
+    def no_columns(*args):
+        raise AssertionError("kernel rows fell back to columns")
+
+    monkeypatch.setattr(conv_blocked, "_scratch", poisoned)
+    monkeypatch.setattr(conv_blocked, "_column_weight_grad", no_columns)
+    c, o, (h, w_), kernel, stride, padding = geometry
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, c, h, w_))
+    weight = rng.standard_normal((o, c) + kernel)
+    cols, out = reference(x, weight, stride, padding)
+    g = rng.standard_normal(out.shape)
+    dw, db = conv_blocked.weight_grad(
+        x,
+        g.reshape(5, o, -1).reshape(conv_blocked.forward(x, weight, stride, padding).shape),
+        weight.shape,
+        stride,
+        padding,
+        bias=True,
+    )
+    np.testing.assert_allclose(
+        dw, np.einsum("nol,nkl->ok", g, cols).reshape(weight.shape), rtol=1e-10, atol=1e-10
+    )
+    np.testing.assert_allclose(db, g.sum(axis=(0, 2)), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("per_chunk", [1, 2, 4, 36, 100])
