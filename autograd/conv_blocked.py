@@ -47,6 +47,18 @@ def _scratch(xp, shape, dtype):
     return buffers.empty(shape, dtype) if xp is np else xp.empty(shape, dtype=dtype)
 
 
+def _strided(xp, base, shape, strides, offset=0):
+    """A view of `base`'s memory from its element `offset` on, with these shape and
+    byte strides. On numpy, for a contiguous base, an ndarray over its buffer: 0.6 us
+    where as_strided takes 3 and sliding_window_view 9, a few times per chunk (numpy
+    still checks that the view stays inside the buffer)."""
+    if xp is np and base.flags.c_contiguous:
+        return np.ndarray(
+            shape, base.dtype, buffer=base, offset=offset * base.itemsize, strides=strides
+        )
+    return xp.lib.stride_tricks.as_strided(base[offset:] if offset else base, shape, strides)
+
+
 class _Geometry:
     """One convolution's shapes, and how its chunks' columns are built.
 
@@ -150,16 +162,21 @@ class _Geometry:
             x = self._placed(x, room)
         if self.row_runs:  # image-major (m, C, kh, kw, oh*Wp): offset (i, j) at i*Wp + j
             assert layout == IMAGE_MAJOR, "row runs are built image-major only"
-            plane = self.hw[0] * self.hw[1]
             step = self.dtype.itemsize  # room is a fresh 1-D array
-            win = xp.lib.stride_tricks.as_strided(
+            win = _strided(
+                xp,
                 room,
-                shape=(m, self.c) + self.kernel + (self.built,),
-                strides=(self.c * plane * step, plane * step, self.hw[1] * step, step, step),
+                (m, self.c) + self.kernel + (self.built,),
+                (self.c * self.plane * step, self.plane * step, self.hw[1] * step, step, step),
             )
-        else:
-            win = xp.lib.stride_tricks.sliding_window_view(x, self.kernel, axis=(2, 3))
-            win = win[:, :, :: self.stride[0], :: self.stride[1]].transpose(layout)
+        else:  # windows (m, C, oh, ow, kh, kw) of x (the placed view, over room)
+            (sh, sw), strides = self.stride, x.strides
+            win = _strided(
+                xp,
+                x if room is None else room,
+                (m, self.c, self.oh, self.ow) + self.kernel,
+                strides[:2] + (strides[2] * sh, strides[3] * sw) + strides[2:],
+            ).transpose(layout)
         cols = cols_flat[: m * self.k * self.built].reshape(win.shape)
         xp.copyto(cols, win)
         return cols
@@ -173,10 +190,8 @@ class _Geometry:
         step = self.dtype.itemsize  # room is a fresh 1-D array
         shifted = cols_flat[: m * self.columns_size].reshape(m, c, kw, self.plane)
         for j in range(kw):
-            plane_from_j = xp.lib.stride_tricks.as_strided(
-                room[j:],
-                shape=(m, c, self.plane),
-                strides=(c * self.plane * step, self.plane * step, step),
+            plane_from_j = _strided(
+                xp, room, (m, c, self.plane), (c * self.plane * step, self.plane * step, step), j
             )
             xp.copyto(shifted[:, :, j], plane_from_j)
         return shifted.reshape(m, c * kw, self.plane)

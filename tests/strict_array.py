@@ -124,6 +124,7 @@ class StrictArray:
     size = property(lambda self: self.a.size)
     nbytes = property(lambda self: self.a.nbytes)
     flags = property(lambda self: self.a.flags)
+    strides = property(lambda self: self.a.strides)  # bytes, as CuPy's
     T = property(lambda self: self._same_kind(StrictArray(self.a.T)))
     base = None
     device = "strict"
