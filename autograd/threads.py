@@ -41,6 +41,8 @@ import numpy as np
 # SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD), so there is nothing to hold or split
 ONE_THREAD_BELOW = 65536 * 4
 SPLIT_FROM = 1 << 22  # multiply-adds from which a product is split over the workers
+SPLIT_INNER_FROM = 8  # a product's inner length, in times its rows and columns, from
+# which it is split along that length (`_split_inner`)
 ELEMENTWISE_FROM = 1 << 18  # elements from which an elementwise pass is split
 ALIGN = 4096  # elements: where elementwise ranges may start
 PIECES_FROM = 1 << 18  # elements of a worker's share from which a multi-pass rule runs in pieces
@@ -204,6 +206,8 @@ def matmul(a, b):
     if workers <= 1:
         with blas_on_one_thread():
             return a @ b
+    if k >= SPLIT_INNER_FROM * max(m, n):
+        return _split_inner(a, b, workers)
     out = np.empty((m, n), np.result_type(a, b))
     by_rows = m >= n or m >= 64 * workers
 
@@ -215,6 +219,20 @@ def matmul(a, b):
 
     length = m if by_rows else n
     run_split(length, -(-length // workers), work)
+    return out
+
+
+def _split_inner(a, b, workers):
+    """a @ b for a long inner dimension (few rows and columns, as a Linear layer's
+    forward on a batch of 100: (100, 4320) @ (4320, 100)): each worker multiplies a
+    slice of it and the partial products are added in order. Cut by rows instead,
+    each worker packs all of b; measured on 2 cores for that product: one thread
+    0.92 ms, two by rows 0.77-0.96, two by the inner dimension 0.61."""
+    k = a.shape[1]
+    parts = run_split(k, -(-k // workers), lambda start, stop: a[:, start:stop] @ b[start:stop])
+    out = parts[0]
+    for part in parts[1:]:
+        out += part
     return out
 
 

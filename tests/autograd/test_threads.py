@@ -46,7 +46,13 @@ def test_blas_is_held_to_one_thread_only_inside_and_nested_holds_share(workers):
 
 @pytest.mark.parametrize(
     "a_shape, b_shape",
-    [((512, 256), (256, 130)), ((8, 4096), (4096, 1031)), ((300, 40), (40, 7)), ((7,), (7, 3))],
+    [
+        ((512, 256), (256, 130)),
+        ((8, 4096), (4096, 1031)),
+        ((64, 4096), (4096, 60)),  # a long inner dimension: split along it
+        ((300, 40), (40, 7)),
+        ((7,), (7, 3)),
+    ],
 )
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_split_products_equal_numpys(a_shape, b_shape, count, workers):
@@ -131,3 +137,23 @@ def test_training_gives_the_same_numbers_on_one_and_on_three_workers(workers):
             run.append(loss.item())
         losses[count] = run
     np.testing.assert_allclose(losses[1], losses[3], rtol=1e-10)
+
+
+def test_a_long_inner_dimension_is_what_the_workers_share(workers, monkeypatch):
+    """(64, 4096) @ (4096, 60): each worker multiplies a slice of the 4096 and the
+    partial products are added; (512, 256) @ (256, 130) is cut by rows as before."""
+    workers(2)
+    seen = []
+    real = threads.run_split
+
+    def spy(n, per_chunk, work, **kwargs):
+        seen.append(n)
+        return real(n, per_chunk, work, **kwargs)
+
+    monkeypatch.setattr(threads, "run_split", spy)
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((64, 4096)), rng.standard_normal((4096, 60))
+    np.testing.assert_allclose(threads.matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    c, d = rng.standard_normal((512, 256)), rng.standard_normal((256, 130))
+    np.testing.assert_allclose(threads.matmul(c, d), c @ d, rtol=1e-12, atol=1e-12)
+    assert seen == [4096, 512]
