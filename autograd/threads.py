@@ -244,3 +244,16 @@ def _pool(size):
         _state["pool"] = ThreadPoolExecutor(size, thread_name_prefix="scratchgrad")
         _state["pool_size"] = size
     return _state["pool"]
+
+
+def _after_fork_in_child():
+    """A forked child (multiprocessing's default start on Linux) has none of its
+    parent's threads: the parent's pool would take its pieces and never run them, and
+    the child's first split would wait forever. So it makes its own pool, and its hold
+    lock starts free (a parent thread may have held it at the fork)."""
+    _state["pool"], _state["pool_size"] = None, 0
+    _hold["lock"] = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

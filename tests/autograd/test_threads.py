@@ -3,6 +3,10 @@ own (numpy's BLAS setting is left alone), BLAS is held to one thread only while 
 runs, split products equal numpy's, an error in a worker reaches the caller, and
 results come back in order to each caller."""
 
+import os
+import signal
+import time
+
 import numpy as np
 import pytest
 
@@ -157,3 +161,27 @@ def test_a_long_inner_dimension_is_what_the_workers_share(workers, monkeypatch):
     c, d = rng.standard_normal((512, 256)), rng.standard_normal((256, 130))
     np.testing.assert_allclose(threads.matmul(c, d), c @ d, rtol=1e-12, atol=1e-12)
     assert seen == [4096, 512]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_splits_with_its_own_workers(workers):
+    """multiprocessing's fork start (Linux's default before Python 3.14): the child has
+    none of the parent's threads, so the parent's pool would never run its pieces."""
+    workers(2)
+    assert threads.run_split(4, 1, lambda s, e: (s, e)) == [(0, 2), (2, 4)]  # pool made
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 when the split came back right
+        signal.alarm(10)
+        ok = threads.run_split(4, 1, lambda s, e: (s, e)) == [(0, 2), (2, 4)]
+        os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's split never came back")
+        time.sleep(0.01)
+    assert os.waitstatus_to_exitcode(status) == 0
