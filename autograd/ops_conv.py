@@ -260,20 +260,25 @@ def _max_and_winner(views, want_winner, split=False):
     return best, winner
 
 
+POOL_PIECES_FROM = 2 * threads.PIECE  # windows of a share from which it runs in chunks
+
+
 def _images_per_pool_chunk(xp, shape, count):
-    """Images per chunk of a worker's share of a pooling pass (numpy), by the rule of
-    the optimizers' multi-pass updates (`threads.elementwise`): the whole share up to
-    threads.PIECES_FROM windows, else threads.PIECE windows' worth, so that the five
-    passes over them read and write cache, not memory. Measured on the 2-core Xeon,
-    SimpleConvNet's (100, 30, 24, 24) float32 input, forward with winners: on one
-    thread 2.34 ms whole, 1.48 ms in chunks of 64K windows (16K: 1.73, 128K: 1.80); on
-    two threads (shares of 216K windows) whole was best, 1.37 ms against 1.46 in chunks
-    of 64K. The backward's kh*kw passes follow the same rule: its one-thread time in
-    that step 3.9 -> 2.8 ms (each pass writes every cache line of the gradient, so
-    over a whole share the four passes went out to memory four times). Off the CPU,
-    one chunk."""
+    """Images per chunk of a worker's share of a pooling pass (numpy): the whole share
+    below POOL_PIECES_FROM windows, else threads.PIECE windows' worth, so that the
+    passes over a chunk (five per offset forward, two backward) read and write cache,
+    not memory. Off the CPU, one chunk. Measured on the 2-core Xeon with SimpleConvNet's
+    (100, 30, 24, 24) float32 input:
+
+    * one thread, forward with winners: 2.34 ms whole, 1.48 ms in chunks of 64K
+      windows (16K: 1.73, 128K: 1.80); backward 3.9 -> 2.8 ms in the step (each of its
+      four passes writes every cache line of the gradient);
+    * two threads (shares of 216K windows), in the step: forward 2.48 -> 2.32 ms and
+      backward 2.13 -> 1.77 in chunks, the step 15.5 -> 14.6 ms side by side. (The
+      forward alone, outside the step, was faster whole: 1.37 against 1.46 ms. The
+      optimizers' pieces keep threads.PIECES_FROM: for Adam two threads' pieces lost.)"""
     per_image = max(1, int(np.prod(shape[1:])))
-    if xp is not np or count * per_image < threads.PIECES_FROM:
+    if xp is not np or count * per_image < POOL_PIECES_FROM:
         return max(1, count)
     return max(1, threads.PIECE // per_image)
 

@@ -265,7 +265,7 @@ def test_max_pool_in_cache_sized_chunks_matches_one_pass(workers, monkeypatch):
 
     whole_y, whole_grad = pooled()
     before = threads.get_num_threads()
-    monkeypatch.setattr(threads, "PIECES_FROM", 0)
+    monkeypatch.setattr(ops_conv, "POOL_PIECES_FROM", 0)
     monkeypatch.setattr(threads, "PIECE", 2 * 3 * 3 * 3)  # two images per chunk
     monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
     threads.set_num_threads(workers)
@@ -285,3 +285,17 @@ def test_max_pool_in_cache_sized_chunks_matches_one_pass(workers, monkeypatch):
     np.testing.assert_array_equal(chunked_y, whole_y)
     np.testing.assert_array_equal(chunked_grad, whole_grad)
     assert np.isnan(chunked_y[2, 1, 0, 0]) and chunked_grad[2, 1, 0, 1] == g[2, 1, 0, 0]
+
+
+def test_pool_chunks_by_the_size_of_a_share():
+    """A share of POOL_PIECES_FROM windows or more runs in threads.PIECE-window chunks:
+    SimpleConvNet's pooling, 4,320 windows per image, at two threads (50 images) and
+    one (100); a smaller share, and any share off the CPU, is one chunk."""
+    from scratchgrad.autograd import ops_conv, threads
+
+    shape = (100, 30, 12, 12)
+    per_chunk = threads.PIECE // (30 * 12 * 12)
+    assert ops_conv._images_per_pool_chunk(np, shape, 100) == per_chunk
+    assert ops_conv._images_per_pool_chunk(np, shape, 50) == per_chunk
+    assert ops_conv._images_per_pool_chunk(np, shape, 20) == 20  # 86K windows: whole
+    assert ops_conv._images_per_pool_chunk(object(), shape, 100) == 100
