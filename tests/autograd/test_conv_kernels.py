@@ -174,16 +174,12 @@ def test_kernel_rows_weight_grad_stands_alone_for_finite_pixels(geometry, monkey
     rng = np.random.default_rng(5)
     x = rng.standard_normal((5, c, h, w_))
     weight = rng.standard_normal((o, c) + kernel)
+    geo = conv_blocked._Geometry(np, x.shape, kernel, stride, padding, x.dtype)
+    assert geo.kernel_rows
     cols, out = reference(x, weight, stride, padding)
-    g = rng.standard_normal(out.shape)
-    dw, db = conv_blocked.weight_grad(
-        x,
-        g.reshape(5, o, -1).reshape(conv_blocked.forward(x, weight, stride, padding).shape),
-        weight.shape,
-        stride,
-        padding,
-        bias=True,
-    )
+    g = rng.standard_normal(out.shape)  # (N, O, L)
+    g4 = g.reshape(5, o, geo.oh, geo.ow)
+    dw, db = conv_blocked.weight_grad(x, g4, weight.shape, stride, padding, bias=True)
     np.testing.assert_allclose(
         dw, np.einsum("nol,nkl->ok", g, cols).reshape(weight.shape), rtol=1e-10, atol=1e-10
     )
