@@ -6,6 +6,7 @@ results come back in order to each caller."""
 import os
 import signal
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -169,7 +170,9 @@ def test_a_forked_child_splits_with_its_own_workers(workers):
     none of the parent's threads, so the parent's pool would never run its pieces."""
     workers(2)
     assert threads.run_split(4, 1, lambda s, e: (s, e)) == [(0, 2), (2, 4)]  # pool made
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python 3.12+: fork() in a process with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: exit 0 when the split came back right
         signal.alarm(10)
         ok = threads.run_split(4, 1, lambda s, e: (s, e)) == [(0, 2), (2, 4)]
