@@ -173,10 +173,13 @@ def test_a_forked_child_splits_with_its_own_workers(workers):
     with warnings.catch_warnings():  # Python 3.12+: fork() in a process with threads
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
-    if pid == 0:  # the child: exit 0 when the split came back right
-        signal.alarm(10)
-        ok = threads.run_split(4, 1, lambda s, e: (s, e)) == [(0, 2), (2, 4)]
-        os._exit(0 if ok else 1)
+    if pid == 0:  # the child: exit 0 when the split came back right, and never return
+        ok = False
+        try:
+            signal.alarm(10)
+            ok = threads.run_split(4, 1, lambda s, e: (s, e)) == [(0, 2), (2, 4)]
+        finally:
+            os._exit(0 if ok else 1)
     deadline = time.monotonic() + 20
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
