@@ -110,7 +110,14 @@ def test_pieces_come_back_in_order_to_each_of_several_calling_threads(workers):
     for t in callers:
         t.join()
     assert answers == {k: [(0, 2), (2, 4), (4, 6), (6, 8)] for k in range(5)}
-    ran_on = {r[0] for r in threads.run_split(8, 2, work, hold_blas=False)}
+    together = threading.Barrier(4, timeout=10)  # no thread can finish a piece and take
+    # another before all four pieces have started (under load a fast worker did)
+
+    def meet(start, stop):
+        together.wait()
+        return threading.get_ident()
+
+    ran_on = set(threads.run_split(8, 2, meet, hold_blas=False))
     assert len(ran_on) == 4  # the caller and three workers
 
 
