@@ -233,7 +233,7 @@ def _pool_views(x, kernel, stride, padding):
     return [xp_[where] for _, where in _offset_views(kernel, stride, out_hw)]
 
 
-def _max_and_winner(views, want_winner, split=False):
+def _max_and_winner(views, want_winner, split=False, min_share=1):
     """Each window's max and (if wanted) the offset that holds it, by PyTorch's rule: a
     value replaces the running max if it is larger (so ties keep the first) or NaN (so
     NaN wins). With `split`, the images are shared out over the worker threads.
@@ -256,7 +256,7 @@ def _max_and_winner(views, want_winner, split=False):
             part = [view[rows] for view in views]
             _running_max(part, best[rows], None if winner is None else winner[rows], scratch)
 
-    threads.run_split(len(best), 1, work, split=split, hold_blas=False)
+    threads.run_split(len(best), 1, work, split=split, hold_blas=False, min_share=min_share)
     return best, winner
 
 
@@ -318,7 +318,8 @@ def _running_max(views, best, winner, scratch):
 def _max_pool(x, kernel, stride, padding):
     """Under no_grad no node is recorded, so the winners are not worth finding."""
     views = _pool_views(x, kernel, stride, padding)
-    best, winner = _max_and_winner(views, STATE.enabled, split=threads.splits(x))
+    split, min_share = threads.splits(x), threads.share_for(x)
+    best, winner = _max_and_winner(views, STATE.enabled, split, min_share)
     if winner is not None and (padding[0] or padding[1]):
         _first_real_wins_ties_with_padding(best, winner, x.dtype, kernel, stride, padding)
     return best, {"kernel": kernel, "stride": stride, "padding": padding, "winner": winner}
@@ -394,7 +395,8 @@ def _max_pool_vjp(node, g, xs, out):
                 else:
                     grad[rows][where] += g[rows] * hit
 
-    threads.run_split(n, 1, work, split=threads.splits(grad), hold_blas=False)
+    split, min_share = threads.splits(grad), threads.share_for(grad)
+    threads.run_split(n, 1, work, split=split, hold_blas=False, min_share=min_share)
     return (grad[:, :, ph : ph + h, pw : pw + w],)
 
 

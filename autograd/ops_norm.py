@@ -50,7 +50,9 @@ def _by_pieces(x, work):
             total = part if total is None else total + part
         return total
 
-    parts = threads.run_split(len(x), 1, share, split=threads.splits(x), hold_blas=False)
+    parts = threads.run_split(
+        len(x), 1, share, split=threads.splits(x), hold_blas=False, min_share=threads.share_for(x)
+    )
     parts = [part for part in parts if part is not None]
     return sum(parts[1:], parts[0]) if parts else None
 

@@ -47,6 +47,7 @@ ELEMENTWISE_FROM = 1 << 18  # elements from which an elementwise pass is split
 ALIGN = 4096  # elements: where elementwise ranges may start
 PIECES_FROM = 1 << 18  # elements of a worker's share from which a multi-pass rule runs in pieces
 PIECE = 1 << 16  # elements per piece
+MIN_SHARE = 1 << 16  # elements a worker must get before one more joins a split (`share_for`)
 
 _state = {"threads": None, "blas": None, "pool": None, "pool_size": 0}
 _hold = {"lock": threading.Lock(), "depth": 0, "before": []}
@@ -110,16 +111,17 @@ def blas_on_one_thread():
                     lib.set_num_threads(count)
 
 
-def run_split(n, per_chunk, work, split=True, hold_blas=True):
+def run_split(n, per_chunk, work, split=True, hold_blas=True, min_share=1):
     """Run `work(start, stop)` over [0, n) in pieces whose bounds are multiples of
-    `per_chunk`, one piece per worker (at most one per chunk); returns each piece's
-    result, in order. BLAS is held to one thread meanwhile (`hold_blas`). The calling
-    thread takes the first piece; the pool's threads are made on first use and kept.
-    With split=False (a GPU's arrays, a small pass) it is one call, work(0, n)."""
+    `per_chunk`, one piece per worker (at most one per chunk, and only as many workers
+    as get `min_share` items each); returns each piece's result, in order. BLAS is held
+    to one thread meanwhile (`hold_blas`). The calling thread takes the first piece; the
+    pool's threads are made on first use and kept. With split=False (a GPU's arrays, a
+    small pass) it is one call, work(0, n)."""
     if not split:
         return [work(0, n)]
     chunks = -(-n // per_chunk)
-    workers = min(get_num_threads(), chunks)
+    workers = min(get_num_threads(), chunks, max(1, n // min_share))
     with blas_on_one_thread() if hold_blas else contextlib.nullcontext():
         if workers <= 1:
             return [work(0, n)]
@@ -132,6 +134,20 @@ def run_split(n, per_chunk, work, split=True, hold_blas=True):
         finally:
             results = [future.result() for future in rest]
         return [first] + results
+
+
+def share_for(array):
+    """How many of `array`'s images (its first axis) make MIN_SHARE elements: the
+    `min_share` of a split by images.
+
+    Why a minimum: a memory-bound pass moves an element in about 0.5 ns, and a hand-off
+    to a worker costs 60-110 us on the 2-core Xeon, so a worker is worth waking only for
+    tens of thousands of elements. On two threads every split array (ELEMENTWISE_FROM
+    elements and up) gives each worker more than that, and nothing changes; on 16 it
+    keeps a 256K-element pass from being cut into 16 shares of 16K. PyTorch's own rule
+    is a grain of 32768 elements per thread, with cheaper hand-offs (OpenMP workers
+    spin). Not measured on a many-core machine: none was at hand."""
+    return max(1, -(-MIN_SHARE // max(1, array[:1].size)))
 
 
 def splits(array):
@@ -181,7 +197,7 @@ def elementwise(work, out, *operands, multi_pass=False):
                 *[x[first:last] if x.__class__ is np.ndarray else x for x in flat],
             )
 
-    run_split(out.size, ALIGN, ranged, hold_blas=False)
+    run_split(out.size, ALIGN, ranged, hold_blas=False, min_share=MIN_SHARE)
     return out
 
 

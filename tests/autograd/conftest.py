@@ -25,11 +25,12 @@ def split(monkeypatch):
     before = threads.get_num_threads()
     monkeypatch.setattr(threads, "ELEMENTWISE_FROM", 8)
     monkeypatch.setattr(threads, "ALIGN", 8)
+    monkeypatch.setattr(threads, "MIN_SHARE", 1)
     pieces = Splits()
     original = threads.run_split
 
-    def counting(n, per_chunk, work, split=True, hold_blas=True):
-        results = original(n, per_chunk, work, split, hold_blas)
+    def counting(n, per_chunk, work, split=True, hold_blas=True, min_share=1):
+        results = original(n, per_chunk, work, split, hold_blas, min_share)
         if not hold_blas:
             pieces.calls.append((work.__qualname__, len(results) if split else 1))
             if split:

@@ -242,3 +242,49 @@ def test_forwards_with_numbers_broadcasts_and_ints(split):
     assert OPS["add"].forward(ints, ints).dtype == ints.dtype
     np.testing.assert_array_equal(OPS["pow_const"].forward(x, exponent=2.0), x**2.0)
     assert OPS["add"].forward(1.5, 2.0) == 3.5  # Values' floats: the plain forward
+
+
+@pytest.mark.parametrize(
+    "threads_allowed, size, shares",
+    [(2, threads.ELEMENTWISE_FROM, 2), (16, threads.ELEMENTWISE_FROM, 4), (16, 1 << 21, 16)],
+)
+def test_only_workers_with_a_minimum_share_join_a_split(threads_allowed, size, shares):
+    """A worker joins a split only for MIN_SHARE elements: on 16 threads a 256K-element
+    pass goes to 4 workers, not 16 with 16K each; two threads split as before."""
+    before = threads.get_num_threads()
+    threads.set_num_threads(threads_allowed)
+    try:
+        seen = []
+        out, x = np.zeros(size, np.float32), np.ones(size, np.float32)
+        threads.elementwise(lambda o, a: seen.append(o.size) or np.add(a, a, out=o), out, x)
+        assert len(seen) == shares and sum(seen) == size and min(seen) >= threads.MIN_SHARE
+        np.testing.assert_array_equal(out, 2 * x)
+    finally:
+        threads.set_num_threads(before)
+
+
+def test_splits_by_images_give_each_worker_a_minimum_share(monkeypatch):
+    """Pooling and batch norm split by images: each worker gets whole images holding at
+    least MIN_SHARE elements (here 4 images of 17280: 25 shares would do, 16 threads cap)."""
+    x = np.random.default_rng(0).standard_normal((100, 30, 24, 24)).astype(np.float32)
+    assert threads.share_for(x) == 4 and threads.share_for(x[:, :1, :2]) == 1366  # 65536 / 48, up
+    used = []
+    original = threads.run_split
+
+    def spying(n, per_chunk, work, split=True, hold_blas=True, min_share=1):
+        results = original(n, per_chunk, work, split, hold_blas, min_share)
+        used.append((min_share, len(results)))
+        return results
+
+    monkeypatch.setattr(threads, "run_split", spying)
+    before = threads.get_num_threads()
+    threads.set_num_threads(16)
+    try:
+        small = x[:8]  # 8 images of 17280 elements: 138K, under ELEMENTWISE_FROM: not split
+        nn.functional.max_pool2d(scratchgrad.tensor(x), 2)
+        nn.functional.max_pool2d(scratchgrad.tensor(small), 2)
+        threads.set_num_threads(64)
+        nn.functional.max_pool2d(scratchgrad.tensor(x), 2)
+    finally:
+        threads.set_num_threads(before)
+    assert used[0] == (4, 16) and used[1][1] == 1 and used[2] == (4, 25)
