@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 
+from . import closure_ops
 from .grad_mode import STATE
 from .operators import Operators
 from .ops_elementwise import ADD, DIV, MUL, POW, POW_CONST, RELU, SUB, TANH
@@ -112,13 +113,14 @@ class Value(Operators):
     def __init__(
         self,
         data: SupportsFloat,
-        label: str = "",
-        requires_grad: bool = True,
         _children: Iterable[Any] = (),
         _op: str = "",
+        label: str = "",
+        requires_grad: bool = True,
     ) -> None:
-        # `_children` and `_op` (micrograd's constructor arguments) are accepted and
-        # ignored: an op records its own inputs, so code written for micrograd still runs
+        """micrograd's (and its lecture's) argument order: `Value(data, _children, _op,
+        label)`. `_children` and `_op` are only for ops of your own (`closure_ops`):
+        the engine's ops record their inputs themselves."""
         self.data = _to_float(data)
         self.grad = 0.0
         self.label = label
@@ -126,6 +128,15 @@ class Value(Operators):
         self._fn = None
         self._parents = ()
         self._saved = None
+        if _children:  # micrograd's way of adding an op: its _backward closure follows
+            inputs = tuple(_children)
+            for x in inputs:
+                if not isinstance(x, Value):
+                    raise TypeError(
+                        f"Value(data, _children, _op): the inputs must be Values, got "
+                        f"{type(x).__name__} {x!r}"
+                    )
+            closure_ops.record_inputs(self, inputs, str(_op), STATE.enabled)
 
     @property
     def _data(self) -> float:
@@ -143,10 +154,23 @@ class Value(Operators):
     def _op(self) -> str:
         """micrograd's op string: '+', '*', '**2', 'ReLU', 'tanh', 'exp'; '' for a leaf."""
         fn = self._fn
+        if isinstance(self._saved, closure_ops.ClosureSaved):
+            return self._saved.op
         if fn is None:
             return ""
         name = fn.micrograd
         return name(self) if callable(name) else name
+
+    @property
+    def _backward(self) -> Callable[[], Any]:
+        """micrograd's per-node step: adds this node's .grad share into its inputs'
+        .grad (the lecture calls it by hand, node by node; `backward()` walks them all)."""
+        return closure_ops.backward_of(self)
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], Any]) -> None:
+        """A learner's own op: `out = Value(data, (x,), 'op'); out._backward = fn`."""
+        closure_ops.set_backward(self, closure)
 
     # --- the engine hooks -------------------------------------------------------------
 
@@ -264,7 +288,7 @@ class Value(Operators):
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
+        return f"Value(data={self.data!r}, grad={_fmt(self.grad)}{label})"
 
     __hash__ = object.__hash__  # nodes are identities; comparisons compare data
 
@@ -294,7 +318,10 @@ _ONE = _constant(1.0)  # the seed of a create_graph backward (see _graph_seed)
 
 
 def _fmt(grad: Any) -> str:
-    return f"{grad:.6g}" if isinstance(grad, float) else repr(grad)
+    """micrograd's look: full precision, and a whole-number grad as 0 or 1 (its ints)."""
+    if isinstance(grad, float) and grad.is_integer() and abs(grad) < 1e16:
+        return str(int(grad))
+    return repr(grad)
 
 
 def value_sum(values: Iterable[Any], start: Any = None) -> Value:
