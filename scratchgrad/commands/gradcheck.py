@@ -25,9 +25,10 @@ def check_all(seed=0):
 def run(args, echo=print):
     """Print one row per check; exit status 1 when any check failed."""
     rows = check_all(args.seed)
-    echo(f"{'op':<14} {'node':<7} {'max rel error':>14}  result")
+    width = max([len("op")] + [len(name) for name, *_ in rows])  # the longest op name
+    echo(f"{'op':<{width}} {'node':<7} {'max rel error':>14}  result")
     for name, kind, worst, ok in rows:
-        echo(f"{name:<14} {kind:<7} {worst:>14.2e}  {'ok' if ok else 'FAILED'}")
+        echo(f"{name:<{width}} {kind:<7} {worst:>14.2e}  {'ok' if ok else 'FAILED'}")
     failed = [f"{name} ({kind})" for name, kind, _, ok in rows if not ok]
     echo(
         f"{len(rows) - len(failed)} of {len(rows)} checks passed"
