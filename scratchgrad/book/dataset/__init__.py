@@ -1,0 +1,1 @@
+"""The book's `dataset` package: `dataset.mnist.load_mnist`."""
