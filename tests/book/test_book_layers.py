@@ -161,5 +161,57 @@ def test_pooling_takes_the_first_maximum_and_refuses_padding():
 
 
 def test_backward_before_forward_says_so():
-    with pytest.raises(RuntimeError, match="Relu.backward\\(\\) before a forward"):
+    with pytest.raises(RuntimeError, match="Relu.backward\\(\\) with no recorded forward"):
         L.Relu().backward(np.ones(3))
+
+
+def test_batch_normalization_of_one_sample_gives_beta_and_no_gradient():
+    """The book's batch_norm_gradient_check uses x_train[:1]: xc = 0, so out = beta."""
+    gamma, beta = np.array([1.5, 2.0, 0.5]), np.array([0.1, -0.2, 0.3])
+    layer = L.BatchNormalization(gamma, beta)
+    np.testing.assert_allclose(layer.forward(np.array([[1.0, -2.0, 3.0]])), [beta])
+    np.testing.assert_allclose(layer.backward(np.array([[1.0, 1.0, 1.0]])), [[0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(layer.dgamma, 0.0)
+    np.testing.assert_allclose(layer.dbeta, [1.0, 1.0, 1.0])
+
+
+def test_soft_targets_give_the_books_y_minus_t():
+    x = np.array([[0.5, 1.5, -1.0], [2.0, 0.0, 0.0]])
+    t = np.array([[0.2, 0.8, 0.0], [0.5, 0.25, 0.25]])
+    layer = L.SoftmaxWithLoss()
+    layer.forward(x, t)
+    y = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(layer.backward(), (y - t) / 2, atol=1e-15)
+
+
+def test_a_network_pickles_after_forward_and_backward_and_keeps_working():
+    import pickle
+
+    W, b = RNG.standard_normal((3, 2)), np.zeros(2)
+    net = {"affine": L.Affine(W, b), "relu": L.Relu(), "loss": L.SoftmaxWithLoss()}
+    x, t = RNG.standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    net["loss"].forward(net["relu"].forward(net["affine"].forward(x)), t)
+    net["affine"].backward(net["relu"].backward(net["loss"].backward()))
+    copy = pickle.loads(pickle.dumps(net))
+    with pytest.raises(RuntimeError, match="no recorded forward"):
+        copy["affine"].backward(np.ones((4, 2)))
+    np.testing.assert_array_equal(copy["affine"].forward(x), net["affine"].forward(x))
+
+
+def test_the_star_import_gives_what_the_books_does():
+    names = {}
+    exec("from scratchgrad.book.common.layers import *", names)
+    for name in (
+        "Affine",
+        "SoftmaxWithLoss",
+        "softmax",
+        "sigmoid_grad",
+        "relu_grad",
+        "softmax_loss",
+        "mean_squared_error",
+        "cross_entropy_error",
+        "im2col",
+        "np",
+    ):
+        assert name in names, name
+    assert "F" not in names and "from_numpy" not in names

@@ -13,6 +13,7 @@ OPTIMIZERS = {
     "nesterov": Nesterov,
     "adagrad": AdaGrad,
     "rmsprop": RMSprop,
+    "rmsprpo": RMSprop,  # the book's own key (a typo there; its scripts may use it)
     "adam": Adam,
 }
 
