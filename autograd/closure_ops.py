@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .grad_mode import STATE
 from .op_table import Op
 
 
@@ -30,10 +31,15 @@ class ClosureSaved:
 
 
 def _backprop(node: Any, g: Any) -> None:
-    """The walker's fast path: the closure adds into the inputs' .grad itself."""
+    """The walker's fast path: the closure adds into the inputs' .grad itself. Inputs
+    that need no gradient (constants) keep theirs, as the table's ops leave them."""
     closure = node._saved.backward
-    if closure is not None:
-        closure()
+    if closure is None:
+        return
+    constants = [(x, x.grad) for x in node._parents if not x.requires_grad]
+    closure()
+    for x, grad in constants:
+        x.grad = grad
 
 
 def _gradients(node: Any, g: Any) -> list[Any]:
@@ -78,27 +84,43 @@ def _forward_unused(*inputs: Any, **params: Any) -> Any:
     raise TypeError("a closure op is made by Value(data, inputs, op), not called")
 
 
-CLOSURE = Op(
-    "micrograd_closure",
-    _forward_unused,
-    vjp=_no_graph,
-    jvp=_no_tangent,
-    scalar_vjp=_gradients,
-    scalar_backprop=_backprop,
-    values=True,
-    tensors=False,
-    arity=None,
-    micrograd=lambda node: node._saved.op,
-    doc="a learner's own op: Value(data, inputs, op) with a _backward closure",
-)
+_OPS: dict[str, Op] = {}
 
 
-def record_inputs(out: Any, inputs: tuple[Any, ...], op: str, tracking: bool) -> None:
-    """Make `out` a closure node over `inputs` (a leaf that still takes a closure when
-    no gradient is tracked: under no_grad, or when no input needs one)."""
+def closure_op(name: str) -> Op:
+    """The Op of every closure node named `name` (one per name, made on first use), so
+    drawings and anomaly messages name the learner's op, not a generic one."""
+    op = _OPS.get(name)
+    if op is None:
+        op = _OPS[name] = Op(
+            f"{name or 'op'} (own _backward)",
+            _forward_unused,
+            vjp=_no_graph,
+            jvp=_no_tangent,
+            scalar_vjp=_gradients,
+            scalar_backprop=_backprop,
+            values=True,
+            tensors=False,
+            arity=None,
+            symbol=name or "op",
+            micrograd=lambda node: node._saved.op,
+            doc=f"{name or 'op'}: your own op, Value(data, inputs, op) with a _backward closure",
+        )
+    return op
+
+
+def record_inputs(out: Any, inputs: tuple[Any, ...], op: str) -> None:
+    """Make `out` a closure node over `inputs`, as the table's ops record theirs: it
+    requires grad when grad mode is on and an input does (else it is a leaf that needs
+    no gradient, which still takes its closure); anomaly mode checks it the same way."""
     out._saved = ClosureSaved(op)
-    if tracking and any(x.requires_grad for x in inputs):
-        out._fn, out._parents = CLOSURE, inputs
+    out.requires_grad = STATE.enabled and any(x.requires_grad for x in inputs)
+    if out.requires_grad:
+        out._fn, out._parents = closure_op(op), inputs
+        if STATE.anomaly:
+            from .anomaly import check_forward
+
+            check_forward(out)
 
 
 def backward_of(node: Any) -> Callable[[], Any]:

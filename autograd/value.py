@@ -3,6 +3,8 @@
 Slotted and cycle-free: a node holds its parents and its op, never a closure over
 itself, so a dropped graph is freed at once by reference counting (micrograd's
 self-referencing `_backward` closures send 90% of its time to the garbage collector).
+The one exception is yours: an op you write micrograd's way (`closure_ops.py`) keeps
+your closure, which refers to its node, so such a node waits for the collector.
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ class Value(Operators):
                         f"Value(data, _children, _op): the inputs must be Values, got "
                         f"{type(x).__name__} {x!r}"
                     )
-            closure_ops.record_inputs(self, inputs, str(_op), STATE.enabled)
+            closure_ops.record_inputs(self, inputs, str(_op))
 
     @property
     def _data(self) -> float:
@@ -288,7 +290,7 @@ class Value(Operators):
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={_fmt(self.grad)}{label})"
+        return f"Value(data={_fmt(self.data)}, grad={_fmt(self.grad, zero='0')}{label})"
 
     __hash__ = object.__hash__  # nodes are identities; comparisons compare data
 
@@ -317,11 +319,14 @@ _power = POW.forward
 _ONE = _constant(1.0)  # the seed of a create_graph backward (see _graph_seed)
 
 
-def _fmt(grad: Any) -> str:
-    """micrograd's look: full precision, and a whole-number grad as 0 or 1 (its ints)."""
-    if isinstance(grad, float) and grad.is_integer() and abs(grad) < 1e16:
-        return str(int(grad))
-    return repr(grad)
+def _fmt(number: Any, zero: str | None = None) -> str:
+    """micrograd's look: a float at full precision (numpy's floats too, which an update
+    like `p.data += -lr * p.grad` can leave), and an untouched grad as its int 0."""
+    if zero is not None and isinstance(number, (float, np.floating)) and number == 0.0:
+        return zero
+    if isinstance(number, (float, np.floating)):
+        return repr(float(number))
+    return repr(number)
 
 
 def value_sum(values: Iterable[Any], start: Any = None) -> Value:

@@ -4,6 +4,7 @@ numbers, and says clearly what it cannot do (create_graph, forward mode)."""
 
 import math
 
+import numpy as np
 import pytest
 
 from scratchgrad import autograd
@@ -124,6 +125,7 @@ def test_without_tracking_a_closure_node_is_a_leaf_that_still_takes_its_closure(
     with autograd.no_grad():
         out = sigmoid(a)
     assert out._fn is None and out._prev == set() and out._op == "sigmoid"
+    assert not out.requires_grad
     called = []
     out._backward = lambda: called.append(1)
     out._backward()
@@ -136,3 +138,60 @@ def test_micrograds_argument_order():
     assert v.label == "v" and v._prev == {a} and v._op == "op" and v.requires_grad
     assert Value(3.0, label="c", requires_grad=False).label == "c"
     assert repr(Value(1 / 3)) == "Value(data=0.3333333333333333, grad=0)"
+
+
+def test_a_closure_node_requires_grad_as_a_table_node_would():
+    with autograd.no_grad():
+        assert not sigmoid(Value(0.5)).requires_grad
+    constant_input = sigmoid(Value(0.5, requires_grad=False))
+    assert not constant_input.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        constant_input.backward()
+
+
+def scale_by(v, c):
+    out = Value(v.data * c.data, (v, c), "scale")
+
+    def _backward():
+        v.grad += c.data * out.grad
+        c.grad += v.data * out.grad  # micrograd's closures write every input
+
+    out._backward = _backward
+    return out
+
+
+def test_constants_keep_their_grad_on_both_walks():
+    for anomaly in (False, True):
+        a, c = Value(2.0), Value(5.0, requires_grad=False)
+        if anomaly:
+            with autograd.detect_anomaly():
+                scale_by(a, c).backward()
+        else:
+            scale_by(a, c).backward()
+        assert (a.grad, c.grad) == (5.0, 0.0)
+
+
+def test_anomaly_mode_checks_a_closure_op_and_names_it():
+    def broken_log(v):
+        out = Value(-math.inf if v.data == 0 else math.log(v.data), (v,), "mylog")
+        out._backward = lambda: None
+        return out
+
+    with autograd.detect_anomaly():
+        with pytest.raises(autograd.AnomalyError, match="forward of 'mylog \\(own _backward\\)'"):
+            broken_log(Value(0.0))
+
+
+def test_drawings_show_the_learners_op_name():
+    from scratchgrad import viz
+
+    a = Value(0.3)
+    dot = viz.draw_graph(sigmoid(a) * 2).source
+    assert "sigmoid" in dot and "micrograd_closure" not in dot
+
+
+def test_repr_of_numpy_floats_is_micrograds():
+    v = Value(0.5)
+    v.data = np.float64(0.25)  # after `p.data += -lr * p.grad` with a numpy grad
+    v.grad = np.float64(1.5)
+    assert repr(v) == "Value(data=0.25, grad=1.5)"

@@ -184,6 +184,15 @@ def test_soft_targets_give_the_books_y_minus_t():
     np.testing.assert_allclose(layer.backward(), (y - t) / 2, atol=1e-15)
 
 
+def test_targets_whose_rows_do_not_sum_to_one_still_give_y_minus_t():
+    x = RNG.standard_normal((3, 4))
+    t = 0.5 * np.eye(4)[[0, 1, 2]]
+    layer = L.SoftmaxWithLoss()
+    layer.forward(x, t)
+    y = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(layer.backward(), (y - t) / 3, atol=1e-15)
+
+
 def test_a_network_pickles_after_forward_and_backward_and_keeps_working():
     import pickle
 

@@ -105,8 +105,7 @@ class _Recorded:
         if self._out is None or not self._out.requires_grad:
             raise RuntimeError(
                 f"{type(self).__name__}.backward() with no recorded forward (none yet, "
-                "one made under no_grad(), or train_flg=False where the layer has it): "
-                "call forward first"
+                "or one made under no_grad()): call forward first"
             )
         for leaf in self._leaves:
             leaf.grad = None
@@ -194,11 +193,18 @@ class SoftmaxWithLoss(_Recorded):
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         dtype = _float_type(x2)
         x_t = _leaf(x2, dtype)
-        if t.size == self.y.size:  # rows of probabilities (one-hot or not): (y - t) / N
-            target = from_numpy(np.array(t, dtype=dtype).reshape(x2.shape))
-        else:
+        if t.size != self.y.size:  # labels
             target = from_numpy(np.array(t, dtype=np.int64).reshape(-1))
-        self._record(F.cross_entropy(x_t, target), x_t)
+            self._record(F.cross_entropy(x_t, target), x_t)
+            return self.loss
+        t2 = np.array(t, dtype=dtype).reshape(x2.shape)
+        if np.allclose(t2.sum(axis=1), 1.0):  # rows of probabilities (one-hot or not)
+            self._record(F.cross_entropy(x_t, from_numpy(t2)), x_t)
+        else:  # the book's backward is (y - t) / N whatever t's rows sum to: that is
+            # the gradient of (logsumexp(x) - t.x) summed over rows, over N
+            shift = x2.max(axis=1, keepdims=True)
+            lse = (x_t - shift).exp().sum(axis=1).log() + shift.reshape(-1)
+            self._record((lse.sum() - (x_t * from_numpy(t2)).sum()) / len(x2), x_t)
         return self.loss
 
     def backward(self, dout=1):
