@@ -33,7 +33,8 @@ def init_scale(weight_init_std, fan_in):
 
 
 class MultiLayerNet:
-    """input_size -> hidden_size_list... -> output_size, fully connected."""
+    """input_size -> hidden_size_list... -> output_size, fully connected. The last three
+    arguments are MultiLayerNetExtend's (the book's MultiLayerNet has none of them)."""
 
     def __init__(
         self,
@@ -43,7 +44,6 @@ class MultiLayerNet:
         activation="relu",
         weight_init_std="relu",
         weight_decay_lambda=0,
-        *,
         use_dropout=False,
         dropout_ration=0.5,
         use_batchnorm=False,
