@@ -44,6 +44,11 @@ def _call(fn):
     return call
 
 
+# numpy functions that CuPy 13 (the oldest our `gpu` extra allows) does not have: code
+# must not reach for them through an array's namespace
+NOT_IN_CUPY_13 = frozenset({"put_along_axis"})
+
+
 class _Namespace:
     """A module-like object: numpy's functions, on StrictArrays in and out."""
 
@@ -52,6 +57,8 @@ class _Namespace:
         self.__name__ = name
 
     def __getattr__(self, name):
+        if name in NOT_IN_CUPY_13:
+            raise AttributeError(f"{self.__name__}.{name}: CuPy 13 has no {name}")
         value = getattr(self._source, name)
         if isinstance(value, np.ufunc):
             return _Ufunc(value)
