@@ -113,7 +113,7 @@ def tensor_rows(mode, threads):
         for dtype in dtypes:
             repeats = {"smoke": 20, "quick": 100, "full": 300}[mode] if batch <= 100 else 10
             rounds = 1 if mode != "full" else 3
-            sides = ["ours", "numpy", "blas"] + (["torch"] if have("torch") else [])
+            sides = ["ours", "numpy", "book", "blas"] + (["torch"] if have("torch") else [])
             med, _ = interleaved(
                 "bench.tensor_side", sides, [sizes, batch, dtype, repeats, threads], rounds, threads
             )
@@ -133,6 +133,14 @@ def tensor_rows(mode, threads):
                     fmt_time(med["ours"]),
                     fmt_time(med["numpy"]),
                     ratio(med["ours"], med["numpy"]),
+                )
+            )
+            rows.append(
+                (
+                    label + ": the book's code on scratchgrad.book vs numpy by hand",
+                    fmt_time(med["book"]),
+                    fmt_time(med["numpy"]),
+                    ratio(med["book"], med["numpy"]),
                 )
             )
             rows.append(

@@ -1,7 +1,11 @@
 """One side of the Tensor benchmark, in its own process (threads pinned by the caller):
 an MLP training step — forward, cross-entropy, backward, SGD — on random data.
 
-    python -m bench.tensor_side ours|torch|numpy|blas SIZES BATCH DTYPE REPEATS
+    python -m bench.tensor_side ours|torch|numpy|book|blas SIZES BATCH DTYPE REPEATS
+
+`book` is the numpy side's step written with scratchgrad.book (the book's layers and
+optimizer, whose backward is scratchgrad's graph walk): what book code pays for the
+engine underneath.
 """
 
 import sys
@@ -80,6 +84,36 @@ def numpy_step(sizes, batch, dtype):
     return lambda: net.train_step(x, labels, LR)
 
 
+def book_step(sizes, batch, dtype):
+    """The same step as `numpy_step`, in the book's code with its imports renamed
+    (scratchgrad.book's Affine, Relu, SoftmaxWithLoss and SGD over a params dict)."""
+    from scratchgrad.book.common.layers import Affine, Relu, SoftmaxWithLoss
+    from scratchgrad.book.common.optimizer import SGD
+
+    x, labels, weights = problem(sizes, batch, dtype)
+    params = {}
+    for i, (W, b) in enumerate(weights, 1):
+        params[f"W{i}"], params[f"b{i}"] = np.ascontiguousarray(W.T), b.copy()  # (in, out)
+    affines = [Affine(params[f"W{i}"], params[f"b{i}"]) for i in range(1, len(weights) + 1)]
+    layers = [layer for affine in affines for layer in (affine, Relu())][:-1]
+    last, optimizer = SoftmaxWithLoss(), SGD(lr=LR)
+
+    def step():
+        y = x
+        for layer in layers:
+            y = layer.forward(y)
+        last.forward(y, labels)
+        dout = last.backward()
+        for layer in reversed(layers):
+            dout = layer.backward(dout)
+        grads = {}
+        for i, affine in enumerate(affines, 1):
+            grads[f"W{i}"], grads[f"b{i}"] = affine.dW, affine.db
+        optimizer.update(params, grads)
+
+    return step
+
+
 def blas_step(sizes, batch, dtype):
     """The matmuls of one step alone (forward, input grads, weight grads): the ceiling."""
     x, _, weights = problem(sizes, batch, dtype)
@@ -105,7 +139,7 @@ def main():
     if side == "torch":
         step = torch_step(sizes, batch, dtype, threads)
     else:
-        step = {"ours": ours_step, "numpy": numpy_step, "blas": blas_step}[side](
+        step = {"ours": ours_step, "numpy": numpy_step, "book": book_step, "blas": blas_step}[side](
             sizes, batch, dtype
         )
     emit(seconds=median_time(step, repeats, warmup=3), peak_mb=peak_rss_mb())
