@@ -130,6 +130,12 @@ class Value(Operators):
         self._fn = None
         self._parents = ()
         self._saved = None
+        if isinstance(_children, str):
+            raise TypeError(
+                f"Value(data, _children, _op, label): the second argument is an op's "
+                f"inputs (micrograd's order), got the string {_children!r}; give a "
+                f"label by name: Value({self.data!r}, label={_children!r})"
+            )
         if _children:  # micrograd's way of adding an op: its _backward closure follows
             inputs = tuple(_children)
             for x in inputs:

@@ -138,6 +138,8 @@ def test_micrograds_argument_order():
     assert v.label == "v" and v._prev == {a} and v._op == "op" and v.requires_grad
     assert Value(3.0, label="c", requires_grad=False).label == "c"
     assert repr(Value(1 / 3)) == "Value(data=0.3333333333333333, grad=0)"
+    with pytest.raises(TypeError, match="label by name: Value\\(2.0, label='a'\\)"):
+        Value(2.0, "a")
 
 
 def test_a_closure_node_requires_grad_as_a_table_node_would():
