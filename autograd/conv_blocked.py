@@ -86,7 +86,7 @@ class _Geometry:
     14x14 3.4 -> 3.2 ms; 5x5 16 -> 16 at 14x14 6.9 -> 4.7 ms. At 8 channels it won or
     lost by 10% (8 -> 8 / 8 -> 16 at 28x28), at 3-4 it lost by 40%."""
 
-    def __init__(self, xp, x_shape, kernel, stride, padding, dtype, row_runs=True):
+    def __init__(self, xp, x_shape, kernel, stride, padding, dtype, row_runs=True, ones=False):
         n, c, h, w = x_shape
         self.xp, self.n, self.c, self.image_hw = xp, n, c, (h, w)
         self.kernel, self.stride, self.padding = kernel, stride, padding
@@ -103,8 +103,16 @@ class _Geometry:
         self.built = self.oh * self.row
         self.kernel_rows = self.row_runs and c >= KERNEL_ROWS_FROM
         self.plane = self.hw[0] * self.hw[1]
+        # `ones`: the columns get one more row of ones, so that the bias rides in the
+        # GEMM (a bias column of W) and its gradient comes out of the weight gradient's
+        # (its last row): no pass of its own over the output or over g (`with_bias`)
+        self.ones = int(ones)
         # values of one image's columns: (C*kw, Hp*Wp) with kernel rows, else (K, built)
-        self.columns_size = c * kernel[1] * self.plane if self.kernel_rows else self.k * self.built
+        self.columns_size = (
+            (c * kernel[1] + self.ones) * self.plane
+            if self.kernel_rows
+            else (self.k + self.ones) * self.built
+        )
         self.per_chunk = images_per_chunk(xp, n, self.columns_size * self.dtype.itemsize)
 
     def chunks(self, start, stop):
@@ -155,9 +163,11 @@ class _Geometry:
         return view
 
     def columns(self, x, room, cols_flat, layout):
-        """The columns of m images x (m, C, H, W) in `layout`, copied into cols_flat.
-        With row runs the L axis is oh*Wp long (the first ow of each Wp are real)."""
-        xp, m = self.xp, len(x)
+        """The columns of m images x (m, C, H, W) in `layout`, copied into cols_flat: a
+        (m, K, built) stack of matrices image-major, one (m*L, K) matrix channels-last
+        (K + 1 with `ones`, the ones last). With row runs the L axis is oh*Wp long (the
+        first ow of each Wp are real)."""
+        xp, m, k = self.xp, len(x), self.k + self.ones
         if room is not None:
             x = self._placed(x, room)
         if self.row_runs:  # image-major (m, C, kh, kw, oh*Wp): offset (i, j) at i*Wp + j
@@ -177,24 +187,34 @@ class _Geometry:
                 (m, self.c, self.oh, self.ow) + self.kernel,
                 strides[:2] + (strides[2] * sh, strides[3] * sw) + strides[2:],
             ).transpose(layout)
-        cols = cols_flat[: m * self.k * self.built].reshape(win.shape)
-        xp.copyto(cols, win)
-        return cols
+        if layout == IMAGE_MAJOR:  # (m, K, built), the window rows first
+            cols = cols_flat[: m * k * self.built].reshape(m, k, self.built)
+            xp.copyto(cols[:, : self.k].reshape(win.shape), win)
+        else:  # (m, oh, ow, K), each window in a row's first values
+            cols = cols_flat[: m * k * self.l].reshape(m, self.oh, self.ow, k)
+            xp.copyto(cols[..., : self.k].reshape(win.shape), win)
+        if self.ones:
+            cols[(slice(None), self.k) if layout == IMAGE_MAJOR else (Ellipsis, self.k)] = 1
+        return cols if layout == IMAGE_MAJOR else cols.reshape(m * self.l, k)
 
     def kernel_row_columns(self, x, room, cols_flat):
         """With kernel rows: m images x as (m, C*kw, Hp*Wp), row (c, j) being padded
         plane c read from its j-th value on (into the next plane: thrown-away columns
-        only). Kernel row i's columns are then [..., i*Wp : i*Wp + oh*Wp] of it."""
+        only). Kernel row i's columns are then [..., i*Wp : i*Wp + oh*Wp] of it. With
+        `ones`, a last row of ones: (m, C*kw + 1, Hp*Wp)."""
         xp, m, c, kw = self.xp, len(x), self.c, self.kernel[1]
         self._placed(x, room)
         step = self.dtype.itemsize  # room is a fresh 1-D array
-        shifted = cols_flat[: m * self.columns_size].reshape(m, c, kw, self.plane)
+        rows = cols_flat[: m * self.columns_size].reshape(m, c * kw + self.ones, self.plane)
+        shifted = rows[:, : c * kw].reshape(m, c, kw, self.plane)
         for j in range(kw):
             plane_from_j = _strided(
                 xp, room, (m, c, self.plane), (c * self.plane * step, self.plane * step, step), j
             )
             xp.copyto(shifted[:, :, j], plane_from_j)
-        return shifted.reshape(m, c * kw, self.plane)
+        if self.ones:
+            rows[:, c * kw] = 1
+        return rows
 
     def real(self, built):
         """(..., oh*row) columns -> the (..., oh, ow) real outputs (a view)."""
@@ -210,19 +230,25 @@ class _Geometry:
 
 def forward(x, weight, stride, padding, bias=None):
     """conv2d: (N, C, H, W) x (O, C, kh, kw) (+ bias (O,)) -> (N, O, oh, ow). The bias
-    is added to each chunk's output while it is in cache, by the worker that made it."""
+    is W's last column, against the columns' row of ones: a pass of its own over each
+    chunk's output took 0.45 of SimpleConvNet's 2.3 ms first-layer forward."""
     xp = namespace(x)
     o = weight.shape[0]
-    geo = _Geometry(xp, x.shape, weight.shape[2:], stride, padding, x.dtype)
+    geo = _Geometry(xp, x.shape, weight.shape[2:], stride, padding, x.dtype, ones=bias is not None)
     out = xp.empty((geo.n, o, geo.oh, geo.ow), dtype=x.dtype)
-    if geo.channels_last:  # (kh, kw, C) rows, as the columns
-        w2 = xp.ascontiguousarray(weight.transpose(2, 3, 1, 0)).reshape(geo.k, o)
-    else:
+    if geo.channels_last:  # (kh, kw, C) rows, as the columns, then the bias row
+        w2 = weight.transpose(2, 3, 1, 0).reshape(geo.k, o)
+        w2 = xp.ascontiguousarray(w2 if bias is None else xp.concatenate([w2, bias[None]]))
+    else:  # (O, K), then the bias column
         w2 = weight.reshape(o, geo.k)
+        w2 = w2 if bias is None else xp.concatenate([w2, bias[:, None]], axis=1)
 
     kh = weight.shape[2]
     if geo.kernel_rows:  # one (O, C*kw) matrix per kernel row, as the shifted columns
         w_rows = [xp.ascontiguousarray(weight[:, :, i]).reshape(o, -1) for i in range(kh)]
+        if bias is not None:  # the first kernel row's product also reads the ones
+            w_rows[0] = xp.concatenate([w_rows[0], bias[:, None]], axis=1)
+        rows_of = [geo.c * geo.kernel[1] + (i == 0) * geo.ones for i in range(kh)]
 
     def work(start, stop):
         first = next(geo.chunks(start, stop))[1]
@@ -238,7 +264,7 @@ def forward(x, weight, stride, padding, bias=None):
                 shifted = geo.kernel_row_columns(x[s : s + m], room, cols_flat)
                 y = y_flat[: m * o * geo.built].reshape(m, o, geo.built)
                 for i in range(kh):
-                    part = shifted[:, :, i * geo.row : i * geo.row + geo.built]
+                    part = shifted[:, : rows_of[i], i * geo.row : i * geo.row + geo.built]
                     if i == 0:
                         xp.matmul(w_rows[0], part, out=y)
                     else:
@@ -249,20 +275,17 @@ def forward(x, weight, stride, padding, bias=None):
             elif geo.channels_last:
                 cols = geo.columns(x[s : s + m], room, cols_flat, CHANNELS_LAST)
                 y = y_flat[: m * geo.l * o].reshape(m * geo.l, o)
-                xp.matmul(cols.reshape(m * geo.l, geo.k), w2, out=y)
+                xp.matmul(cols, w2, out=y)
                 y = y.reshape(m, geo.oh, geo.ow, o).transpose(0, 3, 1, 2)
                 xp.copyto(out[s : s + m], y)
             else:
                 cols = geo.columns(x[s : s + m], room, cols_flat, IMAGE_MAJOR)
-                cols = cols.reshape(m, geo.k, geo.built)
                 if y_flat is None:  # the GEMM's output is the output
                     xp.matmul(w2, cols, out=out[s : s + m].reshape(m, o, geo.l))
                 else:
                     y = y_flat[: m * o * geo.built].reshape(m, o, geo.built)
                     xp.matmul(w2, cols, out=y)
                     xp.copyto(out[s : s + m], geo.real(y))
-            if bias is not None:
-                out[s : s + m] += bias.reshape(1, -1, 1, 1)
         geo.give(room, cols_flat, y_flat, t_flat)
 
     geo.split(work)
@@ -271,9 +294,9 @@ def forward(x, weight, stride, padding, bias=None):
 
 def weight_grad(x, g, weight_shape, stride, padding, bias=False):
     """dL/dW = sum over images of cols(x) (C*kh*kw, L) @ g^T (L, O), by chunks; with
-    `bias`, (dL/dW, dL/db) where db sums g over images and positions, chunk by chunk
-    while the chunk is in cache (a separate pass over g split over two threads here
-    took 0.5 ms, more than the 0.36 ms of one thread alone: memory bound).
+    `bias`, (dL/dW, dL/db) where db, g summed over images and positions, is the row
+    the columns' row of ones adds to the product (a pass of its own over g, even chunk
+    by chunk in cache, took 0.2-0.5 ms of SimpleConvNet's step).
 
     Per image, (K, L) @ (L, O) with g's own rows was 2.2x faster than one (K, m*L) @
     (m*L, O) product after a transposing copy of g for SimpleConvNet's first layer,
@@ -281,7 +304,7 @@ def weight_grad(x, g, weight_shape, stride, padding, bias=False):
     (`_kernel_row_weight_grad`)."""
     xp = namespace(x)
     if xp is np:
-        geo = _Geometry(xp, x.shape, weight_shape[2:], stride, padding, x.dtype)
+        geo = _Geometry(xp, x.shape, weight_shape[2:], stride, padding, x.dtype, ones=bias)
         if geo.kernel_rows:
             found = _kernel_row_weight_grad(geo, x, g, weight_shape, bias)
             if xp.isfinite(found[0]).all():
@@ -290,15 +313,13 @@ def weight_grad(x, g, weight_shape, stride, padding, bias=False):
 
 
 def _summed(geo, work):
-    """Each worker's (dW part, db part) from geo.split(work), summed in worker order
-    (the same sums on every run); db part None without a bias."""
+    """The workers' parts from geo.split(work), summed in worker order (the same sums
+    on every run)."""
     parts = geo.split(work)
-    total, bias_total = parts[0]
-    for part, bias_part in parts[1:]:
+    total = parts[0]
+    for part in parts[1:]:
         total += part
-        if bias_total is not None:
-            bias_total += bias_part
-    return total, bias_total
+    return total
 
 
 def _kernel_row_weight_grad(geo, x, g, weight_shape, bias):
@@ -314,15 +335,14 @@ def _kernel_row_weight_grad(geo, x, g, weight_shape, bias):
     only read what each weight sees, and warn as they would have."""
     xp, (o, c, kh, kw) = geo.xp, weight_shape
 
+    rows_of = [c * kw + (i == 0) * geo.ones for i in range(kh)]  # kernel row 0: and the ones
+
     def work(start, stop):
         first = next(geo.chunks(start, stop))[1]
         room, cols_flat = geo.image_room(first), geo.scratch(first, geo.columns_size)
         g_flat = geo.scratch(first, geo.built * o)
-        total = xp.zeros((kh, c * kw, o), dtype=x.dtype)
-        bias_total = xp.zeros(o, dtype=g.dtype) if bias else None
+        total = xp.zeros((kh, c * kw + geo.ones, o), dtype=x.dtype)
         for s, m in geo.chunks(start, stop):
-            if bias:
-                bias_total += g[s : s + m].sum(axis=(0, 2, 3))
             shifted = geo.kernel_row_columns(x[s : s + m], room, cols_flat)
             g_rows = g_flat[: m * geo.built * o].reshape(m, geo.oh, geo.row, o)
             g_rows[:, :, geo.ow :] = 0
@@ -330,15 +350,15 @@ def _kernel_row_weight_grad(geo, x, g, weight_shape, bias):
             g_rows = g_rows.reshape(m, geo.built, o)
             with np.errstate(invalid="ignore", over="ignore"):  # such a result is redone
                 for i in range(kh):
-                    part = shifted[:, :, i * geo.row : i * geo.row + geo.built]
-                    total[i] += xp.matmul(part, g_rows).sum(axis=0)
+                    part = shifted[:, : rows_of[i], i * geo.row : i * geo.row + geo.built]
+                    total[i, : rows_of[i]] += xp.matmul(part, g_rows).sum(axis=0)
         geo.give(room, cols_flat, g_flat)
-        return total, bias_total
+        return total
 
-    total, bias_total = _summed(geo, work)
-    # total[i, (c, j), o] is dW[o, c, i, j]
-    dw = xp.ascontiguousarray(total.reshape(kh, c, kw, o).transpose(3, 1, 0, 2))
-    return dw, bias_total
+    total = _summed(geo, work)
+    # total[i, (c, j), o] is dW[o, c, i, j]; total[0, C*kw] is db (the ones' row)
+    dw = total[:, : c * kw].reshape(kh, c, kw, o).transpose(3, 1, 0, 2)
+    return xp.ascontiguousarray(dw), (total[0, c * kw].copy() if bias else None)
 
 
 def _column_weight_grad(x, g, weight_shape, stride, padding, bias):
@@ -346,30 +366,31 @@ def _column_weight_grad(x, g, weight_shape, stride, padding, bias):
     row runs: their thrown-away columns would meet a zero gradient, and 0 * inf is NaN)."""
     xp = namespace(x)
     o, c, kh, kw = weight_shape
-    geo = _Geometry(xp, x.shape, (kh, kw), stride, padding, x.dtype, row_runs=False)
+    geo = _Geometry(
+        xp, x.shape, (kh, kw), stride, padding, x.dtype, row_runs=False, ones=bias
+    )
 
     def work(start, stop):
         first = next(geo.chunks(start, stop))[1]
-        room, cols_flat = geo.image_room(first), geo.scratch(first, geo.k * geo.l)
+        room, cols_flat = geo.image_room(first), geo.scratch(first, geo.columns_size)
         g_flat = geo.scratch(first, o * geo.l) if geo.channels_last else None
-        total = xp.zeros((geo.k, o), dtype=x.dtype)
-        bias_total = xp.zeros(o, dtype=g.dtype) if bias else None
+        total = xp.zeros((geo.k + geo.ones, o), dtype=x.dtype)
         for s, m in geo.chunks(start, stop):
-            if bias:
-                bias_total += g[s : s + m].sum(axis=(0, 2, 3))
             if geo.channels_last:  # (m*L, K)^T @ (m*L, O)
                 cols = geo.columns(x[s : s + m], room, cols_flat, CHANNELS_LAST)
                 g2 = g_flat[: m * o * geo.l].reshape(m, geo.oh, geo.ow, o)
                 xp.copyto(g2, g[s : s + m].transpose(0, 2, 3, 1))
-                total += cols.reshape(m * geo.l, geo.k).T @ g2.reshape(m * geo.l, o)
+                total += cols.T @ g2.reshape(m * geo.l, o)
             else:  # per image (K, L) @ (L, O), summed
                 cols = geo.columns(x[s : s + m], room, cols_flat, IMAGE_MAJOR)
                 g3 = g[s : s + m].reshape(m, o, geo.l).transpose(0, 2, 1)
-                total += xp.matmul(cols.reshape(m, geo.k, geo.l), g3).sum(axis=0)
+                total += xp.matmul(cols, g3).sum(axis=0)
         geo.give(room, cols_flat, g_flat)
-        return total, bias_total
+        return total
 
-    total, bias_total = _summed(geo, work)
+    total = _summed(geo, work)
+    bias_total = total[geo.k].copy() if bias else None  # the ones' row
+    total = total[: geo.k]
     if geo.channels_last:
         dw = xp.ascontiguousarray(total.T.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
     else:

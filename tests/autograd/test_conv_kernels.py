@@ -68,9 +68,9 @@ def test_kernels_match_im2col_on_every_path(geometry, chunk_bytes, workers):
     got = conv_blocked.forward(x, weight, stride, padding)
     out = out.reshape(got.shape)
     np.testing.assert_allclose(got, out, rtol=1e-12, atol=1e-12)
-    bias = rng.standard_normal(o)  # added chunk by chunk
+    bias = rng.standard_normal(o)  # a column of W against a row of ones in the columns
     with_bias = conv_blocked.forward(x, weight, stride, padding, bias)
-    np.testing.assert_array_equal(with_bias, got + bias.reshape(1, -1, 1, 1))
+    np.testing.assert_allclose(with_bias, got + bias.reshape(1, -1, 1, 1), rtol=1e-12, atol=1e-12)
 
     g = rng.standard_normal(got.shape)
     g3 = g.reshape(len(g), o, -1)
@@ -82,7 +82,7 @@ def test_kernels_match_im2col_on_every_path(geometry, chunk_bytes, workers):
     dx = conv_blocked.input_grad(g, weight, x.shape, stride, padding)
     np.testing.assert_allclose(dw, dw_ref, rtol=1e-10, atol=1e-10)
     dw_too, db = conv_blocked.weight_grad(x, g, weight.shape, stride, padding, bias=True)
-    np.testing.assert_array_equal(dw_too, dw)
+    np.testing.assert_allclose(dw_too, dw, rtol=1e-12, atol=1e-12)  # db: the ones' row
     np.testing.assert_allclose(db, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-10)
     assert dx.shape == x.shape and dw.shape == weight.shape
