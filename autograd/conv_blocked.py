@@ -366,9 +366,7 @@ def _column_weight_grad(x, g, weight_shape, stride, padding, bias):
     row runs: their thrown-away columns would meet a zero gradient, and 0 * inf is NaN)."""
     xp = namespace(x)
     o, c, kh, kw = weight_shape
-    geo = _Geometry(
-        xp, x.shape, (kh, kw), stride, padding, x.dtype, row_runs=False, ones=bias
-    )
+    geo = _Geometry(xp, x.shape, (kh, kw), stride, padding, x.dtype, row_runs=False, ones=bias)
 
     def work(start, stop):
         first = next(geo.chunks(start, stop))[1]
