@@ -20,7 +20,7 @@ PyTorch's is.
 
 The memory-bound passes are split too, where an array has ELEMENTWISE_FROM elements or
 more: the elementwise ops' forwards (add, mul, div, exp, tanh, ... and ReLU) and ReLU's
-mask, every elementwise op's g * d (`buffers.multiply`), max pooling and batch norm (by
+backward (mask and product in one pass), every elementwise op's g * d (`buffers.multiply`), max pooling and batch norm (by
 images) and every optimizer's update (`elementwise`: flat slices of contiguous arrays;
 a numpy scalar or a non-contiguous array makes it one whole call). One
 such pass gains little on two cores (memory bandwidth, not arithmetic, bounds it), but
