@@ -20,6 +20,8 @@ batched GEMM is what the device wants.
     dW:       dW^T  += cols(x[i]) (C*kh*kw, L) @ g[i]^T (L, O)             per image i
               kernel rows: dW_r^T += shifted(x[i])[:, r*Wp:][:, :oh*Wp] @ g[i]^T (padded rows)
     dx:       stride 1: conv(pad(g, k-1-p), flip(W)^T);  else col2im(W^T g)
+    bias:     [W | b] @ [cols; 1...1] in the forward, and db = the row [cols; 1...1]
+              adds to the weight gradient's product (no pass of its own over out or g)
 """
 
 import numpy as np
@@ -103,15 +105,16 @@ class _Geometry:
         self.built = self.oh * self.row
         self.kernel_rows = self.row_runs and c >= KERNEL_ROWS_FROM
         self.plane = self.hw[0] * self.hw[1]
-        # `ones`: the columns get one more row of ones, so that the bias rides in the
-        # GEMM (a bias column of W) and its gradient comes out of the weight gradient's
-        # (its last row): no pass of its own over the output or over g (`with_bias`)
-        self.ones = int(ones)
-        # values of one image's columns: (C*kw, Hp*Wp) with kernel rows, else (K, built)
+        # with `ones` the columns end in one more row, of ones: the bias is then one more
+        # column of W in the forward's GEMM, and db one more row of the weight
+        # gradient's product (kernel rows: of kernel row 0's), not a pass of its own
+        self.ones_rows = 1 if ones else 0
+        # values of one image's columns: (C*kw + ones_rows, Hp*Wp) with kernel rows,
+        # else (K + ones_rows, built)
         self.columns_size = (
-            (c * kernel[1] + self.ones) * self.plane
+            (c * kernel[1] + self.ones_rows) * self.plane
             if self.kernel_rows
-            else (self.k + self.ones) * self.built
+            else (self.k + self.ones_rows) * self.built
         )
         self.per_chunk = images_per_chunk(xp, n, self.columns_size * self.dtype.itemsize)
 
@@ -167,7 +170,7 @@ class _Geometry:
         (m, K, built) stack of matrices image-major, one (m*L, K) matrix channels-last
         (K + 1 with `ones`, the ones last). With row runs the L axis is oh*Wp long (the
         first ow of each Wp are real)."""
-        xp, m, k = self.xp, len(x), self.k + self.ones
+        xp, m, k = self.xp, len(x), self.k + self.ones_rows
         if room is not None:
             x = self._placed(x, room)
         if self.row_runs:  # image-major (m, C, kh, kw, oh*Wp): offset (i, j) at i*Wp + j
@@ -187,15 +190,18 @@ class _Geometry:
                 (m, self.c, self.oh, self.ow) + self.kernel,
                 strides[:2] + (strides[2] * sh, strides[3] * sw) + strides[2:],
             ).transpose(layout)
+        # (splitting an axis of a slice is always a view: the copies land in cols_flat)
         if layout == IMAGE_MAJOR:  # (m, K, built), the window rows first
             cols = cols_flat[: m * k * self.built].reshape(m, k, self.built)
             xp.copyto(cols[:, : self.k].reshape(win.shape), win)
-        else:  # (m, oh, ow, K), each window in a row's first values
-            cols = cols_flat[: m * k * self.l].reshape(m, self.oh, self.ow, k)
-            xp.copyto(cols[..., : self.k].reshape(win.shape), win)
-        if self.ones:
-            cols[(slice(None), self.k) if layout == IMAGE_MAJOR else (Ellipsis, self.k)] = 1
-        return cols if layout == IMAGE_MAJOR else cols.reshape(m * self.l, k)
+            if self.ones_rows:
+                cols[:, self.k] = 1
+            return cols
+        cols = cols_flat[: m * k * self.l].reshape(m, self.oh, self.ow, k)  # channels-last
+        xp.copyto(cols[..., : self.k].reshape(win.shape), win)
+        if self.ones_rows:
+            cols[..., self.k] = 1
+        return cols.reshape(m * self.l, k)
 
     def kernel_row_columns(self, x, room, cols_flat):
         """With kernel rows: m images x as (m, C*kw, Hp*Wp), row (c, j) being padded
@@ -205,16 +211,21 @@ class _Geometry:
         xp, m, c, kw = self.xp, len(x), self.c, self.kernel[1]
         self._placed(x, room)
         step = self.dtype.itemsize  # room is a fresh 1-D array
-        rows = cols_flat[: m * self.columns_size].reshape(m, c * kw + self.ones, self.plane)
+        rows = cols_flat[: m * self.columns_size].reshape(m, c * kw + self.ones_rows, self.plane)
         shifted = rows[:, : c * kw].reshape(m, c, kw, self.plane)
         for j in range(kw):
             plane_from_j = _strided(
                 xp, room, (m, c, self.plane), (c * self.plane * step, self.plane * step, step), j
             )
             xp.copyto(shifted[:, :, j], plane_from_j)
-        if self.ones:
+        if self.ones_rows:
             rows[:, c * kw] = 1
         return rows
+
+    def kernel_row_rows(self, i):
+        """How many of kernel_row_columns' rows kernel row i's product reads: all C*kw,
+        and for row 0 the ones too (the bias is added once)."""
+        return self.c * self.kernel[1] + (self.ones_rows if i == 0 else 0)
 
     def real(self, built):
         """(..., oh*row) columns -> the (..., oh, ow) real outputs (a view)."""
@@ -231,24 +242,24 @@ class _Geometry:
 def forward(x, weight, stride, padding, bias=None):
     """conv2d: (N, C, H, W) x (O, C, kh, kw) (+ bias (O,)) -> (N, O, oh, ow). The bias
     is W's last column, against the columns' row of ones: a pass of its own over each
-    chunk's output took 0.45 of SimpleConvNet's 2.3 ms first-layer forward."""
+    chunk's output took 0.45 ms of SimpleConvNet's 2.3 ms first-layer forward."""
     xp = namespace(x)
     o = weight.shape[0]
     geo = _Geometry(xp, x.shape, weight.shape[2:], stride, padding, x.dtype, ones=bias is not None)
     out = xp.empty((geo.n, o, geo.oh, geo.ow), dtype=x.dtype)
-    if geo.channels_last:  # (kh, kw, C) rows, as the columns, then the bias row
-        w2 = weight.transpose(2, 3, 1, 0).reshape(geo.k, o)
-        w2 = xp.ascontiguousarray(w2 if bias is None else xp.concatenate([w2, bias[None]]))
-    else:  # (O, K), then the bias column
-        w2 = weight.reshape(o, geo.k)
-        w2 = w2 if bias is None else xp.concatenate([w2, bias[:, None]], axis=1)
-
+    if bias is not None:  # in W's dtype: a float64 bias must not make the GEMM float64
+        bias = bias.astype(weight.dtype, copy=False)
     kh = weight.shape[2]
     if geo.kernel_rows:  # one (O, C*kw) matrix per kernel row, as the shifted columns
         w_rows = [xp.ascontiguousarray(weight[:, :, i]).reshape(o, -1) for i in range(kh)]
         if bias is not None:  # the first kernel row's product also reads the ones
             w_rows[0] = xp.concatenate([w_rows[0], bias[:, None]], axis=1)
-        rows_of = [geo.c * geo.kernel[1] + (i == 0) * geo.ones for i in range(kh)]
+    elif geo.channels_last:  # (kh, kw, C) rows, as the columns, then the bias row
+        w2 = weight.transpose(2, 3, 1, 0).reshape(geo.k, o)
+        w2 = xp.ascontiguousarray(w2) if bias is None else xp.concatenate([w2, bias[None]])
+    else:  # (O, K), then the bias column
+        w2 = weight.reshape(o, geo.k)
+        w2 = w2 if bias is None else xp.concatenate([w2, bias[:, None]], axis=1)
 
     def work(start, stop):
         first = next(geo.chunks(start, stop))[1]
@@ -264,7 +275,8 @@ def forward(x, weight, stride, padding, bias=None):
                 shifted = geo.kernel_row_columns(x[s : s + m], room, cols_flat)
                 y = y_flat[: m * o * geo.built].reshape(m, o, geo.built)
                 for i in range(kh):
-                    part = shifted[:, : rows_of[i], i * geo.row : i * geo.row + geo.built]
+                    rows = geo.kernel_row_rows(i)
+                    part = shifted[:, :rows, i * geo.row : i * geo.row + geo.built]
                     if i == 0:
                         xp.matmul(w_rows[0], part, out=y)
                     else:
@@ -335,13 +347,11 @@ def _kernel_row_weight_grad(geo, x, g, weight_shape, bias):
     only read what each weight sees, and warn as they would have."""
     xp, (o, c, kh, kw) = geo.xp, weight_shape
 
-    rows_of = [c * kw + (i == 0) * geo.ones for i in range(kh)]  # kernel row 0: and the ones
-
     def work(start, stop):
         first = next(geo.chunks(start, stop))[1]
         room, cols_flat = geo.image_room(first), geo.scratch(first, geo.columns_size)
         g_flat = geo.scratch(first, geo.built * o)
-        total = xp.zeros((kh, c * kw + geo.ones, o), dtype=x.dtype)
+        total = xp.zeros((kh, c * kw + geo.ones_rows, o), dtype=x.dtype)
         for s, m in geo.chunks(start, stop):
             shifted = geo.kernel_row_columns(x[s : s + m], room, cols_flat)
             g_rows = g_flat[: m * geo.built * o].reshape(m, geo.oh, geo.row, o)
@@ -350,8 +360,9 @@ def _kernel_row_weight_grad(geo, x, g, weight_shape, bias):
             g_rows = g_rows.reshape(m, geo.built, o)
             with np.errstate(invalid="ignore", over="ignore"):  # such a result is redone
                 for i in range(kh):
-                    part = shifted[:, : rows_of[i], i * geo.row : i * geo.row + geo.built]
-                    total[i, : rows_of[i]] += xp.matmul(part, g_rows).sum(axis=0)
+                    rows = geo.kernel_row_rows(i)
+                    part = shifted[:, :rows, i * geo.row : i * geo.row + geo.built]
+                    total[i, :rows] += xp.matmul(part, g_rows).sum(axis=0)
         geo.give(room, cols_flat, g_flat)
         return total
 
@@ -372,7 +383,7 @@ def _column_weight_grad(x, g, weight_shape, stride, padding, bias):
         first = next(geo.chunks(start, stop))[1]
         room, cols_flat = geo.image_room(first), geo.scratch(first, geo.columns_size)
         g_flat = geo.scratch(first, o * geo.l) if geo.channels_last else None
-        total = xp.zeros((geo.k + geo.ones, o), dtype=x.dtype)
+        total = xp.zeros((geo.k + geo.ones_rows, o), dtype=x.dtype)
         for s, m in geo.chunks(start, stop):
             if geo.channels_last:  # (m*L, K)^T @ (m*L, O)
                 cols = geo.columns(x[s : s + m], room, cols_flat, CHANNELS_LAST)

@@ -123,7 +123,8 @@ def _conv2d(x, weight, bias=None, *, stride, padding):
 
 def _conv2d_vjp(node, g, xs, out):
     """dx = conv of g with the flipped kernel (or col2im(W^T G)), dW = G cols^T,
-    db = sum of G over N, oh, ow; chunk by chunk (conv_blocked.py says why)."""
+    db = sum of G over N, oh, ow (with dW: the row a row of ones in the columns adds to
+    its product); chunk by chunk (conv_blocked.py says why)."""
     x, weight = xs[0], xs[1]
     saved = node._saved
     stride, padding = saved["stride"], saved["padding"]
@@ -135,7 +136,7 @@ def _conv2d_vjp(node, g, xs, out):
     if needs[0]:
         gx = conv_blocked.input_grad(g, weight, x.shape, stride, padding)
     with_bias = len(xs) > 2 and needs[2]
-    if needs[1] and with_bias:  # db summed chunk by chunk beside dW
+    if needs[1] and with_bias:  # db from dW's product, against a row of ones
         gw, gb = conv_blocked.weight_grad(x, g, weight.shape, stride, padding, bias=True)
     elif needs[1]:
         gw = conv_blocked.weight_grad(x, g, weight.shape, stride, padding)

@@ -20,9 +20,10 @@ PyTorch's is.
 
 The memory-bound passes are split too, where an array has ELEMENTWISE_FROM elements or
 more: the elementwise ops' forwards (add, mul, div, exp, tanh, ... and ReLU) and ReLU's
-backward (mask and product in one pass), every elementwise op's g * d (`buffers.multiply`), max pooling and batch norm (by
-images) and every optimizer's update (`elementwise`: flat slices of contiguous arrays;
-a numpy scalar or a non-contiguous array makes it one whole call). One
+backward (mask and product in one pass), every elementwise op's g * d
+(`buffers.multiply`), max pooling and batch norm (by images) and every optimizer's
+update (`elementwise`: flat slices of contiguous arrays; a numpy scalar or a
+non-contiguous array makes it one whole call). One
 such pass gains little on two cores (memory bandwidth, not arithmetic, bounds it), but
 together they were half of a SimpleConvNet step left on one core: on 2 cores its ReLU,
 pooling and Adam went from 6.3 to 4.3 ms of the step. On many cores a pass left on one

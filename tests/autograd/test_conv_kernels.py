@@ -139,18 +139,22 @@ def test_scratch_memory_is_written_before_it_is_read(geometry, monkeypatch):
         assert np.isfinite(result).all()
 
 
+@pytest.mark.parametrize("bias", [False, True], ids=["no bias", "bias"])
 @pytest.mark.parametrize("channels", [1, 16], ids=["columns", "kernel rows"])
-def test_an_inf_pixel_spoils_only_the_weights_that_see_it(channels):
+def test_an_inf_pixel_spoils_only_the_weights_that_see_it(channels, bias):
     """Row runs read thrown-away columns, whose gradient is zero: 0 * inf must not turn
     weights that never see the pixel into NaN (columns have no row runs; kernel rows
-    compute such a result again by columns)."""
+    compute such a result again by columns, bias gradient too)."""
     x = np.ones((2, channels, 5, 5))
     x[0, 0, 1, 0] = np.inf  # column 0: kernel offsets j = 1, 2 never read it (no padding)
     weight = np.ones((1, channels, 3, 3))
-    g = np.ones((2, 1, 3, 3))
+    g = np.arange(1.0, 19.0).reshape(2, 1, 3, 3)  # no zero: 0 * inf would be NaN
     cols, _ = reference(x, weight, (1, 1), (0, 0))
     expected = np.einsum("nol,nkl->ok", g.reshape(2, 1, -1), cols).reshape(weight.shape)
-    got = conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (0, 0))
+    got = conv_blocked.weight_grad(x, g, weight.shape, (1, 1), (0, 0), bias=bias)
+    if bias:
+        got, db = got
+        np.testing.assert_array_equal(db, [g.sum()])
     np.testing.assert_array_equal(got, expected)
     assert np.isfinite(got[0, 0, :, 1:]).all() and np.isinf(got[0, 0, :2, 0]).all()
     assert np.isfinite(got[0, 1:]).all()
