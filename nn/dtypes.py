@@ -57,6 +57,13 @@ def mismatch(who, x_dtype, what, dtype):
         f"{who}: input is {x_dtype} but {what} is {dtype}. A layer computes in its "
         f"parameters' dtype and never converts a Tensor (as in PyTorch): convert the input, "
         f"{to_input}, or the model, {to_model}"
+        + (
+            " (or build the model after scratchgrad.set_default_dtype(np.float32), "
+            "torch.set_default_dtype(torch.float32) in renamed PyTorch code: then layers "
+            "are made in float32)"
+            if x_dtype == np.float32 and dtype == default_dtype() == np.float64
+            else ""
+        )
     )
 
 

@@ -66,6 +66,17 @@ def test_linear_float32_stays_float32_for_float32_input():
     assert x.grad.dtype == np.float32 and layer.weight.grad.dtype == np.float32
 
 
+def test_float32_data_meeting_default_float64_layers_names_set_default_dtype():
+    """The most common bite for renamed PyTorch code (float32 data, layers made with
+    scratchgrad's float64 default): the message names the one line that fixes all."""
+    with pytest.raises(TypeError, match=r"set_default_dtype\(np.float32\)") as caught:
+        nn.Linear(4, 3)(Tensor(np.ones((2, 4), np.float32)))
+    assert "model.float()" in str(caught.value)
+    with pytest.raises(TypeError) as caught:  # a float32 layer: the default is not why
+        nn.Linear(4, 3, dtype=np.float32)(Tensor(np.ones((2, 4))))
+    assert "set_default_dtype" not in str(caught.value)
+
+
 def test_linear_casts_numpy_data_to_its_dtype_and_refuses_another_tensor_dtype():
     """PyTorch's rule for Tensors (a layer never converts one), numpy data converted."""
     layer = nn.Linear(4, 3, dtype=np.float32)
