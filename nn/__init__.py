@@ -4,7 +4,7 @@ from . import data, datasets, functional, init, micrograd, models, optim, pretra
 from .activations import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList, Sequential
-from .conv_layers import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .layers import BatchNorm1d, Dropout, Dropout2d, Flatten, Identity, Linear, mlp

@@ -244,6 +244,22 @@ class AvgPool2d(_Pool):
         )
 
 
+class AdaptiveAvgPool2d(Module):
+    """The mean over adaptive windows that give an `output_size` output whatever the
+    input's size (an int, a pair, or None on an axis to keep it): `AdaptiveAvgPool2d(1)`
+    is global average pooling, the head of most modern CNNs."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return C.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size!r}"
+
+
 class BatchNorm2d(BatchNorm1d):
     """Batch norm per channel over (N, H, W): PyTorch's semantics and state_dict names."""
 

@@ -9,7 +9,10 @@ ops themselves live in the op table (`autograd/ops_conv.py`). `avg_pool2d` is wr
 from table ops (unfold + mean), so it is differentiable to any order for free.
 """
 
+import numpy as np
+
 from ..autograd import OPS, Tensor
+from ..autograd.backend import namespace
 from ..autograd.ops_conv import output_size, pair
 
 
@@ -103,6 +106,40 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     return cols.mean(axis=1).reshape(n, c, oh, ow)
 
 
+def adaptive_avg_pool2d(x, output_size):
+    """The mean over PyTorch's adaptive windows: output cell i of oh averages input rows
+    floor(i*H/oh) to ceil((i+1)*H/oh) - 1 (columns alike); `output_size` an int, a
+    pair, or None on an axis to keep its size. Where the sizes divide, that is
+    avg_pool2d with kernel = stride = H // oh; otherwise (windows of unequal lengths,
+    maybe overlapping) A_h @ x @ A_w^T, with A's rows the windows' averaging weights:
+    table ops both ways, so differentiable to any order."""
+    x = _image(x, "adaptive_avg_pool2d")
+    h, w = x.shape[2:]
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(sizes) != 2:
+        raise ValueError(
+            f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
+        )
+    oh, ow = (h if sizes[0] is None else sizes[0]), (w if sizes[1] is None else sizes[1])
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in (oh, ow)):
+        raise ValueError(
+            f"adaptive_avg_pool2d: output_size must be whole numbers >= 1 (or None), "
+            f"got {output_size!r}"
+        )
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(x, (h // oh, w // ow))
+    xp = namespace(x._data)
+
+    def averaging(out, size):  # (out, size): row i averages its window
+        rows = np.zeros((out, size))
+        for i in range(out):
+            start, stop = (i * size) // out, -(-((i + 1) * size) // out)
+            rows[i, start:stop] = 1.0 / (stop - start)
+        return x._lift(xp.asarray(rows, dtype=x.dtype))
+
+    return averaging(oh, h) @ x @ averaging(ow, w).T
+
+
 def unfold(x, kernel_size, stride=1, padding=0):
     """im2col (PyTorch's F.unfold): (N, C, H, W) -> (N, C*kh*kw, L), one column per
     window, L = oh*ow windows; rows run over channels, then kernel rows and columns."""
@@ -150,4 +187,12 @@ def conv_output_shape(input_hw, kernel_size, stride=1, padding=0, *, who="conv_o
     return oh, ow
 
 
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "unfold", "fold", "conv_output_shape"]
+__all__ = [
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "unfold",
+    "fold",
+    "conv_output_shape",
+]

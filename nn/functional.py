@@ -459,4 +459,12 @@ def accuracy(output, target, threshold=0.0):
 
 
 from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
-from .convolution import avg_pool2d, conv2d, conv_output_shape, fold, max_pool2d, unfold  # noqa: E402,F401
+from .convolution import (  # noqa: E402,F401
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv2d,
+    conv_output_shape,
+    fold,
+    max_pool2d,
+    unfold,
+)
