@@ -7,6 +7,7 @@ c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 
 from . import ops_conv, ops_elementwise, ops_linalg, ops_nn, ops_norm, ops_reduce, ops_shape
 from .anomaly import AnomalyError, detect_anomaly
+from .custom_function import Function, FunctionCtx
 from .devices import Device, cuda, device
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import GraphFreedError, backward, grad, topological_order
@@ -43,6 +44,8 @@ __all__ = [
     "Tensor",
     "Node",
     "Op",
+    "Function",
+    "FunctionCtx",
     "OPS",
     "no_grad",
     "enable_grad",
