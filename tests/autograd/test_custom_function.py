@@ -15,18 +15,25 @@ from scratchgrad import autograd
 from scratchgrad.autograd import Tensor, gradcheck, gradgradcheck, jvp
 
 
-class Legendre3(autograd.Function):
-    """ "Learning PyTorch with Examples": P3(x) = (5x^3 - 3x) / 2."""
+def legendre(base):
+    """P3(x) = (5x^3 - 3x) / 2 from "Learning PyTorch with Examples", on either
+    library's Function."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return 0.5 * (5 * x**3 - 3 * x)
+    class Legendre3(base):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 0.5 * (5 * x**3 - 3 * x)
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * 1.5 * (5 * x**2 - 1)
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * x**2 - 1)
+
+    return Legendre3
+
+
+Legendre3 = legendre(autograd.Function)
 
 
 class ScaledProduct(autograd.Function):
@@ -215,20 +222,6 @@ def test_save_for_backward_takes_tensors():
 @pytest.mark.oracle
 def test_the_same_code_gives_pytorchs_numbers():
     torch = oracle("torch")
-
-    def legendre(base):
-        class P3(base):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return 0.5 * (5 * x**3 - 3 * x)
-
-            @staticmethod
-            def backward(ctx, g):
-                (x,) = ctx.saved_tensors
-                return g * 1.5 * (5 * x**2 - 1)
-
-        return P3
 
     x0 = np.linspace(-1.5, 1.5, 7)
     want_x = torch.tensor(x0, requires_grad=True)
