@@ -303,8 +303,8 @@ def _relu_partials(node, xs, out):
 
 def _passed_part(out, g, x):
     """out = g where the gradient passes (x > 0 or NaN), else 0: one slice's work."""
-    mask = np.less_equal(x, 0)
-    np.logical_not(mask, out=mask)
+    mask = np.empty(x.shape, bool)
+    _passes_gradient(mask, x)
     np.multiply(g, mask, out=out)
 
 
