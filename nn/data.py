@@ -1,22 +1,22 @@
-"""Datasets and mini-batches (미니배치): the input side of training.
+"""Datasets (미니배치's raw material): `Dataset`, `TensorDataset`, `Subset`,
+`ConcatDataset`, `IterableDataset`, splits and scaling.
 
-`DataLoader` yields `(x, y)` batches of `Tensor`s, as PyTorch's does: `x` in a float
-dtype, `y` keeping its own (integer labels stay int64, as `cross_entropy` wants).
-Shuffling uses its own seeded generator, so a run is reproducible and every sample
-appears exactly once per epoch.
+The `DataLoader` that batches them is in `loader.py` (samplers in `samplers.py`, batch
+making in `collate.py`); it is importable from here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
-from ..autograd.backend import Array, ArrayLike
-from ..autograd.tensor import as_array, from_numpy
+from ..autograd.backend import Array, ArrayLike, is_device_array, namespace
+from ..autograd.tensor import from_numpy
 from .init import make_rng
 
 if TYPE_CHECKING:
@@ -32,13 +32,51 @@ class _Indexable(Protocol):
 
 
 class Dataset:
-    """Anything with `__len__` and `__getitem__(i) -> (x, y)`."""
+    """Anything with `__len__` and `__getitem__(i) -> (x, y)`; `a + b` joins two."""
 
     def __len__(self) -> int:
         raise NotImplementedError
 
     def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError
+
+    def __add__(self, other: _Indexable) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples (`__iter__`), for data that is read, not indexed: a
+    DataLoader batches them in the order they come."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def __getitem__(self, index: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} is a stream: iterate over it")
+
+
+class ConcatDataset(Dataset):
+    """Datasets one after the other (`ds1 + ds2` makes one too)."""
+
+    def __init__(self, datasets: Iterable[_Indexable]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise TypeError("ConcatDataset does not take an IterableDataset")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: Any) -> Any:
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for a dataset of {n} samples")
+        index = index + n if index < 0 else index
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][index - start]
 
 
 class TensorDataset(Dataset):
@@ -89,110 +127,32 @@ class Subset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, index: Any) -> Any:
-        return self.dataset[self.indices[index]]
-
-
-def _gather(dataset: _Indexable, indices: Array) -> tuple[Array, ...]:
-    """Batch rows, one array per column: one fancy-indexing call for array-backed
-    datasets, else a loop (a dataset of single items gives one column)."""
-    if isinstance(dataset, TensorDataset):
-        return tuple(a[indices] for a in dataset.arrays)
-    if isinstance(dataset, Subset):
-        return _gather(dataset.dataset, dataset.indices[indices])
-    samples = [dataset[int(i)] for i in indices]
-    if not isinstance(samples[0], tuple):  # a dataset of single items
-        samples = [(sample,) for sample in samples]
-    return tuple(np.stack([_host(item) for item in column]) for column in zip(*samples))
-
-
-def _tuple_items(dataset: _Indexable) -> bool:
-    """Whether the dataset's items are tuples (then batches are tuples too, as PyTorch's)."""
-    while isinstance(dataset, Subset):
-        dataset = dataset.dataset
-    return isinstance(dataset, TensorDataset) or (
-        len(dataset) > 0 and isinstance(dataset[0], tuple)
-    )
-
-
-def _host(item: object) -> Any:
-    return item._data if isinstance(item, Tensor) else item
-
-
-class DataLoader:
-    """Mini-batches of a dataset: `for x, y in DataLoader(ds, batch_size=32, shuffle=True)`.
-
-    Every column comes as a `Tensor`: `x` in a float dtype (float32/float64 kept, or
-    `dtype=`), the others (labels, weights) in their own dtype. With `drop_last=True` a
-    final short batch is skipped. `seed` fixes the shuffle order. `num_workers` and
-    `pin_memory` (PyTorch's) are accepted and do nothing: batches are made in-process.
-    """
-
-    def __init__(
-        self,
-        dataset: _Indexable | Array | Tensor,
-        batch_size: int = 32,
-        shuffle: bool = False,
-        drop_last: bool = False,
-        seed: int | None = None,
-        dtype: DTypeLike | None = None,
-        num_workers: int = 0,
-        pin_memory: bool = False,
-    ) -> None:
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if (
-            isinstance(dataset, (tuple, list))
-            and len(dataset) >= 2
-            and all(hasattr(part, "__len__") for part in dataset)
-        ):
-            dataset = TensorDataset(*dataset)  # (X, y) or (X, y, w): batches of each
-        # rows of one array, or a dataset whose items are not tuples: batches of x alone;
-        # a TensorDataset's items are tuples, so its batches are too, even of one column
-        self._bare = isinstance(dataset, (np.ndarray, Tensor))
-        if isinstance(dataset, (np.ndarray, Tensor)):
-            dataset = TensorDataset(dataset)
-        self.dataset: _Indexable = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.dtype = dtype
-        self.rng: np.random.Generator = make_rng(None, seed)
-
-    def __len__(self) -> int:
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-
-    def __iter__(self) -> Iterator[Any]:
-        n = len(self.dataset)
-        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-        stop = n - n % self.batch_size if self.drop_last else n
-        bare = self._bare or not _tuple_items(self.dataset)
-        for start in range(0, stop, self.batch_size):
-            columns = _gather(self.dataset, order[start : start + self.batch_size])
-            x = from_numpy(np.ascontiguousarray(as_array(columns[0], self.dtype)))
-            if len(columns) == 1 and bare:
-                yield x
-            else:  # gathered rows are fresh arrays: the tensors can own them
-                yield (x,) + tuple(from_numpy(np.ascontiguousarray(c)) for c in columns[1:])
+        at = self.indices[index]
+        return self.dataset[int(at) if at.ndim == 0 else at]
 
 
 def random_split(
-    dataset: _Indexable, lengths: Sequence[int | float], seed: int | None = None
+    dataset: _Indexable,
+    lengths: Sequence[int | float],
+    generator: np.random.Generator | None = None,
+    seed: int | None = None,
 ) -> list[Subset]:
-    """Split into non-overlapping `Subset`s of the given lengths (or fractions)."""
+    """Split into non-overlapping `Subset`s of the given lengths (or fractions), in an
+    order drawn from `generator` (PyTorch's `torch.Generator().manual_seed(42)`) or `seed`."""
     n = len(dataset)
     if any(x < 0 for x in lengths):
         raise ValueError(f"random_split lengths must not be negative, got {list(lengths)}")
     if all(isinstance(x, float) for x in lengths) and abs(sum(lengths) - 1.0) < 1e-9:
         counts = [int(np.floor(f * n)) for f in lengths]
-        counts[0] += n - sum(counts)
+        for i in range(n - sum(counts)):  # the remainder, one each in turn (PyTorch's)
+            counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != n:
         raise ValueError(
             f"random_split lengths {list(lengths)} add up to {sum(lengths)}, "
             f"but the dataset has {n} samples"
         )
-    order = make_rng(None, seed).permutation(n)
+    order = make_rng(generator, seed).permutation(n)
     bounds = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -265,15 +225,19 @@ def standardize(X_train: ArrayLike, *others: ArrayLike) -> tuple[Array, ...]:
 def one_hot(
     labels: ArrayLike | Tensor, num_classes: int | None = None, dtype: DTypeLike = np.float64
 ) -> Array:
-    """Integer labels (N,) -> one-hot rows (N, C)."""
-    labels = np.asarray(getattr(labels, "data", labels))
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"one_hot needs integer labels, got dtype {labels.dtype}")
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"one_hot labels must be >= 0, got {labels.min()}")
-    num_classes = int(labels.max()) + 1 if num_classes is None else num_classes
-    if labels.size and labels.max() >= num_classes:
-        raise ValueError(f"label {labels.max()} does not fit num_classes={num_classes}")
-    out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
-    np.put_along_axis(out, labels[..., None], 1, axis=-1)
-    return out
+    """Integer labels (N,) -> one-hot rows (N, C), in an array of the labels' kind
+    (numpy, or CuPy for labels on a GPU). C is the largest label + 1 unless given."""
+    raw: Any = getattr(labels, "data", labels)
+    xp = namespace(raw) if is_device_array(raw) else np
+    found: Any = xp.asarray(raw)
+    if found.dtype.kind not in "iu":
+        raise TypeError(f"one_hot needs integer labels, got dtype {found.dtype}")
+    if found.size and found.min() < 0:
+        raise ValueError(f"one_hot labels must be >= 0, got {found.min()}")
+    num_classes = int(found.max()) + 1 if num_classes is None else num_classes
+    if found.size and found.max() >= num_classes:
+        raise ValueError(f"label {found.max()} does not fit num_classes={num_classes}")
+    return (xp.arange(num_classes) == found[..., None]).astype(dtype)
+
+
+from .loader import DataLoader  # noqa: E402,F401  (the loader reads the datasets above)

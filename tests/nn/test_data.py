@@ -92,7 +92,7 @@ def test_mismatched_lengths_are_refused_with_both_lengths():
         nn.DataLoader((SMALL_X, SMALL_Y[:3]))
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.0, None, "8"])
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "8"])
 def test_invalid_batch_size_is_refused(bad):
     with pytest.raises(ValueError, match="batch_size"):
         nn.DataLoader((SMALL_X, SMALL_Y), batch_size=bad)
@@ -166,12 +166,19 @@ def test_loader_batches_every_array_of_a_tuple_and_rows_of_a_bare_array():
     assert [r.shape for r in rows] == [(2, 4), (1, 4)]
 
 
-def test_nested_list_inputs_work_like_arrays():
+def test_nested_list_columns_work_like_arrays():
     x, y = next(
-        iter(nn.DataLoader([[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [0, 1, 0]], batch_size=2))
+        iter(nn.DataLoader(([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [0, 1, 0]), batch_size=2))
     )
     np.testing.assert_array_equal(x.data, [[0.0, 1.0], [2.0, 3.0]])
     np.testing.assert_array_equal(y, [0, 1])
+
+
+def test_a_list_is_a_list_of_samples_as_in_pytorch():
+    samples = [(np.array([0.0, 1.0]), 0), (np.array([2.0, 3.0]), 1), (np.array([4.0, 5.0]), 0)]
+    x, y = next(iter(nn.DataLoader(samples, batch_size=2)))
+    np.testing.assert_array_equal(x.data, [[0.0, 1.0], [2.0, 3.0]])
+    assert y.dtype == np.int64 and y.tolist() == [0, 1]
 
 
 def test_subset_of_subset_gathers_the_right_rows():
