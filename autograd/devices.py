@@ -15,6 +15,7 @@ back to the device the data came from.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from .backend import Array, device_name
 from .op_table import register
+from .random import checked_seed
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -118,6 +120,23 @@ class cuda:
     def device_count() -> int:
         """As torch.cuda.device_count: how many GPUs CuPy sees (0 without CuPy or a GPU)."""
         return _cupy().cuda.runtime.getDeviceCount() if cuda.is_available() else 0
+
+    @staticmethod
+    def manual_seed(seed: int) -> None:
+        """Seeding boilerplate's `torch.cuda.manual_seed(seed)`: checks the seed and seeds
+        nothing more, because a GPU tensor's random numbers are drawn from the generator
+        `scratchgrad.manual_seed` seeds (on the CPU, then moved), not from one of its own."""
+        checked_seed(seed)
+
+    manual_seed_all = manual_seed
+
+    @staticmethod
+    def empty_cache() -> None:
+        """As torch.cuda.empty_cache: give CuPy's cached GPU memory back to the driver
+        (a no-op when CuPy was never imported)."""
+        cupy = sys.modules.get("cupy")
+        if cupy is not None:
+            cupy.get_default_memory_pool().free_all_blocks()
 
     @staticmethod
     def synchronize() -> None:

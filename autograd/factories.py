@@ -170,16 +170,56 @@ def randn(
     return _made(rng.standard_normal(_size(size)), _float(dtype), device, requires_grad)
 
 
+def _random_like(t: Tensor, dtype: npt.DTypeLike | None, what: str) -> np.dtype[Any]:
+    dtype = t.dtype if dtype is None else np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{what} draws floats; give dtype=torch.float32 for a {dtype} tensor")
+    return dtype
+
+
+def rand_like(
+    t: Tensor,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """As torch.rand_like: uniform draws in [0, 1) of `t`'s shape, dtype and device."""
+    dtype = _random_like(t, dtype, "rand_like")
+    device = t.device if device is None else device
+    return rand(
+        t.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
+    )
+
+
+def randn_like(
+    t: Tensor,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """As torch.randn_like: standard normal draws of `t`'s shape, dtype and device."""
+    dtype = _random_like(t, dtype, "randn_like")
+    device = t.device if device is None else device
+    return randn(
+        t.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
+    )
+
+
 def randint(
-    low: int,
-    high: int | None = None,
+    low: int = 0,
+    high: int | Sequence[int] | None = None,
     size: int | Sequence[int] = (),
     generator: np.random.Generator | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
 ) -> Tensor:
-    """Integers in [low, high) (`randint(high, size)` too, as PyTorch)."""
-    if high is None:
+    """Integers in [low, high); as PyTorch, also `randint(high, size)` and
+    `randint(high=10, size=(3,))`."""
+    if isinstance(high, (tuple, list)):  # randint(high, size): the size came second
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     rng = generator or default_generator()
     return _made(rng.integers(low, high, _size((size,))), dtype or np.int64, device, False)

@@ -11,6 +11,7 @@ from typing import Any, TypeGuard, overload
 
 import numpy as np
 
+from .grad_mode import is_grad_enabled
 from .node import Node
 from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor_sum, where
 from .tensor_methods import Axis, Operand, ValuesIndices
@@ -60,14 +61,60 @@ def unsqueeze(x: Operand, dim: int) -> Tensor:
     return _t(x).unsqueeze(dim)
 
 
-def matmul(a: Operand, b: Operand) -> Tensor:
-    """As torch.matmul: the matrix product, with numpy's rules for 1-D and batches."""
-    return _t(a).matmul(b)
+def _written(result: Tensor, out: Tensor | None, inputs: Sequence[Any], what: str) -> Tensor:
+    """PyTorch's `out=`: the result written into `out`, which is returned (resized, as
+    PyTorch resizes it, when its shape differs). As in PyTorch, not differentiable: with
+    an argument that requires grad (and grad mode on) it raises."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{what}(out=...) takes a Tensor, got {type(out).__name__}")
+    if is_grad_enabled() and any(isinstance(x, Node) and x.requires_grad for x in (*inputs, out)):
+        raise RuntimeError(
+            f"{what}(out=...) is not differentiable and an argument requires grad; "
+            f"write `y = torch.{what}(...)` instead"
+        )
+    if not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise TypeError(
+            f"{what}(out=...): the result is {result.dtype}, which an out of "
+            f"{out.dtype} cannot hold"
+        )
+    if out.shape == result.shape:
+        out.copy_(result)
+    else:
+        out.data = result._data.astype(out.dtype)
+    return out
 
 
-def mm(a: Operand, b: Operand) -> Tensor:
-    """As torch.mm: the product of two matrices (2-D only)."""
-    return _t(a).mm(b)
+def add(a: Operand, b: Operand, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """As torch.add: a + alpha * b (written into `out` when given)."""
+    return _written(_t(a) + (b if alpha == 1 else _t(b) * alpha), out, (a, b), "add")
+
+
+def sub(a: Operand, b: Operand, *, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """As torch.sub: a - alpha * b (written into `out` when given)."""
+    return _written(_t(a) - (b if alpha == 1 else _t(b) * alpha), out, (a, b), "sub")
+
+
+def mul(a: Operand, b: Operand, *, out: Tensor | None = None) -> Tensor:
+    """As torch.mul: a * b, elementwise (written into `out` when given)."""
+    return _written(_t(a) * b, out, (a, b), "mul")
+
+
+def div(a: Operand, b: Operand, *, out: Tensor | None = None) -> Tensor:
+    """As torch.div: a / b, elementwise (written into `out` when given)."""
+    return _written(_t(a) / b, out, (a, b), "div")
+
+
+def matmul(a: Operand, b: Operand, *, out: Tensor | None = None) -> Tensor:
+    """As torch.matmul: the matrix product, with numpy's rules for 1-D and batches
+    (written into `out` when given)."""
+    return _written(_t(a).matmul(b), out, (a, b), "matmul")
+
+
+def mm(a: Operand, b: Operand, *, out: Tensor | None = None) -> Tensor:
+    """As torch.mm: the product of two matrices (2-D only; written into `out` when given)."""
+    return _written(_t(a).mm(b), out, (a, b), "mm")
 
 
 def exp(x: Operand) -> Tensor:

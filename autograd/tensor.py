@@ -26,7 +26,7 @@ from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
 from .ops_shape import CONCATENATE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
-from .tensor_methods import TensorMethods, _raw
+from .tensor_methods import TensorMethods, _frozen, _raw
 
 if TYPE_CHECKING:
     from .devices import DeviceLike
@@ -441,6 +441,13 @@ class Tensor(TensorMethods, Operators):
             extra += f", label={self.label!r}"
         return f"Tensor({body}{extra})"
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (`f"{loss:.3f}"`, PyTorch's rule); others as
+        their repr, with no format spec."""
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
@@ -469,10 +476,9 @@ class Tensor(TensorMethods, Operators):
 
     # --- in-place arithmetic (PyTorch's `p -= lr * p.grad` under no_grad) ------------------
 
-    def _in_place(self: _T, ufunc: np.ufunc, other: Any, name: str) -> _T:
-        """`self <op>= other` written into this tensor's storage and counted as an edit.
-        Refused where PyTorch refuses: on a tensor that requires grad while grad mode is
-        on (the change would not be part of any graph)."""
+    def _refuse_in_place(self, name: str) -> None:
+        """Raise where PyTorch refuses an in-place edit: on a tensor that requires grad
+        while grad mode is on (the change would not be part of any graph)."""
         if self.requires_grad and STATE.enabled:
             where = (
                 "a leaf tensor that requires grad"
@@ -484,6 +490,11 @@ class Tensor(TensorMethods, Operators):
                 "backward. For a parameter update, do it inside `with no_grad():` (or use an "
                 "optimizer); inside a model, write `y = y + x` instead of `y += x`."
             )
+
+    def _in_place(self: _T, ufunc: np.ufunc, other: Any, name: str) -> _T:
+        """`self <op>= other` written into this tensor's storage and counted as an edit
+        (refused on a tensor that requires grad while grad mode is on)."""
+        self._refuse_in_place(name)
         getattr(namespace(self._data), ufunc.__name__)(self._data, _raw(other), out=self._data)
         self._vc.value += 1
         return self
@@ -523,18 +534,70 @@ class Tensor(TensorMethods, Operators):
 
     def fill_(self: _T, value: Any) -> _T:
         """Set every element to `value` in place (counted as an edit)."""
-        if self.requires_grad and STATE.enabled:
-            return self._in_place(np.multiply, 0, "fill_")  # (raises the message)
-        self._data[...] = _raw(value)
+        self._write(..., value, "fill_")
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value` written in place (PyTorch's indexed assignment, masks and
+        index tensors included), counted as an edit. Refused on a tensor that requires
+        grad while grad mode is on, and for a value that requires grad: the write would
+        not be recorded, and its gradient would be silently lost."""
+        self._write(index, value, "indexed assignment (t[...] = value)")
+
+    def _write(self, index: Any, value: Any, name: str) -> None:
+        self._refuse_in_place(name)
+        if isinstance(value, Tensor) and value.requires_grad and STATE.enabled:
+            raise RuntimeError(
+                f"{name}: the value (shape {value.shape}) requires grad, and writing "
+                "it into a tensor is not recorded for backward, so its gradient would be "
+                "lost. Build the tensor from its parts instead (torch.stack, torch.cat, "
+                "torch.where), or write value.detach() if no gradient should flow."
+            )
+        key = tuple(map(_frozen, index)) if isinstance(index, tuple) else _frozen(index)
+        try:
+            self._data[key] = _raw(value)
+        except IndexError as err:
+            raise IndexError(
+                f"index {key!r} does not fit a tensor of shape {self.shape}: {err}"
+            ) from None
         self._vc.value += 1
+
+    def scatter_(
+        self: _T, dim: int, index: Any, src: Any = None, value: Any = None, reduce: Any = None
+    ) -> _T:
+        """PyTorch's `scatter_`, in place: along `dim`, position index[i][j] gets src[i][j]
+        (or `value`): e.g. `zeros(10).scatter_(0, tensor(y), value=1)` is y's one-hot
+        row. Counted as an edit, and refused where every in-place edit is."""
+        if reduce is not None:
+            raise ValueError("scatter_(reduce=...) is not supported (PyTorch deprecates it too)")
+        if (src is None) == (value is None):
+            raise TypeError("scatter_ takes src= (a tensor) or value= (a number), one of them")
+        xp, at = namespace(self._data), _raw(index)
+        if at.dtype.kind not in "iu":
+            raise TypeError(f"scatter_'s index must hold integers, got dtype {at.dtype}")
+        if at.ndim == 0:
+            at = at.reshape((1,) * self.ndim)
+        if at.ndim != self.ndim:
+            raise ValueError(
+                f"scatter_: index has {at.ndim} dimensions, the tensor {self.ndim}; they must match"
+            )
+        axis = dim + self.ndim if dim < 0 else dim
+        # position (i, j, ...) of index writes at (i, ..., index[i, j, ...] on `dim`, ...)
+        key = tuple(
+            at if a == axis else xp.arange(n).reshape((n,) + (1,) * (at.ndim - 1 - a))
+            for a, n in enumerate(at.shape)
+        )
+        if src is not None:
+            src = _raw(src)
+            src = src[tuple(slice(0, n) for n in at.shape)] if getattr(src, "ndim", 0) else src
+        self._write(key, value if src is None else src, "scatter_")
         return self
 
     def clamp_(self: _T, min: Any = None, max: Any = None) -> _T:
         """Limit to [min, max] in place (counted as an edit)."""
         if min is None and max is None:
             raise ValueError("clamp_() needs min, max or both")
-        if self.requires_grad and STATE.enabled:
-            return self._in_place(np.multiply, 1, "clamp_")
+        self._refuse_in_place("clamp_")
         namespace(self._data).clip(self._data, min, max, out=self._data)
         self._vc.value += 1
         return self

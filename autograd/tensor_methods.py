@@ -95,6 +95,20 @@ def _keep(keepdims: object, keepdim: object) -> bool:
     return bool(keepdim if keepdims is None else keepdims)
 
 
+#: PyTorch's legacy type names, for `Tensor.type()`
+_TENSOR_TYPES: dict[np.dtype[Any], str] = {
+    np.dtype(np.float32): "FloatTensor",
+    np.dtype(np.float64): "DoubleTensor",
+    np.dtype(np.float16): "HalfTensor",
+    np.dtype(np.int64): "LongTensor",
+    np.dtype(np.int32): "IntTensor",
+    np.dtype(np.int16): "ShortTensor",
+    np.dtype(np.int8): "CharTensor",
+    np.dtype(np.uint8): "ByteTensor",
+    np.dtype(np.bool_): "BoolTensor",
+}
+
+
 def _no_out(out: object, what: str) -> None:
     if out is not None:
         raise TypeError(
@@ -728,6 +742,22 @@ class TensorMethods:
     def bool(self) -> Tensor:
         """As bool (a constant)."""
         return self._same_or_cast(np.bool_)
+
+    def type(self, dtype: npt.DTypeLike | str | None = None) -> Any:
+        """With a dtype, this tensor in it (`(pred == y).type(torch.float)`, PyTorch's
+        cast); without, PyTorch's name of its type ('torch.FloatTensor'), which
+        `type(name)` also takes."""
+        if dtype is None:
+            cuda = "" if self.device.type == "cpu" else "cuda."
+            name = _TENSOR_TYPES.get(self._data.dtype)
+            return f"torch.{cuda}{name}" if name else f"scratchgrad.Tensor[{self._data.dtype}]"
+        if isinstance(dtype, str) and dtype.startswith("torch."):
+            by_name = {name: d for d, name in _TENSOR_TYPES.items()}
+            found = by_name.get(dtype.split(".")[-1])
+            if found is None:
+                raise TypeError(f"unknown tensor type {dtype!r}; give a dtype (torch.float32)")
+            return self._same_or_cast(found)
+        return self._same_or_cast(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
         """In `other`'s dtype (PyTorch's `type_as`); itself when it already is."""

@@ -458,6 +458,15 @@ def accuracy(output, target, threshold=0.0):
     return float(np.mean(pred == labels)) if pred.size else 0.0
 
 
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """As torch.nn.functional.one_hot: integer labels (...) -> int64 rows (..., C), on
+    the labels' device; C is the largest label + 1 when num_classes is -1."""
+    from .data import one_hot as rows
+
+    labels = tensor._data if isinstance(tensor, Tensor) else tensor
+    return autograd.tensor(rows(labels, None if num_classes == -1 else num_classes, np.int64))
+
+
 from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
 from .convolution import (  # noqa: E402,F401
     adaptive_avg_pool2d,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -26,6 +26,23 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+_T = TypeVar("_T")
+
+
+class Listing(list[_T]):
+    """What `parameters()`, `buffers()`, `children()` and `modules()` return: a list, for
+    micrograd's `len(model.parameters())` and indexing, that `next()` also walks, for
+    PyTorch's generators (`next(model.parameters()).device`)."""
+
+    _at = 0
+
+    def __next__(self) -> _T:
+        if self._at >= len(self):
+            raise StopIteration
+        self._at += 1
+        return self[self._at - 1]
 
 
 class StateDictError(KeyError):
@@ -182,9 +199,9 @@ class Module:
                 seen.add(id(obj))
                 yield name, obj
 
-    def children(self) -> list[Module]:
+    def children(self) -> Listing[Module]:
         """The direct sub-modules, each once (`named_children` without the names)."""
-        return [m for _, m in self.named_children()]
+        return Listing(m for _, m in self.named_children())
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every sub-module, depth first, each once."""
@@ -199,9 +216,9 @@ class Module:
             kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
             stack.extend(reversed(kids))
 
-    def modules(self) -> list[Module]:
+    def modules(self) -> Listing[Module]:
         """This module and every sub-module, depth first, each once (no names)."""
-        return [m for _, m in self.named_modules()]
+        return Listing(m for _, m in self.named_modules())
 
     def get_submodule(self, target: str) -> Module:
         """The sub-module at a dotted path ("" is this module), or an AttributeError."""
@@ -230,9 +247,9 @@ class Module:
                     seen.add(id(obj))
                     yield (f"{mname}.{name}" if mname else name), obj
 
-    def parameters(self, recurse: bool = True) -> list[ParamLike]:
-        """Every trainable parameter, once, as a list (micrograd and PyTorch style)."""
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+    def parameters(self, recurse: bool = True) -> Listing[ParamLike]:
+        """Every trainable parameter, once: a list (micrograd) that `next()` walks (PyTorch)."""
+        return Listing(p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(
         self, prefix: str = "", recurse: bool = True
@@ -245,9 +262,9 @@ class Module:
                 if value is not None:
                     yield (f"{mname}.{name}" if mname else name), value
 
-    def buffers(self, recurse: bool = True) -> list[BufferLike]:
+    def buffers(self, recurse: bool = True) -> Listing[BufferLike]:
         """Every buffer that is not None (`named_buffers` without the names)."""
-        return [b for _, b in self.named_buffers(recurse=recurse)]
+        return Listing(b for _, b in self.named_buffers(recurse=recurse))
 
     def num_parameters(self) -> int:
         """How many numbers the model trains (a Value counts as one)."""

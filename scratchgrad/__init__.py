@@ -64,14 +64,17 @@ from .autograd.factories import (
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
     randn,
+    randn_like,
     randperm,
     zeros,
     zeros_like,
 )
 from .autograd.functions import (
     abs,
+    add,
     allclose,
     argmax,
     argmin,
@@ -79,6 +82,7 @@ from .autograd.functions import (
     clamp,
     clip,
     cos,
+    div,
     eq,
     exp,
     flatten,
@@ -92,6 +96,7 @@ from .autograd.functions import (
     min,
     minimum,
     mm,
+    mul,
     numel,
     pow,
     relu,
@@ -102,13 +107,14 @@ from .autograd.functions import (
     sqrt,
     squeeze,
     stack,
+    sub,
     sum,
     tanh,
     transpose,
     unsqueeze,
     where,
 )
-from .autograd.random import manual_seed
+from .autograd.random import Generator, manual_seed
 from .autograd.threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
@@ -143,10 +149,11 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.{_LAZY[name]}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.nn"), name)
+    method = f"; the Tensor method exists: x.{name}(...)" if hasattr(Tensor, name) else ""
     raise AttributeError(
-        f"module 'scratchgrad' has no attribute {name!r}; PyTorch names "
-        "scratchgrad does not have are listed in README.md ('Coming from "
-        "PyTorch')"
+        f"module 'scratchgrad' has no attribute {name!r}{method}. scratchgrad has the "
+        "part of PyTorch's API that its lessons and the common tutorials use; README.md "
+        "('Coming from PyTorch') says what differs"
     )
 
 
@@ -183,6 +190,7 @@ __all__ = [
     "save",
     "load",
     "manual_seed",
+    "Generator",
     "device",
     "Device",
     "cuda",
@@ -199,7 +207,9 @@ __all__ = [
     "ones_like",
     "full_like",
     "rand",
+    "rand_like",
     "randn",
+    "randn_like",
     "randint",
     "randperm",
     "arange",
@@ -218,6 +228,10 @@ __all__ = [
     "unsqueeze",
     "matmul",
     "mm",
+    "add",
+    "sub",
+    "mul",
+    "div",
     "exp",
     "log",
     "sqrt",

@@ -2,7 +2,8 @@
 
 Images come from `scratchgrad.vision.datasets` as uint8 arrays (H, W) (torchvision hands
 out PIL images; the numbers are the same). `ToTensor` makes a float tensor (C, H, W) in
-[0, 1]; `Normalize` subtracts a mean and divides by a std per channel.
+[0, 1]; `Normalize` subtracts a mean and divides by a std per channel; `Lambda` wraps
+a function of yours.
 """
 
 import numpy as np
@@ -23,6 +24,21 @@ class Compose:
 
     def __repr__(self):
         return f"Compose({self.transforms!r})"
+
+
+class Lambda:
+    """A function of yours as a transform (`Lambda(lambda y: ...)`), as torchvision's."""
+
+    def __init__(self, lambd):
+        if not callable(lambd):
+            raise TypeError(f"Lambda needs a function, got {type(lambd).__name__}")
+        self.lambd = lambd
+
+    def __call__(self, image):
+        return self.lambd(image)
+
+    def __repr__(self):
+        return "Lambda()"
 
 
 class ToTensor:

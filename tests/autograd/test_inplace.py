@@ -107,8 +107,14 @@ def test_in_place_edits_are_guarded():
     with no_grad():
         z -= 0.5  # ... and allows it here (an update)
     assert z.data[0] == 0.5 and z._version == 1
-    with pytest.raises(TypeError):
-        z[0] = 2.0  # no __setitem__
+    with pytest.raises(RuntimeError, match=r"indexed assignment.*leaf.*no_grad"):
+        z[0] = 2.0  # PyTorch refuses this on a leaf that requires grad too
+    y = (z * z).sum()
+    with no_grad():
+        z[0] = 2.0  # allowed, and counted: the graph that saved z refuses its backward
+    assert z.data[0] == 2.0 and z._version == 2
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
 
 
 def test_optimizer_step_before_backward_is_counted():

@@ -1,0 +1,201 @@
+"""The lines PyTorch scripts and the "Learn the Basics" tutorials write around a model
+(seeding, devices, indexed writes, casts, `out=`), run with `import scratchgrad as torch`."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from oracles import oracle
+
+import scratchgrad as sg
+from scratchgrad import nn
+from scratchgrad.utils.data import DataLoader, TensorDataset, random_split
+
+torch = oracle("torch")
+
+
+def test_next_of_parameters_is_the_first_and_the_list_stays_a_list():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert next(model.parameters()) is model[0].weight  # PyTorch's generator idiom
+    params = model.parameters()
+    assert [next(params).shape, next(params).shape] == [(3, 2), (3,)]
+    assert len(params) == 4 and params[3] is model[2].bias  # micrograd's list idiom
+    assert next(model.children()) is model[0] and len(model.modules()) == 4
+    with pytest.raises(StopIteration):
+        next(nn.ReLU().parameters())
+
+
+def test_a_generator_draws_the_same_numbers_from_the_same_seed():
+    g = sg.Generator().manual_seed(42)  # PyTorch's chaining
+    first = sg.randn(5, generator=g).data.copy()
+    assert g.initial_seed() == 42
+    np.testing.assert_array_equal(sg.randn(5, generator=g.manual_seed(42)).data, first)
+    # as in PyTorch, a new generator starts from one fixed seed: the same every run
+    np.testing.assert_array_equal(sg.Generator().random(3), sg.Generator().random(3))
+    state = g.get_state()
+    later = g.random(4)
+    np.testing.assert_array_equal(g.set_state(state).random(4), later)
+    for twin in (copy.deepcopy(g), pickle.loads(pickle.dumps(g))):
+        assert twin.initial_seed() == 42 and twin.random() == copy.deepcopy(g).random()
+    assert isinstance(g.seed(), int) and g.initial_seed() != 42
+    with pytest.raises(ValueError, match="non-negative integer"):
+        sg.Generator().manual_seed(-1)
+
+
+def test_a_generator_fixes_random_split_and_shuffles():
+    ds = TensorDataset(np.arange(20.0))
+
+    def split():
+        parts = random_split(ds, [0.8, 0.2], generator=sg.Generator().manual_seed(42))
+        return [p.indices.tolist() for p in parts]
+
+    def order():
+        seeded = sg.Generator().manual_seed(1)
+        loader = DataLoader(ds, batch_size=20, shuffle=True, generator=seeded)
+        return next(iter(loader))[0].tolist()
+
+    assert split() == split() and sorted(sum(split(), [])) == list(range(20))
+    assert order() == order() and sorted(order()) == list(range(20))
+
+
+def test_seeding_boilerplate_runs_and_says_what_it_does():
+    sg.manual_seed(0)
+    sg.cuda.manual_seed(0)
+    sg.cuda.manual_seed_all(0)
+    sg.cuda.empty_cache()
+    with pytest.raises(ValueError, match="non-negative integer"):
+        sg.cuda.manual_seed(1.5)
+    sg.backends.cudnn.deterministic = True
+    sg.backends.cudnn.benchmark = False
+    assert sg.backends.cudnn.deterministic and not sg.backends.cudnn.is_available()
+    sg.backends.cudnn.deterministic = False
+
+
+def test_indexed_writes_change_the_tensor_and_are_counted():
+    t = sg.ones(4, 4)
+    t[:, 1] = 0  # the Tensors tutorial
+    assert t.sum().item() == 12.0 and t._version == 1
+    t[t > 0.5] = 3  # a mask
+    t[sg.tensor([0, 2])] = sg.tensor(7.0)  # an index tensor and a tensor value
+    expected = np.full((4, 4), 3.0)
+    expected[:, 1] = 0
+    expected[[0, 2]] = 7
+    np.testing.assert_array_equal(t.data, expected)
+    with pytest.raises(IndexError, match=r"does not fit a tensor of shape \(4, 4\)"):
+        t[9] = 1
+
+
+def test_indexed_writes_never_lose_a_gradient():
+    w = sg.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="indexed assignment.*leaf tensor that requires grad"):
+        w[0] = 5.0
+    with pytest.raises(RuntimeError, match="requires grad.*torch.stack"):
+        sg.zeros(3)[0] = w[0] * 2  # PyTorch records this; we refuse rather than drop it
+    with pytest.raises(RuntimeError, match="in-place fill_"):
+        w.fill_(0)
+    loss = (w * w).sum()
+    with sg.no_grad():
+        w[0] = 5.0  # an update outside the graph: allowed, and counted
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(
+    "index",
+    [(slice(None), 1), (1,), (slice(1, 3), slice(None, None, 2)), ([0, 2],), (Ellipsis, -1)],
+)
+def test_indexed_writes_match_pytorch(index):
+    ours, theirs = sg.zeros(3, 4), torch.zeros(3, 4, dtype=torch.float64)
+    ours[index] = 2.5
+    theirs[index] = 2.5
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_type_casts_and_names_like_pytorch():
+    pred, y = sg.tensor([1, 2, 3]), sg.tensor([1, 0, 3])
+    assert (pred == y).type(sg.float).sum().item() == 2.0  # the Quickstart's accuracy line
+    assert (pred == y).type(sg.float).dtype == np.float32
+    assert pred.type() == "torch.LongTensor" and pred.float().type() == "torch.FloatTensor"
+    assert pred.type("torch.DoubleTensor").dtype == np.float64
+    with pytest.raises(TypeError, match="unknown tensor type"):
+        pred.type("torch.NoSuchTensor")
+
+
+def test_a_0d_tensor_formats_as_its_number():
+    assert f"{sg.tensor(2.5):.3f}" == "2.500" and f"{sg.tensor(3)}" == "3"
+    assert f"{sg.ones(2)}" == repr(sg.ones(2))
+    with pytest.raises(TypeError):
+        f"{sg.ones(2):.3f}"  # PyTorch refuses a format spec for more than one number too
+
+
+def test_random_like_factories_follow_their_tensor():
+    x = sg.zeros(2, 3, dtype=sg.float32)
+    for made in (sg.rand_like(x), sg.randn_like(x)):
+        assert made.shape == (2, 3) and made.dtype == np.float32
+    assert sg.rand_like(sg.tensor([1, 2]), dtype=sg.float).dtype == np.float32
+    r = sg.rand_like(x, dtype=sg.float64).data
+    assert r.dtype == np.float64 and ((r >= 0) & (r < 1)).all()
+    with pytest.raises(TypeError, match="draws floats"):
+        sg.randn_like(sg.tensor([1, 2]))
+
+
+def test_randint_takes_pytorchs_argument_forms():
+    assert sg.randint(10, (3,)).shape == (3,)  # nanoGPT's get_batch
+    assert sg.randint(high=10, size=(3,)).shape == (3,)
+    drawn = sg.randint(3, 10, (200,)).data
+    assert drawn.dtype == np.int64 and drawn.min() >= 3 and drawn.max() < 10
+
+
+def test_out_writes_the_result_into_the_given_tensor():
+    t = sg.ones(4, 4)
+    y = sg.rand_like(t)
+    assert sg.matmul(t, t.T, out=y) is y and y.sum().item() == 64.0
+    z = sg.zeros(4, 4)
+    sg.mul(t, 3.0, out=z)
+    np.testing.assert_array_equal(z.data, np.full((4, 4), 3.0))
+    assert sg.add(t, t, alpha=2).sum().item() == 48.0 and sg.sub(t, 1).sum().item() == 0
+    assert sg.div(t, 4).sum().item() == 4.0
+    resized = sg.zeros(1)
+    assert sg.mm(t, t, out=resized).shape == (4, 4)  # resized, as PyTorch resizes it
+    with pytest.raises(RuntimeError, match="not differentiable"):
+        sg.mul(sg.ones(2, requires_grad=True), 2.0, out=sg.zeros(2))
+    with pytest.raises(TypeError, match="cannot hold"):
+        sg.add(t, 0.5, out=sg.zeros(4, 4, dtype=sg.int64))
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_scatter_matches_pytorch(dim):
+    src = np.arange(1.0, 11.0).reshape(2, 5)
+    index = np.array([[0, 1, 2], [2, 0, 1]])
+    ours = sg.zeros(3, 5).scatter_(dim, sg.tensor(index), sg.tensor(src))
+    theirs = torch.zeros(3, 5, dtype=torch.float64).scatter_(
+        dim, torch.tensor(index), torch.tensor(src)
+    )
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    valued = sg.zeros(3, 5).scatter_(dim, sg.tensor(index), value=1.5)
+    their_valued = torch.zeros(3, 5, dtype=torch.float64).scatter_(dim, torch.tensor(index), 1.5)
+    np.testing.assert_array_equal(valued.data, their_valued.numpy())
+
+
+def test_the_transforms_tutorials_one_hot_target():
+    from scratchgrad.vision.transforms import Lambda
+
+    target = Lambda(lambda y: sg.zeros(10, dtype=sg.float).scatter_(0, sg.tensor(y), value=1))
+    assert target(3).tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    one_hot = nn.functional.one_hot(sg.tensor([0, 2, 1]))
+    assert one_hot.dtype == np.int64 and one_hot.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert nn.functional.one_hot(sg.tensor([[0, 2]]), num_classes=4).shape == (1, 2, 4)
+    with pytest.raises(TypeError, match="src= .* or value="):
+        sg.zeros(3).scatter_(0, sg.tensor([0]))
+    with pytest.raises(TypeError, match="Lambda needs a function"):
+        Lambda(3)
+
+
+def test_a_missing_name_points_at_the_tensor_method_when_there_is_one():
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'. scratchgrad has"):
+        sg.no_such_thing  # noqa: B018
+    with pytest.raises(AttributeError, match=r"the Tensor method exists: x\.backward"):
+        sg.backward  # noqa: B018
