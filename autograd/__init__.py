@@ -11,7 +11,14 @@ from .custom_function import Function, FunctionCtx
 from .devices import Device, cuda, device
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import GraphFreedError, backward, grad, topological_order
-from .grad_mode import enable_grad, is_grad_enabled, name_scope, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+    set_grad_enabled,
+)
 from .node import Node
 from .numerical import (
     GradcheckError,
@@ -48,6 +55,7 @@ __all__ = [
     "FunctionCtx",
     "OPS",
     "no_grad",
+    "inference_mode",
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",

@@ -225,6 +225,55 @@ def randint(
     return _made(rng.integers(low, high, _size((size,))), dtype or np.int64, device, False)
 
 
+def multinomial(
+    input: Tensor,
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """As torch.multinomial: `num_samples` indices drawn per row of the weights `input`
+    (1-D, or 2-D for one draw per row), each with probability weight / row sum; int64.
+    (numpy's draws: the same seed gives other numbers than PyTorch's.)"""
+    from .devices import Device, move_array
+
+    data = input._data if isinstance(input, Tensor) else np.asarray(input)
+    weights = np.asarray(move_array(data, Device("cpu")), dtype=np.float64)  # drawn on the host
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial takes 1-D or 2-D weights, got shape {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0) or np.any(rows.sum(axis=1) == 0):
+        raise ValueError("multinomial weights must be finite, not negative, and not all zero")
+    if not replacement and num_samples > np.count_nonzero(rows, axis=1).min():
+        raise ValueError(
+            f"cannot draw {num_samples} samples without replacement from "
+            f"{int(np.count_nonzero(rows, axis=1).min())} categories with a weight above zero"
+        )
+    rng = generator or default_generator()
+    drawn = np.stack(
+        [rng.choice(len(row), num_samples, replace=replacement, p=row / row.sum()) for row in rows]
+    )
+    device = input.device if isinstance(input, Tensor) else None
+    return _made(drawn.reshape(weights.shape[:-1] + (num_samples,)), np.int64, device, False)
+
+
+def normal(
+    mean: float,
+    std: float,
+    size: int | Sequence[int],
+    *,
+    generator: np.random.Generator | None = None,
+    dtype: npt.DTypeLike | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """As torch.normal(mean, std, size): draws from N(mean, std^2) (numbers for mean and
+    std; d2l's `synthetic_data`)."""
+    rng = generator or default_generator()
+    drawn = rng.normal(mean, std, _size((size,)))
+    return _made(drawn, _float(dtype), device, requires_grad)
+
+
 def randperm(
     n: int, generator: np.random.Generator | None = None, device: DeviceLike | None = None
 ) -> Tensor:

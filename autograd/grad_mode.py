@@ -84,6 +84,24 @@ class set_grad_enabled(_GradModeSwitch):
         self._mode = bool(mode)
 
 
+class inference_mode(_GradModeSwitch):
+    """PyTorch's `inference_mode` (evaluation loops, `@torch.inference_mode()`): here it
+    is `no_grad`, and `inference_mode(False)` leaves grad mode as it is. PyTorch's
+    "inference tensors", which refuse later use in a graph, have no counterpart: results
+    are ordinary tensors without history."""
+
+    _mode: bool | None  # type: ignore[assignment]  # None: leave grad mode as it is
+
+    def __init__(self, mode: bool = True) -> None:
+        self._mode = False if mode else None
+
+    def __enter__(self: _S) -> _S:
+        self._previous = STATE.enabled
+        if self._mode is not None:
+            STATE.enabled = self._mode
+        return self
+
+
 class name_scope:
     """Tag the nodes created inside this block with `name` (viz draws them as a cluster)."""
 

@@ -135,6 +135,18 @@ class Tensor(TensorMethods, Operators):
         label: str = "",
         device: DeviceLike | None = None,
     ) -> None:
+        if type(data) is int:
+            raise TypeError(
+                f"Tensor({data}): PyTorch's legacy torch.Tensor({data}) reads an int as a "
+                f"size; scratchgrad's Tensor(data) takes numbers. Write torch.empty({data}) "
+                f"for {data} elements, or torch.tensor({data}.0) for the number"
+            )
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"Tensor(data, requires_grad): requires_grad must be True or False, got "
+                f"{requires_grad!r}. For a tensor of a given shape, as PyTorch's legacy "
+                "torch.Tensor(3, 2), write torch.empty(3, 2) or torch.zeros(3, 2)"
+            )
         self._data = own_array(data, dtype)
         if device is not None:
             from .devices import Device, move_array
@@ -593,6 +605,22 @@ class Tensor(TensorMethods, Operators):
         self._write(key, value if src is None else src, "scatter_")
         return self
 
+    def normal_(self: _T, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> _T:
+        """Fill with draws from N(mean, std^2) in place (PyTorch's `normal_`)."""
+        from .random import default_generator
+
+        drawn = (generator or default_generator()).normal(mean, std, self.shape)
+        self._write(..., drawn, "normal_")
+        return self
+
+    def uniform_(self: _T, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> _T:
+        """Fill with draws from U(a, b) in place (PyTorch's `uniform_`)."""
+        from .random import default_generator
+
+        drawn = (generator or default_generator()).uniform(a, b, self.shape)
+        self._write(..., drawn, "uniform_")
+        return self
+
     def clamp_(self: _T, min: Any = None, max: Any = None) -> _T:
         """Limit to [min, max] in place (counted as an edit)."""
         if min is None and max is None:
@@ -693,6 +721,8 @@ def tensor(
             )
     elif dtype is None:
         dtype = cast(Tensor, data)._data.dtype  # (dtype is None: so data is a Tensor)
+    if type(data) is int:  # a number here (Tensor(3) refuses it as PyTorch's size form)
+        data = np.asarray(data)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 

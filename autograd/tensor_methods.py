@@ -563,6 +563,24 @@ class TensorMethods:
         """Number of dimensions (PyTorch; `ndim` too)."""
         return self._data.ndim
 
+    nelement = numel  # PyTorch's older name (makemore's `xs.nelement()`)
+
+    def multinomial(
+        self,
+        num_samples: builtins.int,
+        replacement: builtins.bool = False,
+        *,
+        generator: Any = None,
+    ) -> Tensor:
+        """Indices drawn with these weights (`torch.multinomial(self, ...)`)."""
+        from .factories import multinomial
+
+        return multinomial(cast("Tensor", self), num_samples, replacement, generator=generator)
+
+    def is_floating_point(self) -> builtins.bool:
+        """Whether the dtype is a float (PyTorch)."""
+        return builtins.bool(self._data.dtype.kind == "f")
+
     def __len__(self) -> builtins.int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -793,6 +811,16 @@ class TensorMethods:
         device, dtype = parse_to_arguments(args, kwargs)
         out = cast("Tensor", self) if device is None else to_device(cast("Tensor", self), device)
         return out if dtype is None else out._same_or_cast(dtype)
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        """Whether the data lives on a GPU (PyTorch's `x.is_cuda`)."""
+        return self.device.type == "cuda"
+
+    def get_device(self) -> builtins.int:
+        """The GPU's index, or -1 on the CPU (PyTorch's `get_device`)."""
+        device = self.device
+        return -1 if device.type == "cpu" else (device.index or 0)
 
     def cpu(self) -> Tensor:
         """On the CPU (numpy); itself when already there."""

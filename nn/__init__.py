@@ -7,6 +7,7 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
+from .embedding import Embedding
 from .layers import BatchNorm1d, Dropout, Dropout2d, Flatten, Identity, Linear, mlp
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 

@@ -477,3 +477,4 @@ from .convolution import (  # noqa: E402,F401
     max_pool2d,
     unfold,
 )
+from .embedding import embedding  # noqa: E402,F401

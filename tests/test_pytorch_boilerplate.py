@@ -199,3 +199,90 @@ def test_a_missing_name_points_at_the_tensor_method_when_there_is_one():
         sg.no_such_thing  # noqa: B018
     with pytest.raises(AttributeError, match=r"the Tensor method exists: x\.backward"):
         sg.backward  # noqa: B018
+
+
+def test_inference_mode_is_no_grad_and_false_leaves_grad_mode_alone():
+    w = sg.ones(2, requires_grad=True)
+    with sg.inference_mode():
+        assert not (w * 2).requires_grad
+
+    @sg.inference_mode()
+    def evaluate():
+        return (w * 2).requires_grad
+
+    assert not evaluate() and (w * 2).requires_grad
+    with sg.inference_mode(False):
+        assert (w * 2).requires_grad
+    with sg.no_grad(), sg.inference_mode(False):
+        assert not (w * 2).requires_grad
+
+
+def test_device_and_kind_questions_scripts_ask():
+    x = sg.ones(2, 3)
+    assert x.is_cuda is False and x.get_device() == -1
+    assert x.nelement() == 6 and x.is_floating_point() and not sg.tensor([1]).is_floating_point()
+
+
+def test_pytorchs_legacy_size_constructor_is_refused_not_misread():
+    """torch.Tensor(3, 2) is an uninitialised 3x2 tensor in PyTorch: reading 2 as
+    requires_grad, or 3 as the number, would give a 0-d parameter that broadcasts."""
+    for make in (lambda: sg.Tensor(3, 2), lambda: nn.Parameter(sg.Tensor(4))):
+        with pytest.raises(TypeError, match=r"torch.empty\("):
+            make()
+    assert sg.tensor(3).dtype == np.int64 and sg.Tensor(3.0).item() == 3.0
+
+
+def test_random_fills_and_draws():
+    w = sg.zeros(200, 50)
+    with sg.no_grad():
+        w.normal_(0, 0.02)
+    assert abs(w.data.std() - 0.02) < 0.002 and w._version == 1
+    w.uniform_(-1, 1)
+    assert -1 <= w.data.min() and w.data.max() <= 1
+    with pytest.raises(RuntimeError, match="in-place normal_"):
+        nn.Parameter(np.zeros(2)).normal_()
+    drawn = sg.normal(2.0, 0.5, (4000,)).data
+    assert abs(drawn.mean() - 2.0) < 0.05 and abs(drawn.std() - 0.5) < 0.05
+
+
+def test_multinomial_draws_by_weight_as_makemore_does():
+    g = sg.Generator().manual_seed(2147483647)
+    p = sg.tensor([0.1, 0.0, 0.9])
+    drawn = sg.multinomial(p, num_samples=1000, replacement=True, generator=g).data
+    assert drawn.dtype == np.int64 and 1 not in drawn and 800 < (drawn == 2).sum() < 980
+    ix = p.multinomial(1, replacement=True, generator=g).item()
+    assert ix in (0, 2)
+    rows = sg.multinomial(sg.ones(3, 4), 4)  # without replacement: a permutation per row
+    assert rows.shape == (3, 4) and all(sorted(r) == [0, 1, 2, 3] for r in rows.tolist())
+    with pytest.raises(ValueError, match="without replacement"):
+        sg.multinomial(p, 3)
+    with pytest.raises(ValueError, match="not all zero"):
+        sg.multinomial(sg.zeros(3), 1)
+
+
+@pytest.mark.oracle
+def test_embedding_matches_pytorch_with_padding():
+    ours = nn.Embedding(5, 3, padding_idx=0, seed=0)
+    theirs = torch.nn.Embedding(5, 3, padding_idx=0, dtype=torch.float64)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+    ids = [[1, 0, 1], [4, 2, 0]]
+    out, their_out = ours(sg.tensor(ids)), theirs(torch.tensor(ids))
+    (out * sg.tensor(np.arange(18.0).reshape(2, 3, 3))).sum().backward()
+    (their_out * torch.arange(18.0, dtype=torch.float64).reshape(2, 3, 3)).sum().backward()
+    np.testing.assert_array_equal(out.data, their_out.detach().numpy())
+    np.testing.assert_array_equal(ours.weight.grad, theirs.weight.grad.numpy())
+    assert repr(ours).startswith("Embedding(5, 3, padding_idx=0)")
+
+
+def test_embedding_checks_its_ids_and_loads_a_table():
+    table = nn.Embedding.from_pretrained(np.eye(3))
+    assert not table.weight.requires_grad and table(sg.tensor([2])).tolist() == [[0, 0, 1]]
+    layer = nn.Embedding(4, 2)
+    assert layer(sg.tensor([[3, 3]])).shape == (1, 2, 2)
+    with pytest.raises(IndexError, match=r"in \[0, 4\)"):
+        layer(sg.tensor([4]))
+    with pytest.raises(TypeError, match="integer ids"):
+        layer(sg.tensor([1.0]))
+    with pytest.raises(ValueError, match="max_norm"):
+        nn.Embedding(4, 2, max_norm=1.0)

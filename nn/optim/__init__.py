@@ -18,6 +18,7 @@ from .lr_scheduler import (
     StepLR,
 )
 from .optimizer import NonFiniteGradientError, Optimizer, OptimizerStateError
+from .per_step_schedules import LambdaLR, OneCycleLR
 from .rmsprop import RMSprop
 from .sgd import SGD, Momentum, Nesterov
 
@@ -42,4 +43,6 @@ __all__ = [
     "CosineAnnealingLR",
     "LinearLR",
     "ReduceLROnPlateau",
+    "LambdaLR",
+    "OneCycleLR",
 ]
