@@ -28,7 +28,9 @@ class LambdaLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
-        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        lambdas: list[Callable[[int], float]] = (
+            list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups  # type: ignore[list-item]
+        )
         if len(lambdas) != groups or not all(callable(f) for f in lambdas):
             raise ValueError(
                 f"LambdaLR needs a function, or one per parameter group ({groups}), "
@@ -91,7 +93,9 @@ class OneCycleLR(LRScheduler):
             )
         self._anneal = _cosine if anneal_strategy == "cos" else _linear
         groups = optimizer.param_groups if isinstance(optimizer, Optimizer) else []
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        max_lrs: list[float] = (
+            list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)  # type: ignore[list-item]
+        )
         if len(max_lrs) != len(groups):
             raise ValueError(f"OneCycleLR: {len(max_lrs)} max_lr for {len(groups)} group(s)")
         self.cycle_momentum = cycle_momentum
