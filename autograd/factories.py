@@ -170,11 +170,24 @@ def randn(
     return _made(rng.standard_normal(_size(size)), _float(dtype), device, requires_grad)
 
 
-def _random_like(t: Tensor, dtype: npt.DTypeLike | None, what: str) -> np.dtype[Any]:
+def _drawn_like(
+    draw: Any,
+    t: Tensor,
+    dtype: npt.DTypeLike | None,
+    device: DeviceLike | None,
+    requires_grad: bool,
+    generator: np.random.Generator | None,
+) -> Tensor:
+    """`draw` (rand or randn) in t's shape, and in its dtype and device unless given."""
     dtype = t.dtype if dtype is None else np.dtype(dtype)
     if dtype.kind != "f":
-        raise TypeError(f"{what} draws floats; give dtype=torch.float32 for a {dtype} tensor")
-    return dtype
+        raise TypeError(
+            f"{draw.__name__}_like draws floats; give dtype=torch.float32 for a {dtype} tensor"
+        )
+    device = t.device if device is None else device
+    return draw(
+        t.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
+    )
 
 
 def rand_like(
@@ -185,11 +198,7 @@ def rand_like(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """As torch.rand_like: uniform draws in [0, 1) of `t`'s shape, dtype and device."""
-    dtype = _random_like(t, dtype, "rand_like")
-    device = t.device if device is None else device
-    return rand(
-        t.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
-    )
+    return _drawn_like(rand, t, dtype, device, requires_grad, generator)
 
 
 def randn_like(
@@ -200,11 +209,7 @@ def randn_like(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """As torch.randn_like: standard normal draws of `t`'s shape, dtype and device."""
-    dtype = _random_like(t, dtype, "randn_like")
-    device = t.device if device is None else device
-    return randn(
-        t.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
-    )
+    return _drawn_like(randn, t, dtype, device, requires_grad, generator)
 
 
 def randint(
