@@ -18,7 +18,7 @@ it prints one line saying which data it uses and never fails. The rest:
 from .course import CourseData, course_mnist, load_mnist
 from .digits import digits
 from .download import DownloadError, fetch_mnist
-from .mnist import IDXFormatError, default_mnist_root, mnist, read_idx
+from .mnist import IDXFormatError, default_mnist_root, fashion_mnist, mnist, read_idx
 from .synthetic import GATES, circles, gates, moons, spiral
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "spiral",
     "digits",
     "mnist",
+    "fashion_mnist",
     "read_idx",
     "IDXFormatError",
     "fetch_mnist",

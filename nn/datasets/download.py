@@ -81,8 +81,11 @@ class _BadFile(Exception):
     """The mirror answered, but not with the file we want (checksum, size)."""
 
 
-def fetch_mnist(root, mirrors=None, checksums=None, timeout=None, content_checksums=None):
-    """Make each file of `checksums` (default `CHECKSUMS`) present and intact in `root`.
+def fetch_mnist(
+    root, mirrors=None, checksums=None, timeout=None, content_checksums=None, what="MNIST"
+):
+    """Make each file of `checksums` (default `CHECKSUMS`) present and intact in `root`
+    (`what` names the data set in messages: MNIST's format serves Fashion-MNIST too).
 
     Files already intact are left alone (nothing is written); the others are fetched from
     `mirrors` (default `MIRRORS`, base URLs tried in order) with `timeout` seconds per
@@ -98,19 +101,26 @@ def fetch_mnist(root, mirrors=None, checksums=None, timeout=None, content_checks
     ]
     if not todo:
         return [root / name for name in checksums]
-    _prepare(root, checksums)
+    _prepare(root, checksums, what)
     dead, failures = {}, {}
     missing = [
         name
         for name in todo
         if not _fetch_one(
-            root, name, checksums[name], contents.get(name), mirrors, timeout, dead, failures
+            root,
+            name,
+            (checksums[name], contents.get(name)),
+            mirrors,
+            timeout,
+            dead,
+            failures,
+            what,
         )
     ]
     if missing:
         reasons = {**failures, **dead}
         raise DownloadError(
-            _message(root, missing, mirrors, reasons),
+            _message(root, missing, mirrors, reasons, what),
             reason="; ".join(
                 f"{urlsplit(base).netloc or base}: {why}" for base, why in reasons.items()
             )
@@ -119,10 +129,13 @@ def fetch_mnist(root, mirrors=None, checksums=None, timeout=None, content_checks
     return [root / name for name in checksums]
 
 
-def file_is_intact(path, name):
-    """True when `path` holds MNIST file `name` (e.g. "t10k-labels-idx1-ubyte.gz"): its MD5,
-    or its decompressed content's MD5, is the published one. Raw IDX files pass too."""
-    return name in CHECKSUMS and _intact(Path(path), CHECKSUMS[name], CONTENT_CHECKSUMS.get(name))
+def file_is_intact(path, name, checksums=None, content_checksums=None):
+    """True when `path` holds file `name` (e.g. "t10k-labels-idx1-ubyte.gz") of the set
+    `checksums` (default MNIST's): its MD5, or its decompressed content's MD5, is the
+    published one. Raw IDX files pass too where their content's MD5 is known."""
+    checksums = CHECKSUMS if checksums is None else checksums
+    contents = CONTENT_CHECKSUMS if content_checksums is None else content_checksums
+    return name in checksums and _intact(Path(path), checksums[name], contents.get(name))
 
 
 def _intact(path, md5, content_md5):
@@ -170,15 +183,19 @@ def _check_timeout(timeout):
     return timeout
 
 
-def _prepare(root, names):
+def _elsewhere(what):
+    """How to choose another folder for this data set."""
+    return "root=..., or set SCRATCHGRAD_MNIST" if what == "MNIST" else "root=..."
+
+
+def _prepare(root, names, what):
     """The folder exists; parts left by dead downloads of these files are gone."""
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DownloadError(
-            f"could not download MNIST: cannot create the folder {root} "
-            f"({_one_line(err)}); choose another folder (root=..., or "
-            "set SCRATCHGRAD_MNIST)",
+            f"could not download {what}: cannot create the folder {root} "
+            f"({_one_line(err)}); choose another folder ({_elsewhere(what)})",
             reason=_one_line(err),
         ) from None
     for path in root.iterdir():
@@ -203,24 +220,25 @@ def _stale(path, pid):
     return False
 
 
-def _create_part(root, name):
+def _create_part(root, name, what):
     """A new empty part file, created like any file (0o666 & ~umask), never an old one."""
     path = root / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.part"
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as err:
         raise DownloadError(
-            f"could not download MNIST: cannot write into {root} "
-            f"({_one_line(err)}); choose a folder you can write to (root=..., "
-            "or set SCRATCHGRAD_MNIST)",
+            f"could not download {what}: cannot write into {root} "
+            f"({_one_line(err)}); choose a folder you can write to ({_elsewhere(what)})",
             reason=_one_line(err),
         ) from None
     return path, os.fdopen(fd, "w+b")
 
 
-def _fetch_one(root, name, md5, content_md5, mirrors, timeout, dead, failures):
-    """True once a mirror delivered `name` intact (then it is in place under its name)."""
-    part, handle = _create_part(root, name)
+def _fetch_one(root, name, sums, mirrors, timeout, dead, failures, what):
+    """True once a mirror delivered `name` intact (then it is in place under its name);
+    `sums` is (MD5 of the file, MD5 of its content or None)."""
+    md5, content_md5 = sums
+    part, handle = _create_part(root, name, what)
     try:
         with handle:
             for base in mirrors:
@@ -349,12 +367,12 @@ def _describe(err):
     return f"{type(err).__name__}: {text}"
 
 
-def _message(root, missing, mirrors, reasons):
+def _message(root, missing, mirrors, reasons, what):
     """One line: what is missing, what was tried, what to do by hand."""
     tried = ", ".join(f"{base} ({reasons.get(base, 'not tried')})" for base in mirrors)
     example = (mirrors[0].rstrip("/") + "/" + missing[0]) if mirrors else missing[0]
     return (
-        f"could not download MNIST: {', '.join(missing)} still missing from {root}; "
+        f"could not download {what}: {', '.join(missing)} still missing from {root}; "
         f"tried {tried or 'no mirrors'}. Download those files by hand (e.g. {example}) "
         f"and put them, still gzipped, in {root}"
     )

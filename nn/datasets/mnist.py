@@ -19,6 +19,7 @@ gigabytes) is refused with an `IDXFormatError` instead of a crash or a full memo
 import gzip
 import os
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +135,7 @@ def _names(stem):
     return [f"{stem}-{part}", f"{stem}.{part}"]
 
 
-def _find(folder, stem):
+def _find(folder, stem, what="MNIST"):
     names = _names(stem)
     for name in names:
         for suffix in ("", ".gz"):
@@ -144,7 +145,7 @@ def _find(folder, stem):
     raise FileNotFoundError(
         f"no {stem} IDX file in {folder} (looked for {names[0]}[.gz] "
         f"and {names[1]}[.gz]); pass download=True (--download on the "
-        "command line) to fetch MNIST, or put the four MNIST files into "
+        f"command line) to fetch {what}, or put the four {what} files into "
         "that folder"
     )
 
@@ -176,28 +177,63 @@ def _check_labels(path, labels, classes=NUM_CLASSES):
         )
 
 
-def _locate(folder, stem, download, mirrors, timeout):
+@dataclass(frozen=True)
+class IDXFiles:
+    """A data set in MNIST's four-file IDX format: its name, and where its files come
+    from (None: `nn.datasets.download`'s MNIST settings, read at call time)."""
+
+    name: str
+    mirrors: tuple[str, ...] | None = None
+    checksums: dict[str, str] | None = None
+    content_checksums: dict[str, str] | None = None
+
+
+MNIST_FILES = IDXFiles("MNIST")
+FASHION_MNIST_FILES = IDXFiles(  # Zalando's clothes in MNIST's format (torchvision's MD5s)
+    "Fashion-MNIST",
+    mirrors=(
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+    ),
+    checksums={
+        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+    },
+    content_checksums={},  # not published: only the .gz files as served are recognised
+)
+
+
+def _locate(folder, stem, download, mirrors, timeout, files=MNIST_FILES):
     """(images, labels) paths for `stem`; with `download`, missing or damaged ones are
     fetched first (an intact file in any spelling is used as it is, never rewritten)."""
     if not download:
-        return _find(folder, f"{stem}-images"), _find(folder, f"{stem}-labels")
+        return (
+            _find(folder, f"{stem}-images", files.name),
+            _find(folder, f"{stem}-labels", files.name),
+        )
+    sums = download_module.CHECKSUMS if files.checksums is None else files.checksums
+    contents = files.content_checksums
     paths, todo = [], []
     for part in (f"{stem}-images", f"{stem}-labels"):
         name = _names(part)[0] + ".gz"  # the spelling the mirrors use
         try:
-            path = _find(folder, part)
+            path = _find(folder, part, files.name)
         except FileNotFoundError:
             path = None
-        if path is None or not download_module.file_is_intact(path, name):
+        if path is None or not download_module.file_is_intact(path, name, sums, contents):
             todo.append((name, path))
             path = folder / name
         paths.append(path)
     if todo:
         download_module.fetch_mnist(
             folder,
-            mirrors=mirrors,
+            mirrors=files.mirrors if mirrors is None else mirrors,
             timeout=timeout,
-            checksums={name: download_module.CHECKSUMS[name] for name, _ in todo},
+            checksums={name: sums[name] for name, _ in todo},
+            content_checksums=contents,
+            what=files.name,
         )
         for name, damaged in todo:  # `_find` would read it first next time: set it aside
             if damaged is not None and damaged != folder / name:
@@ -212,10 +248,27 @@ def default_mnist_root():
     return Path(folder if folder.strip() else "~/.scratchgrad/mnist").expanduser()
 
 
-def mnist(
+def fashion_mnist(
     root=None, kind="train", flatten=True, scale=True, download=False, mirrors=None, timeout=None
 ):
-    """(X, y) from the MNIST IDX files in folder `root`; kind is "train" or "test".
+    """(X, y) of Fashion-MNIST (ten kinds of clothes, MNIST's format and sizes) from
+    folder `root` (default ~/.scratchgrad/fashion-mnist); as `mnist` otherwise."""
+    root = Path("~/.scratchgrad/fashion-mnist") if root is None else root
+    return mnist(root, kind, flatten, scale, download, mirrors, timeout, FASHION_MNIST_FILES)
+
+
+def mnist(
+    root=None,
+    kind="train",
+    flatten=True,
+    scale=True,
+    download=False,
+    mirrors=None,
+    timeout=None,
+    files=MNIST_FILES,
+):
+    """(X, y) from the MNIST IDX files in folder `root`; kind is "train" or "test"
+    (`files`: another data set in MNIST's format, e.g. FASHION_MNIST_FILES).
 
     X is (N, 784) floats in [0, 1] (or (N, 28, 28) with `flatten=False`; uint8 0..255 with
     `scale=False`), y (N,) int64. `root=None` is `default_mnist_root()`. With
@@ -231,18 +284,18 @@ def mnist(
     folder = default_mnist_root() if root is None else Path(root).expanduser()
     if folder.exists() and not folder.is_dir():
         raise NotADirectoryError(
-            f"MNIST folder {folder} is a file, not a folder; pass the "
+            f"{files.name} folder {folder} is a file, not a folder; pass the "
             "folder that holds train-images-idx3-ubyte(.gz) and friends"
         )
     if not download and not folder.exists():
         where = " (the default: set SCRATCHGRAD_MNIST or pass root=...)" if root is None else ""
         raise FileNotFoundError(
-            f"MNIST folder {folder}{where} does not exist; pass the "
+            f"{files.name} folder {folder}{where} does not exist; pass the "
             "folder that holds train-images-idx3-ubyte(.gz) and friends, "
             "or download=True (--download on the command line) to fetch "
             "them there"
         )
-    images_path, labels_path = _locate(folder, KINDS[kind], download, mirrors, timeout)
+    images_path, labels_path = _locate(folder, KINDS[kind], download, mirrors, timeout, files)
     images, labels = read_idx(images_path), read_idx(labels_path)
     _check_images(images_path, images)
     _check_labels(labels_path, labels)
