@@ -146,6 +146,27 @@ class cuda:
             _cupy().cuda.Device().synchronize()
 
 
+class accelerator:
+    """PyTorch's `torch.accelerator` (the newest tutorials' device line:
+    `torch.accelerator.current_accelerator().type if torch.accelerator.is_available()
+    else "cpu"`): the accelerator here is a CUDA GPU through CuPy, or none."""
+
+    @staticmethod
+    def is_available() -> bool:
+        """Whether a GPU can be used (`cuda.is_available()`)."""
+        return cuda.is_available()
+
+    @staticmethod
+    def current_accelerator() -> Device | None:
+        """device('cuda') when a GPU can be used, else None (as PyTorch without one)."""
+        return Device("cuda") if cuda.is_available() else None
+
+    @staticmethod
+    def device_count() -> int:
+        """How many GPUs can be used (0 without CuPy or a GPU)."""
+        return cuda.device_count()
+
+
 class mps:
     """Apple's GPU is not supported (PyTorch code asks `torch.backends.mps`)."""
 

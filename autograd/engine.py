@@ -343,7 +343,8 @@ def grad(
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> Any:
-    """d(outputs)/d(inputs) without touching any `.grad` (like torch.autograd.grad).
+    """d(outputs)/d(inputs) without touching any `.grad` (like torch.autograd.grad): a
+    tuple with one gradient per input, also for a single input (`grad(y, x)[0]`).
 
     With `create_graph=True` the results are nodes that can be differentiated again.
     """
@@ -387,4 +388,4 @@ def grad(
     finally:
         for node, old in stash:
             node.grad = old
-    return results[0] if single_input else results
+    return tuple(results)  # always a tuple, as PyTorch's (even for one input)

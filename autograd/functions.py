@@ -127,6 +127,16 @@ def log(x: Operand) -> Tensor:
     return _t(x).log()
 
 
+def log10(x: Operand) -> Tensor:
+    """As torch.log10: base-10 logarithm, elementwise."""
+    return _t(x).log10()
+
+
+def log2(x: Operand) -> Tensor:
+    """As torch.log2: base-2 logarithm, elementwise."""
+    return _t(x).log2()
+
+
 def sqrt(x: Operand) -> Tensor:
     """As torch.sqrt: the square root, elementwise."""
     return _t(x).sqrt()

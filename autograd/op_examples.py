@@ -171,6 +171,8 @@ EXAMPLES = {
     "pow_const": _unary("pow_const", 0.5, 2.0, exponent=2.5),
     "exp": _unary("exp"),
     "log": _unary("log", 0.2, 3.0),
+    "log10": _unary("log10", 0.2, 3.0),
+    "log2": _unary("log2", 0.2, 3.0),
     "sqrt": _unary("sqrt", 0.2, 3.0),
     "tanh": _unary("tanh"),
     "sigmoid": _unary("sigmoid"),

@@ -7,6 +7,8 @@ On a `Value` (Python floats) the forwards raise errors that name the op and the 
 and PyTorch (`detect_anomaly()` finds them).
 """
 
+import math
+
 import numpy as np
 
 from . import buffers, threads
@@ -213,6 +215,24 @@ LOG = register(
     quiet=True,
     domain="positive",
     doc="ln x;  d/dx = 1/x",
+)
+
+LOG10 = register(
+    "log10",
+    lambda x: namespace(x).log10(x),
+    partials=lambda node, xs, out: (reciprocal(xs[0]) * (1.0 / math.log(10.0)),),
+    quiet=True,
+    domain="positive",
+    doc="log10 x;  d/dx = 1/(x ln 10)",
+)
+
+LOG2 = register(
+    "log2",
+    lambda x: namespace(x).log2(x),
+    partials=lambda node, xs, out: (reciprocal(xs[0]) * (1.0 / math.log(2.0)),),
+    quiet=True,
+    domain="positive",
+    doc="log2 x;  d/dx = 1/(x ln 2)",
 )
 
 SQRT = register(

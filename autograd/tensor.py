@@ -24,7 +24,7 @@ from .grad_mode import STATE
 from .operators import Operators
 from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
-from .ops_shape import CONCATENATE, STACK, WHERE
+from .ops_shape import CAST, CONCATENATE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_methods import TensorMethods, _frozen, _raw
 
@@ -135,17 +135,18 @@ class Tensor(TensorMethods, Operators):
         label: str = "",
         device: DeviceLike | None = None,
     ) -> None:
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            sizes = f"{data!r}, {requires_grad!r}"
+            raise TypeError(
+                f"Tensor(data, requires_grad): requires_grad must be True or False, got "
+                f"{requires_grad!r}. For a tensor of a given shape, as PyTorch's legacy "
+                f"torch.Tensor({sizes}), write torch.empty({sizes}) or torch.zeros({sizes})"
+            )
         if type(data) is int:
             raise TypeError(
                 f"Tensor({data}): PyTorch's legacy torch.Tensor({data}) reads an int as a "
                 f"size; scratchgrad's Tensor(data) takes numbers. Write torch.empty({data}) "
                 f"for {data} elements, or torch.tensor({data}.0) for the number"
-            )
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(
-                f"Tensor(data, requires_grad): requires_grad must be True or False, got "
-                f"{requires_grad!r}. For a tensor of a given shape, as PyTorch's legacy "
-                "torch.Tensor(3, 2), write torch.empty(3, 2) or torch.zeros(3, 2)"
             )
         self._data = own_array(data, dtype)
         if device is not None:
@@ -234,6 +235,8 @@ class Tensor(TensorMethods, Operators):
             data, saved = result, params or None
         if not isinstance(data, kind):  # a full reduction gives a numpy scalar
             data = namespace(arrays[0]).asarray(data)
+        if data.dtype is not arrays[0].dtype and data.dtype.kind == "f" and op is not CAST:
+            data = _float_result(data, arrays)
         out = Tensor.__new__(Tensor)
         out._data = data
         out._vc = _counter_of(data, inputs)
@@ -265,8 +268,9 @@ class Tensor(TensorMethods, Operators):
         return self._lift(seed)
 
     def _constant_like(self, array: Any) -> Tensor:
-        """A constant leaf holding `array` (made by the engine: no copy)."""
-        return _constant(array)
+        """A constant leaf holding `array` (made by the engine: no copy). A numpy scalar
+        (what `.all()` or a 0-d comparison gives) becomes a 0-d array."""
+        return _constant(np.asarray(array) if isinstance(array, np.generic) else array)
 
     def _own_grad(self, grad: Any, upstream: Any) -> Any:
         """A leaf's first gradient: its own writable array of its own dtype."""
@@ -439,7 +443,8 @@ class Tensor(TensorMethods, Operators):
             from .devices import Device, move_array
 
             data = move_array(data, Device("cpu"))
-        body = np.array2string(data, precision=4, threshold=20, edgeitems=2, prefix="Tensor(")
+        # PyTorch's print options: up to 1000 numbers shown whole, else 3 at each edge
+        body = np.array2string(data, precision=4, threshold=1000, edgeitems=3, prefix="Tensor(")
         extra = ""
         if self._fn is not None:
             extra = f", op={self._fn.name}"
@@ -629,6 +634,14 @@ class Tensor(TensorMethods, Operators):
         namespace(self._data).clip(self._data, min, max, out=self._data)
         self._vc.value += 1
         return self
+
+
+def _float_result(data: Any, arrays: Sequence[Any]) -> Any:
+    """PyTorch's dtype for floats made from integers: the float inputs' type, or the
+    default dtype when there are none (int / int, exp(int)); numpy would give float64."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    want = np.result_type(*floats) if floats else dtypes.get_default_dtype()
+    return data if data.dtype == want else data.astype(want)
 
 
 def _same_layout(a: Any, b: Any) -> bool:

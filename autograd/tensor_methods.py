@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .backend import Array, ArrayLike, device_name, namespace
-from .ops_elementwise import MAXIMUM, MINIMUM, POW, POW_CONST
+from .ops_elementwise import LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
 from .ops_reduce import MAX, MIN, STD, SUM, normalize_axis
 from .ops_shape import CAST, EXPAND, GETITEM, RESHAPE, TRANSPOSE, WHERE
@@ -565,6 +565,14 @@ class TensorMethods:
 
     nelement = numel  # PyTorch's older name (makemore's `xs.nelement()`)
 
+    def log10(self) -> Tensor:
+        """Base-10 logarithm, elementwise (makemore's `loss.log10()`)."""
+        return self._apply(LOG10, (self,))
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm, elementwise."""
+        return self._apply(LOG2, (self,))
+
     def multinomial(
         self,
         num_samples: builtins.int,
@@ -646,10 +654,11 @@ class TensorMethods:
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
 
     def transpose(self, *axes: builtins.int | Sequence[builtins.int]) -> Tensor:
-        """Permute axes: `transpose()` reverses them, `transpose(axes)` is numpy's, and
-        `transpose(d0, d1)` swaps two (PyTorch's)."""
+        """Permute axes: `transpose()` reverses them, `transpose(axes)` (one sequence, or
+        three or more axes) is numpy's permutation, and `transpose(d0, d1)` swaps two
+        (PyTorch's; on a matrix numpy would read (0, 1) as "leave as is")."""
         perm = _shape_arg(axes) if axes else tuple(reversed(range(self.ndim)))
-        if len(perm) == 2 and self.ndim != 2 and sorted(perm) != list(range(self.ndim)):
+        if len(axes) == 2 and all(isinstance(ax, (builtins.int, np.integer)) for ax in axes):
             a, b = (normalize_axis(ax, self.ndim)[0] for ax in perm)
             order = list(range(self.ndim))
             order[a], order[b] = order[b], order[a]

@@ -35,6 +35,13 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(first, np.ndarray) or is_device_array(first):
         if first.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: arrays of dtype {first.dtype} cannot be batched")
+        if any(sample.shape != first.shape for sample in batch):
+            raise RuntimeError(
+                f"default_collate: samples of shapes {first.shape} and "
+                f"{next(s.shape for s in batch if s.shape != first.shape)} cannot be stacked. "
+                "(A list is a list of samples, as in PyTorch: for whole columns X, y pass "
+                "the tuple (X, y), or TensorDataset(X, y).)"
+            )
         return from_numpy(namespace(first).stack(batch))
     if isinstance(first, (bool, int, float, np.number, np.bool_)):
         return from_numpy(np.asarray(batch, dtype=np.float64 if isinstance(first, float) else None))

@@ -53,7 +53,7 @@ from .autograd import (
     tensor,
     vjp,
 )
-from .autograd.devices import mps
+from .autograd.devices import accelerator, mps
 from .autograd.factories import (
     arange,
     as_tensor,
@@ -91,6 +91,8 @@ from .autograd.functions import (
     flatten,
     is_tensor,
     log,
+    log2,
+    log10,
     log_softmax,
     matmul,
     max,
@@ -198,6 +200,7 @@ __all__ = [
     "device",
     "Device",
     "cuda",
+    "accelerator",
     "mps",
     "get_default_dtype",
     "set_default_dtype",
@@ -240,6 +243,8 @@ __all__ = [
     "div",
     "exp",
     "log",
+    "log10",
+    "log2",
     "sqrt",
     "tanh",
     "sigmoid",

@@ -286,3 +286,54 @@ def test_embedding_checks_its_ids_and_loads_a_table():
         layer(sg.tensor([1.0]))
     with pytest.raises(ValueError, match="max_norm"):
         nn.Embedding(4, 2, max_norm=1.0)
+
+
+def test_the_newest_tutorials_device_line():
+    device = sg.accelerator.current_accelerator().type if sg.accelerator.is_available() else "cpu"
+    assert device == ("cuda" if sg.cuda.is_available() else "cpu")
+    assert sg.accelerator.device_count() == sg.cuda.device_count()
+
+
+def test_floats_made_from_integers_take_the_default_dtype():
+    """PyTorch's rule: int / int and exp(int) give the default float dtype, and integers
+    do not widen a float tensor (numpy would make float64 of all of these)."""
+    sg.set_default_dtype(np.float32)
+    try:
+        images = sg.from_numpy(np.array([0, 128, 255], np.uint8))
+        assert (images / 255).dtype == np.float32 and (images / 255.0).dtype == np.float32
+        assert (sg.tensor([1, 2]) / 2).dtype == np.float32
+        assert sg.tensor([1, 2]).exp().dtype == np.float32
+        assert (sg.tensor([1.0, 2.0]) / sg.tensor([1, 2])).dtype == np.float32
+        assert (sg.tensor([1.0], dtype=sg.float64) * sg.tensor([2.0])).dtype == np.float64
+        assert sg.tensor([1, 2]).double().dtype == np.float64  # a cast is a cast
+    finally:
+        sg.set_default_dtype(np.float64)
+    assert (sg.tensor([1, 2]) / 2).dtype == np.float64
+
+
+@pytest.mark.oracle
+def test_log10_and_log2_match_pytorch_with_their_gradients():
+    x = np.array([0.5, 2.5, 8.0, 100.0])
+    for name in ("log10", "log2"):
+        ours, theirs = sg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        out, their_out = getattr(sg, name)(ours), getattr(torch, name)(theirs)
+        out.sum().backward()
+        their_out.sum().backward()
+        np.testing.assert_array_equal(out.data, their_out.detach().numpy())
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-15)
+
+
+def test_autograd_grad_returns_a_tuple_even_for_one_input():
+    x = sg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    found = sg.autograd.grad((x * x).sum(), x)
+    assert isinstance(found, tuple) and len(found) == 1
+    np.testing.assert_array_equal(found[0], [2.0, 4.0, 6.0])  # [0] is the gradient
+
+
+def test_reductions_to_one_bool_print_and_long_tensors_print_whole():
+    x = sg.ones(3)
+    assert repr((x == x).all()) == "Tensor(True, dtype=bool)"
+    assert repr(sg.tensor(2.0) > 1) == "Tensor(True, dtype=bool)"
+    wide = repr(sg.ones(4, 12))  # PyTorch prints up to 1000 numbers whole
+    assert "..." not in wide and wide.count("1.") == 48
+    assert "..." in repr(sg.ones(2000))

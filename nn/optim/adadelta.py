@@ -11,7 +11,6 @@ and lr=1.0 works (PyTorch's MNIST example trains with it).
 
 from ...autograd.backend import Array, namespace
 from .optimizer import (
-    _TORCH_ONLY,
     Optimizer,
     ParamGroup,
     Params,
@@ -43,17 +42,11 @@ class Adadelta(Optimizer):
         differentiable: bool = False,
         check_finite: bool = True,
     ) -> None:
-        for name, value in (
-            ("foreach", foreach),
-            ("capturable", capturable),
-            ("maximize", maximize),
-            ("differentiable", differentiable),
-        ):
-            accepted, why = _TORCH_ONLY[name]
-            if value not in accepted:
-                raise NotImplementedError(f"Adadelta({name}={value!r}) is not supported: {why}")
+        options = dict(
+            foreach=foreach, capturable=capturable, maximize=maximize, differentiable=differentiable
+        )
         super().__init__(
-            params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay), check_finite
+            params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay), check_finite, options
         )
 
     def _validate(self, group: ParamGroup) -> None:

@@ -5,6 +5,8 @@ squared gradients, so rarely-updated coordinates keep large steps.
     p -= clr * g / (sqrt(h) + eps)
 """
 
+from typing import Any
+
 from ...autograd.backend import Array, namespace
 from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices
 
@@ -23,6 +25,7 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         *,
         check_finite: bool = True,
+        **torch_options: Any,
     ) -> None:
         super().__init__(
             params,
@@ -34,6 +37,7 @@ class Adagrad(Optimizer):
                 eps=eps,
             ),
             check_finite,
+            torch_options,
         )
 
     def _validate(self, group: ParamGroup) -> None:

@@ -7,6 +7,7 @@ p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 """
 
 import math
+from typing import Any
 
 from ...autograd.backend import Array, namespace
 from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices, lerp_
@@ -28,6 +29,7 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         check_finite: bool = True,
+        **torch_options: Any,
     ) -> None:
         if not isinstance(betas, (tuple, list)):
             raise ValueError(
@@ -37,6 +39,7 @@ class Adam(Optimizer):
             params,
             dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
             check_finite,
+            torch_options,
         )
 
     def _validate(self, group: ParamGroup) -> None:
@@ -107,5 +110,15 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         check_finite: bool = True,
+        **torch_options: Any,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, check_finite=check_finite)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            check_finite=check_finite,
+            **torch_options,
+        )

@@ -103,6 +103,18 @@ _TORCH_ONLY: dict[str, tuple[tuple[Any, ...], str]] = {
 }
 
 
+def check_torch_only(owner: str, options: Mapping[str, Any]) -> None:
+    """torch.optim's kernel and mode options given to a constructor (`fused=`,
+    `foreach=`, `maximize=`, ...): those that compute the same step are accepted at any
+    value, the others only at their defaults; an unknown name is Python's TypeError."""
+    for name, value in options.items():
+        if name not in _TORCH_ONLY:
+            raise TypeError(f"{owner}.__init__() got an unexpected keyword argument {name!r}")
+        accepted, why = _TORCH_ONLY[name]
+        if value not in accepted:
+            raise NotImplementedError(f"{owner}({name}={value!r}) is not supported: {why}")
+
+
 def _param_list(owner: str, params: Any) -> list[Any]:
     """The constructor's `params` as a list, refusing the common slips by name."""
     if isinstance(params, (Tensor, Value)):
@@ -142,8 +154,13 @@ class Optimizer:
     so errors name them), or dicts `{"params": [...], "lr": ...}` (parameter groups)."""
 
     def __init__(
-        self, params: Params, defaults: Mapping[str, Any], check_finite: bool = True
+        self,
+        params: Params,
+        defaults: Mapping[str, Any],
+        check_finite: bool = True,
+        torch_options: Mapping[str, Any] | None = None,
     ) -> None:
+        check_torch_only(type(self).__name__, torch_options or {})
         self.defaults = dict(defaults)
         self.check_finite = check_finite
         self.state: dict[int, ParamState] = {}  # param index -> {name: array}

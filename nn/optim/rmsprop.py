@@ -6,6 +6,8 @@ otherwise: d = sqrt(s) + eps
 momentum > 0:  b = momentum * b + g / d;  p -= lr * b      else:  p -= lr * g / d
 """
 
+from typing import Any
+
 from ...autograd.backend import Array, namespace
 from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices, lerp_
 
@@ -26,6 +28,7 @@ class RMSprop(Optimizer):
         centered: bool = False,
         *,
         check_finite: bool = True,
+        **torch_options: Any,
     ) -> None:
         super().__init__(
             params,
@@ -38,6 +41,7 @@ class RMSprop(Optimizer):
                 centered=centered,
             ),
             check_finite,
+            torch_options,
         )
 
     def _validate(self, group: ParamGroup) -> None:

@@ -6,6 +6,8 @@ SGD (torch.optim.SGD), with g = grad + weight_decay * p:
                    p -= lr * (g + momentum * b)  if nesterov else  p -= lr * b
 """
 
+from typing import Any
+
 from ...autograd.backend import Array, namespace
 from .optimizer import Optimizer, ParamGroup, Params, ParamState, check_range, in_slices
 
@@ -25,6 +27,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         check_finite: bool = True,
+        **torch_options: Any,
     ) -> None:
         super().__init__(
             params,
@@ -36,6 +39,7 @@ class SGD(Optimizer):
                 nesterov=nesterov,
             ),
             check_finite,
+            torch_options,
         )
 
     def _validate(self, group: ParamGroup) -> None:
@@ -84,9 +88,15 @@ class Momentum(Optimizer):
     """
 
     def __init__(
-        self, params: Params, lr: float = 0.01, momentum: float = 0.9, *, check_finite: bool = True
+        self,
+        params: Params,
+        lr: float = 0.01,
+        momentum: float = 0.9,
+        *,
+        check_finite: bool = True,
+        **torch_options: Any,
     ) -> None:
-        super().__init__(params, dict(lr=lr, momentum=momentum), check_finite)
+        super().__init__(params, dict(lr=lr, momentum=momentum), check_finite, torch_options)
 
     def _validate(self, group: ParamGroup) -> None:
         super()._validate(group)

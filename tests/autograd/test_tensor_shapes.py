@@ -66,7 +66,7 @@ def test_shape_op_errors_are_clear():
     with pytest.raises(ValueError, match="cannot reshape"):
         x.reshape(4, -1)
     with pytest.raises(ValueError, match="not a permutation"):
-        x.transpose(0, 0)
+        x.transpose((0, 0))  # numpy's form (PyTorch's transpose(0, 0) leaves x as it is)
     with pytest.raises(ValueError, match="out of range"):
         x.unsqueeze(3)
     with pytest.raises(ValueError, match="out of range"):
@@ -156,3 +156,15 @@ def test_pytorch_spellings_of_stack_where_and_pow():
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
     with pytest.raises(TypeError, match="both axis= and dim="):
         scratchgrad.stack([Tensor(a), Tensor(b)], dim=1, axis=1)
+
+
+def test_two_axes_are_swapped_as_in_pytorch_even_on_a_matrix():
+    """numpy reads x.transpose(0, 1) on a matrix as "axes in this order" (no change);
+    PyTorch swaps them. Code from PyTorch must get the swap."""
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    for swapped in (x.transpose(0, 1), x.transpose(-2, -1), x.transpose(1, 0)):
+        np.testing.assert_array_equal(swapped.data, x.data.T)
+    np.testing.assert_array_equal(x.transpose(0, 0).data, x.data)
+    np.testing.assert_array_equal(x.transpose((0, 1)).data, x.data)  # numpy's permutation
+    y = Tensor(np.zeros((2, 3, 4)))
+    assert y.transpose(0, 2).shape == (4, 3, 2) and y.transpose(1, 0, 2).shape == (3, 2, 4)
