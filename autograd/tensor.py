@@ -505,7 +505,7 @@ class Tensor(TensorMethods, Operators):
             raise RuntimeError(
                 f"in-place {name} on {where} (shape {self.shape}) is not recorded for "
                 "backward. For a parameter update, do it inside `with no_grad():` (or use an "
-                "optimizer); inside a model, write `y = y + x` instead of `y += x`."
+                "optimizer); to build a new value, write `y = y + x`."
             )
 
     def _in_place(self: _T, ufunc: np.ufunc, other: Any, name: str) -> _T:
@@ -516,17 +516,37 @@ class Tensor(TensorMethods, Operators):
         self._vc.value += 1
         return self
 
+    def _augmented(self, ufunc: np.ufunc, op: str, other: Any, name: str) -> Any:
+        """`y += x` (and -=, *=, /=). Inside a recorded graph PyTorch records the in-place
+        op; here the result is the new node `y + x`, which Python binds to the name y
+        (`self.out += self.bias` in makemore's Linear), so gradients flow through it. The
+        old node keeps its numbers (PyTorch's other names for y would see the new ones).
+        Elsewhere it writes in place, and a leaf that requires grad is refused, as
+        in PyTorch."""
+        in_graph = self.requires_grad and self._fn is not None
+        joins_graph = not self.requires_grad and isinstance(other, Tensor) and other.requires_grad
+        if STATE.enabled and (in_graph or joins_graph):
+            result = getattr(super(), op)(other)
+            if result.shape != self.shape:
+                raise RuntimeError(
+                    f"{name}: the result has shape {result.shape}, the tensor {self.shape}; "
+                    "an in-place op cannot broadcast the tensor it writes (PyTorch refuses "
+                    "this too): write y = y + x to get the broadcast result"
+                )
+            return result if result.dtype == self.dtype else result.astype(self.dtype)
+        return self._in_place(ufunc, other, name)
+
     def __iadd__(self: _T, other: Tensor | ArrayLike) -> _T:
-        return self._in_place(np.add, other, "addition (+=)")
+        return cast(_T, self._augmented(np.add, "__add__", other, "addition (+=)"))
 
     def __isub__(self: _T, other: Tensor | ArrayLike) -> _T:
-        return self._in_place(np.subtract, other, "subtraction (-=)")
+        return cast(_T, self._augmented(np.subtract, "__sub__", other, "subtraction (-=)"))
 
     def __imul__(self: _T, other: Tensor | ArrayLike) -> _T:
-        return self._in_place(np.multiply, other, "multiplication (*=)")
+        return cast(_T, self._augmented(np.multiply, "__mul__", other, "multiplication (*=)"))
 
     def __itruediv__(self: _T, other: Tensor | ArrayLike) -> _T:
-        return self._in_place(np.true_divide, other, "division (/=)")
+        return cast(_T, self._augmented(np.true_divide, "__truediv__", other, "division (/=)"))
 
     def add_(self: _T, other: Any, alpha: float = 1) -> _T:
         """`self += alpha * other` in place (as torch's `add_`): counted as an edit, and

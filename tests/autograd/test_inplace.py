@@ -262,3 +262,32 @@ def test_a_write_through_tensordataset_tensors_is_counted():
         nn.TensorDataset(x).tensors[0].mul_(10)
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward()
+
+
+def test_augmented_assignment_in_a_graph_records_a_new_node():
+    """makemore's Linear does `self.out += self.bias`: PyTorch records the in-place op;
+    here `+=` gives the new node `out + bias`, bound to the same name."""
+    x = Tensor(np.arange(6.0).reshape(3, 2))
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    b = Tensor(np.zeros(2), requires_grad=True)
+    out = x @ W
+    before = out
+    out += b
+    out *= 2.0
+    out -= 1.0
+    out /= 4.0
+    assert out is not before and out.requires_grad
+    out.sum().backward()
+    np.testing.assert_allclose(b.grad, [1.5, 1.5])  # three rows, each * 2 / 4
+    total = Tensor(0.0)  # a constant accumulating a loss joins the graph too
+    for k in range(3):
+        total += (W * k).sum()
+    W.grad = None
+    total.backward()
+    np.testing.assert_allclose(W.grad, np.full((2, 2), 3.0))
+    with pytest.raises(RuntimeError, match="cannot broadcast the tensor it writes"):
+        small = W[:1] * 1.0
+        small += Tensor(np.ones((3, 2)))
+    narrow = (W * 1.0).astype(np.float32)
+    narrow += Tensor(np.ones((2, 2)))  # float64 added: the tensor keeps its dtype
+    assert narrow.dtype == np.float32
