@@ -6,7 +6,7 @@ spellings cannot disagree; numbers and arrays are made tensors first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeGuard, overload
 
 import numpy as np
@@ -339,3 +339,48 @@ __all__ = [
     "allclose",
     "sum",
 ]
+
+
+def _method_as_function(name: str) -> Callable[..., Any]:
+    """torch.<name>(x, ...) as x.<name>(...): one definition for both spellings."""
+
+    def function(x: Operand, *args: Any, **kwargs: Any) -> Any:
+        return getattr(_t(x), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"As torch.{name}: `x.{name}(...)` (see Tensor.{name})."
+    return function
+
+
+split = _method_as_function("split")
+chunk = _method_as_function("chunk")
+unbind = _method_as_function("unbind")
+narrow = _method_as_function("narrow")
+flip = _method_as_function("flip")
+index_select = _method_as_function("index_select")
+gather = _method_as_function("gather")
+take_along_dim = _method_as_function("take_along_dim")
+topk = _method_as_function("topk")
+sort = _method_as_function("sort")
+argsort = _method_as_function("argsort")
+tril = _method_as_function("tril")
+triu = _method_as_function("triu")
+bmm = _method_as_function("bmm")
+square = _method_as_function("square")
+rsqrt = _method_as_function("rsqrt")
+logsumexp = _method_as_function("logsumexp")
+amax = _method_as_function("amax")
+amin = _method_as_function("amin")
+isnan = _method_as_function("isnan")
+isinf = _method_as_function("isinf")
+isfinite = _method_as_function("isfinite")
+sign = _method_as_function("sign")
+floor = _method_as_function("floor")
+round = _method_as_function("round")
+equal = _method_as_function("equal")
+
+COMPOSITIONS = (
+    "split chunk unbind narrow flip index_select gather take_along_dim topk sort argsort "
+    "tril triu bmm square rsqrt logsumexp amax amin isnan isinf isfinite sign floor round "
+    "equal"
+).split()

@@ -26,6 +26,7 @@ from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
 from .ops_shape import CAST, CONCATENATE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
+from .tensor_compositions import TensorCompositions
 from .tensor_methods import TensorMethods, _frozen, _raw
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def own_array(data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor
     return as_array(data, dtype, what, copy=True)
 
 
-class Tensor(TensorMethods, Operators):
+class Tensor(TensorCompositions, TensorMethods, Operators):
     """An n-dimensional array that remembers how it was computed.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)

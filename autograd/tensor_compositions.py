@@ -1,0 +1,255 @@
+"""PyTorch's tensor methods that are compositions of table ops: no derivative rule of
+their own, so nothing new to check but the composing.
+
+    split / chunk / unbind / narrow / flip / index_select   indexing (GETITEM)
+    gather, topk, sort                                       indexing by index arrays
+    tril / triu                                              where (a mask)
+    repeat, bmm, square, rsqrt, logsumexp, amax, amin        reshapes, products, sums
+    isnan / isinf / isfinite / sign / floor / round, argsort  constants (no gradient)
+
+`topk` and `sort` pick their indices with numpy (no gradient), then `gather` the values,
+whose gradient goes back to the places they came from (as PyTorch's).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from .backend import namespace
+from .ops_reduce import normalize_axis
+from .tensor_methods import ValuesIndices, _raw
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class TensorCompositions:
+    """Mixed into `Tensor`: see the module docstring."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        _data: Any
+
+        @property
+        def shape(self) -> tuple[int, ...]: ...
+
+        @property
+        def ndim(self) -> int: ...
+
+        def __getitem__(self, index: Any) -> Tensor: ...
+
+        def _constant_like(self, array: Any) -> Tensor: ...
+
+        def reshape(self, *shape: Any) -> Tensor: ...
+
+        def expand(self, *shape: Any) -> Tensor: ...
+
+        def max(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def min(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def exp(self) -> Tensor: ...
+
+    def _axis(self, dim: int) -> int:
+        return normalize_axis(dim, self.ndim)[0]
+
+    def _along(self, dim: int, index: Any) -> Tensor:
+        """self[..., index, ...] with `index` on axis `dim`."""
+        return self[(slice(None),) * self._axis(dim) + (index,)]
+
+    # --- pieces -----------------------------------------------------------------------
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+        """Pieces along `dim`: of `split_size` each (the last may be shorter), or of the
+        given sizes (PyTorch's `split`)."""
+        n = self.shape[self._axis(dim)]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            if split_size_or_sections < 1:
+                raise ValueError(f"split size must be positive, got {split_size_or_sections}")
+            sizes = [split_size_or_sections] * (n // split_size_or_sections)
+            sizes += [n % split_size_or_sections] if n % split_size_or_sections else []
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if builtins.sum(sizes) != n:
+                raise ValueError(f"split sizes {sizes} do not add up to {n}, the size of dim {dim}")
+        bounds = np.cumsum([0, *sizes])
+        return tuple(self._along(dim, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """`chunks` pieces along `dim` of ceil(n / chunks) each (fewer when they run out)."""
+        if chunks < 1:
+            raise ValueError(f"chunk expects at least 1 chunk, got {chunks}")
+        n = self.shape[self._axis(dim)]
+        return self.split(max(1, -(-n // chunks)), dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """Every slice along `dim`, that axis removed."""
+        return tuple(self._along(dim, i) for i in range(self.shape[self._axis(dim)]))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """`length` entries along `dim` from `start`."""
+        return self._along(dim, slice(start, start + length))
+
+    def flip(self, dims: int | Sequence[int]) -> Tensor:
+        """The entries along each of `dims` in reverse order."""
+        axes = {self._axis(d) for d in ([dims] if isinstance(dims, int) else dims)}
+        return self[
+            tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(self.ndim))
+        ]
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The entries at the integer positions `index` (1-D) along `dim`."""
+        return self._along(dim, np.asarray(_raw(index)).reshape(-1))
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """out[i][j] = self[index[i][j]][j] along `dim` (PyTorch's gather); `index` has
+        self's number of axes. The gradient adds back into the gathered places."""
+        at = _raw(index)
+        if at.ndim != self.ndim:
+            raise ValueError(
+                f"gather: index has {at.ndim} dimensions, the tensor {self.ndim}; they must match"
+            )
+        axis, xp = self._axis(dim), namespace(at)
+        key = tuple(
+            at if a == axis else xp.arange(n).reshape((n,) + (1,) * (at.ndim - 1 - a))
+            for a, n in enumerate(at.shape)
+        )
+        return self[key]
+
+    take_along_dim = gather
+
+    def topk(
+        self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+    ) -> ValuesIndices:
+        """(values, indices) of the k largest (or smallest) entries along `dim`."""
+        axis = self._axis(dim)
+        if not 0 <= k <= self.shape[axis]:
+            raise ValueError(
+                f"topk: k={k} is out of range for dim {dim} of size {self.shape[axis]}"
+            )
+        data = self._data
+        order = namespace(data).argsort(-data if largest else data, axis=axis, kind="stable")
+        indices = order[(slice(None),) * axis + (slice(0, k),)]
+        return ValuesIndices(self.gather(axis, indices), self._constant_like(indices))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+        """(values, indices) of the entries along `dim` in order."""
+        indices = self.argsort(dim, descending)
+        return ValuesIndices(self.gather(dim, indices), indices)
+
+    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
+        """The positions that sort `dim` (a constant; ties keep their order)."""
+        data = self._data
+        key = -data if descending else data
+        return self._constant_like(
+            namespace(data).argsort(key, axis=self._axis(dim), kind="stable")
+        )
+
+    # --- masks, repeats, products -------------------------------------------------------
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (above `diagonal`: zeros)."""
+        return self._triangle(np.tril, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes (below `diagonal`: zeros)."""
+        return self._triangle(np.triu, diagonal)
+
+    def _triangle(self, part: Any, diagonal: int) -> Tensor:
+        from .tensor import where
+
+        if self.ndim < 2:
+            raise ValueError(f"tril/triu need at least 2 dimensions, got shape {self.shape}")
+        rows, cols = self.shape[-2:]
+        keep = namespace(self._data).asarray(part(np.ones((rows, cols), dtype=bool), diagonal))
+        return where(
+            keep,
+            cast("Tensor", self),
+            self._constant_like(namespace(self._data).zeros((), self._data.dtype)),
+        )
+
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+        """Tiled `sizes` times along each axis (PyTorch's `repeat`, numpy's `tile`)."""
+        one = sizes[0] if len(sizes) == 1 else None
+        reps = tuple(one) if isinstance(one, Sequence) else cast("tuple[int, ...]", sizes)
+        if len(reps) < self.ndim:
+            raise ValueError(
+                f"repeat needs at least {self.ndim} sizes for a tensor of shape {self.shape}"
+            )
+        shape = (1,) * (len(reps) - self.ndim) + self.shape
+        x = self.reshape(tuple(v for n in shape for v in (1, n)))
+        x = x.expand(tuple(v for r, n in zip(reps, shape) for v in (r, n)))
+        return x.reshape(tuple(r * n for r, n in zip(reps, shape)))
+
+    def bmm(self, other: Tensor) -> Tensor:
+        """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p)."""
+        if self.ndim != 3 or getattr(other, "ndim", 0) != 3:
+            raise ValueError(
+                f"bmm multiplies two 3-D tensors, got shapes {self.shape} and "
+                f"{getattr(other, 'shape', None)}; use matmul (@) otherwise"
+            )
+        return cast("Tensor", self) @ other
+
+    def square(self) -> Tensor:
+        """x * x, elementwise."""
+        x = cast("Tensor", self)
+        return x * x
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x), elementwise."""
+        return cast("Tensor", self) ** -0.5
+
+    def logsumexp(self, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+        """log(sum(exp(x))) along `dim`, computed after subtracting the max (no overflow)."""
+        xp = namespace(self._data)
+        axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+        peak = xp.max(self._data, axis=axis, keepdims=True)
+        top = self._constant_like(xp.where(xp.isfinite(peak), peak, 0).astype(self._data.dtype))
+        out = (cast("Tensor", self) - top).exp().sum(axis, keepdim=True).log() + top
+        return out if keepdim else out.squeeze(axis)
+
+    def amax(self, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
+        """The largest value along `dim` (all axes by default); values only."""
+        return self.max(axis=None if dim == () else dim, keepdims=keepdim)
+
+    def amin(self, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
+        """The smallest value along `dim` (all axes by default); values only."""
+        return self.min(axis=None if dim == () else dim, keepdims=keepdim)
+
+    # --- constants ----------------------------------------------------------------------
+
+    def isnan(self) -> Tensor:
+        """Where the entries are NaN (a bool tensor)."""
+        return self._constant_like(namespace(self._data).isnan(self._data))
+
+    def isinf(self) -> Tensor:
+        """Where the entries are +-inf (a bool tensor)."""
+        return self._constant_like(namespace(self._data).isinf(self._data))
+
+    def isfinite(self) -> Tensor:
+        """Where the entries are neither NaN nor +-inf (a bool tensor)."""
+        return self._constant_like(namespace(self._data).isfinite(self._data))
+
+    def sign(self) -> Tensor:
+        """-1, 0 or +1, and 0 at NaN as PyTorch's (a constant: its derivative is 0
+        wherever it exists)."""
+        xp, data = namespace(self._data), self._data
+        return self._constant_like(xp.where(xp.isnan(data), 0, xp.sign(data)).astype(data.dtype))
+
+    def floor(self) -> Tensor:
+        """Rounded down (a constant: its derivative is 0 wherever it exists)."""
+        return self._constant_like(namespace(self._data).floor(self._data))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Rounded half to even, as PyTorch's (a constant: derivative 0 where it exists)."""
+        return self._constant_like(namespace(self._data).round(self._data, decimals))
+
+    def equal(self, other: Any) -> bool:
+        """True when `other` has the same shape and the same numbers."""
+        other = _raw(other)
+        return self.shape == tuple(other.shape) and bool((self._data == other).all())

@@ -1,0 +1,103 @@
+"""PyTorch's methods that are compositions of table ops (autograd/tensor_compositions.py):
+values and gradients against PyTorch in float64, and central differences."""
+
+import numpy as np
+import pytest
+from oracles import oracle
+
+import scratchgrad as sg
+from scratchgrad.autograd import gradcheck
+
+torch = oracle("torch")
+
+X = np.array(
+    [[0.3, -1.2, 2.5, 0.7], [1.1, 0.4, -0.6, 3.2], [-2.0, 0.9, 0.05, -0.3]], dtype=np.float64
+)
+INDEX = np.array([[2, 0, 1, 1], [0, 2, 2, 0]])
+
+# name: (function of a tensor, returning a tensor or a tuple of tensors)
+CASES = {
+    "split 2": lambda t, m: m.split(t, 2, 1),
+    "split sizes": lambda t, m: m.split(t, [1, 3], 1),
+    "chunk": lambda t, m: t.chunk(2, 0),
+    "unbind": lambda t, m: m.unbind(t, 1),
+    "narrow": lambda t, m: t.narrow(1, 1, 2),
+    "flip": lambda t, m: t.flip([0, 1]),
+    "index_select": lambda t, m: t.index_select(1, m.tensor([3, 0, 3])),
+    "gather": lambda t, m: t.gather(0, m.tensor(INDEX)),
+    "topk": lambda t, m: t.topk(2, dim=1)[0],
+    "topk smallest": lambda t, m: m.topk(t, 2, dim=0, largest=False)[0],
+    "sort": lambda t, m: t.sort(dim=1, descending=True)[0],
+    "tril": lambda t, m: t.tril(),
+    "triu 1": lambda t, m: m.triu(t, 1),
+    "repeat": lambda t, m: t.repeat(2, 1, 3),
+    "bmm": lambda t, m: m.bmm(t.reshape(1, 3, 4), t.reshape(1, 4, 3)),
+    "square": lambda t, m: t.square(),
+    "logsumexp": lambda t, m: m.logsumexp(t, dim=1),
+    "logsumexp keep": lambda t, m: t.logsumexp(0, keepdim=True),
+    "amax": lambda t, m: t.amax(1),
+    "amin": lambda t, m: m.amin(t, 0, keepdim=True),
+}
+
+
+def _as_tuple(out):
+    return out if isinstance(out, tuple) else (out,)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", list(CASES))
+def test_values_and_gradients_match_pytorch(case):
+    make = CASES[case]
+    ours, theirs = sg.tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
+    out, their_out = _as_tuple(make(ours, sg)), _as_tuple(make(theirs, torch))
+    assert len(out) == len(their_out)
+    weights = [np.random.default_rng(i).standard_normal(o.shape) for i, o in enumerate(out)]
+    for o, t in zip(out, their_out):
+        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-13, atol=1e-15)
+    sum(((o * sg.tensor(w)).sum() for o, w in zip(out, weights)), sg.tensor(0.0)).backward()
+    sum((t * torch.tensor(w)).sum() for t, w in zip(their_out, weights)).backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", ["gather", "topk", "sort", "tril", "repeat", "logsumexp"])
+def test_gradients_pass_central_differences(case):
+    make = CASES[case]
+    gradcheck(
+        lambda t: sum(o.sum() * (i + 1) for i, o in enumerate(_as_tuple(make(t, sg)))),
+        [sg.tensor(X, requires_grad=True)],
+    )
+
+
+@pytest.mark.oracle
+def test_indices_and_constants_match_pytorch():
+    y = np.array([[1.0, np.nan, -np.inf, 2.5], [-0.5, 0.5, 1.5, 2.5]])
+    ours, theirs = sg.tensor(y), torch.tensor(y)
+    for name in ("isnan", "isinf", "isfinite", "sign", "floor", "round"):
+        np.testing.assert_array_equal(
+            getattr(sg, name)(ours).data, getattr(torch, name)(theirs).numpy()
+        )
+    z = sg.tensor(X)
+    np.testing.assert_array_equal(
+        z.topk(3, dim=1).indices.data, torch.tensor(X).topk(3, dim=1).indices.numpy()
+    )
+    np.testing.assert_array_equal(
+        z.argsort(0, descending=True).data, torch.tensor(X).argsort(0, descending=True).numpy()
+    )
+    assert sg.equal(z, sg.tensor(X)) and not z.equal(sg.tensor(X[:2]))
+    assert sg.logsumexp(sg.tensor([-np.inf, -np.inf]), 0).item() == float(
+        torch.logsumexp(torch.tensor([-np.inf, -np.inf]), 0)
+    )
+
+
+def test_compositions_refuse_bad_arguments():
+    z = sg.tensor(X)
+    with pytest.raises(ValueError, match="do not add up"):
+        z.split([1, 1], 1)
+    with pytest.raises(ValueError, match="out of range"):
+        z.topk(5, dim=1)
+    with pytest.raises(ValueError, match="bmm multiplies two 3-D"):
+        z.bmm(z)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        sg.tensor([1.0]).tril()
+    with pytest.raises(ValueError, match="they must match"):
+        z.gather(0, sg.tensor([0, 1]))
