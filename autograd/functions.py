@@ -6,6 +6,7 @@ spellings cannot disagree; numbers and arrays are made tensors first.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeGuard, overload
 
@@ -339,6 +340,31 @@ __all__ = [
     "allclose",
     "sum",
 ]
+
+
+HistogramResult = namedtuple("HistogramResult", ["hist", "bin_edges"])  # torch.return_types
+
+
+def histogram(
+    input: Operand,
+    bins: int | Sequence[float] = 100,
+    *,
+    range: tuple[float, float] | None = None,
+    weight: Operand | None = None,
+    density: bool = False,
+) -> HistogramResult:
+    """As torch.histogram: (hist, bin_edges) of the values, as constants in the input's
+    float dtype (makemore's activation plots; a gradient array is taken as it is)."""
+    data = np.asarray(input._data if isinstance(input, Tensor) else input)
+    dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float64)
+    w = (
+        None
+        if weight is None
+        else np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+    )
+    edges = bins._data if isinstance(bins, Tensor) else bins
+    hist, bin_edges = np.histogram(data, edges, range=range, weights=w, density=density)
+    return HistogramResult(Tensor(hist.astype(dtype)), Tensor(bin_edges.astype(dtype)))
 
 
 def _method_as_function(name: str) -> Callable[..., Any]:

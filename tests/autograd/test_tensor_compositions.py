@@ -101,3 +101,14 @@ def test_compositions_refuse_bad_arguments():
         sg.tensor([1.0]).tril()
     with pytest.raises(ValueError, match="they must match"):
         z.gather(0, sg.tensor([0, 1]))
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("options", [{}, {"density": True}, {"bins": 7, "range": (-1.0, 1.0)}])
+def test_histogram_matches_pytorch(options):
+    x = np.random.default_rng(0).standard_normal(500)
+    hist, edges = sg.histogram(sg.tensor(x), **options)
+    their_hist, their_edges = torch.histogram(torch.tensor(x), **options)
+    np.testing.assert_allclose(hist.data, their_hist.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(edges.data, their_edges.numpy(), rtol=1e-12)
+    assert sg.histogram(np.zeros(3, np.float32), bins=2).hist.dtype == np.float32
