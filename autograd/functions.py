@@ -355,13 +355,16 @@ def histogram(
 ) -> HistogramResult:
     """As torch.histogram: (hist, bin_edges) of the values, as constants in the input's
     float dtype (makemore's activation plots; a gradient array is taken as it is)."""
-    data = np.asarray(input._data if isinstance(input, Tensor) else input)
+    from .backend import is_device_array
+    from .devices import Device, move_array
+
+    def host(x: Any) -> Any:  # counted on the CPU (a GPU tensor's numbers are copied)
+        x = x._data if isinstance(x, Tensor) else x
+        return np.asarray(move_array(x, Device("cpu")) if is_device_array(x) else x)
+
+    data = host(input)
     dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float64)
-    w = (
-        None
-        if weight is None
-        else np.asarray(weight._data if isinstance(weight, Tensor) else weight)
-    )
+    w = None if weight is None else host(weight)
     edges = bins._data if isinstance(bins, Tensor) else bins
     hist, bin_edges = np.histogram(data, edges, range=range, weights=w, density=density)
     return HistogramResult(Tensor(hist.astype(dtype)), Tensor(bin_edges.astype(dtype)))
