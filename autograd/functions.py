@@ -128,6 +128,11 @@ def log(x: Operand) -> Tensor:
     return _t(x).log()
 
 
+def erf(x: Operand) -> Tensor:
+    """As torch.erf: the error function, elementwise."""
+    return _t(x).erf()
+
+
 def log10(x: Operand) -> Tensor:
     """As torch.log10: base-10 logarithm, elementwise."""
     return _t(x).log10()

@@ -173,6 +173,7 @@ EXAMPLES = {
     "log": _unary("log", 0.2, 3.0),
     "log10": _unary("log10", 0.2, 3.0),
     "log2": _unary("log2", 0.2, 3.0),
+    "erf": _unary("erf", -3.0, 3.0),
     "sqrt": _unary("sqrt", 0.2, 3.0),
     "tanh": _unary("tanh"),
     "sigmoid": _unary("sigmoid"),

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import buffers, threads
 from .backend import floatmath, ieee, namespace
+from .erf import erf
 from .op_table import Op, register
 from .vjp_math import data_of, fit_to, tangent_sum, unbroadcast, zero_where
 
@@ -233,6 +234,14 @@ LOG2 = register(
     quiet=True,
     domain="positive",
     doc="log2 x;  d/dx = 1/(x ln 2)",
+)
+
+ERF = register(
+    "erf",
+    erf,
+    partials=lambda node, xs, out: (EXP(-(xs[0] * xs[0])) * (2.0 / math.sqrt(math.pi)),),
+    quiet=True,
+    doc="the error function;  d/dx = 2/sqrt(pi) e^(-x^2)",
 )
 
 SQRT = register(

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .backend import Array, ArrayLike, device_name, namespace
-from .ops_elementwise import LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
+from .ops_elementwise import ERF, LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
 from .ops_reduce import MAX, MIN, STD, SUM, normalize_axis
 from .ops_shape import CAST, EXPAND, GETITEM, RESHAPE, TRANSPOSE, WHERE
@@ -568,6 +568,10 @@ class TensorMethods:
     def log10(self) -> Tensor:
         """Base-10 logarithm, elementwise (makemore's `loss.log10()`)."""
         return self._apply(LOG10, (self,))
+
+    def erf(self) -> Tensor:
+        """The error function, elementwise (exact GELU is x * (1 + erf(x / sqrt 2)) / 2)."""
+        return self._apply(ERF, (self,))
 
     def log2(self) -> Tensor:
         """Base-2 logarithm, elementwise."""

@@ -1,7 +1,7 @@
 """scratchgrad's neural-network layer: modules, losses, optimizers, data and training."""
 
 from . import data, datasets, functional, init, micrograd, models, optim, pretrained, scalar, utils
-from .activations import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d

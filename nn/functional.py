@@ -8,6 +8,8 @@ twice differentiable where its ops are). Activations and the simple losses also 
 `inplace=True` is refused: scratchgrad never overwrites an array a graph may still need.
 """
 
+import math
+
 import numpy as np
 
 from .. import autograd
@@ -72,6 +74,21 @@ def sigmoid(x):
 def tanh(x):
     """tanh(x) = (e^x - e^-x) / (e^x + e^-x);  d/dx = 1 - tanh(x)^2."""
     return _unary("tanh", x)
+
+
+def gelu(x, approximate="none"):
+    """x * Phi(x), Phi the standard normal's CDF: x (1 + erf(x / sqrt 2)) / 2, or with
+    approximate="tanh" x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 (GPT-2's);
+    composed of table ops, so its gradient is theirs."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    x = _node(x)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"gelu takes a Tensor, got {type(x).__name__}")
+    if approximate == "tanh":
+        inner = (x + 0.044715 * x * x * x) * math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + inner.tanh())
+    return 0.5 * x * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
 
 
 def softplus(x):

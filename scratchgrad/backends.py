@@ -4,7 +4,9 @@
 uses no cuDNN: a convolution is GEMMs, on numpy's BLAS or, on a GPU, CuPy's cuBLAS.
 So `cudnn.is_available()` is False, and seeding boilerplate's
 `torch.backends.cudnn.deterministic = True` / `.benchmark = False` may be set and read
-but chooses nothing: there are no cuDNN algorithms to choose between.
+but chooses nothing: there are no cuDNN algorithms to choose between. nanoGPT's
+`torch.backends.cuda.matmul.allow_tf32 = True` is kept the same way (CuPy's GEMMs use
+the precision of their dtype).
 """
 
 from .autograd.devices import mps  # noqa: F401
@@ -22,3 +24,17 @@ class cudnn:
     def is_available() -> bool:
         """False: scratchgrad never calls cuDNN."""
         return False
+
+
+class _Matmul:
+    """PyTorch's `torch.backends.cuda.matmul` flags, kept as set (they change nothing)."""
+
+    allow_tf32 = False
+    allow_fp16_reduced_precision_reduction = True
+    allow_bf16_reduced_precision_reduction = True
+
+
+class cuda:
+    """PyTorch's `torch.backends.cuda`: its `matmul` flags (kept, changing nothing)."""
+
+    matmul = _Matmul()
