@@ -14,14 +14,15 @@ import numpy as np
 
 from .grad_mode import is_grad_enabled
 from .node import Node
-from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor_sum, where
+from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, tensor_sum, where
 from .tensor_methods import Axis, Operand, ValuesIndices
 from .value import Value, value_sum
 
 
 def _t(x: Operand) -> Tensor:
-    """`x` itself when it is a node, else a Tensor of it."""
-    return x if isinstance(x, Node) else Tensor(x)
+    """`x` itself when it is a node, else a tensor of it (as `torch.tensor`: ints stay
+    integers)."""
+    return x if isinstance(x, Node) else tensor(x)
 
 
 def cat(tensors: Sequence[Operand], dim: int = 0, *, axis: int | None = None) -> Tensor:

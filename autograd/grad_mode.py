@@ -92,6 +92,11 @@ class inference_mode(_GradModeSwitch):
 
     _mode: bool | None  # type: ignore[assignment]  # None: leave grad mode as it is
 
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # the bare decorator, `@inference_mode`, as PyTorch allows
+            return cls()(mode)
+        return super().__new__(cls)
+
     def __init__(self, mode: bool = True) -> None:
         self._mode = False if mode else None
 

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from . import dtypes
 from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
 from .grad_mode import STATE
+from .op_table import OPS
 from .operators import Operators
 from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
@@ -237,7 +238,7 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         if not isinstance(data, kind):  # a full reduction gives a numpy scalar
             data = namespace(arrays[0]).asarray(data)
         if data.dtype is not arrays[0].dtype and data.dtype.kind == "f" and op is not CAST:
-            data = _float_result(data, arrays)
+            data = _float_result(data, arrays, op)
         out = Tensor.__new__(Tensor)
         out._data = data
         out._vc = _counter_of(data, inputs)
@@ -526,16 +527,33 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         in PyTorch."""
         in_graph = self.requires_grad and self._fn is not None
         joins_graph = not self.requires_grad and isinstance(other, Tensor) and other.requires_grad
-        if STATE.enabled and (in_graph or joins_graph):
-            result = getattr(super(), op)(other)
-            if result.shape != self.shape:
-                raise RuntimeError(
-                    f"{name}: the result has shape {result.shape}, the tensor {self.shape}; "
-                    "an in-place op cannot broadcast the tensor it writes (PyTorch refuses "
-                    "this too): write y = y + x to get the broadcast result"
+        if not (STATE.enabled and (in_graph or joins_graph)):
+            return self._in_place(ufunc, other, name)
+        if joins_graph and (type(self) is not Tensor or self._data.base is not None):
+            what = "a view of another tensor" if type(self) is Tensor else type(self).__name__
+            raise RuntimeError(
+                f"{name}: the right side requires grad, and this tensor is {what}, which "
+                "cannot become a node of the graph here (PyTorch writes through it). "
+                "Build the new value under a new name (z = y + x), or torch.stack/cat "
+                "the parts"
+            )
+        result = getattr(super(), op)(other)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {result.shape}, the tensor {self.shape}; "
+                "an in-place op cannot broadcast the tensor it writes (PyTorch refuses "
+                "this too): write y = y + x to get the broadcast result"
+            )
+        if result.dtype != self.dtype:
+            if self.dtype.kind != "f":
+                raise TypeError(
+                    f"{name}: the result is {result.dtype}, which this tensor's "
+                    f"{self.dtype} cannot hold (PyTorch refuses this too); convert first: "
+                    "y = y.float()"
                 )
-            return result if result.dtype == self.dtype else result.astype(self.dtype)
-        return self._in_place(ufunc, other, name)
+            result = result.astype(self.dtype)
+        result._retains, result.label = self._retains, self.label
+        return result
 
     def __iadd__(self: _T, other: Tensor | ArrayLike) -> _T:
         return cast(_T, self._augmented(np.add, "__add__", other, "addition (+=)"))
@@ -657,9 +675,12 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         return self
 
 
-def _float_result(data: Any, arrays: Sequence[Any]) -> Any:
+def _float_result(data: Any, arrays: Sequence[Any], op: Op) -> Any:
     """PyTorch's dtype for floats made from integers: the float inputs' type, or the
-    default dtype when there are none (int / int, exp(int)); numpy would give float64."""
+    default dtype when there are none (int / int, exp(int)); numpy would give float64.
+    For the table's ops only: an `autograd.Function`'s forward chooses its own dtype."""
+    if OPS.get(op.name) is not op:
+        return data
     floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
     want = np.result_type(*floats) if floats else dtypes.get_default_dtype()
     return data if data.dtype == want else data.astype(want)
@@ -766,7 +787,7 @@ def _lift_all(items: Iterable[Any]) -> tuple[Tensor, ...]:
         raise ValueError("need at least one tensor")
     first = next((x for x in items if isinstance(x, Tensor)), None)
     if first is None:
-        first = Tensor(items[0])
+        first = tensor(items[0])  # (as torch.tensor: an int stays an integer)
     return tuple(first._lift(x) for x in items)
 
 

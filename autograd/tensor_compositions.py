@@ -92,8 +92,14 @@ class TensorCompositions:
         return tuple(self._along(dim, i) for i in range(self.shape[self._axis(dim)]))
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        """`length` entries along `dim` from `start`."""
-        return self._along(dim, slice(start, start + length))
+        """`length` entries along `dim` from `start` (which may count from the end)."""
+        n = self.shape[self._axis(dim)]
+        first = start + n if start < 0 else start
+        if not (0 <= first <= n and 0 <= length and first + length <= n):
+            raise IndexError(
+                f"narrow: start {start} and length {length} do not fit dim {dim} of size {n}"
+            )
+        return self._along(dim, slice(first, first + length))
 
     def flip(self, dims: int | Sequence[int]) -> Tensor:
         """The entries along each of `dims` in reverse order."""
@@ -104,7 +110,22 @@ class TensorCompositions:
 
     def index_select(self, dim: int, index: Any) -> Tensor:
         """The entries at the integer positions `index` (1-D) along `dim`."""
-        return self._along(dim, np.asarray(_raw(index)).reshape(-1))
+        at = _raw(index)
+        at = at if hasattr(at, "reshape") else np.asarray(at)
+        return self._along(dim, self._checked_positions(dim, at.reshape(-1)))
+
+    def _checked_positions(self, dim: int, at: Any) -> Any:
+        """Integer positions along `dim`, or an IndexError (no wrapping of negatives,
+        as PyTorch's gather and index_select)."""
+        n = self.shape[self._axis(dim)]
+        if at.dtype.kind not in "iu":
+            raise TypeError(f"positions must be integers, got dtype {at.dtype}")
+        if at.size and (int(at.min()) < 0 or int(at.max()) >= n):
+            raise IndexError(
+                f"positions from {int(at.min())} to {int(at.max())} do not fit dim {dim} "
+                f"of size {n}"
+            )
+        return at
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """out[i][j] = self[index[i][j]][j] along `dim` (PyTorch's gather); `index` has
@@ -115,13 +136,19 @@ class TensorCompositions:
                 f"gather: index has {at.ndim} dimensions, the tensor {self.ndim}; they must match"
             )
         axis, xp = self._axis(dim), namespace(at)
+        self._checked_positions(dim, at)
         key = tuple(
             at if a == axis else xp.arange(n).reshape((n,) + (1,) * (at.ndim - 1 - a))
             for a, n in enumerate(at.shape)
         )
         return self[key]
 
-    take_along_dim = gather
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """PyTorch's take_along_dim(indices, dim): gather along `dim` (with no dim, of
+        the flattened tensor)."""
+        if dim is None:
+            return self.reshape(-1).gather(0, _raw(indices).reshape(-1))
+        return self.gather(dim, indices)
 
     def topk(
         self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
@@ -132,8 +159,7 @@ class TensorCompositions:
             raise ValueError(
                 f"topk: k={k} is out of range for dim {dim} of size {self.shape[axis]}"
             )
-        data = self._data
-        order = namespace(data).argsort(-data if largest else data, axis=axis, kind="stable")
+        order = self._order(axis, descending=largest)
         indices = order[(slice(None),) * axis + (slice(0, k),)]
         return ValuesIndices(self.gather(axis, indices), self._constant_like(indices))
 
@@ -143,12 +169,15 @@ class TensorCompositions:
         return ValuesIndices(self.gather(dim, indices), indices)
 
     def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
-        """The positions that sort `dim` (a constant; ties keep their order)."""
-        data = self._data
-        key = -data if descending else data
-        return self._constant_like(
-            namespace(data).argsort(key, axis=self._axis(dim), kind="stable")
-        )
+        """The positions that sort `dim` (a constant; ascending, ties keep their order)."""
+        return self._constant_like(self._order(self._axis(dim), descending))
+
+    def _order(self, axis: int, descending: bool) -> Any:
+        """Positions sorting `axis`, NaN counted largest (as PyTorch). Descending is the
+        ascending order reversed: negating would wrap unsigned and minimum integers."""
+        xp = namespace(self._data)
+        order = xp.argsort(self._data, axis=axis, kind="stable")
+        return xp.flip(order, axis=axis) if descending else order
 
     # --- masks, repeats, products -------------------------------------------------------
 

@@ -51,6 +51,9 @@ class IterableDataset(Dataset):
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError
 
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} is a stream and does not know its length")
+
     def __getitem__(self, index: Any) -> Any:
         raise TypeError(f"{type(self).__name__} is a stream: iterate over it")
 

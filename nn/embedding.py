@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from ..autograd import Tensor
+from ..autograd import Tensor, where
 from ..autograd.backend import ArrayLike
 from .dtypes import float_dtype
 from .init import make_rng
@@ -34,8 +34,12 @@ def embedding(input: ArrayLike | Tensor, weight: Tensor, padding_idx: int | None
     rows = weight[ids]
     if padding_idx is None:
         return rows
-    keep = (ids != padding_idx)[..., None].astype(weight.dtype)
-    return rows * Tensor(keep)
+    if not -num <= padding_idx < num:
+        raise ValueError(f"padding_idx must be within num_embeddings ({num}), got {padding_idx}")
+    # the stored rows, but the padding id's pass no gradient: `where` sends each
+    # position's gradient to the chosen side only, and the other side is a constant
+    pads = (ids == padding_idx % num)[..., None]
+    return where(pads, rows.detach(), rows)
 
 
 class Embedding(Module):

@@ -189,7 +189,7 @@ def _array_rows(dataset: Any, indices: list[Any]) -> tuple[Array, ...] | None:
     """The batch's rows of an array-backed dataset (a TensorDataset, or Subsets of one)
     by one fancy-indexing call per array; None for any other dataset."""
     at = np.asarray(indices, dtype=np.int64)
-    while isinstance(dataset, Subset):
+    while type(dataset) is Subset:  # (a subclass may change __getitem__)
         at = dataset.indices[at]
         dataset = dataset.dataset
     if type(dataset) is not TensorDataset:  # a subclass may change __getitem__

@@ -337,3 +337,29 @@ def test_reductions_to_one_bool_print_and_long_tensors_print_whole():
     wide = repr(sg.ones(4, 12))  # PyTorch prints up to 1000 numbers whole
     assert "..." not in wide and wide.count("1.") == 48
     assert "..." in repr(sg.ones(2000))
+
+
+def test_functional_forms_take_python_numbers_as_torch_tensor_does():
+    mask = sg.tensor([True, False])
+    assert sg.where(mask, 1, 0).tolist() == [1, 0] and sg.where(mask, 1, 0).dtype == np.int64
+    assert sg.stack([1, 2]).dtype == np.int64 and abs(sg.exp(2).item() - np.exp(2)) < 1e-15
+
+    @sg.inference_mode  # the bare decorator, as PyTorch allows
+    def doubled(t):
+        return (t * 2).requires_grad
+
+    assert doubled(sg.ones(2, requires_grad=True)) is False
+
+
+@pytest.mark.oracle
+def test_embedding_padding_rows_keep_their_numbers_and_get_no_gradient():
+    table = np.arange(12.0).reshape(4, 3)  # a pretrained table: its pad row is not zero
+    ours = sg.tensor(table, requires_grad=True)
+    theirs = torch.tensor(table, requires_grad=True)
+    ids = [0, 1, 3, 1]
+    out = nn.functional.embedding(sg.tensor(ids), ours, padding_idx=-3)
+    their_out = torch.nn.functional.embedding(torch.tensor(ids), theirs, padding_idx=-3)
+    out.sum().backward()
+    their_out.sum().backward()
+    np.testing.assert_array_equal(out.data, their_out.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())

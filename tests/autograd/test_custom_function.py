@@ -232,3 +232,21 @@ def test_the_same_code_gives_pytorchs_numbers():
     (got**2).sum().backward()
     np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-14)
     np.testing.assert_allclose(got_x.grad, want_x.grad.numpy(), rtol=1e-13)
+
+
+def test_a_functions_forward_chooses_its_own_dtype():
+    """The rule that floats made from integers take the default dtype is the table's:
+    a Function that returns float64 from float32 keeps float64, as in PyTorch."""
+    from scratchgrad.autograd import Function, Tensor
+
+    class Widen(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.astype(np.float64) * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    assert Widen.apply(x).dtype == np.float64

@@ -291,3 +291,26 @@ def test_augmented_assignment_in_a_graph_records_a_new_node():
     narrow = (W * 1.0).astype(np.float32)
     narrow += Tensor(np.ones((2, 2)))  # float64 added: the tensor keeps its dtype
     assert narrow.dtype == np.float32
+
+
+def test_augmented_assignment_refuses_what_it_cannot_record():
+    """A view or a Parameter cannot become the new node (PyTorch writes through the view,
+    and refuses to turn a parameter into a non-leaf); an integer tensor cannot hold a
+    float result. Refused with the fix, never written silently."""
+    from scratchgrad import nn
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    out = Tensor(np.zeros((2, 3)))
+    row = out[0]
+    with pytest.raises(RuntimeError, match="a view of another tensor"):
+        row += x * 2
+    frozen = nn.Parameter(np.ones(3), requires_grad=False)
+    with pytest.raises(RuntimeError, match="Parameter"):
+        frozen += x
+    counts = Tensor(np.array([1, 2, 3]), dtype=np.int64)
+    with pytest.raises(TypeError, match="cannot hold"):
+        counts += x * 0.5
+    kept = (x * 1.0).retain_grad()
+    kept += 1.0
+    kept.sum().backward()
+    np.testing.assert_array_equal(kept.grad, np.ones(3))  # retain_grad carries over

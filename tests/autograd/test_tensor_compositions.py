@@ -112,3 +112,34 @@ def test_histogram_matches_pytorch(options):
     np.testing.assert_allclose(hist.data, their_hist.numpy(), rtol=1e-12)
     np.testing.assert_allclose(edges.data, their_edges.numpy(), rtol=1e-12)
     assert sg.histogram(np.zeros(3, np.float32), bins=2).hist.dtype == np.float32
+
+
+@pytest.mark.oracle
+def test_orders_hold_for_unsigned_and_extreme_integers_and_nan():
+    """Descending by negation would wrap uint8 and INT64_MIN; NaN counts as largest."""
+    for values in (
+        np.array([0, 5, 200, 3], np.uint8),
+        np.array([np.iinfo(np.int64).min, 0, 5, -7]),
+        np.array([1.0, 3.0, np.nan, -2.0]),
+    ):
+        ours, theirs = sg.tensor(values), torch.tensor(values)
+        np.testing.assert_array_equal(ours.topk(2).values.data, theirs.topk(2).values.numpy())
+        np.testing.assert_array_equal(
+            ours.sort(descending=True).values.data, theirs.sort(descending=True).values.numpy()
+        )
+        np.testing.assert_array_equal(ours.sort().values.data, theirs.sort().values.numpy())
+
+
+def test_positions_are_checked_not_wrapped():
+    z = sg.tensor(X)
+    assert z.narrow(1, -2, 2).shape == (3, 2)
+    np.testing.assert_array_equal(z.narrow(1, -2, 2).data, X[:, 2:])
+    with pytest.raises(IndexError, match="do not fit"):
+        z.narrow(1, 3, 5)
+    with pytest.raises(IndexError, match="do not fit"):
+        z.gather(1, sg.tensor([[-1], [0], [0]]))
+    with pytest.raises(IndexError, match="do not fit"):
+        z.index_select(0, sg.tensor([3]))
+    taken = sg.take_along_dim(z, sg.tensor([[1], [0], [3]]), 1)
+    np.testing.assert_array_equal(taken.data, [[X[0, 1]], [X[1, 0]], [X[2, 3]]])
+    np.testing.assert_array_equal(z.take_along_dim(sg.tensor([5, 0])).data, [X.ravel()[5], X[0, 0]])

@@ -164,3 +164,21 @@ def test_subset_hands_python_ints_to_the_dataset():
 
     D.Subset(Recording(), [2, 3])[0]
     assert seen == [int]
+
+
+def test_a_subset_subclass_keeps_its_own_getitem_and_streams_have_no_length():
+    class Negated(D.Subset):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            return -x, y
+
+    ds = Negated(D.TensorDataset(np.ones((4, 2), np.float32), np.arange(4)), [0, 1])
+    x, _ = next(iter(D.DataLoader(ds, batch_size=2)))
+    np.testing.assert_array_equal(x.data, -np.ones((2, 2)))
+
+    class Stream(D.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    with pytest.raises(TypeError, match="does not know its length"):
+        len(D.DataLoader(Stream(), batch_size=2))
