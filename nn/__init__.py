@@ -27,3 +27,12 @@ from .train import (
     fit,
     predict,
 )
+
+
+def __getattr__(name):
+    """A PyTorch name scratchgrad.nn does not have: say so, and where the list is."""
+    raise AttributeError(
+        f"module 'scratchgrad.nn' has no attribute {name!r}. scratchgrad.nn has the part "
+        "of torch.nn that its lessons and the common tutorials use; README.md ('Coming "
+        "from PyTorch') says what differs"
+    )

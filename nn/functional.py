@@ -495,3 +495,13 @@ from .convolution import (  # noqa: E402,F401
     unfold,
 )
 from .embedding import embedding  # noqa: E402,F401
+
+
+def __getattr__(name):
+    """A PyTorch name nn.functional does not have: say so, and where the list is
+    (`hasattr(F, name)` is False, so nanoGPT's checks take their fallback)."""
+    raise AttributeError(
+        f"module 'scratchgrad.nn.functional' has no attribute {name!r}. It has the part "
+        "of torch.nn.functional that scratchgrad's lessons and the common tutorials use; "
+        "README.md ('Coming from PyTorch') says what differs"
+    )
