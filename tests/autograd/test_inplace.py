@@ -314,3 +314,24 @@ def test_augmented_assignment_refuses_what_it_cannot_record():
     kept += 1.0
     kept.sum().backward()
     np.testing.assert_array_equal(kept.grad, np.ones(3))  # retain_grad carries over
+
+
+def test_pytorchs_in_place_methods_on_data_are_counted_writes():
+    """DCGAN-style initialisation, `m.weight.data.normal_(0.0, 0.02)`, `m.bias.data.zero_()`,
+    `p.data.copy_(q.data)`, writes the parameter and counts the edit."""
+    from scratchgrad import nn
+
+    layer, twin = nn.Linear(3, 2, seed=0), nn.Linear(3, 2, seed=1)
+    before = layer.weight._version
+    assert layer.weight.data.normal_(0.0, 0.02) is not None
+    layer.bias.data.zero_()
+    assert layer.weight._version == before + 1 and not layer.bias.data.any()
+    twin.weight.data.copy_(layer.weight.data)
+    np.testing.assert_array_equal(twin.weight.data, layer.weight.data)
+    layer.bias.data.fill_(0.5).add_(1.0, alpha=2).mul_(2).clamp_(max=4.0)
+    np.testing.assert_array_equal(layer.bias.data, [4.0, 4.0])
+    x = Tensor(np.ones(2), requires_grad=True)
+    loss = (x * x).sum()
+    x.data.uniform_(-1, 1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
