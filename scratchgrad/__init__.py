@@ -163,6 +163,7 @@ long = np.int64
 bool = np.bool_
 float = float32
 int = int32
+Size = tuple  # torch.Size: shapes here are numpy's tuples (`x.shape == torch.Size([2, 3])`)
 
 _LAZY = {
     "nn": "nn",
@@ -311,5 +312,6 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "bool",
     "float",
     "int",
+    "Size",
     *_COMPOSITIONS,
 ]
