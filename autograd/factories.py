@@ -263,20 +263,33 @@ def multinomial(
 
 
 def normal(
-    mean: float,
-    std: float,
-    size: int | Sequence[int],
+    mean: float | Tensor,
+    std: float | Tensor = 1.0,
+    size: int | Sequence[int] | None = None,
     *,
     generator: np.random.Generator | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """As torch.normal(mean, std, size): draws from N(mean, std^2) (numbers for mean and
-    std; d2l's `synthetic_data`)."""
+    """As torch.normal: draws from N(mean, std^2), of `size` for numbers (d2l's
+    `synthetic_data`), or one per element of mean and std given as tensors."""
     rng = generator or default_generator()
-    drawn = rng.normal(mean, std, _size((size,)))
-    return _made(drawn, _float(dtype), device, requires_grad)
+    tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
+    if size is None and not tensors:
+        raise TypeError("normal(mean, std) needs a size, or mean or std as a tensor")
+    from .devices import Device, move_array
+
+    # drawn on the host from numpy's generator (a GPU tensor's numbers copied), as all draws
+    means = move_array(mean._data, Device("cpu")) if isinstance(mean, Tensor) else mean
+    stds = move_array(std._data, Device("cpu")) if isinstance(std, Tensor) else std
+    shape = np.broadcast_shapes(np.shape(means), np.shape(stds)) if size is None else None
+    drawn = rng.normal(means, stds, _size((size,)) if size is not None else shape)
+    if tensors and dtype is None:
+        dtype = tensors[0].dtype
+    return _made(
+        drawn, _float(dtype), device or (tensors[0].device if tensors else None), requires_grad
+    )
 
 
 def randperm(

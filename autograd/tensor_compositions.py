@@ -168,16 +168,19 @@ class TensorCompositions:
         indices = self.argsort(dim, descending)
         return ValuesIndices(self.gather(dim, indices), indices)
 
-    def argsort(self, dim: int = -1, descending: bool = False) -> Tensor:
-        """The positions that sort `dim` (a constant; ascending, ties keep their order)."""
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The positions that sort `dim` (a constant; ties keep their order)."""
         return self._constant_like(self._order(self._axis(dim), descending))
 
     def _order(self, axis: int, descending: bool) -> Any:
-        """Positions sorting `axis`, NaN counted largest (as PyTorch). Descending is the
-        ascending order reversed: negating would wrap unsigned and minimum integers."""
+        """Positions sorting `axis`, NaN counted largest and ties in their order (as
+        PyTorch). Descending sorts the reversed axis ascending and reads that backwards,
+        so ties keep their order; negating would wrap unsigned and minimum integers."""
         xp = namespace(self._data)
-        order = xp.argsort(self._data, axis=axis, kind="stable")
-        return xp.flip(order, axis=axis) if descending else order
+        if not descending:
+            return xp.argsort(self._data, axis=axis, kind="stable")
+        backwards = xp.argsort(xp.flip(self._data, axis=axis), axis=axis, kind="stable")
+        return (self.shape[axis] - 1) - xp.flip(backwards, axis=axis)
 
     # --- masks, repeats, products -------------------------------------------------------
 

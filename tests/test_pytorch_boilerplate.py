@@ -363,3 +363,13 @@ def test_embedding_padding_rows_keep_their_numbers_and_get_no_gradient():
     their_out.sum().backward()
     np.testing.assert_array_equal(out.data, their_out.detach().numpy())
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+def test_normal_takes_tensors_for_mean_and_std():
+    means = sg.zeros(2000, 2, dtype=sg.float32)
+    drawn = sg.normal(means, 0.5)
+    assert drawn.shape == (2000, 2) and drawn.dtype == np.float32
+    assert abs(float(drawn.data.std()) - 0.5) < 0.05
+    assert sg.normal(1.0, sg.ones(3)).shape == (3,)
+    with pytest.raises(TypeError, match="needs a size"):
+        sg.normal(0.0, 1.0)

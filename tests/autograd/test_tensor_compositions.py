@@ -143,3 +143,20 @@ def test_positions_are_checked_not_wrapped():
     taken = sg.take_along_dim(z, sg.tensor([[1], [0], [3]]), 1)
     np.testing.assert_array_equal(taken.data, [[X[0, 1]], [X[1, 0]], [X[2, 3]]])
     np.testing.assert_array_equal(z.take_along_dim(sg.tensor([5, 0])).data, [X.ravel()[5], X[0, 0]])
+
+
+@pytest.mark.oracle
+def test_ties_keep_their_order_in_both_directions_as_pytorchs_stable_sort():
+    for values in ([2.0, 1.0, 2.0, 1.0], [1.0, 5.0, 5.0, 4.0], [np.nan, 1.0, np.nan, 1.0]):
+        ours, theirs = sg.tensor(values), torch.tensor(values)
+        for descending in (False, True):
+            np.testing.assert_array_equal(
+                ours.sort(descending=descending, stable=True).indices.data,
+                theirs.sort(descending=descending, stable=True).indices.numpy(),
+            )
+        np.testing.assert_array_equal(ours.topk(2).indices.data, theirs.topk(2).indices.numpy())
+    rows = np.array([[3, 3, 1], [0, 7, 7]], np.uint8)
+    np.testing.assert_array_equal(
+        sg.tensor(rows).argsort(1, descending=True).data,
+        torch.tensor(rows).argsort(dim=1, descending=True, stable=True).numpy(),
+    )
