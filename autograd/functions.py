@@ -388,6 +388,7 @@ def _method_as_function(name: str) -> Callable[..., Any]:
 
 
 split = _method_as_function("split")
+cumsum = _method_as_function("cumsum")
 chunk = _method_as_function("chunk")
 unbind = _method_as_function("unbind")
 narrow = _method_as_function("narrow")
@@ -417,5 +418,5 @@ equal = _method_as_function("equal")
 COMPOSITIONS = (
     "split chunk unbind narrow flip index_select gather take_along_dim topk sort argsort "
     "tril triu bmm square rsqrt logsumexp amax amin isnan isinf isfinite sign floor round "
-    "equal"
+    "equal cumsum"
 ).split()

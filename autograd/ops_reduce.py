@@ -11,6 +11,7 @@ import numpy as np
 
 from .backend import namespace
 from .grad_mode import STATE
+from .node import Node
 from .op_table import register
 from .vjp_math import count, data_of, expand_reduced, fit_to, tangent_sum, unbroadcast, zero_where
 
@@ -46,6 +47,26 @@ SUM = register(
     linear=True,
     quiet=True,
     doc="sum over axis;  d/dx_i = 1",
+)
+
+
+def _reversed_cumsum(g, axis):
+    """sum_{j >= i} g_j along `axis`: cumsum's VJP, itself a recorded op on nodes."""
+    if isinstance(g, Node):
+        return CUMSUM(g[(slice(None),) * axis + (slice(None, None, -1),)], axis=axis)[
+            (slice(None),) * axis + (slice(None, None, -1),)
+        ]
+    xp = namespace(g)
+    return xp.flip(xp.cumsum(xp.flip(g, axis=axis), axis=axis), axis=axis)
+
+
+CUMSUM = register(
+    "cumsum",
+    lambda x, axis: namespace(x).cumsum(x, axis=axis),
+    vjp=lambda node, g, xs, out: (_reversed_cumsum(g, node._saved["axis"]),),
+    linear=True,
+    quiet=True,
+    doc="running sum along axis;  the VJP is the running sum from the end",
 )
 
 

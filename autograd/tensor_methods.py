@@ -20,7 +20,7 @@ import numpy.typing as npt
 from .backend import Array, ArrayLike, device_name, namespace
 from .ops_elementwise import ERF, LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
-from .ops_reduce import MAX, MIN, STD, SUM, normalize_axis
+from .ops_reduce import CUMSUM, MAX, MIN, STD, SUM, normalize_axis
 from .ops_shape import CAST, EXPAND, GETITEM, RESHAPE, TRANSPOSE, WHERE
 from .vjp_math import count
 
@@ -234,9 +234,58 @@ class TensorMethods:
         """self * other (PyTorch's `mul`)."""
         return self * other
 
-    def div(self, other: Operand) -> Tensor:
-        """self / other (PyTorch's `div`)."""
-        return self / other
+    def div(self, other: Operand, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other (PyTorch's `div`); rounding_mode "floor" or "trunc" rounds the
+        quotient (a constant, as its derivative is 0 wherever it exists)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(
+                f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
+            )
+        xp, b = namespace(self._data), _raw(other)
+        if rounding_mode == "floor":
+            return self._constant_like(xp.floor_divide(self._data, b))
+        quotient = xp.true_divide(self._data, b)
+        return self._constant_like(xp.trunc(quotient).astype(xp.result_type(self._data, b)))
+
+    def __floordiv__(self, other: Operand) -> Tensor:
+        """self // other: the floored quotient (a constant, as PyTorch's has no gradient)."""
+        return self.div(other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other: Operand) -> Tensor:
+        return self._constant_like(namespace(self._data).floor_divide(_raw(other), self._data))
+
+    def cumsum(self, dim: builtins.int, *, dtype: npt.DTypeLike | None = None) -> Tensor:
+        """Running sum along `dim` (PyTorch's `cumsum`); its gradient is the running sum
+        from the end."""
+        x = cast("Tensor", self) if dtype is None else self.astype(dtype)
+        return x._apply(CUMSUM, (x,), axis=normalize_axis(dim, self.ndim)[0])
+
+    def new_zeros(
+        self, *size: Any, dtype: npt.DTypeLike | None = None, device: Any = None
+    ) -> Tensor:
+        """Zeros of `size`, in this tensor's dtype and on its device unless given."""
+        return self._new(np.zeros, size, dtype, device)
+
+    def new_ones(
+        self, *size: Any, dtype: npt.DTypeLike | None = None, device: Any = None
+    ) -> Tensor:
+        """Ones of `size`, in this tensor's dtype and on its device unless given."""
+        return self._new(np.ones, size, dtype, device)
+
+    def new_full(
+        self, size: Any, fill_value: Any, *, dtype: npt.DTypeLike | None = None, device: Any = None
+    ) -> Tensor:
+        """`fill_value` in `size`, in this tensor's dtype and on its device unless given."""
+        return self._new(lambda s, d: np.full(s, fill_value, d), (size,), dtype, device)
+
+    def _new(self, make: Any, size: Any, dtype: Any, device: Any) -> Tensor:
+        from .devices import Device, move_array
+
+        array = make(_shape_arg(size), self._data.dtype if dtype is None else np.dtype(dtype))
+        target = self.device if device is None else Device(device)
+        return self._constant_like(move_array(array, target))
 
     # --- elementwise compositions -------------------------------------------------------
 

@@ -91,6 +91,7 @@ from .autograd.functions import (  # PyTorch's compositions of table ops (tensor
     clamp,
     clip,
     cos,
+    cumsum,
     div,
     eq,
     equal,

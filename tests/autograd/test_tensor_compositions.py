@@ -6,7 +6,7 @@ import pytest
 from oracles import oracle
 
 import scratchgrad as sg
-from scratchgrad.autograd import gradcheck
+from scratchgrad.autograd import gradcheck, gradgradcheck
 
 torch = oracle("torch")
 
@@ -160,3 +160,27 @@ def test_ties_keep_their_order_in_both_directions_as_pytorchs_stable_sort():
         sg.tensor(rows).argsort(1, descending=True).data,
         torch.tensor(rows).argsort(dim=1, descending=True, stable=True).numpy(),
     )
+
+
+@pytest.mark.oracle
+def test_cumsum_floor_division_and_new_tensors_match_pytorch():
+    ours, theirs = sg.tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
+    w = np.random.default_rng(3).standard_normal(X.shape)
+    for dim in (0, 1, -1):
+        np.testing.assert_allclose(
+            sg.cumsum(ours, dim).data, torch.cumsum(theirs, dim).detach().numpy()
+        )
+    (ours.cumsum(1) * sg.tensor(w)).sum().backward()
+    (theirs.cumsum(1) * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-14)
+    gradgradcheck(lambda t: (t.cumsum(0) ** 2).sum(), [sg.tensor(X, requires_grad=True)])
+    ints = [7, -7, 5, 0]
+    for mode in ("floor", "trunc"):
+        np.testing.assert_array_equal(
+            sg.tensor(ints).div(3, rounding_mode=mode).data,
+            torch.tensor(ints).div(3, rounding_mode=mode).numpy(),
+        )
+    np.testing.assert_array_equal((sg.tensor(ints) // 2).data, (torch.tensor(ints) // 2).numpy())
+    made = sg.ones(2, dtype=sg.float32).new_zeros(3, 2)
+    assert made.shape == (3, 2) and made.dtype == np.float32
+    assert sg.ones(2).new_full((2,), 5.0).tolist() == [5.0, 5.0]
