@@ -218,23 +218,21 @@ LOG = register(
     doc="ln x;  d/dx = 1/x",
 )
 
-LOG10 = register(
-    "log10",
-    lambda x: namespace(x).log10(x),
-    partials=lambda node, xs, out: (reciprocal(xs[0]) * (1.0 / math.log(10.0)),),
-    quiet=True,
-    domain="positive",
-    doc="log10 x;  d/dx = 1/(x ln 10)",
-)
+def _log_in_base(name, base):
+    """log10 / log2: numpy's own function (exact at powers of the base, where
+    log(x) / ln(base) is not); d/dx = 1 / (x ln base)."""
+    return register(
+        name,
+        lambda x: getattr(namespace(x), name)(x),
+        partials=lambda node, xs, out: (reciprocal(xs[0]) * (1.0 / math.log(base)),),
+        quiet=True,
+        domain="positive",
+        doc=f"{name} x;  d/dx = 1/(x ln {base:g})",
+    )
 
-LOG2 = register(
-    "log2",
-    lambda x: namespace(x).log2(x),
-    partials=lambda node, xs, out: (reciprocal(xs[0]) * (1.0 / math.log(2.0)),),
-    quiet=True,
-    domain="positive",
-    doc="log2 x;  d/dx = 1/(x ln 2)",
-)
+
+LOG10 = _log_in_base("log10", 10.0)
+LOG2 = _log_in_base("log2", 2.0)
 
 ERF = register(
     "erf",
