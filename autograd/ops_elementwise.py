@@ -218,6 +218,7 @@ LOG = register(
     doc="ln x;  d/dx = 1/x",
 )
 
+
 def _log_in_base(name, base):
     """log10 / log2: numpy's own function (exact at powers of the base, where
     log(x) / ln(base) is not); d/dx = 1 / (x ln base)."""
