@@ -55,6 +55,13 @@ class Node:
         return self._parents or ()
 
     @property
+    def grad_fn(self) -> GradFn | None:
+        """PyTorch's `grad_fn`: None for a leaf, else the recorded op seen as PyTorch's
+        backward node (`loss.grad_fn`, `.next_functions`; named after our op, e.g.
+        `<CrossEntropyBackward0>`, where PyTorch may name its own decomposition)."""
+        return None if self._fn is None else GradFn(self)
+
+    @property
     def is_leaf(self) -> bool:
         """True for a node no op made (an input or a parameter), as torch's `is_leaf`."""
         return self._fn is None
@@ -75,3 +82,59 @@ class Node:
     def zero_grad(self) -> None:
         """Reset `.grad` to its empty value (0.0 for a Value, None for a Tensor)."""
         self.grad = self._grad_init
+
+
+class GradFn:
+    """A recorded node seen as PyTorch's backward function (what `grad_fn` returns)."""
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+
+    def name(self) -> str:
+        """`MatmulBackward0` for a matmul node (PyTorch's naming)."""
+        op = self._node._fn
+        words = (op.name if op is not None else "leaf").split("_")
+        return "".join(w.capitalize() for w in words) + "Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One (function, 0) per input: the input's own `grad_fn`, an `AccumulateGrad`
+        for a leaf that requires grad, or None for a constant (PyTorch's layout)."""
+        return tuple(
+            (
+                parent.grad_fn
+                if parent._fn is not None
+                else AccumulateGrad(parent)
+                if parent.requires_grad
+                else None,
+                0,
+            )
+            for parent in self._node._parents
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GradFn) and other._node is self._node
+
+    def __hash__(self) -> int:
+        return id(self._node)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient lands (PyTorch's `AccumulateGrad`; `.variable` is it)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Node) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        """Always "AccumulateGrad"."""
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad object>"

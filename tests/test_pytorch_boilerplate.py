@@ -373,3 +373,18 @@ def test_normal_takes_tensors_for_mean_and_std():
     assert sg.normal(1.0, sg.ones(3)).shape == (3,)
     with pytest.raises(TypeError, match="needs a size"):
         sg.normal(0.0, 1.0)
+
+
+def test_grad_fn_as_the_autograd_tutorial_prints_it():
+    x, y = sg.ones(5), sg.zeros(3)
+    w, b = sg.randn(5, 3, requires_grad=True), sg.randn(3, requires_grad=True)
+    z = sg.matmul(x, w) + b
+    assert repr(z.grad_fn) == "<AddBackward0 object>" and z.grad_fn.name() == "AddBackward0"
+    (matmul, _), (accumulate, _) = z.grad_fn.next_functions
+    assert matmul.name() == "MatmulBackward0" and accumulate.variable is b
+    assert repr(accumulate) == "<AccumulateGrad object>"
+    assert x.grad_fn is None and w.grad_fn is None and z.grad_fn == z.grad_fn
+    loss = nn.functional.binary_cross_entropy_with_logits(z, y)
+    assert loss.grad_fn is not None
+    with sg.no_grad():
+        assert (w * 2).grad_fn is None
