@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
 
 import numpy as np
 
-from .backend import Array, device_name
+from .backend import Array, device_name, is_device_array
 from .op_table import register
 from .random import checked_seed
 
@@ -187,6 +187,14 @@ def move_array(array: Array, target: Device) -> Array:
         raise RuntimeError(f"CUDA is not available: no GPU is visible to CuPy ({GPU_HINT})")
     with cp.cuda.Device(target.index or 0):
         return cp.asarray(array)
+
+
+def on_host(x: Any) -> Any:
+    """x's numbers as a numpy array (a Tensor's data; a GPU array copied to the host), for
+    the few things computed on the CPU whatever the device: numpy's random draws,
+    histograms, printing."""
+    x = getattr(x, "_data", x)
+    return np.asarray(move_array(x, Device("cpu")) if is_device_array(x) else x)
 
 
 def _to_device_vjp(node: Tensor, g: Any, xs: Sequence[Any], out: Any) -> tuple[Any]:

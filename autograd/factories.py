@@ -240,10 +240,9 @@ def multinomial(
     """As torch.multinomial: `num_samples` indices drawn per row of the weights `input`
     (1-D, or 2-D for one draw per row), each with probability weight / row sum; int64.
     (numpy's draws: the same seed gives other numbers than PyTorch's.)"""
-    from .devices import Device, move_array
+    from .devices import on_host
 
-    data = input._data if isinstance(input, Tensor) else np.asarray(input)
-    weights = np.asarray(move_array(data, Device("cpu")), dtype=np.float64)  # drawn on the host
+    weights = on_host(input).astype(np.float64)  # drawn on the host
     if weights.ndim not in (1, 2):
         raise ValueError(f"multinomial takes 1-D or 2-D weights, got shape {weights.shape}")
     rows = weights.reshape(-1, weights.shape[-1])
@@ -278,11 +277,10 @@ def normal(
     tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
     if size is None and not tensors:
         raise TypeError("normal(mean, std) needs a size, or mean or std as a tensor")
-    from .devices import Device, move_array
+    from .devices import on_host
 
     # drawn on the host from numpy's generator (a GPU tensor's numbers copied), as all draws
-    means = move_array(mean._data, Device("cpu")) if isinstance(mean, Tensor) else mean
-    stds = move_array(std._data, Device("cpu")) if isinstance(std, Tensor) else std
+    means, stds = on_host(mean), on_host(std)
     shape = np.broadcast_shapes(np.shape(means), np.shape(stds)) if size is None else None
     drawn = rng.normal(means, stds, _size((size,)) if size is not None else shape)
     if tensors and dtype is None:

@@ -361,16 +361,11 @@ def histogram(
 ) -> HistogramResult:
     """As torch.histogram: (hist, bin_edges) of the values, as constants in the input's
     float dtype (makemore's activation plots; a gradient array is taken as it is)."""
-    from .backend import is_device_array
-    from .devices import Device, move_array
+    from .devices import on_host  # counted on the CPU (a GPU tensor's numbers copied)
 
-    def host(x: Any) -> Any:  # counted on the CPU (a GPU tensor's numbers are copied)
-        x = x._data if isinstance(x, Tensor) else x
-        return np.asarray(move_array(x, Device("cpu")) if is_device_array(x) else x)
-
-    data = host(input)
+    data = on_host(input)
     dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float64)
-    w = None if weight is None else host(weight)
+    w = None if weight is None else on_host(weight)
     edges = bins._data if isinstance(bins, Tensor) else bins
     hist, bin_edges = np.histogram(data, edges, range=range, weights=w, density=density)
     return HistogramResult(Tensor(hist.astype(dtype)), Tensor(bin_edges.astype(dtype)))

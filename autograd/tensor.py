@@ -440,11 +440,9 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         return self
 
     def __repr__(self) -> str:
-        data = self._data
-        if not isinstance(data, np.ndarray):  # on a GPU: print a host copy
-            from .devices import Device, move_array
+        from .devices import on_host
 
-            data = move_array(data, Device("cpu"))
+        data = on_host(self._data)  # on a GPU: a host copy is printed
         # PyTorch's print options: up to 1000 numbers shown whole, else 3 at each edge
         body = np.array2string(data, precision=4, threshold=1000, edgeitems=3, prefix="Tensor(")
         extra = ""
