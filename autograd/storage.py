@@ -24,6 +24,8 @@ you ask for it.
 
 import numpy as np
 
+from .torch_array import TorchArray
+
 
 class VersionCounter:
     """How many in-place writes a storage has had; shared by every tensor viewing it."""
@@ -108,7 +110,7 @@ class _TrackedFlat:
         return self._flat >= other
 
 
-class TrackedArray(np.ndarray):
+class TrackedArray(TorchArray):
     """A view of a tensor's storage whose writes count as in-place edits of the tensor."""
 
     _counter = None
@@ -178,51 +180,12 @@ class TrackedArray(np.ndarray):
             _bump(self)
         return super().byteswap(inplace)
 
-    # PyTorch's in-place methods, for initialisation code written against `.data`
-    # (`m.weight.data.normal_(0.0, 0.02)`, `m.bias.data.zero_()`): counted writes that
-    # return the array, as PyTorch's return the tensor
-    def zero_(self):
-        """Set every element to 0 (PyTorch's `zero_`)."""
-        return self.fill_(0)
+    def _as_tensor(self):
+        """A Tensor sharing this view's memory and its counter, so PyTorch's in-place
+        methods (`normal_`, `zero_`, `copy_`, ...) reached through it count as edits."""
+        from .tensor import _constant
 
-    def fill_(self, value):
-        """Set every element to `value`."""
-        self[...] = _plain(getattr(value, "_data", value))
-        return self
-
-    def copy_(self, source):
-        """Overwrite with `source`'s numbers (an array or a Tensor), broadcast."""
-        self[...] = _plain(getattr(source, "_data", source))
-        return self
-
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        """Fill with draws from N(mean, std^2) (the generator `manual_seed` seeds)."""
-        from .random import default_generator
-
-        self[...] = (generator or default_generator()).normal(mean, std, self.shape)
-        return self
-
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        """Fill with draws from U(a, b)."""
-        from .random import default_generator
-
-        self[...] = (generator or default_generator()).uniform(a, b, self.shape)
-        return self
-
-    def add_(self, other, alpha=1):
-        """self += alpha * other."""
-        self[...] = _plain(self) + alpha * _plain(getattr(other, "_data", other))
-        return self
-
-    def mul_(self, other):
-        """self *= other."""
-        self[...] = _plain(self) * _plain(getattr(other, "_data", other))
-        return self
-
-    def clamp_(self, min=None, max=None):
-        """Limit to [min, max]."""
-        self[...] = np.clip(_plain(self), min, max)
-        return self
+        return _constant(self.view(np.ndarray), self._counter)
 
 
 def tracked_view(array, counter):

@@ -29,6 +29,7 @@ from .ops_shape import CAST, CONCATENATE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_compositions import TensorCompositions
 from .tensor_methods import TensorMethods, _frozen, _raw
+from .torch_array import as_grad
 
 if TYPE_CHECKING:
     from .devices import DeviceLike
@@ -275,7 +276,8 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         return _constant(np.asarray(array) if isinstance(array, np.generic) else array)
 
     def _own_grad(self, grad: Any, upstream: Any) -> Any:
-        """A leaf's first gradient: its own writable array of its own dtype."""
+        """A leaf's first gradient: its own writable array of its own dtype (a GradArray:
+        an ndarray that also takes PyTorch's tensor methods, as `p.grad.zero_()`)."""
         if isinstance(grad, Tensor):
             return grad
         flags = grad.flags
@@ -288,7 +290,7 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         ):
             xp = namespace(grad)
             grad = xp.array(xp.broadcast_to(grad, self._data.shape), dtype=self._data.dtype)
-        return grad
+        return as_grad(grad)
 
     def _ones_seed(self) -> Array:
         if self._data.size != 1:

@@ -20,6 +20,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Device, Tensor, Value, name_scope
 from ..autograd.backend import Array, ArrayLike
+from ..autograd.torch_array import as_grad, zeros_grad
 from .dtypes import float_dtype
 
 if TYPE_CHECKING:
@@ -311,7 +312,7 @@ class Module:
         grads back to 0.0."""
         for p in self.parameters():
             if isinstance(p, Tensor) and not set_to_none and p.grad is not None:
-                p.grad = np.zeros_like(p.data)
+                p.grad = zeros_grad(p._data)
             else:
                 p.grad = p._grad_init
 
@@ -345,7 +346,7 @@ class Module:
             if isinstance(p, Tensor):
                 p.data = move_array(p._data, target)
                 if p.grad is not None and not isinstance(p.grad, Tensor):
-                    p.grad = move_array(p.grad, target)
+                    p.grad = as_grad(move_array(p.grad, target))
             elif target.type != "cpu":
                 raise TypeError(
                     f"{type(self).__name__}.to({target}): this model holds "

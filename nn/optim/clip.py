@@ -58,7 +58,8 @@ def clip_grad_norm_(
     error_if_nonfinite: bool = False,
 ) -> float:
     """Scale gradients so their total `norm_type`-norm is at most `max_norm`.
-    Returns the total norm before clipping (a float)."""
+    Returns the total norm before clipping: a float (numpy's float64, so PyTorch's
+    `clip_grad_norm_(...).item()` works too)."""
     params = _grads(parameters)
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
@@ -69,8 +70,8 @@ def clip_grad_norm_(
             f"clip_grad_norm_: norm_type must be a number or 'inf', got {norm_type!r}"
         ) from None
     if not params:
-        return 0.0
-    total = _total_norm([p.grad for p in params], norm_type)
+        return np.float64(0.0)
+    total = np.float64(_total_norm([p.grad for p in params], norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise FloatingPointError(
             f"clip_grad_norm_: the total gradient norm is {total}; a gradient holds NaN or inf"

@@ -23,6 +23,7 @@ import numpy as np
 
 from ...autograd import Tensor, Value, threads
 from ...autograd.backend import Array, is_device_array, namespace
+from ...autograd.torch_array import plain, zeros_grad
 
 #: A parameter an optimizer updates: a leaf Tensor or a micrograd-style Value.
 Param: TypeAlias = Union[Tensor, Value]
@@ -260,7 +261,7 @@ class Optimizer:
                 elif set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = namespace(p._data).zeros_like(p._data)
+                    p.grad = zeros_grad(p._data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient. Returns closure() if given."""
@@ -308,7 +309,7 @@ class Optimizer:
     def _checked_grad(self, p: Tensor, g: Any) -> Array:
         """The gradient as an array of the parameter's shape: a gradient of another shape
         would broadcast into every row of the update without an error."""
-        g = g._data if isinstance(g, Tensor) else g
+        g = g._data if isinstance(g, Tensor) else plain(g)
         if not hasattr(g, "shape"):  # a number or a list: an array where p lives
             g = namespace(p._data).asarray(g, dtype=p._data.dtype)
         if g.shape != p._data.shape:

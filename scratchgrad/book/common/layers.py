@@ -110,7 +110,7 @@ class _Recorded:
         for leaf in self._leaves:
             leaf.grad = None
         self._out.backward(np.asarray(dout, dtype=self._out.dtype), retain_graph=True)
-        return [leaf.grad for leaf in self._leaves]
+        return [np.asarray(leaf.grad) for leaf in self._leaves]  # plain arrays, as the book's
 
 
 class Relu(_Recorded):
