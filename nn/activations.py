@@ -60,10 +60,13 @@ class Tanh(Module):
 
 class Softmax(Module):
     """e^x_i / sum_j e^x_j along `dim` (the first argument; numpy's name `axis` works
-    too; default: the last axis), max-subtracted."""
+    too; not given: the last axis up to 2-D, PyTorch's implicit dim beyond, as
+    `F.softmax`), max-subtracted."""
 
     def __init__(self, axis=F.DEFAULT_AXIS, *, dim=None):
-        self.dim = F.class_axis(axis, dim)
+        given = axis is not F.DEFAULT_AXIS or dim is not None
+        self.dim = F.class_axis(axis, dim) if given else None
+        self._every_element = given and self.dim is None  # axis=None: numpy's meaning
 
     @property
     def axis(self):
@@ -71,7 +74,9 @@ class Softmax(Module):
         return self.dim
 
     def forward(self, x):
-        return type(self)._function(x, dim=self.dim)
+        if self.dim is None and not self._every_element:
+            return type(self)._function(x)
+        return type(self)._function(x, self.dim)
 
     _function = staticmethod(F.softmax)
 

@@ -49,8 +49,31 @@ class _Ordered(Module):
     def _add(self, name: str, module: Module) -> None:
         self._check_new_name(name, "module")
         setattr(self, name, module)
-        self._seq.append(module)
-        self._names.append(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A module set as an attribute (`add_module`, `setattr(seq, "1", m)`) is a child
+        in order, as PyTorch's `_modules`: a new name goes last, a known one is replaced
+        where it stands, and one set to something else leaves the order."""
+        super().__setattr__(name, value)
+        if name in self._internal:
+            return
+        if "_names" not in vars(self):
+            self._seq, self._names = [], []
+        if name in self._names:
+            at = self._names.index(name)
+            if isinstance(value, Module):
+                self._seq[at] = value
+            else:
+                del self._seq[at], self._names[at]
+        elif isinstance(value, Module):
+            self._seq.append(value)
+            self._names.append(name)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name in getattr(self, "_names", ()):
+            at = self._names.index(name)
+            del self._seq[at], self._names[at]
 
     def _renumbered(self, modules: Iterable[Module]) -> None:
         self._reset((str(i), m) for i, m in enumerate(modules))

@@ -9,6 +9,7 @@ twice differentiable where its ops are). Activations and the simple losses also 
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -111,6 +112,22 @@ def class_axis(axis, dim):
     return dim if dim is not None else -1 if axis is DEFAULT_AXIS else axis
 
 
+def softmax_axis(x, axis, dim, name):
+    """The axis of a softmax: the one given, else the last for 0-2 dimensions (what both
+    PyTorch and the book use there) and PyTorch's implicit choice beyond (dim 0 for 3-D,
+    1 for 4-D and more), with a warning naming it."""
+    if axis is not DEFAULT_AXIS or dim is not None or _node(x).ndim <= 2:
+        return class_axis(axis, dim)
+    chosen = 0 if _node(x).ndim == 3 else 1
+    warnings.warn(
+        f"{name} without dim on a {_node(x).ndim}-D input: dim={chosen} is PyTorch's implicit "
+        "choice (not the last axis); pass dim= to say which",
+        UserWarning,
+        stacklevel=3,
+    )
+    return chosen
+
+
 def _cast(x, dtype):
     x = _node(x)
     return x if dtype is None else x.astype(dtype)
@@ -118,15 +135,15 @@ def _cast(x, dtype):
 
 def softmax(x, axis=DEFAULT_AXIS, *, dim=None, dtype=None):
     """e^x_i / sum_j e^x_j along `dim` (the second argument; numpy's `axis` too; default
-    last; None: all elements); max-subtracted, so logits of 1e4 are fine. `dtype`: cast
-    the input first (PyTorch's keyword)."""
-    return _cast(x, dtype).softmax(class_axis(axis, dim))
+    last up to 2-D, PyTorch's implicit dim beyond; None: all elements); max-subtracted,
+    so logits of 1e4 are fine. `dtype`: cast the input first (PyTorch's keyword)."""
+    return _cast(x, dtype).softmax(softmax_axis(x, axis, dim, "softmax"))
 
 
 def log_softmax(x, axis=DEFAULT_AXIS, *, dim=None, dtype=None):
-    """x_i - log sum_j e^x_j along `dim` (default last; None: all elements; stable).
-    `F.log_softmax(x, dim=1)` then `F.nll_loss` is `F.cross_entropy`."""
-    return _cast(x, dtype).log_softmax(class_axis(axis, dim))
+    """x_i - log sum_j e^x_j along `dim` (default as softmax's; None: all elements;
+    stable). `F.log_softmax(x, dim=1)` then `F.nll_loss` is `F.cross_entropy`."""
+    return _cast(x, dtype).log_softmax(softmax_axis(x, axis, dim, "log_softmax"))
 
 
 def linear(input, weight, bias=None):

@@ -152,6 +152,46 @@ def test_sequential_from_an_ordered_dict_keeps_the_names(torch):
     assert [n for n, _ in ours.named_children()] == ["0", "1"]
 
 
+@pytest.mark.oracle
+def test_sequential_runs_children_added_by_add_module_and_setattr(torch):
+    """Building a Sequential in a loop with add_module: every child runs, in order; a
+    child set again under its name is replaced where it stands."""
+    ours, theirs = nn.Sequential(nn.Identity()), torch.nn.Sequential(torch.nn.Identity())
+    for seq, m in ((ours, nn), (theirs, torch.nn)):
+        seq.add_module("act", m.ReLU())
+        seq.add_module("neg", m.Tanh())
+        setattr(seq, "neg", m.Sigmoid())
+    x = np.array([-1.0, 0.25, 2.0])
+    assert len(ours) == len(theirs) == 3
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(_t(torch, x)).numpy(), **TOL)
+    del ours.act
+    assert len(ours) == 2 and isinstance(ours[1], nn.Sigmoid)
+    ours.note = "not a module"  # other attributes are not children
+    assert len(ours) == 2
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4), (2, 3, 2, 2)])
+@pytest.mark.parametrize("cls", ["Softmax", "LogSoftmax"])
+def test_softmax_without_dim_takes_pytorchs_implicit_dim(torch, rng, shape, cls):
+    """Up to 2-D that is the last axis (the book's too); beyond, PyTorch's legacy choice
+    (0 for 3-D, 1 for 4-D), with a warning naming it."""
+    import warnings
+
+    x = rng.normal(size=shape)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = getattr(nn, cls)()(Tensor(x)).data
+        function = getattr(F, cls.lower().replace("logs", "log_s"))(Tensor(x)).data
+        theirs = getattr(torch.nn, cls)()(_t(torch, x)).numpy()
+    np.testing.assert_allclose(ours, theirs, **TOL)
+    np.testing.assert_allclose(function, theirs, **TOL)
+    ours_warned = [w for w in caught if "PyTorch's implicit" in str(w.message)]
+    assert len(ours_warned) == (2 if len(shape) > 2 else 0)
+    assert repr(getattr(nn, cls)()) == f"{cls}(dim=None)"
+
+
 # --- activations, normalisation, dropout ------------------------------------------------------
 
 
