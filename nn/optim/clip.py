@@ -51,15 +51,22 @@ def _total_norm(grads: list[Any], norm_type: float) -> float:
     return _vector_norm(np.array(per_parameter), norm_type)
 
 
+class NonFiniteNormError(RuntimeError, FloatingPointError):
+    """The total gradient norm is NaN or inf (PyTorch raises RuntimeError here)."""
+
+
 def clip_grad_norm_(
     parameters: Parameters,
     max_norm: float,
     norm_type: float | str = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> float:
     """Scale gradients so their total `norm_type`-norm is at most `max_norm`.
     Returns the total norm before clipping: a float (numpy's float64, so PyTorch's
-    `clip_grad_norm_(...).item()` works too)."""
+    `clip_grad_norm_(...).item()` works too). A NaN or inf norm scales every gradient
+    by NaN or 0, as PyTorch's does, unless `error_if_nonfinite` raises instead.
+    `foreach` picks PyTorch's kernels, not the numbers: accepted at any value."""
     params = _grads(parameters)
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
@@ -73,11 +80,11 @@ def clip_grad_norm_(
         return np.float64(0.0)
     total = np.float64(_total_norm([p.grad for p in params], norm_type))
     if error_if_nonfinite and not math.isfinite(total):
-        raise FloatingPointError(
+        raise NonFiniteNormError(
             f"clip_grad_norm_: the total gradient norm is {total}; a gradient holds NaN or inf"
         )
     scale = max_norm / (total + 1e-6)
-    if scale < 1.0:  # PyTorch scales by min(scale, 1), so never up
+    if not scale >= 1.0:  # PyTorch scales by min(scale, 1), so never up (NaN: by NaN)
         for p in params:
             if isinstance(p, Value) or isinstance(p.grad, Tensor) or p.grad.dtype.kind != "f":
                 p.grad = p.grad * scale  # a Tensor (create_graph) or an integer array

@@ -94,9 +94,14 @@ class LRScheduler:
         """One step of PyTorch's recursion: the lr at epoch t from the lr at t - 1."""
         raise NotImplementedError
 
-    def step(self) -> None:
+    def step(self, *args: Any, **kwargs: Any) -> None:
         """Advance one epoch: every group's lr becomes the schedule's next value (call it
         after `optimizer.step()`, once per epoch, as in PyTorch)."""
+        self._advance(*args, **kwargs)
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _advance(self) -> None:
+        """One step of the schedule (each scheduler's own rule)."""
         t = self.last_epoch + 1
         for i, group in enumerate(self.optimizer.param_groups):
             if i == len(self.base_lrs):  # a group added after the scheduler
@@ -110,9 +115,14 @@ class LRScheduler:
             group["lr"] = lr
         self.last_epoch, self._first = t, False
 
+    _last_lr: list[float] | None = None
+
     def get_last_lr(self) -> list[float]:
-        """The lr of each parameter group as the last `step()` set it (for logging)."""
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """The lr of each parameter group as the last `step()` set it (for logging; an lr
+        changed by hand since shows at the next step, as in PyTorch)."""
+        if self._last_lr is None:  # loaded from a state_dict: the groups' lrs
+            return [group["lr"] for group in self.optimizer.param_groups]
+        return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
         """{"last_epoch", "base_lrs", and the constructor's options} for checkpoints;
@@ -151,6 +161,7 @@ class LRScheduler:
         self.__dict__.update(options)
         self._first = True  # the next step starts from the closed form at last_epoch, so
         #                       loading only the scheduler's state still gives the right lr
+        self._last_lr = None
 
     @staticmethod
     def _checked(**options: Any) -> dict[str, Any]:
@@ -465,8 +476,9 @@ class ReduceLROnPlateau(LRScheduler):
             )
         return value > (self.best * (1.0 + self.threshold) if rel else self.best + self.threshold)
 
-    def step(self, metrics: float | Tensor | None = None) -> None:
-        """One epoch's update from the watched metric (a number or a 1-element Tensor)."""
+    def _advance(self, metrics: float | Tensor | None = None) -> None:
+        """One epoch's update from the watched metric (a number or a 1-element Tensor):
+        `scheduler.step(val_loss)`."""
         if metrics is None:
             raise TypeError(
                 "ReduceLROnPlateau.step(metrics) needs the value it watches, "
@@ -524,3 +536,4 @@ class ReduceLROnPlateau(LRScheduler):
         }
         min_lrs = self._min_lrs(list(np.asarray(state["min_lrs"], dtype=float).reshape(-1)))
         self.__dict__.update(options, **counters, best=best, min_lrs=min_lrs)
+        self._last_lr = None

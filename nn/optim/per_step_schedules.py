@@ -39,7 +39,7 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = lambdas
         super().__init__(optimizer, last_epoch)
 
-    def step(self) -> None:
+    def _advance(self) -> None:
         """Advance one epoch: each group's lr is its base lr times its function's value."""
         t = self.last_epoch + 1
         lrs = [base * f(t) for base, f in zip(self.base_lrs, self.lr_lambdas)]
@@ -142,7 +142,7 @@ class OneCycleLR(LRScheduler):
             start = end
         raise AssertionError("unreachable: the last phase always answers")
 
-    def step(self) -> None:
+    def _advance(self) -> None:
         """Advance one batch: every group's lr (and momentum) by the cycle."""
         t = self.last_epoch + 1
         if t > self.total_steps:

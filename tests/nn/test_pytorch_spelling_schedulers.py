@@ -330,3 +330,23 @@ def test_adadelta_refuses_another_optimizers_state():
         r"\['amsgrad', 'betas'\]",
     ):
         nn.optim.Adadelta([p]).load_state_dict(adam.state_dict())
+
+
+@pytest.mark.oracle
+def test_get_last_lr_is_what_the_last_step_set_not_a_later_hand_edit(torch):
+    ours, theirs = _pair(torch, groups=1)
+    s_ours = nn.optim.StepLR(ours, 2, gamma=0.5)
+    s_theirs = torch.optim.lr_scheduler.StepLR(theirs, 2, gamma=0.5)
+    for step in range(5):
+        if step == 2:
+            ours.param_groups[0]["lr"] = theirs.param_groups[0]["lr"] = 5.0
+            assert s_ours.get_last_lr() == s_theirs.get_last_lr()
+        ours.step()
+        theirs.step()
+        s_ours.step()
+        s_theirs.step()
+        assert s_ours.get_last_lr() == pytest.approx(s_theirs.get_last_lr(), rel=1e-15)
+    plateau = nn.optim.ReduceLROnPlateau(ours, patience=0)
+    plateau.step(1.0)
+    plateau.step(2.0)
+    assert plateau.get_last_lr() == _lrs(ours)

@@ -114,6 +114,19 @@ def test_clip_grad_norm_inf_norm_on_values_and_nonfinite_check():
     np.testing.assert_array_equal(p.grad, [np.inf, 1.0])
 
 
+@pytest.mark.oracle
+def test_a_nonfinite_norm_scales_every_gradient_as_pytorch_and_the_error_is_its_type():
+    """A NaN in one gradient makes the norm NaN, and PyTorch multiplies every gradient by
+    it; error_if_nonfinite raises RuntimeError, as PyTorch's does."""
+    grads = [np.array([np.nan, 1.0]), np.array([3.0, 4.0])]
+    total, ttotal = _clip_both("clip_grad_norm_", 1.0, grads=grads)
+    assert math.isnan(total) and math.isnan(float(ttotal))
+    p = nn.Parameter([0.0, 0.0])
+    p.grad = np.array([np.inf, 1.0])
+    with pytest.raises(RuntimeError, match="total gradient norm is inf"):
+        nn.optim.clip_grad_norm_([p], 1.0, error_if_nonfinite=True, foreach=True)
+
+
 def test_clip_grad_norm_handles_graph_gradients_and_float32():
     p = nn.Parameter(np.array([3.0, 4.0]))
     (p * p).sum().backward(create_graph=True)  # p.grad is a Tensor here
