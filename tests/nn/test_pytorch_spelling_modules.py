@@ -160,7 +160,7 @@ def test_sequential_runs_children_added_by_add_module_and_setattr(torch):
     for seq, m in ((ours, nn), (theirs, torch.nn)):
         seq.add_module("act", m.ReLU())
         seq.add_module("neg", m.Tanh())
-        setattr(seq, "neg", m.Sigmoid())
+        seq.neg = m.Sigmoid()
     x = np.array([-1.0, 0.25, 2.0])
     assert len(ours) == len(theirs) == 3
     assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
