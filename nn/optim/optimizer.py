@@ -14,6 +14,7 @@ parameter is changed, so one bad batch never silently poisons the weights (pass
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
@@ -24,6 +25,7 @@ import numpy as np
 from ...autograd import Tensor, Value, threads
 from ...autograd.backend import Array, is_device_array, namespace
 from ...autograd.torch_array import plain, zeros_grad
+from ..module import Parameter
 
 #: A parameter an optimizer updates: a leaf Tensor or a micrograd-style Value.
 Param: TypeAlias = Union[Tensor, Value]
@@ -150,6 +152,40 @@ def _param_list(owner: str, params: Any) -> list[Any]:
         ) from None
 
 
+# the options of PyTorch's optimizers: one given to an optimizer without it is a slip
+_OPTION_NAMES = frozenset(
+    "lr momentum dampening nesterov weight_decay betas eps amsgrad alpha centered "
+    "lr_decay initial_accumulator_value rho momentum_decay decoupled_weight_decay "
+    "etas step_sizes lambd t0 max_iter history_size".split()
+)
+
+
+class ParamStates(dict):  # type: ignore[type-arg]
+    """The optimizer's state, {parameter index: {name: array}} as its state_dict counts
+    them, that also takes the parameter itself as PyTorch's does (`opt.state[p]`: a
+    parameter that has no state yet gets an empty dict, as from PyTorch's defaultdict)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index_of: dict[int, int] = {}  # id(tensor) -> its index
+
+    def _key(self, key: Any) -> Any:
+        return self.index_of.get(id(key), -1) if isinstance(key, Tensor) else key
+
+    def __getitem__(self, key: Any) -> ParamState:
+        if isinstance(key, Tensor):
+            if id(key) not in self.index_of:
+                raise KeyError("this tensor is not one of the optimizer's parameters")
+            return self.setdefault(self.index_of[id(key)], {})
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(self._key(key))
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(self._key(key), default)
+
+
 class Optimizer:
     """Base class. `params`: parameters, (name, parameter) pairs (`named_parameters()`,
     so errors name them), or dicts `{"params": [...], "lr": ...}` (parameter groups)."""
@@ -164,7 +200,7 @@ class Optimizer:
         check_torch_only(type(self).__name__, torch_options or {})
         self.defaults = dict(defaults)
         self.check_finite = check_finite
-        self.state: dict[int, ParamState] = {}  # param index -> {name: array}
+        self.state = ParamStates()  # param index -> {name: array}; also takes the param
         self.param_groups: list[ParamGroup] = []
         # per group: [(index, tensor)], (first index, [values]); the first index is None
         # only when the group has no Values
@@ -205,12 +241,16 @@ class Optimizer:
         group = dict(group)
         raw = group.pop("params")
         raw = [raw] if isinstance(raw, (Tensor, Value)) else list(raw)
-        unknown = set(group) - set(self.defaults)
-        if unknown:
-            raise ValueError(
-                f"{type(self).__name__}: unknown option(s) {sorted(unknown)} in "
-                f"a parameter group; known: {sorted(self.defaults)}"
-            )
+        for key in sorted(map(str, set(group) - set(self.defaults))):
+            # another optimizer's option, or a near miss of ours, is a slip; any other
+            # key is a label of yours (e.g. "name"), kept in the group as PyTorch keeps it
+            typo = difflib.get_close_matches(key, list(self.defaults), n=1, cutoff=0.8)
+            if key in _OPTION_NAMES or typo:
+                hint = f"; did you mean {typo[0]!r}?" if typo else ""
+                raise ValueError(
+                    f"{type(self).__name__}: unknown option(s) [{key!r}] in a parameter "
+                    f"group{hint} (known: {sorted(self.defaults)})"
+                )
         group = {**self.defaults, **group}
         self._validate(group)
         params: list[Param] = []
@@ -223,7 +263,11 @@ class Optimizer:
                 name, item = item
             where = name or f"param_groups[{len(self.param_groups)}][{len(params)}]"
             if isinstance(item, Tensor):
-                if not item.requires_grad or not item.is_leaf:
+                # a frozen Parameter (requires_grad_(False)) is kept, as in PyTorch, and
+                # skipped while its grad is None; a plain tensor without requires_grad
+                # is a forgotten requires_grad=True, which would silently never train
+                frozen = isinstance(item, Parameter) and not item.requires_grad
+                if not item.is_leaf or not (item.requires_grad or frozen):
                     raise ValueError(
                         f"{type(self).__name__}: parameter {where} must be a "
                         "leaf Tensor with requires_grad=True (use nn.Parameter)"
@@ -242,6 +286,7 @@ class Optimizer:
             self._names[id(item)] = where
             if isinstance(item, Tensor):
                 tensors.append((self._count + len(params), item))
+                self.state.index_of[id(item)] = self._count + len(params)
             else:
                 if first_value is None:
                     first_value = self._count + len(params)
@@ -377,7 +422,8 @@ class Optimizer:
         state = self._loaded_state(where, state_dict.get("state", {}), options)
         for group, loaded in zip(self.param_groups, options):
             group.update(loaded)
-        self.state = state
+        self.state.clear()
+        self.state.update(state)
 
     def _torch_only_options(self) -> dict[str, tuple[tuple[Any, ...], str]]:
         """{option: (accepted values, why others are refused)} for the options torch.optim

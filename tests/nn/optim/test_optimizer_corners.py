@@ -9,7 +9,7 @@ from helpers import W0, gradient, tnp, torch_param
 from oracles import oracle
 
 from scratchgrad import nn
-from scratchgrad.autograd import Value
+from scratchgrad.autograd import Tensor, Value
 
 torch = oracle("torch")
 
@@ -273,3 +273,47 @@ def test_value_parameters_resume_from_a_state_dict():
         step(a, opt_a, k)
         step(b, opt_b, k)
     assert [v.data for v in a] == [v.data for v in b]
+
+
+@pytest.mark.oracle
+def test_fine_tuning_with_frozen_parameters_given_to_the_optimizer_as_pytorch():
+    """`optim.SGD(model.parameters())` after freezing a layer: the frozen one is kept
+    and skipped (its grad stays None); unfrozen later, it trains from then on."""
+    ours = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    theirs.double().load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    ours[0].requires_grad_(False)
+    theirs[0].requires_grad_(False)
+    opt = nn.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    for step in range(4):
+        if step == 2:
+            ours[0].requires_grad_(True)
+            theirs[0].requires_grad_(True)
+        opt.zero_grad()
+        topt.zero_grad()
+        (ours(x) ** 2).mean().backward()
+        (theirs(torch.tensor(x)) ** 2).mean().backward()
+        opt.step()
+        topt.step()
+    for (name, ours_value), theirs_value in zip(
+        ours.state_dict().items(), theirs.state_dict().values()
+    ):
+        np.testing.assert_allclose(ours_value, theirs_value.numpy(), rtol=1e-13, err_msg=name)
+    with pytest.raises(ValueError, match="requires_grad=True"):  # a forgotten requires_grad
+        nn.optim.SGD([nn.Parameter([1.0]), Tensor([2.0])], lr=0.1)
+
+
+def test_state_takes_the_parameter_and_groups_keep_labels_as_pytorch():
+    model = nn.Linear(2, 1)
+    opt = nn.optim.Adam([{"params": model.parameters(), "name": "head"}], lr=0.1)
+    model(np.ones((3, 2))).sum().backward()
+    opt.step()
+    assert sorted(opt.state[model.weight]) == ["exp_avg", "exp_avg_sq", "step"]
+    assert model.bias in opt.state and opt.state.get(model.weight) is opt.state[0]
+    assert opt.param_groups[0]["name"] == opt.state_dict()["param_groups"][0]["name"] == "head"
+    with pytest.raises(ValueError, match=r"\['weight_decy'\].*did you mean 'weight_decay'"):
+        opt.add_param_group({"params": [nn.Parameter([1.0])], "weight_decy": 0.1})
+    with pytest.raises(KeyError, match="not one of the optimizer's parameters"):
+        opt.state[nn.Parameter([1.0])]
