@@ -160,7 +160,7 @@ _OPTION_NAMES = frozenset(
 )
 
 
-class ParamStates(dict):  # type: ignore[type-arg]
+class ParamStates(dict[int, "ParamState"]):
     """The optimizer's state, {parameter index: {name: array}} as its state_dict counts
     them, that also takes the parameter itself as PyTorch's does (`opt.state[p]`: a
     parameter that has no state yet gets an empty dict, as from PyTorch's defaultdict)."""
