@@ -11,6 +11,7 @@ from .custom_function import Function, FunctionCtx
 from .devices import Device, cuda, device
 from .dtypes import get_default_dtype, set_default_dtype
 from .engine import GraphFreedError, backward, grad, topological_order
+from .functions import dot
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -31,7 +32,7 @@ from .numerical import (
 from .op_table import OPS, Op
 from .tensor import Tensor, concatenate, from_numpy, maximum, minimum, stack, tensor, where
 from .transforms import hessian, hvp, jacobian, jvp, trace_jvp, vjp
-from .value import Value, dot, value_sum
+from .value import Value, value_sum
 
 
 def sum(items, start=None):

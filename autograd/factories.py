@@ -26,7 +26,12 @@ if TYPE_CHECKING:
     from .devices import DeviceLike
 
 
-def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
+def _size(size: tuple[Any, ...], keyword: Any = None) -> tuple[int, ...]:
+    """The shape from `zeros(2, 3)`, `zeros((2, 3))` or `zeros(size=(2, 3))` (one form)."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"give the size once: positionally {size} or size={keyword}")
+        size = tuple(keyword) if isinstance(keyword, (tuple, list)) else (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     elif len(size) == 1 and hasattr(size[0], "shape") and callable(size[0]):
@@ -58,33 +63,36 @@ def _float(dtype: npt.DTypeLike | None) -> np.dtype[Any]:
 
 
 def zeros(
-    *size: int | Sequence[int],
+    *sizes: int | Sequence[int],
+    size: int | Sequence[int] | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of zeros."""
-    return _made(np.zeros(_size(size), _float(dtype)), None, device, requires_grad)
+    return _made(np.zeros(_size(sizes, size), _float(dtype)), None, device, requires_grad)
 
 
 def ones(
-    *size: int | Sequence[int],
+    *sizes: int | Sequence[int],
+    size: int | Sequence[int] | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of ones."""
-    return _made(np.ones(_size(size), _float(dtype)), None, device, requires_grad)
+    return _made(np.ones(_size(sizes, size), _float(dtype)), None, device, requires_grad)
 
 
 def empty(
-    *size: int | Sequence[int],
+    *sizes: int | Sequence[int],
+    size: int | Sequence[int] | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """A tensor whose values are whatever was in memory (fill it before reading)."""
-    return _made(np.empty(_size(size), _float(dtype)), None, device, requires_grad)
+    return _made(np.empty(_size(sizes, size), _float(dtype)), None, device, requires_grad)
 
 
 def full(
@@ -147,7 +155,8 @@ def full_like(
 
 
 def rand(
-    *size: int | Sequence[int],
+    *sizes: int | Sequence[int],
+    size: int | Sequence[int] | None = None,
     generator: np.random.Generator | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
@@ -155,11 +164,12 @@ def rand(
 ) -> Tensor:
     """Uniform draws in [0, 1)."""
     rng = generator or default_generator()
-    return _made(rng.random(_size(size)), _float(dtype), device, requires_grad)
+    return _made(rng.random(_size(sizes, size)), _float(dtype), device, requires_grad)
 
 
 def randn(
-    *size: int | Sequence[int],
+    *sizes: int | Sequence[int],
+    size: int | Sequence[int] | None = None,
     generator: np.random.Generator | None = None,
     dtype: npt.DTypeLike | None = None,
     device: DeviceLike | None = None,
@@ -167,7 +177,7 @@ def randn(
 ) -> Tensor:
     """Standard normal draws."""
     rng = generator or default_generator()
-    return _made(rng.standard_normal(_size(size)), _float(dtype), device, requires_grad)
+    return _made(rng.standard_normal(_size(sizes, size)), _float(dtype), device, requires_grad)
 
 
 def _drawn_like(

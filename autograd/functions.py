@@ -17,6 +17,7 @@ from .node import Node
 from .tensor import Tensor, concatenate, maximum, minimum, stack, tensor, tensor_sum, where
 from .tensor_methods import Axis, Operand, ValuesIndices
 from .value import Value, value_sum
+from .value import dot as value_dot
 
 
 def _t(x: Operand) -> Tensor:
@@ -410,8 +411,21 @@ floor = _method_as_function("floor")
 round = _method_as_function("round")
 equal = _method_as_function("equal")
 
+mv = _method_as_function("mv")
+norm = _method_as_function("norm")
+
 COMPOSITIONS = (
     "split chunk unbind narrow flip index_select gather take_along_dim topk sort argsort "
     "tril triu bmm square rsqrt logsumexp amax amin isnan isinf isfinite sign floor round "
-    "equal cumsum"
+    "equal cumsum mv norm"
 ).split()
+
+
+def dot(a: Any, b: Any, bias: Any = None) -> Any:
+    """torch.dot(a, b) of two 1-D tensors; for Values, micrograd's neuron w·x + b as one
+    node (`dot(weights, inputs, bias)`, see `value.dot`)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        if bias is not None:
+            raise TypeError("dot(a, b) of tensors takes no bias; add it: dot(a, b) + bias")
+        return _t(a).dot(b)
+    return value_dot(a, b, bias)

@@ -227,6 +227,31 @@ class TensorCompositions:
             )
         return cast("Tensor", self) @ other
 
+    def dot(self, other: Tensor) -> Tensor:
+        """The dot product of two 1-D tensors of equal length (PyTorch's `dot`)."""
+        other_shape = getattr(other, "shape", None)
+        if self.ndim != 1 or other_shape is None or len(other_shape) != 1:
+            raise ValueError(
+                f"dot multiplies two 1-D tensors, got shapes {self.shape} and {other_shape}; "
+                "use matmul (@) for matrices"
+            )
+        if other_shape[0] != self.shape[0]:
+            raise ValueError(
+                f"dot: the tensors have {self.shape[0]} and {other_shape[0]} elements; "
+                "they must have as many"
+            )
+        return cast("Tensor", self) @ other
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """A matrix (n, m) times a vector (m,): PyTorch's `mv`."""
+        vec_shape = getattr(vec, "shape", None)
+        if self.ndim != 2 or vec_shape is None or len(vec_shape) != 1:
+            raise ValueError(
+                f"mv multiplies a 2-D matrix by a 1-D vector, got shapes {self.shape} and "
+                f"{vec_shape}; use matmul (@) otherwise"
+            )
+        return cast("Tensor", self) @ vec
+
     def square(self) -> Tensor:
         """x * x, elementwise."""
         x = cast("Tensor", self)

@@ -256,11 +256,21 @@ class TensorMethods:
     def __rfloordiv__(self, other: Operand) -> Tensor:
         return self._constant_like(namespace(self._data).floor_divide(_raw(other), self._data))
 
-    def cumsum(self, dim: builtins.int, *, dtype: npt.DTypeLike | None = None) -> Tensor:
-        """Running sum along `dim` (PyTorch's `cumsum`); its gradient is the running sum
-        from the end."""
+    def cumsum(
+        self,
+        dim: builtins.int | None = None,
+        *,
+        dtype: npt.DTypeLike | None = None,
+        axis: builtins.int | None = None,
+    ) -> Tensor:
+        """Running sum along `dim` (PyTorch's `cumsum`; numpy's name `axis` too); its
+        gradient is the running sum from the end."""
+        if (dim is None) == (axis is None):
+            raise TypeError("cumsum needs the axis to sum along: give dim (or axis), once")
         x = cast("Tensor", self) if dtype is None else self.astype(dtype)
-        return x._apply(CUMSUM, (x,), axis=normalize_axis(dim, self.ndim)[0])
+        return x._apply(
+            CUMSUM, (x,), axis=normalize_axis(dim if axis is None else axis, self.ndim)[0]
+        )
 
     def new_zeros(
         self, *size: Any, dtype: npt.DTypeLike | None = None, device: Any = None
@@ -565,14 +575,36 @@ class TensorMethods:
         )
 
     def norm(
-        self, p: builtins.float = 2, dim: Axis = None, keepdim: builtins.bool = False
+        self,
+        p: builtins.float | str = "fro",
+        dim: Axis = None,
+        keepdim: builtins.bool = False,
+        dtype: npt.DTypeLike | None = None,
     ) -> Tensor:
-        """The p-norm over `dim` (every element by default), composed of ops."""
-        if p == 2:
-            return (self * cast("Tensor", self)).sum(dim, keepdim=keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim=keepdim)
-        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+        """The p-norm over `dim` (every element by default), composed of ops: "fro" or 2
+        (Euclidean), 1, any p > 0, inf (largest |x|), -inf (smallest), 0 (how many are
+        nonzero). As in PyTorch, the gradient of a norm that is 0 is 0, not NaN."""
+        x = cast("Tensor", self) if dtype is None else self.astype(dtype)
+        order = 2.0 if p == "fro" else builtins.float(p)
+        if order == np.inf:
+            return x.abs().amax(() if dim is None else dim, keepdim)
+        if order == -np.inf:
+            return x.abs().amin(() if dim is None else dim, keepdim)
+        if order == 0:
+            return (x != 0).astype(x.dtype).sum(dim, keepdim=keepdim)
+        if order == 1:
+            return x.abs().sum(dim, keepdim=keepdim)
+        if order == 2:
+            powered = x * x
+        else:  # |x|**p for p < 1 has an infinite slope at 0 too: PyTorch's is 0 there
+            size, at_zero = x.abs(), x._data == 0
+            powered = (size.masked_fill(at_zero, 1.0) ** order).masked_fill(at_zero, 0.0)
+        total = powered.sum(dim, keepdim=keepdim)
+        # the root's slope is infinite at 0: take it of 1 there, then put the 0 back
+        zero = total._data == 0
+        safe = total.masked_fill(zero, 1.0)
+        root = safe.sqrt() if order == 2 else safe ** (1.0 / order)
+        return root.masked_fill(zero, 0.0)
 
     # --- comparisons: boolean tensors without a gradient --------------------------------
 

@@ -15,8 +15,8 @@ These are `nn.Module`s: `named_parameters()`, `state_dict()` and the optimizers 
 
 import random
 
-from ..autograd import Value, dot
-from ..autograd.value import dot_values
+from ..autograd import Value
+from ..autograd.value import dot, dot_values
 from .init import make_rng
 from .module import Module
 

@@ -37,6 +37,15 @@ CASES = {
     "logsumexp keep": lambda t, m: t.logsumexp(0, keepdim=True),
     "amax": lambda t, m: t.amax(1),
     "amin": lambda t, m: m.amin(t, 0, keepdim=True),
+    "dot": lambda t, m: m.dot(t[0], t[1]),
+    "mv": lambda t, m: m.mv(t, t[0]),
+    "norm": lambda t, m: t.norm(),
+    "norm dim": lambda t, m: m.norm(t, 2, 1),
+    "norm 1": lambda t, m: t.norm(1, 0),
+    "norm 3 keep": lambda t, m: t.norm(3, 1, keepdim=True),
+    "norm 0.5": lambda t, m: t.norm(0.5),
+    "norm inf": lambda t, m: t.norm(float("inf"), 1),
+    "norm -inf": lambda t, m: m.norm(t, float("-inf")),
 }
 
 
@@ -59,7 +68,9 @@ def test_values_and_gradients_match_pytorch(case):
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("case", ["gather", "topk", "sort", "tril", "repeat", "logsumexp"])
+@pytest.mark.parametrize(
+    "case", ["gather", "topk", "sort", "tril", "repeat", "logsumexp", "mv", "norm 3 keep"]
+)
 def test_gradients_pass_central_differences(case):
     make = CASES[case]
     gradcheck(
@@ -184,3 +195,41 @@ def test_cumsum_floor_division_and_new_tensors_match_pytorch():
     made = sg.ones(2, dtype=sg.float32).new_zeros(3, 2)
     assert made.shape == (3, 2) and made.dtype == np.float32
     assert sg.ones(2).new_full((2,), 5.0).tolist() == [5.0, 5.0]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("p", ["fro", 2, 1, 3, 0.5, float("inf")])
+def test_a_norm_of_zeros_has_pytorchs_zero_gradient_not_nan(p):
+    """The root's slope is infinite at 0; PyTorch's gradient there is 0, and so is ours."""
+    x = X.copy()
+    x[1] = 0.0
+    for dim in (None, 1):
+        ours, theirs = sg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ours.norm(p, dim).sum().backward()
+        theirs.norm(p, dim).sum().backward()
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-13, atol=1e-15)
+    gradgradcheck(
+        lambda t: t.norm(p if p != float("inf") else 2, 1).sum(), [sg.tensor(X, requires_grad=True)]
+    )
+
+
+def test_dot_keeps_micrograds_neuron_and_refuses_what_is_not_two_vectors():
+    w, b = [sg.Value(2.0), sg.Value(-1.0)], sg.Value(0.5)
+    assert sg.dot(w, [3.0, 4.0], b).data == 2.5
+    with pytest.raises(ValueError, match="two 1-D tensors"):
+        sg.dot(sg.tensor(X), sg.tensor(X[0]))
+    with pytest.raises(ValueError, match="4 and 3 elements"):
+        sg.dot(sg.tensor(X[0]), sg.tensor(X[:, 0]))
+    with pytest.raises(ValueError, match="mv multiplies"):
+        sg.mv(sg.tensor(X), sg.tensor(X))
+    with pytest.raises(TypeError, match="give dim"):
+        sg.tensor(X).cumsum()
+    np.testing.assert_array_equal(sg.tensor(X).cumsum(axis=1).data, np.cumsum(X, axis=1))
+
+
+def test_factories_take_pytorchs_size_keyword():
+    assert sg.rand(size=(1, 2)).shape == (1, 2) and sg.zeros(size=3).shape == (3,)
+    assert sg.randn(size=(), requires_grad=True).requires_grad
+    assert sg.ones(size=[2, 2]).shape == sg.empty(2, 2).shape == (2, 2)
+    with pytest.raises(TypeError, match="give the size once"):
+        sg.zeros(2, size=3)
