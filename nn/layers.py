@@ -139,6 +139,7 @@ class Dropout(Module):
         seed: int | None = None,
     ) -> None:
         F.refuse_inplace(inplace, type(self).__name__)
+        self.inplace = False  # (PyTorch's attribute; an in-place dropout is refused above)
         self.p: float = F._check_p(p, type(self).__name__)
         self.rng: np.random.Generator = make_rng(rng, seed)
 

@@ -22,6 +22,7 @@ from ..autograd import Device, Tensor, Value, name_scope
 from ..autograd.backend import Array, ArrayLike
 from ..autograd.torch_array import as_grad, zeros_grad
 from .dtypes import float_dtype
+from .module_views import MemberView
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -186,6 +187,22 @@ class Module:
         setattr(self, name, param)
 
     # --- discovery ----------------------------------------------------------------------
+
+    @property
+    def _modules(self) -> MemberView:
+        """PyTorch's `_modules`: this module's own sub-modules by name, a live dict
+        (`self._modules["0"] = layer` registers it; `nn/module_views.py`)."""
+        return MemberView(self, "module")
+
+    @property
+    def _parameters(self) -> MemberView:
+        """PyTorch's `_parameters`: this module's own parameters by name, a live dict."""
+        return MemberView(self, "param")
+
+    @property
+    def _buffers(self) -> MemberView:
+        """PyTorch's `_buffers`: this module's own buffers by name, a live dict."""
+        return MemberView(self, "buffer")
 
     def _members(self) -> Iterator[tuple[str, str, Any]]:
         for name, value in vars(self).items():
@@ -461,8 +478,13 @@ class Module:
         # a tied parameter is loaded once, from whichever of its names the dict has (older
         # checkpoints saved it under one name only)
         given = {id(obj) for kind, name, obj in entries if name in state_dict}
+        # batch norm's step count is optional, as in PyTorch (older checkpoints lack it)
         missing = [
-            name for kind, name, obj in entries if name not in state_dict and id(obj) not in given
+            name
+            for kind, name, obj in entries
+            if name not in state_dict
+            and id(obj) not in given
+            and name.rpartition(".")[2] != "num_batches_tracked"
         ]
         unexpected = [k for k in state_dict if k not in targets and k not in buffers]
         problems: list[str] = []

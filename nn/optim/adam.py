@@ -28,9 +28,16 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        decoupled_weight_decay: bool = False,
         check_finite: bool = True,
         **torch_options: Any,
     ) -> None:
+        if decoupled_weight_decay not in (False, True):
+            raise TypeError(
+                f"decoupled_weight_decay must be True or False, got {decoupled_weight_decay!r}"
+            )
+        # PyTorch 2's Adam(decoupled_weight_decay=True) is AdamW's update
+        self._decoupled = type(self)._decoupled or bool(decoupled_weight_decay)
         if not isinstance(betas, (tuple, list)):
             raise ValueError(
                 f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {betas!r}"

@@ -430,12 +430,13 @@ class Optimizer:
         keeps and this optimizer does not. Adam and AdamW (which set `_decoupled`) also
         get torch's decoupled_weight_decay, which tells their two updates apart."""
         options = dict(_TORCH_ONLY)
-        decoupled = getattr(type(self), "_decoupled", None)
+        decoupled = getattr(self, "_decoupled", None)
         if decoupled is not None:
             other = "Adam" if decoupled else "AdamW"
             options["decoupled_weight_decay"] = (
                 (decoupled,),
-                f"that is {other}'s update: load this state into nn.optim.{other}",
+                f"that is {other}'s update: load this state into nn.optim.{other}"
+                + ("" if decoupled else " (or Adam(..., decoupled_weight_decay=True))"),
             )
         return options
 

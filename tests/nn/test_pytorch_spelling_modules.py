@@ -753,3 +753,66 @@ def test_pytorchs_mnist_example_trains_step_for_step_like_pytorch(torch, rng):
         ).item(),
         rtol=1e-9,
     )
+
+
+@pytest.mark.oracle
+def test_modules_parameters_and_buffers_dicts_read_and_register_as_pytorchs(torch, rng):
+    """d2l's MySequential registers through `self._modules[str(i)] = module`."""
+
+    def my_sequential(base, *layers):
+        class MySequential(base.Module):
+            def __init__(self, *args):
+                super().__init__()
+                for idx, module in enumerate(args):
+                    self._modules[str(idx)] = module
+
+            def forward(self, x):
+                for block in self._modules.values():
+                    x = block(x)
+                return x
+
+        return MySequential(*layers)
+
+    ours = my_sequential(nn, nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2))
+    theirs = my_sequential(torch.nn, torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    theirs.double()
+    _copy_weights(ours, theirs, torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    _compare(torch, ours, theirs, rng.normal(size=(3, 5)), rng)
+    for (name, p), tp in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), **TOL, err_msg=name)
+    bn, tbn = nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    assert list(bn._buffers) == list(tbn._buffers) and list(bn._parameters) == list(tbn._parameters)
+    assert dict(bn._modules) == dict(tbn._modules) == {}
+    lin = nn.Linear(2, 2)
+    lin._parameters["weight"] = nn.Parameter(np.zeros((2, 2)))
+    assert lin.weight.data.sum() == 0 and lin._parameters["weight"] is lin.weight
+    with pytest.raises(TypeError, match="takes a Parameter"):
+        lin._parameters["weight"] = np.zeros((2, 2))
+
+
+@pytest.mark.oracle
+def test_an_old_checkpoint_without_num_batches_tracked_loads_as_in_pytorch(torch):
+    ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    state = {k: v for k, v in ours.state_dict().items() if k != "num_batches_tracked"}
+    result = ours.load_state_dict(state)
+    their_result = theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    assert result.missing_keys == their_result.missing_keys == []
+    assert nn.Dropout().inplace is torch.nn.Dropout().inplace is False
+
+
+@pytest.mark.oracle
+def test_adam_with_decoupled_weight_decay_is_pytorchs(torch):
+    w0, grads = np.array([1.0, -2.0, 3.0]), np.array([0.3, -0.1, 0.2])
+    ours, theirs = nn.Parameter(w0.copy()), torch.tensor(w0.copy(), requires_grad=True)
+    options = dict(lr=0.1, weight_decay=0.1, decoupled_weight_decay=True)
+    opt, topt = nn.optim.Adam([ours], **options), torch.optim.Adam([theirs], **options)
+    for i in range(5):
+        ours.grad, theirs.grad = grads * (i + 1), torch.tensor(grads * (i + 1))
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-14)
+    again = nn.optim.Adam([nn.Parameter(w0.copy())], **options)
+    again.load_state_dict(topt.state_dict())
+    with pytest.raises(nn.optim.OptimizerStateError, match="decoupled_weight_decay=True"):
+        nn.optim.Adam([nn.Parameter(w0.copy())]).load_state_dict(topt.state_dict())
