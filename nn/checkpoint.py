@@ -43,7 +43,8 @@ __all__ = ["save", "load", "CheckpointError", "MAX_ARRAY_BYTES", "MAX_TOTAL_BYTE
 MAX_ARRAY_BYTES = 2 * 1024**3
 MAX_TOTAL_BYTES = 4 * 1024**3
 TREE_KEY = "scratchgrad.tree"
-TREE_VERSION = 1
+TENSORS_KEY = "scratchgrad.tensors"  # in a flat file: the keys saved from Tensors
+TREE_VERSION = 2  # 2: a root that is not a dict, and "Tensor" nodes (saved from Tensors)
 MAX_DEPTH = 100
 _KINDS = "an array, a number, a string, a bool, None, a list, a tuple or a dict"
 
@@ -53,10 +54,12 @@ _KINDS = "an array, a number, a string, a bool, None, a list, a tuple or a dict"
 
 def save(obj, path):
     """Write `obj` (a dict: a state_dict, an optimizer's state_dict, or a dict of those
-    and plain values) to `path` as safetensors, atomically. Returns the path."""
-    if not isinstance(obj, dict):
+    and plain values; or, as PyTorch's `torch.save(x, path)`, one tensor or a list of
+    them) to `path` as safetensors, atomically. Returns the path."""
+    if not isinstance(obj, (dict, list, tuple)) and not _is_array(obj):
         raise TypeError(
-            f"save() expects a dict such as model.state_dict(), got {type(obj).__name__}"
+            f"save() expects a dict such as model.state_dict(), a tensor or a list of "
+            f"them, got {type(obj).__name__}"
         )
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(
@@ -69,13 +72,23 @@ def save(obj, path):
 def _layout(obj):
     """([(name, array)], metadata): a flat dict of arrays keeps its keys as the names;
     anything else gets a tree in the metadata (see the module's notes)."""
-    if all(isinstance(k, str) for k in obj) and all(map(_is_array, obj.values())):
+    if (
+        isinstance(obj, dict)
+        and all(isinstance(k, str) for k in obj)
+        and all(map(_is_array, obj.values()))
+    ):
         for key in obj:
             _check_name(key)
-        return [(key, _array(key, value)) for key, value in obj.items()], {"format": "pt"}
+        metadata = {"format": "pt"}
+        named = [key for key, value in obj.items() if isinstance(value, Tensor)]
+        if named:  # a dict of Tensors (not a state_dict's arrays) loads as Tensors
+            metadata[TENSORS_KEY] = json.dumps(named)
+        return [(key, _array(key, value)) for key, value in obj.items()], metadata
     tensors, used = [], set()
     root = _encode(obj, (), tensors, used)
-    tree = json.dumps({"version": TREE_VERSION, "root": root}, separators=(",", ":"))
+    # version 2 only where it is needed, so older scratchgrads still read the rest
+    version = 2 if not isinstance(obj, dict) or '{"Tensor":' in json.dumps(root) else 1
+    tree = json.dumps({"version": version, "root": root}, separators=(",", ":"))
     return tensors, {TREE_KEY: tree}
 
 
@@ -137,9 +150,9 @@ def _encode(obj, path, tensors, used):
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if _is_array(obj):
-        name = _unique_name(where, used)
+        name = _unique_name(where or "tensor", used)
         tensors.append((name, _array(where, obj)))
-        return {"tensor": name}
+        return {"Tensor" if isinstance(obj, Tensor) else "tensor": name}
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
@@ -213,8 +226,21 @@ def load(
             f, size, functools.partial(fail, path), max_bytes, max_array_bytes
         )
     if TREE_KEY not in metadata:
-        return arrays
+        return _with_tensors(path, arrays, metadata.get(TENSORS_KEY))
     return _decode_tree(path, metadata[TREE_KEY], arrays)
+
+
+def _with_tensors(path, arrays, named):
+    """A flat file's arrays, those saved from Tensors (listed in its metadata) as Tensors."""
+    if named is None:
+        return arrays
+    try:
+        keys = json.loads(named)
+    except ValueError:
+        keys = None
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k in arrays for k in keys):
+        fail(path, f"its {TENSORS_KEY!r} metadata does not list tensors of the file")
+    return {k: Tensor(v) if k in keys else v for k, v in arrays.items()}
 
 
 def _sniff(path, head, size):
@@ -277,7 +303,7 @@ def _decode_tree(path, text, arrays):
         )
     unused = dict(arrays)
     root = _decode(path, tree["root"], arrays, unused, 0)
-    if not isinstance(root, dict):
+    if version == 1 and not isinstance(root, dict):
         fail(path, f"its layout's root is a {type(root).__name__}, not a dict")
     if unused:
         fail(
@@ -296,9 +322,10 @@ def _decode(path, node, arrays, unused, depth):
     if not isinstance(node, dict) or len(node) != 1:
         fail(path, f"its layout has a node it does not understand: {json.dumps(node)[:80]}")
     ((tag, body),) = node.items()
-    if tag == "tensor":
+    if tag in ("tensor", "Tensor"):
         if isinstance(body, str) and body in unused:
-            return unused.pop(body)
+            array = unused.pop(body)
+            return Tensor(array) if tag == "Tensor" else array
         why = (
             "twice"
             if isinstance(body, str) and body in arrays

@@ -153,6 +153,7 @@ from .autograd.functions import (  # PyTorch's compositions of table ops (tensor
 )
 from .autograd.random import Generator, manual_seed
 from .autograd.threads import get_num_threads, set_num_threads
+from .autograd.typed_tensors import TYPED_TENSORS
 
 __version__ = "0.1.0"
 
@@ -167,6 +168,7 @@ bool = np.bool_
 float = float32
 int = int32
 Size = tuple  # torch.Size: shapes here are numpy's tuples (`x.shape == torch.Size([2, 3])`)
+globals().update(TYPED_TENSORS)  # torch.FloatTensor([...]), isinstance(x, torch.LongTensor)
 
 _LAZY = {
     "nn": "nn",
@@ -316,5 +318,6 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "float",
     "int",
     "Size",
+    *TYPED_TENSORS,
     *_COMPOSITIONS,
 ]

@@ -388,3 +388,18 @@ def test_grad_fn_as_the_autograd_tutorial_prints_it():
     assert loss.grad_fn is not None
     with sg.no_grad():
         assert (w * 2).grad_fn is None
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name", ["FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"])
+def test_legacy_typed_constructors_make_pytorchs_dtype(name):
+    data = [1, 0, 3]
+    ours, theirs = getattr(sg, name)(data), getattr(torch, name)(data)
+    assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+    assert ours.type() == theirs.type() == f"torch.{name}"
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert isinstance(ours, getattr(sg, name)) and isinstance(theirs, getattr(torch, name))
+    assert not isinstance(sg.tensor([0.5, 1.5], dtype=np.float16), getattr(sg, name))
+    assert getattr(sg, name)().shape == tuple(getattr(torch, name)().shape) == (0,)
+    with pytest.raises(TypeError, match=r"legacy form.*torch.empty\(2, 3"):
+        getattr(sg, name)(2, 3)

@@ -342,9 +342,9 @@ def test_save_refuses_a_dict_that_contains_itself(tmp_path):
         nn.save(loop, tmp_path / "x")
 
 
-def test_save_needs_a_dict_and_a_path(tmp_path):
+def test_save_needs_a_dict_a_tensor_or_a_list_and_a_path(tmp_path):
     with pytest.raises(TypeError, match="expects a dict such as model.state_dict"):
-        nn.save([np.ones(1)], tmp_path / "x")
+        nn.save("weights", tmp_path / "x")
     with pytest.raises(
         TypeError,
         match=r"writes to a file path \(a str or pathlib.Path\), "
@@ -421,3 +421,24 @@ def test_non_finite_values_load_into_a_model_with_a_warning():
     with pytest.warns(RuntimeWarning, match=r"\['weight'\] hold NaN or inf"):
         m.load_state_dict(state)
     assert np.isnan(m.weight.data[0, 0])
+
+
+def test_tensors_lists_and_dicts_of_tensors_come_back_as_pytorchs_torch_load_gives_them(tmp_path):
+    """d2l's file I/O: torch.save(x), torch.save([x, y]), torch.save({'x': x, 'y': y}).
+    What was a Tensor loads as a Tensor; a state_dict's arrays stay arrays."""
+    x, y = Tensor(np.arange(4.0)), Tensor(np.zeros(3))
+    nn.save(x, tmp_path / "x")
+    loaded = nn.load(tmp_path / "x")
+    assert isinstance(loaded, Tensor) and np.array_equal(loaded.data, x.data)
+    nn.save([x, y], tmp_path / "xs")
+    x2, y2 = nn.load(tmp_path / "xs")
+    assert isinstance(y2, Tensor) and np.array_equal(x2.data, x.data)
+    nn.save({"x": x, "w": np.ones(2)}, tmp_path / "d")
+    both = nn.load(tmp_path / "d")
+    assert isinstance(both["x"], Tensor) and type(both["w"]) is np.ndarray
+    nn.save((np.ones(2), {"x": x}), tmp_path / "t")
+    first, rest = nn.load(tmp_path / "t")
+    assert type(first) is np.ndarray and isinstance(rest["x"], Tensor)
+    state = nn.Linear(2, 1).state_dict()
+    nn.save(state, tmp_path / "s")
+    assert all(type(v) is np.ndarray for v in nn.load(tmp_path / "s").values())

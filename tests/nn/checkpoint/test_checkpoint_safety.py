@@ -225,9 +225,9 @@ W = {"w": tensor()}
         ({"__metadata__": {TREE_KEY: '{"root": {"dict": []}}'}}, "lacks 'version' or 'root'"),
         ({"__metadata__": {TREE_KEY: "[1]"}}, "lacks 'version' or 'root'"),
         (
-            with_tree({"dict": []}, version=2),
+            with_tree({"dict": []}, version=3),
             "it was written by a newer scratchgrad (layout "
-            "version 2; this one reads 1); upgrade scratchgrad",
+            "version 3; this one reads 2); upgrade scratchgrad",
         ),
         (with_tree({"dict": []}, version=0), "metadata has version 0, which never existed"),
         (with_tree({"dict": []}, version=True), "metadata has version True, which never existed"),
