@@ -17,6 +17,14 @@ from .lr_scheduler import (
     ReduceLROnPlateau,
     StepLR,
 )
+from .more_schedules import (
+    ChainedScheduler,
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    MultiplicativeLR,
+    PolynomialLR,
+    SequentialLR,
+)
 from .optimizer import NonFiniteGradientError, Optimizer, OptimizerStateError
 from .per_step_schedules import LambdaLR, OneCycleLR
 from .rmsprop import RMSprop
@@ -45,4 +53,10 @@ __all__ = [
     "ReduceLROnPlateau",
     "LambdaLR",
     "OneCycleLR",
+    "ConstantLR",
+    "PolynomialLR",
+    "MultiplicativeLR",
+    "CosineAnnealingWarmRestarts",
+    "SequentialLR",
+    "ChainedScheduler",
 ]

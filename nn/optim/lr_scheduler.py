@@ -100,6 +100,14 @@ class LRScheduler:
         self._advance(*args, **kwargs)
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
+    def _restart(self) -> None:
+        """Start over at epoch 0 from the base lrs (SequentialLR's switch to this
+        schedule; PyTorch calls `step(0)` there)."""
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base
+        self.last_epoch, self._first = -1, False
+        self.step()
+
     def _advance(self) -> None:
         """One step of the schedule (each scheduler's own rule)."""
         t = self.last_epoch + 1

@@ -7,6 +7,7 @@ import pytest
 
 from scratchgrad import nn
 from scratchgrad.autograd import Tensor
+from scratchgrad.optim import lr_scheduler  # PyTorch's path, every schedule
 
 
 @pytest.fixture
@@ -350,3 +351,79 @@ def test_get_last_lr_is_what_the_last_step_set_not_a_later_hand_edit(torch):
     plateau.step(1.0)
     plateau.step(2.0)
     assert plateau.get_last_lr() == _lrs(ours)
+
+
+# --- the rest of PyTorch's schedules, and SequentialLR / ChainedScheduler -------------------
+
+MORE = {
+    "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.5, total_iters=4),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=10, power=2.0),
+    "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lambda epoch: 0.95),
+    "WarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=5, eta_min=0.01),
+    "WarmRestarts T_mult": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2),
+    "SequentialLR": lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, 0.1, 1.0, 5), m.CosineAnnealingLR(o, 20)], milestones=[5]
+    ),
+    "SequentialLR of 3": lambda m, o: m.SequentialLR(
+        o, [m.ConstantLR(o, 0.1, 2), m.ExponentialLR(o, 0.9), m.StepLR(o, 3, 0.5)], [4, 10]
+    ),
+    "ChainedScheduler": lambda m, o: m.ChainedScheduler(
+        [m.ConstantLR(o, 0.1, 3), m.ExponentialLR(o, 0.9)]
+    ),
+}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", list(MORE))
+def test_more_schedules_match_pytorch_step_for_step(torch, case):
+    import warnings
+
+    ours, theirs = _pair(torch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's SequentialLR warns on a deprecated path
+        s_ours = MORE[case](lr_scheduler, ours)
+        s_theirs = MORE[case](torch.optim.lr_scheduler, theirs)
+        for _ in range(40):
+            assert _lrs(ours) == pytest.approx(_lrs(theirs), rel=1e-12, abs=1e-15)
+            assert s_ours.get_last_lr() == pytest.approx(s_theirs.get_last_lr(), rel=1e-12)
+            ours.step()
+            theirs.step()
+            s_ours.step()
+            s_theirs.step()
+
+
+@pytest.mark.oracle
+def test_warm_restarts_step_within_an_epoch_and_resume_from_a_checkpoint(torch, tmp_path):
+    """`scheduler.step(epoch + i / iters)` once per batch, as PyTorch's docs show."""
+    ours, theirs = _pair(torch)
+    make = MORE["WarmRestarts T_mult"]
+    s_ours = make(lr_scheduler, ours)
+    s_theirs = make(torch.optim.lr_scheduler, theirs)
+    for k in range(30):
+        ours.step()
+        theirs.step()
+        s_ours.step(k / 4)
+        s_theirs.step(k / 4)
+        assert _lrs(ours) == pytest.approx(_lrs(theirs), rel=1e-12, abs=1e-15)
+    nn.save({"o": ours.state_dict(), "s": s_ours.state_dict()}, tmp_path / "c")
+    again, _ = _pair(torch)
+    resumed = make(lr_scheduler, again)
+    saved = nn.load(tmp_path / "c")
+    again.load_state_dict(saved["o"])
+    resumed.load_state_dict(saved["s"])
+    for _ in range(10):
+        s_ours.step()
+        resumed.step()
+        assert _lrs(again) == pytest.approx(_lrs(ours), rel=1e-12)
+
+
+def test_sequential_lr_checks_its_parts():
+    opt = nn.optim.SGD([nn.Parameter([0.0])], lr=0.1)
+    other = nn.optim.SGD([nn.Parameter([0.0])], lr=0.1)
+    first = nn.optim.ConstantLR(opt, 0.5, 2)
+    with pytest.raises(ValueError, match="2 schedulers need 1 milestones"):
+        nn.optim.SequentialLR(opt, [first, nn.optim.ExponentialLR(opt, 0.9)], milestones=[])
+    with pytest.raises(ValueError, match="same optimizer"):
+        nn.optim.SequentialLR(opt, [first, nn.optim.ExponentialLR(other, 0.9)], milestones=[2])
+    with pytest.raises(ValueError, match=r"factor must be in \[0, 1\]"):
+        nn.optim.ConstantLR(opt, factor=2.0)
