@@ -135,6 +135,16 @@ def erf(x: Operand) -> Tensor:
     return _t(x).erf()
 
 
+def expm1(x: Operand) -> Tensor:
+    """As torch.expm1: e^x - 1, elementwise, exact near 0."""
+    return _t(x).expm1()
+
+
+def log1p(x: Operand) -> Tensor:
+    """As torch.log1p: log(1 + x), elementwise, exact near 0."""
+    return _t(x).log1p()
+
+
 def log10(x: Operand) -> Tensor:
     """As torch.log10: base-10 logarithm, elementwise."""
     return _t(x).log10()

@@ -174,6 +174,8 @@ EXAMPLES = {
     "log10": _unary("log10", 0.2, 3.0),
     "log2": _unary("log2", 0.2, 3.0),
     "erf": _unary("erf", -3.0, 3.0),
+    "expm1": _unary("expm1"),
+    "log1p": _unary("log1p", 0.2, 3.0),
     "cumsum": _unary("cumsum", axis=1),
     "sqrt": _unary("sqrt", 0.2, 3.0),
     "tanh": _unary("tanh"),

@@ -235,6 +235,23 @@ def _log_in_base(name, base):
 LOG10 = _log_in_base("log10", 10.0)
 LOG2 = _log_in_base("log2", 2.0)
 
+EXPM1 = register(
+    "expm1",
+    lambda x: namespace(x).expm1(x),
+    partials=lambda node, xs, out: (EXP(xs[0]),),
+    quiet=True,
+    doc="e^x - 1, exact near 0 (ELU's negative side);  d/dx = e^x",
+)
+
+LOG1P = register(
+    "log1p",
+    lambda x: namespace(x).log1p(x),
+    partials=lambda node, xs, out: (reciprocal(1.0 + xs[0]),),
+    quiet=True,
+    domain="positive",
+    doc="log(1 + x), exact near 0;  d/dx = 1/(1 + x)",
+)
+
 ERF = register(
     "erf",
     erf,

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .backend import Array, ArrayLike, device_name, namespace
-from .ops_elementwise import ERF, LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
+from .ops_elementwise import ERF, EXPM1, LOG1P, LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
 from .ops_reduce import CUMSUM, MAX, MIN, STD, SUM, normalize_axis
 from .ops_shape import CAST, EXPAND, GETITEM, RESHAPE, TRANSPOSE, WHERE
@@ -649,6 +649,14 @@ class TensorMethods:
     def log10(self) -> Tensor:
         """Base-10 logarithm, elementwise (makemore's `loss.log10()`)."""
         return self._apply(LOG10, (self,))
+
+    def expm1(self) -> Tensor:
+        """e^x - 1, elementwise, exact for small x (where exp(x) - 1 loses digits)."""
+        return self._apply(EXPM1, (self,))
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), elementwise, exact for small x."""
+        return self._apply(LOG1P, (self,))
 
     def erf(self) -> Tensor:
         """The error function, elementwise (exact GELU is x * (1 + erf(x / sqrt 2)) / 2)."""

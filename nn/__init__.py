@@ -15,6 +15,22 @@ from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELos
 # `from scratchgrad import nn; nn.Neuron(2)` (micrograd's classes, node for node)
 from .micrograd import MLP, Layer, Neuron
 from .module import Module, Parameter, StateDictError
+from .more_activation_layers import (
+    CELU,
+    ELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softsign,
+)
 from .normalization import LayerNorm
 from .seeding import manual_seed
 from .train import (

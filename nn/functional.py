@@ -92,11 +92,6 @@ def gelu(x, approximate="none"):
     return 0.5 * x * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
 
 
-def softplus(x):
-    """log(1 + e^x), computed stably;  d/dx = sigmoid(x)."""
-    return _unary("softplus", x)
-
-
 def step(x):
     """The perceptron's activation: 1 if x > 0 else 0. Its gradient is zero."""
     return _unary("step", x)
@@ -512,6 +507,22 @@ from .convolution import (  # noqa: E402,F401
     unfold,
 )
 from .embedding import embedding  # noqa: E402,F401
+from .more_activations import (  # noqa: E402,F401
+    celu,
+    elu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+)
 
 
 def __getattr__(name):

@@ -1,0 +1,145 @@
+"""Modules for the activations of `more_activations.py` (`nn.SiLU()`, `nn.ELU(alpha=0.5)`,
+`nn.PReLU()`, ...): each holds its options, prints them as PyTorch does, and calls its
+function. `inplace=True` is refused, as everywhere here."""
+
+from typing import Any
+
+import numpy as np
+
+from . import functional as F
+from .module import Module, Parameter
+
+
+class _Pointwise(Module):
+    """An activation with options: `forward` is `_function(x, *options)`."""
+
+    _function: Any = None  # (set by each subclass)
+    _options: tuple[str, ...] = ()  # attribute names, in the function's argument order
+
+    def forward(self, x):
+        return type(self)._function(x, *(getattr(self, name) for name in self._options))
+
+    def extra_repr(self):
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self._options)
+
+
+def _refused(inplace, owner):
+    F.refuse_inplace(inplace, type(owner).__name__)
+
+
+class SiLU(_Pointwise):
+    """x * sigmoid(x)."""
+
+    _function = staticmethod(F.silu)
+
+    def __init__(self, inplace=False):
+        _refused(inplace, self)
+
+
+class Mish(SiLU):
+    """x * tanh(softplus(x))."""
+
+    _function = staticmethod(F.mish)
+
+
+class Hardswish(SiLU):
+    """x * relu6(x + 3) / 6."""
+
+    _function = staticmethod(F.hardswish)
+
+
+class Hardsigmoid(SiLU):
+    """relu6(x + 3) / 6."""
+
+    _function = staticmethod(F.hardsigmoid)
+
+
+class ReLU6(SiLU):
+    """min(max(x, 0), 6)."""
+
+    _function = staticmethod(F.relu6)
+
+
+class SELU(SiLU):
+    """scale * elu(x, alpha), the self-normalising constants."""
+
+    _function = staticmethod(F.selu)
+
+
+class Softsign(_Pointwise):
+    """x / (1 + |x|)."""
+
+    _function = staticmethod(F.softsign)
+
+
+class LogSigmoid(Softsign):
+    """log(sigmoid(x)), stable."""
+
+    _function = staticmethod(F.logsigmoid)
+
+
+class ELU(_Pointwise):
+    """x if x > 0 else alpha (e^x - 1)."""
+
+    _function = staticmethod(F.elu)
+    _options = ("alpha",)
+
+    def __init__(self, alpha=1.0, inplace=False):
+        _refused(inplace, self)
+        self.alpha = alpha
+
+
+class CELU(ELU):
+    """x if x > 0 else alpha (e^(x/alpha) - 1)."""
+
+    _function = staticmethod(F.celu)
+
+
+class Hardtanh(_Pointwise):
+    """x clamped to [min_val, max_val] (no gradient at the corners, as PyTorch)."""
+
+    _function = staticmethod(F.hardtanh)
+    _options = ("min_val", "max_val")
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        _refused(inplace, self)
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+
+class Softplus(_Pointwise):
+    """log(1 + e^(beta x)) / beta, linear where beta x > threshold."""
+
+    _function = staticmethod(F.softplus)
+    _options = ("beta", "threshold")
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        self.beta, self.threshold = beta, threshold
+
+
+class Softmin(_Pointwise):
+    """softmax(-x) along `dim`."""
+
+    _function = staticmethod(F.softmin)
+    _options = ("dim",)
+
+    def __init__(self, dim=None):
+        self.dim = dim
+
+
+class PReLU(Module):
+    """x if x > 0 else a * x, with the slope a learned: one for all channels, or
+    `num_parameters` (one per channel, axis 1), starting at `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        self.num_parameters = int(num_parameters)
+        self.weight = Parameter(np.full(self.num_parameters, init), dtype=dtype)
+        if device is not None:
+            self.to(device)
+
+    def forward(self, x):
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
