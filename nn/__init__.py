@@ -3,13 +3,34 @@
 from . import data, datasets, functional, init, micrograd, models, optim, pretrained, scalar, utils
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .checkpoint import CheckpointError, load, save
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .embedding import Embedding
-from .layers import BatchNorm1d, Dropout, Dropout2d, Flatten, Identity, Linear, mlp
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .layers import (
+    BatchNorm1d,
+    CosineSimilarity,
+    Dropout,
+    Dropout2d,
+    Flatten,
+    Identity,
+    Linear,
+    PairwiseDistance,
+    Unflatten,
+    mlp,
+)
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 
 # micrograd's `nn` by renaming: `from micrograd import nn; nn.Neuron(2)` becomes
 # `from scratchgrad import nn; nn.Neuron(2)` (micrograd's classes, node for node)

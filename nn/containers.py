@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
-from .module import Module
+from ..autograd import Tensor
+from .module import Module, Parameter
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -29,17 +30,36 @@ def _checked(owner: str, module: object) -> Module:
     return module
 
 
+def _as_parameter(owner: str, value: Any) -> Any:
+    """A ParameterList's or ParameterDict's entry: a Parameter, or a tensor or array made
+    one (as PyTorch wraps a plain tensor)."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.data, requires_grad=value.requires_grad)
+    try:
+        return Parameter(value)
+    except TypeError:
+        raise TypeError(f"{owner} holds Parameters, got {type(value).__name__}") from None
+
+
 class _Ordered(Module):
     """Children in order, each also an attribute under its name (so `_walk` finds them
     and `state_dict` names them "<name>.weight")."""
 
     _internal = Module._internal | {"_seq", "_names"}
-    _seq: list[Module]
+    _seq: list[Any]
     _names: list[str]
+    _holds: type = Module  # what the children are (ParameterList: Parameters)
+
+    def _check(self, item: object) -> Any:
+        if self._holds is Parameter:
+            return _as_parameter(type(self).__name__, item)
+        return _checked(type(self).__name__, item)
 
     def _reset(self, pairs: Iterable[tuple[object, object]]) -> None:
         """Replace every child by `pairs` (name, module), in that order."""
-        checked = [(str(name), _checked(type(self).__name__, m)) for name, m in pairs]
+        checked = [(str(name), self._check(m)) for name, m in pairs]
         for name in getattr(self, "_names", ()):
             object.__delattr__(self, name)
         self._seq, self._names = [], []
@@ -61,11 +81,11 @@ class _Ordered(Module):
             self._seq, self._names = [], []
         if name in self._names:
             at = self._names.index(name)
-            if isinstance(value, Module):
+            if isinstance(value, self._holds):
                 self._seq[at] = value
             else:
                 del self._seq[at], self._names[at]
-        elif isinstance(value, Module):
+        elif isinstance(value, self._holds):
             self._seq.append(value)
             self._names.append(name)
 
@@ -95,7 +115,7 @@ class _Ordered(Module):
     def __setitem__(self, index: int, module: Module) -> None:
         i = self._index(index)
         modules = list(self._seq)
-        modules[i] = _checked(type(self).__name__, module)
+        modules[i] = self._check(module)
         self._reset(zip(list(self._names), modules))
 
     def __delitem__(self, index: int | slice) -> None:
@@ -109,7 +129,7 @@ class _Ordered(Module):
         numbers = [int(n) for n in self._names if n.isdigit()]
         self._add(
             str(max(numbers) + 1 if numbers else len(self._seq)),
-            _checked(type(self).__name__, module),
+            self._check(module),
         )
         return self
 
@@ -122,7 +142,7 @@ class _Ordered(Module):
     def insert(self, index: int, module: Module) -> None:
         """Put `module` before position `index`; the children are renumbered 0, 1, ..."""
         modules = list(self._seq)
-        modules.insert(index, _checked(type(self).__name__, module))
+        modules.insert(index, self._check(module))
         self._renumbered(modules)
 
 
@@ -260,3 +280,39 @@ class ModuleDict(Module):
         """Remove every module."""
         for key in list(self._keys):
             del self[key]
+
+
+class ParameterList(_Ordered):
+    """A list of parameters the owner trains and saves ("<attr>.0", "<attr>.1", ...); a
+    tensor or array put in becomes a Parameter, as in PyTorch."""
+
+    _holds = Parameter
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        self._renumbered(() if values is None else values)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Refused: a ParameterList only holds parameters; use them in your forward."""
+        raise NotImplementedError("ParameterList has no forward(); use its parameters in yours")
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """One parameter, or a ParameterList of a slice (renumbered from 0)."""
+        if isinstance(index, slice):
+            return ParameterList(self._seq[index])
+        return self._seq[self._index(index)]
+
+    def __iadd__(self, values: Iterable[Any]) -> Self:
+        return self.extend(values)
+
+
+class ParameterDict(ModuleDict):
+    """A dict of parameters the owner trains and saves ("<attr>.<key>")."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter("ParameterDict", value))
+        if key not in self._keys:
+            self._keys.append(key)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Refused: a ParameterDict only holds parameters; use them in your forward."""
+        raise NotImplementedError("ParameterDict has no forward(); use its parameters in yours")

@@ -523,6 +523,13 @@ from .more_activations import (  # noqa: E402,F401
     softplus,
     softsign,
 )
+from .robust_losses import huber_loss, kl_div, smooth_l1_loss  # noqa: E402,F401
+from .tensor_functions import (  # noqa: E402,F401
+    cosine_similarity,
+    normalize,
+    pad,
+    pairwise_distance,
+)
 
 
 def __getattr__(name):

@@ -124,6 +124,43 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class Unflatten(Module):
+    """Axis `dim` split into `unflattened_size` (Flatten's inverse; one -1 is inferred)."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: ArrayLike | Tensor) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        axis = self.dim + x.ndim if self.dim < 0 else self.dim
+        if not 0 <= axis < x.ndim:
+            raise ValueError(f"Unflatten(dim={self.dim}) needs that axis, got shape {x.shape}")
+        return x.reshape(x.shape[:axis] + self.unflattened_size + x.shape[axis + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class CosineSimilarity(Module):
+    """The cosine of the angle between two inputs along `dim` (`F.cosine_similarity`)."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: ArrayLike | Tensor, x2: ArrayLike | Tensor) -> Tensor:
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p along the last axis (`F.pairwise_distance`)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1: ArrayLike | Tensor, x2: ArrayLike | Tensor) -> Tensor:
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
 class Dropout(Module):
     """Inverted dropout: in training, zero each element with probability p and scale the
     survivors by 1/(1-p), so the expected activation is unchanged and eval is identity."""

@@ -1,6 +1,34 @@
-"""`torch.nn.utils`' gradient clipping under its PyTorch path (`nn.utils.clip_grad_norm_`);
-the functions live with the optimizers (`nn.optim.clip`)."""
+"""`torch.nn.utils`: gradient clipping (the functions live with the optimizers,
+`nn.optim.clip`) and the flat-vector view of a model's parameters."""
 
+import numpy as np
+
+from ..autograd import Tensor
 from .optim.clip import clip_grad_norm_, clip_grad_value_
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+
+def parameters_to_vector(parameters):
+    """Every parameter's numbers, flattened and joined into one tensor (a copy)."""
+    arrays = [np.asarray(p.data).reshape(-1) for p in parameters]
+    if not arrays:
+        raise ValueError("parameters_to_vector: no parameters given")
+    return Tensor(np.concatenate(arrays))
+
+
+def vector_to_parameters(vec, parameters):
+    """Write one flat vector's numbers back into the parameters, in order (in place:
+    an optimizer keeps working on them)."""
+    flat = np.asarray(vec.data if isinstance(vec, Tensor) else vec).reshape(-1)
+    parameters = list(parameters)
+    need = sum(int(np.prod(p.shape)) for p in parameters)
+    if flat.size != need:
+        raise ValueError(
+            f"vector_to_parameters: the vector has {flat.size} numbers, the parameters {need}"
+        )
+    start = 0
+    for p in parameters:
+        n = int(np.prod(p.shape))
+        p.data[...] = flat[start : start + n].reshape(p.shape)
+        start += n
