@@ -175,6 +175,18 @@ class Sequential(_Ordered):
             return Sequential(dict(zip(self._names[index], self._seq[index])))
         return self._seq[self._index(index)]
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of this one's modules, then `other`'s (renumbered from 0)."""
+        if not isinstance(other, Sequential):
+            raise TypeError(f"Sequential + {type(other).__name__}: add another Sequential")
+        return Sequential(*self._seq, *other._seq)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove the module at `index` (the last by default) and return it."""
+        module = self._seq[self._index(index)]
+        del self[index]
+        return module
+
 
 class ModuleList(_Ordered):
     """A list of modules whose parameters the owner finds, named "<attr>.0.weight", ...;

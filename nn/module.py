@@ -221,18 +221,35 @@ class Module:
         """The direct sub-modules, each once (`named_children` without the names)."""
         return Listing(m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every sub-module, depth first, each once."""
+    def named_modules(
+        self, memo: set[Any] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, depth first, each once (a shared one under
+        its first name; `remove_duplicate=False`: under each of its names)."""
         seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
+        stack: list[tuple[str, Module, tuple[int, ...]]] = [(prefix, self, ())]
         while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
-                continue
+            name, module, above = stack.pop()
+            if id(module) in above or (remove_duplicate and id(module) in seen):
+                continue  # (a module inside itself is never walked twice)
             seen.add(id(module))
             yield name, module
-            kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
-            stack.extend(reversed(kids))
+            kids = module.named_children() if remove_duplicate else module._all_children()
+            path = above + (id(module),)
+            stack.extend(reversed([(f"{name}.{n}" if name else n, m, path) for n, m in kids]))
+
+    def _all_children(self) -> list[tuple[str, Module]]:
+        """(name, module) for every direct sub-module name, aliases included."""
+        return [(name, obj) for kind, name, obj in self._members() if kind == "module"]
+
+    def get_parameter(self, target: str) -> ParamLike:
+        """The parameter at a dotted path ("layer.0.weight"), or an AttributeError."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        found = dict(module.named_parameters(recurse=False)).get(name)
+        if found is None:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r}")
+        return found
 
     def modules(self) -> Listing[Module]:
         """This module and every sub-module, depth first, each once (no names)."""
@@ -242,7 +259,7 @@ class Module:
         """The sub-module at a dotted path ("" is this module), or an AttributeError."""
         if target == "":
             return self
-        found = dict(self.named_modules()).get(target)
+        found = dict(self.named_modules(remove_duplicate=False)).get(target)
         if found is None:
             raise AttributeError(
                 f"{type(self).__name__} has no sub-module {target!r}; its "
@@ -250,18 +267,23 @@ class Module:
             )
         return found
 
-    def _scope(self, prefix: str, recurse: bool) -> Iterable[tuple[str, Module]]:
-        return self.named_modules(prefix) if recurse else [(prefix, self)]
+    def _scope(
+        self, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterable[tuple[str, Module]]:
+        if not recurse:
+            return [(prefix, self)]
+        return self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
 
     def named_parameters(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, ParamLike]]:
         """(dotted name, parameter) for every trainable parameter, once (a shared one
-        under its first name); `recurse=False`: this module's own only."""
+        under its first name; `remove_duplicate=False`: under each of its names);
+        `recurse=False`: this module's own only."""
         seen: set[int] = set()
-        for mname, module in self._scope(prefix, recurse):
+        for mname, module in self._scope(prefix, recurse, remove_duplicate):
             for kind, name, obj in module._members():
-                if kind == "param" and id(obj) not in seen:
+                if kind == "param" and (id(obj) not in seen or not remove_duplicate):
                     seen.add(id(obj))
                     yield (f"{mname}.{name}" if mname else name), obj
 
@@ -448,16 +470,24 @@ class Module:
             if kind == "module":
                 yield from obj._state_entries(f"{prefix}{name}.", path + (id(self),))
 
-    def state_dict(self) -> dict[str, Array]:
+    def state_dict(
+        self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Any]:
         """{dotted name: ndarray copy} of parameters and buffers: a snapshot, so later
-        training does not change a state you kept as "the best so far"."""
+        training does not change a state you kept as "the best so far". PyTorch's
+        keywords: `prefix` goes before every name, `destination` (a dict) is filled and
+        returned, `keep_vars=True` gives the parameters themselves instead of copies."""
+        if args:
+            raise TypeError("state_dict() takes its options by keyword (prefix=, keep_vars=)")
         copies: dict[int, Array] = {}  # one copy per object, shared by its aliases
-        return {
-            name: copies.setdefault(
-                id(obj), np.array(obj.data if isinstance(obj, (Tensor, Value)) else obj)
-            )
-            for kind, name, obj in self._state_entries()
-        }
+        out = {} if destination is None else destination
+        for _kind, name, obj in self._state_entries(prefix):
+            if keep_vars:
+                out[name] = obj
+            else:
+                data = obj.data if isinstance(obj, (Tensor, Value)) else obj
+                out[name] = copies.setdefault(id(obj), np.array(data))
+        return out
 
     def load_state_dict(
         self, state_dict: Mapping[str, ArrayLike], strict: bool = True

@@ -816,3 +816,38 @@ def test_adam_with_decoupled_weight_decay_is_pytorchs(torch):
     again.load_state_dict(topt.state_dict())
     with pytest.raises(nn.optim.OptimizerStateError, match="decoupled_weight_decay=True"):
         nn.optim.Adam([nn.Parameter(w0.copy())]).load_state_dict(topt.state_dict())
+
+
+@pytest.mark.oracle
+def test_module_walks_take_pytorchs_keywords_including_aliases(torch):
+    def build(lib):
+        shared = lib.Linear(2, 2)
+
+        class Tied(lib.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = shared, shared
+                self.seq = lib.Sequential(lib.ReLU(), shared)
+
+        return Tied()
+
+    ours, theirs = build(nn), build(torch.nn)
+    for unique in (True, False):
+        assert [n for n, _ in ours.named_modules(remove_duplicate=unique)] == [
+            n for n, _ in theirs.named_modules(remove_duplicate=unique)
+        ]
+        assert [n for n, _ in ours.named_parameters(remove_duplicate=unique)] == [
+            n for n, _ in theirs.named_parameters(remove_duplicate=unique)
+        ]
+    assert list(ours.state_dict(prefix="model.")) == list(theirs.state_dict(prefix="model."))
+    assert ours.state_dict(keep_vars=True)["b.weight"] is ours.a.weight
+    filled = {}
+    assert ours.state_dict(destination=filled) is filled and "seq.1.bias" in filled
+    assert ours.get_parameter("seq.1.bias") is ours.a.bias
+    joined = nn.Sequential(nn.ReLU()) + nn.Sequential(nn.Tanh(), nn.Sigmoid())
+    their_joined = torch.nn.Sequential(torch.nn.ReLU()) + torch.nn.Sequential(
+        torch.nn.Tanh(), torch.nn.Sigmoid()
+    )
+    assert _repr(joined) == repr(their_joined)
+    assert isinstance(joined.pop(1), nn.Tanh) and isinstance(their_joined.pop(1), torch.nn.Tanh)
+    assert _repr(joined) == repr(their_joined)
