@@ -421,14 +421,74 @@ floor = _method_as_function("floor")
 round = _method_as_function("round")
 equal = _method_as_function("equal")
 
-mv = _method_as_function("mv")
-norm = _method_as_function("norm")
-
 COMPOSITIONS = (
     "split chunk unbind narrow flip index_select gather take_along_dim topk sort argsort "
     "tril triu bmm square rsqrt logsumexp amax amin isnan isinf isfinite sign floor round "
-    "equal cumsum mv norm"
+    "equal cumsum mv norm ceil trunc frac reciprocal neg negative fmod remainder clamp_min "
+    "clamp_max nansum count_nonzero prod cumprod outer ger diagonal diag trace roll movedim "
+    "moveaxis swapaxes swapdims tile repeat_interleave unflatten masked_select median "
+    "var_mean std_mean var std permute t masked_fill broadcast_to logical_not logical_and "
+    "logical_or logical_xor"
 ).split()
+mv = _method_as_function("mv")
+norm = _method_as_function("norm")
+ceil = _method_as_function("ceil")
+trunc = _method_as_function("trunc")
+frac = _method_as_function("frac")
+reciprocal = _method_as_function("reciprocal")
+neg = _method_as_function("neg")
+negative = _method_as_function("negative")
+fmod = _method_as_function("fmod")
+remainder = _method_as_function("remainder")
+clamp_min = _method_as_function("clamp_min")
+clamp_max = _method_as_function("clamp_max")
+nansum = _method_as_function("nansum")
+count_nonzero = _method_as_function("count_nonzero")
+prod = _method_as_function("prod")
+cumprod = _method_as_function("cumprod")
+outer = _method_as_function("outer")
+ger = _method_as_function("ger")
+diagonal = _method_as_function("diagonal")
+diag = _method_as_function("diag")
+trace = _method_as_function("trace")
+roll = _method_as_function("roll")
+movedim = _method_as_function("movedim")
+moveaxis = _method_as_function("moveaxis")
+swapaxes = _method_as_function("swapaxes")
+swapdims = _method_as_function("swapdims")
+tile = _method_as_function("tile")
+repeat_interleave = _method_as_function("repeat_interleave")
+unflatten = _method_as_function("unflatten")
+masked_select = _method_as_function("masked_select")
+median = _method_as_function("median")
+var_mean = _method_as_function("var_mean")
+std_mean = _method_as_function("std_mean")
+var = _method_as_function("var")
+std = _method_as_function("std")
+permute = _method_as_function("permute")
+t = _method_as_function("t")
+masked_fill = _method_as_function("masked_fill")
+broadcast_to = _method_as_function("broadcast_to")
+logical_not = _method_as_function("logical_not")
+logical_and = _method_as_function("logical_and")
+logical_or = _method_as_function("logical_or")
+logical_xor = _method_as_function("logical_xor")
+
+
+def concat(tensors: Sequence[Operand], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """torch.concat / torch.concatenate: `cat`."""
+    return cat(tensors, dim, axis=axis)
+
+
+def hstack(tensors: Sequence[Operand]) -> Tensor:
+    """Joined along axis 1 (axis 0 for 1-D tensors), as numpy's and PyTorch's hstack."""
+    items = [_t(x) for x in tensors]
+    return cat(items, 0 if items and items[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Operand]) -> Tensor:
+    """Stacked as rows: 1-D tensors become rows of a matrix, then joined along axis 0."""
+    return cat([_t(x).reshape(1, -1) if _t(x).ndim == 1 else _t(x) for x in tensors], 0)
 
 
 def dot(a: Any, b: Any, bias: Any = None) -> Any:

@@ -64,6 +64,9 @@ class Op:
     jvp(node, ts, xs, out) -> tangent          forward mode (None in `ts` means zero)
     partials(node, xs, out) -> factors         elementwise ops: d out/d x_i (gives both,
                                                or the one without its own rule)
+    selects=True                               the partials only select (masks, a tie's
+                                               share): the gradient is 0 where they are
+                                               0, even an inf one (PyTorch's `where`)
 
     In the rules, `xs` are the inputs' data and `out` the output's (nodes themselves under
     create_graph=True), and `node._saved` holds the op's params. Apply it by calling it:
@@ -129,11 +132,12 @@ class Op:
         domain: str = "real",
         kinks: tuple[float, ...] = (),
         smooth: bool = True,
+        selects: bool = False,
         doc: str = "",
         micrograd: str | Callable[[Any], str] | None = None,
     ) -> None:
         if partials is not None:  # both modes, unless one is given its own rule
-            vjp, jvp = vjp or _vjp_of(partials), jvp or _jvp_of(partials)
+            vjp, jvp = vjp or _vjp_of(partials, selects), jvp or _jvp_of(partials)
         if linear:
             jvp = _apply_to_tangents(self)
         if vjp is None:
@@ -203,13 +207,14 @@ def register(
 # --- the two modes made from one local derivative -------------------------------------
 
 
-def _vjp_of(partials: Partials) -> VJP:
+def _vjp_of(partials: Partials, selects: bool = False) -> VJP:
     def vjp(node: Any, g: Any, xs: Any, out: Any) -> tuple[Any, ...]:
+        times = selected if selects else multiply  # (selected: defined below the table)
         return tuple(
             [
                 None
                 if d is None or not p.requires_grad
-                else unbroadcast(multiply(g, d), getattr(x, "shape", None))
+                else unbroadcast(times(g, d), getattr(x, "shape", None))
                 for d, x, p in zip(partials(node, xs, out), xs, node._parents)
             ]
         )
@@ -269,4 +274,4 @@ def _accumulating(scalar_vjp: ScalarRule) -> ScalarRule:
     return scalar_backprop
 
 
-from .vjp_math import fit_to, tangent_sum, unbroadcast  # noqa: E402  (they call ops)
+from .vjp_math import fit_to, selected, tangent_sum, unbroadcast  # noqa: E402  (they call ops)

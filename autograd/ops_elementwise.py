@@ -15,7 +15,7 @@ from . import buffers, threads
 from .backend import floatmath, ieee, namespace
 from .erf import erf
 from .op_table import Op, register
-from .vjp_math import data_of, fit_to, tangent_sum, unbroadcast, zero_where
+from .vjp_math import data_of, fit_to, selected, tangent_sum, unbroadcast, zero_where
 
 # --- helpers that work on floats (IEEE results), arrays and nodes -----------------------
 
@@ -347,10 +347,14 @@ def _relu_partials(node, xs, out):
 
 
 def _passed_part(out, g, x):
-    """out = g where the gradient passes (x > 0 or NaN), else 0: one slice's work."""
+    """out = g where the gradient passes (x > 0 or NaN), else 0 (also where g is inf,
+    as PyTorch's: see `selected`): one slice's work."""
     mask = np.empty(x.shape, bool)
     _passes_gradient(mask, x)
-    np.multiply(g, mask, out=out)
+    with np.errstate(invalid="ignore", over="ignore"):  # (a worker thread's own state)
+        np.multiply(g, mask, out=out)
+        if not np.isfinite(np.add.reduce(out, axis=None)):
+            out[~mask] = 0
 
 
 def _relu_vjp(node, g, xs, out):
@@ -361,7 +365,7 @@ def _relu_vjp(node, g, xs, out):
     x = data_of(xs[0])
     if threads.splits(g) and x.__class__ is np.ndarray:
         return (threads.elementwise(_passed_part, buffers.empty(g.shape, g.dtype), g, x),)
-    return (buffers.multiply(g, _relu_partials(node, xs, out)[0]),)
+    return (selected(g, _relu_partials(node, xs, out)[0]),)
 
 
 RELU = register(
@@ -418,6 +422,7 @@ MAXIMUM = register(
     quiet=True,
     arity=2,
     smooth=False,
+    selects=True,
     doc="elementwise max; ties split the gradient in half",
 )
 
@@ -430,5 +435,6 @@ MINIMUM = register(
     quiet=True,
     arity=2,
     smooth=False,
+    selects=True,
     doc="elementwise min; ties split the gradient in half",
 )

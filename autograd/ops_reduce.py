@@ -13,7 +13,15 @@ from .backend import namespace
 from .grad_mode import STATE
 from .node import Node
 from .op_table import register
-from .vjp_math import count, data_of, expand_reduced, fit_to, tangent_sum, unbroadcast, zero_where
+from .vjp_math import (
+    count,
+    data_of,
+    expand_reduced,
+    fit_to,
+    tangent_sum,
+    unbroadcast,
+    zero_where,
+)
 
 
 def normalize_axis(axis, ndim):
@@ -21,6 +29,8 @@ def normalize_axis(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0 and all(not isinstance(a, bool) and a in (0, -1) for a in axes):
+        return ()  # a 0-d tensor's dim 0 (or -1), as PyTorch: nothing to reduce
     out = []
     for a in axes:
         if (

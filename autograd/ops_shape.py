@@ -136,6 +136,7 @@ WHERE = register(
     partials=lambda node, xs, out: (node._saved["condition"], ~node._saved["condition"]),
     arity=2,
     smooth=False,
+    selects=True,
     doc="condition ? a : b (condition: a constant boolean array);  d/da = condition, "
     "d/db = not condition",
 )

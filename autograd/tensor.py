@@ -28,6 +28,7 @@ from .ops_reduce import SUM_N, normalize_axis
 from .ops_shape import CAST, CONCATENATE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_compositions import TensorCompositions
+from .tensor_extras import TensorExtras
 from .tensor_methods import TensorMethods, _frozen, _raw
 from .torch_array import as_grad
 
@@ -102,7 +103,7 @@ def own_array(data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor
     return as_array(data, dtype, what, copy=True)
 
 
-class Tensor(TensorCompositions, TensorMethods, Operators):
+class Tensor(TensorCompositions, TensorExtras, TensorMethods, Operators):
     """An n-dimensional array that remembers how it was computed.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)
@@ -189,11 +190,13 @@ class Tensor(TensorCompositions, TensorMethods, Operators):
         ours = self._data.dtype
         if isinstance(x, (float, int)) and not isinstance(x, bool):
             # a number takes our dtype, unless it is a float and we hold integers (PyTorch:
-            # int_tensor * 0.5 is a float tensor)
-            keep = ours.kind == "f" or isinstance(x, int)
-            return _constant(
-                namespace(self._data).asarray(x, dtype=ours if keep else dtypes.get_default_dtype())
-            )
+            # int_tensor * 0.5 is a float tensor), or we hold bools (bool + 1 is int64)
+            if ours.kind == "b":
+                dtype = np.dtype(np.int64) if isinstance(x, int) else dtypes.get_default_dtype()
+            else:
+                keep = ours.kind == "f" or isinstance(x, int)
+                dtype = ours if keep else dtypes.get_default_dtype()
+            return _constant(namespace(self._data).asarray(x, dtype=dtype))
         if is_device_array(x):
             namespace_of(self._data, x)  # an array of another library: same device?
             return _constant(x)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .backend import namespace
 from .ops_reduce import normalize_axis
+from .ops_shape import WHERE
 from .tensor_methods import ValuesIndices, _raw
 
 if TYPE_CHECKING:
@@ -55,8 +56,13 @@ class TensorCompositions:
 
         def exp(self) -> Tensor: ...
 
+        requires_grad: bool
+
+        def _apply(self, op: Any, inputs: Any, **params: Any) -> Tensor: ...
+
     def _axis(self, dim: int) -> int:
-        return normalize_axis(dim, self.ndim)[0]
+        axes = normalize_axis(dim, self.ndim)
+        return axes[0] if axes else 0  # (dim 0 of a 0-d tensor)
 
     def _along(self, dim: int, index: Any) -> Tensor:
         """self[..., index, ...] with `index` on axis `dim`."""
@@ -144,11 +150,22 @@ class TensorCompositions:
         return self[key]
 
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
-        """PyTorch's take_along_dim(indices, dim): gather along `dim` (with no dim, of
-        the flattened tensor)."""
+        """PyTorch's take_along_dim(indices, dim): gather along `dim`, the other axes of
+        the tensor and the indices broadcast against each other (with no dim, of the
+        flattened tensor)."""
         if dim is None:
             return self.reshape(-1).gather(0, _raw(indices).reshape(-1))
-        return self.gather(dim, indices)
+        at, axis = _raw(indices), self._axis(dim)
+        if at.ndim != self.ndim:
+            raise ValueError(
+                f"take_along_dim: indices have {at.ndim} dimensions, the tensor "
+                f"{self.ndim}; they must match"
+            )
+        xp = namespace(at)
+        shape = [max(a, b) for a, b in zip(self.shape, at.shape)]
+        source = self.expand(tuple(shape[:axis] + [self.shape[axis]] + shape[axis + 1 :]))
+        at = xp.broadcast_to(at, tuple(shape[:axis] + [at.shape[axis]] + shape[axis + 1 :]))
+        return source.gather(dim, at)
 
     def topk(
         self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
@@ -165,6 +182,10 @@ class TensorCompositions:
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
         """(values, indices) of the entries along `dim` in order."""
+        if self.ndim == 0:  # (dim 0 of a 0-d tensor: itself, at index 0)
+            self._axis(dim)
+            only = self._constant_like(np.int64(0))
+            return ValuesIndices(cast("Tensor", self).reshape(()), only)
         indices = self.argsort(dim, descending)
         return ValuesIndices(self.gather(dim, indices), indices)
 
@@ -292,19 +313,40 @@ class TensorCompositions:
         """Where the entries are neither NaN nor +-inf (a bool tensor)."""
         return self._constant_like(namespace(self._data).isfinite(self._data))
 
+    def _steps(self, values: Any) -> Tensor:
+        """`values`, a function of self that is flat between its jumps, with PyTorch's
+        zero gradient: still a node of the graph when self requires grad (a `where` that
+        always takes the constant), so a backward through it gives zeros, not an error."""
+        flat = self._constant_like(values)
+        if not self.requires_grad:
+            return flat
+        always = namespace(self._data).ones(self._data.shape, dtype=bool)
+        return self._apply(WHERE, (flat, self), condition=always)
+
     def sign(self) -> Tensor:
-        """-1, 0 or +1, and 0 at NaN as PyTorch's (a constant: its derivative is 0
-        wherever it exists)."""
+        """-1, 0 or +1, and 0 at NaN as PyTorch's (its derivative is 0)."""
         xp, data = namespace(self._data), self._data
-        return self._constant_like(xp.where(xp.isnan(data), 0, xp.sign(data)).astype(data.dtype))
+        return self._steps(xp.where(xp.isnan(data), 0, xp.sign(data)).astype(data.dtype))
 
     def floor(self) -> Tensor:
-        """Rounded down (a constant: its derivative is 0 wherever it exists)."""
-        return self._constant_like(namespace(self._data).floor(self._data))
+        """Rounded down (its derivative is 0)."""
+        return self._steps(namespace(self._data).floor(self._data))
+
+    def ceil(self) -> Tensor:
+        """Rounded up (its derivative is 0)."""
+        return self._steps(namespace(self._data).ceil(self._data))
+
+    def trunc(self) -> Tensor:
+        """Rounded toward zero (its derivative is 0)."""
+        return self._steps(namespace(self._data).trunc(self._data))
+
+    def frac(self) -> Tensor:
+        """x - trunc(x), the fractional part (its derivative is 1)."""
+        return cast("Tensor", self) - self.trunc()
 
     def round(self, decimals: int = 0) -> Tensor:
-        """Rounded half to even, as PyTorch's (a constant: derivative 0 where it exists)."""
-        return self._constant_like(namespace(self._data).round(self._data, decimals))
+        """Rounded half to even, as PyTorch's (its derivative is 0)."""
+        return self._steps(namespace(self._data).round(self._data, decimals))
 
     def equal(self, other: Any) -> bool:
         """True when `other` has the same shape and the same numbers."""

@@ -66,9 +66,12 @@ class Size(int):
 
 
 def _axis(axis: _A, dim: _A, what: str) -> _A:
-    """One axis argument from numpy's `axis=` or PyTorch's `dim=` (not both)."""
+    """One axis argument from numpy's `axis=` or PyTorch's `dim=` (not both). An empty
+    `dim` (`sum(dim=())`) is every axis, as in PyTorch; numpy's `axis=()` is none."""
     if axis is not None and dim is not None:
         raise TypeError(f"{what}() got both axis= and dim=; they mean the same, give one")
+    if axis is None and isinstance(dim, (tuple, list)) and not dim:
+        return cast(_A, None)
     return dim if axis is None else axis
 
 
@@ -256,6 +259,61 @@ class TensorMethods:
     def __rfloordiv__(self, other: Operand) -> Tensor:
         return self._constant_like(namespace(self._data).floor_divide(_raw(other), self._data))
 
+    def __mod__(self, other: Operand) -> Tensor:
+        """self % other with the divisor's sign (Python's, numpy's and PyTorch's
+        `remainder`): self - floor(self / other) * other, so d/dself = 1 and
+        d/dother = -floor(self / other)."""
+        return cast("Tensor", self) - (self // other) * other
+
+    def __rmod__(self, other: Operand) -> Tensor:
+        return self._lift(other) % cast("Tensor", self)
+
+    remainder = __mod__
+
+    # --- logical and bitwise: masks and integers, no gradient ---------------------------
+
+    def _bitwise(self, ufunc: np.ufunc, other: Operand, name: str) -> Tensor:
+        data, their = self._data, _raw(other)
+        if data.dtype.kind == "f" or getattr(their, "dtype", np.dtype(int)).kind == "f":
+            raise TypeError(
+                f"{name} takes bool or integer tensors, got {data.dtype}; compare first "
+                "(x > 0) to make a mask"
+            )
+        return self._constant_like(getattr(namespace(data), ufunc.__name__)(data, their))
+
+    def __and__(self, other: Operand) -> Tensor:
+        return self._bitwise(np.bitwise_and, other, "&")
+
+    def __or__(self, other: Operand) -> Tensor:
+        return self._bitwise(np.bitwise_or, other, "|")
+
+    def __xor__(self, other: Operand) -> Tensor:
+        return self._bitwise(np.bitwise_xor, other, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> Tensor:
+        """~mask: not (bools), or the bitwise complement (integers)."""
+        if self._data.dtype.kind == "f":
+            raise TypeError(f"~ takes bool or integer tensors, got {self._data.dtype}")
+        return self._constant_like(namespace(self._data).invert(self._data))
+
+    def logical_not(self) -> Tensor:
+        """Where the element is zero or False (a bool tensor)."""
+        return self._constant_like(namespace(self._data).logical_not(self._data))
+
+    def logical_and(self, other: Operand) -> Tensor:
+        """Where both are nonzero (a bool tensor)."""
+        return self._constant_like(namespace(self._data).logical_and(self._data, _raw(other)))
+
+    def logical_or(self, other: Operand) -> Tensor:
+        """Where either is nonzero (a bool tensor)."""
+        return self._constant_like(namespace(self._data).logical_or(self._data, _raw(other)))
+
+    def logical_xor(self, other: Operand) -> Tensor:
+        """Where exactly one is nonzero (a bool tensor)."""
+        return self._constant_like(namespace(self._data).logical_xor(self._data, _raw(other)))
+
     def cumsum(
         self,
         dim: builtins.int | None = None,
@@ -268,9 +326,11 @@ class TensorMethods:
         if (dim is None) == (axis is None):
             raise TypeError("cumsum needs the axis to sum along: give dim (or axis), once")
         x = cast("Tensor", self) if dtype is None else self.astype(dtype)
-        return x._apply(
-            CUMSUM, (x,), axis=normalize_axis(dim if axis is None else axis, self.ndim)[0]
-        )
+        given = dim if axis is None else axis
+        if self.ndim == 0:  # dim 0 of a 0-d tensor (PyTorch's): itself
+            normalize_axis(given, 0)
+            return x.reshape(1).cumsum(0).reshape(())
+        return x._apply(CUMSUM, (x,), axis=normalize_axis(given, self.ndim)[0])
 
     def new_zeros(
         self, *size: Any, dtype: npt.DTypeLike | None = None, device: Any = None
@@ -305,6 +365,8 @@ class TensorMethods:
         clipped constant."""
         if min is None and max is None:
             raise ValueError("clip() needs min, max or both")
+        if any(getattr(bound, "requires_grad", False) for bound in (min, max)):
+            return self._clip_by_tensors(min, max)
         data = self._data
         xp = namespace(data)
         inside = xp.ones(data.shape, dtype=bool)
@@ -316,6 +378,20 @@ class TensorMethods:
         return self._apply(WHERE, (self, clipped), condition=inside)
 
     clamp = clip
+
+    def _clip_by_tensors(self, min: Operand | None, max: Operand | None) -> Tensor:
+        """clip with bounds that require grad: each entry from x where x is inside, from
+        the bound it crossed (which gets the gradient) where it is outside, and a NaN
+        without gradient where x is NaN (PyTorch's)."""
+        out = cast("Tensor", self)
+        for bound, inside in ((min, np.greater_equal), (max, np.less_equal)):
+            if bound is None:
+                continue
+            keep = inside(out._data, _raw(bound))
+            crossed = ~keep & ~namespace(out._data).isnan(out._data)
+            edge = out._apply(WHERE, (out._lift(bound), out.detach()), condition=crossed)
+            out = out._apply(WHERE, (out, edge), condition=keep)
+        return out
 
     def maximum(self, other: Operand) -> Tensor:
         """Elementwise max; ties split the gradient in half (PyTorch)."""
@@ -506,9 +582,18 @@ class TensorMethods:
         if hasattr(dim, "_data"):  # torch.max(a, b): elementwise
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         if dim is not None and axis is None:  # PyTorch: (values, indices)
-            values = self._reduce(op, dim, bool(keepdim))
             finder = self.argmax if name == "max" else self.argmin
-            return ValuesIndices(values, finder(dim, keepdim=keepdim))
+            if not isinstance(dim, (builtins.int, np.integer)) or self.ndim == 0:
+                values = self._reduce(op, dim, bool(keepdim))
+                return ValuesIndices(values, finder(dim, keepdim=keepdim))
+            # the values taken at the indices: the gradient goes to the index returned,
+            # as PyTorch's (not shared among ties, as `max()` and `amax` share it)
+            axis = builtins.int(dim)
+            indices = finder(axis, keepdim=True)
+            values = cast("Tensor", self).gather(axis, indices)
+            if not keepdim:
+                values, indices = values.squeeze(axis), indices.squeeze(axis)
+            return ValuesIndices(values, indices)
         return self._reduce(op, _axis(axis, dim, name), _keep(keepdims, keepdim))
 
     def argmax(
@@ -541,6 +626,9 @@ class TensorMethods:
         if axis is None:
             index = find(self._data)
             index = index.reshape((1,) * self.ndim) if keepdims else index
+        elif self.ndim == 0:  # dim 0 of a 0-d tensor (PyTorch's): the only entry
+            normalize_axis(axis, 0)
+            index = find(self._data)
         else:
             axis = normalize_axis(axis, self.ndim)[0]
             index = find(self._data, axis=axis)
@@ -751,6 +839,8 @@ class TensorMethods:
         three or more axes) is numpy's permutation, and `transpose(d0, d1)` swaps two
         (PyTorch's; on a matrix numpy would read (0, 1) as "leave as is")."""
         perm = _shape_arg(axes) if axes else tuple(reversed(range(self.ndim)))
+        if self.ndim == 0 and normalize_axis(perm, 0) == ():  # transpose(0, -1) of a 0-d
+            return cast("Tensor", self).reshape(())
         if len(axes) == 2 and all(isinstance(ax, (builtins.int, np.integer)) for ax in axes):
             a, b = (normalize_axis(ax, self.ndim)[0] for ax in perm)
             order = list(range(self.ndim))

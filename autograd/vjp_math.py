@@ -53,6 +53,24 @@ def zero_where(mask, x):
     return xp.where(mask, 0.0, x).astype(x.dtype, copy=False)
 
 
+def selected(g, d):
+    """g * d for a partial that only selects (a 0/1 mask, or a tie's share): 0 wherever d
+    is 0 even where g is inf or NaN, as PyTorch's where-based backward of relu, where,
+    max and maximum gives (`relu(x).sqrt()` at x < 0: inf * 0 would be NaN). The usual
+    finite case costs one sum to check."""
+    from .buffers import multiply
+
+    product = multiply(g, d)
+    if product.__class__ is float:  # a Value's derivative
+        return 0.0 if d == 0 else product
+    if isinstance(product, Node):
+        return zero_where(data_of(d) == 0, product)
+    xp = namespace(product)
+    if xp.isfinite(xp.sum(product)):
+        return product  # (numpy's 0-d products are numpy scalars: kept as 0-d arrays)
+    return zero_where(xp.asarray(d) == 0, xp.asarray(product))
+
+
 def tangent_sum(*terms):
     """Add the tangent terms that exist (None means zero, and is never materialised)."""
     total = None
