@@ -46,6 +46,14 @@ class TorchArray(np.ndarray):
     def __repr__(self) -> str:
         return repr(self.view(np.ndarray))
 
+    def __round__(self, ndigits: int | None = None) -> Any:
+        """round() of a reduction (`round(p.grad.sum(), 6)`): numpy's reductions of a
+        subclass are 0-d arrays, where a plain array's are numpy scalars, which round()
+        takes. Arrays with entries are refused, as numpy refuses them."""
+        if self.ndim:
+            raise TypeError(f"round() of an array of shape {self.shape}: use np.round(a, n)")
+        return round(self.item(), ndigits)
+
 
 class GradArray(TorchArray):
     """A leaf tensor's `.grad`. Arithmetic on it gives GradArrays (numpy's rule for

@@ -119,3 +119,11 @@ def test_clip_grad_norm_returns_a_number_with_item():
     model(sg.randn(4, 3)).sum().backward()
     total = nn.utils.clip_grad_norm_(model.parameters(), 0.1)
     assert isinstance(total, float) and total.item() == float(total)
+
+
+def test_a_reduction_of_a_gradient_rounds_and_prints_as_a_number():
+    x, _ = _pair(NUMBERS)
+    assert round(x.grad.sum(), 6) == round(float(np.asarray(x.grad).sum()), 6)
+    assert str(x.grad.sum()) == str(np.asarray(x.grad).sum())
+    with pytest.raises(TypeError, match="np.round"):
+        round(x.grad)
