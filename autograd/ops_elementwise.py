@@ -364,9 +364,9 @@ def _relu_vjp(node, g, xs, out):
     product in one go: one hand-off to the workers instead of two, and no whole-size
     mask (on 2 threads a (100, 30, 24, 24) float32 backward went from 0.96 to 0.77 ms;
     one thread unchanged). The check for an infinite g is a dot product of each slice's
-    result (pieces in cache on one thread): SimpleConvNet's step measured within noise
-    of the unchecked one (1 thread 18.1 vs 17.8 ms, 2 threads 12.3 vs 12.9 ms, medians
-    of alternating runs; a sum instead of the dot cost 0.9 ms at 2 threads)."""
+    result (pieces in cache on one thread). SimpleConvNet's step, alternating runs on
+    the 2-core box, before / after: 1 thread 17.5-18.1 / 17.8-19.1 ms, 2 threads
+    11.7-13.6 / 12.0-13.0 ms (a sum instead of the dot cost 0.9 ms at 2 threads)."""
     x = data_of(xs[0])
     if x.__class__ is np.ndarray and (threads.splits(g) or g.size >= threads.PIECES_FROM):
         # (in cache-sized pieces on one thread too: the check of each piece's product
