@@ -95,28 +95,12 @@ class Conv2d(Module):
 
     def _padding(self, padding):
         """A pair; "valid" is 0 and "same" keeps H and W (stride 1, odd kernels)."""
-        if padding == "valid":
-            return (0, 0)
-        if padding == "same":
-            if self.stride != (1, 1):
-                raise ValueError(
-                    "Conv2d: padding='same' needs stride=1 (as in PyTorch), got "
-                    f"stride={self.stride}"
-                )
-            if self.kernel_size[0] % 2 == 0 or self.kernel_size[1] % 2 == 0:
-                _unsupported(
-                    "Conv2d",
-                    "padding",
-                    "same",
-                    f"an even kernel "
-                    f"{self.kernel_size} would need more padding on one side; use "
-                    "an odd kernel_size or pass the padding as numbers",
-                )
-            return (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
-        return C.pair(padding, "padding")
+        return C.named_padding(padding, self.kernel_size, self.stride, "Conv2d")
 
     def forward(self, x):
         x = layer_input(x, self.weight.dtype, "Conv2d")
+        if x.ndim == 3 and x.shape[0] == self.in_channels:  # one (C, H, W) image, as PyTorch
+            return self.forward(x.unsqueeze(0)).squeeze(0)
         self._check_layout(x)
         return C.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
@@ -143,10 +127,6 @@ class Conv2d(Module):
                     f"images without a channel axis? add it: x[:, None] or "
                     f"x.reshape({n}, 1, {h}, {w})"
                 )
-                if n == 1:
-                    hint += " (for one (1, H, W) image, x.unsqueeze(0) is the same)"
-            elif n == c:
-                hint = "a single image (C, H, W)? add the batch axis: x.unsqueeze(0)"
             else:
                 hint = (
                     f"add the missing axis so the channels ({c}) are axis 1, e.g. "

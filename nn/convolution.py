@@ -9,6 +9,8 @@ ops themselves live in the op table (`autograd/ops_conv.py`). `avg_pool2d` is wr
 from table ops (unfold + mean), so it is differentiable to any order for free.
 """
 
+import functools
+
 import numpy as np
 
 from ..autograd import OPS, Tensor
@@ -22,6 +24,41 @@ def _image(x, who):
         hint = " (a single image? add the batch axis with x.unsqueeze(0))" if x.ndim == 3 else ""
         raise ValueError(f"{who} expects a 4-D input (N, C, H, W), got shape {x.shape}{hint}")
     return x
+
+
+def unbatched_too(function):
+    """`function` of an (N, C, H, W) batch, also taking one (C, H, W) image as PyTorch's
+    functions do (its result then has no batch axis either)."""
+
+    @functools.wraps(function)
+    def taking_one_image(x, *args, **kwargs):
+        if getattr(x, "ndim", None) == 3:
+            x = x if isinstance(x, Tensor) else Tensor(x)
+            return function(x.unsqueeze(0), *args, **kwargs).squeeze(0)
+        return function(x, *args, **kwargs)
+
+    return taking_one_image
+
+
+def named_padding(padding, kernel, stride, who):
+    """PyTorch's padding="valid" (none) and "same" (keeps H and W: stride 1 and odd
+    kernels here), as a pair; numbers pass through `pair`."""
+    if padding == "valid":
+        return (0, 0)
+    if padding != "same":
+        return pair(padding, "padding")
+    if tuple(pair(stride, "stride")) != (1, 1):
+        raise ValueError(
+            f"{who}: padding='same' needs stride=1 (as in PyTorch), got stride={stride}"
+        )
+    kernel = pair(kernel, "kernel_size")
+    if kernel[0] % 2 == 0 or kernel[1] % 2 == 0:
+        raise NotImplementedError(
+            f"{who}(padding='same') is not supported for the even kernel {tuple(kernel)}: it "
+            "would need more padding on one side; use an odd kernel_size or pass the "
+            "padding as numbers"
+        )
+    return (kernel[0] // 2, kernel[1] // 2)
 
 
 def check_geometry(kernel, stride, padding, who):
@@ -53,10 +90,14 @@ def _geometry(x, kernel_size, stride, padding, who, pool=False):
     return kernel, stride, padding
 
 
+@unbatched_too
 def conv2d(x, weight, bias=None, stride=1, padding=0):
-    """2-D convolution (cross-correlation, as in PyTorch): im2col and one matmul."""
+    """2-D convolution (cross-correlation, as in PyTorch): im2col and one matmul.
+    `padding` may be numbers, "valid" or "same"."""
     x = _image(x, "conv2d")
     weight = weight if isinstance(weight, Tensor) else x._lift(weight)
+    if isinstance(padding, str):
+        padding = named_padding(padding, weight.shape[2:], stride, "conv2d")
     if weight.ndim != 4 or 0 in weight.shape:
         raise ValueError(
             f"conv2d weight must be 4-D (out, in, kh, kw) with no empty axis, got {weight.shape}"
@@ -86,6 +127,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     return Tensor._apply(OPS["conv2d"], inputs, stride=stride, padding=padding)
 
 
+@unbatched_too
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """The max of each window (ties: the gradient goes to one of them, as PyTorch)."""
     x = _image(x, "max_pool2d")
@@ -93,6 +135,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride, padding=padding)
 
 
+@unbatched_too
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """The mean of each window (zero padding counts, PyTorch's count_include_pad=True)."""
     x = _image(x, "avg_pool2d")
@@ -106,6 +149,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     return cols.mean(axis=1).reshape(n, c, oh, ow)
 
 
+@unbatched_too
 def adaptive_avg_pool2d(x, output_size):
     """The mean over PyTorch's adaptive windows: output cell i of oh averages input rows
     floor(i*H/oh) to ceil((i+1)*H/oh) - 1 (columns alike); `output_size` an int, a

@@ -92,9 +92,12 @@ def test_a_bad_output_size_is_refused_by_name(size):
         F.adaptive_avg_pool2d(Tensor(np.ones((1, 1, 4, 4))), size)
 
 
-def test_a_single_image_needs_its_batch_axis():
-    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d.*4-D.*unsqueeze"):
-        nn.AdaptiveAvgPool2d(1)(Tensor(np.ones((3, 4, 4))))
+def test_a_single_image_is_pooled_without_a_batch_axis_as_in_pytorch():
+    image = np.arange(48.0).reshape(3, 4, 4)
+    pooled = nn.AdaptiveAvgPool2d(1)(Tensor(image))
+    np.testing.assert_allclose(pooled.data, image.mean(axis=(1, 2)).reshape(3, 1, 1))
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool2d.*4-D"):
+        nn.AdaptiveAvgPool2d(1)(Tensor(np.ones((4, 4))))
 
 
 @pytest.mark.parametrize("size", [(3, 2), 1], ids=["unequal windows", "global"])

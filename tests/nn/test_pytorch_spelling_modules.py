@@ -423,12 +423,7 @@ def test_conv2d_on_images_without_a_channel_axis_says_add_it():
         r"x.reshape\(5, 1, 8, 8\)",
     ):
         nn.Conv2d(1, 4, 3)(np.zeros((5, 8, 8)))
-    with pytest.raises(
-        ValueError,
-        match=r"single image \(C, H, W\)\? add the batch axis: "
-        r"x.unsqueeze\(0\)",
-    ):
-        nn.Conv2d(3, 4, 3)(np.zeros((3, 8, 8)))
+    assert nn.Conv2d(3, 4, 3)(np.zeros((3, 8, 8))).shape == (4, 6, 6)  # one image, as PyTorch
     with pytest.raises(ValueError, match=r"channels-last images.*x.permute\(0, 3, 1, 2\)"):
         nn.Conv2d(3, 4, 3)(np.zeros((2, 8, 8, 3)))
     with pytest.raises(ValueError, match=r"flattened images\? .*x.reshape\(2, 1, 8, 8\)"):
@@ -851,3 +846,23 @@ def test_module_walks_take_pytorchs_keywords_including_aliases(torch):
     assert _repr(joined) == repr(their_joined)
     assert isinstance(joined.pop(1), nn.Tanh) and isinstance(their_joined.pop(1), torch.nn.Tanh)
     assert _repr(joined) == repr(their_joined)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("padding", ["same", "valid", 1])
+def test_one_unbatched_image_and_named_padding_as_pytorchs(torch, rng, padding):
+    """F.conv2d, the pools and Conv2d take one (C, H, W) image, and F.conv2d takes
+    padding="same" / "valid", as PyTorch's do."""
+    x, w = rng.normal(size=(3, 8, 8)), rng.normal(size=(4, 3, 3, 3))
+    ours = F.conv2d(Tensor(x), Tensor(w), padding=padding)
+    theirs = torch.nn.functional.conv2d(_t(torch, x), _t(torch, w), padding=padding)
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), **TOL)
+    for name in ("max_pool2d", "avg_pool2d"):
+        np.testing.assert_allclose(
+            getattr(F, name)(Tensor(x), 2).data,
+            getattr(torch.nn.functional, name)(_t(torch, x), 2).numpy(),
+            **TOL,
+        )
+    layer = nn.Conv2d(3, 4, 3, padding=padding)
+    assert layer(Tensor(x)).shape == ours.shape
