@@ -22,6 +22,7 @@ from typing import Any
 
 from .lr_scheduler import LRScheduler, _number, _positive_int
 from .optimizer import Optimizer
+from .per_step_schedules import lambdas_per_group
 
 
 class ConstantLR(LRScheduler):
@@ -90,16 +91,6 @@ class PolynomialLR(LRScheduler):
         return lr * ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
 
 
-def _lambdas(owner: str, optimizer: Optimizer, given: Any) -> list[Callable[[int], float]]:
-    groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
-    lambdas = list(given) if isinstance(given, (list, tuple)) else [given] * groups
-    if len(lambdas) != groups or not all(callable(f) for f in lambdas):
-        raise ValueError(
-            f"{owner} needs a function, or one per parameter group ({groups}), got {given!r}"
-        )
-    return lambdas
-
-
 class MultiplicativeLR(LRScheduler):
     """Each epoch multiplies the lr by lr_lambda(epoch) (one function, or one per group)."""
 
@@ -109,7 +100,7 @@ class MultiplicativeLR(LRScheduler):
         lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
         last_epoch: int = -1,
     ) -> None:
-        self.lr_lambdas = _lambdas("MultiplicativeLR", optimizer, lr_lambda)
+        self.lr_lambdas = lambdas_per_group("MultiplicativeLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def _advance(self) -> None:

@@ -18,6 +18,18 @@ from .lr_scheduler import LRScheduler, _number, _positive_int
 from .optimizer import Optimizer
 
 
+def lambdas_per_group(owner: str, optimizer: Optimizer, given: Any) -> list[Callable[[int], float]]:
+    """One function for every parameter group, or one per group (LambdaLR's and
+    MultiplicativeLR's `lr_lambda`)."""
+    groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
+    lambdas = list(given) if isinstance(given, (list, tuple)) else [given] * groups
+    if len(lambdas) != groups or not all(callable(f) for f in lambdas):
+        raise ValueError(
+            f"{owner} needs a function, or one per parameter group ({groups}), got {given!r}"
+        )
+    return lambdas
+
+
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch): a function of yours (or one per group)."""
 
@@ -27,16 +39,7 @@ class LambdaLR(LRScheduler):
         lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
         last_epoch: int = -1,
     ) -> None:
-        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
-        lambdas: list[Callable[[int], float]] = (
-            list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups  # type: ignore[list-item]
-        )
-        if len(lambdas) != groups or not all(callable(f) for f in lambdas):
-            raise ValueError(
-                f"LambdaLR needs a function, or one per parameter group ({groups}), "
-                f"got {lr_lambda!r}"
-            )
-        self.lr_lambdas = lambdas
+        self.lr_lambdas = lambdas_per_group("LambdaLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def _advance(self) -> None:
