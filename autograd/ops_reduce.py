@@ -38,9 +38,9 @@ def normalize_axis(axis, ndim):
             or isinstance(a, bool)
             or not -ndim <= a < max(ndim, 1)
         ):
+            valid = "0 or -1" if ndim == 0 else f"{-ndim}..{ndim - 1}"
             raise ValueError(
-                f"axis {a!r} is out of range for a tensor with {ndim} "
-                f"dimensions (valid: {-ndim}..{ndim - 1})"
+                f"axis {a!r} is out of range for a tensor with {ndim} dimensions (valid: {valid})"
             )
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
