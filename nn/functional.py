@@ -111,11 +111,12 @@ def softmax_axis(x, axis, dim, name):
     """The axis of a softmax: the one given, else the last for 0-2 dimensions (what both
     PyTorch and the book use there) and PyTorch's implicit choice beyond (dim 0 for 3-D,
     1 for 4-D and more), with a warning naming it."""
-    if axis is not DEFAULT_AXIS or dim is not None or _node(x).ndim <= 2:
+    ndim = x.ndim if hasattr(x, "ndim") else np.ndim(x)  # (no copy of an array to ask)
+    if axis is not DEFAULT_AXIS or dim is not None or ndim <= 2:
         return class_axis(axis, dim)
-    chosen = 0 if _node(x).ndim == 3 else 1
+    chosen = 0 if ndim == 3 else 1
     warnings.warn(
-        f"{name} without dim on a {_node(x).ndim}-D input: dim={chosen} is PyTorch's implicit "
+        f"{name} without dim on a {ndim}-D input: dim={chosen} is PyTorch's implicit "
         "choice (not the last axis); pass dim= to say which",
         UserWarning,
         stacklevel=3,
