@@ -167,6 +167,10 @@ def _reverse_pass(
                 _check_versions(node, parents)
             if create_graph:
                 grads = op.vjp(node, g, parents, node)
+                if op.piecewise:
+                    from .vjp_math import held_by_inputs
+
+                    grads = held_by_inputs(grads, parents)
             else:
                 grads = op.vjp(node, g, tuple([p._data for p in parents]), node._data)
         if anomaly:

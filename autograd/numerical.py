@@ -139,6 +139,7 @@ def gradcheck(
     seed=0,
     _record=False,
     check_forward=False,
+    _numeric_of=None,
 ):
     """Compare backprop with central differences for scalar `f(*inputs)`.
 
@@ -158,7 +159,9 @@ def gradcheck(
             raise GradcheckError(str(report))
         return report
     if fast_mode:
-        return _directional_check(f, list(inputs), eps, atol, rtol, raise_exception, seed, _record)
+        return _directional_check(
+            f, list(inputs), eps, atol, rtol, raise_exception, seed, _record, _numeric_of or f
+        )
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.data.dtype != np.float64:
@@ -172,7 +175,7 @@ def gradcheck(
     if isinstance(out, Tensor) and out.data.size != 1:
         raise ValueError(f"gradcheck: f must return a scalar; got shape {out.shape}")
     analytic = grad(out, inputs, allow_unused=True)
-    numeric = numerical_grad(f, inputs, eps, record=_record)
+    numeric = numerical_grad(_numeric_of or f, inputs, eps, record=_record)
     report = GradcheckReport()
     for i, (x, a, n) in enumerate(zip(inputs, analytic, numeric)):
         report.inputs.append(compare(i, _as_float_array(a, x), n, atol, rtol))
@@ -211,7 +214,7 @@ def _as_float_array(g, like):
     return np.asarray(g, dtype=np.float64)
 
 
-def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record):
+def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record, numeric_of):
     rng = np.random.default_rng(seed)
     analytic = grad(f(*inputs), inputs, allow_unused=True)
     report = GradcheckReport()
@@ -227,7 +230,7 @@ def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record
                     x._scratch_write(np.copyto, x._data, original + sign * eps * u)
                 else:
                     x.data = original + sign * eps * float(u)
-                values.append(_scalar_output(f(*inputs)))
+                values.append(_scalar_output(numeric_of(*inputs)))
             if isinstance(x, Tensor):
                 x._scratch_write(np.copyto, x._data, original)
             else:
@@ -254,8 +257,11 @@ def gradgradcheck(
     f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, fast_mode=False, seed=0
 ):
     """Check second derivatives: gradcheck of h(x) = Σ_i <∂f/∂x_i (x), v_i> for fixed
-    random v, whose gradient is the Hessian times v — computed by differentiating the
-    backward graph (`create_graph=True`), compared with central differences of h."""
+    random v, whose gradient is the Hessian times v. The analytic side differentiates the
+    backward graph (`create_graph=True`); the numeric side takes central differences of
+    h computed from plain first-order gradients, so a backward rule that drops the graph
+    (a first derivative that silently stops depending on x) is caught, not checked
+    against itself."""
     inputs = list(inputs)
     rng = np.random.default_rng(seed)
     directions = [rng.standard_normal(np.shape(x.data)) for x in inputs]
@@ -272,16 +278,33 @@ def gradgradcheck(
             return Tensor(0.0) if isinstance(xs[0], Tensor) else Value(0.0)
         return total
 
+    def h_from_plain_gradients(*xs):
+        grads = grad(f(*xs), list(xs), allow_unused=True)
+        return sum(
+            float(np.sum(_as_float_array(g, x) * v)) for g, x, v in zip(grads, xs, directions)
+        )
+
     probe = h(*inputs)
     if not probe.requires_grad:
         report = GradcheckReport()  # f is linear: its Hessian must be zero
-        numeric = numerical_grad(h, inputs, eps, record=True)
+        numeric = numerical_grad(h_from_plain_gradients, inputs, eps, record=True)
         for i, n in enumerate(numeric):
             report.inputs.append(compare(i, np.zeros(np.shape(n)), n, atol, rtol))
         if raise_exception and not report.ok:
             raise GradcheckError("second-order " + str(report))
         return report
-    return gradcheck(h, inputs, eps, atol, rtol, raise_exception, fast_mode, seed, _record=True)
+    return gradcheck(
+        h,
+        inputs,
+        eps,
+        atol,
+        rtol,
+        raise_exception,
+        fast_mode,
+        seed,
+        _record=True,
+        _numeric_of=h_from_plain_gradients,
+    )
 
 
 def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):

@@ -67,6 +67,13 @@ class Op:
     selects=True                               the partials only select (masks, a tie's
                                                share): the gradient is 0 where they are
                                                0, even an inf one (PyTorch's `where`)
+    piecewise=True                             the derivative is a mask made from the
+                                               inputs (relu, |x|, max-pool): under
+                                               create_graph the gradient still hangs on the
+                                               inputs, with zero derivative, as PyTorch's
+                                               (a second grad gives zeros, not "does not
+                                               require grad"; PyTorch's max, maximum and
+                                               clamp do not, and neither do ours)
 
     In the rules, `xs` are the inputs' data and `out` the output's (nodes themselves under
     create_graph=True), and `node._saved` holds the op's params. Apply it by calling it:
@@ -90,6 +97,7 @@ class Op:
         "domain",
         "kinks",
         "smooth",
+        "piecewise",
         "doc",
         "micrograd",
     )
@@ -109,6 +117,7 @@ class Op:
     domain: str
     kinks: tuple[float, ...]
     smooth: bool
+    piecewise: bool
     doc: str
     micrograd: str | Callable[[Any], str]
 
@@ -133,6 +142,7 @@ class Op:
         kinks: tuple[float, ...] = (),
         smooth: bool = True,
         selects: bool = False,
+        piecewise: bool = False,
         doc: str = "",
         micrograd: str | Callable[[Any], str] | None = None,
     ) -> None:
@@ -162,6 +172,7 @@ class Op:
         self.domain = domain  # where inputs are valid: "real", "positive", "nonzero"
         self.kinks = kinks  # points where the derivative jumps (tests avoid them)
         self.smooth = smooth  # twice differentiable almost everywhere?
+        self.piecewise = piecewise  # a derivative made of masks of the inputs?
         self.doc = doc
 
     def __call__(self, *inputs: Any, **params: Any) -> Any:

@@ -430,6 +430,7 @@ MAX_POOL2D = register(
     _max_pool_jvp,
     saves=True,
     smooth=False,
+    piecewise=True,
     symbol="maxpool",
     doc="max over each kh x kw window;  the gradient goes to the window's (first) max",
 )

@@ -71,6 +71,21 @@ def selected(g, d):
     return zero_where(xp.asarray(d) == 0, xp.asarray(product))
 
 
+def held_by_inputs(grads, inputs):
+    """Under create_graph, a piecewise op's gradients (relu's g * mask) made from a
+    constant g: each tied to its input by a `where` that always takes the gradient, so it
+    requires grad with zero derivative, as PyTorch's backward (which reads the input)
+    does. A second `grad` then gives zeros (the Hessian of a ReLU net in its input)
+    instead of raising "does not require grad"."""
+    held = []
+    for pg, x in zip(grads, inputs):
+        if isinstance(pg, Node) and not pg._is_scalar and not pg.requires_grad and x.requires_grad:
+            always = namespace(pg._data).ones(pg.shape, dtype=bool)
+            pg = WHERE(pg, x, condition=always)
+        held.append(pg)
+    return tuple(held)
+
+
 def tangent_sum(*terms):
     """Add the tangent terms that exist (None means zero, and is never materialised)."""
     total = None
