@@ -5,7 +5,16 @@ a = Value(-4.0); b = Value(2.0)
 c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 """
 
-from . import ops_conv, ops_elementwise, ops_linalg, ops_nn, ops_norm, ops_reduce, ops_shape
+from . import (
+    functional,
+    ops_conv,
+    ops_elementwise,
+    ops_linalg,
+    ops_nn,
+    ops_norm,
+    ops_reduce,
+    ops_shape,
+)
 from .anomaly import AnomalyError, detect_anomaly
 from .custom_function import Function, FunctionCtx
 from .devices import Device, cuda, device
