@@ -27,6 +27,7 @@ import numpy as np
 from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
 from .node import Node
+from .torch_array import as_grad
 
 if TYPE_CHECKING:
     from .op_table import Op
@@ -88,12 +89,15 @@ def backward(
     create_graph: bool = False,
     capture: Collection[int] = (),
     on_node: Callable[[Node], object] | None = None,
+    order: list[Node] | None = None,
 ) -> None:
     """Run the chain rule from `roots` (seeded with `gradients`, default ones).
 
     `capture`: ids of non-leaf nodes whose `.grad` must survive the pass (for `grad()`).
     `on_node(node)`: called right after each node has passed its gradient on to its
     parents (viz.backprop_steps draws the pass one step at a time with it).
+    `order`: the nodes to walk (parents first), where `grad()` walks only the part of
+    the graph between its outputs and its inputs; default: every node under the roots.
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -102,14 +106,15 @@ def backward(
     ]
     if create_graph:  # the backward graph starts from constant nodes
         seeds = [root._graph_seed(seed) for root, seed in zip(roots, seeds)]
-    with _cyclic_gc_paused():
-        order = topological_order(roots, leaves=False)
-    if not order:
-        raise RuntimeError(
-            "backward(): the output does not require grad (it was made "
-            "under no_grad() or from constants only), so there is nothing "
-            "to differentiate"
-        )
+    if order is None:
+        with _cyclic_gc_paused():
+            order = topological_order(roots, leaves=False)
+        if not order:
+            raise RuntimeError(
+                "backward(): the output does not require grad (it was made "
+                "under no_grad() or from constants only), so there is nothing "
+                "to differentiate"
+            )
     for node in order:
         if node._fn is not None:
             node.grad = node._grad_init
@@ -124,7 +129,7 @@ def backward(
                 root.grad = old + seed
     mode = enable_grad() if create_graph else no_grad()
     with mode, _cyclic_gc_paused():
-        if order[-1]._is_scalar and not (create_graph or on_node or STATE.anomaly):
+        if order and order[-1]._is_scalar and not (create_graph or on_node or STATE.anomaly):
             _reverse_pass_floats(order)
         else:  # array math gives inf/nan like numpy and PyTorch (detect_anomaly finds them)
             with np.errstate(all="ignore"):
@@ -364,10 +369,15 @@ def grad(
                 f"grad(): input {x!r} does not require grad, so no "
                 "gradient can flow to it (use requires_grad=True)"
             )
+    if not any(getattr(y, "requires_grad", False) for y in outputs):
+        raise RuntimeError(
+            "grad(): the output does not require grad (it was made under no_grad() or "
+            "from constants only), so there is nothing to differentiate"
+        )
     order = topological_order(outputs)
     in_graph = {id(n) for n in order}
-    stash = [(n, n.grad) for n in order if n._fn is None]
-    stash += [(x, x.grad) for x in inputs if x._fn is not None and id(x) in in_graph]
+    stash = [(n, n.grad) for n in order]
+    stash += [(n, n.grad) for n in (*inputs, *outputs) if id(n) not in in_graph]
     for node, _ in stash:
         node.grad = node._grad_init
     try:
@@ -377,6 +387,7 @@ def grad(
             retain_graph=retain_graph,
             create_graph=create_graph,
             capture=[id(x) for x in inputs],
+            order=_between(order, inputs),
         )
         results: list[Any] = []
         for x in inputs:
@@ -387,9 +398,23 @@ def grad(
                         "outputs; pass allow_unused=True to get None for it"
                     )
                 results.append(None)
-            else:
-                results.append(x.grad)
+            else:  # an array as a leaf's .grad is, with PyTorch's tensor methods
+                results.append(as_grad(x.grad) if x.grad.__class__ is np.ndarray else x.grad)
     finally:
         for node, old in stash:
             node.grad = old
     return tuple(results)  # always a tuple, as PyTorch's (even for one input)
+
+
+def _between(order: list[Node], inputs: list[Node]) -> list[Node]:
+    """The nodes of `order` that have an input among their ancestors: all that a
+    gradient with respect to `inputs` passes through. The rest (a model's layers below
+    an activation taken as input) is neither walked nor freed, as in PyTorch, so a
+    later backward from the same loss still reaches the parameters."""
+    reached = {id(x) for x in inputs}
+    walk = []
+    for node in order:
+        if any(id(p) in reached for p in node._parents):
+            reached.add(id(node))
+            walk.append(node)
+    return walk

@@ -103,6 +103,41 @@ def test_grad_leaves_dot_grad_alone_and_supports_grad_outputs():
     assert x.grad is None
 
 
+def test_grad_walks_only_between_outputs_and_inputs():
+    """grad(loss, activation) neither walks nor frees the layers under the activation
+    (PyTorch's rule; first-order MAML relies on it): a later backward from a second loss
+    through those layers still works, and no .grad anywhere changes."""
+    w = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    x = Tensor(np.array([1.0, 3.0]))
+    h = (w @ x).tanh()
+    fast = h * 2.0
+    (g,) = grad((fast**2).sum(), fast)
+    np.testing.assert_allclose(g, 2 * fast.data)
+    assert w.grad is None and h.grad is None
+    assert type(g) is type(grad((w * w).sum(), w)[0])  # a leaf's kind of array, as .grad
+    (fast * Tensor(g)).sum().backward()  # the tanh and the matmul were not freed
+    expected = 2 * g * (1 - h.data**2)
+    np.testing.assert_allclose(w.grad, np.outer(expected, x.data))
+
+
+def test_grad_of_an_output_by_itself_and_by_an_unused_input():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    s = (x * 3).sum()
+    np.testing.assert_allclose(grad(s, s)[0], 1.0)
+    z = Tensor(np.array([1.0]), requires_grad=True)
+    assert grad(s, [x, z], allow_unused=True)[1] is None
+    with pytest.raises(RuntimeError, match="not used to compute the outputs"):
+        grad(s, z)
+    with pytest.raises(RuntimeError, match="output does not require grad"):
+        grad(Tensor(np.ones(2)).sum(), x)
+    a = Value(2.0)
+    b = a * a
+    c = b * 3 + a
+    assert grad(c, b) == (3.0,) and (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
+    c.backward()
+    assert (a.grad, b.grad) == (13.0, 3.0)
+
+
 def test_no_grad_and_second_order():
     x = Tensor([1.0, 2.0], requires_grad=True)
     with ag.no_grad():
