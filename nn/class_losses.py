@@ -31,15 +31,22 @@ def cross_entropy(
     label_smoothing=0.0,
 ):
     """-sum_k t_k log softmax(input)_k over the class axis (axis 1; see the module's
-    docstring), stable. Gradient (softmax - t) / N in the plain case. The target is a
-    constant (no gradient flows into it)."""
+    docstring), stable. Gradient (softmax - t) / N in the plain case. A probability
+    target that requires grad (distillation, a learned target) gets its gradient
+    -log softmax(input) / N, as in PyTorch."""
     reduction = reduction_of(reduction, size_average, reduce)
     logits = _scores(input, "cross_entropy")
     t = _target(target, logits, "cross_entropy", ignore_index)
     w = _class_weight(weight, logits, "cross_entropy")
     eps = _smoothing(label_smoothing)
     z = _classes_last(logits)
-    if w is None and eps == 0.0 and (t.dtype.kind == "f" or not (t == ignore_index).any()):
+    t = _as_node_if_differentiable(target, t, z)
+    if (
+        w is None
+        and eps == 0.0
+        and not isinstance(t, Tensor)
+        and (t.dtype.kind == "f" or not (t == ignore_index).any())
+    ):
         return Tensor._apply(OPS["cross_entropy"], (z,), target=t, reduction=reduction)
     log_probs = z.log_softmax(-1)
     classes = z.shape[-1]
@@ -65,6 +72,7 @@ def nll_loss(
     t = _target(target, log_probs, "nll_loss", ignore_index)
     w = _class_weight(weight, log_probs, "nll_loss")
     log_probs = _classes_last(log_probs)
+    t = _as_node_if_differentiable(target, t, log_probs)
     if t.dtype.kind == "f":
         return _soft_target_nll(log_probs, t, w, reduction)
     return _label_nll(log_probs, t, w, ignore_index, reduction)
@@ -175,6 +183,16 @@ def _target(target, scores, who, ignore_index):
     raise TypeError(
         f"{who}: target must be integer labels or float probabilities, got dtype {t.dtype}"
     )
+
+
+def _as_node_if_differentiable(target, checked, scores):
+    """A probability target that requires grad stays in the graph (classes last, in the
+    scores' dtype), so that the loss's gradient reaches it; any other target is the
+    checked constant array."""
+    if not (isinstance(target, Tensor) and target.requires_grad):
+        return checked
+    node = _classes_last(target)
+    return node if node.dtype == scores.dtype else node.to(scores.dtype)
 
 
 def _class_weight(weight, scores, who):

@@ -163,6 +163,40 @@ def test_cross_entropy_hessian_vector_products_match_pytorch(rng):
         close64(zo.grad, zt.grad)
 
 
+@pytest.mark.oracle
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5)])
+@pytest.mark.parametrize(
+    "options", [{}, {"label_smoothing": 0.2}, {"weight": np.array([1.0, 2.0, 0.5])}]
+)
+def test_a_probability_target_that_requires_grad_gets_pytorchs_gradient(rng, shape, options):
+    """Distillation: the teacher's probabilities are trained too. The target's gradient
+    (-log softmax / N) and the mixed second derivative d/dt of dL/dz match PyTorch."""
+    z, logits_t = rng.normal(size=shape), rng.normal(size=shape)
+    v = rng.normal(size=shape)
+    mine = {**options, "weight": Tensor(options["weight"])} if "weight" in options else options
+    zo, lo = Tensor(z, requires_grad=True), Tensor(logits_t, requires_grad=True)
+    loss = F.cross_entropy(zo, lo.softmax(1), **mine)
+    (gz,) = grad(loss, [zo], create_graph=True)
+    (gz * v).sum().backward()
+    theirs = {**options, "weight": t64(options["weight"])} if "weight" in options else options
+    zt, lt = t64(z, requires_grad=True), t64(logits_t, requires_grad=True)
+    loss_t = TF.cross_entropy(zt, lt.softmax(1), **theirs)
+    (gzt,) = torch.autograd.grad(loss_t, [zt], create_graph=True)
+    (gzt * t64(v)).sum().backward()
+    close64(loss, loss_t)
+    close64(gz, gzt)
+    close64(zo.grad, zt.grad)
+    close64(lo.grad, lt.grad)
+
+
+def test_a_probability_target_that_requires_grad_passes_central_differences(rng):
+    z = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    p = Tensor(rng.dirichlet(np.ones(4), size=3), requires_grad=True)
+    assert_gradients_match(lambda z, p: F.cross_entropy(z, p, label_smoothing=0.1), [z, p])
+    log_probs = Tensor(np.log(p.data), requires_grad=True)
+    assert_gradients_match(lambda q, p: F.nll_loss(q, p, reduction="sum"), [log_probs, p])
+
+
 def test_cross_entropy_of_an_empty_batch_is_nan_with_an_empty_gradient():
     x = Tensor(np.zeros((0, 3)), requires_grad=True)
     loss = F.cross_entropy(x, np.zeros(0, dtype=int))
