@@ -72,14 +72,15 @@ def selected(g, d):
 
 
 def held_by_inputs(grads, inputs):
-    """Under create_graph, a piecewise op's gradients (relu's g * mask) made from a
-    constant g: each tied to its input by a `where` that always takes the gradient, so it
-    requires grad with zero derivative, as PyTorch's backward (which reads the input)
-    does. A second `grad` then gives zeros (the Hessian of a ReLU net in its input)
-    instead of raising "does not require grad"."""
+    """Under create_graph, a piecewise op's gradients (relu's g * mask): each tied to
+    its input by a `where` that always takes the gradient, so it depends on the input
+    with zero derivative, as PyTorch's backward (which reads the input) does. A second
+    `grad` then gives zeros (the Hessian of a ReLU net in its input) instead of raising
+    "does not require grad", and a gradient penalty gives the parameters under a ReLU
+    zero gradients (kept by the optimizer's momentum) instead of None."""
     held = []
     for pg, x in zip(grads, inputs):
-        if isinstance(pg, Node) and not pg._is_scalar and not pg.requires_grad and x.requires_grad:
+        if isinstance(pg, Node) and not pg._is_scalar and x.requires_grad:
             always = namespace(pg._data).ones(pg.shape, dtype=bool)
             pg = WHERE(pg, x, condition=always)
         held.append(pg)

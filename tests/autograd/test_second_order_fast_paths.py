@@ -136,3 +136,25 @@ def test_which_first_derivatives_require_grad_matches_pytorch(make):
     (ours,) = scratchgrad.autograd.grad(make(scratchgrad, x), x, create_graph=True)
     (theirs,) = torch.autograd.grad(make(torch, t), t, create_graph=True)
     assert ours.requires_grad == theirs.requires_grad
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("activation", ["relu", "abs"])
+def test_a_gradient_penalty_gives_the_hidden_bias_pytorchs_zero_gradient(activation):
+    """A loss made of the input-gradient penalty alone (WGAN-GP's critic term): the first
+    layer's bias reaches it only through ReLU's mask, so its gradient is zeros in PyTorch
+    (not None), and an optimizer keeps stepping it with its momentum. The same here."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=s) for s in [(5, 3), (5,), (1, 5), (1,), (4, 3)]]
+
+    def grads(lib):
+        w1, b1, w2, b2, x = [lib.tensor(a, requires_grad=True) for a in arrays]
+        hidden = getattr(x @ w1.T + b1, activation)()
+        (g,) = lib.autograd.grad((hidden @ w2.T + b2).sum(), x, create_graph=True)
+        (((g**2).sum(1) - 1) ** 2).mean().backward()
+        return [None if p.grad is None else np.asarray(p.grad) for p in (w1, b1, w2, b2)]
+
+    for ours, theirs in zip(grads(scratchgrad), grads(torch)):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, atol=1e-12)
