@@ -83,22 +83,31 @@ def topological_order(
 
 
 def backward(
-    roots: Sequence[Node],
-    gradients: Sequence[Any] | None = None,
+    roots: Node | Sequence[Node],
+    gradients: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
     capture: Collection[int] = (),
     on_node: Callable[[Node], object] | None = None,
     order: list[Node] | None = None,
+    inputs: Node | Sequence[Node] | None = None,
 ) -> None:
-    """Run the chain rule from `roots` (seeded with `gradients`, default ones).
+    """Run the chain rule from `roots` (seeded with `gradients`, default ones), as
+    `torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph)`.
 
+    `inputs`: accumulate into these tensors' `.grad` only (leaves or not), as PyTorch's
+    `inputs=`; the graph between them and the roots is all that is walked.
     `capture`: ids of non-leaf nodes whose `.grad` must survive the pass (for `grad()`).
     `on_node(node)`: called right after each node has passed its gradient on to its
     parents (viz.backprop_steps draws the pass one step at a time with it).
     `order`: the nodes to walk (parents first), where `grad()` walks only the part of
     the graph between its outputs and its inputs; default: every node under the roots.
     """
+    if isinstance(roots, Node):
+        roots = [roots]
+        gradients = None if gradients is None else [gradients]
+    if inputs is not None:
+        return _accumulate_into(inputs, roots, gradients, retain_graph, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     seeds = [
@@ -418,3 +427,32 @@ def _between(order: list[Node], inputs: list[Node]) -> list[Node]:
             reached.add(id(node))
             walk.append(node)
     return walk
+
+
+def _accumulate_into(
+    inputs: Node | Sequence[Node],
+    roots: Sequence[Node],
+    gradients: Any,
+    retain_graph: bool | None,
+    create_graph: bool,
+) -> None:
+    """backward(inputs=...): d(roots)/d(input) added to each input's `.grad`, every
+    other `.grad` left alone; an input the roots do not depend on keeps its `.grad`."""
+    inputs = [inputs] if isinstance(inputs, Node) else list(inputs)
+    if not inputs:
+        raise RuntimeError(
+            "backward(): inputs= cannot be empty; leave it out to accumulate into every leaf"
+        )
+    found = grad(
+        list(roots),
+        inputs,
+        grad_outputs=gradients,
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
+    for x, g in zip(inputs, found):
+        if g is None:
+            continue
+        old = x.grad
+        x.grad = x._own_grad(g, g) if old is None else old + g

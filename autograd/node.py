@@ -67,9 +67,14 @@ class Node:
         return self._fn is None
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (chain rule, reverse order)."""
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (chain rule, reverse
+        order); with `inputs` (PyTorch's), into those tensors' `.grad` only."""
         from .engine import backward
 
         backward(
@@ -77,6 +82,7 @@ class Node:
             None if gradient is None else [gradient],
             retain_graph=retain_graph,
             create_graph=create_graph,
+            inputs=inputs,
         )
 
     def zero_grad(self) -> None:

@@ -11,10 +11,13 @@ from helpers import R, check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from oracles import oracle
 
 from scratchgrad import autograd as ag
 from scratchgrad.autograd import GraphFreedError, Tensor, Value, grad, no_grad
 from scratchgrad.autograd.testing import floats_for
+
+torch = oracle("torch")
 
 
 def test_backward_needs_a_scalar_or_a_matching_gradient():
@@ -136,6 +139,57 @@ def test_grad_of_an_output_by_itself_and_by_an_unused_input():
     assert grad(c, b) == (3.0,) and (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
     c.backward()
     assert (a.grad, b.grad) == (13.0, 3.0)
+
+
+def _backward_with_inputs(lib):
+    """PyTorch's backward(inputs=...): each step's .grad values, copied."""
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    unused = lib.tensor([1.0], requires_grad=True)
+    h = x * w
+    y = (h * h).sum()
+    seen = []
+
+    def record(*tensors):
+        seen.append([None if t is None else np.array(t.tolist()) for t in tensors])
+
+    y.backward(inputs=[x], retain_graph=True)
+    record(x.grad, w.grad)
+    y.backward(inputs=[h], retain_graph=True)  # a non-leaf gets .grad, as in PyTorch
+    record(h.grad, x.grad, w.grad)
+    y.backward(inputs=[unused], retain_graph=True)
+    record(unused.grad)
+    y.backward(inputs=x, retain_graph=True)
+    record(x.grad)
+    lib.autograd.backward(y, inputs=[w], retain_graph=True)
+    record(x.grad, w.grad)
+    lib.autograd.backward(h, lib.tensor([1.0, 0.5]), inputs=[w])
+    record(x.grad, w.grad)
+    return seen
+
+
+def test_backward_with_inputs_accumulates_into_those_only():
+    import scratchgrad
+
+    seen = _backward_with_inputs(scratchgrad)
+    np.testing.assert_allclose(seen[0][0], [18.0, 64.0])  # d/dx sum((xw)^2) = 2 x w^2
+    assert seen[0][1] is None and seen[2] == [None]
+    np.testing.assert_allclose(seen[1][0], [6.0, 16.0])  # 2h
+    np.testing.assert_allclose(seen[3][0], [36.0, 128.0])
+    np.testing.assert_allclose(seen[5][1], [6.0 + 1.0, 32.0 + 1.0])  # 2 x^2 w + x * [1, .5]
+    with pytest.raises(RuntimeError, match="inputs= cannot be empty"):
+        (Tensor([1.0], requires_grad=True) * 2).sum().backward(inputs=[])
+
+
+@pytest.mark.oracle
+def test_backward_with_inputs_matches_pytorch():
+    import scratchgrad
+
+    for ours, theirs in zip(_backward_with_inputs(scratchgrad), _backward_with_inputs(torch)):
+        for a, b in zip(ours, theirs):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_allclose(a, b)
 
 
 def test_no_grad_and_second_order():
