@@ -8,6 +8,7 @@ from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxP
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .embedding import Embedding
+from .group_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from .layers import (
     BatchNorm1d,
     CosineSimilarity,
