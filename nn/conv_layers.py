@@ -5,11 +5,12 @@
     MaxPool2d(kernel_size, stride=None, padding=0); AvgPool2d(...)
     BatchNorm2d(num_features, eps=1e-5, momentum=0.1)
 
-padding may also be "valid" (0) or "same" (stride 1, odd kernels). Dilation, groups,
-other padding modes, ceil_mode and the like raise NotImplementedError naming the option.
+padding may also be "valid" (0) or "same" (stride 1, odd kernels). `dilation` and
+`groups` are PyTorch's (weight (out, in/groups, kh, kw)); other padding modes,
+ceil_mode and the like raise NotImplementedError naming the option.
 
 `Conv2d`'s default init is PyTorch's: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-with fan_in = in_channels * kh * kw (what kaiming_uniform_(a=sqrt(5)) gives).
+with fan_in = in_channels / groups * kh * kw (what kaiming_uniform_(a=sqrt(5)) gives).
 """
 
 import math
@@ -57,17 +58,16 @@ class Conv2d(Module):
                 f"Conv2d needs positive channel counts, got in_channels="
                 f"{in_channels}, out_channels={out_channels}"
             )
-        if C.pair(dilation, "dilation") != (1, 1):
-            _unsupported(
-                "Conv2d",
-                "dilation",
-                dilation,
-                "use dilation=1 (a larger kernel_size covers a wider window)",
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"Conv2d: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) "
+                f"must both be divisible by groups ({groups})"
             )
-        if groups != 1:
-            _unsupported(
-                "Conv2d", "groups", groups, "use groups=1, or one Conv2d per group of channels"
-            )
+        self.dilation, self.groups = C.pair(dilation, "dilation"), groups
+        if min(self.dilation) < 1:
+            raise ValueError(f"Conv2d: dilation must be >= 1, got {dilation}")
         if padding_mode != "zeros":
             _unsupported(
                 "Conv2d",
@@ -83,9 +83,10 @@ class Conv2d(Module):
         C.check_geometry(self.kernel_size, self.stride, self.padding, "Conv2d")
         dtype = float_dtype(dtype, "Conv2d")
         gen = make_rng(rng, seed)
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        per_group = self.in_channels // groups
+        fan_in = per_group * self.kernel_size[0] * self.kernel_size[1]
         bound = 1.0 / math.sqrt(fan_in)
-        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        shape = (self.out_channels, per_group) + self.kernel_size
         self.weight = Parameter(gen.uniform(-bound, bound, shape), dtype=dtype)
         self.bias = (
             Parameter(gen.uniform(-bound, bound, self.out_channels), dtype=dtype) if bias else None
@@ -94,15 +95,19 @@ class Conv2d(Module):
             self._to_device(device)
 
     def _padding(self, padding):
-        """A pair; "valid" is 0 and "same" keeps H and W (stride 1, odd kernels)."""
-        return C.named_padding(padding, self.kernel_size, self.stride, "Conv2d")
+        """A pair; "valid" is 0 and "same" keeps H and W (stride 1, odd kernels, as
+        spread by the dilation)."""
+        spread = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation))
+        return C.named_padding(padding, spread, self.stride, "Conv2d")
 
     def forward(self, x):
         x = layer_input(x, self.weight.dtype, "Conv2d")
         if x.ndim == 3 and x.shape[0] == self.in_channels:  # one (C, H, W) image, as PyTorch
             return self.forward(x.unsqueeze(0)).squeeze(0)
         self._check_layout(x)
-        return C.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return C.conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
     def _check_layout(self, x):
         """(N, C, H, W) with C = in_channels, or an error that says how to get there."""
@@ -148,6 +153,8 @@ class Conv2d(Module):
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}"
             + (f", padding={padding}" if padding else "")
+            + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
+            + (f", groups={self.groups}" if self.groups != 1 else "")
             + ("" if self.bias is not None else ", bias=False")
         )
 

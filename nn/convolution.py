@@ -1,6 +1,7 @@
 """Convolution and pooling functions (PyTorch's `torch.nn.functional` names, NCHW).
 
     y = conv2d(x, weight, bias, stride=1, padding=0)   # weight (out, in, kh, kw)
+    y = conv2d(x, weight, groups=x.shape[1])             # depthwise: weight (C, 1, kh, kw)
     y = max_pool2d(x, 2)                                 # stride defaults to kernel_size
     cols = unfold(x, kernel_size=3)                      # im2col: (N, C*kh*kw, L)
 
@@ -13,9 +14,10 @@ import functools
 
 import numpy as np
 
-from ..autograd import OPS, Tensor
+from ..autograd import OPS, Tensor, stack
 from ..autograd.backend import namespace
 from ..autograd.ops_conv import output_size, pair
+from ..autograd.tensor import tensor_sum
 
 
 def _image(x, who):
@@ -91,40 +93,134 @@ def _geometry(x, kernel_size, stride, padding, who, pool=False):
 
 
 @unbatched_too
-def conv2d(x, weight, bias=None, stride=1, padding=0):
-    """2-D convolution (cross-correlation, as in PyTorch): im2col and one matmul.
-    `padding` may be numbers, "valid" or "same"."""
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as in PyTorch): one `conv2d` op (im2col and a
+    GEMM, a few images at a time). `padding` may be numbers, "valid" or "same".
+
+    `dilation` d spreads the kernel's taps d apart: the same as an ordinary convolution
+    with the kernel's taps spread out and zeros between them, which is how it runs (so
+    it costs the larger kernel's multiplications). `groups` g splits the channels into
+    g independent convolutions (g = C: depthwise); weight (out, C/g, kh, kw). Those run
+    as im2col (`unfold`) and one batched matmul over the groups."""
     x = _image(x, "conv2d")
     weight = weight if isinstance(weight, Tensor) else x._lift(weight)
-    if isinstance(padding, str):
-        padding = named_padding(padding, weight.shape[2:], stride, "conv2d")
     if weight.ndim != 4 or 0 in weight.shape:
         raise ValueError(
             f"conv2d weight must be 4-D (out, in, kh, kw) with no empty axis, got {weight.shape}"
         )
-    if weight.shape[1] != x.shape[1]:
-        raise ValueError(
-            f"conv2d expected {weight.shape[1]} input channels, got "
-            f"{x.shape[1]} (input shape {x.shape})"
-        )
+    dilation = pair(dilation, "dilation")
+    groups = _groups(groups, x.shape[1], weight.shape, "conv2d")
     if x.dtype != weight.dtype:
         raise TypeError(
             f"conv2d: input is {x.dtype} but weight is {weight.dtype}; cast one "
             "(x.astype(np.float32) or model with dtype=np.float64)"
         )
-    _, stride, padding = _geometry(x, weight.shape[2:], stride, padding, "conv2d")
-    inputs = (x, weight)
-    if bias is not None:
-        bias = bias if isinstance(bias, Tensor) else x._lift(bias)
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got {bias.shape}")
-        if bias.dtype != x.dtype:
-            raise TypeError(
-                f"conv2d: input is {x.dtype} but bias is {bias.dtype}; cast one "
-                "so the output keeps the input's dtype"
-            )
-        inputs += (bias,)
+    if min(dilation) < 1:
+        raise ValueError(f"conv2d: dilation must be >= 1, got {dilation}")
+    spread = tuple((k - 1) * d + 1 for k, d in zip(weight.shape[2:], dilation))
+    if isinstance(padding, str):
+        padding = named_padding(padding, spread, stride, "conv2d")
+    _, stride, padding = _geometry(x, spread, stride, padding, "conv2d")
+    bias = _bias(bias, x, weight)
+    if groups > 1 and weight.shape[1] == 1:  # depthwise
+        return _depthwise(x, weight, bias, stride, padding, dilation)
+    if dilation != (1, 1):
+        weight = _spread(weight, dilation)
+    if groups > 1:
+        return _grouped(x, weight, bias, stride, padding, groups)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
     return Tensor._apply(OPS["conv2d"], inputs, stride=stride, padding=padding)
+
+
+def _bias(bias, x, weight):
+    """The bias as a Tensor of shape (out,) in x's dtype, or None."""
+    if bias is None:
+        return None
+    bias = bias if isinstance(bias, Tensor) else x._lift(bias)
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    if bias.dtype != x.dtype:
+        raise TypeError(
+            f"conv2d: input is {x.dtype} but bias is {bias.dtype}; cast one "
+            "so the output keeps the input's dtype"
+        )
+    return bias
+
+
+def _groups(groups, channels, weight_shape, who):
+    """`groups` checked against the input's channels and the weight's (out, C/g) axes."""
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{who}: groups must be a positive integer, got {groups!r}")
+    out_channels, per_group = weight_shape[:2]
+    if per_group * groups != channels:
+        split = f" (weight {tuple(weight_shape)} split into {groups} groups)" if groups > 1 else ""
+        raise ValueError(
+            f"{who} expected {per_group * groups} input channels{split}, got {channels}"
+        )
+    if out_channels % groups:
+        raise ValueError(
+            f"{who}: out_channels ({out_channels}) must be divisible by groups ({groups})"
+        )
+    return int(groups)
+
+
+def _spread(weight, dilation):
+    """The kernel with d - 1 zeros between neighbouring taps on each axis: (k - 1) d + 1
+    wide. Built from stack, reshape and slicing, so each tap's gradient is the op's."""
+    for axis, d in ((2, dilation[0]), (3, dilation[1])):
+        if d == 1:
+            continue
+        k = weight.shape[axis]
+        zeros = weight.detach() * 0.0
+        spread = stack([weight] + [zeros] * (d - 1), axis=axis + 1)  # (..., k, d, ...)
+        shape = weight.shape[:axis] + (k * d,) + weight.shape[axis + 1 :]
+        index = (slice(None),) * axis + (slice(0, (k - 1) * d + 1),)
+        weight = spread.reshape(shape)[index]
+    return weight
+
+
+def _depthwise(x, weight, bias, stride, padding, dilation):
+    """One filter (or m) per input channel, weight (m*C, 1, kh, kw): the sum over the
+    kh*kw taps of a strided window of the padded input times that tap's weights, a
+    channel's scale each. kh*kw passes over the output instead of im2col's columns
+    (kh*kw times the input) and a one-row matmul per image and channel."""
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    oh = output_size(h, (kh - 1) * dh + 1, sh, ph)
+    ow = output_size(w, (kw - 1) * dw + 1, sw, pw)
+    if o != c:  # m filters per channel: channel k feeds outputs k*m ... k*m + m - 1
+        x = x.repeat_interleave(o // c, dim=1)
+    from .tensor_functions import pad  # (that module imports nn.functional, as this one)
+
+    padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    taps = weight.reshape(o, kh * kw).T.reshape(kh * kw, 1, o, 1, 1)
+    terms = [
+        padded[
+            :,
+            :,
+            i * dh : i * dh + (oh - 1) * sh + 1 : sh,
+            j * dw : j * dw + (ow - 1) * sw + 1 : sw,
+        ]
+        * taps[i * kw + j]
+        for i in range(kh)
+        for j in range(kw)
+    ]
+    if bias is not None:
+        terms.append(bias.reshape(1, o, 1, 1))
+    return tensor_sum(terms)
+
+
+def _grouped(x, weight, bias, stride, padding, groups):
+    """groups > 1: each group's columns times its own filters, as one batched matmul
+    (G, O/G, K) @ (N, G, K, L) over unfold's columns (rows: channel, then tap)."""
+    n, _, h, w = x.shape
+    o, per_group, kh, kw = weight.shape
+    oh = output_size(h, kh, stride[0], padding[0])
+    ow = output_size(w, kw, stride[1], padding[1])
+    cols = unfold(x, (kh, kw), stride, padding).reshape(n, groups, per_group * kh * kw, oh * ow)
+    out = (weight.reshape(groups, o // groups, per_group * kh * kw) @ cols).reshape(n, o, oh, ow)
+    return out if bias is None else out + bias.reshape(1, o, 1, 1)
 
 
 @unbatched_too

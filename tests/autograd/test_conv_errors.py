@@ -123,7 +123,12 @@ ERRORS = [
         TypeError,
         r"input is float64 but weight is float32",
     ),
-    ("conv groups", lambda: F.conv2d(T(_X4), T(_W), groups=1), TypeError, r"groups"),
+    (
+        "conv groups",
+        lambda: F.conv2d(T(_X4), T(_W), groups=2),
+        ValueError,
+        r"expected 6 input channels \(weight \(4, 3, 3, 3\) split into 2 groups\), got 3",
+    ),
     ("max_pool 2-D", lambda: F.max_pool2d(T(_X4[0, 0]), 2), ValueError, r"max_pool2d.*4-D"),
     (
         "max_pool padding > half",

@@ -394,8 +394,6 @@ def test_functional_conv_and_pools_match_pytorch(torch, rng):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: nn.Conv2d(1, 2, 3, dilation=2), r"Conv2d\(dilation=2\) is not supported"),
-        (lambda: nn.Conv2d(2, 2, 3, groups=2), r"Conv2d\(groups=2\) is not supported"),
         (lambda: nn.Conv2d(1, 2, 3, padding_mode="reflect"), r"padding_mode='reflect'.*np.pad"),
         (lambda: nn.Conv2d(1, 2, 4, padding="same"), r"padding='same'.*odd kernel_size"),
         (lambda: nn.MaxPool2d(2, ceil_mode=True), r"MaxPool2d\(ceil_mode=True\)"),
