@@ -5,6 +5,7 @@ from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Ta
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from .conv_transpose import ConvTranspose2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .embedding import Embedding

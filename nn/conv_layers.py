@@ -36,6 +36,8 @@ def _compact(pair):
 class Conv2d(Module):
     """y = conv2d(x, weight, bias): weight (out_channels, in_channels, kh, kw)."""
 
+    _output_padding = (0, 0)  # ConvTranspose2d's, for the repr
+
     def __init__(
         self,
         in_channels,
@@ -83,16 +85,19 @@ class Conv2d(Module):
         C.check_geometry(self.kernel_size, self.stride, self.padding, "Conv2d")
         dtype = float_dtype(dtype, "Conv2d")
         gen = make_rng(rng, seed)
-        per_group = self.in_channels // groups
-        fan_in = per_group * self.kernel_size[0] * self.kernel_size[1]
+        shape = self._weight_shape()
+        fan_in = shape[1] * self.kernel_size[0] * self.kernel_size[1]  # PyTorch's: axis 1
         bound = 1.0 / math.sqrt(fan_in)
-        shape = (self.out_channels, per_group) + self.kernel_size
         self.weight = Parameter(gen.uniform(-bound, bound, shape), dtype=dtype)
         self.bias = (
             Parameter(gen.uniform(-bound, bound, self.out_channels), dtype=dtype) if bias else None
         )
         if device is not None:
             self._to_device(device)
+
+    def _weight_shape(self):
+        """(out_channels, in_channels / groups, kh, kw)."""
+        return (self.out_channels, self.in_channels // self.groups) + self.kernel_size
 
     def _padding(self, padding):
         """A pair; "valid" is 0 and "same" keeps H and W (stride 1, odd kernels, as
@@ -121,10 +126,11 @@ class Conv2d(Module):
                 else ""
             )
             raise ValueError(
-                f"Conv2d expected {c} input channels, got {x.shape[1]} (input "
+                f"{type(self).__name__} expected {c} input channels, got {x.shape[1]} (input "
                 f"shape {x.shape}){hint}"
             )
-        got = f"Conv2d expects a 4-D input (N, C, H, W) with C = {c}, got shape {x.shape}"
+        who = type(self).__name__
+        got = f"{who} expects a 4-D input (N, C, H, W) with C = {c}, got shape {x.shape}"
         if x.ndim == 3:
             n, h, w = x.shape
             if c == 1:
@@ -154,6 +160,7 @@ class Conv2d(Module):
             f"stride={self.stride}"
             + (f", padding={padding}" if padding else "")
             + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
+            + (f", output_padding={extra}" if any(extra := self._output_padding) else "")
             + (f", groups={self.groups}" if self.groups != 1 else "")
             + ("" if self.bias is not None else ", bias=False")
         )
