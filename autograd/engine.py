@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import numpy as np
 
+from .backend import namespace
 from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
 from .node import Node
@@ -83,8 +84,8 @@ def topological_order(
 
 
 def backward(
-    roots: Node | Sequence[Node],
-    gradients: Any = None,
+    tensors: Node | Sequence[Node],
+    grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
     capture: Collection[int] = (),
@@ -92,8 +93,10 @@ def backward(
     order: list[Node] | None = None,
     inputs: Node | Sequence[Node] | None = None,
 ) -> None:
-    """Run the chain rule from `roots` (seeded with `gradients`, default ones), as
-    `torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph)`.
+    """Run the chain rule from the roots `tensors` (seeded with `grad_tensors`, default
+    ones), as `torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph)`.
+    A root listed twice is seeded twice; a `retain_grad()` tensor's `.grad` accumulates
+    over backward calls, as a leaf's does.
 
     `inputs`: accumulate into these tensors' `.grad` only (leaves or not), as PyTorch's
     `inputs=`; the graph between them and the roots is all that is walked.
@@ -103,6 +106,7 @@ def backward(
     `order`: the nodes to walk (parents first), where `grad()` walks only the part of
     the graph between its outputs and its inputs; default: every node under the roots.
     """
+    roots, gradients = tensors, grad_tensors
     if isinstance(roots, Node):
         roots = [roots]
         gradients = None if gradients is None else [gradients]
@@ -124,14 +128,17 @@ def backward(
                 "under no_grad() or from constants only), so there is nothing "
                 "to differentiate"
             )
+    kept = [(node, node.grad) for node in order if node._retains and node.grad is not None]
     for node in order:
         if node._fn is not None:
             node.grad = node._grad_init
+    seeded: set[int] = set()
     for root, seed in zip(roots, seeds):
         if root.requires_grad:
             old = root.grad
-            if root._fn is not None:
+            if root._fn is not None and id(root) not in seeded:
                 root.grad = seed
+                seeded.add(id(root))
             elif old is None:  # a leaf's own array, never the caller's seed itself
                 root.grad = root._own_grad(seed, seed)
             else:
@@ -143,6 +150,8 @@ def backward(
         else:  # array math gives inf/nan like numpy and PyTorch (detect_anomaly finds them)
             with np.errstate(all="ignore"):
                 _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
+        for node, old in kept:  # the earlier backward's share, added back
+            node.grad = old if node.grad is None else old + node.grad
 
 
 def _reverse_pass_floats(order: list[Node]) -> None:
@@ -359,13 +368,23 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
 ) -> Any:
     """d(outputs)/d(inputs) without touching any `.grad` (like torch.autograd.grad): a
     tuple with one gradient per input, also for a single input (`grad(y, x)[0]`).
 
     With `create_graph=True` the results are nodes that can be differentiated again.
+    An input the outputs do not depend on is an error, None with `allow_unused=True`,
+    zeros with `materialize_grads=True` (PyTorch's rules).
     """
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError(
+                "grad(): materialize_grads=True gives zeros for unused inputs; leave "
+                "allow_unused out (or pass True) with it"
+            )
+        allow_unused = True
     single_output = not isinstance(outputs, (list, tuple))
     outputs = [cast(Node, outputs)] if single_output else list(cast(Sequence[Node], outputs))
     single_input = not isinstance(inputs, (list, tuple))
@@ -406,7 +425,7 @@ def grad(
                         f"grad(): input {x!r} was not used to compute the "
                         "outputs; pass allow_unused=True to get None for it"
                     )
-                results.append(None)
+                results.append(_zeros_for(x, create_graph) if materialize_grads else None)
             else:  # an array as a leaf's .grad is, with PyTorch's tensor methods
                 results.append(as_grad(x.grad) if x.grad.__class__ is np.ndarray else x.grad)
     finally:
@@ -438,7 +457,7 @@ def _accumulate_into(
 ) -> None:
     """backward(inputs=...): d(roots)/d(input) added to each input's `.grad`, every
     other `.grad` left alone; an input the roots do not depend on keeps its `.grad`."""
-    inputs = [inputs] if isinstance(inputs, Node) else list(inputs)
+    inputs = [inputs] if isinstance(inputs, Node) else list({id(x): x for x in inputs}.values())
     if not inputs:
         raise RuntimeError(
             "backward(): inputs= cannot be empty; leave it out to accumulate into every leaf"
@@ -452,7 +471,17 @@ def _accumulate_into(
         allow_unused=True,
     )
     for x, g in zip(inputs, found):
+        if x._fn is not None and not x._is_scalar:  # PyTorch's: a non-leaf named here
+            cast(Any, x).retain_grad()  # keeps its .grad from now on
         if g is None:
             continue
         old = x.grad
         x.grad = x._own_grad(g, g) if old is None else old + g
+
+
+def _zeros_for(x: Any, create_graph: bool) -> Any:
+    """A zero gradient for x, of the kind grad() returns for it (materialize_grads)."""
+    if x._is_scalar:
+        return 0.0
+    zeros = namespace(x._data).zeros_like(x._data)
+    return x._constant_like(zeros) if create_graph else as_grad(zeros)

@@ -192,6 +192,62 @@ def test_backward_with_inputs_matches_pytorch():
                 np.testing.assert_allclose(a, b)
 
 
+def _repeats_and_retained(lib):
+    """Roots and inputs listed twice, retained non-leaf gradients over two backwards,
+    materialize_grads and PyTorch's keyword names: each step's numbers."""
+    seen = []
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    lib.autograd.backward([y, y], retain_graph=True)  # a root twice: seeded twice
+    seen.append(x.grad.tolist())
+    x.grad = None
+    y = x * x
+    lib.autograd.backward([y, y], [lib.ones(3), 2 * lib.ones(3)])
+    seen.append(x.grad.tolist())
+    y = x * x
+    seen.append(lib.autograd.grad([y, y], [x], [lib.ones(3), lib.ones(3)])[0].tolist())
+    x.grad = None
+    (x * x).sum().backward(inputs=[x, x])  # an input twice: counted once
+    seen.append(x.grad.tolist())
+    h = x * 3
+    y = (h * h).sum()
+    y.backward(inputs=[h], retain_graph=True)  # h now keeps its .grad ...
+    y.backward(retain_graph=True)  # ... and accumulates it
+    seen.append(h.grad.tolist())
+    kept = x * 2
+    kept.retain_grad()
+    y = (kept * kept).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    seen.append(kept.grad.tolist())
+    unused = lib.tensor([1.0], requires_grad=True)
+    found = lib.autograd.grad((x * x).sum(), [x, unused], materialize_grads=True)
+    seen.append([g.tolist() for g in found])
+    x.grad = None
+    lib.autograd.backward(tensors=[(x * x).sum()], grad_tensors=[lib.tensor(2.0)])
+    seen.append(x.grad.tolist())
+    return seen
+
+
+def test_repeated_roots_inputs_and_retained_gradients():
+    import scratchgrad
+
+    seen = _repeats_and_retained(scratchgrad)
+    twice = [1.0, -2.0, 4.0]  # d/dx sum(x^2) = 2x
+    assert seen[0] == [2 * v for v in twice] and seen[1] == [3 * v for v in twice]
+    assert seen[2] == [2 * v for v in twice] and seen[3] == twice
+    assert seen[4] == [6.0, -12.0, 24.0]  # 2 * (2h), h = 3x
+    assert seen[5] == [4.0, -8.0, 16.0]  # 2 * (2 * 2x)
+    assert seen[6] == [twice, [0.0]] and seen[7] == [2 * v for v in twice]
+
+
+@pytest.mark.oracle
+def test_repeated_roots_inputs_and_retained_gradients_match_pytorch():
+    import scratchgrad
+
+    assert _repeats_and_retained(scratchgrad) == _repeats_and_retained(torch)
+
+
 def test_no_grad_and_second_order():
     x = Tensor([1.0, 2.0], requires_grad=True)
     with ag.no_grad():
