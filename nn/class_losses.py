@@ -41,6 +41,7 @@ def cross_entropy(
     eps = _smoothing(label_smoothing)
     z = _classes_last(logits)
     t = _as_node_if_differentiable(target, t, z)
+    _check_soft_options(t, w, ignore_index, "cross_entropy")
     if (
         w is None
         and eps == 0.0
@@ -73,6 +74,7 @@ def nll_loss(
     w = _class_weight(weight, log_probs, "nll_loss")
     log_probs = _classes_last(log_probs)
     t = _as_node_if_differentiable(target, t, log_probs)
+    _check_soft_options(t, w, ignore_index, "nll_loss")
     if t.dtype.kind == "f":
         return _soft_target_nll(log_probs, t, w, reduction)
     return _label_nll(log_probs, t, w, ignore_index, reduction)
@@ -195,10 +197,36 @@ def _as_node_if_differentiable(target, checked, scores):
     return node if node.dtype == scores.dtype else node.to(scores.dtype)
 
 
+def _check_soft_options(t, w, ignore_index, who):
+    """PyTorch's limits: no ignore_index with probability targets, and a weight that
+    requires grad only with them (the label path's mean divides by summed weights as
+    constants, so its weight gradient would be wrong)."""
+    soft = t.dtype.kind == "f"
+    if soft and ignore_index != -100:
+        raise ValueError(
+            f"{who}: ignore_index is for class-label targets; a probability target has "
+            "no label to ignore (give that class probability 0 instead)"
+        )
+    if isinstance(w, Tensor) and not soft:
+        raise RuntimeError(
+            f"{who}: no gradient with respect to weight for class-label targets (PyTorch "
+            "has none either); pass weight.detach(), or probability targets"
+        )
+
+
 def _class_weight(weight, scores, who):
-    """`weight` as a constant (C,) array in the scores' dtype, or None."""
+    """`weight` as a constant (C,) array in the scores' dtype, or None; a weight Tensor
+    that requires grad stays a node (probability targets differentiate it)."""
     if weight is None:
         return None
+    if isinstance(weight, Tensor) and weight.requires_grad:
+        classes = scores.shape[1 if scores.ndim >= 2 else 0]
+        if weight.shape != (classes,):
+            raise ValueError(
+                f"{who}: weight must hold one number per class, shape ({classes},), got "
+                f"shape {weight.shape}"
+            )
+        return weight if weight.dtype == scores.dtype else weight.to(scores.dtype)
     if isinstance(weight, str):
         raise TypeError(
             f"{who}: weight must be one number per class, got {weight!r} "

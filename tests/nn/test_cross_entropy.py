@@ -189,6 +189,19 @@ def test_a_probability_target_that_requires_grad_gets_pytorchs_gradient(rng, sha
     close64(lo.grad, lt.grad)
 
 
+@pytest.mark.oracle
+def test_a_class_weight_that_requires_grad_matches_pytorch(rng):
+    z, p, w = rng.normal(size=(3, 4)), rng.dirichlet(np.ones(4), size=3), rng.random(4) + 0.5
+    wo, wt = Tensor(w, requires_grad=True), t64(w, requires_grad=True)
+    F.cross_entropy(Tensor(z), p, weight=wo, label_smoothing=0.1).backward()
+    TF.cross_entropy(t64(z), torch.tensor(p), weight=wt, label_smoothing=0.1).backward()
+    close64(wo.grad, wt.grad)
+    with pytest.raises(RuntimeError, match="no gradient with respect to weight.*detach"):
+        F.cross_entropy(Tensor(z), np.array([0, 1, 3]), weight=wo)
+    with pytest.raises(ValueError, match="ignore_index is for class-label targets"):
+        F.cross_entropy(Tensor(z), p, ignore_index=1)
+
+
 def test_a_probability_target_that_requires_grad_passes_central_differences(rng):
     z = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
     p = Tensor(rng.dirichlet(np.ones(4), size=3), requires_grad=True)
