@@ -5,7 +5,8 @@
     MaxPool2d(kernel_size, stride=None, padding=0); AvgPool2d(...)
     BatchNorm2d(num_features, eps=1e-5, momentum=0.1)
 
-padding may also be "valid" (0) or "same" (stride 1, odd kernels). `dilation` and
+padding may also be "valid" (0) or "same" (stride 1; an even kernel gets PyTorch's
+extra row and column at the bottom and right). `dilation` and
 `groups` are PyTorch's (weight (out, in/groups, kh, kw)); other padding modes,
 ceil_mode and the like raise NotImplementedError naming the option.
 
@@ -100,8 +101,8 @@ class Conv2d(Module):
         return (self.out_channels, self.in_channels // self.groups) + self.kernel_size
 
     def _padding(self, padding):
-        """A pair; "valid" is 0 and "same" keeps H and W (stride 1, odd kernels, as
-        spread by the dilation)."""
+        """A pair; "valid" is 0 and "same" keeps H and W (stride 1; the forward adds
+        the extra row and column an even kernel, as spread by the dilation, needs)."""
         spread = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation))
         return C.named_padding(padding, spread, self.stride, "Conv2d")
 
@@ -110,9 +111,8 @@ class Conv2d(Module):
         if x.ndim == 3 and x.shape[0] == self.in_channels:  # one (C, H, W) image, as PyTorch
             return self.forward(x.unsqueeze(0)).squeeze(0)
         self._check_layout(x)
-        return C.conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        padding = "same" if self._padding_name == "same" else self.padding  # even kernels
+        return C.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def _check_layout(self, x):
         """(N, C, H, W) with C = in_channels, or an error that says how to get there."""

@@ -43,8 +43,9 @@ def unbatched_too(function):
 
 
 def named_padding(padding, kernel, stride, who):
-    """PyTorch's padding="valid" (none) and "same" (keeps H and W: stride 1 and odd
-    kernels here), as a pair; numbers pass through `pair`."""
+    """PyTorch's padding="valid" (none) and "same" (keeps H and W: stride 1), as a pair;
+    numbers pass through `pair`. For an even kernel "same" needs one more row and
+    column at the bottom and right: `same_padding_extra` says which."""
     if padding == "valid":
         return (0, 0)
     if padding != "same":
@@ -54,13 +55,13 @@ def named_padding(padding, kernel, stride, who):
             f"{who}: padding='same' needs stride=1 (as in PyTorch), got stride={stride}"
         )
     kernel = pair(kernel, "kernel_size")
-    if kernel[0] % 2 == 0 or kernel[1] % 2 == 0:
-        raise NotImplementedError(
-            f"{who}(padding='same') is not supported for the even kernel {tuple(kernel)}: it "
-            "would need more padding on one side; use an odd kernel_size or pass the "
-            "padding as numbers"
-        )
-    return (kernel[0] // 2, kernel[1] // 2)
+    return ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2)
+
+
+def same_padding_extra(kernel):
+    """(bottom, right): the row and column "same" padding adds on one side only, as
+    PyTorch does for an even (spread) kernel."""
+    return ((kernel[0] - 1) % 2, (kernel[1] - 1) % 2)
 
 
 def check_geometry(kernel, stride, padding, who):
@@ -119,7 +120,12 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: dilation must be >= 1, got {dilation}")
     spread = tuple((k - 1) * d + 1 for k, d in zip(weight.shape[2:], dilation))
     if isinstance(padding, str):
+        extra = same_padding_extra(spread) if padding == "same" else (0, 0)
         padding = named_padding(padding, spread, stride, "conv2d")
+        if any(extra):  # an even kernel: PyTorch's extra row and column, bottom and right
+            from .tensor_functions import pad
+
+            x = pad(x, (0, extra[1], 0, extra[0]))
     _, stride, padding = _geometry(x, spread, stride, padding, "conv2d")
     bias = _bias(bias, x, weight)
     if groups > 1 and weight.shape[1] == 1:  # depthwise

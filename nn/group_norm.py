@@ -46,6 +46,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         )
     if n == 0:
         return _per_channel(x * 1.0, weight, bias)
+    if x.data.size == n * num_groups:  # one value per group: it is its own mean
+        return _per_channel(x * 0.0, weight, bias)
     folded = x.reshape(1, n * num_groups, -1)
     out = batch_norm(folded, None, None, training=True, eps=eps).reshape(x.shape)
     return _per_channel(out, weight, bias)

@@ -1,7 +1,7 @@
 """conv2d's `dilation` and `groups` (PyTorch's): values and every gradient against
 PyTorch over strides, paddings ("same" too), rectangular kernels and depthwise layers;
 central differences and second derivatives; nn.Conv2d's weight shape, init bound, repr
-and state_dict; errors that name the fix."""
+and state_dict (and padding="same" with even kernels); errors that name the fix."""
 
 import numpy as np
 import pytest
@@ -24,10 +24,14 @@ CASES = [
     ((1, 6, 10, 7), 9, (3, 2), (2, 1), (1, 0), (2, 3), 3),
     ((2, 3, 8, 8), 6, 3, 1, "same", 2, 3),
     ((2, 2, 11, 11), 2, 2, 3, 2, 3, 1),
+    ((2, 4, 7, 6), 4, 4, 1, "same", 1, 2),  # even kernels: PyTorch's one-sided extra row
+    ((2, 4, 7, 6), 4, (2, 3), 1, "same", (1, 2), 1),
+    ((2, 4, 7, 6), 8, 4, 1, "same", 3, 4),
 ]
 
 
 @pytest.mark.oracle
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # PyTorch's note
 @pytest.mark.parametrize("case", CASES, ids=[str(i) for i in range(len(CASES))])
 def test_matches_pytorch(case):
     shape, out_channels, kernel, stride, padding, dilation, groups = case
