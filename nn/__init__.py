@@ -10,6 +10,13 @@ from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .embedding import Embedding
 from .group_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d
+from .interpolate import (
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 from .layers import (
     BatchNorm1d,
     CosineSimilarity,

@@ -510,6 +510,7 @@ from .convolution import (  # noqa: E402,F401
 )
 from .embedding import embedding  # noqa: E402,F401
 from .group_norm import group_norm, instance_norm  # noqa: E402,F401
+from .interpolate import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 from .more_activations import (  # noqa: E402,F401
     celu,
     elu,

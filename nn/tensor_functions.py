@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import autograd
 from ..autograd import Tensor
+from ..autograd.backend import namespace
 from .functional import _node
 
 _MODES = ("constant", "reflect", "replicate", "circular")
@@ -51,7 +52,8 @@ def _constant_pad(x, axis, before, after, value):
     parts = []
     for amount in (max(before, 0), max(after, 0)):
         shape = x.shape[:axis] + (amount,) + x.shape[axis + 1 :]
-        parts.append(autograd.tensor(np.full(shape, value), dtype=x.dtype) if amount else None)
+        fill = namespace(x._data).full(shape, value, dtype=x.dtype) if amount else None
+        parts.append(x._constant_like(fill) if amount else None)  # on x's device
     middle = [p for p in (parts[0], x, parts[1]) if p is not None]
     return autograd.concatenate(middle, axis) if len(middle) > 1 else x
 
@@ -74,7 +76,7 @@ def _gather_pad(x, axis, before, after, mode):
         if before > n or after > n:
             raise ValueError(f"pad: circular padding cannot exceed the axis length {n}")
         positions = positions % n
-    return x[(slice(None),) * axis + (positions,)]
+    return x[(slice(None),) * axis + (namespace(x._data).asarray(positions),)]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

@@ -38,6 +38,19 @@ def models():
             nn.Dropout(0.3),
             nn.Linear(4 * 4 * 4, 10, dtype=np.float64),
         ),
+        "unet-ish": lambda: nn.Sequential(  # the newer layers: no host round trips
+            nn.Conv2d(1, 4, 3, padding="same", dilation=2, dtype=np.float64),
+            nn.GroupNorm(2, 4, dtype=np.float64),
+            nn.Conv2d(4, 4, 3, padding=1, groups=4, dtype=np.float64),  # depthwise
+            nn.InstanceNorm2d(4, affine=True, dtype=np.float64),
+            nn.ReLU(),
+            nn.ConvTranspose2d(4, 4, 4, stride=2, padding=1, dtype=np.float64),
+            nn.Upsample(scale_factor=0.5, mode="bilinear"),
+            nn.PixelUnshuffle(2),
+            nn.Upsample(scale_factor=0.5),
+            nn.Flatten(),
+            nn.Linear(16 * 2 * 2, 10, dtype=np.float64),
+        ),
         "mlp": lambda: nn.Sequential(
             nn.Flatten(),
             nn.Linear(64, 32, dtype=np.float64),
@@ -59,7 +72,7 @@ OPTIMIZERS = {
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
-@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+@pytest.mark.parametrize("kind", ["cnn", "unet-ish", "mlp"])
 def test_training_on_a_pretend_device_matches_the_cpu(kind, optimizer):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6, 1, 8, 8))
