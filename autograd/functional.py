@@ -130,19 +130,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     seeds = {id(leaf): t._data.astype(leaf.dtype, copy=False) for leaf, t in zip(leaves, vs)}
     live = [o for o in outs if o.requires_grad]
     found = tangent_pass(topological_order(live), seeds, create_graph) if live else {}
-    tangents = []
-    for i, o in enumerate(outs):
-        t = found.get(id(o))
-        if t is None:
-            if strict:
-                raise RuntimeError(
-                    f"jvp: output {i} of the user-provided function is independent of its "
-                    "inputs; this is not allowed in strict mode"
-                )
-            t = o._data * 0
-        if not isinstance(t, Node):
-            t = o._constant_like(t)
-        tangents.append(t if t.shape == o.shape else t.expand(o.shape))
+    tangents = [_tangent(found, o, i, strict, "jvp") for i, o in enumerate(outs)]
     return _pack(_finish(outs, create_graph), single_out), _pack(
         _finish(tangents, create_graph), single
     )
