@@ -59,7 +59,14 @@ def im2col(x, kernel, stride, padding):
     """(N, C·kh·kw, oh·ow) in PyTorch's `unfold` layout (channel-major rows)."""
     win = _windows(x, kernel, stride, padding)
     n, c, oh, ow, kh, kw = win.shape
-    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
+    rows = win.transpose(0, 1, 4, 5, 2, 3)
+    if namespace(x) is not np:
+        return rows.reshape(n, c * kh * kw, oh * ow)
+    # into a kept array: a fresh big one page-faults on every touch (4x the copy's time
+    # for fold's VJP in a DCGAN block); the reverse pass gives it back when passed on
+    cols = buffers.empty((n, c, kh, kw, oh, ow), rows.dtype)
+    np.copyto(cols, rows)
+    return cols.reshape(n, c * kh * kw, oh * ow)
 
 
 def col2im(cols, shape, kernel, stride, padding):
@@ -68,7 +75,9 @@ def col2im(cols, shape, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
     cols = cols.reshape(n, c, kh, kw, oh, ow)
-    out = namespace(cols).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    padded = (n, c, h + 2 * ph, w + 2 * pw)
+    xp = namespace(cols)
+    out = buffers.zeros(padded, cols.dtype) if xp is np else xp.zeros(padded, dtype=cols.dtype)
     for i in range(kh):  # kernel offsets only: each step is a whole-array add
         for j in range(kw):
             out[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw] += cols[:, :, i, j]

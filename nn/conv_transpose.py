@@ -74,9 +74,12 @@ def conv_transpose2d(
             f"with a {kh}x{kw} kernel and stride {stride}"
         )
     k = per_group * kh * kw  # one pixel's window, per group of output channels
-    columns = weight.reshape(groups, c_in // groups, k).permute(0, 2, 1)  # (G, K, C_in/G)
-    pixels = x.reshape(n, groups, c_in // groups, h * w)
-    windows = (columns @ pixels).reshape(n, groups * k, h * w)
+    if groups == 1:  # (K, C_in) @ (N, C_in, L)
+        windows = weight.reshape(c_in, k).T @ x.reshape(n, c_in, h * w)
+    else:  # (G, K, C_in/G) @ (N, G, C_in/G, L)
+        columns = weight.reshape(groups, c_in // groups, k).permute(0, 2, 1)
+        pixels = x.reshape(n, groups, c_in // groups, h * w)
+        windows = (columns @ pixels).reshape(n, groups * k, h * w)
     out = fold(windows, full, (kh, kw), stride)
     beyond = [max(0, e - p) for p, e in zip(padding, output_padding)]
     if any(beyond):
