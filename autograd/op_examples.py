@@ -104,9 +104,9 @@ def _linear(rng):
     ]
 
 
-def _where(rng):
+def _where(rng, name="where"):
     condition = rng.uniform(size=(3, 4)) > 0.5
-    return _weighted("where", rng, params={"condition": condition}), [
+    return _weighted(name, rng, params={"condition": condition}), [
         _tensor(rng, (3, 4)),
         _tensor(rng, (4,)),
     ]
@@ -188,6 +188,7 @@ EXAMPLES = {
     "maximum": _binary("maximum", shapes=((3, 4), (3, 4))),
     "minimum": _binary("minimum", shapes=((3, 4), (3, 4))),
     "where": _where,
+    "piecewise_where": lambda rng: _where(rng, "piecewise_where"),
     "sum": _unary("sum", axis=(0,), keepdims=False),
     "max": _extreme("max"),
     "min": _extreme("min"),

@@ -130,13 +130,39 @@ CAST: Op = register(
     doc="change dtype;  the gradient is cast back to the input's dtype",
 )
 
+
+def _where(a, b, condition):
+    return namespace(a).where(condition, a, b)
+
+
+def _where_partials(node, xs, out):
+    return node._saved["condition"], ~node._saved["condition"]
+
+
 WHERE = register(
     "where",
-    lambda a, b, condition: namespace(a).where(condition, a, b),
-    partials=lambda node, xs, out: (node._saved["condition"], ~node._saved["condition"]),
+    _where,
+    partials=_where_partials,
     arity=2,
     smooth=False,
     selects=True,
     doc="condition ? a : b (condition: a constant boolean array);  d/da = condition, "
     "d/db = not condition",
+)
+
+# The same selection for the piecewise activations composed from it (leaky_relu,
+# hardtanh, relu6, prelu, hardsigmoid): PyTorch's own backward of each reads the input,
+# so under create_graph their gradients depend on it (a second grad gives zeros, not an
+# error, and a gradient penalty gives the layers below zeros, not None). `where` itself
+# does not, as torch.where does not.
+PIECEWISE_WHERE = register(
+    "piecewise_where",
+    _where,
+    partials=_where_partials,
+    arity=2,
+    smooth=False,
+    selects=True,
+    piecewise=True,
+    doc="where for piecewise activations: condition ? a : b, gradients tied to a and b "
+    "under create_graph",
 )

@@ -25,7 +25,7 @@ from .op_table import OPS
 from .operators import Operators
 from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
-from .ops_shape import CAST, CONCATENATE, STACK, WHERE
+from .ops_shape import CAST, CONCATENATE, PIECEWISE_WHERE, STACK, WHERE
 from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_compositions import TensorCompositions
 from .tensor_extras import TensorExtras
@@ -811,11 +811,19 @@ def stack(
     return Tensor._apply(STACK, items, axis=normalize_axis(axis, items[0].ndim + 1)[0])
 
 
-def where(condition: Tensor | ArrayLike, a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
-    """`a` where `condition` else `b`; gradients flow to the chosen side only."""
+def where(
+    condition: Tensor | ArrayLike,
+    a: Tensor | ArrayLike,
+    b: Tensor | ArrayLike,
+    *,
+    piecewise: bool = False,
+) -> Tensor:
+    """`a` where `condition` else `b`; gradients flow to the chosen side only.
+    `piecewise=True` (for activations made of pieces): under create_graph the gradients
+    depend on a and b, as PyTorch's fused activations' do (`ops_shape.PIECEWISE_WHERE`)."""
     a, b = _lift_all([a, b])
     condition = namespace(a._data).asarray(_raw(condition), dtype=bool)
-    return Tensor._apply(WHERE, (a, b), condition=condition)
+    return Tensor._apply(PIECEWISE_WHERE if piecewise else WHERE, (a, b), condition=condition)
 
 
 def maximum(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:

@@ -64,7 +64,7 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     x = _node(x)
     if isinstance(x, Value):
         return x if x.data > 0 else x * negative_slope
-    return autograd.where(x.data > 0, x, x * negative_slope)
+    return autograd.where(x.data > 0, x, x * negative_slope, piecewise=True)
 
 
 def sigmoid(x):

@@ -33,7 +33,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
     inside = (x.data > min_val) & (x.data < max_val)
-    return autograd.where(inside, x, x.detach().clamp(min_val, max_val))
+    return autograd.where(inside, x, x.detach().clamp(min_val, max_val), piecewise=True)
 
 
 def relu6(input, inplace=False):
@@ -92,7 +92,8 @@ def hardsigmoid(input, inplace=False):
     refuse_inplace(inplace, "hardsigmoid")
     x = _tensor(input, "hardsigmoid")
     inside = (x.data > -3.0) & (x.data < 3.0)
-    return autograd.where(inside, x * (1.0 / 6.0) + 0.5, (x.detach() >= 3.0).astype(x.dtype))
+    outer = (x.detach() >= 3.0).astype(x.dtype)
+    return autograd.where(inside, x * (1.0 / 6.0) + 0.5, outer, piecewise=True)
 
 
 def hardswish(input, inplace=False):
@@ -142,4 +143,4 @@ def prelu(input, weight):
         w = w.reshape((1, channels) + (1,) * (x.ndim - 2))
     else:
         w = w.reshape(())
-    return autograd.where(x.data > 0, x, x * w)
+    return autograd.where(x.data > 0, x, x * w, piecewise=True)

@@ -126,8 +126,10 @@ def test_a_gradient_that_does_not_read_its_input_stays_constant():
         lambda lib, x: x.max(),
         lambda lib, x: lib.maximum(x, lib.zeros(2, 2)).sum(),
         lambda lib, x: x.clamp(-0.5, 0.5).sum(),
+        lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1).sum(),
+        lambda lib, x: lib.where(x > 0, x, x * 0.1).sum(),
     ],
-    ids=["relu", "abs", "max_pool2d", "scale", "max", "maximum", "clamp"],
+    ids=["relu", "abs", "max_pool2d", "scale", "max", "maximum", "clamp", "leaky", "where"],
 )
 def test_which_first_derivatives_require_grad_matches_pytorch(make):
     rows = [[-1.0, 2.0], [3.0, 0.5]]
@@ -138,8 +140,18 @@ def test_which_first_derivatives_require_grad_matches_pytorch(make):
     assert ours.requires_grad == theirs.requires_grad
 
 
+ACTIVATIONS = {
+    "relu": lambda lib, h: h.relu(),
+    "abs": lambda lib, h: h.abs(),
+    "leaky_relu": lambda lib, h: lib.nn.functional.leaky_relu(h, 0.1),
+    "hardtanh": lambda lib, h: lib.nn.functional.hardtanh(h),
+    "relu6": lambda lib, h: lib.nn.functional.relu6(h * 4),
+    "prelu": lambda lib, h: lib.nn.functional.prelu(h, lib.tensor([0.2], dtype=h.dtype)),
+}  # (hardsigmoid too, but PyTorch has no second derivative of it to compare with)
+
+
 @pytest.mark.oracle
-@pytest.mark.parametrize("activation", ["relu", "abs"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_a_gradient_penalty_gives_the_hidden_bias_pytorchs_zero_gradient(activation):
     """A loss made of the input-gradient penalty alone (WGAN-GP's critic term): the first
     layer's bias reaches it only through ReLU's mask, so its gradient is zeros in PyTorch
@@ -149,7 +161,7 @@ def test_a_gradient_penalty_gives_the_hidden_bias_pytorchs_zero_gradient(activat
 
     def grads(lib):
         w1, b1, w2, b2, x = [lib.tensor(a, requires_grad=True) for a in arrays]
-        hidden = getattr(x @ w1.T + b1, activation)()
+        hidden = ACTIVATIONS[activation](lib, x @ w1.T + b1)
         (g,) = lib.autograd.grad((hidden @ w2.T + b2).sum(), x, create_graph=True)
         (((g**2).sum(1) - 1) ** 2).mean().backward()
         return [None if p.grad is None else np.asarray(p.grad) for p in (w1, b1, w2, b2)]
