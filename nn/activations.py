@@ -6,27 +6,30 @@ from .module import Module
 
 
 class ReLU(Module):
-    """max(x, 0)."""
+    """max(x, 0). `inplace=True` as `F.in_place` says: written into x outside a graph,
+    a new node inside one."""
 
     def __init__(self, inplace=False):
-        F.refuse_inplace(inplace, "ReLU")
+        self.inplace = bool(inplace)
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope * x (slope `negative_slope` at 0, as PyTorch)."""
 
     def __init__(self, negative_slope=0.01, inplace=False):
-        F.refuse_inplace(inplace, "LeakyReLU")
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, bool(inplace)
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import autograd
-from ..autograd import OPS, Tensor, Value
+from ..autograd import OPS, Tensor, Value, is_grad_enabled
 from ..autograd.backend import namespace
 from ..autograd.vjp_math import data_of
 from .dtypes import layer_input, mismatch
@@ -38,33 +38,32 @@ def _unary(op_name, x):
     return type(x)._apply(OPS[op_name], (x,))
 
 
-def refuse_inplace(inplace, who):
-    """PyTorch's `inplace=True` overwrites the input; here every op returns a new array
-    (the input may be saved by a graph), so the flag is refused rather than ignored."""
-    if inplace:
-        raise NotImplementedError(
-            f"{who}(inplace=True) is not supported: scratchgrad never "
-            "overwrites a tensor a graph may still need. Drop the "
-            "flag; x = relu(x) gives the same result"
-        )
+def in_place(x, out, inplace):
+    """PyTorch's `inplace=True`: outside a graph (x needs no gradient, or under no_grad)
+    the result is written into x, counted as an edit, and x returned, as PyTorch does.
+    Inside one the result is a new node (PyTorch records the in-place op on x instead):
+    what the call returns is the activation, as `nn.ReLU(inplace=True)` in a Sequential
+    or `out = F.relu(out, inplace=True)` use it; other names for x keep its numbers,
+    and every saved array stays intact."""
+    if not inplace or not isinstance(x, Tensor) or (x.requires_grad and is_grad_enabled()):
+        return out
+    return x.copy_(out)
 
 
 def relu(x, inplace=False):
     """max(x, 0);  d/dx = 1 if x > 0 else 0."""
-    refuse_inplace(inplace, "relu")
-    return _unary("relu", x)
+    return in_place(x, _unary("relu", x), inplace)
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x;  d/dx = 1 if x > 0 else negative_slope (so at
     0 the slope is negative_slope, as PyTorch)."""
-    refuse_inplace(inplace, "leaky_relu")
     if _is_value_list(x):
         return [leaky_relu(v, negative_slope) for v in x]
     x = _node(x)
     if isinstance(x, Value):
         return x if x.data > 0 else x * negative_slope
-    return autograd.where(x.data > 0, x, x * negative_slope, piecewise=True)
+    return in_place(x, autograd.where(x.data > 0, x, x * negative_slope, piecewise=True), inplace)
 
 
 def sigmoid(x):
@@ -190,14 +189,14 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: in training, zero each element with probability p and scale the
     survivors by 1/(1-p), so the expected value is unchanged; identity otherwise. Draws
     from the generator `nn.manual_seed` seeds."""
-    refuse_inplace(inplace, "dropout")
-    return drop(input, _check_p(p, "Dropout"), training, default_generator())
+    out = drop(input, _check_p(p, "Dropout"), training, default_generator())
+    return in_place(input, out, inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Dropout of whole channels of (N, C, H, W) input (`nn.Dropout2d`)."""
-    refuse_inplace(inplace, "dropout2d")
-    return drop(input, _check_p(p, "Dropout2d"), training, default_generator(), channels=True)
+    out = drop(input, _check_p(p, "Dropout2d"), training, default_generator(), channels=True)
+    return in_place(input, out, inplace)
 
 
 def drop(x, p, training, rng, channels=False):

@@ -175,16 +175,16 @@ class Dropout(Module):
         rng: np.random.Generator | None = None,
         seed: int | None = None,
     ) -> None:
-        F.refuse_inplace(inplace, type(self).__name__)
-        self.inplace = False  # (PyTorch's attribute; an in-place dropout is refused above)
+        self.inplace = bool(inplace)  # as `F.in_place` says
         self.p: float = F._check_p(p, type(self).__name__)
         self.rng: np.random.Generator = make_rng(rng, seed)
 
     def forward(self, x: ArrayLike | Tensor) -> Tensor:
-        return F.drop(x, self.p, self.training, self.rng, channels=self._channels)
+        out = F.drop(x, self.p, self.training, self.rng, channels=self._channels)
+        return F.in_place(x, out, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout2d(Dropout):

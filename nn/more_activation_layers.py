@@ -1,6 +1,7 @@
 """Modules for the activations of `more_activations.py` (`nn.SiLU()`, `nn.ELU(alpha=0.5)`,
 `nn.PReLU()`, ...): each holds its options, prints them as PyTorch does, and calls its
-function. `inplace=True` is refused, as everywhere here."""
+function. `inplace=True` as `F.in_place` says: written into x outside a graph, a new
+node inside one."""
 
 from typing import Any
 
@@ -15,16 +16,18 @@ class _Pointwise(Module):
 
     _function: Any = None  # (set by each subclass)
     _options: tuple[str, ...] = ()  # attribute names, in the function's argument order
+    inplace = None  # True/False where the function takes PyTorch's inplace=
+    _shows_inplace = True  # PyTorch's Hardswish and Hardsigmoid do not print it
 
     def forward(self, x):
-        return type(self)._function(x, *(getattr(self, name) for name in self._options))
+        options = [getattr(self, name) for name in self._options]
+        if self.inplace is None:
+            return type(self)._function(x, *options)
+        return type(self)._function(x, *options, inplace=self.inplace)
 
     def extra_repr(self):
-        return ", ".join(f"{name}={getattr(self, name)}" for name in self._options)
-
-
-def _refused(inplace, owner):
-    F.refuse_inplace(inplace, type(owner).__name__)
+        shown = [f"{name}={getattr(self, name)}" for name in self._options]
+        return ", ".join(shown + (["inplace=True"] if self.inplace and self._shows_inplace else []))
 
 
 class SiLU(_Pointwise):
@@ -33,7 +36,7 @@ class SiLU(_Pointwise):
     _function = staticmethod(F.silu)
 
     def __init__(self, inplace=False):
-        _refused(inplace, self)
+        self.inplace = bool(inplace)
 
 
 class Mish(SiLU):
@@ -46,12 +49,14 @@ class Hardswish(SiLU):
     """x * relu6(x + 3) / 6."""
 
     _function = staticmethod(F.hardswish)
+    _shows_inplace = False
 
 
 class Hardsigmoid(SiLU):
     """relu6(x + 3) / 6."""
 
     _function = staticmethod(F.hardsigmoid)
+    _shows_inplace = False
 
 
 class ReLU6(SiLU):
@@ -85,8 +90,7 @@ class ELU(_Pointwise):
     _options = ("alpha",)
 
     def __init__(self, alpha=1.0, inplace=False):
-        _refused(inplace, self)
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, bool(inplace)
 
 
 class CELU(ELU):
@@ -102,7 +106,7 @@ class Hardtanh(_Pointwise):
     _options = ("min_val", "max_val")
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
-        _refused(inplace, self)
+        self.inplace = bool(inplace)
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
         self.min_val, self.max_val = min_val, max_val

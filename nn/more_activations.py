@@ -11,7 +11,7 @@ below says which side owns the corner. (PyTorch's hardsigmoid multiplies its gra
 
 from .. import autograd
 from ..autograd import Tensor
-from .functional import _node, _unary, refuse_inplace, softmax
+from .functional import _node, _unary, in_place, softmax
 
 
 def _tensor(x, who):
@@ -28,34 +28,32 @@ def _constant(value, like):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]; gradient 1 strictly inside, 0 at and beyond the
     corners (PyTorch's)."""
-    refuse_inplace(inplace, "hardtanh")
     x = _tensor(input, "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
     inside = (x.data > min_val) & (x.data < max_val)
-    return autograd.where(inside, x, x.detach().clamp(min_val, max_val), piecewise=True)
+    out = autograd.where(inside, x, x.detach().clamp(min_val, max_val), piecewise=True)
+    return in_place(x, out, inplace)
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
-    refuse_inplace(inplace, "relu6")
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha (e^x - 1);  d/dx at 0 is alpha (the negative side)."""
-    refuse_inplace(inplace, "elu")
     x = _tensor(input, "elu")
-    return autograd.where(x.data > 0, x, x.expm1() * alpha)
+    return in_place(x, autograd.where(x.data > 0, x, x.expm1() * alpha), inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha (e^(x/alpha) - 1);  d/dx at 0 is 1."""
-    refuse_inplace(inplace, "celu")
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
     x = _tensor(input, "celu")
-    return autograd.where(x.data > 0, x, (x * (1.0 / alpha)).expm1() * alpha)
+    out = autograd.where(x.data > 0, x, (x * (1.0 / alpha)).expm1() * alpha)
+    return in_place(x, out, inplace)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -64,22 +62,19 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al.)."""
-    refuse_inplace(inplace, "selu")
-    return elu(input, SELU_ALPHA) * SELU_SCALE
+    return in_place(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace)
 
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
-    refuse_inplace(inplace, "silu")
     x = _tensor(input, "silu")
-    return x * x.sigmoid()
+    return in_place(x, x * x.sigmoid(), inplace)
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x)) (Misra 2019)."""
-    refuse_inplace(inplace, "mish")
     x = _tensor(input, "mish")
-    return x * _unary("softplus", x).tanh()
+    return in_place(x, x * _unary("softplus", x).tanh(), inplace)
 
 
 def softsign(input):
@@ -89,21 +84,21 @@ def softsign(input):
 
 def hardsigmoid(input, inplace=False):
     """0 for x <= -3, 1 for x >= 3, x/6 + 1/2 between; gradient 1/6 strictly inside."""
-    refuse_inplace(inplace, "hardsigmoid")
     x = _tensor(input, "hardsigmoid")
     inside = (x.data > -3.0) & (x.data < 3.0)
     outer = (x.detach() >= 3.0).astype(x.dtype)
-    return autograd.where(inside, x * (1.0 / 6.0) + 0.5, outer, piecewise=True)
+    return in_place(
+        x, autograd.where(inside, x * (1.0 / 6.0) + 0.5, outer, piecewise=True), inplace
+    )
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6: 0 up to -3, x from 3 on, x (x + 3) / 6 strictly between
     (so the slope is 0 at -3 and 1 at 3, as PyTorch's)."""
-    refuse_inplace(inplace, "hardswish")
     x = _tensor(input, "hardswish")
     middle = x * (x + 3.0) * (1.0 / 6.0)
     outer = autograd.where(x.data >= 3.0, x, _constant(0.0, x))
-    return autograd.where((x.data > -3.0) & (x.data < 3.0), middle, outer)
+    return in_place(x, autograd.where((x.data > -3.0) & (x.data < 3.0), middle, outer), inplace)
 
 
 def logsigmoid(input):

@@ -103,5 +103,9 @@ def test_modules_print_and_compute_as_pytorchs(name, options):
     out = ours(Tensor(x, requires_grad=True))
     np.testing.assert_allclose(out.data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
     if name not in ("Softsign", "LogSigmoid", "Softplus", "Softmin", "PReLU"):
-        with pytest.raises(NotImplementedError, match="inplace=True"):
-            getattr(nn, name)(inplace=True)
+        ours = getattr(nn, name)(**options, inplace=True)  # PyTorch's in-place layers
+        theirs = getattr(torch.nn, name)(**options, inplace=True)
+        assert repr(ours).split("  #")[0] == repr(theirs)
+        x_ours, x_theirs = Tensor(x.copy()), torch.tensor(x.copy())
+        assert ours(x_ours) is x_ours and theirs(x_theirs) is x_theirs  # written into x
+        np.testing.assert_allclose(x_ours.data, x_theirs.numpy(), rtol=1e-12)

@@ -296,19 +296,42 @@ def test_functional_dropout_follows_training_flag_and_manual_seed():
         F.dropout(x, 1.5)
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: nn.ReLU(inplace=True),
-        lambda: nn.LeakyReLU(0.1, True),
-        lambda: nn.Dropout(0.5, inplace=True),
-        lambda: F.relu(np.ones(2), inplace=True),
-        lambda: F.dropout(np.ones(2), inplace=True),
-    ],
-)
-def test_inplace_is_refused_with_the_fix(make):
-    with pytest.raises(NotImplementedError, match="inplace=True.*Drop the flag"):
-        make()
+def _inplace_semantics(lib):
+    """PyTorch's inplace=True as a tutorial uses it: outside a graph the input is
+    overwritten and returned; inside one the returned tensor carries the gradient."""
+    F_, seen = lib.nn.functional, []
+    x = lib.tensor([-1.0, 0.5, 2.0])
+    seen.append(F_.relu(x, inplace=True) is x)
+    seen.append(x.tolist())
+    F_.leaky_relu(x - 1.0, 0.1, inplace=True)  # a temporary: nothing to see
+    with lib.no_grad():
+        w = lib.tensor([-1.0, 2.0], requires_grad=True)
+        lib.nn.LeakyReLU(0.1, inplace=True)(w)
+    seen.append([round(v, 6) for v in w.tolist()])  # (PyTorch's float32 default)
+    w = lib.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    net = lib.nn.Sequential(lib.nn.Identity(), lib.nn.ReLU(inplace=True))
+    out = net(w * 2.0)
+    (out * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+    seen += [out.tolist(), w.grad.tolist()]
+    lib.manual_seed(0)
+    kept = lib.nn.Dropout(0.5, inplace=True)(lib.ones(4)).tolist()
+    seen.append(all(v in (0.0, 2.0) for v in kept))
+    return seen
+
+
+def test_inplace_writes_outside_a_graph_and_returns_the_node_inside():
+    import scratchgrad
+
+    seen = _inplace_semantics(scratchgrad)
+    assert seen[0] and seen[1] == [0.0, 0.5, 2.0] and seen[2] == [-0.1, 2.0]
+    assert seen[3] == [0.0, 1.0, 4.0] and seen[4] == [0.0, 4.0, 6.0] and seen[5]
+
+
+@pytest.mark.oracle
+def test_inplace_matches_pytorch(torch):
+    import scratchgrad
+
+    assert _inplace_semantics(scratchgrad) == _inplace_semantics(torch)
 
 
 @pytest.mark.oracle
