@@ -167,21 +167,25 @@ class Conv2d(Module):
 
 
 class _Pool(Module):
-    _function: Callable[..., Any] | None = None  # the convolution op (subclasses)
+    _function: Callable[..., Any] | None = None  # the pooling function (subclasses)
     _defaults: dict[str, Any] = {}  # PyTorch's other options, each supported only at its default
+    _options: tuple[str, ...] = ()  # the options passed on to the function
 
     def __init__(self, kernel_size, stride=None, padding=0, **options):
         who = type(self).__name__
         for name, value in options.items():
-            if value != self._defaults[name]:
+            if name in self._defaults and value != self._defaults[name]:
                 _unsupported(who, name, value, f"only {name}={self._defaults[name]!r} is")
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = self.kernel_size if stride is None else C.pair(stride, "stride")
         self.padding = C.pair(padding, "padding")
         C.check_geometry(self.kernel_size, self.stride, self.padding, who)
+        for name in self._options:
+            setattr(self, name, options[name])
 
     def forward(self, x):
-        return type(self)._function(x, self.kernel_size, self.stride, self.padding)
+        options = {name: getattr(self, name) for name in self._options}
+        return type(self)._function(x, self.kernel_size, self.stride, self.padding, **options)
 
     def extra_repr(self):
         return (
@@ -191,10 +195,12 @@ class _Pool(Module):
 
 
 class MaxPool2d(_Pool):
-    """The max of each kernel_size window (stride defaults to kernel_size)."""
+    """The max of each kernel_size window (stride defaults to kernel_size); ceil_mode
+    adds the partial windows at the bottom and right, as PyTorch."""
 
     _function = staticmethod(C.max_pool2d)
-    _defaults = {"dilation": 1, "return_indices": False, "ceil_mode": False}
+    _defaults = {"dilation": 1, "return_indices": False}
+    _options = ("ceil_mode",)
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -205,19 +211,19 @@ class MaxPool2d(_Pool):
             padding,
             dilation=dilation,
             return_indices=return_indices,
-            ceil_mode=ceil_mode,
+            ceil_mode=bool(ceil_mode),
         )
 
     def extra_repr(self):
-        return super().extra_repr() + ", dilation=1, ceil_mode=False"
+        return super().extra_repr() + f", dilation=1, ceil_mode={self.ceil_mode}"
 
 
 class AvgPool2d(_Pool):
-    """The mean of each kernel_size window (stride defaults to kernel_size; zero padding
-    counts, PyTorch's count_include_pad=True)."""
+    """The mean of each kernel_size window (stride defaults to kernel_size), with
+    PyTorch's ceil_mode, count_include_pad and divisor_override."""
 
     _function = staticmethod(C.avg_pool2d)
-    _defaults = {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}
+    _options = ("ceil_mode", "count_include_pad", "divisor_override")
 
     def __init__(
         self,
@@ -232,8 +238,8 @@ class AvgPool2d(_Pool):
             kernel_size,
             stride,
             padding,
-            ceil_mode=ceil_mode,
-            count_include_pad=count_include_pad,
+            ceil_mode=bool(ceil_mode),
+            count_include_pad=bool(count_include_pad),
             divisor_override=divisor_override,
         )
 

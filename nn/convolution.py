@@ -230,25 +230,86 @@ def _grouped(x, weight, bias, stride, padding, groups):
 
 
 @unbatched_too
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """The max of each window (ties: the gradient goes to one of them, as PyTorch)."""
+def max_pool2d(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """The max of each window (ties: the gradient goes to one of them, as PyTorch).
+    `ceil_mode=True` adds the last, partial window of each axis (PyTorch's rule: one that
+    starts inside the input or its left padding)."""
     x = _image(x, "max_pool2d")
+    if pair(dilation, "dilation") != (1, 1) or return_indices:
+        option = (
+            f"dilation={dilation}" if pair(dilation, "dilation") != (1, 1) else "return_indices"
+        )
+        raise NotImplementedError(f"max_pool2d({option}) is not supported; leave it out")
     kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d", pool=True)
+    extra = _ceil_extra(x.shape[2:], kernel, stride, padding) if ceil_mode else (0, 0)
+    if any(extra):  # the partial windows read -inf beyond the input: the max ignores it
+        from .tensor_functions import pad
+
+        x = pad(x, (0, extra[1], 0, extra[0]), value=-np.inf)
     return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride, padding=padding)
 
 
+def _ceil_extra(hw, kernel, stride, padding):
+    """(rows, columns) ceil_mode adds past the bottom and right padding for the last,
+    partial windows; a window must start inside the input or its left padding."""
+    extra = []
+    for size, k, s, p in zip(hw, kernel, stride, padding):
+        count = -(-(size + 2 * p - k) // s) + 1
+        if (count - 1) * s >= size + p:
+            count -= 1
+        extra.append(max(0, (count - 1) * s + k - (size + 2 * p)))
+    return tuple(extra)
+
+
 @unbatched_too
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """The mean of each window (zero padding counts, PyTorch's count_include_pad=True)."""
+def avg_pool2d(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """The mean of each window. As PyTorch: zero padding counts (count_include_pad=True)
+    or not, ceil_mode's partial windows divide by the cells inside the padded input,
+    divisor_override replaces every divisor."""
     x = _image(x, "avg_pool2d")
     kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "avg_pool2d", pool=True)
     n, c, h, w = x.shape
+    extra = _ceil_extra((h, w), kernel, stride, padding) if ceil_mode else (0, 0)
     oh, ow = (
-        output_size(h, kernel[0], stride[0], padding[0]),
-        output_size(w, kernel[1], stride[1], padding[1]),
+        output_size(h + extra[0], kernel[0], stride[0], padding[0]),
+        output_size(w + extra[1], kernel[1], stride[1], padding[1]),
     )
-    cols = unfold(x.reshape(n * c, 1, h, w), kernel, stride=stride, padding=padding)
-    return cols.mean(axis=1).reshape(n, c, oh, ow)
+    plain = count_include_pad and not any(extra) and divisor_override is None
+    if not plain or any(extra):
+        from .tensor_functions import pad
+
+        x = pad(x, (0, extra[1], 0, extra[0])) if any(extra) else x
+    cols = unfold(x.reshape(n * c, 1, h + extra[0], w + extra[1]), kernel, stride, padding)
+    if plain:
+        return cols.mean(axis=1).reshape(n, c, oh, ow)
+    if divisor_override is not None:
+        return (cols.sum(axis=1) * (1.0 / divisor_override)).reshape(n, c, oh, ow)
+    counted = _window_counts((h, w), kernel, stride, padding, extra, count_include_pad)
+    divisor = namespace(x._data).asarray(counted.reshape(-1).astype(x.dtype))
+    return (cols.sum(axis=1) / divisor).reshape(n, c, oh, ow)
+
+
+def _window_counts(hw, kernel, stride, padding, extra, count_include_pad):
+    """How many cells each window averages: those inside the input, or (with
+    count_include_pad) inside the input and its padding; never the ceil_mode extra."""
+    (h, w), (ph, pw) = hw, padding
+    inside = np.zeros((h + 2 * ph + extra[0], w + 2 * pw + extra[1]))
+    if count_include_pad:
+        inside[: h + 2 * ph, : w + 2 * pw] = 1
+    else:
+        inside[ph : ph + h, pw : pw + w] = 1
+    windows = np.lib.stride_tricks.sliding_window_view(inside, kernel)
+    return windows[:: stride[0], :: stride[1]].sum(axis=(-2, -1))
 
 
 @unbatched_too
