@@ -496,6 +496,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return autograd.tensor(rows(labels, None if num_classes == -1 else num_classes, np.int64))
 
 
+from .attention import scaled_dot_product_attention  # noqa: E402,F401
 from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
 from .conv_transpose import conv_transpose2d  # noqa: E402,F401
 from .convolution import (  # noqa: E402,F401
