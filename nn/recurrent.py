@@ -1,0 +1,226 @@
+"""Recurrent layers with PyTorch's names, weights, layouts and gate orders: `nn.RNN`,
+`nn.LSTM` and `nn.GRU`.
+
+Each time step is a few table ops (two matmuls, the gates' nonlinearities), so the
+sequence unrolls into one graph and backward is backpropagation through time with
+nothing of its own; the graph of a short sequence can be drawn.
+
+    rnn = nn.LSTM(10, 20, num_layers=2, batch_first=True)
+    out, (h, c) = rnn(x)                  # x (N, L, 10) -> out (N, L, 20), h/c (2, N, 20)
+
+Weights, as PyTorch (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, with a
+`_reverse` suffix for the backward direction), gates stacked in PyTorch's order: LSTM
+(input, forget, cell, output), GRU (reset, update, new). All start U(-1/sqrt(hidden),
+1/sqrt(hidden)). `dropout` applies between layers in training, as PyTorch's.
+"""
+
+import math
+
+from ..autograd import Tensor, concatenate, stack
+from ..autograd.backend import namespace
+from .dtypes import float_dtype, layer_input
+from .functional import dropout
+from .init import make_rng
+from .module import Module, Parameter
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _step(mode, x_part, h, c, w_hh, b_hh):
+    """One time step of one layer and direction. `x_part` = x W_ih^T + b_ih (already
+    computed for the whole sequence); returns (h, c) (c is None but for LSTM)."""
+    hidden = h @ w_hh.T
+    if b_hh is not None:
+        hidden = hidden + b_hh
+    if mode == "RNN_TANH":
+        return (x_part + hidden).tanh(), None
+    if mode == "RNN_RELU":
+        return (x_part + hidden).relu(), None
+    if mode == "LSTM":
+        i, f, g, o = (x_part + hidden).chunk(4, dim=-1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
+    x_r, x_z, x_n = x_part.chunk(3, dim=-1)  # GRU: the new gate sees r * (W_hn h + b_hn)
+    h_r, h_z, h_n = hidden.chunk(3, dim=-1)
+    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return (1.0 - z) * n + z * h, None
+
+
+class _Recurrent(Module):
+    """The stack of layers and directions shared by RNN, LSTM and GRU."""
+
+    mode = ""  # GATES key
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+        *,
+        rng=None,
+        seed=None,
+    ):
+        who = type(self).__name__
+        if proj_size:
+            raise NotImplementedError(f"{who}(proj_size={proj_size}) is not supported")
+        if hidden_size < 1 or input_size < 1 or num_layers < 1:
+            raise ValueError(
+                f"{who} needs positive sizes, got input_size={input_size}, "
+                f"hidden_size={hidden_size}, num_layers={num_layers}"
+            )
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{who}: dropout must be in [0, 1], got {dropout}")
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.num_layers, self.bias, self.batch_first = int(num_layers), bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.proj_size = 0
+        dtype = float_dtype(dtype, who)
+        gen = make_rng(rng, seed)
+        bound = 1.0 / math.sqrt(hidden_size)
+        rows = GATES[self.mode] * hidden_size
+        for layer in range(self.num_layers):
+            width = self.input_size if layer == 0 else hidden_size * self._directions
+            for suffix in self._suffixes(layer):
+                shapes = [("weight_ih", (rows, width)), ("weight_hh", (rows, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))]
+                for name, shape in shapes:
+                    value = Parameter(gen.uniform(-bound, bound, shape), dtype=dtype)
+                    setattr(self, name + suffix, value)
+        if device is not None:
+            self._to_device(device)
+
+    @property
+    def _directions(self):
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self, layer):
+        return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
+
+    def forward(self, input, hx=None):
+        """input (L, N, H_in) (or (N, L, H_in) with batch_first, or (L, H_in) for one
+        sequence) -> (output, h_n) (LSTM: (output, (h_n, c_n)))."""
+        weight = self.weight_ih_l0
+        x = layer_input(input, weight.dtype, type(self).__name__)
+        batched = x.ndim == 3
+        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{type(self).__name__} expects input of shape (L, N, {self.input_size}) "
+                f"{'(batch_first: (N, L, ...)) ' if self.batch_first else ''}or "
+                f"(L, {self.input_size}), got {x.shape}"
+            )
+        if not batched:
+            x = x.reshape(x.shape[0], 1, x.shape[1])
+        elif self.batch_first:
+            x = x.transpose(0, 1)
+        h0, c0 = self._initial_state(hx, x, batched)
+        seq, finals_h, finals_c = x, [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes(layer)):
+                k = layer * self._directions + direction
+                c = None if c0 is None else c0[k]
+                out, h, c = self._run(seq, h0[k], c, suffix, reverse=direction == 1)
+                outputs.append(out)
+                finals_h.append(h)
+                finals_c.append(c)
+            seq = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                seq = dropout(seq, self.dropout)
+        h_n = stack(finals_h)
+        if not batched:
+            seq, h_n = seq.reshape(seq.shape[0], seq.shape[2]), h_n.reshape(h_n.shape[0], -1)
+        elif self.batch_first:
+            seq = seq.transpose(0, 1)
+        if self.mode != "LSTM":
+            return seq, h_n
+        c_n = stack(finals_c)
+        return seq, (h_n, c_n if batched else c_n.reshape(c_n.shape[0], -1))
+
+    def _run(self, seq, h, c, suffix, reverse):
+        """One layer, one direction over seq (L, N, width): every step's hidden state
+        stacked (L, N, hidden), then the last (h, c)."""
+        w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
+        b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
+        b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
+        inputs = seq @ w_ih.T  # every step's input part in one matmul
+        if b_ih is not None:
+            inputs = inputs + b_ih
+        parts = inputs.unbind(0)
+        order = range(len(parts) - 1, -1, -1) if reverse else range(len(parts))
+        hidden = [None] * len(parts)
+        for t in order:
+            h, c = _step(self.mode, parts[t], h, c, w_hh, b_hh)
+            hidden[t] = h
+        return stack(hidden), h, c
+
+    def _initial_state(self, hx, x, batched):
+        """(h0, c0), each (layers * directions, N, hidden): zeros, or the given ones."""
+        shape = (self.num_layers * self._directions, x.shape[1], self.hidden_size)
+        zeros = x._constant_like(namespace(x._data).zeros(shape, dtype=x.dtype))
+        if hx is None:
+            return zeros, (zeros if self.mode == "LSTM" else None)
+        states = hx if self.mode == "LSTM" else (hx, None)
+        if self.mode == "LSTM" and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise ValueError("LSTM: hx must be a pair (h_0, c_0)")
+        given = []
+        for state in states:
+            if state is None:
+                given.append(None)
+                continue
+            state = state if isinstance(state, Tensor) else Tensor(state)
+            if not batched:
+                state = state.reshape(state.shape[0], 1, state.shape[-1])
+            if tuple(state.shape) != shape:
+                raise ValueError(
+                    f"{type(self).__name__}: the initial state must have shape {shape} "
+                    f"(layers * directions, batch, hidden), got {tuple(state.shape)}"
+                )
+            given.append(state)
+        return given[0], given[1]
+
+    def extra_repr(self):
+        shown = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            shown += f", num_layers={self.num_layers}"
+        if not self.bias:
+            shown += ", bias=False"
+        if self.batch_first:
+            shown += ", batch_first=True"
+        if self.dropout:
+            shown += f", dropout={self.dropout}"
+        if self.bidirectional:
+            shown += ", bidirectional=True"
+        return shown
+
+
+class RNN(_Recurrent):
+    """h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (nonlinearity="relu": relu)."""
+
+    def __init__(self, *args, nonlinearity="tanh", **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(*args, **kwargs)
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory: gates i, f, g, o; c_t = f c_{t-1} + i g, h_t = o tanh(c_t)."""
+
+    mode = "LSTM"
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit: gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)),
+    h_t = (1 - z) n + z h_{t-1}."""
+
+    mode = "GRU"
