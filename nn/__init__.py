@@ -62,7 +62,7 @@ from .more_activation_layers import (
     Softsign,
 )
 from .normalization import LayerNorm
-from .recurrent import GRU, LSTM, RNN
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .seeding import manual_seed
 from .train import (
     Callback,

@@ -1,5 +1,5 @@
 """Recurrent layers with PyTorch's names, weights, layouts and gate orders: `nn.RNN`,
-`nn.LSTM` and `nn.GRU`.
+`nn.LSTM`, `nn.GRU` and their one-step cells `RNNCell`, `LSTMCell`, `GRUCell`.
 
 Each time step is a few table ops (two matmuls, the gates' nonlinearities), so the
 sequence unrolls into one graph and backward is backpropagation through time with
@@ -222,5 +222,86 @@ class LSTM(_Recurrent):
 class GRU(_Recurrent):
     """Gated recurrent unit: gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)),
     h_t = (1 - z) n + z h_{t-1}."""
+
+    mode = "GRU"
+
+
+class _Cell(Module):
+    """One time step of RNN, LSTM or GRU: `weight_ih`, `weight_hh`, `bias_ih`,
+    `bias_hh` as PyTorch's cells; input (N, input_size) or (input_size,)."""
+
+    mode = ""  # GATES key
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None, *, seed=None):
+        who = type(self).__name__
+        if hidden_size < 1 or input_size < 1:
+            raise ValueError(f"{who} needs positive sizes, got {input_size}, {hidden_size}")
+        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bias
+        dtype, gen = float_dtype(dtype, who), make_rng(None, seed)
+        bound, rows = 1.0 / math.sqrt(hidden_size), GATES[self.mode] * hidden_size
+        shapes = [("weight_ih", (rows, input_size)), ("weight_hh", (rows, hidden_size))]
+        shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))] if bias else []
+        for name, shape in shapes:
+            setattr(self, name, Parameter(gen.uniform(-bound, bound, shape), dtype=dtype))
+        if not bias:
+            self.bias_ih = self.bias_hh = None
+        if device is not None:
+            self._to_device(device)
+
+    def forward(self, input, hx=None):
+        """The next hidden state (LSTMCell: the pair (h, c)); hx defaults to zeros."""
+        x = layer_input(input, self.weight_ih.dtype, type(self).__name__)
+        batched = x.ndim == 2
+        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{type(self).__name__} expects input of shape (N, {self.input_size}) or "
+                f"({self.input_size},), got {x.shape}"
+            )
+        x = x if batched else x.reshape(1, -1)
+        zeros = x._constant_like(
+            namespace(x._data).zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
+        )
+        states = [zeros, zeros] if hx is None else list(hx if self.mode == "LSTM" else [hx])
+        states = [s if isinstance(s, Tensor) else Tensor(s) for s in states]
+        states = [s if batched else s.reshape(1, -1) for s in states]
+        part = x @ self.weight_ih.T
+        if self.bias_ih is not None:
+            part = part + self.bias_ih
+        c = states[1] if self.mode == "LSTM" else None
+        h, c = _step(self.mode, part, states[0], c, self.weight_hh, self.bias_hh)
+        unbatch = (lambda t: t) if batched else (lambda t: t.reshape(-1))
+        return (unbatch(h), unbatch(c)) if self.mode == "LSTM" else unbatch(h)
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_Cell):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (nonlinearity="relu": relu)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+            )
+        self.nonlinearity = nonlinearity
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, **kwargs)
+
+    def extra_repr(self):
+        shown = super().extra_repr()
+        return (
+            shown if self.nonlinearity == "tanh" else shown + f", nonlinearity={self.nonlinearity}"
+        )
+
+
+class LSTMCell(_Cell):
+    """One LSTM step: (h, c) -> (h', c')."""
+
+    mode = "LSTM"
+
+
+class GRUCell(_Cell):
+    """One GRU step: h -> h'."""
 
     mode = "GRU"

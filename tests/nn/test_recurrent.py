@@ -1,4 +1,4 @@
-"""nn.RNN, nn.LSTM and nn.GRU: outputs, final states and every gradient (input,
+"""nn.RNN, nn.LSTM and nn.GRU (and their cells): outputs, final states and every gradient (input,
 initial state, each weight) against PyTorch with the same weights, over layers,
 directions, batch_first, bias=False, given initial states and unbatched input; state_dict
 names and reprs; one LSTM step by hand; central differences; errors."""
@@ -64,6 +64,32 @@ def test_matches_pytorch(kind, setup):
 
 def _numpy(x):
     return np.asarray(x.detach().numpy() if hasattr(x, "detach") else x)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(
+    "kind, options",
+    [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}), ("GRUCell", {})],
+)
+@pytest.mark.parametrize("shape, given", [((2, 3), False), ((2, 3), True), ((3,), True)])
+def test_cells_match_pytorch(kind, options, shape, given):
+    ours = getattr(nn, kind)(3, 4, **options, bias=kind != "GRUCell")
+    theirs = getattr(torch.nn, kind)(3, 4, **options, bias=kind != "GRUCell").double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours).split("  #")[0] == repr(theirs)
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    rng = np.random.default_rng(4)
+    x, h, c = (rng.normal(size=s) for s in (shape, shape[:-1] + (4,), shape[:-1] + (4,)))
+    results = []
+    for lib, model in ((scratchgrad, ours), (torch, theirs)):
+        seq = lib.tensor(x, requires_grad=True)
+        hx = (lib.tensor(h), lib.tensor(c)) if kind == "LSTMCell" else lib.tensor(h)
+        out = model(seq, hx if given else None)
+        out = out[0] + out[1] * 2.0 if kind == "LSTMCell" else out
+        (out * out).sum().backward()
+        results.append([_numpy(t) for t in [out, seq.grad, *(p.grad for p in model.parameters())]])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
 def test_one_lstm_step_by_hand():
