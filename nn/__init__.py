@@ -2,6 +2,7 @@
 
 from . import data, datasets, functional, init, micrograd, models, optim, pretrained, scalar, utils
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiheadAttention
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d

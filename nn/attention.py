@@ -1,4 +1,6 @@
-"""PyTorch's `F.scaled_dot_product_attention`: softmax(q k^T * scale + mask) v, written
+"""PyTorch's `F.scaled_dot_product_attention` and `nn.MultiheadAttention`.
+
+`scaled_dot_product_attention` is softmax(q k^T * scale + mask) v, written
 from table ops (matmul, masked fill, softmax, dropout), so its gradients, second
 derivatives and drawings come for free. nanoGPT and "Let's build GPT" take this path
 when `hasattr(F, "scaled_dot_product_attention")`.
@@ -14,7 +16,11 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd.backend import namespace
+from . import init
+from .dtypes import float_dtype
 from .functional import _node, drop, softmax
+from .layers import Linear
+from .module import Module, Parameter
 from .seeding import default_generator
 
 
@@ -68,3 +74,140 @@ def scaled_dot_product_attention(
     if dropout_p > 0.0:
         weights = drop(weights, float(dropout_p), True, default_generator())
     return weights @ v
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """PyTorch's name for MultiheadAttention's output projection: a Linear (the name is
+    kept so that the printed model is PyTorch's)."""
+
+
+class MultiheadAttention(Module):
+    """PyTorch's nn.MultiheadAttention: queries, keys and values projected by
+    `in_proj_weight` (or `q/k/v_proj_weight` when kdim/vdim differ), split into heads,
+    attended with scaled dot products, joined and projected by `out_proj`.
+
+    Masks as PyTorch's module (the opposite of F.scaled_dot_product_attention's boolean
+    convention): in `key_padding_mask` (N, S) and `attn_mask` (L, S) or
+    (N * num_heads, L, S), True means "may not attend"; float masks are added."""
+
+    def __init__(
+        self,
+        embed_dim,
+        num_heads,
+        dropout=0.0,
+        bias=True,
+        add_bias_kv=False,
+        add_zero_attn=False,
+        kdim=None,
+        vdim=None,
+        batch_first=False,
+        device=None,
+        dtype=None,
+    ):
+        if add_bias_kv or add_zero_attn:
+            option = "add_bias_kv" if add_bias_kv else "add_zero_attn"
+            raise NotImplementedError(f"MultiheadAttention({option}=True) is not supported")
+        if embed_dim % num_heads:
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
+                f"num_heads ({num_heads})"
+            )
+        self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
+        self.kdim = embed_dim if kdim is None else int(kdim)
+        self.vdim = embed_dim if vdim is None else int(vdim)
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.dropout, self.batch_first = float(dropout), batch_first
+        self.head_dim = embed_dim // num_heads
+        dtype = float_dtype(dtype, "MultiheadAttention")
+        e = embed_dim
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(np.zeros((3 * e, e)), dtype=dtype)
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            for name, width in (("q", e), ("k", self.kdim), ("v", self.vdim)):
+                weight = Parameter(np.zeros((e, width)), dtype=dtype)
+                init.xavier_uniform_(weight)
+                setattr(self, f"{name}_proj_weight", weight)
+        self.in_proj_bias = Parameter(np.zeros(3 * e), dtype=dtype) if bias else None
+        self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dtype)
+        if bias:
+            init.zeros_(self.out_proj.bias)
+        if device is not None:
+            self._to_device(device)
+
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights=True,
+        attn_mask=None,
+        average_attn_weights=True,
+        is_causal=False,
+    ):
+        """(attn_output, attn_weights): output (L, N, E) (batch_first: (N, L, E); one
+        unbatched sequence: (L, E)); weights (N, L, S) averaged over the heads, or
+        (N, heads, L, S) with average_attn_weights=False, or None."""
+        if is_causal and attn_mask is None:
+            raise RuntimeError(
+                "MultiheadAttention: is_causal is a hint that attn_mask is the causal "
+                "mask (as PyTorch's); pass attn_mask too"
+            )
+        q, k, v = (_node(t) for t in (query, key, value))
+        batched = q.ndim == 3
+        if batched and self.batch_first:
+            q, k, v = (t.transpose(0, 1) for t in (q, k, v))
+        if not batched:
+            q, k, v = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (q, k, v))
+        length, n, e = q.shape
+        q, k, v = self._projected(q, k, v)
+        heads = self.num_heads
+
+        def split(t):  # (L, N, E) -> (N, heads, L, head_dim)
+            return t.reshape(t.shape[0], n, heads, self.head_dim).permute(1, 2, 0, 3)
+
+        q, k, v = split(q), split(k), split(v)
+        scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
+        scores = self._masked(scores, attn_mask, key_padding_mask, n, length, k.shape[2])
+        weights = softmax(scores, dim=-1)
+        dropped = weights
+        if self.dropout > 0.0 and self.training:
+            dropped = drop(weights, self.dropout, True, default_generator())
+        out = (dropped @ v).permute(2, 0, 1, 3).reshape(length, n, e)
+        out = self.out_proj(out)
+        if not batched:
+            out = out.reshape(length, e)
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        if not need_weights:
+            return out, None
+        weights = weights.mean(axis=1) if average_attn_weights else weights
+        return out, (weights if batched else weights.reshape(weights.shape[1:]))
+
+    def _projected(self, q, k, v):
+        e, bias = self.embed_dim, self.in_proj_bias
+        if self._qkv_same_embed_dim:
+            weights = self.in_proj_weight.split(e, dim=0)
+        else:
+            weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        biases = bias.split(e, dim=0) if bias is not None else (None, None, None)
+        return tuple(
+            t @ w.T + b if b is not None else t @ w.T for t, w, b in zip((q, k, v), weights, biases)
+        )
+
+    def _masked(self, scores, attn_mask, key_padding_mask, n, length, source):
+        """scores (N, heads, L, S) with the module's masks applied (True: may not
+        attend; floats added)."""
+        for mask, shape in ((attn_mask, None), (key_padding_mask, (n, 1, 1, source))):
+            if mask is None:
+                continue
+            raw = mask._data if isinstance(mask, Tensor) else namespace(scores._data).asarray(mask)
+            if shape is None:  # (L, S) or (N * heads, L, S)
+                shape = (length, source) if raw.ndim == 2 else (n, self.num_heads, length, source)
+            if raw.dtype == bool:
+                scores = scores.masked_fill(raw.reshape(shape), -np.inf)
+            else:
+                added = mask if isinstance(mask, Tensor) else scores._constant_like(raw)
+                scores = scores + added.reshape(shape)
+        return scores
