@@ -75,6 +75,7 @@ from .train import (
     fit,
     predict,
 )
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 
 def __getattr__(name):

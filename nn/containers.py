@@ -195,6 +195,26 @@ class ModuleList(_Ordered):
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         self._renumbered(() if modules is None else modules)
 
+    def _repr_lines(self) -> list[str]:
+        """PyTorch's printed form: a run of children that print the same is one entry,
+        `(0-5): 6 x Layer(...)` (a stack of copied transformer layers stays short)."""
+        runs: list[list[Any]] = []  # [first name, last name, the child's lines]
+        for name, child in self.named_children():
+            lines = child._repr_lines()
+            if runs and runs[-1][2] == lines:
+                runs[-1][1] = name
+            else:
+                runs.append([name, name, lines])
+        if not runs:
+            return super()._repr_lines()
+        shown = [f"{type(self).__name__}("]
+        for first, last, lines in runs:
+            count = int(last) - int(first) + 1
+            label = f"({first}-{last}): {count} x " if count > 1 else f"({first}): "
+            shown.append("  " + label + lines[0])
+            shown.extend("  " + line for line in lines[1:])
+        return shown + [")"]
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Refused: a ModuleList only holds modules; call them in your own forward."""
         raise NotImplementedError(
