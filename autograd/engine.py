@@ -128,9 +128,11 @@ def backward(
                 "under no_grad() or from constants only), so there is nothing "
                 "to differentiate"
             )
-    kept = [(node, node.grad) for node in order if node._retains and node.grad is not None]
+    kept = []  # retain_grad() nodes' earlier gradients, added back after the pass
     for node in order:
         if node._fn is not None:
+            if node._retains and node.grad is not None:
+                kept.append((node, node.grad))
             node.grad = node._grad_init
     seeded: set[int] = set()
     for root, seed in zip(roots, seeds):
