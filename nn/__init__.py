@@ -50,7 +50,9 @@ from .module import Module, Parameter, StateDictError
 from .more_activation_layers import (
     CELU,
     ELU,
+    GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -61,7 +63,10 @@ from .more_activation_layers import (
     SiLU,
     Softmin,
     Softplus,
+    Softshrink,
     Softsign,
+    Tanhshrink,
+    Threshold,
 )
 from .normalization import LayerNorm
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell

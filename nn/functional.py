@@ -462,7 +462,7 @@ def hinge_loss(scores, labels, reduction="mean"):
     return _reduce((1.0 - s * y.astype(s.data.dtype)).relu(), reduction)
 
 
-def accuracy(output, target, threshold=0.0):
+def accuracy(output, target, threshold=0.0):  # noqa: F811 (a parameter, not F.threshold)
     """Fraction of correct predictions, as a float (no gradient).
 
     Class scores (N, C): predicted class = argmax; target = labels or one-hot.
@@ -515,6 +515,8 @@ from .interpolate import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: E4
 from .more_activations import (  # noqa: E402,F401
     celu,
     elu,
+    glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -526,7 +528,10 @@ from .more_activations import (  # noqa: E402,F401
     silu,
     softmin,
     softplus,
+    softshrink,
     softsign,
+    tanhshrink,
+    threshold,
 )
 from .robust_losses import huber_loss, kl_div, smooth_l1_loss  # noqa: E402,F401
 from .tensor_functions import (  # noqa: E402,F401

@@ -147,3 +147,48 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+class Hardshrink(_Pointwise):
+    """x where |x| > lambd, else 0."""
+
+    _function = staticmethod(F.hardshrink)
+    _options = ("lambd",)
+
+    def __init__(self, lambd=0.5):
+        self.lambd = lambd
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """x shrunk toward 0 by lambd (0 within [-lambd, lambd])."""
+
+    _function = staticmethod(F.softshrink)
+
+
+class Tanhshrink(_Pointwise):
+    """x - tanh(x)."""
+
+    _function = staticmethod(F.tanhshrink)
+
+
+class Threshold(_Pointwise):
+    """x where x > threshold, else value."""
+
+    _function = staticmethod(F.threshold)
+    _options = ("threshold", "value")
+
+    def __init__(self, threshold, value, inplace=False):
+        self.threshold, self.value, self.inplace = threshold, value, bool(inplace)
+
+
+class GLU(_Pointwise):
+    """The gated linear unit: a * sigmoid(b) over the two halves of `dim`."""
+
+    _function = staticmethod(F.glu)
+    _options = ("dim",)
+
+    def __init__(self, dim=-1):
+        self.dim = dim

@@ -139,3 +139,40 @@ def prelu(input, weight):
     else:
         w = w.reshape(())
     return autograd.where(x.data > 0, x, x * w, piecewise=True)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0 (gradient 1 strictly outside [-lambd, lambd])."""
+    x = _tensor(input, "hardshrink")
+    return autograd.where(abs(x.data) > lambd, x, x.detach() * 0.0, piecewise=True)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (gradient 1 outside)."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    x = _tensor(input, "softshrink")
+    shrunk = autograd.where(x.data > 0, x - lambd, x + lambd, piecewise=True)
+    return autograd.where(abs(x.data) > lambd, shrunk, x.detach() * 0.0, piecewise=True)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    x = _tensor(input, "tanhshrink")
+    return x - x.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else `value` (gradient 1 strictly above the threshold)."""
+    x = _tensor(input, "threshold")
+    filled = x.detach() * 0.0 + value
+    return in_place(x, autograd.where(x.data > threshold, x, filled, piecewise=True), inplace)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), with a and b the two halves of `dim` (the gated linear unit)."""
+    x = _tensor(input, "glu")
+    if x.shape[dim] % 2:
+        raise ValueError(f"glu: dimension {dim} has odd size {x.shape[dim]}; it must halve")
+    a, b = x.chunk(2, dim=dim)
+    return a * b.sigmoid()

@@ -33,8 +33,14 @@ CASES = {
     "softmin": lambda f, t: f.softmin(t, dim=0),
     "softplus": lambda f, t: f.softplus(t),
     "softplus beta threshold": lambda f, t: f.softplus(t, beta=2.0, threshold=5.0),
+    "hardshrink": lambda f, t: f.hardshrink(t),
+    "hardshrink 1": lambda f, t: f.hardshrink(t, 1.0),
+    "softshrink": lambda f, t: f.softshrink(t, 1.0),
+    "tanhshrink": lambda f, t: f.tanhshrink(t),
+    "threshold": lambda f, t: f.threshold(t, 1.0, 9.0),
 }
 SMOOTH = ["elu", "celu", "selu", "silu", "mish", "softsign", "logsigmoid", "softmin", "softplus"]
+SMOOTH += ["tanhshrink"]
 
 
 @pytest.mark.oracle
@@ -92,6 +98,11 @@ def test_prelu_learns_one_slope_or_one_per_channel_as_pytorch(slopes):
         ("Softplus", {"beta": 0.5, "threshold": 4.0}),
         ("Softmin", {"dim": 1}),
         ("PReLU", {"num_parameters": 3, "init": 0.1}),
+        ("Hardshrink", {"lambd": 1.0}),
+        ("Softshrink", {"lambd": 0.5}),
+        ("Tanhshrink", {}),
+        ("Threshold", {"threshold": 0.5, "value": -2.0}),
+        ("GLU", {}),
     ],
 )
 def test_modules_print_and_compute_as_pytorchs(name, options):
@@ -101,8 +112,10 @@ def test_modules_print_and_compute_as_pytorchs(name, options):
         theirs.weight.data = torch.tensor(np.asarray(ours.weight.data))
     x = RNG.normal(scale=3, size=(2, 3, 4))
     out = ours(Tensor(x, requires_grad=True))
-    np.testing.assert_allclose(out.data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
-    if name not in ("Softsign", "LogSigmoid", "Softplus", "Softmin", "PReLU"):
+    expected = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-15)  # x - tanh(x) ~ 0
+    takes_inplace = ("SiLU", "Mish", "Hardswish", "Hardsigmoid", "ReLU6", "SELU", "ELU", "CELU")
+    if name in takes_inplace + ("Hardtanh",):
         ours = getattr(nn, name)(**options, inplace=True)  # PyTorch's in-place layers
         theirs = getattr(torch.nn, name)(**options, inplace=True)
         assert repr(ours).split("  #")[0] == repr(theirs)
