@@ -16,7 +16,7 @@ Weights, as PyTorch (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`,
 
 import math
 
-from ..autograd import Tensor, concatenate, stack
+from ..autograd import Tensor, concatenate, stack, where
 from ..autograd.backend import namespace
 from .dtypes import float_dtype, layer_input
 from .functional import dropout
@@ -108,6 +108,11 @@ class _Recurrent(Module):
     def forward(self, input, hx=None):
         """input (L, N, H_in) (or (N, L, H_in) with batch_first, or (L, H_in) for one
         sequence) -> (output, h_n) (LSTM: (output, (h_n, c_n)))."""
+        from .utils.rnn import PackedSequence
+
+        packed = input if isinstance(input, PackedSequence) else None
+        if packed is not None:  # time first already; the mask stops each sequence
+            input = packed.padded
         weight = self.weight_ih_l0
         x = layer_input(input, weight.dtype, type(self).__name__)
         batched = x.ndim == 3
@@ -119,7 +124,7 @@ class _Recurrent(Module):
             )
         if not batched:
             x = x.reshape(x.shape[0], 1, x.shape[1])
-        elif self.batch_first:
+        elif self.batch_first and packed is None:
             x = x.transpose(0, 1)
         h0, c0 = self._initial_state(hx, x, batched)
         seq, finals_h, finals_c = x, [], []
@@ -128,7 +133,7 @@ class _Recurrent(Module):
             for direction, suffix in enumerate(self._suffixes(layer)):
                 k = layer * self._directions + direction
                 c = None if c0 is None else c0[k]
-                out, h, c = self._run(seq, h0[k], c, suffix, reverse=direction == 1)
+                out, h, c = self._run(seq, h0[k], c, suffix, direction == 1, packed)
                 outputs.append(out)
                 finals_h.append(h)
                 finals_c.append(c)
@@ -136,7 +141,9 @@ class _Recurrent(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 seq = dropout(seq, self.dropout)
         h_n = stack(finals_h)
-        if not batched:
+        if packed is not None:
+            seq = type(packed)(seq, packed.lengths, not packed._sorted)
+        elif not batched:
             seq, h_n = seq.reshape(seq.shape[0], seq.shape[2]), h_n.reshape(h_n.shape[0], -1)
         elif self.batch_first:
             seq = seq.transpose(0, 1)
@@ -145,9 +152,10 @@ class _Recurrent(Module):
         c_n = stack(finals_c)
         return seq, (h_n, c_n if batched else c_n.reshape(c_n.shape[0], -1))
 
-    def _run(self, seq, h, c, suffix, reverse):
+    def _run(self, seq, h, c, suffix, reverse, packed=None):
         """One layer, one direction over seq (L, N, width): every step's hidden state
-        stacked (L, N, hidden), then the last (h, c)."""
+        stacked (L, N, hidden), then the last (h, c). With a PackedSequence a sequence's
+        state moves only within its length (its outputs past the end are 0)."""
         w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
@@ -158,8 +166,14 @@ class _Recurrent(Module):
         order = range(len(parts) - 1, -1, -1) if reverse else range(len(parts))
         hidden = [None] * len(parts)
         for t in order:
-            h, c = _step(self.mode, parts[t], h, c, w_hh, b_hh)
-            hidden[t] = h
+            h_new, c_new = _step(self.mode, parts[t], h, c, w_hh, b_hh)
+            if packed is None:
+                h, c, hidden[t] = h_new, c_new, h_new
+                continue
+            running = packed.step_mask(t, h_new)
+            h = where(running, h_new, h)
+            c = None if c is None else where(running, c_new, c)
+            hidden[t] = where(running, h_new, h_new.detach() * 0.0)
         return stack(hidden), h, c
 
     def _initial_state(self, hx, x, batched):

@@ -1,12 +1,20 @@
 """`torch.nn.utils`: gradient clipping (the functions live with the optimizers,
-`nn.optim.clip`) and the flat-vector view of a model's parameters."""
+`nn.optim.clip`), the flat-vector view of a model's parameters, and `rnn` (padded and
+packed batches of sequences)."""
 
 import numpy as np
 
-from ..autograd import Tensor
-from .optim.clip import clip_grad_norm_, clip_grad_value_
+from ...autograd import Tensor
+from ..optim.clip import clip_grad_norm_, clip_grad_value_
+from . import rnn
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameters_to_vector",
+    "rnn",
+    "vector_to_parameters",
+]
 
 
 def parameters_to_vector(parameters):
