@@ -127,6 +127,17 @@ class Conv1d(Conv2d):
 
     def forward(self, x):
         x = layer_input(x, self.weight.dtype, "Conv1d")
+        if self.padding_mode != "zeros":  # the 2-D padding, on a one-pixel-high image
+            image = x.unsqueeze(-2)
+            return conv1d(
+                self._padded(image).squeeze(-2),
+                self.weight,
+                self.bias,
+                self.stride[1],
+                0,
+                self.dilation[1],
+                self.groups,
+            )
         padding = self._padding_name if self._padding_name == "same" else self.padding[1]
         return conv1d(
             x, self.weight, self.bias, self.stride[1], padding, self.dilation[1], self.groups
@@ -141,6 +152,7 @@ class Conv1d(Conv2d):
             + (f", dilation={self.dilation[1:]}" if self.dilation != (1, 1) else "")
             + (f", groups={self.groups}" if self.groups != 1 else "")
             + ("" if self.bias is not None else ", bias=False")
+            + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
         )
 
 

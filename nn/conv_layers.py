@@ -6,9 +6,9 @@
     BatchNorm2d(num_features, eps=1e-5, momentum=0.1)
 
 padding may also be "valid" (0) or "same" (stride 1; an even kernel gets PyTorch's
-extra row and column at the bottom and right). `dilation` and
-`groups` are PyTorch's (weight (out, in/groups, kh, kw)); other padding modes,
-ceil_mode and the like raise NotImplementedError naming the option.
+extra row and column at the bottom and right). `dilation`,
+`groups` and `padding_mode` ("zeros", "reflect", "replicate", "circular") are PyTorch's
+(weight (out, in/groups, kh, kw)).
 
 `Conv2d`'s default init is PyTorch's: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
 with fan_in = in_channels / groups * kh * kw (what kaiming_uniform_(a=sqrt(5)) gives).
@@ -19,10 +19,18 @@ from collections.abc import Callable
 from typing import Any
 
 from . import convolution as C
+from . import functional as F
 from .dtypes import float_dtype, layer_input
 from .init import make_rng
 from .layers import BatchNorm1d
 from .module import Module, Parameter
+
+_PADDING_MODES = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
 
 
 def _unsupported(who, option, value, instead):
@@ -71,13 +79,12 @@ class Conv2d(Module):
         self.dilation, self.groups = C.pair(dilation, "dilation"), groups
         if min(self.dilation) < 1:
             raise ValueError(f"Conv2d: dilation must be >= 1, got {dilation}")
-        if padding_mode != "zeros":
-            _unsupported(
-                "Conv2d",
-                "padding_mode",
-                padding_mode,
-                "use 'zeros', or pad the input yourself (np.pad) and set padding=0",
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"{type(self).__name__}: padding_mode must be one of "
+                f"{', '.join(map(repr, _PADDING_MODES))}, got {padding_mode!r}"
             )
+        self.padding_mode = padding_mode
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = C.pair(kernel_size, "kernel_size")
         self.stride = C.pair(stride, "stride")
@@ -112,7 +119,19 @@ class Conv2d(Module):
             return self.forward(x.unsqueeze(0)).squeeze(0)
         self._check_layout(x)
         padding = "same" if self._padding_name == "same" else self.padding  # even kernels
+        if self.padding_mode != "zeros":  # padded here by reflection, copies or wrapping
+            x, padding = self._padded(x), (0, 0)
         return C.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+    def _padded(self, x):
+        """x padded as padding_mode says (F.pad's modes), with "same"'s extra row and
+        column of an even kernel at the bottom and right, as PyTorch."""
+        (ph, pw), extra = self.padding, (0, 0)
+        if self._padding_name == "same":
+            spread = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation)]
+            extra = C.same_padding_extra(spread)
+        mode = _PADDING_MODES[self.padding_mode]
+        return F.pad(x, (pw, pw + extra[1], ph, ph + extra[0]), mode=mode)
 
     def _check_layout(self, x):
         """(N, C, H, W) with C = in_channels, or an error that says how to get there."""
@@ -163,6 +182,7 @@ class Conv2d(Module):
             + (f", output_padding={extra}" if any(extra := self._output_padding) else "")
             + (f", groups={self.groups}" if self.groups != 1 else "")
             + ("" if self.bias is not None else ", bias=False")
+            + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
         )
 
 

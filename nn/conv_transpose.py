@@ -122,6 +122,11 @@ class ConvTranspose2d(Conv2d):
             raise ValueError(
                 f"ConvTranspose2d takes padding as numbers (as PyTorch's), got {padding!r}"
             )
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"ConvTranspose2d: only padding_mode='zeros' is supported (as in PyTorch), "
+                f"got {padding_mode!r}"
+            )
         self._output_padding = pair(output_padding, "output_padding")
         super().__init__(
             in_channels,

@@ -116,3 +116,32 @@ def test_errors_name_the_fix():
         nn.Conv2d(4, 4, 3, dilation=0)
     with pytest.raises(ValueError, match=r"smaller than the 7x7 kernel"):  # 3x3 spread by 3
         F.conv2d(np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 3, 3)), dilation=3)
+
+
+@pytest.mark.oracle
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"padding": 1},
+        {"padding": (2, 1), "stride": 2},
+        {"padding": "same"},
+        {"padding": "same", "dilation": 2},
+    ],
+)
+@pytest.mark.parametrize("kernel", [3, 4])
+def test_padding_modes_match_pytorch(mode, options, kernel):
+    ours = nn.Conv2d(3, 4, kernel, padding_mode=mode, **options)
+    theirs = torch.nn.Conv2d(3, 4, kernel, padding_mode=mode, **options).double()
+    assert repr(ours).split("  #")[0] == repr(theirs)
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(4).normal(size=(2, 3, 9, 8))
+    mine, theirs_x = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, out_t = ours(mine), theirs(theirs_x)
+    (out * out).sum().backward()
+    (out_t * out_t).sum().backward()
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(mine.grad, theirs_x.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(3, 4, kernel, padding_mode="mirror")
