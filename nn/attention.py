@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-from ..autograd import Tensor
+from ..autograd import Tensor, where
 from ..autograd.backend import namespace
 from . import init
-from .dtypes import float_dtype
+from .dtypes import float_dtype, layer_input
 from .functional import _node, drop, softmax
 from .layers import Linear
 from .module import Module, Parameter
@@ -70,10 +70,22 @@ def scaled_dot_product_attention(
             scores = scores.masked_fill(~mask, -np.inf)
         else:
             scores = scores + (attn_mask if isinstance(attn_mask, Tensor) else mask)
-    weights = softmax(scores, dim=-1)
+    weights = _softmax_of_allowed(scores)
     if dropout_p > 0.0:
         weights = drop(weights, float(dropout_p), True, default_generator())
     return weights @ v
+
+
+def _softmax_of_allowed(scores):
+    """softmax over the keys; a query whose every key is masked (-inf) gets all-zero
+    weights and no gradient, as PyTorch's scaled_dot_product_attention (not NaN)."""
+    xp = namespace(scores._data)
+    blocked = xp.isneginf(scores._data).all(axis=-1, keepdims=True)
+    if not blocked.any():
+        return softmax(scores, dim=-1)
+    zeros = scores._constant_like(xp.zeros(scores.shape, dtype=scores.dtype))
+    weights = softmax(where(blocked, zeros, scores), dim=-1)
+    return where(blocked, zeros, weights)
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -129,6 +141,7 @@ class MultiheadAttention(Module):
                 init.xavier_uniform_(weight)
                 setattr(self, f"{name}_proj_weight", weight)
         self.in_proj_bias = Parameter(np.zeros(3 * e), dtype=dtype) if bias else None
+        self.bias_k = self.bias_v = None  # (PyTorch's add_bias_kv, refused above)
         self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dtype)
         if bias:
             init.zeros_(self.out_proj.bias)
@@ -154,7 +167,8 @@ class MultiheadAttention(Module):
                 "MultiheadAttention: is_causal is a hint that attn_mask is the causal "
                 "mask (as PyTorch's); pass attn_mask too"
             )
-        q, k, v = (_node(t) for t in (query, key, value))
+        dtype = self.out_proj.weight.dtype
+        q, k, v = (layer_input(t, dtype, "MultiheadAttention") for t in (query, key, value))
         batched = q.ndim == 3
         if batched and self.batch_first:
             q, k, v = (t.transpose(0, 1) for t in (q, k, v))
@@ -182,6 +196,7 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         if not need_weights:
             return out, None
+        weights = dropped  # PyTorch returns the weights after dropout
         weights = weights.mean(axis=1) if average_attn_weights else weights
         return out, (weights if batched else weights.reshape(weights.shape[1:]))
 

@@ -5,7 +5,8 @@ Every function is built from ops of the engine's table, so it is differentiable 
 twice differentiable where its ops are). Activations and the simple losses also take
 `Value`s, or lists of `Value`s as micrograd's models produce. Losses take
 `reduction="mean" | "sum" | "none"` (and PyTorch's deprecated size_average= / reduce=).
-`inplace=True` is refused: scratchgrad never overwrites an array a graph may still need.
+`inplace=True` writes into the input outside a graph and returns a new node inside one
+(`in_place`): scratchgrad never overwrites an array a graph may still need.
 """
 
 import math

@@ -102,6 +102,20 @@ class _Recurrent(Module):
     def _directions(self):
         return 2 if self.bidirectional else 1
 
+    def flatten_parameters(self):
+        """PyTorch's cuDNN weight-packing call (models call it in forward): nothing to
+        pack here."""
+
+    @property
+    def all_weights(self):
+        """The parameters per layer and direction, as PyTorch's list of lists."""
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        return [
+            [getattr(self, name + suffix) for name in names]
+            for layer in range(self.num_layers)
+            for suffix in self._suffixes(layer)
+        ]
+
     def _suffixes(self, layer):
         return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
 
@@ -126,6 +140,8 @@ class _Recurrent(Module):
             x = x.reshape(x.shape[0], 1, x.shape[1])
         elif self.batch_first and packed is None:
             x = x.transpose(0, 1)
+        if x.shape[0] == 0:
+            raise ValueError(f"{type(self).__name__}: expected a sequence length above 0")
         h0, c0 = self._initial_state(hx, x, batched)
         seq, finals_h, finals_c = x, [], []
         for layer in range(self.num_layers):
@@ -192,6 +208,12 @@ class _Recurrent(Module):
                 continue
             state = state if isinstance(state, Tensor) else Tensor(state)
             if not batched:
+                if state.ndim != 2:
+                    raise ValueError(
+                        f"{type(self).__name__}: for an unbatched (L, H_in) input the "
+                        f"initial state is 2-D (layers * directions, hidden), got "
+                        f"{tuple(state.shape)}"
+                    )
                 state = state.reshape(state.shape[0], 1, state.shape[-1])
             if tuple(state.shape) != shape:
                 raise ValueError(
@@ -277,6 +299,14 @@ class _Cell(Module):
         )
         states = [zeros, zeros] if hx is None else list(hx if self.mode == "LSTM" else [hx])
         states = [s if isinstance(s, Tensor) else Tensor(s) for s in states]
+        wanted = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        for state in states:
+            if tuple(state.shape) != wanted:
+                raise ValueError(
+                    f"{type(self).__name__}: the state must have shape {wanted} (batch, "
+                    f"hidden) for input {tuple(input.shape if hasattr(input, 'shape') else ())}"
+                    f", got {tuple(state.shape)}"
+                )
         states = [s if batched else s.reshape(1, -1) for s in states]
         part = x @ self.weight_ih.T
         if self.bias_ih is not None:

@@ -15,7 +15,7 @@ are computed from them on request; `data` is a differentiable gather.
 
 import numpy as np
 
-from ...autograd import Tensor, concatenate, stack, where
+from ...autograd import Tensor, concatenate, stack, tensor, where
 from ...autograd.backend import namespace
 from ..functional import _node
 
@@ -36,18 +36,18 @@ class PackedSequence:
     @property
     def sorted_indices(self):
         """PyTorch's field: the order used for packing (None when given sorted)."""
-        return Tensor(self._order) if self._sorted else None
+        return tensor(self._order) if self._sorted else None
 
     @property
     def unsorted_indices(self):
         """PyTorch's field: the inverse of sorted_indices (None when given sorted)."""
-        return Tensor(np.argsort(self._order)) if self._sorted else None
+        return tensor(np.argsort(self._order)) if self._sorted else None
 
     @property
     def batch_sizes(self):
         """How many sequences are still running at each time step (int64)."""
         steps = np.arange(self.padded.shape[0])
-        return Tensor((self.lengths[None, :] > steps[:, None]).sum(axis=1))
+        return tensor((self.lengths[None, :] > steps[:, None]).sum(axis=1).astype(np.int64))
 
     @property
     def data(self):
@@ -61,6 +61,18 @@ class PackedSequence:
             batch.extend(running.tolist())
         xp = namespace(self.padded._data)
         return self.padded[xp.asarray(times), xp.asarray(batch)]
+
+    def to(self, *args, **kwargs):
+        """The same sequences with the padded data moved or cast (`Tensor.to`)."""
+        return PackedSequence(self.padded.to(*args, **kwargs), self.lengths, not self._sorted)
+
+    def double(self):
+        """The data as float64."""
+        return self.to(np.float64)
+
+    def float(self):
+        """The data as float32."""
+        return self.to(np.float32)
 
     def step_mask(self, t, like):
         """(N, 1) booleans on `like`'s device: which sequences are running at step t."""
@@ -113,7 +125,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     valid = xp.asarray(valid.reshape(valid.shape + (1,) * (padded.ndim - 2)))
     fill = padded._constant_like(xp.full(padded.shape, padding_value, dtype=padded.dtype))
     out = where(valid, padded, fill)
-    return (out.transpose(0, 1) if batch_first else out), Tensor(lengths)
+    return (out.transpose(0, 1) if batch_first else out), tensor(lengths)
 
 
 def _extended(x, missing, side, value):

@@ -133,3 +133,19 @@ def test_dropout_follows_the_seed_and_errors_name_the_fix():
         F.scaled_dot_product_attention(q, Tensor(K), Tensor(V[:, :, :5]))
     with pytest.raises(NotImplementedError, match="repeat the key and value heads"):
         F.scaled_dot_product_attention(q, Tensor(K), Tensor(V), enable_gqa=True)
+
+
+@pytest.mark.oracle
+def test_a_query_with_every_key_masked_gets_zeros_not_nan():
+    mask = np.ones((5, 6), dtype=bool)
+    mask[1] = False  # query 1 may attend to nothing
+    ours = [Tensor(a, requires_grad=True) for a in (Q, K, V)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (Q, K, V)]
+    out = F.scaled_dot_product_attention(*ours, attn_mask=mask)
+    out_t = torch.nn.functional.scaled_dot_product_attention(*theirs, attn_mask=torch.tensor(mask))
+    assert not np.isnan(out.data).any()
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), atol=1e-12)
+    out.sum().backward()
+    out_t.sum().backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -82,3 +82,16 @@ def test_init_and_errors():
         attention(*(np.zeros((2, 1, 64)),) * 3, is_causal=True)
     with pytest.raises(NotImplementedError, match="add_bias_kv"):
         nn.MultiheadAttention(8, 2, add_bias_kv=True)
+    float32 = scratchgrad.tensor(np.zeros((2, 1, 64), dtype=np.float32))
+    with pytest.raises(nn.DtypeMismatchError, match="MultiheadAttention: input is float32"):
+        attention(float32, float32, float32)
+    assert attention.bias_k is None and attention.bias_v is None
+
+
+def test_returned_weights_are_the_dropped_ones_in_training():
+    attention = nn.MultiheadAttention(8, 2, dropout=0.5)
+    x = np.random.default_rng(5).normal(size=(4, 2, 8))
+    first, second = attention(x, x, x)[1].data, attention(x, x, x)[1].data
+    assert not np.allclose(first, second)  # PyTorch returns the weights after dropout
+    attention.eval()
+    np.testing.assert_array_equal(attention(x, x, x)[1].data, attention(x, x, x)[1].data)

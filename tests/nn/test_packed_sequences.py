@@ -77,3 +77,18 @@ def test_padding_and_errors():
         pack_padded_sequence(np.zeros((3, 2, 1)), [4, 1])
     with pytest.raises(ValueError, match="lengths must hold 2 integers"):
         pack_padded_sequence(np.zeros((3, 2, 1)), [3])
+
+
+def test_integer_fields_index_the_last_steps():
+    """The usual `out[arange(N), lengths - 1]` works: lengths and the packed fields are
+    int64, as PyTorch's."""
+    arrays = [np.random.default_rng(i).normal(size=(n, 2)) for i, n in enumerate([3, 5, 2])]
+    packed = pack_sequence(arrays, enforce_sorted=False)
+    assert packed.batch_sizes.dtype == packed.sorted_indices.dtype == np.int64
+    lstm = nn.LSTM(2, 3, batch_first=True, seed=0)
+    lstm.flatten_parameters()  # PyTorch models call it; nothing to pack here
+    out, (h, _) = lstm(packed)
+    padded, lengths = scratchgrad.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+    assert lengths.dtype == np.int64 and lengths.tolist() == [3, 5, 2]
+    last = padded[scratchgrad.arange(3), lengths - 1]
+    np.testing.assert_allclose(last.data, h.data[0], rtol=1e-12)

@@ -125,3 +125,10 @@ def test_errors_name_the_fix():
         nn.RNN(4, 5, nonlinearity="gelu")
     with pytest.raises(NotImplementedError, match="proj_size"):
         nn.LSTM(4, 5, proj_size=2)
+    with pytest.raises(ValueError, match=r"state must have shape \(2, 5\)"):
+        nn.GRUCell(4, 5)(np.zeros((2, 4)), np.zeros((1, 5)))  # no silent broadcast
+    with pytest.raises(ValueError, match="unbatched .* initial state is 2-D"):
+        nn.RNN(4, 5)(np.zeros((3, 4)), np.zeros((1, 1, 5)))
+    with pytest.raises(ValueError, match="sequence length above 0"):
+        nn.LSTM(4, 5)(np.zeros((0, 2, 4)))
+    assert [len(w) for w in nn.LSTM(4, 5, num_layers=2).all_weights] == [4, 4]
