@@ -170,6 +170,7 @@ class MultiheadAttention(Module):
         dtype = self.out_proj.weight.dtype
         q, k, v = (layer_input(t, dtype, "MultiheadAttention") for t in (query, key, value))
         batched = q.ndim == 3
+        self._check_shapes(q, k, v, batched)
         if batched and self.batch_first:
             q, k, v = (t.transpose(0, 1) for t in (q, k, v))
         if not batched:
@@ -199,6 +200,25 @@ class MultiheadAttention(Module):
         weights = dropped  # PyTorch returns the weights after dropout
         weights = weights.mean(axis=1) if average_attn_weights else weights
         return out, (weights if batched else weights.reshape(weights.shape[1:]))
+
+    def _check_shapes(self, q, k, v, batched):
+        """query (L, N, E), key (S, N, kdim), value (S, N, vdim) (batch_first: N first;
+        unbatched: no N), or an error naming what does not fit."""
+        layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
+        sizes = (self.embed_dim, self.kdim, self.vdim)
+        for name, t, size in zip(("query", "key", "value"), (q, k, v), sizes):
+            if t.ndim != q.ndim or t.ndim not in (2, 3) or t.shape[-1] != size:
+                raise ValueError(
+                    f"MultiheadAttention: {name} must have {size} features and the query's "
+                    f"number of axes ({layout}, or 2-D unbatched); got shape {tuple(t.shape)}"
+                )
+        batch = 0 if self.batch_first else 1
+        if k.shape[:-1] != v.shape[:-1] or (batched and k.shape[batch] != q.shape[batch]):
+            raise ValueError(
+                "MultiheadAttention: key and value must have the same length and batch as "
+                f"each other and the query; got query {tuple(q.shape)}, key "
+                f"{tuple(k.shape)}, value {tuple(v.shape)}"
+            )
 
     def _projected(self, q, k, v):
         e, bias = self.embed_dim, self.in_proj_bias

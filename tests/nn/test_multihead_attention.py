@@ -86,6 +86,11 @@ def test_init_and_errors():
     with pytest.raises(nn.DtypeMismatchError, match="MultiheadAttention: input is float32"):
         attention(float32, float32, float32)
     assert attention.bias_k is None and attention.bias_v is None
+    x = np.zeros((3, 2, 64))
+    with pytest.raises(ValueError, match="query must have 64 features"):
+        attention(x[..., :6], x, x)
+    with pytest.raises(ValueError, match="key and value must have the same length and batch"):
+        attention(x, x[:2], x)
 
 
 def test_returned_weights_are_the_dropped_ones_in_training():
