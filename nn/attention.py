@@ -70,7 +70,8 @@ def scaled_dot_product_attention(
             scores = scores.masked_fill(~mask, -np.inf)
         else:
             scores = scores + (attn_mask if isinstance(attn_mask, Tensor) else mask)
-    weights = _softmax_of_allowed(scores)
+    # only a mask can block a whole row: unmasked scores skip the check's pass
+    weights = softmax(scores, dim=-1) if attn_mask is None else _softmax_of_allowed(scores)
     if dropout_p > 0.0:
         weights = drop(weights, float(dropout_p), True, default_generator())
     return weights @ v
