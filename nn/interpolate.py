@@ -23,10 +23,11 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd.backend import namespace
+from .convolution import adaptive_avg_pool2d
 from .functional import _node
 from .module import Module
 
-_MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2}
+_MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2, "area": 1}
 
 
 def interpolate(
@@ -39,8 +40,9 @@ def interpolate(
     antialias=False,
 ):
     """x (N, C, L) or (N, C, H, W) resized to `size`, or by `scale_factor` (one number
-    or one per spatial axis), in `mode`: "nearest", "nearest-exact", "linear" (3-D) or
-    "bilinear" (4-D). align_corners only for the linear modes, as PyTorch."""
+    or one per spatial axis), in `mode`: "nearest", "nearest-exact", "linear" (3-D),
+    "bilinear" (4-D) or "area" (adaptive average pooling). align_corners only for the
+    linear modes, as PyTorch."""
     x = _node(input)
     axes = _spatial_axes(x, mode)
     linear = mode in ("linear", "bilinear")
@@ -52,6 +54,10 @@ def interpolate(
     if antialias:
         raise NotImplementedError("interpolate(antialias=True) is not supported; leave it out")
     sizes, scales = _output_sizes(x, axes, size, scale_factor, recompute_scale_factor)
+    if mode == "area":  # PyTorch's: adaptive average pooling to the output size
+        image = x if x.ndim == 4 else x.unsqueeze(-2)
+        pooled = adaptive_avg_pool2d(image, tuple(sizes) if x.ndim == 4 else (1, sizes[0]))
+        return pooled if x.ndim == 4 else pooled.squeeze(-2)
     for axis, out, scale in zip(axes, sizes, scales):
         x = _resize_axis(x, axis, out, scale, mode, bool(align_corners))
     return x
@@ -63,7 +69,7 @@ def _spatial_axes(x, mode):
             f"interpolate(mode={mode!r}) is not supported; use one of {', '.join(_MODES)}"
         )
     wanted = _MODES[mode]
-    if mode.startswith("nearest"):
+    if mode.startswith("nearest") or mode == "area":
         if x.ndim not in (3, 4):
             raise ValueError(
                 f"interpolate expects (N, C, L) or (N, C, H, W) input, got shape {x.shape}"

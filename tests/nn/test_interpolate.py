@@ -29,6 +29,9 @@ CASES = [
     ((2, 3, 6), dict(scale_factor=3, mode="linear")),
     ((2, 3, 6), dict(size=4, mode="linear", align_corners=True)),
     ((2, 3, 6), dict(size=13)),
+    ((2, 3, 7, 9), dict(size=(3, 4), mode="area")),
+    ((2, 3, 7, 9), dict(scale_factor=0.5, mode="area")),
+    ((2, 3, 8), dict(size=3, mode="area")),
 ]
 
 
