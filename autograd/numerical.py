@@ -57,6 +57,27 @@ def _tensor_differences(f, inputs, x, eps):
     return out.reshape(x.data.shape)
 
 
+def _scalar_valued(f, inputs, rng):
+    """f itself when it returns one number; else x -> sum_k <f_k(x), u_k> with a fixed
+    random u_k of each output's shape."""
+    out = f(*inputs)
+    outs = out if isinstance(out, tuple) else (out,)
+    if len(outs) == 1 and not (isinstance(outs[0], Tensor) and outs[0].data.size != 1):
+        return f
+    weights = [rng.standard_normal(np.shape(o.data)) for o in outs]
+
+    def contracted(*xs):
+        got = f(*xs)
+        got = got if isinstance(got, tuple) else (got,)
+        terms = [(o * w).sum() for o, w in zip(got, weights)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+
+    return contracted
+
+
 def _scalar_output(out):
     if isinstance(out, (Value, Tensor)):
         if isinstance(out, Tensor) and out.data.size != 1:
@@ -261,8 +282,10 @@ def gradgradcheck(
     backward graph (`create_graph=True`); the numeric side takes central differences of
     h computed from plain first-order gradients, so a backward rule that drops the graph
     (a first derivative that silently stops depending on x) is caught, not checked
-    against itself."""
+    against itself. A non-scalar f (or a tuple of outputs) is checked through
+    <f(x), u> for fixed random u, as PyTorch's gradgradcheck draws its grad_outputs."""
     inputs = list(inputs)
+    f = _scalar_valued(f, inputs, np.random.default_rng(seed + 1))
     rng = np.random.default_rng(seed)
     directions = [rng.standard_normal(np.shape(x.data)) for x in inputs]
 

@@ -81,6 +81,9 @@ def test_gradgradcheck_catches_a_backward_that_drops_the_graph():
     x = Tensor(np.array([0.5, -1.5, 2.0]), requires_grad=True)
     with pytest.raises(GradcheckError, match="second-order|FAILED"):
         gradgradcheck(lambda t: t._apply(square_dropping, (t,)).sum(), [x])
+    with pytest.raises(GradcheckError, match="second-order|FAILED"):  # non-scalar, as PyTorch
+        gradgradcheck(lambda t: (t._apply(square_dropping, (t,)), t.sin()), [x])
+    assert gradgradcheck(lambda t: (t * t, t.sin()), [x]).ok
 
 
 @pytest.mark.parametrize(
