@@ -192,7 +192,7 @@ def _reverse_pass(
                 _check_versions(node, parents)
             if create_graph:
                 grads = op.vjp(node, g, parents, node)
-                if op.piecewise:
+                if op.piecewise:  # (imported here: vjp_math imports the op table)
                     from .vjp_math import held_by_inputs
 
                     grads = held_by_inputs(grads, parents)
