@@ -152,6 +152,14 @@ def _max_pool(rng):  # distinct values: no ties, so each window's max is unique
     ), [Tensor(data, requires_grad=True)]
 
 
+def _max_unpool(rng):
+    """(2, 2, 2, 3) values put back into 4x6 planes, at one position per 2x2 window."""
+    rows = np.arange(2)[:, None] * 2 + rng.integers(0, 2, (2, 2, 2, 3))
+    cols = np.arange(3)[None, :] * 2 + rng.integers(0, 2, (2, 2, 2, 3))
+    params = {"indices": rows * 6 + cols, "size": (4, 6)}
+    return _weighted("max_unpool2d", rng, params=params), [_tensor(rng, (2, 2, 2, 3))]
+
+
 def _batch_norm(rng):
     """Three channels of a (4, 3, 2, 2) batch, a weight and a bias."""
     return _weighted("batch_norm", rng, params={"eps": 1e-3}), [
@@ -243,6 +251,7 @@ EXAMPLES = {
     ),
     "conv2d": _conv2d,
     "max_pool2d": _max_pool,
+    "max_unpool2d": _max_unpool,
     "batch_norm": _batch_norm,
     "to_device": _unary("to_device", device=Device("cpu")),
 }

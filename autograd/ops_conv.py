@@ -20,6 +20,7 @@ from .backend import namespace
 from .grad_mode import STATE
 from .node import Node
 from .op_table import Op, register
+from .ops_shape import GETITEM
 from .vjp_math import broadcast_to, data_of, fit_to, tangent_sum
 
 
@@ -442,4 +443,57 @@ MAX_POOL2D = register(
     piecewise=True,
     symbol="maxpool",
     doc="max over each kh x kw window;  the gradient goes to the window's (first) max",
+)
+
+
+def max_pool_indices(x, kernel, stride, padding, width, winner=None):
+    """PyTorch's `return_indices`: where each window's max is, as a flat index into its
+    (h, w) plane of the unpadded input, int64 (what max_unpool2d reads). `winner` is the
+    offset the pool's forward saved when it recorded a node; else it is found here."""
+    if winner is None:
+        best, winner = _max_and_winner(_pool_views(x, kernel, stride, padding), True)
+        if padding[0] or padding[1]:
+            _first_real_wins_ties_with_padding(best, winner, x.dtype, kernel, stride, padding)
+    xp = namespace(winner)
+    (_kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    oh, ow = winner.shape[2:]
+    offset = winner.astype(np.int64)
+    rows = (xp.arange(oh) * sh - ph)[:, None] + offset // kw
+    return rows * width + (xp.arange(ow) * sw - pw)[None, :] + offset % kw
+
+
+def _unpool_key(xp, indices):
+    """The advanced index of (N, C, L) flat positions into an (N, C, H*W) array."""
+    n, c = indices.shape[:2]
+    return (
+        xp.arange(n).reshape(n, 1, 1),
+        xp.arange(c).reshape(1, c, 1),
+        indices.reshape(n, c, -1),
+    )
+
+
+def _max_unpool(x, indices, size):
+    xp = namespace(x)
+    n, c = x.shape[:2]
+    out = xp.zeros((n, c, size[0] * size[1]), dtype=x.dtype)
+    out[_unpool_key(xp, indices)] = x.reshape(n, c, -1)
+    return out.reshape(n, c, *size)
+
+
+def _max_unpool_vjp(node, g, xs, out):
+    indices, size = node._saved["indices"], node._saved["size"]
+    n, c = xs[0].shape[:2]
+    flat = g.reshape((n, c, size[0] * size[1]))
+    key = _unpool_key(namespace(indices), indices)
+    return (GETITEM(flat, index=key).reshape(xs[0].shape),)
+
+
+MAX_UNPOOL2D = register(
+    "max_unpool2d",
+    _max_unpool,
+    _max_unpool_vjp,
+    linear=True,
+    symbol="unpool",
+    doc="zeros of the output size with each value put back at its index (max_pool2d's "
+    "return_indices);  the VJP gathers the gradient at the indices",
 )

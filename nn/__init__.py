@@ -5,8 +5,15 @@ from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Ta
 from .attention import MultiheadAttention
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv1d import AvgPool1d, Conv1d, MaxPool1d
-from .conv_layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from .conv1d import AvgPool1d, Conv1d, MaxPool1d, MaxUnpool1d
+from .conv_layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm2d,
+    Conv2d,
+    MaxPool2d,
+    MaxUnpool2d,
+)
 from .conv_transpose import ConvTranspose2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError

@@ -1,8 +1,9 @@
 """One-dimensional convolution and pooling (`F.conv1d`, `F.max_pool1d`, `F.avg_pool1d`,
-`nn.Conv1d`, `nn.MaxPool1d`, `nn.AvgPool1d`): sequences (N, C, L) as images one pixel
-high, (N, C, 1, L), through the 2-D ops. Same numbers, gradients and options as the
-2-D versions (stride, padding and "same", dilation, groups; pooling's ceil_mode,
-count_include_pad), in PyTorch's 1-D layouts, parameter names and printed forms.
+`F.max_unpool1d`, `nn.Conv1d`, `nn.MaxPool1d`, `nn.AvgPool1d`, `nn.MaxUnpool1d`):
+sequences (N, C, L) as images one pixel high, (N, C, 1, L), through the 2-D ops. Same
+numbers, gradients and options as the 2-D versions (stride, padding and "same",
+dilation, groups; pooling's ceil_mode, count_include_pad, return_indices), in
+PyTorch's 1-D layouts, parameter names and printed forms.
 """
 
 from ..autograd import Tensor
@@ -10,6 +11,7 @@ from . import convolution as C
 from .conv_layers import Conv2d, _Pool
 from .dtypes import layer_input
 from .functional import _node
+from .module import Module
 
 _ONE = 1  # the added image height
 
@@ -32,6 +34,8 @@ def _as_image(x, who):
 
 
 def _as_sequence(y, batched):
+    if isinstance(y, tuple):  # (values, indices)
+        return tuple(_as_sequence(t, batched) for t in y)
     y = y.squeeze(-2)
     return y if batched else y.squeeze(0)
 
@@ -71,6 +75,17 @@ def max_pool1d(
         ceil_mode,
         return_indices,
     )
+    return _as_sequence(y, batched)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool1d undone: each value put back at its index, zeros elsewhere."""
+    x, batched = _as_image(input, "max_unpool1d")
+    at, _ = _as_image(indices, "max_unpool1d")
+    k = _single(kernel_size, "kernel_size")
+    s = k if stride is None else _single(stride, "stride")
+    size = None if output_size is None else (_ONE, tuple(output_size)[-1])
+    y = C.max_unpool2d(x, at, (1, k), (1, s), (0, _single(padding, "padding")), size)
     return _as_sequence(y, batched)
 
 
@@ -154,6 +169,23 @@ class Conv1d(Conv2d):
             + ("" if self.bias is not None else ", bias=False")
             + (f", padding_mode={self.padding_mode}" if self.padding_mode != "zeros" else "")
         )
+
+
+class MaxUnpool1d(Module):
+    """MaxPool1d(return_indices=True) undone: each value put back at its index."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        self.kernel_size = (_single(kernel_size, "kernel_size"),)
+        stride = self.kernel_size[0] if stride is None else _single(stride, "stride")
+        self.stride, self.padding = (stride,), (_single(padding, "padding"),)
+
+    def forward(self, input, indices, output_size=None):
+        return max_unpool1d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool1d(_Pool):

@@ -219,8 +219,8 @@ class MaxPool2d(_Pool):
     adds the partial windows at the bottom and right, as PyTorch."""
 
     _function = staticmethod(C.max_pool2d)
-    _defaults = {"dilation": 1, "return_indices": False}
-    _options = ("ceil_mode",)
+    _defaults = {"dilation": 1}
+    _options = ("ceil_mode", "return_indices")
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -230,12 +230,30 @@ class MaxPool2d(_Pool):
             stride,
             padding,
             dilation=dilation,
-            return_indices=return_indices,
+            return_indices=bool(return_indices),
             ceil_mode=bool(ceil_mode),
         )
 
     def extra_repr(self):
         return super().extra_repr() + f", dilation=1, ceil_mode={self.ceil_mode}"
+
+
+class MaxUnpool2d(Module):
+    """MaxPool2d(return_indices=True) undone: `unpool(y, indices)` puts each value back
+    where it was pooled from, zeros elsewhere (SegNet's decoder)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        self.kernel_size = C.pair(kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else C.pair(stride, "stride")
+        self.padding = C.pair(padding, "padding")
+
+    def forward(self, input, indices, output_size=None):
+        return C.max_unpool2d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(_Pool):

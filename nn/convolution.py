@@ -14,9 +14,9 @@ import functools
 
 import numpy as np
 
-from ..autograd import OPS, Tensor, stack
+from ..autograd import OPS, Tensor, stack, tensor
 from ..autograd.backend import namespace
-from ..autograd.ops_conv import output_size, pair
+from ..autograd.ops_conv import max_pool_indices, output_size, pair
 from ..autograd.tensor import tensor_sum
 
 
@@ -34,10 +34,15 @@ def unbatched_too(function):
 
     @functools.wraps(function)
     def taking_one_image(x, *args, **kwargs):
-        if getattr(x, "ndim", None) == 3:
-            x = x if isinstance(x, Tensor) else Tensor(x)
-            return function(x.unsqueeze(0), *args, **kwargs).squeeze(0)
-        return function(x, *args, **kwargs)
+        if getattr(x, "ndim", None) != 3:
+            return function(x, *args, **kwargs)
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if args and getattr(args[0], "ndim", None) == 3:  # max_unpool2d's indices
+            args = (args[0][None],) + args[1:]
+        out = function(x.unsqueeze(0), *args, **kwargs)
+        if isinstance(out, tuple):  # (values, indices)
+            return tuple(t.squeeze(0) for t in out)
+        return out.squeeze(0)
 
     return taking_one_image
 
@@ -235,20 +240,60 @@ def max_pool2d(
 ):
     """The max of each window (ties: the gradient goes to one of them, as PyTorch).
     `ceil_mode=True` adds the last, partial window of each axis (PyTorch's rule: one that
-    starts inside the input or its left padding)."""
+    starts inside the input or its left padding). `return_indices=True` also returns
+    where each max is, as a flat index into its input's (H, W) plane (int64; what
+    max_unpool2d takes)."""
     x = _image(x, "max_pool2d")
-    if pair(dilation, "dilation") != (1, 1) or return_indices:
-        option = (
-            f"dilation={dilation}" if pair(dilation, "dilation") != (1, 1) else "return_indices"
-        )
-        raise NotImplementedError(f"max_pool2d({option}) is not supported; leave it out")
+    if pair(dilation, "dilation") != (1, 1):
+        raise NotImplementedError(f"max_pool2d(dilation={dilation}) is not supported; leave it out")
     kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d", pool=True)
+    width = x.shape[3]
     extra = _ceil_extra(x.shape[2:], kernel, stride, padding) if ceil_mode else (0, 0)
     if any(extra):  # the partial windows read -inf beyond the input: the max ignores it
         from .tensor_functions import pad
 
         x = pad(x, (0, extra[1], 0, extra[0]), value=-np.inf)
-    return Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride, padding=padding)
+    out = Tensor._apply(OPS["max_pool2d"], (x,), kernel=kernel, stride=stride, padding=padding)
+    if not return_indices:
+        return out
+    winner = out._saved["winner"] if out._saved else None
+    indices = max_pool_indices(x._data, kernel, stride, padding, width, winner)
+    return out, tensor(indices)
+
+
+@unbatched_too
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_pool2d undone: zeros of the pooled input's size, each value put back where
+    `indices` (max_pool2d's return_indices) says it came from. `output_size` picks the
+    size where pooling had a choice (an input one larger pools to the same size)."""
+    x = _image(input, "max_unpool2d")
+    at = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if at.shape != x.shape or at.dtype.kind not in "iu":
+        raise ValueError(
+            f"max_unpool2d: indices must be integers of the input's shape {tuple(x.shape)} "
+            f"(max_pool2d(..., return_indices=True)'s second result); got {at.dtype} "
+            f"{tuple(at.shape)}"
+        )
+    kernel = pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None else pair(stride, "stride")
+    padding = pair(padding, "padding")
+    default = tuple(
+        (n - 1) * s - 2 * p + k for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)
+    )
+    size = default if output_size is None else tuple(int(n) for n in tuple(output_size)[-2:])
+    for n, d, s in zip(size, default, stride):
+        if not d - s < n < d + s:
+            raise ValueError(
+                f"max_unpool2d: output_size {size} is not one pooling could have come "
+                f"from: each side must be within (default - stride, default + stride), "
+                f"default {default}, stride {stride}"
+            )
+    if at.size and (at.min() < 0 or at.max() >= size[0] * size[1]):
+        raise IndexError(
+            f"max_unpool2d: indices run from {int(at.min())} to {int(at.max())}, outside an "
+            f"output of {size[0]}x{size[1]}; give the pooled input's size as output_size"
+        )
+    return Tensor._apply(OPS["max_unpool2d"], (x,), indices=at, size=size)
 
 
 def _ceil_extra(hw, kernel, stride, padding):
@@ -397,6 +442,7 @@ def conv_output_shape(input_hw, kernel_size, stride=1, padding=0, *, who="conv_o
 __all__ = [
     "conv2d",
     "max_pool2d",
+    "max_unpool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",
     "unfold",

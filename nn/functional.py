@@ -499,7 +499,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
 from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
-from .conv1d import avg_pool1d, conv1d, max_pool1d  # noqa: E402,F401
+from .conv1d import avg_pool1d, conv1d, max_pool1d, max_unpool1d  # noqa: E402,F401
 from .conv_transpose import conv_transpose2d  # noqa: E402,F401
 from .convolution import (  # noqa: E402,F401
     adaptive_avg_pool2d,
@@ -508,6 +508,7 @@ from .convolution import (  # noqa: E402,F401
     conv_output_shape,
     fold,
     max_pool2d,
+    max_unpool2d,
     unfold,
 )
 from .embedding import embedding  # noqa: E402,F401
