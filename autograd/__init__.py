@@ -8,6 +8,7 @@ c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 from . import (
     functional,
     ops_conv,
+    ops_depthwise,
     ops_elementwise,
     ops_linalg,
     ops_nn,

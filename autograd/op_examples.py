@@ -160,6 +160,13 @@ def _max_unpool(rng):
     return _weighted("max_unpool2d", rng, params=params), [_tensor(rng, (2, 2, 2, 3))]
 
 
+def _depthwise(rng):
+    """Three channels of (2, 3, 5, 6) under 3x2 filters, padding (1, 0), dilation (1, 2)."""
+    params = {"padding": (1, 0), "dilation": (1, 2)}
+    inputs = [_tensor(rng, (2, 3, 5, 6)), _tensor(rng, (3, 1, 3, 2))]
+    return _weighted("depthwise_conv2d", rng, params=params), inputs
+
+
 def _batch_norm(rng):
     """Three channels of a (4, 3, 2, 2) batch, a weight and a bias."""
     return _weighted("batch_norm", rng, params={"eps": 1e-3}), [
@@ -252,6 +259,7 @@ EXAMPLES = {
     "conv2d": _conv2d,
     "max_pool2d": _max_pool,
     "max_unpool2d": _max_unpool,
+    "depthwise_conv2d": _depthwise,
     "batch_norm": _batch_norm,
     "to_device": _unary("to_device", device=Device("cpu")),
 }

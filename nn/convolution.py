@@ -191,10 +191,10 @@ def _spread(weight, dilation):
 
 
 def _depthwise(x, weight, bias, stride, padding, dilation):
-    """One filter (or m) per input channel, weight (m*C, 1, kh, kw): the sum over the
-    kh*kw taps of a strided window of the padded input times that tap's weights, a
-    channel's scale each. kh*kw passes over the output instead of im2col's columns
-    (kh*kw times the input) and a one-row matmul per image and channel."""
+    """One filter (or m) per input channel, weight (m*C, 1, kh, kw). Stride 1 (MobileNet's
+    usual case) is the depthwise_conv2d table op (autograd/ops_depthwise.py); otherwise
+    the sum over the kh*kw taps of a strided window of the padded input times that
+    tap's weights, as nodes: correct, about 4x slower."""
     n, c, h, w = x.shape
     o, _, kh, kw = weight.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -202,6 +202,11 @@ def _depthwise(x, weight, bias, stride, padding, dilation):
     ow = output_size(w, (kw - 1) * dw + 1, sw, pw)
     if o != c:  # m filters per channel: channel k feeds outputs k*m ... k*m + m - 1
         x = x.repeat_interleave(o // c, dim=1)
+    if stride == (1, 1) and ph <= (kh - 1) * dh and pw <= (kw - 1) * dw:  # its own op
+        out = Tensor._apply(
+            OPS["depthwise_conv2d"], (x, weight), padding=padding, dilation=dilation
+        )
+        return out if bias is None else out + bias.reshape(1, o, 1, 1)
     from .tensor_functions import pad  # (that module imports nn.functional, as this one)
 
     padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x

@@ -27,6 +27,11 @@ CASES = [
     ((2, 4, 7, 6), 4, 4, 1, "same", 1, 2),  # even kernels: PyTorch's one-sided extra row
     ((2, 4, 7, 6), 4, (2, 3), 1, "same", (1, 2), 1),
     ((2, 4, 7, 6), 8, 4, 1, "same", 3, 4),
+    ((2, 4, 9, 9), 4, 3, 1, 2, 2, 4),  # depthwise op: dilated
+    ((2, 4, 9, 9), 4, (3, 2), 1, (0, 1), 1, 4),  # depthwise op: rectangular, one-sided
+    ((2, 4, 8, 8), 4, 4, 1, "same", 1, 4),  # depthwise op: even kernel, extra row
+    ((2, 4, 9, 9), 4, 3, 1, 3, 1, 4),  # depthwise, padding past (k-1)*d: shifted products
+    ((2, 4, 9, 9), 4, 3, 2, 1, 1, 4),  # depthwise, stride 2: shifted products
 ]
 
 
@@ -145,3 +150,34 @@ def test_padding_modes_match_pytorch(mode, options, kernel):
     np.testing.assert_allclose(mine.grad, theirs_x.grad.numpy(), rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="padding_mode must be one of"):
         nn.Conv2d(3, 4, kernel, padding_mode="mirror")
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_depthwise_in_chunks_on_two_threads_matches_pytorch(dtype):
+    """A batch the depthwise op splits over two workers, each in several chunks."""
+    import scratchgrad
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=(64, 8, 16, 16)), rng.normal(size=(8, 1, 3, 3))]
+    arrays = [a.astype(dtype) for a in arrays]
+    g = rng.normal(size=(64, 8, 16, 16)).astype(dtype)
+    before = scratchgrad.get_num_threads()
+    scratchgrad.set_num_threads(2)
+    try:
+        ours = [Tensor(a, requires_grad=True) for a in arrays]
+        out = F.conv2d(*ours, padding=1, groups=8)
+        assert out.op.name == "depthwise_conv2d"
+        (out * Tensor(g)).sum().backward()
+    finally:
+        scratchgrad.set_num_threads(before)
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out_t = torch.nn.functional.conv2d(*theirs, padding=1, groups=8)
+    (out_t * torch.tensor(g)).sum().backward()
+    tolerance = (
+        {"rtol": 1e-10, "atol": 1e-10} if dtype == "float64" else {"rtol": 1e-4, "atol": 1e-3}
+    )
+    assert out.dtype == np.dtype(dtype) and ours[1].grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), **tolerance)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), **tolerance)
