@@ -186,7 +186,12 @@ class MultiheadAttention(Module):
         q, k, v = split(q), split(k), split(v)
         scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
         scores = self._masked(scores, attn_mask, key_padding_mask, n, length, k.shape[2])
-        weights = softmax(scores, dim=-1)
+        # need_weights=False is PyTorch's fused path: a query whose every key is masked
+        # gets zero weights there (NaN with need_weights=True, in both frameworks)
+        masked = attn_mask is not None or key_padding_mask is not None
+        weights = (
+            _softmax_of_allowed(scores) if masked and not need_weights else softmax(scores, dim=-1)
+        )
         dropped = weights
         if self.dropout > 0.0 and self.training:
             dropped = drop(weights, self.dropout, True, default_generator())
@@ -243,7 +248,7 @@ class MultiheadAttention(Module):
                 shape = (length, source) if raw.ndim == 2 else (n, self.num_heads, length, source)
             if raw.dtype == bool:
                 scores = scores.masked_fill(raw.reshape(shape), -np.inf)
-            else:
+            else:  # in the scores' dtype: a float64 mask may not turn a float32 model's
                 added = mask if isinstance(mask, Tensor) else scores._constant_like(raw)
-                scores = scores + added.reshape(shape)
+                scores = scores + added.reshape(shape).to(scores.dtype)
         return scores

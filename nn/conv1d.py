@@ -84,6 +84,11 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     at, _ = _as_image(indices, "max_unpool1d")
     k = _single(kernel_size, "kernel_size")
     s = k if stride is None else _single(stride, "stride")
+    if output_size is not None and len(output_size) not in (1, 3):
+        raise ValueError(
+            f"max_unpool1d: output_size should hold 1 (L) or 3 (N, C, L) sizes, got "
+            f"{tuple(output_size)}"
+        )
     size = None if output_size is None else (_ONE, tuple(output_size)[-1])
     y = C.max_unpool2d(x, at, (1, k), (1, s), (0, _single(padding, "padding")), size)
     return _as_sequence(y, batched)

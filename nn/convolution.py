@@ -285,6 +285,11 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     default = tuple(
         (n - 1) * s - 2 * p + k for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)
     )
+    if output_size is not None and len(output_size) not in (2, 4):
+        raise ValueError(
+            f"max_unpool2d: output_size should hold 2 (H, W) or 4 (N, C, H, W) sizes, got "
+            f"{tuple(output_size)}"
+        )
     size = default if output_size is None else tuple(int(n) for n in tuple(output_size)[-2:])
     for n, d, s in zip(size, default, stride):
         if not d - s < n < d + s:
@@ -294,7 +299,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                 f"default {default}, stride {stride}"
             )
     if at.size and (at.min() < 0 or at.max() >= size[0] * size[1]):
-        raise IndexError(
+        raise RuntimeError(
             f"max_unpool2d: indices run from {int(at.min())} to {int(at.max())}, outside an "
             f"output of {size[0]}x{size[1]}; give the pooled input's size as output_size"
         )

@@ -68,7 +68,7 @@ def _attend(attention, x, source, mask, padding, is_causal, dropout):
         attn_mask=mask,
         key_padding_mask=padding,
         need_weights=False,
-        is_causal=bool(is_causal) and mask is not None,
+        is_causal=bool(is_causal),  # without a mask: MultiheadAttention's error
     )
     return dropout(out)
 

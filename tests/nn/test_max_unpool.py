@@ -86,7 +86,9 @@ def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="output_size"):
         F.max_unpool2d(y, indices, 2, output_size=(9, 9))
     big = scratchgrad.tensor(np.full((1, 1, 2, 2), 99))
-    with pytest.raises(IndexError, match="outside an output of 4x4"):
+    with pytest.raises(ValueError, match="2 \\(H, W\\) or 4"):
+        F.max_unpool2d(y, indices, 2, output_size=(1, 4, 4))
+    with pytest.raises(RuntimeError, match="outside an output of 4x4"):
         F.max_unpool2d(y, big, 2)
     with pytest.raises(NotImplementedError, match="dilation"):
         F.max_pool2d(y, 2, dilation=2)

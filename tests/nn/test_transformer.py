@@ -230,3 +230,36 @@ def test_transformer_learns_to_copy():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.1 * losses[0]
+
+
+@pytest.mark.oracle
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")  # PyTorch's
+def test_fully_masked_rows_float32_with_float64_masks_and_causal_hint():
+    """From a probe against PyTorch: a target row whose every key is masked (left padding
+    under a causal mask) gets zero attention, as PyTorch's need_weights=False path, not
+    NaN; a float32 model takes PyTorch's float64 masks; is_causal needs its mask."""
+    ours = _transformer(scratchgrad)
+    theirs = _same_weights(ours, _transformer(torch))  # in eval: dropout off
+    rng = np.random.default_rng(4)
+    src, tgt = rng.normal(size=(6, 3, 8)), rng.normal(size=(4, 3, 8))
+    call = {
+        "tgt_mask": np.triu(np.full((4, 4), -np.inf), 1),
+        "tgt_key_padding_mask": np.array([[True, False, False, False]] * 3),
+    }
+    results = [
+        _outputs_and_grads(lib, model, (src, tgt), call)
+        for lib, model in ((scratchgrad, ours), (torch, theirs))
+    ]
+    for a, b in zip(*results, strict=True):
+        assert np.isfinite(a).all()
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    with pytest.raises(RuntimeError, match="is_causal"):
+        ours(scratchgrad.tensor(src), scratchgrad.tensor(tgt), tgt_is_causal=True)
+    single = ours.float()
+    mask = scratchgrad.nn.Transformer.generate_square_subsequent_mask(4, dtype="float64")
+    out = single(
+        scratchgrad.tensor(src, dtype="float32"),
+        scratchgrad.tensor(tgt, dtype="float32"),
+        tgt_mask=mask,
+    )
+    assert out.dtype == np.float32
