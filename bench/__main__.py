@@ -162,10 +162,10 @@ def thread_counts(mode, threads):
 
 
 def conv_rows(mode, threads):
-    """SimpleConvNet and deep_convnet steps (batch 100, float32) and BatchNorm2d alone at
-    1, 2 and all threads, vs PyTorch at the same count and (SimpleConvNet) vs its matmuls
-    alone; in the full run also one MNIST-sized epoch (60,000 images) with peak RSS at
-    each thread count."""
+    """SimpleConvNet and deep_convnet steps (batch 100, float32), BatchNorm2d and a
+    depthwise convolution alone at 1, 2 and all threads, vs PyTorch at the same count
+    and (SimpleConvNet) vs its matmuls alone; in the full run also one MNIST-sized epoch
+    (60,000 images) with peak RSS at each thread count."""
     rows = []
     counts = thread_counts(mode, threads)
     repeats = {"smoke": 3, "quick": 10, "full": 30}[mode]
@@ -200,20 +200,28 @@ def conv_rows(mode, threads):
                         ratio(med["ours"], med["blas"]),
                     )
                 )
-    for count in counts if mode != "smoke" else ():
-        sides = ["ours"] + (["torch"] if torch else [])
-        med, _ = interleaved(
-            "bench.conv_side", sides, ["bn", 100, repeats, count], 1 if mode != "full" else 3, count
-        )
-        rows.append(
-            (
-                f"norm: BatchNorm2d(32) forward + backward, (100, 32, 28, 28) float32, "
-                f"{count} thread(s) vs PyTorch",
-                fmt_time(med["ours"]),
-                fmt_time(med.get("torch")),
-                ratio(med["ours"], med.get("torch")),
+    layers = (
+        ("bn", "norm: BatchNorm2d(32) forward + backward"),
+        ("dw", "conv: depthwise 3x3 Conv2d(32, groups=32) forward + backward"),
+    )
+    for kind, name in layers:
+        for count in counts if mode != "smoke" else ():
+            sides = ["ours"] + (["torch"] if torch else [])
+            med, _ = interleaved(
+                "bench.conv_side",
+                sides,
+                [kind, 100, repeats, count],
+                1 if mode != "full" else 3,
+                count,
             )
-        )
+            rows.append(
+                (
+                    f"{name}, (100, 32, 28, 28) float32, {count} thread(s) vs PyTorch",
+                    fmt_time(med["ours"]),
+                    fmt_time(med.get("torch")),
+                    ratio(med["ours"], med.get("torch")),
+                )
+            )
     for count in counts if mode == "full" else ():
         sides = ["epoch-ours"] + (["epoch-torch"] if have("torch") else [])
         med, last = interleaved("bench.conv_side", sides, [60000, count], 3, count)

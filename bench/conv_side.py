@@ -3,10 +3,11 @@ caller): a training step with Adam on a batch of 1x28x28 float32 images, of eith
 the book's SimpleConvNet (conv 30@5x5, ReLU, max-pool 2, Linear 100, ReLU, Linear 10)
 or `nn.models.deep_convnet` (three blocks of two 3x3 convs and a max-pool, then
 Linear 128, ReLU, Dropout, Linear 10), on the CPU or on a CUDA GPU. MODEL `bn` times
-BatchNorm2d(32) alone in training mode, forward and backward, on (BATCH, 32, 28, 28).
+BatchNorm2d(32) alone in training mode, forward and backward, on (BATCH, 32, 28, 28);
+`dw` a depthwise 3x3 convolution of 32 channels alone.
 
     python -m bench.conv_side ours|torch|blas MODEL BATCH REPEATS THREADS [DEVICE]
-        MODEL: simple | deep | bn; DEVICE: cpu (default) | cuda  -> s/step
+        MODEL: simple | deep | bn | dw; DEVICE: cpu (default) | cuda  -> s/step
     python -m bench.conv_side epoch-ours|epoch-torch N_IMAGES THREADS -> seconds, peak RSS
 
 Both sides run with glibc's default malloc: scratchgrad changes no process setting
@@ -105,23 +106,28 @@ def torch_step(x, labels, threads, model="simple", device="cpu"):
     return step
 
 
-def batch_norm_step(side, batch, threads):
-    """BatchNorm2d(32) in training mode: forward, and backward from a fixed gradient."""
+def layer_step(side, kind, batch, threads):
+    """One layer alone on (batch, 32, 28, 28) float32, forward and backward from a fixed
+    gradient: `bn`, BatchNorm2d(32) in training mode; `dw`, a depthwise 3x3 Conv2d(32,
+    32, groups=32, padding=1) (MobileNet's layer)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, 32, 28, 28), dtype=np.float32)
     g = rng.standard_normal(x.shape, dtype=np.float32)
     if side == "ours":
-        import scratchgrad
-        from scratchgrad import nn
+        import scratchgrad as lib
 
-        layer = nn.BatchNorm2d(32, dtype=np.float32)
-        xb, gb = scratchgrad.tensor(x, requires_grad=True), scratchgrad.tensor(g)
+        xb, gb = lib.tensor(x, requires_grad=True), lib.tensor(g)
+        options = {"dtype": np.float32}
     else:
-        import torch
+        import torch as lib
 
-        torch.set_num_threads(threads)
-        layer = torch.nn.BatchNorm2d(32)
-        xb, gb = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
+        lib.set_num_threads(threads)
+        xb, gb = lib.from_numpy(x).requires_grad_(), lib.from_numpy(g)
+        options = {}
+    if kind == "bn":
+        layer = lib.nn.BatchNorm2d(32, **options)
+    else:
+        layer = lib.nn.Conv2d(32, 32, 3, padding=1, groups=32, **options)
 
     def step():
         layer(xb).backward(gb)
@@ -195,8 +201,8 @@ def main():
         int(sys.argv[5]),
     )
     device = sys.argv[6] if len(sys.argv) > 6 else "cpu"
-    if model == "bn":
-        step = batch_norm_step(side, batch, threads)
+    if model in ("bn", "dw"):
+        step = layer_step(side, model, batch, threads)
         return emit(seconds=median_time(step, repeats), peak_mb=peak_rss_mb())
     x, labels = problem(batch)
     step = {
