@@ -80,7 +80,7 @@ def conv_transpose2d(
         columns = weight.reshape(groups, c_in // groups, k).permute(0, 2, 1)
         pixels = x.reshape(n, groups, c_in // groups, h * w)
         windows = (columns @ pixels).reshape(n, groups * k, h * w)
-    out = fold(windows, full, (kh, kw), stride)
+    out = fold(windows, full, (kh, kw), stride=stride)
     beyond = [max(0, e - p) for p, e in zip(padding, output_padding)]
     if any(beyond):
         out = pad(out, (0, beyond[1], 0, beyond[0]))

@@ -234,7 +234,8 @@ def _grouped(x, weight, bias, stride, padding, groups):
     o, per_group, kh, kw = weight.shape
     oh = output_size(h, kh, stride[0], padding[0])
     ow = output_size(w, kw, stride[1], padding[1])
-    cols = unfold(x, (kh, kw), stride, padding).reshape(n, groups, per_group * kh * kw, oh * ow)
+    cols = unfold(x, (kh, kw), padding=padding, stride=stride)
+    cols = cols.reshape(n, groups, per_group * kh * kw, oh * ow)
     out = (weight.reshape(groups, o // groups, per_group * kh * kw) @ cols).reshape(n, o, oh, ow)
     return out if bias is None else out + bias.reshape(1, o, 1, 1)
 
@@ -344,7 +345,8 @@ def avg_pool2d(
         from .tensor_functions import pad
 
         x = pad(x, (0, extra[1], 0, extra[0])) if any(extra) else x
-    cols = unfold(x.reshape(n * c, 1, h + extra[0], w + extra[1]), kernel, stride, padding)
+    images = x.reshape(n * c, 1, h + extra[0], w + extra[1])
+    cols = unfold(images, kernel, padding=padding, stride=stride)
     if plain:
         return cols.mean(axis=1).reshape(n, c, oh, ow)
     if divisor_override is not None:
@@ -402,18 +404,28 @@ def adaptive_avg_pool2d(x, output_size):
     return averaging(oh, h) @ x @ averaging(ow, w).T
 
 
-def unfold(x, kernel_size, stride=1, padding=0):
-    """im2col (PyTorch's F.unfold): (N, C, H, W) -> (N, C*kh*kw, L), one column per
-    window, L = oh*ow windows; rows run over channels, then kernel rows and columns."""
-    x = _image(x, "unfold")
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col (PyTorch's F.unfold, in its argument order): (N, C, H, W) -> (N, C*kh*kw,
+    L), one column per window, L = oh*ow windows; rows run over channels, then kernel
+    rows and columns. A dilation is the spread kernel's columns, every d-th tap kept."""
+    if pair(dilation, "dilation") != (1, 1):
+        from .fold_layers import unfold_dilated  # (that module builds on this one)
+
+        return unfold_dilated(input, kernel_size, dilation, padding, stride)
+    x = _image(input, "unfold")
     kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "unfold")
     return Tensor._apply(OPS["unfold"], (x,), kernel=kernel, stride=stride, padding=padding)
 
 
-def fold(cols, output_size, kernel_size, stride=1, padding=0):
-    """col2im (PyTorch's F.fold): columns (N, C*kh*kw, L) back into (N, C, H, W) with
-    H, W = output_size; entries of overlapping windows are added."""
-    cols = cols if isinstance(cols, Tensor) else Tensor(cols)
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im (PyTorch's F.fold, in its argument order): columns (N, C*kh*kw, L) back
+    into (N, C, H, W) with H, W = output_size; entries of overlapping windows are added.
+    A dilation puts zero columns between the taps of the spread kernel first."""
+    if pair(dilation, "dilation") != (1, 1):
+        from .fold_layers import fold_dilated
+
+        return fold_dilated(input, output_size, kernel_size, dilation, padding, stride)
+    cols = input if isinstance(input, Tensor) else Tensor(input)
     h, w = pair(output_size, "output_size")
     kernel, stride, padding = (
         pair(kernel_size, "kernel_size"),

@@ -75,6 +75,16 @@ def test_against_pytorch_outputs_and_gradients():
         ).numpy(),
     )
 
+    for args in ((3, 2), (2, 1, 0, 2), ((3, 2), (1, 2), 1, (2, 1))):  # positional, PyTorch's order
+        ours_cols = F.unfold(x, *args)  # kernel_size, dilation, padding, stride
+        theirs_cols = torch.nn.functional.unfold(tx, *args)
+        np.testing.assert_allclose(ours_cols.data, theirs_cols.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(
+            F.fold(ours_cols, (9, 7), *args).data,
+            torch.nn.functional.fold(theirs_cols, (9, 7), *args).detach().numpy(),
+            atol=1e-12,
+        )
+
 
 # --- conv2d: values and all gradients, against PyTorch ------------------------------------
 
