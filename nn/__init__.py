@@ -2,7 +2,9 @@
 
 from . import data, datasets, functional, init, micrograd, models, optim, pretrained, scalar, utils
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .adaptive_max import AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from .attention import MultiheadAttention
+from .bilinear import Bilinear
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv1d import AvgPool1d, Conv1d, MaxPool1d, MaxUnpool1d
@@ -18,6 +20,7 @@ from .conv_transpose import ConvTranspose2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .embedding import Embedding
+from .fold_layers import Fold, Unfold
 from .group_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from .interpolate import (
     PixelShuffle,
@@ -38,16 +41,26 @@ from .layers import (
     Unflatten,
     mlp,
 )
+from .local_response_norm import LocalResponseNorm
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 
 # micrograd's `nn` by renaming: `from micrograd import nn; nn.Neuron(2)` becomes
@@ -76,7 +89,20 @@ from .more_activation_layers import (
     Threshold,
 )
 from .normalization import LayerNorm
+from .padding_layers import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .rms_norm import RMSNorm
 from .seeding import manual_seed
 from .train import (
     Callback,

@@ -497,7 +497,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return autograd.tensor(rows(labels, None if num_classes == -1 else num_classes, np.int64))
 
 
+from .adaptive_max import adaptive_max_pool1d, adaptive_max_pool2d  # noqa: E402,F401
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
+from .bilinear import bilinear  # noqa: E402,F401
 from .class_losses import cross_entropy, nll_loss  # noqa: E402,F401
 from .conv1d import avg_pool1d, conv1d, max_pool1d, max_unpool1d  # noqa: E402,F401
 from .conv_transpose import conv_transpose2d  # noqa: E402,F401
@@ -514,6 +516,17 @@ from .convolution import (  # noqa: E402,F401
 from .embedding import embedding  # noqa: E402,F401
 from .group_norm import group_norm, instance_norm  # noqa: E402,F401
 from .interpolate import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
+from .likelihood_losses import gaussian_nll_loss, poisson_nll_loss  # noqa: E402,F401
+from .local_response_norm import local_response_norm  # noqa: E402,F401
+from .margin_losses import (  # noqa: E402,F401
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from .more_activations import (  # noqa: E402,F401
     celu,
     elu,
@@ -535,6 +548,7 @@ from .more_activations import (  # noqa: E402,F401
     tanhshrink,
     threshold,
 )
+from .rms_norm import rms_norm  # noqa: E402,F401
 from .robust_losses import huber_loss, kl_div, smooth_l1_loss  # noqa: E402,F401
 from .tensor_functions import (  # noqa: E402,F401
     cosine_similarity,

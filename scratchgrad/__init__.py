@@ -54,6 +54,7 @@ from .autograd import (
     vjp,
 )
 from .autograd.devices import accelerator, mps
+from .autograd.distances import cdist
 from .autograd.factories import (
     arange,
     as_tensor,
@@ -354,6 +355,7 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "numel",
     "is_tensor",
     "allclose",
+    "cdist",
     "histogram",
     "float16",
     "half",
