@@ -417,7 +417,6 @@ def test_functional_conv_and_pools_match_pytorch(torch, rng):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: nn.MaxPool2d(2, return_indices=True), r"return_indices=True"),
         (lambda: nn.MaxPool2d(2, dilation=2), r"MaxPool2d\(dilation=2\)"),
     ],
 )
