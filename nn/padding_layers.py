@@ -132,19 +132,15 @@ class ReplicationPad2d(_Pad):
 
 
 class _CircularPad(_Pad):
-    """Circular padding, as PyTorch's: its own number of axes is checked first, and a
-    negative amount crops before the wrapping, so the padding wraps around what is
-    left (F.pad here wraps around the uncropped axis)."""
+    """Circular padding, as PyTorch's: its own number of axes is checked first (a
+    negative amount crops before the wrapping, in F.pad)."""
 
     _mode = "circular"
 
     def forward(self, input):
         x = _node(input)
         self._check_input_dim(x)
-        crop = tuple(min(p, 0) for p in self.padding)
-        if any(crop):
-            x = F.pad(x, crop)
-        return F.pad(x, tuple(max(p, 0) for p in self.padding), "circular")
+        return F.pad(x, self.padding, "circular")
 
     def _check_input_dim(self, x):
         spatial = self._sides // 2

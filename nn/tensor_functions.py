@@ -72,10 +72,11 @@ def _gather_pad(x, axis, before, after, mode):
         positions = np.where(positions >= n, period - positions, positions)
     elif mode == "replicate":
         positions = np.clip(positions, 0, n - 1)
-    else:
-        if before > n or after > n:
-            raise ValueError(f"pad: circular padding cannot exceed the axis length {n}")
-        positions = positions % n
+    else:  # a negative side crops first; the wrap-around is of what is kept (PyTorch's)
+        first, kept = max(-before, 0), n - max(-before, 0) - max(-after, 0)
+        if before > kept or after > kept:
+            raise ValueError(f"pad: circular padding cannot exceed the axis length {kept}")
+        positions = first + np.arange(-max(before, 0), kept + max(after, 0)) % max(kept, 1)
     return x[(slice(None),) * axis + (namespace(x._data).asarray(positions),)]
 
 

@@ -47,7 +47,7 @@ CASES = {
     },
     **{
         f"pad {p} {m}": (lambda f, a, p=p, m=m: f.pad(a, p, mode=m), (IMAGES,))
-        for p in [(1, 2, 0, 3), (2, 1, 1, 2)]
+        for p in [(1, 2, 0, 3), (2, 1, 1, 2), (-1, 2, 2, -1)]  # negative: crop, then pad
         for m in ("reflect", "replicate", "circular")
     },
     **{
