@@ -219,8 +219,7 @@ class MaxPool2d(_Pool):
     adds the partial windows at the bottom and right, as PyTorch."""
 
     _function = staticmethod(C.max_pool2d)
-    _defaults = {"dilation": 1}
-    _options = ("ceil_mode", "return_indices")
+    _options = ("dilation", "ceil_mode", "return_indices")
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
@@ -235,7 +234,7 @@ class MaxPool2d(_Pool):
         )
 
     def extra_repr(self):
-        return super().extra_repr() + f", dilation=1, ceil_mode={self.ceil_mode}"
+        return super().extra_repr() + f", dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
 
 class MaxUnpool2d(Module):

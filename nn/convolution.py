@@ -250,9 +250,10 @@ def max_pool2d(
     where each max is, as a flat index into its input's (H, W) plane (int64; what
     max_unpool2d takes)."""
     x = _image(x, "max_pool2d")
-    if pair(dilation, "dilation") != (1, 1):
-        raise NotImplementedError(f"max_pool2d(dilation={dilation}) is not supported; leave it out")
     kernel, stride, padding = _geometry(x, kernel_size, stride, padding, "max_pool2d", pool=True)
+    dilation = pair(dilation, "dilation")
+    if dilation != (1, 1):
+        return _dilated_max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
     width = x.shape[3]
     extra = _ceil_extra(x.shape[2:], kernel, stride, padding) if ceil_mode else (0, 0)
     if any(extra):  # the partial windows read -inf beyond the input: the max ignores it
@@ -265,6 +266,40 @@ def max_pool2d(
     winner = out._saved["winner"] if out._saved else None
     indices = max_pool_indices(x._data, kernel, stride, padding, width, winner)
     return out, tensor(indices)
+
+
+def _dilated_max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_indices):
+    """Windows whose taps are `dilation` apart: the max over each window's column of
+    unfold (the input padded with -inf), so the gradient goes, as max(dim)'s, to the
+    first largest tap. Slower than the max_pool2d op (unfold copies every tap), and
+    rare."""
+    from .tensor_functions import pad
+
+    if min(dilation) < 1:
+        raise ValueError(f"max_pool2d: dilation must be >= 1, got {dilation}")
+    spread = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    (h, w), (ph, pw) = x.shape[2:], padding
+    if h + 2 * ph < spread[0] or w + 2 * pw < spread[1]:
+        raise ValueError(
+            f"max_pool2d: the input is {h}x{w} (with padding {h + 2 * ph}x{w + 2 * pw}), "
+            f"smaller than the {spread[0]}x{spread[1]} span of a {kernel} kernel at "
+            f"dilation {dilation}"
+        )
+    extra = _ceil_extra((h, w), spread, stride, padding) if ceil_mode else (0, 0)
+    padded = pad(x, (pw, pw + extra[1], ph, ph + extra[0]), value=-np.inf)
+    n, c = x.shape[:2]
+    oh = output_size(h + extra[0], spread[0], stride[0], ph)
+    ow = output_size(w + extra[1], spread[1], stride[1], pw)
+    cols = unfold(padded, kernel, dilation=dilation, stride=stride)
+    windows = cols.reshape(n, c, kernel[0] * kernel[1], oh, ow)
+    out, taps = windows.max(dim=2)
+    if not return_indices:
+        return out
+    xp = namespace(taps._data)
+    i, j = xp.divmod(taps._data, kernel[1])
+    rows = (xp.arange(oh) * stride[0] - ph)[:, None] + i * dilation[0]
+    cols_at = (xp.arange(ow) * stride[1] - pw)[None, :] + j * dilation[1]
+    return out, tensor((rows * w + cols_at).astype(np.int64))
 
 
 @unbatched_too

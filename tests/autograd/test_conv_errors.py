@@ -164,10 +164,10 @@ ERRORS = [
     ),
     ("avg_pool 2-D", lambda: F.avg_pool2d(T(_X4[0, 0]), 2), ValueError, r"avg_pool2d.*4-D"),
     (
-        "max_pool dilation",
-        lambda: F.max_pool2d(T(_X4), 2, dilation=2),
-        NotImplementedError,
-        r"max_pool2d\(dilation=2\) is not supported",
+        "max_pool dilated span",
+        lambda: F.max_pool2d(T(_X4), 3, dilation=4),
+        ValueError,
+        r"smaller than the 9x9 span",
     ),
     ("unfold negative padding", lambda: F.unfold(T(_X4), 2, padding=-1), ValueError, r"padding"),
     (

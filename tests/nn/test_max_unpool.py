@@ -43,6 +43,33 @@ def test_pool_indices_and_unpool_match_pytorch(pool):
 
 
 @pytest.mark.oracle
+@pytest.mark.parametrize(
+    "pool",
+    [
+        {"kernel_size": 3, "stride": 1, "padding": 1, "dilation": 2},
+        {"kernel_size": (2, 3), "stride": (2, 1), "dilation": (2, 3), "ceil_mode": True},
+        {"kernel_size": 2, "dilation": (1, 3), "padding": (1, 0)},
+    ],
+    ids=str,
+)
+def test_dilated_pooling_matches_pytorch(pool):
+    """Taps `dilation` apart (the max over unfold's columns): values, indices (ties
+    rounded in: the first wins) and the input's gradient."""
+    torch = oracle("torch")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 3, 9, 11)).round(1)
+    found = []
+    for lib in (scratchgrad, torch):
+        t = lib.tensor(x, requires_grad=True)
+        y, indices = lib.nn.functional.max_pool2d(t, return_indices=True, **pool)
+        (y * lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)))).sum().backward()
+        found.append([np.asarray(a) for a in (y.detach(), indices, t.grad)])
+    for a, b in zip(*found, strict=True):  # (overlapping windows' gradients add up)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert repr(scratchgrad.nn.MaxPool2d(3, dilation=2)) == repr(torch.nn.MaxPool2d(3, dilation=2))
+
+
+@pytest.mark.oracle
 def test_modules_unbatched_one_dimensional_and_no_grad():
     torch = oracle("torch")
     x = np.random.default_rng(1).normal(size=(2, 3, 6, 8))
@@ -90,5 +117,5 @@ def test_errors_name_the_problem():
         F.max_unpool2d(y, indices, 2, output_size=(1, 4, 4))
     with pytest.raises(RuntimeError, match="outside an output of 4x4"):
         F.max_unpool2d(y, big, 2)
-    with pytest.raises(NotImplementedError, match="dilation"):
-        F.max_pool2d(y, 2, dilation=2)
+    with pytest.raises(ValueError, match="dilation must be >= 1"):
+        F.max_pool2d(y, 2, dilation=0)
