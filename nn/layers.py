@@ -128,14 +128,14 @@ class Unflatten(Module):
     """Axis `dim` split into `unflattened_size` (Flatten's inverse; one -1 is inferred)."""
 
     def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        self.dim, self.unflattened_size = dim, unflattened_size  # as given: PyTorch prints it
 
     def forward(self, x: ArrayLike | Tensor) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         axis = self.dim + x.ndim if self.dim < 0 else self.dim
         if not 0 <= axis < x.ndim:
             raise ValueError(f"Unflatten(dim={self.dim}) needs that axis, got shape {x.shape}")
-        return x.reshape(x.shape[:axis] + self.unflattened_size + x.shape[axis + 1 :])
+        return x.reshape(x.shape[:axis] + tuple(self.unflattened_size) + x.shape[axis + 1 :])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -190,6 +190,7 @@ def test_flatten_unflatten_identity_already_exist_with_pytorchs_reprs():
         (nn.Flatten(), torch.nn.Flatten()),
         (nn.Flatten(0, 2), torch.nn.Flatten(0, 2)),
         (nn.Unflatten(1, (2, 3)), torch.nn.Unflatten(1, (2, 3))),
+        (nn.Unflatten(1, [2, 3]), torch.nn.Unflatten(1, [2, 3])),  # kept as given
         (nn.Identity(54, unused="x"), torch.nn.Identity(54, unused="x")),
     ]:
         assert repr(ours) == repr(theirs)
