@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Tensor, where
+from ..autograd import Tensor, concatenate, where
 from ..autograd.backend import namespace
 from . import init
 from .dtypes import float_dtype, layer_input
@@ -89,6 +89,20 @@ def _softmax_of_allowed(scores):
     return where(blocked, zeros, weights)
 
 
+def _widened(mask, added):
+    """A mask with `added` columns that let the keys appended after the sequence's be
+    attended (False, or 0.0 added), as PyTorch pads its masks for add_bias_kv and
+    add_zero_attn."""
+    if mask is None or not added:
+        return mask
+    if isinstance(mask, Tensor) and mask.dtype != bool:  # a float mask may require grad
+        zeros = namespace(mask._data).zeros(mask.shape[:-1] + (added,), mask.dtype)
+        return concatenate([mask, mask._constant_like(zeros)], axis=-1)
+    raw = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    xp = namespace(raw)
+    return xp.concatenate([raw, xp.zeros(raw.shape[:-1] + (added,), raw.dtype)], axis=-1)
+
+
 class NonDynamicallyQuantizableLinear(Linear):
     """PyTorch's name for MultiheadAttention's output projection: a Linear (the name is
     kept so that the printed model is PyTorch's)."""
@@ -117,9 +131,6 @@ class MultiheadAttention(Module):
         device=None,
         dtype=None,
     ):
-        if add_bias_kv or add_zero_attn:
-            option = "add_bias_kv" if add_bias_kv else "add_zero_attn"
-            raise NotImplementedError(f"MultiheadAttention({option}=True) is not supported")
         if embed_dim % num_heads:
             raise ValueError(
                 f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
@@ -142,7 +153,13 @@ class MultiheadAttention(Module):
                 init.xavier_uniform_(weight)
                 setattr(self, f"{name}_proj_weight", weight)
         self.in_proj_bias = Parameter(np.zeros(3 * e), dtype=dtype) if bias else None
-        self.bias_k = self.bias_v = None  # (PyTorch's add_bias_kv, refused above)
+        self.bias_k = self.bias_v = None
+        if add_bias_kv:  # one more key and value, learned, after the sequence's
+            self.bias_k = Parameter(np.zeros((1, 1, e)), dtype=dtype)
+            self.bias_v = Parameter(np.zeros((1, 1, e)), dtype=dtype)
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
+        self.add_zero_attn = bool(add_zero_attn)  # one more key and value, zeros, per head
         self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dtype)
         if bias:
             init.zeros_(self.out_proj.bias)
@@ -178,12 +195,23 @@ class MultiheadAttention(Module):
             q, k, v = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (q, k, v))
         length, n, e = q.shape
         q, k, v = self._projected(q, k, v)
-        heads = self.num_heads
+        heads, added = self.num_heads, 0
+        if self.bias_k is not None and self.bias_v is not None:
+            k = concatenate([k, self.bias_k.expand(1, n, e)], axis=0)
+            v = concatenate([v, self.bias_v.expand(1, n, e)], axis=0)
+            added += 1
 
         def split(t):  # (L, N, E) -> (N, heads, L, head_dim)
             return t.reshape(t.shape[0], n, heads, self.head_dim).permute(1, 2, 0, 3)
 
         q, k, v = split(q), split(k), split(v)
+        if self.add_zero_attn:
+            zeros = k._constant_like(
+                namespace(k._data).zeros((n, heads, 1, self.head_dim), k.dtype)
+            )
+            k, v = concatenate([k, zeros], axis=2), concatenate([v, zeros], axis=2)
+            added += 1
+        attn_mask, key_padding_mask = (_widened(m, added) for m in (attn_mask, key_padding_mask))
         scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
         scores = self._masked(scores, attn_mask, key_padding_mask, n, length, k.shape[2])
         # need_weights=False is PyTorch's fused path: a query whose every key is masked

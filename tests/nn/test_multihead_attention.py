@@ -34,6 +34,21 @@ CASES = {
     ),
     "unbatched": ({}, [(L, 8), (S, 8), (S, 8)], {}),
     "causal": ({}, [(L, N, 8)] * 3, {"attn_mask": CAUSAL, "is_causal": True}),
+    "bias kv, masks": (
+        {"add_bias_kv": True},
+        SEQ,
+        {"key_padding_mask": PADDING, "attn_mask": BLOCKED},
+    ),
+    "zero attn, float mask, no weights": (
+        {"add_zero_attn": True, "batch_first": True},
+        [(N, L, 8), (N, S, 8), (N, S, 8)],
+        {"attn_mask": RNG.normal(size=(L, S)), "need_weights": False},
+    ),
+    "bias kv and zero attn, kdim, per head": (
+        {"add_bias_kv": True, "add_zero_attn": True, "kdim": 4, "vdim": 6},
+        [(L, N, 8), (S, N, 4), (S, N, 6)],
+        {"key_padding_mask": PADDING, "average_attn_weights": False},
+    ),
 }
 
 
@@ -80,8 +95,9 @@ def test_init_and_errors():
         nn.MultiheadAttention(10, 4)
     with pytest.raises(RuntimeError, match="is_causal is a hint.*pass attn_mask"):
         attention(*(np.zeros((2, 1, 64)),) * 3, is_causal=True)
-    with pytest.raises(NotImplementedError, match="add_bias_kv"):
-        nn.MultiheadAttention(8, 2, add_bias_kv=True)
+    with_bias_kv = nn.MultiheadAttention(64, 4, add_bias_kv=True)  # xavier_normal_ (1, 1, E)
+    for extra in (with_bias_kv.bias_k, with_bias_kv.bias_v):
+        assert extra.shape == (1, 1, 64) and 0.7 < extra.data.std() / np.sqrt(2 / 128) < 1.3
     float32 = scratchgrad.tensor(np.zeros((2, 1, 64), dtype=np.float32))
     with pytest.raises(nn.DtypeMismatchError, match="MultiheadAttention: input is float32"):
         attention(float32, float32, float32)
