@@ -26,9 +26,10 @@ from .module import Module, Parameter
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _step(mode, x_part, h, c, w_hh, b_hh):
+def _step(mode, x_part, h, c, w_hh, b_hh, w_hr=None):
     """One time step of one layer and direction. `x_part` = x W_ih^T + b_ih (already
-    computed for the whole sequence); returns (h, c) (c is None but for LSTM)."""
+    computed for the whole sequence); returns (h, c) (c is None but for LSTM). An LSTM
+    with proj_size projects its hidden state by `w_hr` (proj_size, hidden)."""
     hidden = h @ w_hh.T
     if b_hh is not None:
         hidden = hidden + b_hh
@@ -39,7 +40,8 @@ def _step(mode, x_part, h, c, w_hh, b_hh):
     if mode == "LSTM":
         i, f, g, o = (x_part + hidden).chunk(4, dim=-1)
         c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        return o.sigmoid() * c.tanh(), c
+        h = o.sigmoid() * c.tanh()
+        return (h if w_hr is None else h @ w_hr.T), c
     x_r, x_z, x_n = x_part.chunk(3, dim=-1)  # GRU: the new gate sees r * (W_hn h + b_hn)
     h_r, h_z, h_n = hidden.chunk(3, dim=-1)
     r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
@@ -69,29 +71,37 @@ class _Recurrent(Module):
         seed=None,
     ):
         who = type(self).__name__
-        if proj_size:
-            raise NotImplementedError(f"{who}(proj_size={proj_size}) is not supported")
         if hidden_size < 1 or input_size < 1 or num_layers < 1:
             raise ValueError(
                 f"{who} needs positive sizes, got input_size={input_size}, "
                 f"hidden_size={hidden_size}, num_layers={num_layers}"
+            )
+        if proj_size and self.mode != "LSTM":
+            raise ValueError(f"{who}: proj_size is only supported for LSTM, not {who}")
+        if not 0 <= proj_size < hidden_size:
+            raise ValueError(
+                f"{who}: proj_size must be >= 0 and smaller than hidden_size "
+                f"({hidden_size}), got {proj_size}"
             )
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{who}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.bias, self.batch_first = int(num_layers), bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
-        self.proj_size = 0
+        self.proj_size = int(proj_size)
+        out = self._out_size  # what each step outputs: hidden, or proj_size
         dtype = float_dtype(dtype, who)
         gen = make_rng(rng, seed)
         bound = 1.0 / math.sqrt(hidden_size)
         rows = GATES[self.mode] * hidden_size
         for layer in range(self.num_layers):
-            width = self.input_size if layer == 0 else hidden_size * self._directions
+            width = self.input_size if layer == 0 else out * self._directions
             for suffix in self._suffixes(layer):
-                shapes = [("weight_ih", (rows, width)), ("weight_hh", (rows, hidden_size))]
+                shapes = [("weight_ih", (rows, width)), ("weight_hh", (rows, out))]
                 if bias:
                     shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))]
+                if self.proj_size:
+                    shapes.append(("weight_hr", (self.proj_size, hidden_size)))
                 for name, shape in shapes:
                     value = Parameter(gen.uniform(-bound, bound, shape), dtype=dtype)
                     setattr(self, name + suffix, value)
@@ -102,6 +112,10 @@ class _Recurrent(Module):
     def _directions(self):
         return 2 if self.bidirectional else 1
 
+    @property
+    def _out_size(self):
+        return self.proj_size or self.hidden_size
+
     def flatten_parameters(self):
         """PyTorch's cuDNN weight-packing call (models call it in forward): nothing to
         pack here."""
@@ -110,6 +124,7 @@ class _Recurrent(Module):
     def all_weights(self):
         """The parameters per layer and direction, as PyTorch's list of lists."""
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        names += ["weight_hr"] if self.proj_size else []
         return [
             [getattr(self, name + suffix) for name in names]
             for layer in range(self.num_layers)
@@ -175,6 +190,7 @@ class _Recurrent(Module):
         w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
+        w_hr = getattr(self, "weight_hr" + suffix) if self.proj_size else None
         inputs = seq @ w_ih.T  # every step's input part in one matmul
         if b_ih is not None:
             inputs = inputs + b_ih
@@ -182,7 +198,7 @@ class _Recurrent(Module):
         order = range(len(parts) - 1, -1, -1) if reverse else range(len(parts))
         hidden = [None] * len(parts)
         for t in order:
-            h_new, c_new = _step(self.mode, parts[t], h, c, w_hh, b_hh)
+            h_new, c_new = _step(self.mode, parts[t], h, c, w_hh, b_hh, w_hr)
             if packed is None:
                 h, c, hidden[t] = h_new, c_new, h_new
                 continue
@@ -193,16 +209,19 @@ class _Recurrent(Module):
         return stack(hidden), h, c
 
     def _initial_state(self, hx, x, batched):
-        """(h0, c0), each (layers * directions, N, hidden): zeros, or the given ones."""
-        shape = (self.num_layers * self._directions, x.shape[1], self.hidden_size)
-        zeros = x._constant_like(namespace(x._data).zeros(shape, dtype=x.dtype))
+        """(h0, c0), each (layers * directions, N, hidden) (h0's last axis proj_size
+        with a projection): zeros, or the given ones."""
+        stack_batch = (self.num_layers * self._directions, x.shape[1])
+        shapes = [stack_batch + (self._out_size,), stack_batch + (self.hidden_size,)]
+        xp = namespace(x._data)
         if hx is None:
-            return zeros, (zeros if self.mode == "LSTM" else None)
+            h0, c0 = (x._constant_like(xp.zeros(shape, dtype=x.dtype)) for shape in shapes)
+            return h0, (c0 if self.mode == "LSTM" else None)
         states = hx if self.mode == "LSTM" else (hx, None)
         if self.mode == "LSTM" and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise ValueError("LSTM: hx must be a pair (h_0, c_0)")
         given = []
-        for state in states:
+        for state, shape in zip(states, shapes):
             if state is None:
                 given.append(None)
                 continue
@@ -225,6 +244,8 @@ class _Recurrent(Module):
 
     def extra_repr(self):
         shown = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            shown += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             shown += f", num_layers={self.num_layers}"
         if not self.bias:

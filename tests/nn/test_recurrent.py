@@ -123,8 +123,12 @@ def test_errors_name_the_fix():
         nn.LSTM(4, 5)(np.zeros((3, 2, 4)), np.zeros((1, 2, 5)))
     with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu'"):
         nn.RNN(4, 5, nonlinearity="gelu")
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(4, 5, proj_size=2)
+    with pytest.raises(ValueError, match="smaller than hidden_size"):
+        nn.LSTM(4, 5, proj_size=5)
+    with pytest.raises(ValueError, match="proj_size is only supported for LSTM"):
+        nn.GRU(4, 5, proj_size=2)
+    with pytest.raises(ValueError, match=r"initial state must have shape \(1, 2, 3\)"):
+        nn.LSTM(4, 5, proj_size=3)(np.zeros((3, 2, 4)), (np.zeros((1, 2, 5)),) * 2)
     with pytest.raises(ValueError, match=r"state must have shape \(2, 5\)"):
         nn.GRUCell(4, 5)(np.zeros((2, 4)), np.zeros((1, 5)))  # no silent broadcast
     with pytest.raises(ValueError, match="unbatched .* initial state is 2-D"):
@@ -132,3 +136,30 @@ def test_errors_name_the_fix():
     with pytest.raises(ValueError, match="sequence length above 0"):
         nn.LSTM(4, 5)(np.zeros((0, 2, 4)))
     assert [len(w) for w in nn.LSTM(4, 5, num_layers=2).all_weights] == [4, 4]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)])
+def test_lstm_with_projections_matches_pytorch(layers, bidirectional):
+    """proj_size: h = W_hr (o * tanh(c)) (proj_size wide), the next layer reads it;
+    weight_hr_l{k} in PyTorch's place among the parameters; given initial states."""
+    options = {"num_layers": layers, "bidirectional": bidirectional, "proj_size": 3}
+    ours = nn.LSTM(5, 7, **options)
+    theirs = torch.nn.LSTM(5, 7, **options).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours).split("  #")[0] == repr(theirs)
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    rng = np.random.default_rng(7)
+    stacked = layers * (2 if bidirectional else 1)
+    x, h0, c0 = (rng.normal(size=s) for s in ((6, 4, 5), (stacked, 4, 3), (stacked, 4, 7)))
+    found = []
+    for lib, model in ((scratchgrad, ours), (torch, theirs)):
+        inputs = lib.tensor(x, requires_grad=True)
+        out, (h, c) = model(inputs, (lib.tensor(h0), lib.tensor(c0)))
+        ((out**2).sum() + (h**3).sum() + c.sum()).backward()
+        found.append(
+            [out.detach(), h.detach(), c.detach(), inputs.grad]
+            + [p.grad for p in model.parameters()]
+        )
+    for a, b in zip(*found, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-9, atol=1e-12)
