@@ -13,8 +13,12 @@ Source positions follow PyTorch's formulas exactly:
     nearest-exact:  src = floor((dst + 0.5) * scale)
     linear:         src = (dst + 0.5) * scale - 0.5   (>= 0), or with align_corners
                     src = dst * (in - 1) / (out - 1)
+    bicubic:        the same src (not clipped at 0), four taps floor(src) - 1 .. + 2
+                    clamped to the axis, Keys' cubic weights (a = -0.75)
 
-scale is 1 / scale_factor when a scale_factor is given, else in / out.
+scale is 1 / scale_factor when a scale_factor is given, else in / out. With
+antialias=True (bilinear, bicubic) each axis is one (out, in) matrix of PIL-style
+filter weights instead, widened by the downscaling factor.
 """
 
 import math
@@ -27,7 +31,8 @@ from .convolution import adaptive_avg_pool2d
 from .functional import _node
 from .module import Module
 
-_MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2, "area": 1}
+_MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2, "bicubic": 2, "area": 1}
+CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
 def interpolate(
@@ -41,25 +46,30 @@ def interpolate(
 ):
     """x (N, C, L) or (N, C, H, W) resized to `size`, or by `scale_factor` (one number
     or one per spatial axis), in `mode`: "nearest", "nearest-exact", "linear" (3-D),
-    "bilinear" (4-D) or "area" (adaptive average pooling). align_corners only for the
-    linear modes, as PyTorch."""
+    "bilinear" or "bicubic" (4-D) or "area" (adaptive average pooling). align_corners
+    only for the linear and cubic modes, as PyTorch."""
     x = _node(input)
     axes = _spatial_axes(x, mode)
-    linear = mode in ("linear", "bilinear")
+    linear = mode in ("linear", "bilinear", "bicubic")
     if align_corners is not None and not linear:
         raise ValueError(
             f"interpolate: align_corners only goes with the linear modes, not {mode!r} "
             "(leave it out)"
         )
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not supported; leave it out")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError(
+            f"interpolate: antialias=True goes with mode 'bilinear' or 'bicubic', not {mode!r}"
+        )
     sizes, scales = _output_sizes(x, axes, size, scale_factor, recompute_scale_factor)
     if mode == "area":  # PyTorch's: adaptive average pooling to the output size
         image = x if x.ndim == 4 else x.unsqueeze(-2)
         pooled = adaptive_avg_pool2d(image, tuple(sizes) if x.ndim == 4 else (1, sizes[0]))
         return pooled if x.ndim == 4 else pooled.squeeze(-2)
     for axis, out, scale in zip(axes, sizes, scales):
-        x = _resize_axis(x, axis, out, scale, mode, bool(align_corners))
+        if antialias:
+            x = _antialiased_axis(x, axis, out, scale, mode, bool(align_corners))
+        else:
+            x = _resize_axis(x, axis, out, scale, mode, bool(align_corners))
     return x
 
 
@@ -120,8 +130,11 @@ def _resize_axis(x, axis, out, scale, mode, align_corners):
         return x[lead + (xp.asarray(src),)]
     if align_corners:
         pos = dst * ((n_in - 1) / (out - 1)) if out > 1 else dst * 0.0
-    else:
-        pos = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    else:  # (cubic sources may start before 0: their taps are clamped instead)
+        pos = (dst + 0.5) * scale - 0.5
+        pos = pos if mode == "bicubic" else np.maximum(pos, 0.0)
+    if mode == "bicubic":
+        return _cubic_along(x, axis, pos, n_in)
     low = np.minimum(np.floor(pos).astype(np.int64), n_in - 1)
     high = np.minimum(low + 1, n_in - 1)
     shape = [1] * x.ndim
@@ -129,6 +142,63 @@ def _resize_axis(x, axis, out, scale, mode, align_corners):
     weight = xp.asarray((pos - low).astype(x.dtype).reshape(shape))  # on x's device
     low, high = xp.asarray(low), xp.asarray(high)
     return x[lead + (low,)] * (1.0 - weight) + x[lead + (high,)] * weight
+
+
+def _cubic_along(x, axis, pos, n_in):
+    """Keys' cubic convolution along `axis`: four taps around each source position
+    (clamped to the axis), weighted by the cubic of their distance (a = -0.75)."""
+    xp, a = namespace(x._data), CUBIC_A
+    first = np.floor(pos).astype(np.int64)
+    t = pos - first
+    distances = (t + 1.0, t, 1.0 - t, 2.0 - t)
+    weights = [
+        ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a
+        if k in (0, 3)  # 1 < |d| < 2
+        else ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0  # |d| <= 1
+        for k, d in enumerate(distances)
+    ]
+    shape = [1] * x.ndim
+    shape[axis] = len(pos)
+    lead = (slice(None),) * axis
+    total = None
+    for k, weight in enumerate(weights):
+        taps = xp.asarray(np.clip(first - 1 + k, 0, n_in - 1))
+        term = x[lead + (taps,)] * xp.asarray(weight.astype(x.dtype).reshape(shape))
+        total = term if total is None else total + term
+    return total
+
+
+def _antialiased_axis(x, axis, out, scale, mode, align_corners):
+    """PyTorch's antialias=True along `axis` (PIL's resampling): each output mixes the
+    inputs under a triangle (bilinear) or cubic (a = -0.5) filter stretched by the
+    downscaling factor, normalised to sum 1; as an (out, in) matrix, multiplied in."""
+    n_in = x.shape[axis]
+    if align_corners:
+        scale = (n_in - 1) / (out - 1) if out > 1 else 0.0
+    half_width = 1.0 if mode == "bilinear" else 2.0  # the filter's support at scale 1
+    support = half_width * scale if scale >= 1.0 else half_width
+    stretch = 1.0 / scale if scale >= 1.0 else 1.0
+    matrix = np.zeros((out, n_in))
+    for i in range(out):
+        center = scale * (i + 0.5)
+        first = max(int(center - support + 0.5), 0)
+        last = min(int(center + support + 0.5), n_in)
+        d = np.abs((np.arange(first, last) - center + 0.5) * stretch)
+        if mode == "bilinear":
+            w = np.maximum(1.0 - d, 0.0)
+        else:
+            a = -0.5
+            w = np.where(
+                d < 1.0,
+                ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0,
+                np.where(d < 2.0, (((d - 5.0) * d + 8.0) * d - 4.0) * a, 0.0),
+            )
+        total = w.sum()
+        matrix[i, first:last] = w / total if total else w
+    xp = namespace(x._data)
+    moved = x.transpose(axis, -1)
+    resized = moved @ x._constant_like(xp.asarray(matrix.T.astype(x.dtype)))
+    return resized.transpose(axis, -1)
 
 
 def pixel_shuffle(input, upscale_factor):

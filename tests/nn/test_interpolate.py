@@ -1,6 +1,6 @@
 """F.interpolate, nn.Upsample (and its older spellings), F.pixel_shuffle and
-F.pixel_unshuffle: values and input gradients against PyTorch over every mode, size
-and scale factor form, align_corners and recompute_scale_factor; reprs; by-hand checks,
+F.pixel_unshuffle: values and input gradients against PyTorch over every mode (bicubic
+and antialias too), size and scale factor form, align_corners and recompute_scale_factor; reprs; by-hand checks,
 central differences, second derivatives and errors."""
 
 import numpy as np
@@ -32,6 +32,12 @@ CASES = [
     ((2, 3, 7, 9), dict(size=(3, 4), mode="area")),
     ((2, 3, 7, 9), dict(scale_factor=0.5, mode="area")),
     ((2, 3, 8), dict(size=3, mode="area")),
+    ((2, 3, 5, 7), dict(scale_factor=2, mode="bicubic")),
+    ((2, 3, 5, 7), dict(size=(9, 4), mode="bicubic", align_corners=True)),
+    ((2, 3, 5, 7), dict(scale_factor=(0.5, 1.7), mode="bicubic")),  # taps clamped at edges
+    ((2, 3, 17, 23), dict(size=(5, 7), mode="bilinear", antialias=True)),
+    ((2, 3, 17, 23), dict(scale_factor=(0.3, 2.5), mode="bicubic", antialias=True)),
+    ((2, 3, 17, 23), dict(size=(6, 9), mode="bicubic", antialias=True, align_corners=True)),
 ]
 
 
@@ -105,8 +111,10 @@ def test_errors_name_the_fix():
     x = np.zeros((1, 2, 4, 4))
     with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
         F.interpolate(x)
-    with pytest.raises(NotImplementedError, match="mode='bicubic'.*nearest"):
-        F.interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="mode='trilinear'.*nearest"):
+        F.interpolate(x, scale_factor=2, mode="trilinear")
+    with pytest.raises(ValueError, match="antialias=True goes with mode 'bilinear' or"):
+        F.interpolate(x, scale_factor=0.5, antialias=True)
     with pytest.raises(ValueError, match="align_corners only goes with the linear modes"):
         F.interpolate(x, scale_factor=2, align_corners=True)
     with pytest.raises(ValueError, match=r"mode='linear'\) expects a 3-D input"):
