@@ -49,6 +49,17 @@ def _call(func, leaves, who):
     return _as_tuple(out, "outputs of the user-provided function", who)
 
 
+def _single_output(func, leaves, who):
+    """func's one single-element Tensor output (hessian, vhp, hvp differentiate it)."""
+    outs, _ = _call(func, leaves, who)
+    if len(outs) != 1 or outs[0].numel() != 1:
+        got = f"{len(outs)} outputs" if len(outs) != 1 else f"shape {tuple(outs[0].shape)}"
+        raise RuntimeError(
+            f"{who}: the function must return a single Tensor of one element, got {got}"
+        )
+    return outs[0]
+
+
 def _finish(xs, create_graph):
     return tuple(x if create_graph else x.detach() for x in xs)
 
@@ -245,12 +256,7 @@ def _gradient_of(func, leaves, strict, who):
     can be differentiated again."""
 
     def gradient(*xs):
-        (out,), _ = _call(func, xs, who)
-        if out.numel() != 1:
-            raise RuntimeError(
-                f"{who}: the function must return a single-element Tensor, got shape "
-                f"{tuple(out.shape)}"
-            )
+        out = _single_output(func, xs, who)
         ones = (out._constant_like(out._ones_seed()),)
         return _grads((out,), xs, ones, True, strict, who)
 
@@ -290,11 +296,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 def _second_order(func, inputs, v, create_graph, strict, who):
     leaves, single = _inputs(inputs, create_graph, who)
     vs = _vectors(v, leaves, who, "input")
-    (out,), _ = _call(func, leaves, who)
-    if out.numel() != 1:
-        raise RuntimeError(
-            f"{who}: the function must return a single-element Tensor, got shape {tuple(out.shape)}"
-        )
+    out = _single_output(func, leaves, who)
     ones = (out._constant_like(out._ones_seed()),)
     grads = _grads((out,), leaves, ones, True, strict, who)
     products = _grads(grads, leaves, vs, create_graph, strict, who)

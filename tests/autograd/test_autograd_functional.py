@@ -217,10 +217,12 @@ def test_errors_name_what_was_wrong():
         functional.vjp(f, Tensor(X), Tensor(V3))
     with pytest.raises(RuntimeError, match="v has 1 entries but the input has 2"):
         functional.jvp(pair_function(scratchgrad), ours(X, Y), Tensor(V3))
-    with pytest.raises(RuntimeError, match=r"single-element Tensor, got shape \(2,\)"):
+    with pytest.raises(RuntimeError, match=r"single Tensor of one element, got shape \(2,\)"):
         functional.hessian(f, Tensor(X))
-    with pytest.raises(RuntimeError, match=r"single-element Tensor, got shape \(2,\)"):
+    with pytest.raises(RuntimeError, match=r"single Tensor of one element, got shape \(2,\)"):
         functional.hvp(f, Tensor(X), Tensor(V3))
+    with pytest.raises(RuntimeError, match="single Tensor of one element, got 2 outputs"):
+        functional.hessian(lambda x: (x.sum(), x.sum()), Tensor(X))
     with pytest.raises(ValueError, match="strategy must be"):
         functional.jacobian(f, Tensor(X), strategy="sideways")
     with pytest.raises(ValueError, match="forward-mode strategy needs vectorize=True"):
