@@ -6,6 +6,9 @@ dilation, groups; pooling's ceil_mode, count_include_pad, return_indices), in
 PyTorch's 1-D layouts, parameter names and printed forms.
 """
 
+import functools
+import re
+
 from ..autograd import Tensor
 from . import convolution as C
 from .conv_layers import Conv2d, _Pool
@@ -40,6 +43,27 @@ def _as_sequence(y, batched):
     return y if batched else y.squeeze(0)
 
 
+def _errors_in_one_dimension(function):
+    """`function` (a 1-D function run through the 2-D one) with the 2-D one's errors told
+    in 1-D: its own name, and "(3,)" / "10" where the 2-D one says "(1, 3)" / "1x10"."""
+    two_d = function.__name__.replace("1d", "2d")
+
+    @functools.wraps(function)
+    def told_in_one_dimension(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ValueError, TypeError, RuntimeError, NotImplementedError) as err:
+            text = str(err).replace(two_d, function.__name__)
+            text = re.sub(r"\((?:0|1), (-?\d+)\)", r"(\1,)", text)  # (1, k), (0, p) pairs
+            text = re.sub(r"\b1x(\d+)\b", r"length \1", text)  # 1xL sizes and kernels
+            if text == str(err):
+                raise
+            raise type(err)(text) from None
+
+    return told_in_one_dimension
+
+
+@_errors_in_one_dimension
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """x (N, C, L) and weight (out, C / groups, k) -> (N, out, L_out)."""
     x, batched = _as_image(input, "conv1d")
@@ -59,6 +83,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _as_sequence(y, batched)
 
 
+@_errors_in_one_dimension
 def max_pool1d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
@@ -78,6 +103,7 @@ def max_pool1d(
     return _as_sequence(y, batched)
 
 
+@_errors_in_one_dimension
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_pool1d undone: each value put back at its index, zeros elsewhere."""
     x, batched = _as_image(input, "max_unpool1d")
@@ -94,6 +120,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _as_sequence(y, batched)
 
 
+@_errors_in_one_dimension
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """The mean of each window of the sequence."""
     x, batched = _as_image(input, "avg_pool1d")

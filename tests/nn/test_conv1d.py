@@ -64,3 +64,20 @@ def test_functions_and_errors():
         F.max_pool1d(x[None], 2)
     with pytest.raises(ValueError, match="needs one number"):
         nn.Conv1d(3, 5, (3, 3))
+
+
+def test_errors_are_told_in_one_dimension():
+    """The 2-D functions underneath check the geometry; their messages come back with the
+    1-D function's name and sizes, not conv2d's (1, 3) kernels and 1x10 inputs."""
+    x = np.zeros((2, 3, 10))
+    with pytest.raises(ValueError, match=r"^conv1d expected 4 input channels, got 3$"):
+        nn.Conv1d(4, 5, 3)(x)
+    with pytest.raises(ValueError, match=r"conv1d: the input is length 2 .* length 3 kernel"):
+        F.conv1d(np.zeros((2, 4, 2)), np.zeros((5, 4, 3)))
+    with pytest.raises(ValueError, match=r"max_pool1d: padding \(2,\) must be at most half"):
+        nn.MaxPool1d(3, padding=2)(x)
+    with pytest.raises(ValueError, match=r"stride=\(0,\)") as error:
+        F.max_pool1d(x, 3, stride=0)
+    assert "2d" not in str(error.value)
+    with pytest.raises(ValueError, match="avg_pool1d: the input is length 10"):
+        nn.AvgPool1d(20)(x)
