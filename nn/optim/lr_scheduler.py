@@ -182,19 +182,28 @@ class StepLR(LRScheduler):
     epochs, lr0 * gamma ** (t // step_size)."""
 
     _hyper = ("step_size", "gamma")
-    step_size: int
+    step_size: int | float
     gamma: float
 
     def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        step_size: int | float,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
     ) -> None:
         self.__dict__.update(self._checked(step_size=step_size, gamma=gamma))
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
-    def _checked(step_size: int, gamma: float) -> dict[str, Any]:  # type: ignore[override]
+    def _checked(step_size: int | float, gamma: float) -> dict[str, Any]:  # type: ignore[override]
+        step = _plain(step_size)  # an int, or a float as PyTorch takes (1.0 in its tutorials)
+        if isinstance(step, float) and math.isfinite(step) and step > 0:
+            step_size = step
+        else:
+            step_size = _positive_int("StepLR", "step_size", step_size)
         return {
-            "step_size": _positive_int("StepLR", "step_size", step_size),
+            "step_size": step_size,
             "gamma": _number("StepLR", "gamma", gamma),
         }
 

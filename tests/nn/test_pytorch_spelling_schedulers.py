@@ -427,3 +427,18 @@ def test_sequential_lr_checks_its_parts():
         nn.optim.SequentialLR(opt, [first, nn.optim.ExponentialLR(other, 0.9)], milestones=[2])
     with pytest.raises(ValueError, match=r"factor must be in \[0, 1\]"):
         nn.optim.ConstantLR(opt, factor=2.0)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("step_size", [1.0, 1.5, 2])
+def test_step_lr_takes_a_float_step_size_as_pytorch(torch, step_size):
+    """PyTorch's text-classification tutorial passes StepLR(optimizer, 1.0, gamma=0.1)."""
+    opt, topt = _pair(torch, lr=5.0, groups=1)
+    ours = lr_scheduler.StepLR(opt, step_size, gamma=0.1)
+    theirs = torch.optim.lr_scheduler.StepLR(topt, step_size, gamma=0.1)
+    for _ in range(7):
+        opt.step(), topt.step()
+        ours.step(), theirs.step()
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-14)
+    with pytest.raises(ValueError, match="step_size must be a positive"):
+        lr_scheduler.StepLR(opt, 0.0)
