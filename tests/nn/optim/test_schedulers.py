@@ -231,8 +231,9 @@ def test_scheduler_state_keeps_its_options():
     fresh = nn.optim.StepLR(nn.optim.SGD([nn.Parameter([0.0])], lr=1.0), 2, gamma=0.1)
     fresh.load_state_dict(saved)
     assert (fresh.step_size, fresh.gamma) == (3, 0.5)
-    with pytest.raises(ValueError, match="step_size must be a positive int, got 2.5"):
-        nn.optim.StepLR(opt, 2.5)
+    with pytest.raises(ValueError, match="step_size must be a positive int, got '2'"):
+        nn.optim.StepLR(opt, "2")
+    assert nn.optim.StepLR(opt, 2.5).step_size == 2.5  # as PyTorch: a float is taken
 
 
 def test_loading_only_a_schedulers_state_restores_the_lr():
@@ -257,8 +258,8 @@ def test_scheduler_rejects_a_torch_optimizer_and_bad_sizes():
     with pytest.raises(TypeError, match="StepLR needs an nn.optim optimizer, got SGD"):
         nn.optim.StepLR(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0), 2)
     opt = nn.optim.SGD([nn.Parameter([0.0])], lr=1.0)
-    with pytest.raises(ValueError, match="step_size must be a positive int, got 0.5"):
-        nn.optim.StepLR(opt, 0.5)
+    with pytest.raises(ValueError, match="step_size must be a positive int, got -0.5"):
+        nn.optim.StepLR(opt, -0.5)
     with pytest.raises(ValueError, match="T_max must be positive, got 0"):
         nn.optim.CosineAnnealingLR(opt, 0)
     with pytest.raises(ValueError, match="total_iters must be a positive int"):
