@@ -1,7 +1,8 @@
 """F.interpolate, nn.Upsample (and its older spellings), F.pixel_shuffle and
 F.pixel_unshuffle: values and input gradients against PyTorch over every mode (bicubic
-and antialias too), size and scale factor form, align_corners and recompute_scale_factor; reprs; by-hand checks,
-central differences, second derivatives and errors."""
+and antialias too), size and scale factor form, align_corners and
+recompute_scale_factor; reprs; by-hand checks, central differences, second derivatives
+and errors."""
 
 import numpy as np
 import pytest
