@@ -20,6 +20,7 @@ from .conv_transpose import ConvTranspose2d
 from .data import DataLoader, TensorDataset, one_hot, random_split
 from .dtypes import DtypeMismatchError
 from .embedding import Embedding
+from .embedding_bag import EmbeddingBag
 from .fold_layers import Fold, Unfold
 from .group_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from .interpolate import (

@@ -514,6 +514,8 @@ from .convolution import (  # noqa: E402,F401
     unfold,
 )
 from .embedding import embedding  # noqa: E402,F401
+from .embedding_bag import embedding_bag  # noqa: E402,F401
+from .grid_sample import affine_grid, grid_sample  # noqa: E402,F401
 from .group_norm import group_norm, instance_norm  # noqa: E402,F401
 from .interpolate import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: E402,F401
 from .likelihood_losses import gaussian_nll_loss, poisson_nll_loss  # noqa: E402,F401

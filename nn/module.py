@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 import numpy as np
@@ -45,6 +46,30 @@ class Listing(list[_T]):
             raise StopIteration
         self._at += 1
         return self[self._at - 1]
+
+
+class RemovableHandle:
+    """What `register_forward_pre_hook` returns: `remove()` takes the hook off again (a
+    context manager too: the hook stays for the `with` block only)."""
+
+    _next_id = 0
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        """Take the hook off (nothing happens if it is gone already)."""
+        hooks = dict(self.module._forward_pre_hooks)
+        hooks.pop(self.id, None)
+        object.__setattr__(self.module, "_forward_pre_hooks", hooks)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 class StateDictError(KeyError):
@@ -110,8 +135,19 @@ class Module:
     _scope_name: str | None = None
     _buffer_names: tuple[str, ...] = ()
     _nonpersistent: tuple[str, ...] = ()
+    #: PyTorch's forward pre-hooks by handle id (`register_forward_pre_hook`); a module
+    #: gets a dict of its own at its first hook
+    _forward_pre_hooks: Mapping[int, Callable[..., Any]] = MappingProxyType({})
+    _forward_pre_hooks_with_kwargs: frozenset[int] = frozenset()
     _internal: frozenset[str] = frozenset(
-        {"training", "_scope_name", "_buffer_names", "_nonpersistent"}
+        {
+            "training",
+            "_scope_name",
+            "_buffer_names",
+            "_nonpersistent",
+            "_forward_pre_hooks",
+            "_forward_pre_hooks_with_kwargs",
+        }
     )
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -124,7 +160,45 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with name_scope(self._scope_name or type(self).__name__):
+            if self._forward_pre_hooks:
+                args, kwargs = self._run_forward_pre_hooks(args, kwargs)
             return self.forward(*args, **kwargs)
+
+    def _run_forward_pre_hooks(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        return args, kwargs
+
+    def register_forward_pre_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+    ) -> RemovableHandle:
+        """PyTorch's: `hook(module, args)` runs before every forward (first if `prepend`)
+        and may return new args (`with_kwargs=True`: `hook(module, args, kwargs)`, which
+        may return (args, kwargs)). `utils.weight_norm` and `utils.spectral_norm`
+        recompute the weight this way. Returns a handle whose `remove()` drops it."""
+        hooks = dict(self._forward_pre_hooks)
+        handle = RemovableHandle(self)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks = {handle.id: hook, **hooks}
+        object.__setattr__(self, "_forward_pre_hooks", hooks)
+        if with_kwargs:
+            kinds = self._forward_pre_hooks_with_kwargs | {handle.id}
+            object.__setattr__(self, "_forward_pre_hooks_with_kwargs", kinds)
+        return handle
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._internal:

@@ -1,19 +1,28 @@
 """`torch.nn.utils`: gradient clipping (the functions live with the optimizers,
 `nn.optim.clip`), the flat-vector view of a model's parameters, and `rnn` (padded and
-packed batches of sequences)."""
+packed batches of sequences), `weight_norm` / `spectral_norm` (the older hook versions;
+`parametrizations` has PyTorch's current ones, built on `parametrize`)."""
 
 import numpy as np
 
 from ...autograd import Tensor
 from ..optim.clip import clip_grad_norm_, clip_grad_value_
-from . import rnn
+from . import parametrizations, parametrize, rnn
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "parameters_to_vector",
+    "parametrizations",
+    "parametrize",
+    "remove_spectral_norm",
+    "remove_weight_norm",
     "rnn",
+    "spectral_norm",
     "vector_to_parameters",
+    "weight_norm",
 ]
 
 
