@@ -15,6 +15,7 @@ from . import (
     ops_norm,
     ops_reduce,
     ops_shape,
+    ops_trigonometric,
 )
 from .anomaly import AnomalyError, detect_anomaly
 from .custom_function import Function, FunctionCtx

@@ -167,6 +167,17 @@ def _depthwise(rng):
     return _weighted("depthwise_conv2d", rng, params=params), inputs
 
 
+def _away_from_zero(name, shapes=((3, 1), (4,)), second_low=-2.0):
+    """A two-input op whose inputs stay 0.1 away from 0 (xlogy's y > 0: second_low)."""
+
+    def make(rng):
+        first = _tensor(rng, shapes[0], avoid=0.0)
+        second = _tensor(rng, shapes[1], low=second_low, avoid=0.0)
+        return _weighted(name, rng), [first, second]
+
+    return make
+
+
 def _batch_norm(rng):
     """Three channels of a (4, 3, 2, 2) batch, a weight and a bias."""
     return _weighted("batch_norm", rng, params={"eps": 1e-3}), [
@@ -196,6 +207,22 @@ EXAMPLES = {
     "tanh": _unary("tanh"),
     "sigmoid": _unary("sigmoid"),
     "sin": _unary("sin"),
+    "tan": _unary("tan", -1.2, 1.2),
+    "asin": _unary("asin", -0.9, 0.9),
+    "acos": _unary("acos", -0.9, 0.9),
+    "atan": _unary("atan"),
+    "sinh": _unary("sinh"),
+    "cosh": _unary("cosh"),
+    "asinh": _unary("asinh"),
+    "acosh": _unary("acosh", 1.1, 3.0),
+    "atanh": _unary("atanh", -0.9, 0.9),
+    "exp2": _unary("exp2"),
+    "sinc": _unary("sinc"),
+    "atan2": _away_from_zero("atan2"),
+    "hypot": _away_from_zero("hypot"),
+    "logaddexp": _binary("logaddexp"),
+    "xlogy": _away_from_zero("xlogy", second_low=0.2),
+    "copysign": _away_from_zero("copysign"),
     "cos": _unary("cos"),
     "softsign": _unary("softsign"),
     "relu": _unary("relu", avoid=0.0),

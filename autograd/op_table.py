@@ -169,7 +169,8 @@ class Op:
         self.arity = arity  # number of inputs, or None for n-ary ops
         self.symbol = symbol or name
         self.micrograd = micrograd or self.symbol  # Value._op: micrograd's name for it
-        self.domain = domain  # where inputs are valid: "real", "positive", "nonzero"
+        # where inputs are valid: "real", "positive", "nonzero", "unit" (|x| < 1), "above_one"
+        self.domain = domain
         self.kinks = kinks  # points where the derivative jumps (tests avoid them)
         self.smooth = smooth  # twice differentiable almost everywhere?
         self.piecewise = piecewise  # a derivative made of masks of the inputs?

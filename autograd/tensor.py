@@ -30,6 +30,7 @@ from .storage import TrackedArray, VersionCounter, tracked_view
 from .tensor_compositions import TensorCompositions
 from .tensor_extras import TensorExtras
 from .tensor_methods import TensorMethods, _frozen, _raw
+from .tensor_trigonometric import TensorTrigonometric
 from .torch_array import as_grad
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def own_array(data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor
     return as_array(data, dtype, what, copy=True)
 
 
-class Tensor(TensorCompositions, TensorExtras, TensorMethods, Operators):
+class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethods, Operators):
     """An n-dimensional array that remembers how it was computed.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)
