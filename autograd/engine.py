@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, cast
 
 import numpy as np
 
+from . import hooks
 from .backend import namespace
 from .buffers import give
 from .grad_mode import STATE, enable_grad, no_grad
@@ -177,11 +178,15 @@ def _reverse_pass(
     scalar = bool(order) and order[-1]._is_scalar and not create_graph
     free = not retain_graph and not scalar
     freed: list[Node] = []
+    held: dict[int, list[Any]] = {}  # leaves with hooks: [leaf, its gradient so far]
     for node in reversed(order):
         op = node._fn
         g = node.grad
         if op is None or g is None:  # a leaf, or no path from the root reached it
             continue
+        hooked = getattr(node, "_hooks", None)
+        if hooked:  # the whole gradient, before it flows down (register_hook)
+            g = node.grad = hooks.run(node, g)
         parents = node._parents
         if scalar:
             grads = op.scalar_vjp(node, g)
@@ -205,6 +210,9 @@ def _reverse_pass(
         for parent, pg in zip(parents, grads):
             if pg is None or not parent.requires_grad:
                 continue
+            if parent._fn is None and getattr(parent, "_hooks", None):
+                _hold(held, parent, pg)  # its hooks see the sum, after the pass
+                continue
             old = parent.grad
             if old is None:  # a leaf keeps its own writable array; intermediates need not
                 parent.grad = parent._own_grad(pg, g) if parent._fn is None else pg
@@ -216,13 +224,27 @@ def _reverse_pass(
             on_node(node)
         if not (node._keeps_grad or node._retains or (capture and id(node) in capture)):
             node.grad = None
-            if g.__class__ is np.ndarray:  # passed on: kept for reuse if nobody sees it
+            if g.__class__ is np.ndarray and not hooked:  # kept for reuse if nobody sees it
                 give(g, held=1)
         if free and node._frees_graph:
             node._saved = FREED  # the arrays its VJP kept can go now
             freed.append(node)
     if freed:
         _keep_shape_only(freed)
+    for leaf, g in held.values():
+        g = hooks.run(leaf, g)
+        old = leaf.grad
+        leaf.grad = leaf._own_grad(g, None) if old is None else old + g
+
+
+def _hold(held: dict[int, list[Any]], leaf: Any, pg: Any) -> None:
+    """Add `pg` to a hooked leaf's held gradient: a copy of an array (it may be a view of
+    `upstream`, which the pass hands back to the buffer pool), the node under create_graph."""
+    entry = held.get(id(leaf))
+    if entry is not None:
+        entry[1] = entry[1] + pg
+    else:
+        held[id(leaf)] = [leaf, pg if isinstance(pg, Node) else namespace(pg).array(pg)]
 
 
 def tangent_pass(
@@ -410,6 +432,8 @@ def grad(
     stash += [(n, n.grad) for n in (*inputs, *outputs) if id(n) not in in_graph]
     for node, _ in stash:
         node.grad = node._grad_init
+    walk = _between(order, inputs)
+    walked = {id(n) for n in walk}
     try:
         backward(
             outputs,
@@ -417,7 +441,7 @@ def grad(
             retain_graph=retain_graph,
             create_graph=create_graph,
             capture=[id(x) for x in inputs],
-            order=_between(order, inputs),
+            order=walk,
         )
         results: list[Any] = []
         for x in inputs:
@@ -429,7 +453,10 @@ def grad(
                     )
                 results.append(_zeros_for(x, create_graph) if materialize_grads else None)
             else:  # an array as a leaf's .grad is, with PyTorch's tensor methods
-                results.append(as_grad(x.grad) if x.grad.__class__ is np.ndarray else x.grad)
+                g = x.grad
+                if x._fn is not None and id(x) not in walked and getattr(x, "_hooks", None):
+                    g = hooks.run(x, g)  # an intermediate the pass ended at: not yet run
+                results.append(as_grad(g) if g.__class__ is np.ndarray else g)
     finally:
         for node, old in stash:
             node.grad = old

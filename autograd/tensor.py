@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from . import dtypes
+from . import dtypes, hooks
 from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
 from .grad_mode import STATE
 from .op_table import OPS
@@ -35,6 +35,7 @@ from .torch_array import as_grad
 
 if TYPE_CHECKING:
     from .devices import DeviceLike
+    from .hooks import RemovableHandle
     from .op_table import Op
 
 _FLOAT_KINDS = "f"
@@ -121,6 +122,7 @@ class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethod
         "_parents",
         "_saved",
         "_retains",
+        "_hooks",
         "_scope",
         "_vc",
         "_versions",
@@ -172,6 +174,7 @@ class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethod
         self._parents = ()
         self._saved = None
         self._retains = False
+        self._hooks = None
         self._scope = STATE.scopes
 
     # --- the engine hooks -------------------------------------------------------------
@@ -250,6 +253,7 @@ class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethod
         out.grad = None
         out.label = ""
         out._retains = False
+        out._hooks = None
         out._scope = state.scopes
         if record:
             out.requires_grad = True
@@ -430,6 +434,11 @@ class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethod
         that saved this one."""
         return _constant(self._data, self._vc)
 
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call `hook(grad)` with this tensor's gradient in each backward; a Tensor it
+        returns replaces the gradient (PyTorch's). Returns a handle: `.remove()`."""
+        return hooks.register(self, hook)
+
     def retain_grad(self: _T) -> _T:
         """Keep this non-leaf tensor's `.grad` after backward (leaves always keep it)."""
         self._retains = True
@@ -447,10 +456,12 @@ class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethod
 
     def __repr__(self) -> str:
         from .devices import on_host
+        from .printing import array_text
 
         data = on_host(self._data)  # on a GPU: a host copy is printed
-        # PyTorch's print options: up to 1000 numbers shown whole, else 3 at each edge
-        body = np.array2string(data, precision=4, threshold=1000, edgeitems=3, prefix="Tensor(")
+        # PyTorch's print options (set_printoptions): up to 1000 numbers shown whole, else
+        # 3 at each edge
+        body = array_text(data, prefix="Tensor(")
         extra = ""
         if self._fn is not None:
             extra = f", op={self._fn.name}"
@@ -745,6 +756,7 @@ def _constant(array: Any, counter: VersionCounter | None = None) -> Tensor:
     t._parents = ()
     t._saved = None
     t._retains = False
+    t._hooks = None
     t._scope = ()
     return t
 
