@@ -9,6 +9,7 @@ from . import (
     functional,
     ops_conv,
     ops_depthwise,
+    ops_einsum,
     ops_elementwise,
     ops_linalg,
     ops_nn,

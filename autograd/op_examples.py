@@ -178,6 +178,12 @@ def _away_from_zero(name, shapes=((3, 1), (4,)), second_low=-2.0):
     return make
 
 
+def _einsum(rng):
+    """A diagonal, a label summed in one operand only, and a product: "iij,jk->ik"."""
+    inputs = [_tensor(rng, (3, 3, 2)), _tensor(rng, (2, 4))]
+    return _weighted("einsum", rng, params={"equation": "iij,jk->ik"}), inputs
+
+
 def _batch_norm(rng):
     """Three channels of a (4, 3, 2, 2) batch, a weight and a bias."""
     return _weighted("batch_norm", rng, params={"eps": 1e-3}), [
@@ -262,6 +268,7 @@ EXAMPLES = {
     "stack": _n_ary("stack", axis=0),
     "cast": _unary("cast", dtype=np.dtype(np.float64)),
     "matmul": _binary("matmul", shapes=((2, 3, 4), (4, 5))),
+    "einsum": _einsum,
     "linear": _linear,
     "cross_entropy": _cross_entropy,
     "binary_cross_entropy": _binary_cross_entropy,

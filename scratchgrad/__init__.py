@@ -199,6 +199,7 @@ from .autograd.functions import (  # PyTorch's compositions of table ops (tensor
     vstack,
     where,
 )
+from .autograd.ops_einsum import einsum
 from .autograd.random import Generator, manual_seed
 from .autograd.tensor_trigonometric import (
     acos,
@@ -429,4 +430,5 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "arccosh",
     "arctanh",
     "arctan2",
+    "einsum",
 ]
