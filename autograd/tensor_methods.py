@@ -981,8 +981,13 @@ class TensorMethods:
         return self._apply(CAST, (self,), dtype=self._data.dtype)
 
     def contiguous(self) -> Tensor:
-        """Itself: arrays here need no re-layout (PyTorch code calls it before `view`)."""
-        return cast("Tensor", self)
+        """Itself when its array is laid out row by row, else a row-by-row copy that
+        gradients flow through (PyTorch code calls it before `view`; `is_contiguous()`
+        and `stride()` then say so)."""
+        me = cast("Tensor", self)
+        if getattr(me._data, "flags", None) is None or me._data.flags.c_contiguous:
+            return me
+        return me.reshape(-1).reshape(me.shape)  # (flattening copies, in row order)
 
     def tolist(self) -> Any:
         """The values as nested Python lists (a number for a 0-d tensor)."""
