@@ -147,7 +147,8 @@ LOGADDEXP = register(
 
 def _xlogy(x, y):
     xp = namespace(x)
-    return xp.where(x == 0, xp.zeros_like(x * y), x * xp.log(y))
+    product = x * xp.log(y)
+    return xp.where((x == 0) & ~xp.isnan(y), xp.zeros_like(product), product)  # NaN y: NaN
 
 
 def _xlogy_partials(node, xs, out):
