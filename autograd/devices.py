@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, cast
 
 import numpy as np
 
@@ -104,6 +105,9 @@ def _cupy() -> Any:
 
 class cuda:
     """`scratchgrad.cuda.is_available()` and friends (PyTorch's `torch.cuda`)."""
+
+    #: `torch.cuda.amp` (autocast, GradScaler): set by scratchgrad/amp.py, the top level
+    amp: ClassVar[ModuleType]
 
     @staticmethod
     def is_available() -> bool:

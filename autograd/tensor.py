@@ -21,15 +21,22 @@ import numpy.typing as npt
 from . import dtypes, hooks
 from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
 from .grad_mode import STATE
+from .in_place_methods import InPlaceMethods
+from .indexing_functions import TensorIndexing
 from .op_table import OPS
 from .operators import Operators
 from .ops_elementwise import MAXIMUM, MINIMUM
 from .ops_reduce import SUM_N, normalize_axis
 from .ops_shape import CAST, CONCATENATE, PIECEWISE_WHERE, STACK, WHERE
+from .set_functions import TensorSets
 from .storage import TrackedArray, VersionCounter, tracked_view
+from .tensor_arithmetic import TensorArithmetic
 from .tensor_compositions import TensorCompositions
 from .tensor_extras import TensorExtras
+from .tensor_info import TensorInfo
 from .tensor_methods import TensorMethods, _frozen, _raw
+from .tensor_rearranging import TensorRearranging
+from .tensor_statistics import TensorStatistics
 from .tensor_trigonometric import TensorTrigonometric
 from .torch_array import as_grad
 
@@ -105,7 +112,20 @@ def own_array(data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor
     return as_array(data, dtype, what, copy=True)
 
 
-class Tensor(TensorCompositions, TensorExtras, TensorTrigonometric, TensorMethods, Operators):
+class Tensor(
+    TensorCompositions,
+    TensorExtras,
+    TensorArithmetic,
+    TensorRearranging,
+    TensorStatistics,
+    TensorIndexing,
+    TensorSets,
+    TensorInfo,
+    TensorTrigonometric,
+    TensorMethods,
+    InPlaceMethods,
+    Operators,
+):
     """An n-dimensional array that remembers how it was computed.
 
     >>> x = Tensor(np.random.randn(3, 4), requires_grad=True)

@@ -22,6 +22,7 @@ import importlib
 
 import numpy as np
 
+from .amp import autocast, cpu
 from .autograd import (
     OPS,
     AnomalyError,
@@ -55,6 +56,7 @@ from .autograd import (
 )
 from .autograd.devices import accelerator, mps
 from .autograd.distances import cdist
+from .autograd.dtype_info import dtype, finfo, iinfo
 from .autograd.factories import (
     arange,
     as_tensor,
@@ -199,7 +201,96 @@ from .autograd.functions import (  # PyTorch's compositions of table ops (tensor
     vstack,
     where,
 )
+from .autograd.more_functions import MORE_FUNCTIONS as _MORE_FUNCTIONS
+from .autograd.more_functions import (  # PyTorch's functions of the newer method files
+    addbmm,
+    addcdiv,
+    addcmul,
+    addmm,
+    addmv,
+    addr,
+    aminmax,
+    argwhere,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    baddbmm,
+    bincount,
+    block_diag,
+    broadcast_shapes,
+    broadcast_tensors,
+    bucketize,
+    can_cast,
+    cartesian_prod,
+    chain_matmul,
+    clone,
+    column_stack,
+    combinations,
+    corrcoef,
+    cov,
+    cross,
+    cummax,
+    cummin,
+    cumulative_trapezoid,
+    detach,
+    diag_embed,
+    diff,
+    dist,
+    dsplit,
+    dstack,
+    empty_like,
+    fliplr,
+    flipud,
+    floor_divide,
+    ge,
+    gt,
+    histc,
+    hsplit,
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    isin,
+    kron,
+    kthvalue,
+    le,
+    lerp,
+    logcumsumexp,
+    logspace,
+    lt,
+    masked_scatter,
+    meshgrid,
+    mode,
+    nan_to_num,
+    nanmean,
+    nanquantile,
+    ne,
+    nonzero,
+    promote_types,
+    quantile,
+    ravel,
+    renorm,
+    result_type,
+    rot90,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    searchsorted,
+    select,
+    take,
+    tensor_split,
+    tensordot,
+    trapezoid,
+    tril_indices,
+    triu_indices,
+    true_divide,
+    unique,
+    unique_consecutive,
+    vander,
+    vsplit,
+)
 from .autograd.ops_einsum import einsum
+from .autograd.printing import set_printoptions
 from .autograd.random import Generator, manual_seed
 from .autograd.tensor_trigonometric import (
     acos,
@@ -229,6 +320,14 @@ from .autograd.tensor_trigonometric import (
 )
 from .autograd.threads import get_num_threads, set_num_threads
 from .autograd.typed_tensors import TYPED_TENSORS
+from .compiler import compile
+from .determinism import (
+    are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0"
 
@@ -249,6 +348,10 @@ all = _method_as_function("all")  #  code calls Python's any and all)
 globals().update(TYPED_TENSORS)  # torch.FloatTensor([...]), isinstance(x, torch.LongTensor)
 
 _LAZY = {
+    "amp": "amp",
+    "jit": "jit",
+    "special": "special",
+    "compiler": "compiler",
     "nn": "nn",
     "viz": "viz",
     "autograd": "autograd",
@@ -277,6 +380,22 @@ def __getattr__(name):
 
 
 __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
+    "amp",
+    "autocast",
+    "cpu",
+    "compile",
+    "compiler",
+    "jit",
+    "special",
+    "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
+    "set_deterministic_debug_mode",
+    "get_deterministic_debug_mode",
+    "set_printoptions",
+    "finfo",
+    "iinfo",
+    "dtype",
     "Value",
     "Tensor",
     "tensor",
@@ -406,6 +525,7 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "concatenate",
     *TYPED_TENSORS,
     *_COMPOSITIONS,
+    *_MORE_FUNCTIONS,
     "tan",
     "asin",
     "acos",
