@@ -12,6 +12,7 @@ from . import (
     ops_einsum,
     ops_elementwise,
     ops_linalg,
+    ops_matrix,
     ops_nn,
     ops_norm,
     ops_reduce,

@@ -184,6 +184,15 @@ def _einsum(rng):
     return _weighted("einsum", rng, params={"equation": "iij,jk->ik"}), inputs
 
 
+def _square(rng, shape=(2, 3, 3), positive_definite=False):
+    """A batch of well-conditioned square matrices (symmetric positive-definite ones for
+    cholesky): I * 3 plus small random entries."""
+    data = rng.uniform(-0.5, 0.5, shape)
+    if positive_definite:
+        data = data @ np.swapaxes(data, -1, -2)
+    return Tensor(data + 3.0 * np.eye(shape[-1]), requires_grad=True)
+
+
 def _batch_norm(rng):
     """Three channels of a (4, 3, 2, 2) batch, a weight and a bias."""
     return _weighted("batch_norm", rng, params={"eps": 1e-3}), [
@@ -269,6 +278,9 @@ EXAMPLES = {
     "cast": _unary("cast", dtype=np.dtype(np.float64)),
     "matmul": _binary("matmul", shapes=((2, 3, 4), (4, 5))),
     "einsum": _einsum,
+    "inv": lambda rng: (_weighted("inv", rng), [_square(rng)]),
+    "logabsdet": lambda rng: (_weighted("logabsdet", rng), [_square(rng)]),
+    "cholesky": lambda rng: (_weighted("cholesky", rng), [_square(rng, positive_definite=True)]),
     "linear": _linear,
     "cross_entropy": _cross_entropy,
     "binary_cross_entropy": _binary_cross_entropy,

@@ -328,6 +328,7 @@ from .determinism import (
     set_deterministic_debug_mode,
     use_deterministic_algorithms,
 )
+from .linalg import det, inverse, logdet, slogdet
 
 __version__ = "0.1.0"
 
@@ -358,6 +359,7 @@ _LAZY = {
     "optim": "optim",
     "utils": "utils",
     "distributions": "distributions",
+    "linalg": "linalg",
     "backends": "backends",
     "engine": "engine",
     "cli": "cli",
@@ -551,4 +553,9 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "arctanh",
     "arctan2",
     "einsum",
+    "linalg",
+    "det",
+    "inverse",
+    "logdet",
+    "slogdet",
 ]
