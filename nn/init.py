@@ -136,5 +136,44 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator, seed)
 
 
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None, seed=None):
+    """N(mean, std^2) cut to [a, b] (absolute bounds, as PyTorch's; ViT's weights): draws
+    outside are drawn again, so the values follow the truncated distribution exactly."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_ needs a < b, got a={a}, b={b}")
+    if std < 0:
+        raise ValueError(f"trunc_normal_ needs std >= 0, got {std}")
+    rng = make_rng(generator, seed)
+    values = rng.normal(mean, std, tensor.data.shape)
+    outside = (values < a) | (values > b)
+    for _ in range(1000):  # draws inside are kept: a few rounds for the usual bounds
+        if not outside.any():
+            break
+        values[outside] = rng.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    else:  # the interval holds almost no mass: what is left goes to its nearer bound
+        values = np.clip(values, a, b)
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor, gain=1.0, generator=None, seed=None):
+    """A (semi-)orthogonal matrix times gain (Saxe et al. 2013), from the QR factors of
+    a Gaussian matrix with the signs of R's diagonal taken out (PyTorch's recipe); a
+    tensor of more than 2 axes is seen as (rows, the rest)."""
+    shape = tensor.data.shape
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tuple(shape)}")
+    rows = shape[0]
+    cols = int(np.prod(shape[1:]))
+    flat = make_rng(generator, seed).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(shape))
+
+
 glorot_uniform_, glorot_normal_ = xavier_uniform_, xavier_normal_
 he_uniform_, he_normal_ = kaiming_uniform_, kaiming_normal_

@@ -49,21 +49,21 @@ class Listing(list[_T]):
 
 
 class RemovableHandle:
-    """What `register_forward_pre_hook` returns: `remove()` takes the hook off again (a
-    context manager too: the hook stays for the `with` block only)."""
+    """What `register_forward_pre_hook` / `register_forward_hook` return: `remove()` takes
+    the hook off again (a context manager too: the hook stays for the `with` block only)."""
 
     _next_id = 0
 
-    def __init__(self, module: Module) -> None:
-        self.module = module
+    def __init__(self, module: Module, table: str = "_forward_pre_hooks") -> None:
+        self.module, self.table = module, table
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self) -> None:
         """Take the hook off (nothing happens if it is gone already)."""
-        hooks = dict(self.module._forward_pre_hooks)
+        hooks = dict(getattr(self.module, self.table))
         hooks.pop(self.id, None)
-        object.__setattr__(self.module, "_forward_pre_hooks", hooks)
+        object.__setattr__(self.module, self.table, hooks)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -139,6 +139,9 @@ class Module:
     #: gets a dict of its own at its first hook
     _forward_pre_hooks: Mapping[int, Callable[..., Any]] = MappingProxyType({})
     _forward_pre_hooks_with_kwargs: frozenset[int] = frozenset()
+    #: PyTorch's forward hooks (`register_forward_hook`), the same way
+    _forward_hooks: Mapping[int, Callable[..., Any]] = MappingProxyType({})
+    _forward_hooks_with_kwargs: frozenset[int] = frozenset()
     _internal: frozenset[str] = frozenset(
         {
             "training",
@@ -147,6 +150,8 @@ class Module:
             "_nonpersistent",
             "_forward_pre_hooks",
             "_forward_pre_hooks_with_kwargs",
+            "_forward_hooks",
+            "_forward_hooks_with_kwargs",
         }
     )
 
@@ -162,7 +167,44 @@ class Module:
         with name_scope(self._scope_name or type(self).__name__):
             if self._forward_pre_hooks:
                 args, kwargs = self._run_forward_pre_hooks(args, kwargs)
-            return self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
+            if self._forward_hooks:
+                output = self._run_forward_hooks(args, kwargs, output)
+            return output
+
+    def _run_forward_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
+        for key, hook in list(self._forward_hooks.items()):
+            if key in self._forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """PyTorch's: `hook(module, args, output)` runs after every forward (first if
+        `prepend`) and may return a new output (`with_kwargs=True`: `hook(module, args,
+        kwargs, output)`). Feature extraction keeps `output` from it. Returns a handle
+        whose `remove()` drops it. (`always_call`, for forwards that raise, is taken and
+        has no effect.)"""
+        hooks = dict(self._forward_hooks)
+        handle = RemovableHandle(self, "_forward_hooks")
+        hooks[handle.id] = hook
+        if prepend:
+            hooks = {handle.id: hook, **hooks}
+        object.__setattr__(self, "_forward_hooks", hooks)
+        if with_kwargs:
+            kinds = self._forward_hooks_with_kwargs | {handle.id}
+            object.__setattr__(self, "_forward_hooks_with_kwargs", kinds)
+        return handle
 
     def _run_forward_pre_hooks(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
