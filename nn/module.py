@@ -195,15 +195,21 @@ class Module:
         kwargs, output)`). Feature extraction keeps `output` from it. Returns a handle
         whose `remove()` drops it. (`always_call`, for forwards that raise, is taken and
         has no effect.)"""
-        hooks = dict(self._forward_hooks)
-        handle = RemovableHandle(self, "_forward_hooks")
-        hooks[handle.id] = hook
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def _add_hook(
+        self, table: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
+    ) -> RemovableHandle:
+        """`hook` into the module's own copy of `table` (last, or first if `prepend`),
+        and into `table`_with_kwargs when it takes the keyword arguments."""
+        handle = RemovableHandle(self, table)
+        hooks = {**getattr(self, table), handle.id: hook}
         if prepend:
             hooks = {handle.id: hook, **hooks}
-        object.__setattr__(self, "_forward_hooks", hooks)
+        object.__setattr__(self, table, hooks)
         if with_kwargs:
-            kinds = self._forward_hooks_with_kwargs | {handle.id}
-            object.__setattr__(self, "_forward_hooks_with_kwargs", kinds)
+            kinds = getattr(self, table + "_with_kwargs") | {handle.id}
+            object.__setattr__(self, table + "_with_kwargs", kinds)
         return handle
 
     def _run_forward_pre_hooks(
@@ -231,16 +237,7 @@ class Module:
         and may return new args (`with_kwargs=True`: `hook(module, args, kwargs)`, which
         may return (args, kwargs)). `utils.weight_norm` and `utils.spectral_norm`
         recompute the weight this way. Returns a handle whose `remove()` drops it."""
-        hooks = dict(self._forward_pre_hooks)
-        handle = RemovableHandle(self)
-        hooks[handle.id] = hook
-        if prepend:
-            hooks = {handle.id: hook, **hooks}
-        object.__setattr__(self, "_forward_pre_hooks", hooks)
-        if with_kwargs:
-            kinds = self._forward_pre_hooks_with_kwargs | {handle.id}
-            object.__setattr__(self, "_forward_pre_hooks_with_kwargs", kinds)
-        return handle
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._internal:
