@@ -210,7 +210,13 @@ def _reverse_pass(
         for parent, pg in zip(parents, grads):
             if pg is None or not parent.requires_grad:
                 continue
-            if parent._fn is None and getattr(parent, "_hooks", None):
+            if (
+                parent._fn is None
+                and getattr(parent, "_hooks", None)
+                and (
+                    not capture or id(parent) in capture  # grad(): only its inputs' hooks run
+                )
+            ):
                 _hold(held, parent, pg)  # its hooks see the sum, after the pass
                 continue
             old = parent.grad

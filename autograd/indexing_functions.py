@@ -242,6 +242,8 @@ class TensorIndexing:
         as PyTorch checks them."""
         x = _me(self)
         at = _ints(index, what)
+        if at.ndim == 0:  # one position (scatter_'s rule): as an index of x's rank
+            at = at.reshape((1,) * max(x.ndim, 1))
         if at.ndim != x.ndim and not (at.ndim <= 1 and x.ndim <= 1):
             raise ValueError(
                 f"{what}: index has {at.ndim} dimensions, the tensor {x.ndim}; they must match"

@@ -152,14 +152,14 @@ def explicit(equation: str, shapes: list[tuple[int, ...]]) -> tuple[str, dict[st
     sizes: dict[str, int] = {}
     for sub, shape in zip(subs, shapes):
         for label, n in zip(sub, shape):
-            known = sizes.get(label, 1)
+            known = sizes.get(label, n)
             if known != n and 1 not in (known, n):
                 raise ValueError(
                     f"einsum(): label {label!r} has size {n} in one operand and {known} in "
                     f"another (they must match, or one be 1); equation {equation!r}, shapes "
                     f"{shapes}"
                 )
-            sizes[label] = max(known, n)
+            sizes[label] = n if known == 1 else known  # (a 1 broadcasts; a 0 stays)
     unknown = sorted(set(output) - set(sizes))
     if unknown or len(set(output)) != len(output):
         raise ValueError(

@@ -12,7 +12,7 @@ domain the derivative is PyTorch's IEEE value (asin'(1) = inf), not an error.
     acos' = -asin'              atan' = 1/(1+x^2)   atanh' = 1 / (1 - x^2)
     atan2(y, x): d/dy = x / (x^2 + y^2),  d/dx = -y / (x^2 + y^2)  (0 at the origin)
     hypot(a, b) = sqrt(a^2 + b^2): d/da = a / hypot,  d/db = b / hypot
-    logaddexp(a, b) = log(e^a + e^b): d/da = e^(a - out),  d/db = e^(b - out)
+    logaddexp(a, b) = log(e^a + e^b): d/da = sigmoid(a - b),  d/db = sigmoid(b - a)
     xlogy(x, y) = x log y (0 where x = 0): d/dx = log y (0 where x = 0 and y <= 0);
                   d/dy = x / y
     copysign(a, b) = |a| with b's sign: d/da = out / a (0 at a = 0);  d/db = 0
@@ -24,7 +24,7 @@ import math
 from .backend import namespace
 from .node import Node
 from .op_table import Op, register
-from .ops_elementwise import COS, EXP, LOG, SQRT
+from .ops_elementwise import COS, LOG, SIGMOID, SQRT
 from .ops_shape import WHERE
 from .vjp_math import data_of, zero_where
 
@@ -139,9 +139,9 @@ HYPOT = register(
 LOGADDEXP = register(
     "logaddexp",
     lambda a, b: namespace(a).logaddexp(a, b),
-    partials=lambda node, xs, out: (EXP(xs[0] - out), EXP(xs[1] - out)),
+    partials=lambda node, xs, out: (SIGMOID(xs[0] - xs[1]), SIGMOID(xs[1] - xs[0])),
     quiet=True,
-    doc="log(e^a + e^b) without overflow;  d/da = e^(a - out), d/db = e^(b - out)",
+    doc="log(e^a + e^b) without overflow;  d/da = sigmoid(a - b), d/db = sigmoid(b - a)",
 )
 
 

@@ -251,18 +251,20 @@ class Tensor(
                 namespace_of(*arrays)  # raises if the devices differ
                 break
         try:
-            if op.quiet and kind is np.ndarray:
-                with np.errstate(all="ignore"):
-                    result = op.forward(*arrays, **params)
-            else:
-                result = op.forward(*arrays, **params)
-        except ValueError as err:
-            shapes = " and ".join(str(a.shape) for a in arrays)
-            raise ValueError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
+            result = _forward(op, arrays, kind, params)
+        except TypeError:  # numpy refuses some math on bools (-x): PyTorch makes floats
+            if not any(a.dtype.kind == "b" for a in arrays):
+                raise
+            result = _forward(op, _widened(arrays), kind, params)
         if op.saves:
             data, saved = result
         else:
             data, saved = result, params or None
+        if data.dtype.kind == "f" and _computed_narrow(data, arrays) and op is not CAST:
+            # numpy computes bool / small ints in float16 or float32 (and -x of a uint8
+            # wraps around); PyTorch computes them in the default dtype: so do we
+            result = _forward(op, _widened(arrays), kind, params)
+            data, saved = result if op.saves else (result, params or None)
         if not isinstance(data, kind):  # a full reduction gives a numpy scalar
             data = namespace(arrays[0]).asarray(data)
         if data.dtype is not arrays[0].dtype and data.dtype.kind == "f" and op is not CAST:
@@ -708,6 +710,32 @@ class Tensor(
         namespace(self._data).clip(self._data, min, max, out=self._data)
         self._vc.value += 1
         return self
+
+
+def _forward(op: Op, arrays: Sequence[Any], kind: type, params: dict[str, Any]) -> Any:
+    """op's forward on raw arrays (quiet about inf/nan where the op may make them), with
+    a shape error that names the op."""
+    try:
+        if op.quiet and kind is np.ndarray:
+            with np.errstate(all="ignore"):
+                return op.forward(*arrays, **params)
+        return op.forward(*arrays, **params)
+    except ValueError as err:
+        shapes = " and ".join(str(a.shape) for a in arrays)
+        raise ValueError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
+
+
+def _widened(arrays: Sequence[Any]) -> list[Any]:
+    """Integer and bool arrays as the default float dtype (float arrays as they are)."""
+    want = dtypes.get_default_dtype()
+    return [a.astype(want) if a.dtype.kind in "biu" else a for a in arrays]
+
+
+def _computed_narrow(data: Any, arrays: Sequence[Any]) -> bool:
+    """A float result of integer or bool inputs only, narrower than the default dtype."""
+    if data.dtype.itemsize >= dtypes.get_default_dtype().itemsize:
+        return False
+    return all(a.dtype.kind in "biu" for a in arrays)
 
 
 def _float_result(data: Any, arrays: Sequence[Any], op: Op) -> Any:

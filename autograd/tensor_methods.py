@@ -685,8 +685,9 @@ class TensorMethods:
         if order == 2:
             powered = x * x
         else:  # |x|**p for p < 1 has an infinite slope at 0 too: PyTorch's is 0 there
-            size, at_zero = x.abs(), x._data == 0
-            powered = (size.masked_fill(at_zero, 1.0) ** order).masked_fill(at_zero, 0.0)
+            size, at_zero = x.abs(), x._data == 0  # (p < 0: 0**p is inf, the norm 0)
+            fill = np.inf if order < 0 else 0.0
+            powered = (size.masked_fill(at_zero, 1.0) ** order).masked_fill(at_zero, fill)
         total = powered.sum(dim, keepdim=keepdim)
         # the root's slope is infinite at 0: take it of 1 there, then put the 0 back
         zero = total._data == 0

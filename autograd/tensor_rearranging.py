@@ -149,6 +149,8 @@ class TensorRearranging:
             raise ValueError("diff needs at least 1 dimension, got a 0-d tensor")
         if n < 0:
             raise ValueError(f"diff: n must be non-negative, got {n}")
+        if n == 0:  # PyTorch's: the input itself, prepend and append left out
+            return x
         axis = normalize_axis(dim, x.ndim)[0]
         parts = []
         for name, extra in (("prepend", prepend), (None, x), ("append", append)):

@@ -65,7 +65,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     """X with A X = B (left=False: X A = B). B (..., n, k), or (..., n) for vectors."""
     t = _matrices(A, "solve")
     b = t._lift(B)
-    vector = b.ndim == t.ndim - 1 or b.ndim == 1
+    vector = b.ndim == 1 or (b.ndim == t.ndim - 1 and tuple(b.shape) == tuple(t.shape[:-1]))
     if vector:
         b = b.unsqueeze(-1)
     if (b.shape[-2] if left else b.shape[-1]) != t.shape[-1]:
@@ -112,8 +112,8 @@ def matrix_norm(
     (inf, -inf) sum of each matrix."""
     t = A if isinstance(A, Tensor) else tensor(A)
     rows, cols = dim
-    if ord == "fro":
-        return ((t * t).sum(axis=dim, keepdims=keepdim)).sqrt()
+    if ord == "fro":  # (Tensor.norm: the gradient of a zero matrix's norm is 0, not NaN)
+        return t.norm(2, dim=dim, keepdim=keepdim)
     if ord in (1, -1, math.inf, -math.inf):
         summed = cols if ord in (math.inf, -math.inf) else rows
         other = rows if summed == cols else cols
