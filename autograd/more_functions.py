@@ -62,6 +62,7 @@ flipud = _method_as_function("flipud")
 fliplr = _method_as_function("fliplr")
 ravel = _method_as_function("ravel")
 tensor_split = _method_as_function("tensor_split")
+trapz = trapezoid  # PyTorch's older name
 hsplit = _method_as_function("hsplit")
 vsplit = _method_as_function("vsplit")
 dsplit = _method_as_function("dsplit")
@@ -178,6 +179,7 @@ __all__ = [
     "chain_matmul",
     "vander",
     "trapezoid",
+    "trapz",
     "cumulative_trapezoid",
     "logspace",
     "empty_like",

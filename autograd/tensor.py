@@ -34,6 +34,7 @@ from .tensor_arithmetic import TensorArithmetic
 from .tensor_compositions import TensorCompositions
 from .tensor_extras import TensorExtras
 from .tensor_info import TensorInfo
+from .tensor_matrix import TensorMatrix
 from .tensor_methods import TensorMethods, _frozen, _raw
 from .tensor_rearranging import TensorRearranging
 from .tensor_statistics import TensorStatistics
@@ -122,6 +123,7 @@ class Tensor(
     TensorSets,
     TensorInfo,
     TensorTrigonometric,
+    TensorMatrix,
     TensorMethods,
     InPlaceMethods,
     Operators,

@@ -75,10 +75,21 @@ class TensorRearranging:
         """The entries as a 1-D tensor, in order (`reshape(-1)`)."""
         return _me(self).reshape(-1)
 
-    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def tensor_split(
+        self,
+        indices_or_sections: Any = None,
+        dim: int = 0,
+        *,
+        indices: Any = None,
+        sections: Any = None,
+    ) -> tuple[Tensor, ...]:
         """Pieces along `dim`: a number n of near-equal sections (the first n % size get
         one more), or the positions to cut at (numpy's `array_split`, PyTorch's
-        `tensor_split`); a tensor may hold either."""
+        `tensor_split`, also with `sections=` or `indices=`); a tensor may hold either."""
+        given_forms = [v for v in (indices_or_sections, indices, sections) if v is not None]
+        if len(given_forms) != 1:
+            raise TypeError("tensor_split takes one of indices_or_sections, indices, sections")
+        indices_or_sections = given_forms[0]
         x = _me(self)
         axis = normalize_axis(dim, x.ndim)[0]
         size = x.shape[axis]

@@ -218,6 +218,11 @@ def copysign(input: Operand, other: Operand) -> Tensor:
     return _t(input).copysign(other)
 
 
+def sgn(input: Operand) -> Tensor:
+    """As torch.sgn: the sign (for real numbers, torch.sign)."""
+    return _t(input).sgn()
+
+
 def logit(input: Operand, eps: float | None = None) -> Tensor:
     """As torch.logit."""
     return _t(input).logit(eps)
@@ -251,6 +256,7 @@ FUNCTIONS = [
     "xlogy",
     "copysign",
     "logit",
+    "sgn",
     "arcsin",
     "arccos",
     "arctan",

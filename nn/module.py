@@ -182,6 +182,10 @@ class Module:
                 output = result
         return output
 
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """PyTorch's `model.compile(...)` (torch.compile in place): nothing is compiled
+        here (`scratchgrad.compile` returns its input), so the module stays as it is."""
+
     def register_forward_hook(
         self,
         hook: Callable[..., Any],

@@ -201,6 +201,7 @@ from .autograd.functions import (  # PyTorch's compositions of table ops (tensor
     vstack,
     where,
 )
+from .autograd.matrix_functions import det, inverse, logdet, slogdet
 from .autograd.more_functions import MORE_FUNCTIONS as _MORE_FUNCTIONS
 from .autograd.more_functions import (  # PyTorch's functions of the newer method files
     addbmm,
@@ -281,6 +282,7 @@ from .autograd.more_functions import (  # PyTorch's functions of the newer metho
     tensor_split,
     tensordot,
     trapezoid,
+    trapz,
     tril_indices,
     triu_indices,
     true_divide,
@@ -314,6 +316,7 @@ from .autograd.tensor_trigonometric import (
     hypot,
     logaddexp,
     logit,
+    sgn,
     sinc,
     sinh,
     tan,
@@ -329,7 +332,6 @@ from .determinism import (
     set_deterministic_debug_mode,
     use_deterministic_algorithms,
 )
-from .linalg import det, inverse, logdet, slogdet
 
 __version__ = "0.1.0"
 

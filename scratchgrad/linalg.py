@@ -1,157 +1,20 @@
-"""`torch.linalg` (and `torch.inverse`, `torch.det`, `torch.logdet`, `torch.slogdet`):
-the matrix functions learners' and papers' code calls, batched over leading axes.
+"""`torch.linalg`: inv, det, slogdet, logdet, solve, cholesky and the vector and matrix
+norms (autograd/matrix_functions.py has them and says how they are built)."""
 
-`inv`, `cholesky` and log|det| are table ops (autograd/ops_matrix.py, with their
-derivative rules); `det`, `slogdet`, `solve` and the norms are compositions of them and
-of the elementwise and reduction ops, so every result is differentiable, to any order.
-Not here: decompositions whose gradients need eigen- or singular vectors (svd, eigh,
-qr) and the spectral norms (ord=2, "nuc").
-"""
-
-from __future__ import annotations
-
-import math
-from collections import namedtuple
-from collections.abc import Sequence
-from typing import Any
-
-from .autograd import Tensor, tensor, where
-from .autograd.backend import namespace
-from .autograd.ops_matrix import CHOLESKY, INV, LOGABSDET
-
-SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])  # torch.return_types
-
-
-def _matrices(A: Any, who: str) -> Tensor:
-    t = A if isinstance(A, Tensor) else tensor(A)
-    if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
-        raise ValueError(
-            f"linalg.{who}: A must be a square matrix or a batch of them (..., n, n), got "
-            f"shape {tuple(t.shape)}"
-        )
-    if t.dtype.kind != "f":
-        raise TypeError(f"linalg.{who}: A must be floating point, got {t.dtype}")
-    return t
-
-
-def inv(A: Any) -> Tensor:
-    """A^-1 for each square matrix (numpy's LinAlgError for a singular one)."""
-    t = _matrices(A, "inv")
-    return Tensor._apply(INV, (t,))
-
-
-def slogdet(A: Any) -> SlogdetResult:
-    """(sign, log|det A|): the determinant without overflow; sign is a constant."""
-    t = _matrices(A, "slogdet")
-    sign = t._constant_like(namespace(t._data).linalg.slogdet(t._data)[0])
-    return SlogdetResult(sign, Tensor._apply(LOGABSDET, (t,)))
-
-
-def det(A: Any) -> Tensor:
-    """det A, as sign * exp(log|det A|): d det / dA = det A * A^-T."""
-    sign, logabs = slogdet(A)
-    return sign * logabs.exp()
-
-
-def logdet(A: Any) -> Tensor:
-    """log det A: NaN where det A < 0, -inf where it is 0 (PyTorch's)."""
-    sign, logabs = slogdet(A)
-    xp = namespace(logabs._data)
-    nan = logabs._constant_like(xp.full(logabs.shape, math.nan, dtype=logabs.dtype))
-    return where(sign._data < 0, nan, logabs)
-
-
-def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
-    """X with A X = B (left=False: X A = B). B (..., n, k), or (..., n) for vectors."""
-    t = _matrices(A, "solve")
-    b = t._lift(B)
-    vector = b.ndim == 1 or (b.ndim == t.ndim - 1 and tuple(b.shape) == tuple(t.shape[:-1]))
-    if vector:
-        b = b.unsqueeze(-1)
-    if (b.shape[-2] if left else b.shape[-1]) != t.shape[-1]:
-        side = "A X = B needs B's rows" if left else "X A = B needs B's columns"
-        raise ValueError(
-            f"linalg.solve: A {tuple(t.shape)} and B {tuple(b.shape)} do not fit ({side} "
-            "to be A's size)"
-        )
-    inverse = inv(t)
-    x = inverse @ b if left else b @ inverse
-    return x.squeeze(-1) if vector else x
-
-
-def cholesky(A: Any, *, upper: bool = False) -> Tensor:
-    """The lower factor L of a symmetric positive-definite A = L L^T (upper: L^T)."""
-    t = _matrices(A, "cholesky")
-    lower = Tensor._apply(CHOLESKY, (t,))
-    return lower.transpose(-2, -1) if upper else lower
-
-
-def vector_norm(
-    x: Any,
-    ord: float = 2,
-    dim: int | Sequence[int] | None = None,
-    keepdim: bool = False,
-    *,
-    dtype: Any = None,
-) -> Tensor:
-    """The ord-norm of x over `dim` (all of x when None), as a flat vector's."""
-    t = x if isinstance(x, Tensor) else tensor(x)
-    if dtype is not None:
-        t = t.to(dtype)
-    if dim is None:
-        flat = t.reshape(-1)
-        out = flat.norm(ord, 0)
-        return out.reshape((1,) * t.ndim) if keepdim else out
-    return t.norm(ord, dim, keepdim=keepdim)
-
-
-def matrix_norm(
-    A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False
-) -> Tensor:
-    """Frobenius ("fro"), or the largest / smallest absolute column (1, -1) or row
-    (inf, -inf) sum of each matrix."""
-    t = A if isinstance(A, Tensor) else tensor(A)
-    rows, cols = dim
-    if ord == "fro":  # (Tensor.norm: the gradient of a zero matrix's norm is 0, not NaN)
-        return t.norm(2, dim=dim, keepdim=keepdim)
-    if ord in (1, -1, math.inf, -math.inf):
-        summed = cols if ord in (math.inf, -math.inf) else rows
-        other = rows if summed == cols else cols
-        sums = t.abs().sum(axis=summed, keepdims=True)
-        out = (sums.amax if ord > 0 else sums.amin)(dim=other, keepdim=True)
-        if keepdim:
-            return out
-        for axis in sorted((d % t.ndim for d in dim), reverse=True):
-            out = out.squeeze(axis)
-        return out
-    raise NotImplementedError(
-        f"linalg.matrix_norm(ord={ord!r}) is not supported (the spectral norms need singular "
-        "values); use 'fro', 1, -1, inf or -inf"
-    )
-
-
-def norm(
-    A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
-) -> Tensor:
-    """torch.linalg.norm: a vector norm (1-D, or an int dim) or a matrix norm (2-D, or a
-    pair of dims); ord=None is the 2-norm / Frobenius norm."""
-    t = A if isinstance(A, Tensor) else tensor(A)
-    if dtype is not None:
-        t = t.to(dtype)
-    matrix = (isinstance(dim, (tuple, list)) and len(dim) == 2) or (dim is None and t.ndim == 2)
-    if matrix and (ord is not None or dim is not None):
-        return matrix_norm(t, "fro" if ord is None else ord, tuple(dim or (-2, -1)), keepdim)
-    if dim is None and ord is not None and t.ndim != 1:
-        raise ValueError(
-            f"linalg.norm: with ord={ord!r} and no dim, A must be 1-D or 2-D, got {t.ndim}-D"
-        )
-    return vector_norm(t, 2 if ord is None else ord, dim, keepdim)
-
-
-inverse = inv  # torch.inverse
+from .autograd.matrix_functions import (
+    cholesky,
+    det,
+    inv,
+    inverse,
+    logdet,
+    matrix_norm,
+    norm,
+    slogdet,
+    solve,
+    vector_norm,
+)
 
 __all__ = [
-    "inverse",
     "inv",
     "det",
     "slogdet",
@@ -161,4 +24,5 @@ __all__ = [
     "norm",
     "vector_norm",
     "matrix_norm",
+    "inverse",
 ]

@@ -98,3 +98,22 @@ def test_small_integers_and_bools_compute_in_the_default_dtype(name, dtype):
     theirs = getattr(torch.tensor(values), name)()  # (float32, PyTorch's default)
     assert ours.dtype == np.float64
     _same(ours, theirs.double(), rtol=1e-6)
+
+
+@pytest.mark.oracle
+@pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")  # PyTorch's own note
+def test_matrix_methods_and_spellings():
+    a = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    spd = a @ a.T
+    ours, theirs = scratchgrad.tensor(a), torch.tensor(a)
+    for name in ("det", "logdet", "inverse"):
+        _same(getattr(ours, name)(), getattr(theirs, name)(), rtol=1e-10)
+    _same(scratchgrad.tensor(spd).cholesky(), torch.tensor(spd).cholesky(), rtol=1e-10)
+    _same(ours.slogdet()[1], theirs.slogdet()[1], rtol=1e-10)
+    x = scratchgrad.arange(10.0)
+    assert [t.shape for t in x.tensor_split(sections=3)] == [(4,), (3,), (3,)]
+    assert [t.shape for t in scratchgrad.tensor_split(x, indices=[2, 5])] == [(2,), (3,), (5,)]
+    _same(scratchgrad.trapz(x), torch.trapz(torch.arange(10.0, dtype=torch.float64)))
+    _same(scratchgrad.sgn(scratchgrad.tensor([-2.0, 0.0])), torch.sgn(torch.tensor([-2.0, 0.0])))
+    model = scratchgrad.nn.Linear(2, 2)
+    assert model.compile() is None and isinstance(model, scratchgrad.nn.Linear)
