@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .backend import namespace
-from .ops_matrix import CHOLESKY, INV, LOGABSDET
+from .ops_matrix import CHOLESKY, DET, INV, LOGABSDET
 from .tensor import Tensor, tensor, where
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])  # torch.return_types
@@ -49,9 +49,9 @@ def slogdet(A: Any) -> SlogdetResult:
 
 
 def det(A: Any) -> Tensor:
-    """det A, as sign * exp(log|det A|): d det / dA = det A * A^-T."""
-    sign, logabs = slogdet(A)
-    return sign * logabs.exp()
+    """det A (its gradient, adj(A)^T, is defined for a singular A too, as PyTorch's)."""
+    t = _matrices(A, "det")
+    return Tensor._apply(DET, (t,))
 
 
 def logdet(A: Any) -> Tensor:

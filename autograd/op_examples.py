@@ -279,6 +279,7 @@ EXAMPLES = {
     "matmul": _binary("matmul", shapes=((2, 3, 4), (4, 5))),
     "einsum": _einsum,
     "inv": lambda rng: (_weighted("inv", rng), [_square(rng)]),
+    "det": lambda rng: (_weighted("det", rng), [_square(rng)]),
     "logabsdet": lambda rng: (_weighted("logabsdet", rng), [_square(rng)]),
     "cholesky": lambda rng: (_weighted("cholesky", rng), [_square(rng, positive_definite=True)]),
     "linear": _linear,

@@ -3,6 +3,7 @@ inverse, the log of |det|, and the Cholesky factor. `scratchgrad.linalg` builds 
 slogdet, solve and the norms from these and the existing ops.
 
     inv:        d/dA = -A^-T G A^-T               (G the gradient of the output)
+    det:        d/dA = g adj(A)^T                 (an SVD gives adj(A) where A^-1 is not)
     logabsdet:  d/dA = g A^-T                     (g one number per matrix)
     cholesky:   A = L L^T;  d/dA = sym(L^-T Phi(L^T G) L^-1), Phi: the lower triangle
                 with its diagonal halved, sym(X) = (X + X^T) / 2  (Murray, 2016); the
@@ -55,6 +56,44 @@ LOGABSDET = register(
     jvp=lambda node, ts, xs, out: (matrix_transpose(INV(xs[0])) * ts[0]).sum(axis=(-2, -1)),
     symbol="log|det|",
     doc="log |det A|;  d/dA = g A^-T",
+)
+
+
+def _adjugate_transposed(a: Any) -> Any:
+    """adj(A)^T, which is det(A) A^-T where A is invertible, and well defined where it is
+    not: from A = U S V^T, adj(A)^T = det(U) det(V) U diag(prod of the other s) V^T."""
+    xp = namespace(a)
+    u, s, vt = xp.linalg.svd(a)
+    ones = xp.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = xp.concatenate([ones, xp.cumprod(s, axis=-1)[..., :-1]], axis=-1)
+    after = xp.flip(
+        xp.concatenate([ones, xp.cumprod(xp.flip(s, -1), axis=-1)[..., :-1]], axis=-1), -1
+    )
+    sign = xp.linalg.det(u) * xp.linalg.det(vt)
+    return sign[..., None, None] * xp.matmul(u * (before * after)[..., None, :], vt)
+
+
+def _det_vjp(node: Any, g: Any, xs: Any, out: Any) -> tuple[Any]:
+    if isinstance(g, Node):  # create_graph: det A^-T as nodes (an invertible A)
+        return (_per_matrix(g * out) * matrix_transpose(INV(xs[0])),)
+    return (_per_matrix(g) * _adjugate_transposed(xs[0]),)
+
+
+def _det_jvp(a: Any, t: Any, out: Any) -> Any:
+    """trace(adj(A) dA): by the SVD on arrays, as det A A^-T on nodes."""
+    if isinstance(a, Node):
+        return out * (matrix_transpose(INV(a)) * t).sum(axis=(-2, -1))
+    return (_adjugate_transposed(a) * data_of(t)).sum(axis=(-2, -1))
+
+
+DET = register(
+    "det",
+    lambda a: namespace(a).linalg.det(a),
+    _det_vjp,
+    jvp=lambda node, ts, xs, out: _det_jvp(xs[0], ts[0], out),
+    symbol="det",
+    doc="the determinant;  d/dA = g adj(A)^T (det A A^-T where A is invertible; by the "
+    "SVD where it is not, as PyTorch)",
 )
 
 

@@ -85,3 +85,13 @@ def test_errors_name_the_problem():
         scratchgrad.linalg.solve(np.eye(3), np.zeros((4, 2)))
     with pytest.raises(NotImplementedError, match="spectral norms"):
         scratchgrad.linalg.matrix_norm(np.eye(3), 2)
+
+
+@pytest.mark.oracle
+def test_det_gradient_at_singular_matrices_is_the_adjugate():
+    for a in (np.ones((3, 3)), np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]), np.zeros((2, 2))):
+        ours, theirs = (
+            _run(lib, lambda L, m: L.linalg.det(m), [a]) for lib in (scratchgrad, torch)
+        )
+        for x, y in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(x, y, atol=1e-12)
