@@ -142,6 +142,8 @@ class Module:
     #: PyTorch's forward hooks (`register_forward_hook`), the same way
     _forward_hooks: Mapping[int, Callable[..., Any]] = MappingProxyType({})
     _forward_hooks_with_kwargs: frozenset[int] = frozenset()
+    #: PyTorch's full backward hooks (`register_full_backward_hook`; nn/backward_hooks.py)
+    _backward_hooks: Mapping[int, Callable[..., Any]] = MappingProxyType({})
     _internal: frozenset[str] = frozenset(
         {
             "training",
@@ -152,6 +154,7 @@ class Module:
             "_forward_pre_hooks_with_kwargs",
             "_forward_hooks",
             "_forward_hooks_with_kwargs",
+            "_backward_hooks",
         }
     )
 
@@ -167,7 +170,12 @@ class Module:
         with name_scope(self._scope_name or type(self).__name__):
             if self._forward_pre_hooks:
                 args, kwargs = self._run_forward_pre_hooks(args, kwargs)
-            output = self.forward(*args, **kwargs)
+            if self._backward_hooks:
+                from .backward_hooks import call_with_backward_hooks
+
+                output = call_with_backward_hooks(self, args, kwargs, self.forward)
+            else:
+                output = self.forward(*args, **kwargs)
             if self._forward_hooks:
                 output = self._run_forward_hooks(args, kwargs, output)
             return output
@@ -185,6 +193,14 @@ class Module:
     def compile(self, *args: Any, **kwargs: Any) -> None:
         """PyTorch's `model.compile(...)` (torch.compile in place): nothing is compiled
         here (`scratchgrad.compile` returns its input), so the module stays as it is."""
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """PyTorch's: `hook(module, grad_input, grad_output)` runs in backward once the
+        gradients of the module's inputs are known; it may return a new grad_input.
+        Returns a handle whose `remove()` drops it."""
+        return self._add_hook("_backward_hooks", hook, prepend, with_kwargs=False)
 
     def register_forward_hook(
         self,

@@ -42,3 +42,39 @@ def test_hooks_see_and_replace_outputs_as_pytorchs():
     np.testing.assert_allclose(a1, b1)
     np.testing.assert_allclose(a2, b2)
     assert a_seen == b_seen == {} and a_order == b_order == ["first", "second"] * 2
+
+
+@pytest.mark.oracle
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # PyTorch's note
+def test_full_backward_hooks_as_pytorchs():
+    """grad_input and grad_output as PyTorch's (Grad-CAM reads them), a returned
+    grad_input flows on, a first layer whose input needs no gradient gets (None,)."""
+    x = np.random.default_rng(1).normal(size=(2, 1, 6, 6))
+    found, state = [], None
+    for lib in (scratchgrad, torch):
+        net = lib.nn.Sequential(
+            lib.nn.Conv2d(1, 3, 3), lib.nn.ReLU(), lib.nn.Flatten(), lib.nn.Linear(48, 4)
+        )
+        if lib is torch:
+            net = net.double()
+            net.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+        else:
+            state = net.state_dict()
+        seen = []
+        net[1].register_full_backward_hook(
+            lambda m, gi, go: seen.append((gi[0].numpy().copy(), go[0].numpy().copy()))
+        )
+        net[0].register_full_backward_hook(lambda m, gi, go: seen.append(gi))
+        handle = net[3].register_full_backward_hook(lambda m, gi, go: (gi[0] * 2,))
+        net(lib.tensor(x)).sum().backward()
+        grads = [p.grad.numpy().copy() for p in net.parameters()]
+        handle.remove()
+        net.zero_grad()
+        net(lib.tensor(x)).sum().backward()
+        found.append((seen, grads, [p.grad.numpy() for p in net.parameters()]))
+    (ours, our_grads, our_after), (theirs, their_grads, their_after) = found
+    for a, b in zip(ours[0], theirs[0], strict=True):
+        np.testing.assert_allclose(a, b)
+    assert ours[1] == theirs[1] == (None,)
+    for a, b in zip(our_grads + our_after, their_grads + their_after, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
