@@ -93,6 +93,8 @@ class TensorExtras:
         """The product along `dim` (of every entry when None): halves multiplied
         together, so the gradient is exact where an entry is 0."""
         x = _me(self) if dtype is None else _me(self).astype(dtype)
+        if dtype is None and x.dtype.kind in "biu":  # PyTorch's: integers multiply in int64
+            x = x.astype(np.int64)
         if dim is None:
             out = _halving_product(x.reshape(-1), 0)
             return out.reshape((1,) * x.ndim) if keepdim else out.reshape(())

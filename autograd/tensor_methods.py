@@ -445,6 +445,8 @@ class TensorMethods:
         """Σ over `dim` (every axis by default)."""
         _no_out(out, "sum")
         total = self._reduce(SUM, _axis(axis, dim, "sum"), _keep(keepdims, keepdim))
+        if dtype is None and total.dtype.kind == "u":  # numpy's uint64: PyTorch's int64
+            return total.astype(np.int64)
         return total if dtype is None else total.astype(dtype)
 
     def mean(

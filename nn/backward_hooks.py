@@ -6,9 +6,14 @@ How: the call routes each input that requires grad, and each output, through an
 identity node (`x[...]`) whose Tensor hook (autograd/hooks.py) sees the gradient
 flowing through it: the outputs' hooks collect grad_output, and the last input's hook
 calls the module's hooks, whose returned grad_input replaces that input's gradient
-(PyTorch's rule for what a hook may return; with several inputs, the last one to get its
-gradient takes the replacement). A module whose inputs need no gradient gets
-grad_input of Nones, once its grad_output is in, as PyTorch's.
+(PyTorch's rule for what a hook may return). A module whose inputs need no gradient
+gets grad_input of Nones, once its grad_output is in, as PyTorch's.
+
+Where this differs from PyTorch (whose hook sits on one node joining all inputs): with
+several inputs only the last to get its gradient takes a replaced grad_input (the
+others have flowed on already), a hook does not run in a backward that gives some
+input requiring grad no gradient, and an input that needs no gradient shows None where
+PyTorch shows zeros.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ def call_with_backward_hooks(
             if result is not None:
                 given = tuple(result)
         waiting["outputs"], waiting["inputs"] = set(watched), set(needs)  # the next backward
+        grad_output[:] = [None] * len(outs)
         return given
 
     def output_seen(k: int) -> Callable[[Any], None]:

@@ -170,15 +170,17 @@ class Module:
         with name_scope(self._scope_name or type(self).__name__):
             if self._forward_pre_hooks:
                 args, kwargs = self._run_forward_pre_hooks(args, kwargs)
-            if self._backward_hooks:
+            if self._backward_hooks:  # (grad_output: of what the forward hooks return)
                 from .backward_hooks import call_with_backward_hooks
 
-                output = call_with_backward_hooks(self, args, kwargs, self.forward)
-            else:
-                output = self.forward(*args, **kwargs)
-            if self._forward_hooks:
-                output = self._run_forward_hooks(args, kwargs, output)
-            return output
+                return call_with_backward_hooks(self, args, kwargs, self._forward_and_hooks)
+            return self._forward_and_hooks(*args, **kwargs)
+
+    def _forward_and_hooks(self, *args: Any, **kwargs: Any) -> Any:
+        output = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            output = self._run_forward_hooks(args, kwargs, output)
+        return output
 
     def _run_forward_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> Any:
         for key, hook in list(self._forward_hooks.items()):

@@ -117,3 +117,32 @@ def test_matrix_methods_and_spellings():
     _same(scratchgrad.sgn(scratchgrad.tensor([-2.0, 0.0])), torch.sgn(torch.tensor([-2.0, 0.0])))
     model = scratchgrad.nn.Linear(2, 2)
     assert model.compile() is None and isinstance(model, scratchgrad.nn.Linear)
+
+
+@pytest.mark.oracle
+def test_integer_products_and_sums_are_int64_as_pytorchs():
+    for dtype in ("int8", "uint8", "int16", "bool"):
+        values = np.array([100, 100] if dtype != "bool" else [True, True]).astype(dtype)
+        for name in ("prod", "sum"):
+            ours = getattr(scratchgrad.tensor(values), name)()
+            theirs = getattr(torch.tensor(values), name)()
+            assert ours.dtype == np.int64 and int(ours) == int(theirs), (dtype, name)
+
+
+@pytest.mark.oracle
+def test_backward_hooks_see_the_forward_hooks_output_and_fresh_grad_outputs():
+    found = []
+    for lib in (scratchgrad, torch):
+        seen = []
+        layer = lib.nn.Identity()
+        layer.register_forward_hook(lambda m, args, out: out * 3)
+        layer.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].numpy().copy()))
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        out = layer(x)
+        out.sum().backward(retain_graph=True)
+        (out * 2).sum().backward()
+        found.append((seen, x.grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = found
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(our_grad, their_grad)
