@@ -262,7 +262,7 @@ class Tensor(
             data, saved = result
         else:
             data, saved = result, params or None
-        if data.dtype.kind == "f" and _computed_narrow(data, arrays) and op is not CAST:
+        if arrays[0].dtype.kind in "biu" and op is not CAST and _computed_narrow(data, arrays):
             # numpy computes bool / small ints in float16 or float32 (and -x of a uint8
             # wraps around); PyTorch computes them in the default dtype: so do we
             result = _forward(op, _widened(arrays), kind, params)
@@ -735,7 +735,7 @@ def _widened(arrays: Sequence[Any]) -> list[Any]:
 
 def _computed_narrow(data: Any, arrays: Sequence[Any]) -> bool:
     """A float result of integer or bool inputs only, narrower than the default dtype."""
-    if data.dtype.itemsize >= dtypes.get_default_dtype().itemsize:
+    if data.dtype.kind != "f" or data.dtype.itemsize >= dtypes.get_default_dtype().itemsize:
         return False
     return all(a.dtype.kind in "biu" for a in arrays)
 
