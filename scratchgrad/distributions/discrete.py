@@ -64,6 +64,13 @@ def _draw_categories(probs: Tensor, n: int) -> np.ndarray:
     return np.stack(drawn).astype(np.int64) if drawn else np.zeros((0, n), np.int64)
 
 
+def _expand_parameters(source: Any, new: Any, shape: tuple[int, ...]) -> None:
+    """Whichever of probs and logits `source` holds, expanded to `shape` onto `new`."""
+    for name in ("probs", "logits"):
+        if name in source.__dict__:
+            new.__dict__[name] = new._param = source.__dict__[name].expand(shape)
+
+
 class Bernoulli(Distribution):
     """1 with probability `probs` (or sigmoid(`logits`)), else 0; numbers or Tensors."""
 
@@ -112,9 +119,7 @@ class Bernoulli(Distribution):
         """The distribution with its parameter expanded to `batch_shape`."""
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = tuple(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                new.__dict__[name] = new._param = self.__dict__[name].expand(batch_shape)
+        _expand_parameters(self, new, batch_shape)
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -219,10 +224,7 @@ class Categorical(Distribution):
         """The distribution with its parameter expanded to `batch_shape` + (K,)."""
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = tuple(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                param = self.__dict__[name].expand(batch_shape + (self._num_events,))
-                new.__dict__[name] = new._param = param
+        _expand_parameters(self, new, batch_shape + (self._num_events,))
         new._num_events = self._num_events
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
