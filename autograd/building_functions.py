@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from . import dtypes
 from .dtype_promotion import promote_types
+from .errors import ShapeError
 from .tensor import Tensor, concatenate, stack, tensor
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
     try:
         return tuple(int(n) for n in np.broadcast_shapes(*given))
     except ValueError:
-        raise ValueError(f"shapes {given} cannot be broadcast to a single shape") from None
+        raise ShapeError(f"shapes {given} cannot be broadcast to a single shape") from None
 
 
 def broadcast_tensors(*tensors: Operand) -> tuple[Tensor, ...]:
@@ -112,7 +113,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         raise ValueError("meshgrid expects at least one tensor")
     for x in items:
         if x.ndim > 1:
-            raise ValueError(f"meshgrid expects 0-D or 1-D tensors, got shape {x.shape}")
+            raise ShapeError(f"meshgrid expects 0-D or 1-D tensors, got shape {x.shape}")
     flat = [x.reshape(-1) for x in items]
     swap = indexing == "xy" and len(flat) >= 2
     order = [1, 0, *range(2, len(flat))] if swap else list(range(len(flat)))
@@ -131,7 +132,7 @@ def cartesian_prod(*tensors: Operand) -> Tensor:
     items, _ = _many(tensors)
     for x in items:
         if x.ndim != 1:
-            raise ValueError(f"cartesian_prod expects 1-D tensors, got shape {x.shape}")
+            raise ShapeError(f"cartesian_prod expects 1-D tensors, got shape {x.shape}")
     if len(items) == 1:
         return items[0]
     grids = meshgrid(*items, indexing="ij")
@@ -143,7 +144,7 @@ def combinations(input: Operand, r: int = 2, with_replacement: bool = False) -> 
     per row, in itertools' order (with_replacement: entries may repeat)."""
     x = _t(input)
     if x.ndim != 1:
-        raise ValueError(f"combinations expects a 1-D tensor, got shape {x.shape}")
+        raise ShapeError(f"combinations expects a 1-D tensor, got shape {x.shape}")
     if r < 0:
         raise ValueError(f"combinations: r must be non-negative, got {r}")
     if r == 0:
@@ -194,7 +195,7 @@ def block_diag(*tensors: Operand) -> Tensor:
     blocks = []
     for x in items:
         if x.ndim > 2:
-            raise ValueError(f"block_diag takes tensors of at most 2 dimensions, got {x.shape}")
+            raise ShapeError(f"block_diag takes tensors of at most 2 dimensions, got {x.shape}")
         blocks.append(x.reshape(1, -1) if x.ndim < 2 else x)
     if not blocks:
         return tensor(np.zeros((1, 0), dtype=dtypes.get_default_dtype()))
@@ -253,7 +254,7 @@ def tensordot(a: Operand, b: Operand, dims: Any = 2, out: None = None) -> Tensor
         right = [int(d) % max(y.ndim, 1) for d in second]
     for i, j in zip(left, right):
         if x.shape[i] != y.shape[j]:
-            raise ValueError(
+            raise ShapeError(
                 f"tensordot: contracted dimensions need to match, but the first has size "
                 f"{x.shape[i]} in dim {i} and the second {y.shape[j]} in dim {j}"
             )
@@ -281,7 +282,7 @@ def chain_matmul(*matrices: Operand) -> Tensor:
         raise ValueError("chain_matmul expects at least one matrix")
     for m in items:
         if m.ndim != 2:
-            raise ValueError(f"chain_matmul expects 2-D matrices, got shape {m.shape}")
+            raise ShapeError(f"chain_matmul expects 2-D matrices, got shape {m.shape}")
     out = items[0].clone() if len(items) == 1 else items[0]
     for m in items[1:]:
         out = out.mm(m)
@@ -294,7 +295,7 @@ def vander(x: Operand, N: int | None = None, increasing: bool = False) -> Tensor
     gradient at x = 0 is exact."""
     v = _t(x)
     if v.ndim != 1:
-        raise ValueError(f"vander expects a 1-D tensor, got shape {v.shape}")
+        raise ShapeError(f"vander expects a 1-D tensor, got shape {v.shape}")
     n = v.shape[0] if N is None else int(N)
     if n < 0:
         raise ValueError(f"vander: N must be non-negative, got {n}")

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from . import dtypes
 from .backend import Array, ArrayLike
+from .errors import ShapeError
 from .random import default_generator
 from .tensor import Tensor, _constant
 
@@ -254,7 +255,7 @@ def multinomial(
 
     weights = on_host(input).astype(np.float64)  # drawn on the host
     if weights.ndim not in (1, 2):
-        raise ValueError(f"multinomial takes 1-D or 2-D weights, got shape {weights.shape}")
+        raise ShapeError(f"multinomial takes 1-D or 2-D weights, got shape {weights.shape}")
     rows = weights.reshape(-1, weights.shape[-1])
     if not np.all(np.isfinite(rows)) or np.any(rows < 0) or np.any(rows.sum(axis=1) == 0):
         raise ValueError("multinomial weights must be finite, not negative, and not all zero")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 
 from .backend import Array, namespace
+from .errors import ShapeError
 from .op_table import OPS
 from .tensor_methods import _bool_mask, _raw
 
@@ -279,7 +280,7 @@ class InPlaceMethods:
         source = me._lift(source)
         want = me.shape[:axis] + (at.shape[0],) + me.shape[axis + 1 :]
         if source.shape != want:
-            raise ValueError(
+            raise ShapeError(
                 f"index_add_: source has shape {source.shape}; for {at.shape[0]} positions "
                 f"along dim {dim} of a tensor of shape {me.shape} it must be {want}"
             )
@@ -295,7 +296,7 @@ class InPlaceMethods:
         xp, at = namespace(me._data), _raw(index)
         at = xp.asarray(at)
         if at.ndim != me.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"scatter_add_: index has {at.ndim} dimensions, the tensor {me.ndim}; "
                 "they must match"
             )
@@ -303,11 +304,11 @@ class InPlaceMethods:
         _positions(at, me.shape[axis], "scatter_add_", dim)
         src = me._lift(src)
         if src.ndim != me.ndim or any(i > s for i, s in zip(at.shape, src.shape)):
-            raise ValueError(
+            raise ShapeError(
                 f"scatter_add_: index of shape {at.shape} does not fit src of shape {src.shape}"
             )
         if any(i > n for a, (i, n) in enumerate(zip(at.shape, me.shape)) if a != axis):
-            raise ValueError(
+            raise ShapeError(
                 f"scatter_add_: index of shape {at.shape} does not fit the tensor's shape "
                 f"{me.shape} outside dim {dim}"
             )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import SCATTER_ADD, WHERE
 from .tensor_methods import _raw
@@ -75,7 +76,7 @@ def _put(x: Tensor, positions: Any, values: Tensor, accumulate: bool) -> Tensor:
     try:
         spread = values.expand(positions.shape).reshape(-1)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"the values of shape {values.shape} do not broadcast to the {positions.shape} "
             "positions written"
         ) from None
@@ -142,7 +143,7 @@ class TensorIndexing:
         x = _me(self)
         at = _ints(index, what)
         if at.ndim > 1:
-            raise ValueError(f"{what}: the index must be 0-D or 1-D, got shape {tuple(at.shape)}")
+            raise ShapeError(f"{what}: the index must be 0-D or 1-D, got shape {tuple(at.shape)}")
         at = at.reshape(-1)
         axis = x._axis(dim)
         n = x.shape[axis] if x.ndim else 1
@@ -160,7 +161,7 @@ class TensorIndexing:
     def _check_source(self, source: Tensor, positions: Any, dim: int, what: str) -> None:
         x = _me(self)
         if source.shape != positions.shape and not (x.ndim == 0 and source.size <= 1):
-            raise ValueError(
+            raise ShapeError(
                 f"{what}: the source must have shape {positions.shape} (self's shape with "
                 f"dim {dim} the index's length), got {source.shape}"
             )
@@ -188,7 +189,7 @@ class TensorIndexing:
         x = _me(self)
         fill = _source(x, value, "index_fill")
         if fill.ndim != 0:
-            raise ValueError(
+            raise ShapeError(
                 f"index_fill: value must be a number or a 0-d tensor, got shape {fill.shape}"
             )
         positions = self._along_positions(dim, index, "index_fill", wrap=True)
@@ -229,7 +230,7 @@ class TensorIndexing:
         chosen = _positions(x)[xp.broadcast_to(at, shape)]
         values = _source(x, source, "masked_scatter").reshape(-1)
         if values.shape[0] < chosen.size:
-            raise ValueError(
+            raise ShapeError(
                 f"masked_scatter: the source has {values.shape[0]} elements, fewer than the "
                 f"{chosen.size} places the mask picks"
             )
@@ -245,7 +246,7 @@ class TensorIndexing:
         if at.ndim == 0:  # one position (scatter_'s rule): as an index of x's rank
             at = at.reshape((1,) * max(x.ndim, 1))
         if at.ndim != x.ndim and not (at.ndim <= 1 and x.ndim <= 1):
-            raise ValueError(
+            raise ShapeError(
                 f"{what}: index has {at.ndim} dimensions, the tensor {x.ndim}; they must match"
             )
         at = at.reshape(at.shape if x.ndim else (-1,))
@@ -253,7 +254,7 @@ class TensorIndexing:
         shape = x.shape if x.ndim else (1,)
         for a, (m, n) in enumerate(zip(at.shape, shape)):
             if a != axis and m > n:
-                raise ValueError(
+                raise ShapeError(
                     f"{what}: index of shape {tuple(at.shape)} is larger than self of shape "
                     f"{x.shape} outside dim {dim}"
                 )
@@ -262,7 +263,7 @@ class TensorIndexing:
             and source.ndim
             and any(m > n for m, n in zip(at.shape, source.shape))
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"{what}: index of shape {tuple(at.shape)} is larger than the source of "
                 f"shape {source.shape}"
             )

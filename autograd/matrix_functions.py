@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_matrix import CHOLESKY, DET, INV, LOGABSDET
 from .tensor import Tensor, tensor, where
 
@@ -26,7 +27,7 @@ SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])  # torch.retu
 def _matrices(A: Any, who: str) -> Tensor:
     t = A if isinstance(A, Tensor) else tensor(A)
     if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"linalg.{who}: A must be a square matrix or a batch of them (..., n, n), got "
             f"shape {tuple(t.shape)}"
         )

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import threads
 from .backend import namespace
+from .errors import ShapeError
 from .node import Node
 from .op_table import register
 from .ops_shape import GETITEM, SCATTER_ADD, STACK
@@ -70,7 +71,7 @@ class _Runs:
 
 def _check(x, weight):
     if weight.ndim != 4 or weight.shape[1] != 1 or weight.shape[0] != x.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"depthwise_conv2d: weight must be (C, 1, kh, kw) for an input of C = "
             f"{x.shape[1]} channels, got {tuple(weight.shape)}"
         )

@@ -25,6 +25,7 @@ from collections import Counter
 from typing import Any, cast
 
 from .backend import namespace
+from .errors import ShapeError
 from .node import Node
 from .op_table import register
 from .vjp_math import data_of, fit_to, tangent_sum
@@ -130,7 +131,7 @@ def explicit(equation: str, shapes: list[tuple[int, ...]]) -> tuple[str, dict[st
     for sub, shape in zip(subs, shapes):
         named = len(sub.replace("...", ""))
         if "..." not in sub and named != len(shape):
-            raise ValueError(
+            raise ShapeError(
                 f"einsum(): operand {sub!r} has {len(shape)} dimensions but its "
                 f"subscript names {named}"
             )
@@ -154,7 +155,7 @@ def explicit(equation: str, shapes: list[tuple[int, ...]]) -> tuple[str, dict[st
         for label, n in zip(sub, shape):
             known = sizes.get(label, n)
             if known != n and 1 not in (known, n):
-                raise ValueError(
+                raise ShapeError(
                     f"einsum(): label {label!r} has size {n} in one operand and {known} in "
                     f"another (they must match, or one be 1); equation {equation!r}, shapes "
                     f"{shapes}"

@@ -10,6 +10,7 @@ derivative would give inf * 0 = nan).
 import numpy as np
 
 from .backend import namespace
+from .errors import DimError
 from .grad_mode import STATE
 from .node import Node
 from .op_table import register
@@ -39,7 +40,7 @@ def normalize_axis(axis, ndim):
             or not -ndim <= a < max(ndim, 1)
         ):
             valid = "0 or -1" if ndim == 0 else f"{-ndim}..{ndim - 1}"
-            raise ValueError(
+            raise DimError(
                 f"axis {a!r} is out of range for a tensor with {ndim} dimensions (valid: {valid})"
             )
         out.append(int(a) % max(ndim, 1))

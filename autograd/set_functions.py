@@ -14,6 +14,7 @@ import numpy as np
 
 from .backend import device_name
 from .devices import Device, move_array, on_host
+from .errors import ShapeError
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -111,7 +112,7 @@ class TensorSets:
         x = _me(self)
         data = _host(x._data)
         if data.dtype.kind not in "iub" or data.ndim != 1 or (data.size and data.min() < 0):
-            raise ValueError(
+            raise ShapeError(
                 f"bincount takes a 1-D tensor of non-negative integers, got shape "
                 f"{data.shape} and dtype {data.dtype}"
             )
@@ -121,7 +122,7 @@ class TensorSets:
             return _made(x._data, np.bincount(data, minlength=minlength).astype(np.int64))
         w = _host(getattr(weights, "_data", weights))
         if w.shape != data.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"bincount: weights must have the input's shape {data.shape}, got {w.shape}"
             )
         dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
@@ -201,7 +202,7 @@ def searchsorted(
     if sorter is not None:
         order = _host(getattr(sorter, "_data", sorter))
         if order.shape != seq.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"searchsorted: sorter must have the sequence's shape {seq.shape}, "
                 f"got {order.shape}"
             )
@@ -213,7 +214,7 @@ def searchsorted(
         found = np.searchsorted(seq, values, side=where)
     else:
         if values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
-            raise ValueError(
+            raise ShapeError(
                 f"searchsorted: the first {seq.ndim - 1} dimensions of the sequence "
                 f"{seq.shape} and the values {values.shape} must match (or give a 1-D "
                 "sequence)"
@@ -232,5 +233,5 @@ def bucketize(
     (i with boundaries[i-1] < v <= boundaries[i]; < and >= with right=True)."""
     edges = getattr(boundaries, "_data", boundaries)
     if np.ndim(edges) != 1:
-        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {np.shape(edges)}")
+        raise ShapeError(f"bucketize: boundaries must be 1-D, got shape {np.shape(edges)}")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)

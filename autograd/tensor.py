@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from . import dtypes, hooks
 from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
+from .errors import ShapeError
 from .grad_mode import STATE
 from .in_place_methods import InPlaceMethods
 from .indexing_functions import TensorIndexing
@@ -344,7 +345,7 @@ class Tensor(
         else:
             seed = as_array(gradient, what="backward(gradient=...)")
         if seed.shape != self._data.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"backward(gradient=...) has shape {seed.shape} but the tensor "
                 f"has shape {self._data.shape}; they must match"
             )
@@ -428,7 +429,7 @@ class Tensor(
         """The one element as a Python number (float, or int/bool for such dtypes), as
         torch's `item()`; a ValueError for a tensor of several elements."""
         if self._data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item() needs a tensor with one element, this one has shape {self._data.shape}"
             )
         return self._data.item()
@@ -510,7 +511,7 @@ class Tensor(
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"the truth value of a tensor of shape {self._data.shape} is "
                 "ambiguous; use .any() or .all(), or reduce it first"
             )
@@ -673,7 +674,7 @@ class Tensor(
         if at.ndim == 0:
             at = at.reshape((1,) * self.ndim)
         if at.ndim != self.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"scatter_: index has {at.ndim} dimensions, the tensor {self.ndim}; they must match"
             )
         axis = dim + self.ndim if dim < 0 else dim
@@ -724,7 +725,7 @@ def _forward(op: Op, arrays: Sequence[Any], kind: type, params: dict[str, Any]) 
         return op.forward(*arrays, **params)
     except ValueError as err:
         shapes = " and ".join(str(a.shape) for a in arrays)
-        raise ValueError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
+        raise ShapeError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
 
 
 def _widened(arrays: Sequence[Any]) -> list[Any]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import WHERE
 from .tensor_methods import _raw
@@ -40,7 +41,7 @@ def _scaled_sum(input: Tensor, product: Tensor, beta: Any, alpha: Any, what: str
     try:
         base = input.expand(out.shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{what}: the input of shape {input.shape} does not broadcast to the "
             f"product's shape {out.shape}"
         ) from None
@@ -52,7 +53,7 @@ def _scaled_sum(input: Tensor, product: Tensor, beta: Any, alpha: Any, what: str
 
 def _dims(x: Tensor, want: int, what: str, name: str) -> None:
     if x.ndim != want:
-        raise ValueError(f"{what}: {name} must be {want}-D, got shape {x.shape}")
+        raise ShapeError(f"{what}: {name} must be {want}-D, got shape {x.shape}")
 
 
 class TensorArithmetic:
@@ -133,7 +134,7 @@ class TensorArithmetic:
         (give dim, or use dim=-1 as torch.linalg.cross does)."""
         a, b = _me(self), _me(self)._lift(other)
         if a.ndim != b.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"cross: the inputs must have the same number of dimensions, got shapes "
                 f"{a.shape} and {b.shape}"
             )
@@ -148,12 +149,12 @@ class TensorArithmetic:
             )
             sizes = [a for a, n in enumerate(shape) if n == 3]
             if not sizes:
-                raise ValueError(f"cross: no dimension of size 3 in shape {shape}")
+                raise ShapeError(f"cross: no dimension of size 3 in shape {shape}")
             axis = sizes[0]
         else:
             axis = normalize_axis(dim, len(shape))[0]
         if shape[axis] != 3:
-            raise ValueError(
+            raise ShapeError(
                 f"cross: dimension {dim} must have length 3, got {a.shape[axis]} (shapes "
                 f"{_me(self).shape} and {b.shape}); the cross product is of 3-vectors"
             )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import WHERE
 from .tensor_methods import ValuesIndices, _raw
@@ -76,20 +77,20 @@ class TensorCompositions:
         n = self.shape[self._axis(dim)]
         if isinstance(split_size_or_sections, (int, np.integer)):
             if split_size_or_sections < 1:
-                raise ValueError(f"split size must be positive, got {split_size_or_sections}")
+                raise ShapeError(f"split size must be positive, got {split_size_or_sections}")
             sizes = [split_size_or_sections] * (n // split_size_or_sections)
             sizes += [n % split_size_or_sections] if n % split_size_or_sections else []
         else:
             sizes = [int(s) for s in split_size_or_sections]
             if builtins.sum(sizes) != n:
-                raise ValueError(f"split sizes {sizes} do not add up to {n}, the size of dim {dim}")
+                raise ShapeError(f"split sizes {sizes} do not add up to {n}, the size of dim {dim}")
         bounds = np.cumsum([0, *sizes])
         return tuple(self._along(dim, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:]))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         """`chunks` pieces along `dim` of ceil(n / chunks) each (fewer when they run out)."""
         if chunks < 1:
-            raise ValueError(f"chunk expects at least 1 chunk, got {chunks}")
+            raise ShapeError(f"chunk expects at least 1 chunk, got {chunks}")
         n = self.shape[self._axis(dim)]
         return self.split(max(1, -(-n // chunks)), dim)
 
@@ -138,7 +139,7 @@ class TensorCompositions:
         self's number of axes. The gradient adds back into the gathered places."""
         at = _raw(index)
         if at.ndim != self.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"gather: index has {at.ndim} dimensions, the tensor {self.ndim}; they must match"
             )
         axis, xp = self._axis(dim), namespace(at)
@@ -157,7 +158,7 @@ class TensorCompositions:
             return self.reshape(-1).gather(0, _raw(indices).reshape(-1))
         at, axis = _raw(indices), self._axis(dim)
         if at.ndim != self.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"take_along_dim: indices have {at.ndim} dimensions, the tensor "
                 f"{self.ndim}; they must match"
             )
@@ -217,7 +218,7 @@ class TensorCompositions:
         from .tensor import where
 
         if self.ndim < 2:
-            raise ValueError(f"tril/triu need at least 2 dimensions, got shape {self.shape}")
+            raise ShapeError(f"tril/triu need at least 2 dimensions, got shape {self.shape}")
         rows, cols = self.shape[-2:]
         keep = namespace(self._data).asarray(part(np.ones((rows, cols), dtype=bool), diagonal))
         return where(
@@ -231,7 +232,7 @@ class TensorCompositions:
         one = sizes[0] if len(sizes) == 1 else None
         reps = tuple(one) if isinstance(one, Sequence) else cast("tuple[int, ...]", sizes)
         if len(reps) < self.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"repeat needs at least {self.ndim} sizes for a tensor of shape {self.shape}"
             )
         shape = (1,) * (len(reps) - self.ndim) + self.shape
@@ -242,7 +243,7 @@ class TensorCompositions:
     def bmm(self, other: Tensor) -> Tensor:
         """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p)."""
         if self.ndim != 3 or getattr(other, "ndim", 0) != 3:
-            raise ValueError(
+            raise ShapeError(
                 f"bmm multiplies two 3-D tensors, got shapes {self.shape} and "
                 f"{getattr(other, 'shape', None)}; use matmul (@) otherwise"
             )
@@ -252,12 +253,12 @@ class TensorCompositions:
         """The dot product of two 1-D tensors of equal length (PyTorch's `dot`)."""
         other_shape = getattr(other, "shape", None)
         if self.ndim != 1 or other_shape is None or len(other_shape) != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"dot multiplies two 1-D tensors, got shapes {self.shape} and {other_shape}; "
                 "use matmul (@) for matrices"
             )
         if other_shape[0] != self.shape[0]:
-            raise ValueError(
+            raise ShapeError(
                 f"dot: the tensors have {self.shape[0]} and {other_shape[0]} elements; "
                 "they must have as many"
             )
@@ -267,7 +268,7 @@ class TensorCompositions:
         """A matrix (n, m) times a vector (m,): PyTorch's `mv`."""
         vec_shape = getattr(vec, "shape", None)
         if self.ndim != 2 or vec_shape is None or len(vec_shape) != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"mv multiplies a 2-D matrix by a 1-D vector, got shapes {self.shape} and "
                 f"{vec_shape}; use matmul (@) otherwise"
             )

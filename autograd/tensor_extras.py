@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_reduce import normalize_axis
 from .tensor_methods import ValuesIndices, _raw
 
@@ -126,7 +127,7 @@ class TensorExtras:
         """The outer product of two 1-D tensors: out[i, j] = self[i] * vec2[j]."""
         x, y = _me(self), _me(self)._lift(vec2)
         if x.ndim != 1 or y.ndim != 1:
-            raise ValueError(f"outer takes two 1-D tensors, got shapes {x.shape} and {y.shape}")
+            raise ShapeError(f"outer takes two 1-D tensors, got shapes {x.shape} and {y.shape}")
         return x.reshape(-1, 1) * y.reshape(1, -1)
 
     ger = outer
@@ -149,7 +150,7 @@ class TensorExtras:
         if x.ndim == 2:
             return x.diagonal(diagonal)
         if x.ndim != 1:
-            raise ValueError(f"diag takes a 1-D or 2-D tensor, got shape {x.shape}")
+            raise ShapeError(f"diag takes a 1-D or 2-D tensor, got shape {x.shape}")
         n = x.shape[0] + abs(diagonal)
         rows, cols = np.indices((n, n))
         on = (cols - rows) == diagonal
@@ -162,7 +163,7 @@ class TensorExtras:
         """The sum of a matrix's diagonal."""
         x = _me(self)
         if x.ndim != 2:
-            raise ValueError(f"trace takes a 2-D tensor, got shape {x.shape}")
+            raise ShapeError(f"trace takes a 2-D tensor, got shape {x.shape}")
         return x.diagonal().sum()
 
     # --- rearrangements ---------------------------------------------------------------

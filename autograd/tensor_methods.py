@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .backend import Array, ArrayLike, device_name, namespace
+from .errors import DimError, ShapeError
 from .ops_elementwise import ERF, EXPM1, LOG1P, LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
 from .ops_reduce import CUMSUM, MAX, MIN, STD, SUM, normalize_axis
@@ -209,7 +210,7 @@ class TensorMethods:
         """Matrix product with numpy's rules for 1-D and batched operands."""
         other = self._lift(other)
         if self.ndim == 0 or other.ndim == 0:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: both operands need at least one dimension, got "
                 f"shapes {self.shape} and {other.shape}"
             )
@@ -219,7 +220,7 @@ class TensorMethods:
         """2-D matrix product (PyTorch's `mm`: both operands must be matrices)."""
         other = self._lift(other)
         if self.ndim != 2 or other.ndim != 2:
-            raise ValueError(
+            raise ShapeError(
                 f"mm() multiplies two matrices, got shapes {self.shape} and "
                 f"{other.shape}; use matmul (@) for vectors and batches"
             )
@@ -793,7 +794,7 @@ class TensorMethods:
     def t(self) -> Tensor:
         """Transpose of a matrix (PyTorch: 0-D and 1-D tensors come back unchanged)."""
         if self.ndim > 2:
-            raise ValueError(
+            raise ShapeError(
                 f"t() expects a tensor with at most 2 dimensions, got shape "
                 f"{self.shape}; use transpose(dim0, dim1) or .mT"
             )
@@ -804,7 +805,7 @@ class TensorMethods:
         shape = _shape_arg(shape)
         target = _resolve_shape(shape, self._data.size)
         if target is None:
-            raise ValueError(
+            raise ShapeError(
                 f"cannot reshape a tensor of shape {self.shape} "
                 f"({self._data.size} elements) into shape {shape}"
             )
@@ -850,7 +851,7 @@ class TensorMethods:
             order[a], order[b] = order[b], order[a]
             perm = tuple(order)
         if sorted(a % max(self.ndim, 1) for a in perm) != list(range(self.ndim)):
-            raise ValueError(
+            raise ShapeError(
                 f"transpose axes {perm} are not a permutation of the "
                 f"{self.ndim} axes of a tensor of shape {self.shape}"
             )
@@ -880,7 +881,7 @@ class TensorMethods:
         axis = _axis(axis, dim, "unsqueeze")
         ndim = self.ndim + 1
         if axis is None or not -ndim <= axis < ndim:
-            raise ValueError(
+            raise DimError(
                 f"unsqueeze axis {axis} is out of range for a result with {ndim} dimensions"
             )
         shape = list(self.shape)
@@ -899,7 +900,7 @@ class TensorMethods:
         except ValueError:
             target = None
         if target != tuple(sizes):
-            raise ValueError(
+            raise ShapeError(
                 f"cannot expand a tensor of shape {self.shape} to shape "
                 f"{sizes}: sizes must match or be 1"
             )

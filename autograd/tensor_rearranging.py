@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_reduce import normalize_axis
 from .tensor_methods import _raw
 
@@ -44,7 +45,7 @@ class TensorRearranging:
         if len(dims) != 2:
             raise ValueError(f"rot90: dims must name 2 axes, got {tuple(dims)}")
         if x.ndim < 2:
-            raise ValueError(f"rot90 needs at least 2 dimensions, got shape {x.shape}")
+            raise ShapeError(f"rot90 needs at least 2 dimensions, got shape {x.shape}")
         a, b = (normalize_axis(d, x.ndim)[0] for d in dims)
         if a == b:
             raise ValueError(f"rot90: the two dims must differ, got {a} and {b}")
@@ -68,7 +69,7 @@ class TensorRearranging:
         """The second axis reversed (columns left to right)."""
         x = _me(self)
         if x.ndim < 2:
-            raise ValueError(f"fliplr needs at least 2 dimensions, got shape {x.shape}")
+            raise ShapeError(f"fliplr needs at least 2 dimensions, got shape {x.shape}")
         return x.flip(1)
 
     def ravel(self) -> Tensor:
@@ -136,14 +137,14 @@ class TensorRearranging:
         """`tensor_split` along axis 0 of a tensor of 2 or more dimensions."""
         x = _me(self)
         if x.ndim < 2:
-            raise ValueError(f"vsplit needs at least 2 dimensions, got shape {x.shape}")
+            raise ShapeError(f"vsplit needs at least 2 dimensions, got shape {x.shape}")
         return self._split_at(sections, 0, "vsplit")
 
     def dsplit(self, sections: int | Sequence[int]) -> tuple[Tensor, ...]:
         """`tensor_split` along axis 2 of a tensor of 3 or more dimensions."""
         x = _me(self)
         if x.ndim < 3:
-            raise ValueError(f"dsplit needs at least 3 dimensions, got shape {x.shape}")
+            raise ShapeError(f"dsplit needs at least 3 dimensions, got shape {x.shape}")
         return self._split_at(sections, 2, "dsplit")
 
     def diff(
@@ -169,7 +170,7 @@ class TensorRearranging:
                 continue
             part = x._lift(extra)
             if part.ndim != x.ndim:
-                raise ValueError(
+                raise ShapeError(
                     f"diff: {name} must have as many dimensions as the input ({x.ndim}), "
                     f"got shape {part.shape}"
                 )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
+from .errors import ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import WHERE
 from .tensor_methods import ValuesIndices, _raw
@@ -283,7 +284,7 @@ class TensorStatistics:
         each observation (integers), `aweights` weigh it; `correction` as in var."""
         x = _me(self)
         if x.ndim > 2:
-            raise ValueError(f"cov takes a 1-D or 2-D tensor, got shape {x.shape}")
+            raise ShapeError(f"cov takes a 1-D or 2-D tensor, got shape {x.shape}")
         if x.dtype.kind != "f":
             from . import dtypes
 
@@ -296,7 +297,7 @@ class TensorStatistics:
                 continue
             w = x._lift(given) if not hasattr(given, "_data") else cast("Tensor", given)
             if w.ndim > 1 or w.numel() != observations:
-                raise ValueError(
+                raise ShapeError(
                     f"cov: {name} must be 1-D with one entry per observation "
                     f"({observations}), got shape {w.shape}"
                 )

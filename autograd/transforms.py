@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from .engine import grad, tangent_pass, topological_order
+from .errors import ShapeError
 from .grad_mode import enable_grad
 from .node import Node
 from .tensor import Tensor, as_array
@@ -49,7 +50,7 @@ def _tangent_for(leaf, t, i):
         if isinstance(t, Value):
             t = t.data
         if isinstance(t, np.ndarray) and t.shape != ():
-            raise ValueError(
+            raise ShapeError(
                 f"tangent {i} has shape {t.shape} but primal {i} is a scalar "
                 "Value (shape ()); they must match"
             )
@@ -63,7 +64,7 @@ def _tangent_for(leaf, t, i):
     exact = isinstance(raw, np.ndarray)
     array = as_array(raw, what=f"tangent {i}")
     if array.shape != leaf.shape:
-        raise ValueError(
+        raise ShapeError(
             f"tangent {i} has shape {array.shape} but primal {i} has shape "
             f"{leaf.shape}; they must match"
         )

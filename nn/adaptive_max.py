@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import tensor
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from .conv1d import _as_image, _as_sequence
 from .convolution import unbatched_too
 from .functional import _node
@@ -61,7 +62,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     int64 flat indices into its (H, W) plane."""
     x = _node(input)
     if x.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"adaptive_max_pool2d expects a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
             f"got shape {tuple(x.shape)}"
         )

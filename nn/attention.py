@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autograd import Tensor, concatenate, where
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from . import init
 from .dtypes import float_dtype, layer_input
 from .functional import _node, drop, softmax
@@ -49,7 +50,7 @@ def scaled_dot_product_attention(
             f"value (..., S, Ev); got {q.shape}, {k.shape}, {v.shape}"
         )
     if k.shape[-2] != v.shape[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"scaled_dot_product_attention: key has {k.shape[-2]} positions, value "
             f"{v.shape[-2]}; they must match"
         )
@@ -242,7 +243,7 @@ class MultiheadAttention(Module):
         sizes = (self.embed_dim, self.kdim, self.vdim)
         for name, t, size in zip(("query", "key", "value"), (q, k, v), sizes):
             if t.ndim != q.ndim or t.ndim not in (2, 3) or t.shape[-1] != size:
-                raise ValueError(
+                raise ShapeError(
                     f"MultiheadAttention: {name} must have {size} features and the query's "
                     f"number of axes ({layout}, or 2-D unbatched); got shape {tuple(t.shape)}"
                 )

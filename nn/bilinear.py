@@ -11,6 +11,7 @@ PyTorch's, weight and bias ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features)).
 import math
 
 from ..autograd import Tensor
+from ..autograd.errors import ShapeError
 from .dtypes import float_dtype, layer_input
 from .functional import _node
 from .init import make_rng
@@ -23,10 +24,10 @@ def bilinear(input1, input2, weight, bias=None):
     a, b = _node(input1), _node(input2)
     w = weight if isinstance(weight, Tensor) else a._lift(weight)
     if w.ndim != 3:
-        raise ValueError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {w.shape}")
+        raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {w.shape}")
     out, in1, in2 = w.shape
     if a.ndim < 1 or a.ndim != b.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"bilinear: input1 and input2 need the same number of axes (at least 1), got "
             f"shapes {tuple(a.shape)} and {tuple(b.shape)}"
         )
@@ -40,7 +41,7 @@ def bilinear(input1, input2, weight, bias=None):
             f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
     if bias is not None and tuple(bias.shape) != (out,):
-        raise ValueError(f"bilinear: bias must have shape ({out},), got {tuple(bias.shape)}")
+        raise ShapeError(f"bilinear: bias must have shape ({out},), got {tuple(bias.shape)}")
     lead = tuple(a.shape[:-1])
     mixed = a.reshape(-1, in1) @ w.permute(1, 0, 2).reshape(in1, out * in2)  # x1^T A_o
     y = (mixed.reshape(-1, out, in2) * b.reshape(-1, 1, in2)).sum(axis=-1)

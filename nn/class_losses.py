@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd import OPS, Tensor
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from .reduction import reduction_of
 
 
@@ -160,7 +161,7 @@ def _target(target, scores, who, ignore_index):
                     f"; the classes go on axis 1 (PyTorch's layout): for scores laid "
                     f"out (N, ..., C) pass x.permute{order}"
                 )
-            raise ValueError(
+            raise ShapeError(
                 f"{who}: integer labels must have shape {expected} (the input "
                 f"{scores.shape} without its class axis {axis}), got "
                 f"{t.shape}{hint}"
@@ -175,7 +176,7 @@ def _target(target, scores, who, ignore_index):
         return t
     if t.dtype.kind == "f":
         if t.shape != scores.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"{who}: a float target must be probabilities / one-hot of the "
                 f"logits' shape {scores.shape}, got {t.shape}; for class labels "
                 "pass integers (labels.astype(int))"
@@ -222,7 +223,7 @@ def _class_weight(weight, scores, who):
     if isinstance(weight, Tensor) and weight.requires_grad:
         classes = scores.shape[1 if scores.ndim >= 2 else 0]
         if weight.shape != (classes,):
-            raise ValueError(
+            raise ShapeError(
                 f"{who}: weight must hold one number per class, shape ({classes},), got "
                 f"shape {weight.shape}"
             )
@@ -236,7 +237,7 @@ def _class_weight(weight, scores, who):
     w = namespace(scores._data).asarray(weight._data if isinstance(weight, Tensor) else weight)
     classes = scores.shape[1 if scores.ndim >= 2 else 0]
     if w.shape != (classes,) or w.dtype.kind not in "iuf":
-        raise ValueError(
+        raise ShapeError(
             f"{who}: weight must hold one number per class, shape "
             f"({classes},), got {w.dtype} of shape {w.shape}"
         )

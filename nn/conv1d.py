@@ -10,6 +10,7 @@ import functools
 import re
 
 from ..autograd import Tensor
+from ..autograd.errors import ShapeError
 from . import convolution as C
 from .conv_layers import Conv2d, _Pool
 from .dtypes import layer_input
@@ -32,7 +33,7 @@ def _as_image(x, who):
     """(N, C, L) -> (N, C, 1, L); one unbatched (C, L) sequence -> (1, C, 1, L)."""
     x = _node(x)
     if x.ndim not in (2, 3):
-        raise ValueError(f"{who} expects (N, C, L) or (C, L) input, got shape {x.shape}")
+        raise ShapeError(f"{who} expects (N, C, L) or (C, L) input, got shape {x.shape}")
     return x.unsqueeze(-2) if x.ndim == 3 else x.unsqueeze(0).unsqueeze(-2), x.ndim == 3
 
 
@@ -111,7 +112,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     k = _single(kernel_size, "kernel_size")
     s = k if stride is None else _single(stride, "stride")
     if output_size is not None and len(output_size) not in (1, 3):
-        raise ValueError(
+        raise ShapeError(
             f"max_unpool1d: output_size should hold 1 (L) or 3 (N, C, L) sizes, got "
             f"{tuple(output_size)}"
         )

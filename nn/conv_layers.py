@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ..autograd.errors import ShapeError
 from . import convolution as C
 from . import functional as F
 from .dtypes import float_dtype, layer_input
@@ -144,7 +145,7 @@ class Conv2d(Module):
                 if x.shape[3] == c
                 else ""
             )
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__} expected {c} input channels, got {x.shape[1]} (input "
                 f"shape {x.shape}){hint}"
             )
@@ -166,7 +167,7 @@ class Conv2d(Module):
         if x.ndim == 2:
             side = math.isqrt(x.shape[1] // c) if x.shape[1] % c == 0 else 0
             if side * side * c == x.shape[1] and side:
-                raise ValueError(
+                raise ShapeError(
                     f"{got}: flattened images? reshape them: "
                     f"x.reshape({x.shape[0]}, {c}, {side}, {side})"
                 )
@@ -303,7 +304,7 @@ class BatchNorm2d(BatchNorm1d):
     def forward(self, x):
         x = self._input(x)
         if x.ndim != 4 or x.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"BatchNorm2d({self.num_features}) expects input of shape "
                 f"(N, {self.num_features}, H, W), got {x.shape}"
             )

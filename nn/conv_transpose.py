@@ -14,6 +14,7 @@ products of x and the output gradient's windows.
 import numpy as np
 
 from ..autograd import Tensor
+from ..autograd.errors import ShapeError
 from .conv_layers import Conv2d
 from .convolution import _image, _spread, fold, pair, unbatched_too
 from .dtypes import layer_input
@@ -34,12 +35,12 @@ def conv_transpose2d(
             f"axis, got {weight.shape}"
         )
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"conv_transpose2d: groups must be a positive integer dividing the weight's "
             f"{weight.shape[0]} input channels, got {groups!r}"
         )
     if x.shape[1] != weight.shape[0]:
-        raise ValueError(
+        raise ShapeError(
             f"conv_transpose2d expected {weight.shape[0]} input channels (the weight's "
             f"first axis: (in, out/groups, kh, kw)), got {x.shape[1]}"
         )
@@ -89,7 +90,7 @@ def conv_transpose2d(
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else x._lift(bias)
         if bias.shape != (out.shape[1],):
-            raise ValueError(
+            raise ShapeError(
                 f"conv_transpose2d bias must have shape ({out.shape[1]},), got {bias.shape}"
             )
         out = out + bias.reshape(1, -1, 1, 1)
@@ -179,7 +180,7 @@ class ConvTranspose2d(Conv2d):
         extra = tuple(int(want) - low for want, low in zip(wanted, smallest))
         if any(not 0 <= e < r for e, r in zip(extra, reach)):
             largest = tuple(low + r - 1 for low, r in zip(smallest, reach))
-            raise ValueError(
+            raise ShapeError(
                 f"ConvTranspose2d: output_size {tuple(wanted)} is not reachable from input "
                 f"of shape {x.shape}: choose sizes from {tuple(smallest)} to {largest}"
             )

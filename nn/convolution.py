@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autograd import OPS, Tensor, stack, tensor
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from ..autograd.ops_conv import max_pool_indices, output_size, pair
 from ..autograd.tensor import tensor_sum
 
@@ -24,7 +25,7 @@ def _image(x, who):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim != 4:
         hint = " (a single image? add the batch axis with x.unsqueeze(0))" if x.ndim == 3 else ""
-        raise ValueError(f"{who} expects a 4-D input (N, C, H, W), got shape {x.shape}{hint}")
+        raise ShapeError(f"{who} expects a 4-D input (N, C, H, W), got shape {x.shape}{hint}")
     return x
 
 
@@ -91,7 +92,7 @@ def _geometry(x, kernel_size, stride, padding, who, pool=False):
         )
     h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     if h < kernel[0] or w < kernel[1]:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: the input is {x.shape[2]}x{x.shape[3]} (with padding "
             f"{h}x{w}), smaller than the {kernel[0]}x{kernel[1]} kernel"
         )
@@ -149,7 +150,7 @@ def _bias(bias, x, weight):
         return None
     bias = bias if isinstance(bias, Tensor) else x._lift(bias)
     if bias.shape != (weight.shape[0],):
-        raise ValueError(f"conv2d bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        raise ShapeError(f"conv2d bias must have shape ({weight.shape[0]},), got {bias.shape}")
     if bias.dtype != x.dtype:
         raise TypeError(
             f"conv2d: input is {x.dtype} but bias is {bias.dtype}; cast one "
@@ -165,7 +166,7 @@ def _groups(groups, channels, weight_shape, who):
     out_channels, per_group = weight_shape[:2]
     if per_group * groups != channels:
         split = f" (weight {tuple(weight_shape)} split into {groups} groups)" if groups > 1 else ""
-        raise ValueError(
+        raise ShapeError(
             f"{who} expected {per_group * groups} input channels{split}, got {channels}"
         )
     if out_channels % groups:
@@ -280,7 +281,7 @@ def _dilated_max_pool(x, kernel, stride, padding, dilation, ceil_mode, return_in
     spread = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
     (h, w), (ph, pw) = x.shape[2:], padding
     if h + 2 * ph < spread[0] or w + 2 * pw < spread[1]:
-        raise ValueError(
+        raise ShapeError(
             f"max_pool2d: the input is {h}x{w} (with padding {h + 2 * ph}x{w + 2 * pw}), "
             f"smaller than the {spread[0]}x{spread[1]} span of a {kernel} kernel at "
             f"dilation {dilation}"
@@ -310,7 +311,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     x = _image(input, "max_unpool2d")
     at = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     if at.shape != x.shape or at.dtype.kind not in "iu":
-        raise ValueError(
+        raise ShapeError(
             f"max_unpool2d: indices must be integers of the input's shape {tuple(x.shape)} "
             f"(max_pool2d(..., return_indices=True)'s second result); got {at.dtype} "
             f"{tuple(at.shape)}"
@@ -322,7 +323,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         (n - 1) * s - 2 * p + k for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)
     )
     if output_size is not None and len(output_size) not in (2, 4):
-        raise ValueError(
+        raise ShapeError(
             f"max_unpool2d: output_size should hold 2 (H, W) or 4 (N, C, H, W) sizes, got "
             f"{tuple(output_size)}"
         )
@@ -471,7 +472,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     k = kernel[0] * kernel[1]
     oh, ow = conv_output_shape((h, w), kernel, stride, padding, who="fold")
     if cols.ndim != 3 or cols.shape[1] % k or cols.shape[2] != oh * ow:
-        raise ValueError(
+        raise ShapeError(
             f"fold: columns of shape {cols.shape} do not fit output_size "
             f"{(h, w)} with kernel {kernel}, stride {stride}, padding {padding}: "
             f"expected (N, C*{k}, {oh * ow})"

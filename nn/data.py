@@ -16,6 +16,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
 from ..autograd.backend import Array, ArrayLike, is_device_array, namespace
+from ..autograd.errors import ShapeError
 from ..autograd.tensor import from_numpy
 from .init import make_rng
 
@@ -101,7 +102,7 @@ class TensorDataset(Dataset):
         )
         lengths = {len(a) for a in self.arrays}
         if len(lengths) != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"TensorDataset arrays have different lengths "
                 f"{[len(a) for a in self.arrays]}; they must match"
             )

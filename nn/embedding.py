@@ -11,6 +11,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Tensor, where
 from ..autograd.backend import ArrayLike
+from ..autograd.errors import ShapeError
 from .dtypes import float_dtype
 from .init import make_rng
 from .module import Module, Parameter
@@ -98,7 +99,7 @@ class Embedding(Module):
         """An Embedding holding a table you have (frozen unless freeze=False)."""
         table = np.asarray(getattr(embeddings, "_data", embeddings))
         if table.ndim != 2:
-            raise ValueError(f"from_pretrained needs a 2-D table, got shape {table.shape}")
+            raise ShapeError(f"from_pretrained needs a 2-D table, got shape {table.shape}")
         num, dim = table.shape
         return cls(
             num,

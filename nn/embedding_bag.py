@@ -21,6 +21,7 @@ from numpy.typing import DTypeLike
 from ..autograd import OPS, Tensor, where
 from ..autograd.backend import ArrayLike, namespace
 from ..autograd.devices import on_host
+from ..autograd.errors import ShapeError
 from .dtypes import float_dtype
 from .embedding import embedding
 from .init import make_rng
@@ -45,7 +46,7 @@ def _bags(
         raise ValueError(f"{who}: offsets has to be a 1D Tensor but got None")
     starts = on_host(offsets)
     if starts.ndim != 1:
-        raise ValueError(f"{who}: offsets has to be a 1D Tensor, got shape {starts.shape}")
+        raise ShapeError(f"{who}: offsets has to be a 1D Tensor, got shape {starts.shape}")
     if starts.dtype.kind not in "iu":
         raise TypeError(f"{who}: offsets must be integers, got dtype {starts.dtype}")
     starts = starts.astype(np.int64)
@@ -117,9 +118,9 @@ def embedding_bag(
             f"{who} looks rows up by integer ids, got dtype {ids.dtype}; convert with .long()"
         )
     if weight.ndim != 2:
-        raise ValueError(f"{who}: weight has to be a 2D Tensor, but got {weight.ndim} dimensions")
+        raise ShapeError(f"{who}: weight has to be a 2D Tensor, but got {weight.ndim} dimensions")
     if per_sample_weights is not None and tuple(np.shape(per_sample_weights)) != ids.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: If per_sample_weights ({tuple(np.shape(per_sample_weights))}) is not "
             f"None, then it must have the same shape as the input ({ids.shape})"
         )
@@ -155,7 +156,7 @@ def embedding_bag(
     elif ids.ndim == 1:
         used, bag, count = _bags(ids, offsets, include_last_offset, who)
     else:
-        raise ValueError(f"{who}: input has to be 1D or 2D Tensor, but got {ids.ndim} dimensions")
+        raise ShapeError(f"{who}: input has to be 1D or 2D Tensor, but got {ids.ndim} dimensions")
     num, dim = weight.shape
     if used.size and (int(used.min()) < 0 or int(used.max()) >= num):
         raise IndexError(
@@ -246,7 +247,7 @@ class EmbeddingBag(Module):
         else:
             table = np.array(on_host(_weight))
             if table.shape != (num_embeddings, embedding_dim):
-                raise ValueError(
+                raise ShapeError(
                     f"EmbeddingBag: _weight has shape {table.shape}, expected "
                     f"({num_embeddings}, {embedding_dim})"
                 )
@@ -274,7 +275,7 @@ class EmbeddingBag(Module):
         """An EmbeddingBag holding a table you have (frozen unless freeze=False)."""
         table = on_host(embeddings)
         if table.ndim != 2:
-            raise ValueError(f"from_pretrained needs a 2-D table, got shape {table.shape}")
+            raise ShapeError(f"from_pretrained needs a 2-D table, got shape {table.shape}")
         rows, cols = table.shape
         bag = cls(
             rows,

@@ -14,6 +14,7 @@ stacking and reshaping, so gradients stay the ops' (to any order).
 
 from ..autograd import Tensor, stack
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from . import convolution as C
 from .functional import _node
 from .module import Module
@@ -62,7 +63,7 @@ def fold_dilated(cols, output_size, kernel_size, dilation=1, padding=0, stride=1
     if dilation != (1, 1):
         taps = kernel[0] * kernel[1]
         if cols.ndim != 3 or cols.shape[1] % taps:
-            raise ValueError(
+            raise ShapeError(
                 f"Fold: columns of shape {tuple(cols.shape)} are not (N, C*{taps}, L) for "
                 f"a {kernel[0]}x{kernel[1]} kernel"
             )
@@ -83,7 +84,7 @@ class Unfold(Module):
     def forward(self, input):
         x = input if isinstance(input, Tensor) else Tensor(input)
         if x.ndim not in (3, 4):
-            raise ValueError(
+            raise ShapeError(
                 f"Unfold expects a 4-D (N, C, H, W) or 3-D (C, H, W) input, got shape "
                 f"{tuple(x.shape)}"
             )
@@ -109,7 +110,7 @@ class Fold(Module):
     def forward(self, input):
         cols = input if isinstance(input, Tensor) else Tensor(input)
         if cols.ndim not in (2, 3):
-            raise ValueError(
+            raise ShapeError(
                 f"Fold expects a 3-D (N, C*kh*kw, L) or 2-D (C*kh*kw, L) input, got shape "
                 f"{tuple(cols.shape)}"
             )

@@ -17,6 +17,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import OPS, Tensor, Value, is_grad_enabled
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from ..autograd.vjp_math import data_of
 from .dtypes import layer_input, mismatch
 from .reduction import reduce as _reduce
@@ -155,7 +156,7 @@ def linear_checked(input, weight, bias, who, layout_checked=False):
     weight = _node(weight)
     x = layer_input(input, weight.dtype, who)
     if weight.ndim != 2:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: weight must be 2-D (out_features, in_features), got shape {weight.shape}"
         )
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
@@ -165,7 +166,7 @@ def linear_checked(input, weight, bias, who, layout_checked=False):
                 "; the weight looks like the book's (in, out) layout: PyTorch's is "
                 "(out_features, in_features), so pass weight.T"
             )
-        raise ValueError(
+        raise ShapeError(
             f"{who} got input of shape {x.shape}; its last axis must have size "
             f"{weight.shape[1]} (the weight is (out, in) = {weight.shape}){hint}"
         )
@@ -175,7 +176,7 @@ def linear_checked(input, weight, bias, who, layout_checked=False):
         if bias.dtype != weight.dtype:
             raise mismatch(who, bias.dtype, "weight", weight.dtype)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"{who}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+            raise ShapeError(f"{who}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs += (bias,)
     return Tensor._apply(OPS["linear"], inputs)
 
@@ -205,7 +206,7 @@ def drop(x, p, training, rng, channels=False):
     or (channels=True) per (sample, channel) of an (N, C, H, W) input."""
     x = _node(x)
     if channels and x.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"Dropout2d expects input of shape (N, C, H, W), got {x.shape}; "
             "for (N, C) or (N, C, L) input use nn.Dropout"
         )
@@ -235,7 +236,7 @@ def batch_norm(
     the running statistics are used."""
     x = _node(input)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
+        raise ShapeError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
     c, xp = x.shape[1], namespace(x._data)
     shape = (1, c) + (1,) * (x.ndim - 2)
     if not training:
@@ -251,7 +252,7 @@ def batch_norm(
         return out if bias is None else out + bias.reshape(shape)
     n = x.size // max(c, 1)
     if n < 2:
-        raise ValueError(
+        raise ShapeError(
             f"batch_norm in training mode needs more than one value per channel, got "
             f"input of shape {x.shape}"
         )
@@ -282,7 +283,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         else tuple(normalized_shape)
     )
     if not shape or x.ndim < len(shape) or x.shape[x.ndim - len(shape) :] != shape:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: normalized_shape={shape} must be the last axes of "
             f"the input, got input of shape {x.shape}"
         )
@@ -346,7 +347,7 @@ def _weighted(losses, weight, reduction, who):
         return _reduce(losses, reduction)
     weight = _constant_like(weight, losses, "weight", who)
     if weight.shape != losses.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: weight must have the input's shape {losses.shape}, got {weight.shape}"
         )
     losses = losses * weight
@@ -386,7 +387,7 @@ def _same_shape(input, target, what):
     would silently compare every output with every target. A single number is fine."""
     shape = target.shape if hasattr(target, "shape") else np.shape(target)
     if isinstance(input, Tensor) and shape not in (input.shape, ()):
-        raise ValueError(
+        raise ShapeError(
             f"{what}: input has shape {input.shape} but target {shape}; they "
             "must match (for an (N, 1) output and (N,) targets use "
             "output.reshape(-1))"
@@ -459,7 +460,7 @@ def hinge_loss(scores, labels, reduction="mean"):
     s = _node(scores)
     y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if s.shape != y.shape:
-        raise ValueError(f"hinge_loss: scores have shape {s.shape} but labels {y.shape}")
+        raise ShapeError(f"hinge_loss: scores have shape {s.shape} but labels {y.shape}")
     return _reduce((1.0 - s * y.astype(s.data.dtype)).relu(), reduction)
 
 
@@ -482,7 +483,7 @@ def accuracy(output, target, threshold=0.0):  # noqa: F811 (a parameter, not F.t
         out = out.reshape(-1)
         pred, labels = out > threshold, t.reshape(-1) > 0
     if pred.shape != labels.shape:
-        raise ValueError(
+        raise ShapeError(
             f"accuracy: predictions have shape {pred.shape} but targets {labels.shape}"
         )
     return float(np.mean(pred == labels)) if pred.size else 0.0

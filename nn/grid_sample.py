@@ -36,6 +36,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import Tensor
 from ..autograd.backend import namespace, quiet
+from ..autograd.errors import ShapeError
 from .dtypes import DtypeMismatchError
 from .functional import _node
 from .tensor_functions import pad
@@ -52,7 +53,7 @@ _INT_MAX = 2**31 - 1
 _BEFORE, _AFTER = 2, 3  # zeros around the image (see _Image)
 
 
-class GridShapeError(ValueError, RuntimeError):
+class GridShapeError(ShapeError):
     """Shapes grid_sample or affine_grid cannot take (PyTorch raises RuntimeError)."""
 
 
@@ -77,13 +78,13 @@ def affine_grid(theta, size, align_corners=None):
     size = tuple(int(s) for s in size)
     if len(size) == 4:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
-            raise ValueError(
+            raise ShapeError(
                 f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
                 f"Got {tuple(theta.shape)}."
             )
     elif len(size) == 5:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
-            raise ValueError(
+            raise ShapeError(
                 f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. "
                 f"Got {tuple(theta.shape)}."
             )

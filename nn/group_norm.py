@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.errors import ShapeError
 from ..autograd.vjp_math import data_of
 from .dtypes import float_dtype, layer_input
 from .functional import _node, batch_norm
@@ -37,10 +38,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     channels and all positions (biased variance), then weight and bias per channel."""
     x = _node(input)
     if x.ndim < 2:
-        raise ValueError(f"group_norm expects input of shape (N, C, ...), got {x.shape}")
+        raise ShapeError(f"group_norm expects input of shape (N, C, ...), got {x.shape}")
     n, c = x.shape[:2]
     if num_groups < 1 or c % num_groups:
-        raise ValueError(
+        raise ShapeError(
             f"group_norm: {c} channels do not split into num_groups={num_groups} equal "
             f"groups; pick a divisor of {c}"
         )
@@ -69,7 +70,7 @@ def instance_norm(
     normalises by them instead."""
     x = _node(input)
     if x.ndim < 3:
-        raise ValueError(
+        raise ShapeError(
             f"instance_norm expects input of shape (N, C, L) or (N, C, H, W), got {x.shape}"
         )
     if not use_input_stats:
@@ -77,7 +78,7 @@ def instance_norm(
         return _per_channel(out, weight, bias)
     n, c = x.shape[:2]
     if x.data.size // max(1, n * c) < 2:
-        raise ValueError(
+        raise ShapeError(
             f"instance_norm needs more than one position per channel, got input of shape {x.shape}"
         )
     tracked = running_mean is not None and running_var is not None
@@ -123,7 +124,7 @@ class GroupNorm(Module):
             x = layer_input(x, self.weight.dtype, "GroupNorm")
         x = _node(x)
         if x.ndim < 2 or x.shape[1] != self.num_channels:
-            raise ValueError(
+            raise ShapeError(
                 f"GroupNorm({self.num_groups}, {self.num_channels}) expects input of "
                 f"shape (N, {self.num_channels}, ...), got {x.shape}"
             )
@@ -162,7 +163,7 @@ class _InstanceNorm(BatchNorm1d):
         x = self._input(x)
         batched = x.ndim == self._positions + 2
         if not batched and x.ndim != self._positions + 1:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__} expects input with {self._positions + 2} axes "
                 f"(N, C, ...) or {self._positions + 1} (C, ...), got {x.shape}"
             )

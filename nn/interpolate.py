@@ -27,6 +27,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from .convolution import adaptive_avg_pool2d
 from .functional import _node
 from .module import Module
@@ -81,12 +82,12 @@ def _spatial_axes(x, mode):
     wanted = _MODES[mode]
     if mode.startswith("nearest") or mode == "area":
         if x.ndim not in (3, 4):
-            raise ValueError(
+            raise ShapeError(
                 f"interpolate expects (N, C, L) or (N, C, H, W) input, got shape {x.shape}"
             )
         return tuple(range(2, x.ndim))
     if x.ndim != wanted + 2:
-        raise ValueError(
+        raise ShapeError(
             f"interpolate(mode={mode!r}) expects a {wanted + 2}-D input "
             f"({'(N, C, L)' if wanted == 1 else '(N, C, H, W)'}), got shape {x.shape}"
         )
@@ -108,7 +109,7 @@ def _output_sizes(x, axes, size, scale_factor, recompute_scale_factor):
     if size is not None:
         outs = [int(s) for s in _per_axis(size, len(axes), "size")]
         if min(outs) < 1:
-            raise ValueError(f"interpolate: sizes must be positive, got {size}")
+            raise ShapeError(f"interpolate: sizes must be positive, got {size}")
         return outs, [i / o for i, o in zip(ins, outs)]
     factors = [float(f) for f in _per_axis(scale_factor, len(axes), "scale_factor")]
     if min(factors) <= 0:
@@ -207,7 +208,7 @@ def pixel_shuffle(input, upscale_factor):
     x = _node(input)
     r = int(upscale_factor)
     if x.ndim < 3 or r < 1 or x.shape[-3] % (r * r):
-        raise ValueError(
+        raise ShapeError(
             f"pixel_shuffle: the input's channel axis (-3) must be divisible by "
             f"upscale_factor**2 = {r * r}, got shape {x.shape}"
         )
@@ -223,7 +224,7 @@ def pixel_unshuffle(input, downscale_factor):
     x = _node(input)
     r = int(downscale_factor)
     if x.ndim < 3 or r < 1 or x.shape[-1] % r or x.shape[-2] % r:
-        raise ValueError(
+        raise ShapeError(
             f"pixel_unshuffle: height and width must be divisible by {r}, got shape {x.shape}"
         )
     *lead, c, h, w = x.shape

@@ -18,6 +18,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
 from ..autograd.backend import ArrayLike
+from ..autograd.errors import ShapeError
 from . import functional as F
 from .activations import ReLU, Sigmoid, Softmax, Tanh  # noqa: F401  (their old home)
 from .containers import Sequential
@@ -64,7 +65,7 @@ class Linear(Module):
     def forward(self, x: ArrayLike | Tensor) -> Tensor:
         layout = (self.out_features, self.in_features)
         if self.weight.shape != layout:
-            raise ValueError(
+            raise ShapeError(
                 f"Linear({self.in_features}, {self.out_features}) holds a weight "
                 f"of shape {self.weight.shape}, expected {layout}"
                 + self._load_hint("weight", self.weight.shape)
@@ -113,7 +114,7 @@ class Flatten(Module):
         start = self.start_dim + x.ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + x.ndim if self.end_dim < 0 else self.end_dim
         if not 0 <= start < x.ndim or not start <= end < x.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
                 f"needs an input with those axes, got shape {x.shape}"
             )
@@ -134,7 +135,7 @@ class Unflatten(Module):
         x = x if isinstance(x, Tensor) else Tensor(x)
         axis = self.dim + x.ndim if self.dim < 0 else self.dim
         if not 0 <= axis < x.ndim:
-            raise ValueError(f"Unflatten(dim={self.dim}) needs that axis, got shape {x.shape}")
+            raise ShapeError(f"Unflatten(dim={self.dim}) needs that axis, got shape {x.shape}")
         return x.reshape(x.shape[:axis] + tuple(self.unflattened_size) + x.shape[axis + 1 :])
 
     def extra_repr(self) -> str:
@@ -247,7 +248,7 @@ class BatchNorm1d(Module):
     def forward(self, x: ArrayLike | Tensor) -> Tensor:
         x = self._input(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"BatchNorm1d({self.num_features}) expects input of shape "
                 f"(N, {self.num_features}) or (N, {self.num_features}, L), got "
                 f"{x.shape}"
@@ -276,7 +277,7 @@ class BatchNorm1d(Module):
             )
         n = x.data.size // self.num_features
         if n < 2 and self.training:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__} in training mode needs more than one value per "
                 f"channel, got input of shape {x.shape}; use a batch of 2 "
                 "or more, or call model.eval()"

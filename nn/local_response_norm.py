@@ -11,6 +11,7 @@ axis after C. Written with table ops (square, pad, slices summed, power, divide)
 gradients come for free to any order.
 """
 
+from ..autograd.errors import ShapeError
 from ..autograd.tensor import tensor_sum
 from .functional import _node
 from .module import Module
@@ -22,7 +23,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     the channels (axis 1) padded with zeros."""
     x = _node(input)
     if x.ndim < 3:
-        raise ValueError(
+        raise ShapeError(
             f"local_response_norm expects a 3-D or higher input (N, C, ...), got "
             f"{x.ndim} dimensions (shape {tuple(x.shape)})"
         )

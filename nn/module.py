@@ -72,8 +72,9 @@ class RemovableHandle:
         self.remove()
 
 
-class StateDictError(KeyError):
-    """`load_state_dict` found missing, unexpected or mis-shaped keys (all listed)."""
+class StateDictError(KeyError, RuntimeError):
+    """`load_state_dict` found missing, unexpected or mis-shaped keys (all listed); a
+    RuntimeError too, which is what code ported from PyTorch catches."""
 
     def __str__(self) -> str:
         return self.args[0]

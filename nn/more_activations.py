@@ -11,6 +11,7 @@ below says which side owns the corner. (PyTorch's hardsigmoid multiplies its gra
 
 from .. import autograd
 from ..autograd import Tensor
+from ..autograd.errors import ShapeError
 from .functional import _node, _unary, in_place, softmax
 
 
@@ -130,7 +131,7 @@ def prelu(input, weight):
     x, w = _tensor(input, "prelu"), _tensor(weight, "prelu")
     channels = x.shape[1] if x.ndim >= 2 else 1
     if w.size not in (1, channels):
-        raise ValueError(
+        raise ShapeError(
             f"prelu: weight has {w.size} slopes, the input {channels} channels (axis 1); "
             "give one slope, or one per channel"
         )

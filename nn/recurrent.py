@@ -18,6 +18,7 @@ import math
 
 from ..autograd import Tensor, concatenate, stack, where
 from ..autograd.backend import namespace
+from ..autograd.errors import ShapeError
 from .dtypes import float_dtype, layer_input
 from .functional import dropout
 from .init import make_rng
@@ -146,7 +147,7 @@ class _Recurrent(Module):
         x = layer_input(input, weight.dtype, type(self).__name__)
         batched = x.ndim == 3
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__} expects input of shape (L, N, {self.input_size}) "
                 f"{'(batch_first: (N, L, ...)) ' if self.batch_first else ''}or "
                 f"(L, {self.input_size}), got {x.shape}"
@@ -235,7 +236,7 @@ class _Recurrent(Module):
                     )
                 state = state.reshape(state.shape[0], 1, state.shape[-1])
             if tuple(state.shape) != shape:
-                raise ValueError(
+                raise ShapeError(
                     f"{type(self).__name__}: the initial state must have shape {shape} "
                     f"(layers * directions, batch, hidden), got {tuple(state.shape)}"
                 )
@@ -310,7 +311,7 @@ class _Cell(Module):
         x = layer_input(input, self.weight_ih.dtype, type(self).__name__)
         batched = x.ndim == 2
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__} expects input of shape (N, {self.input_size}) or "
                 f"({self.input_size},), got {x.shape}"
             )
@@ -323,7 +324,7 @@ class _Cell(Module):
         wanted = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
         for state in states:
             if tuple(state.shape) != wanted:
-                raise ValueError(
+                raise ShapeError(
                     f"{type(self).__name__}: the state must have shape {wanted} (batch, "
                     f"hidden) for input {tuple(input.shape if hasattr(input, 'shape') else ())}"
                     f", got {tuple(state.shape)}"

@@ -11,6 +11,7 @@ higher derivatives come from those.
 
 import numpy as np
 
+from ..autograd.errors import ShapeError
 from .dtypes import float_dtype, layer_input
 from .functional import _node
 from .module import Module, Parameter
@@ -35,12 +36,12 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     x = _node(input)
     shape = _shape_of(normalized_shape)
     if not shape or x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape) :]) != shape:
-        raise ValueError(
+        raise ShapeError(
             f"rms_norm: normalized_shape={shape} must be the last axes of the input, "
             f"got input of shape {tuple(x.shape)}"
         )
     if weight is not None and tuple(weight.shape) != shape:
-        raise ValueError(
+        raise ShapeError(
             f"rms_norm: weight must have the shape normalized_shape={shape}, got "
             f"{tuple(weight.shape)}"
         )
