@@ -18,6 +18,7 @@ from . import (
     ops_reduce,
     ops_shape,
     ops_trigonometric,
+    ops_special,
 )
 from .anomaly import AnomalyError, detect_anomaly
 from .custom_function import Function, FunctionCtx

@@ -51,10 +51,16 @@ def own_erf(x: Any) -> Any:
         term = term * (-square) / n
         total = total + term / (2 * n + 1)
     series = total * (2.0 / math.sqrt(math.pi))
-    big = xp.maximum(a, SPLIT)
+    erfc = erfc_beyond_split(xp.maximum(a, SPLIT))
+    magnitude = xp.where(a < SPLIT, series, 1.0 - erfc)
+    return (xp.sign(x) * magnitude).astype(x.dtype)
+
+
+def erfc_beyond_split(big: Any) -> Any:
+    """erfc for arguments >= SPLIT, by the continued fraction (relative precision, where
+    1 - erf would have only absolute)."""
+    xp = namespace(big)
     fraction = big
     for k in range(FRACTION_LEVELS, 0, -1):
         fraction = big + (k / 2.0) / fraction
-    erfc = xp.exp(-big * big) / (math.sqrt(math.pi) * fraction)
-    magnitude = xp.where(a < SPLIT, series, 1.0 - erfc)
-    return (xp.sign(x) * magnitude).astype(x.dtype)
+    return xp.exp(-big * big) / (math.sqrt(math.pi) * fraction)

@@ -257,6 +257,10 @@ EXAMPLES = {
     ),
     "transpose": _unary("transpose", axes=(1, 0)),
     "expand": (
+    "lgamma": _unary("lgamma", 0.3, 4.0),
+    "digamma": _unary("digamma", 0.3, 4.0),
+    "polygamma": _unary("polygamma", 0.3, 4.0, n=2),
+    "erfinv": _unary("erfinv", -0.9, 0.9),
         lambda rng: (_weighted("expand", rng, params={"shape": (2, 3, 4)}), [_tensor(rng, (3, 1))])
     ),
     "sum_to": (

@@ -38,6 +38,7 @@ from .tensor_info import TensorInfo
 from .tensor_matrix import TensorMatrix
 from .tensor_methods import TensorMethods, _frozen, _raw
 from .tensor_rearranging import TensorRearranging
+from .tensor_special import TensorSpecial
 from .tensor_statistics import TensorStatistics
 from .tensor_trigonometric import TensorTrigonometric
 from .torch_array import as_grad
@@ -124,6 +125,7 @@ class Tensor(
     TensorSets,
     TensorInfo,
     TensorTrigonometric,
+    TensorSpecial,
     TensorMatrix,
     TensorMethods,
     InPlaceMethods,

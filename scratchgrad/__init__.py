@@ -297,6 +297,8 @@ from .autograd.random import Generator, manual_seed
 from .autograd.tensor_trigonometric import FUNCTIONS as _TRIG_FUNCTIONS
 from .autograd.tensor_trigonometric import (
     acos,
+from .autograd.tensor_special import FUNCTIONS as _SPECIAL_FUNCTIONS
+from .autograd.tensor_special import digamma, erfinv, lgamma, mvlgamma, polygamma
     acosh,
     arccos,
     arccosh,
@@ -535,6 +537,7 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "einsum",
     "linalg",
     "det",
+    *_SPECIAL_FUNCTIONS,
     "inverse",
     "logdet",
     "slogdet",

@@ -3,14 +3,17 @@ each differentiable (its gradient is its ops' gradients; PyTorch's at the specia
 unless the function says otherwise).
 
     erf, erfc, ndtr                  the error function and the normal CDF
+    erfinv, ndtri                    their inverses
+    gammaln, digamma / psi,          log |Γ(x)| and its derivatives (table ops: lgamma,
+    polygamma, multigammaln          digamma, polygamma), the multivariate log-gamma
     expit, logit                     the sigmoid and its inverse (eps clamps, as PyTorch)
     xlogy, xlog1py, entr             x log y, x log(1 + y) (0 where x = 0), -x log x
     exp2, expm1, log1p               2^x, e^x - 1, log(1 + x)
     logsumexp, softmax, log_softmax  along a dim (softmax's dtype= casts first)
     sinc, spherical_bessel_j0, round
 
-Not here (each needs an op of its own, not a composition): erfinv, erfcx, log_ndtr,
-ndtri, gammaln, digamma / psi, polygamma, multigammaln, gammainc, gammaincc, zeta, the
+Not here (each needs an op of its own, not a composition): erfcx, log_ndtr, gammainc,
+gammaincc, zeta, the
 Bessel functions i0, i0e, i1, i1e, bessel_j0/j1/y0/y1 and their modified forms, airy_ai,
 and the orthogonal polynomials.
 """
@@ -30,6 +33,13 @@ __all__ = [
     "erf",
     "erfc",
     "ndtr",
+    "erfinv",
+    "ndtri",
+    "gammaln",
+    "digamma",
+    "psi",
+    "polygamma",
+    "multigammaln",
     "expit",
     "logit",
     "xlogy",
@@ -80,6 +90,42 @@ def ndtr(input: Operand) -> Tensor:
     `erfc`, exact to absolute, not relative, precision far in the left tail (x < -4)."""
     x = _t(input)
     return 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
+
+
+def erfinv(input: Operand) -> Tensor:
+    """As torch.special.erfinv: the inverse of erf on (-1, 1), ±inf at ±1."""
+    return _t(input).erfinv()
+
+
+def ndtri(input: Operand) -> Tensor:
+    """As torch.special.ndtri: the standard normal quantile, sqrt 2 erfinv(2p - 1) (what
+    PyTorch's `Normal.icdf` computes). Composed so, it loses digits for p below ~1e-8
+    (2p - 1 rounds toward -1) and gives -inf below ~1e-17, where PyTorch's own kernel
+    keeps full precision."""
+    return (2.0 * _t(input) - 1.0).erfinv() * math.sqrt(2.0)
+
+
+def gammaln(input: Operand) -> Tensor:
+    """As torch.special.gammaln: log |Γ(x)| (torch.lgamma)."""
+    return _t(input).lgamma()
+
+
+def digamma(input: Operand) -> Tensor:
+    """As torch.special.digamma: ψ(x) = d/dx log Γ(x)."""
+    return _t(input).digamma()
+
+
+psi = digamma
+
+
+def polygamma(n: int, input: Operand) -> Tensor:
+    """As torch.special.polygamma(n, input): the n-th derivative of digamma."""
+    return _t(input).polygamma(n)
+
+
+def multigammaln(input: Operand, p: int) -> Tensor:
+    """As torch.special.multigammaln: the multivariate log-gamma of dimension p."""
+    return _t(input).mvlgamma(p)
 
 
 def expit(input: Operand) -> Tensor:

@@ -106,6 +106,18 @@ def test_quantities_and_their_gradients_match_pytorch(case, quantity):
 @pytest.mark.oracle
 def test_cdf_and_parameters_match_pytorch():
     compare(lambda lib, a, b: lib.distributions.Normal(a, b).cdf(const(lib, X)), LOC, SCALE)
+    quantiles = const_quantiles = np.linspace(0.01, 0.99, 6).reshape(2, 3)
+    compare(
+        lambda lib, a, b: lib.distributions.Normal(a, b).icdf(const(lib, quantiles)),
+        LOC,
+        SCALE,
+        rtol=1e-10,
+    )
+    compare(
+        lambda lib, a, b: lib.distributions.Uniform(a, b).icdf(const(lib, const_quantiles)),
+        LOW,
+        HIGH,
+    )
     compare(
         lambda lib, a, b: lib.distributions.Uniform(a, b).cdf(const(lib, (LOW + HIGH) / 2)),
         LOW,

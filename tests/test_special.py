@@ -29,7 +29,13 @@ UNARY = {
     "spherical_bessel_j0": (X, ()),
     "entr": (POSITIVE, ()),
     "round": (np.array([0.5, 1.5, -2.5, 0.26]), ()),
+    "erfinv": (UNIT * 2 - 1, ()),
+    "ndtri": (UNIT, ()),
+    "gammaln": (X + 0.25, ()),
+    "digamma": (X + 0.25, ()),
+    "psi": (X + 0.25, ()),
 }
+LOOSER = {"erfinv", "ndtri", "gammaln", "digamma", "psi"}  # PyTorch trigamma: 5e-10 off
 
 
 def _ours_and_theirs(data):
@@ -58,7 +64,24 @@ def test_unary_functions_are_pytorchs(name):
         slope = np.where(data == 0, 0.0, np.cos(safe) / safe - np.sin(safe) / safe**2)
         np.testing.assert_allclose(ours.grad, slope, rtol=1e-12, atol=1e-15)
         return
-    _compare(our_out, their_out, ours, theirs)
+    _compare(
+        our_out,
+        their_out,
+        ours,
+        theirs,
+        **({"rtol": 1e-8, "atol": 1e-12} if name in LOOSER else {}),
+    )
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_polygamma_and_multigammaln_take_pytorchs_arguments(n):
+    ours, theirs = _ours_and_theirs(POSITIVE)
+    out, expected = special.polygamma(n, ours), torch.special.polygamma(n, theirs)
+    _compare(out, expected, ours, theirs, rtol=1e-8, atol=1e-12)  # PyTorch's trigamma: 5e-10
+    ours, theirs = _ours_and_theirs(POSITIVE + n)
+    out, expected = special.multigammaln(ours, n), torch.special.multigammaln(theirs, n)
+    _compare(out, expected, ours, theirs, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.oracle

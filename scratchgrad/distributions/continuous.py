@@ -92,6 +92,10 @@ class Normal(Distribution):
             self._validate_sample(value)
         return 0.5 * (1 + ((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)).erf())
 
+    def icdf(self, value: Tensor) -> Tensor:
+        """The quantile: loc + scale sqrt 2 erfinv(2 value - 1) (PyTorch's formula)."""
+        return self.loc + self.scale * (2 * value - 1).erfinv() * math.sqrt(2)
+
     def entropy(self) -> Tensor:
         """1/2 + log(2 pi)/2 + log(scale)."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
@@ -172,6 +176,10 @@ class Uniform(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return ((value - self.low) / (self.high - self.low)).clamp(min=0, max=1)
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """The quantile: low + value (high - low)."""
+        return value * (self.high - self.low) + self.low
 
     def entropy(self) -> Tensor:
         """log(high - low)."""

@@ -197,6 +197,10 @@ class Distribution:
         """The cumulative distribution function at `value`."""
         raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
 
+    def icdf(self, value: Tensor) -> Tensor:
+        """The inverse of the cdf (the quantile function) at `value` in [0, 1]."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement icdf")
+
     def entropy(self) -> Tensor:
         """The entropy, per batch entry."""
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy")

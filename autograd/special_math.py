@@ -1,0 +1,200 @@
+"""lgamma, digamma, polygamma and erfinv for arrays: numpy has none of them. The textbook
+methods below, written in the array's own namespace (numpy or CuPy) and computed in
+float64: accurate to about 1e-14, relative, or absolute near a zero of lgamma or
+digamma (the tests compare with Python's `math`, closed forms, mpmath and PyTorch).
+SciPy's versions are not used even where installed: at the poles and infinities they
+differ from PyTorch's (gammaln(-inf) = -inf, PyTorch's lgamma gives inf), and CI,
+which has no SciPy, would test another function than a user with SciPy runs.
+
+    shift:       Γ(x + 1) = x Γ(x), so lgamma(x) = lgamma(x + m) - Σ_{i<m} log(x + i),
+                 digamma(x) = digamma(x + m) - Σ 1/(x + i),
+                 polygamma(n, x) = polygamma(n, x + m) + (-1)^(n+1) n! Σ 1/(x + i)^(n+1),
+                 until x + m >= 15 (more for a high n), where the series converges fast
+    Stirling:    lgamma(z) = (z - 1/2) log z - z + log(2π)/2 + Σ_k B_2k / (2k (2k-1) z^(2k-1))
+                 digamma(z) = log z - 1/(2z) - Σ_k B_2k / (2k z^2k)
+                 polygamma(n, z) = (-1)^(n+1) n! ζ(n+1, z), Hurwitz's ζ by Euler-Maclaurin
+    reflection:  lgamma(x) = log(π / |sin πx|) - lgamma(1 - x),
+                 digamma(x) = digamma(1 - x) - π / tan(πx)            (x < 1/2)
+    erfinv:      a rational first guess (Giles, "Approximating the erfinv function", 2010),
+                 then Newton steps on erf(x) = y, on erfc in the tails (1 - |y| is exact
+                 there, 1 - erf(x) is not)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
+
+from .backend import namespace
+from .erf import SPLIT, erfc_beyond_split, own_erf
+
+STIRLING_FROM = 15.0  # below this, shift up: the series' 8th term is then below 1e-19
+BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+MAX_SHIFT = 100_000  # polygamma far left of 0 (lgamma and digamma reflect first)
+NEWTON_STEPS = 4  # the first guess has ~7 correct digits (fewer past 1 - 1e-7); Newton doubles them
+
+
+def _in_float64(own: Any) -> Any:
+    """`own` computed in float64, given back in x's dtype."""
+
+    def compute(x: Any) -> Any:
+        xp = namespace(x)
+        with _quiet(xp):
+            return own(x.astype(xp.float64)).astype(x.dtype, copy=False)
+
+    return compute
+
+
+def _quiet(xp: Any) -> Any:
+    """numpy's errstate(all="ignore") (poles give inf and nan on purpose); CuPy has none
+    and warns of nothing."""
+    errstate = getattr(xp, "errstate", None)
+    return errstate(all="ignore") if errstate is not None else contextlib.nullcontext()
+
+
+def _shifted(x: Any, until: float, term: Any) -> tuple[Any, Any]:
+    """(x + m, Σ_{i<m} term(x + i)), m the fewest steps that bring finite x to `until`."""
+    xp = namespace(x)
+    z, total = x, xp.zeros_like(x)
+    for _ in range(MAX_SHIFT):
+        below = (z < until) & xp.isfinite(z)
+        if not bool(below.any()):
+            break
+        with_term = xp.where(below, z, until)  # keeps term() finite where unused
+        total = total + xp.where(below, term(with_term), 0.0)
+        z = xp.where(below, z + 1.0, z)
+    return z, total
+
+
+def _abs_sin_pi(x: Any) -> Any:
+    """|sin(πx)|, exact at the integers (x - round(x) first: π x loses them)."""
+    xp = namespace(x)
+    r = x - xp.round(x)  # in [-1/2, 1/2]: the same |sine|, and π r keeps its digits
+    return namespace(x).abs(xp.sin(math.pi * r))
+
+
+def own_lgamma(x: Any) -> Any:
+    xp = namespace(x)
+    reflect = x < 0.5
+    y = xp.where(reflect, 1.0 - x, x)
+    z, logs = _shifted(y, STIRLING_FROM, xp.log)
+    inverse = 1.0 / z
+    square = inverse * inverse
+    series = xp.zeros_like(z)
+    for k in range(len(BERNOULLI), 0, -1):
+        series = series * square + BERNOULLI[k - 1] / (2 * k * (2 * k - 1))
+    stirling = (z - 0.5) * xp.log(z) - z + 0.5 * math.log(2 * math.pi) + series * inverse
+    stirling = xp.where(z == xp.inf, xp.inf, stirling)
+    ly = stirling - logs
+    reflected = math.log(math.pi) - xp.log(_abs_sin_pi(x)) - ly
+    out = xp.where(reflect, reflected, ly)
+    return xp.where(xp.isinf(x), xp.inf, out)
+
+
+def own_digamma(x: Any) -> Any:
+    xp = namespace(x)
+    reflect = x < 0.5
+    y = xp.where(reflect, 1.0 - x, x)
+    z, reciprocals = _shifted(y, STIRLING_FROM, lambda t: 1.0 / t)
+    square = 1.0 / (z * z)
+    series = xp.zeros_like(z)
+    for k in range(len(BERNOULLI), 0, -1):
+        series = series * square + BERNOULLI[k - 1] / (2 * k)
+    psi = xp.log(z) - 0.5 / z - series * square - reciprocals
+    psi = xp.where(z == xp.inf, xp.inf, psi)
+    r = x - xp.round(x)  # tan(πx) has period 1: exact at the integers
+    reflected = psi - math.pi / xp.tan(math.pi * r)
+    integer = reflect & (r == 0)
+    at_zero = xp.where(xp.signbit(x), xp.inf, -xp.inf)  # PyTorch's signed pole at 0
+    reflected = xp.where(integer, xp.where(x == 0, at_zero, xp.nan), reflected)
+    out = xp.where(reflect, reflected, psi)
+    return xp.where(x == -xp.inf, xp.nan, out)
+
+
+def own_polygamma(x: Any, n: int) -> Any:
+    """polygamma(n, x), n >= 1: (-1)^(n+1) n! ζ(n+1, x), Hurwitz's ζ by shifting x past
+    15 + n and Euler-Maclaurin's sum there."""
+    xp = namespace(x)
+    s = n + 1
+    z, head = _shifted(x, STIRLING_FROM + n, lambda t: t ** (-float(s)))
+    tail = z ** (1.0 - s) / (s - 1) + 0.5 * z ** (-float(s))
+    rising, power = float(s), z ** (-float(s) - 1.0)  # s (s+1) ... (s+2k-2), z^(-s-2k+1)
+    for k, b in enumerate(BERNOULLI, start=1):
+        tail = tail + (b / math.factorial(2 * k)) * rising * power
+        rising *= (s + 2 * k - 1) * (s + 2 * k)
+        power = power / (z * z)
+    zeta = xp.where(z == xp.inf, 0.0, head + tail)
+    return (-1.0) ** (n + 1) * math.factorial(n) * zeta
+
+
+def own_erfinv(y: Any) -> Any:
+    xp = namespace(y)
+    a = xp.abs(y)
+    w = -xp.log((1.0 - a) * (1.0 + a))
+    central, tail = w - 2.5, xp.sqrt(w) - 3.0
+    p_central = _polynomial(central, _GILES_CENTRAL)
+    p_tail = _polynomial(tail, _GILES_TAIL)
+    x = xp.where(w < 5.0, p_central, p_tail) * a
+    complement = 1.0 - a  # exact for a >= 1/2 (Sterbenz)
+    for _ in range(NEWTON_STEPS):
+        # central: f = erf(x) - a;  tail: f = log erfc(x) - log(1 - a), which Newton
+        # solves from a rough start (log erfc is near -x^2 there, erfc itself is not)
+        beyond = xp.maximum(x, SPLIT)
+        erfc = erfc_beyond_split(beyond)
+        slope = (2.0 / math.sqrt(math.pi)) * xp.exp(-x * x)
+        central_step = (own_erf(x) - a) / slope
+        tail_step = (
+            (xp.log(complement) - xp.log(erfc))
+            * erfc
+            / ((2.0 / math.sqrt(math.pi)) * xp.exp(-beyond * beyond))
+        )
+        x = x - xp.where(x < SPLIT, central_step, tail_step)
+    x = xp.where(a == 1.0, xp.inf, xp.where(a > 1.0, xp.nan, x))
+    return xp.copysign(x, y)
+
+
+_GILES_CENTRAL = (
+    2.81022636e-08,
+    3.43273939e-07,
+    -3.5233877e-06,
+    -4.39150654e-06,
+    0.00021858087,
+    -0.00125372503,
+    -0.00417768164,
+    0.246640727,
+    1.50140941,
+)
+_GILES_TAIL = (
+    -0.000200214257,
+    0.000100950558,
+    0.00134934322,
+    -0.00367342844,
+    0.00573950773,
+    -0.0076224613,
+    0.00943887047,
+    1.00167406,
+    2.83297682,
+)
+
+
+def _polynomial(w: Any, coefficients: tuple[float, ...]) -> Any:
+    """Horner's rule, the highest power's coefficient first."""
+    p = coefficients[0] + 0.0 * w
+    for c in coefficients[1:]:
+        p = c + p * w
+    return p
+
+
+lgamma = _in_float64(own_lgamma)
+digamma = _in_float64(own_digamma)
+erfinv = _in_float64(own_erfinv)
+
+
+def polygamma(x: Any, n: int) -> Any:
+    """polygamma(n, x) in x's dtype (n = 0 is digamma)."""
+    if n == 0:
+        return digamma(x)
+    xp = namespace(x)
+    with _quiet(xp):
+        return own_polygamma(x.astype(xp.float64), n).astype(x.dtype, copy=False)
