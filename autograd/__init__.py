@@ -8,6 +8,7 @@ c = (a * b + b ** 3).tanh(); c.backward(); a.grad
 from . import (
     functional,
     ops_conv,
+    ops_decompositions,
     ops_depthwise,
     ops_einsum,
     ops_elementwise,
@@ -17,8 +18,8 @@ from . import (
     ops_norm,
     ops_reduce,
     ops_shape,
-    ops_trigonometric,
     ops_special,
+    ops_trigonometric,
 )
 from .anomaly import AnomalyError, detect_anomaly
 from .custom_function import Function, FunctionCtx

@@ -5,8 +5,8 @@ the matrix functions learners' and papers' code calls, batched over leading axes
 `inv`, `cholesky` and log|det| are table ops (autograd/ops_matrix.py, with their
 derivative rules); `det`, `slogdet`, `solve` and the norms are compositions of them and
 of the elementwise and reduction ops, so every result is differentiable, to any order.
-Not here: decompositions whose gradients need eigen- or singular vectors (svd, eigh,
-qr) and the spectral norms (ord=2, "nuc").
+The decompositions (eigh, svd, qr, pinv) and what builds on them, the spectral norms
+included, are autograd/decomposition_functions.py's.
 """
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ def vector_norm(
 def matrix_norm(
     A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False
 ) -> Tensor:
-    """Frobenius ("fro"), or the largest / smallest absolute column (1, -1) or row
-    (inf, -inf) sum of each matrix."""
+    """Frobenius ("fro"), the largest / smallest absolute column (1, -1) or row
+    (inf, -inf) sum, the largest / smallest singular value (2, -2) or their sum ("nuc")
+    of each matrix."""
     t = A if isinstance(A, Tensor) else tensor(A)
     rows, cols = dim
     if ord == "fro":  # (Tensor.norm: the gradient of a zero matrix's norm is 0, not NaN)
@@ -126,9 +127,12 @@ def matrix_norm(
         for axis in sorted((d % t.ndim for d in dim), reverse=True):
             out = out.squeeze(axis)
         return out
-    raise NotImplementedError(
-        f"linalg.matrix_norm(ord={ord!r}) is not supported (the spectral norms need singular "
-        "values); use 'fro', 1, -1, inf or -inf"
+    if ord in (2, -2, "nuc"):
+        from .decomposition_functions import spectral_norm
+
+        return spectral_norm(t, ord, (rows, cols), keepdim)
+    raise ValueError(
+        f"linalg.matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}"
     )
 
 

@@ -184,6 +184,25 @@ def _einsum(rng):
     return _weighted("einsum", rng, params={"equation": "iij,jk->ik"}), inputs
 
 
+def _spread_spectrum(rng, shape):
+    """Matrices whose singular values (eigenvalues, when square: symmetric) are 1, 2, 3...
+    apart, so that the vectors' derivatives, with 1 / (s_j^2 - s_i^2) in them, stay
+    small: Q1 diag(1..k) Q2^T for random orthonormal Q1, Q2."""
+    *batch, m, n = shape
+    k = min(m, n)
+    q1 = np.linalg.qr(rng.standard_normal((*batch, m, m)))[0][..., :k]
+    q2 = np.linalg.qr(rng.standard_normal((*batch, n, n)))[0][..., :k]
+    if m == n:
+        q2 = q1  # symmetric: eigh's input
+    values = (
+        np.arange(1.0, k + 1.0) * np.where(np.arange(k) % 2, -1.0, 1.0)
+        if m == n
+        else (np.arange(1.0, k + 1.0))
+    )
+    data = (q1 * values) @ np.swapaxes(q2, -1, -2)
+    return Tensor(data, requires_grad=True)
+
+
 def _square(rng, shape=(2, 3, 3), positive_definite=False):
     """A batch of well-conditioned square matrices (symmetric positive-definite ones for
     cholesky): I * 3 plus small random entries."""
@@ -238,6 +257,10 @@ EXAMPLES = {
     "logaddexp": _binary("logaddexp"),
     "xlogy": _away_from_zero("xlogy", second_low=0.2),
     "copysign": _away_from_zero("copysign"),
+    "lgamma": _unary("lgamma", 0.3, 4.0),
+    "digamma": _unary("digamma", 0.3, 4.0),
+    "polygamma": _unary("polygamma", 0.3, 4.0, n=2),
+    "erfinv": _unary("erfinv", -0.9, 0.9),
     "cos": _unary("cos"),
     "softsign": _unary("softsign"),
     "relu": _unary("relu", avoid=0.0),
@@ -257,10 +280,6 @@ EXAMPLES = {
     ),
     "transpose": _unary("transpose", axes=(1, 0)),
     "expand": (
-    "lgamma": _unary("lgamma", 0.3, 4.0),
-    "digamma": _unary("digamma", 0.3, 4.0),
-    "polygamma": _unary("polygamma", 0.3, 4.0, n=2),
-    "erfinv": _unary("erfinv", -0.9, 0.9),
         lambda rng: (_weighted("expand", rng, params={"shape": (2, 3, 4)}), [_tensor(rng, (3, 1))])
     ),
     "sum_to": (
@@ -286,6 +305,17 @@ EXAMPLES = {
     "det": lambda rng: (_weighted("det", rng), [_square(rng)]),
     "logabsdet": lambda rng: (_weighted("logabsdet", rng), [_square(rng)]),
     "cholesky": lambda rng: (_weighted("cholesky", rng), [_square(rng, positive_definite=True)]),
+    "eigvalsh": lambda rng: (_weighted("eigvalsh", rng), [_spread_spectrum(rng, (2, 3, 3))]),
+    "eigh_vectors": lambda rng: (
+        _weighted("eigh_vectors", rng),
+        [_spread_spectrum(rng, (2, 3, 3))],
+    ),
+    "svdvals": lambda rng: (_weighted("svdvals", rng), [_spread_spectrum(rng, (2, 4, 3))]),
+    "svd_u": lambda rng: (_weighted("svd_u", rng), [_spread_spectrum(rng, (2, 4, 3))]),
+    "svd_vh": lambda rng: (_weighted("svd_vh", rng), [_spread_spectrum(rng, (2, 3, 4))]),
+    "qr_q": lambda rng: (_weighted("qr_q", rng), [_spread_spectrum(rng, (2, 4, 3))]),
+    "qr_r": lambda rng: (_weighted("qr_r", rng), [_spread_spectrum(rng, (2, 4, 3))]),
+    "pinv": lambda rng: (_weighted("pinv", rng), [_spread_spectrum(rng, (2, 3, 4))]),
     "linear": _linear,
     "cross_entropy": _cross_entropy,
     "binary_cross_entropy": _binary_cross_entropy,

@@ -15,6 +15,12 @@ def _functions() -> Any:
     return matrix_functions
 
 
+def _decompositions() -> Any:
+    from . import decomposition_functions
+
+    return decomposition_functions
+
+
 class TensorMatrix:
     """Mixed into Tensor: the matrix functions as methods, as PyTorch's."""
 
@@ -37,3 +43,16 @@ class TensorMatrix:
     def cholesky(self, upper: bool = False) -> Tensor:
         """The Cholesky factor of each symmetric positive-definite matrix."""
         return _functions().cholesky(self, upper=upper)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        """(U, S, V) of each matrix, as the old `torch.svd` (V, not V^T)."""
+        return _decompositions().svd_old(self, some, compute_uv)
+
+    def qr(self, some: bool = True) -> Any:
+        """(Q, R) of each matrix, as the old `torch.qr`."""
+        return _decompositions().qr_old(self, some)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        """The pseudo-inverse of each matrix (singular values <= rcond * the largest
+        count as 0)."""
+        return _decompositions().pinverse(self, rcond)

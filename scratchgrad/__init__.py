@@ -54,6 +54,9 @@ from .autograd import (
     tensor,
     vjp,
 )
+from .autograd.decomposition_functions import pinverse
+from .autograd.decomposition_functions import qr_old as qr
+from .autograd.decomposition_functions import svd_old as svd
 from .autograd.devices import accelerator, mps
 from .autograd.distances import cdist
 from .autograd.dtype_info import dtype, finfo, iinfo
@@ -294,11 +297,11 @@ from .autograd.more_functions import (  # PyTorch's functions of the newer metho
 from .autograd.ops_einsum import einsum
 from .autograd.printing import set_printoptions
 from .autograd.random import Generator, manual_seed
+from .autograd.tensor_special import FUNCTIONS as _SPECIAL_FUNCTIONS
+from .autograd.tensor_special import digamma, erfinv, lgamma, mvlgamma, polygamma
 from .autograd.tensor_trigonometric import FUNCTIONS as _TRIG_FUNCTIONS
 from .autograd.tensor_trigonometric import (
     acos,
-from .autograd.tensor_special import FUNCTIONS as _SPECIAL_FUNCTIONS
-from .autograd.tensor_special import digamma, erfinv, lgamma, mvlgamma, polygamma
     acosh,
     arccos,
     arccosh,
@@ -534,11 +537,14 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     *_COMPOSITIONS,
     *_MORE_FUNCTIONS,
     *_TRIG_FUNCTIONS,
+    *_SPECIAL_FUNCTIONS,
     "einsum",
     "linalg",
     "det",
-    *_SPECIAL_FUNCTIONS,
     "inverse",
     "logdet",
     "slogdet",
+    "svd",
+    "qr",
+    "pinverse",
 ]

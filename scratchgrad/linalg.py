@@ -1,6 +1,21 @@
 """`torch.linalg`: inv, det, slogdet, logdet, solve, cholesky and the vector and matrix
-norms (autograd/matrix_functions.py has them and says how they are built)."""
+norms (autograd/matrix_functions.py has them and says how they are built), and the
+decompositions and what builds on them: eigh, eigvalsh, svd, svdvals, qr, pinv, lstsq,
+matrix_rank, cond, multi_dot, cross (autograd/decomposition_functions.py)."""
 
+from .autograd.decomposition_functions import (
+    cond,
+    cross,
+    eigh,
+    eigvalsh,
+    lstsq,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    svd,
+    svdvals,
+)
 from .autograd.matrix_functions import (
     cholesky,
     det,
@@ -25,4 +40,15 @@ __all__ = [
     "vector_norm",
     "matrix_norm",
     "inverse",
+    "eigh",
+    "eigvalsh",
+    "svd",
+    "svdvals",
+    "qr",
+    "pinv",
+    "lstsq",
+    "matrix_rank",
+    "cond",
+    "multi_dot",
+    "cross",
 ]
