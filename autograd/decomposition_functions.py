@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .backend import namespace
-from .errors import ShapeError
-from .functions import cat
+from .errors import ArgumentError, DtypeError, LinAlgError, ShapeError
+from .functions import cat, stack
 from .grad_mode import is_grad_enabled
 from .ops_decompositions import (
     EIGH_VECTORS,
@@ -29,6 +29,7 @@ from .ops_decompositions import (
     SVD_U,
     SVD_VH,
     SVDVALS,
+    pinv_cutoff,
 )
 from .tensor import Tensor, tensor
 
@@ -49,21 +50,25 @@ def _matrix(A: Any, who: str, square: bool = False) -> Tensor:
         )
         raise ShapeError(f"linalg.{who}: A must be {kind}, got shape {tuple(t.shape)}")
     if t.dtype.kind != "f":
-        raise TypeError(f"linalg.{who}: A must be floating point, got {t.dtype}")
+        raise DtypeError(f"linalg.{who}: A must be floating point, got {t.dtype}")
     return t
 
 
 def _lower_triangle_of(t: Tensor, UPLO: str) -> Tensor:
-    """The symmetric matrix LAPACK would read: its lower ("L") or upper ("U") triangle."""
-    if UPLO not in ("L", "U"):
-        raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    """The symmetric matrix LAPACK would read (its lower ("L") or upper ("U") triangle)
+    with A's gradient: as PyTorch, the gradient is the symmetric one whichever
+    triangle was read (the ops factor (A + A^T)/2: given that matrix, the gradient
+    flows to A unchanged)."""
+    if UPLO not in ("L", "U", "l", "u"):
+        raise ArgumentError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     xp = namespace(t._data)
-    symmetric = bool(xp.all(t._data == xp.swapaxes(t._data, -1, -2)))
-    if symmetric:  # the common case: the ops' own (A + A^T)/2 is A itself
+    data = t._data
+    if bool(xp.all(data == xp.swapaxes(data, -1, -2))):  # the common case
         return t
-    if UPLO == "L":
-        return t.tril() + t.tril(-1).transpose(-2, -1)
-    return t.triu() + t.triu(1).transpose(-2, -1)
+    part = xp.tril(data) if UPLO in ("L", "l") else xp.triu(data)
+    diagonal = xp.tril(xp.triu(data))
+    read = part + xp.swapaxes(part, -1, -2) - diagonal
+    return t - t.detach() + t._constant_like(read)
 
 
 def eigh(A: Any, UPLO: str = "L") -> EighResult:
@@ -124,7 +129,7 @@ def qr(A: Any, mode: str = "reduced") -> QRResult:
     """A = QR, Q with orthonormal columns, R upper triangular. mode "reduced" (Q m x k,
     R k x n, k = min(m, n)), "complete" (Q m x m) or "r" (R only; Q empty)."""
     if mode not in ("reduced", "complete", "r"):
-        raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+        raise ArgumentError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     t = _matrix(A, "qr")
     m, n = t.shape[-2:]
     if mode == "complete" and m > n:
@@ -152,37 +157,30 @@ def qr_old(input: Any, some: bool = True) -> QRResult:
     return qr(input, "reduced" if some else "complete")
 
 
-def _tolerance(t: Tensor, s: Any, atol: Any, rtol: Any) -> Any:
-    """max(atol, rtol * the largest singular value), per matrix (PyTorch's rule, with
-    rtol's default eps * max(m, n) when neither is given)."""
-    xp = namespace(t._data)
-    eps = float(xp.finfo(t.dtype).eps)
-    if rtol is None:
-        rtol = 0.0 if (atol is not None and atol > 0) else eps * max(t.shape[-2:])
-    largest = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
-    return xp.maximum(0.0 if atol is None else atol, rtol * largest)
+def _tolerance_arrays(t: Tensor, atol: Any, rtol: Any) -> tuple[Any, Any]:
+    """atol and rtol as numbers or arrays on t's device (a Tensor gives its numbers)."""
+    return tuple(
+        None if v is None else (v._data if isinstance(v, Tensor) else v) for v in (atol, rtol)
+    )  # type: ignore[return-value]
 
 
 def pinv(
-    A: Any, *, atol: float | None = None, rtol: float | None = None, hermitian: bool = False
+    A: Any,
+    *,
+    atol: Any = None,
+    rtol: Any = None,
+    hermitian: bool = False,
+    rcond: Any = None,
 ) -> Tensor:
     """The Moore-Penrose pseudo-inverse of each matrix: singular values at or below
-    max(atol, rtol * the largest) count as 0. Its gradient assumes the rank stays the
-    same nearby (PyTorch's too)."""
+    max(atol, rtol * the largest) count as 0 (atol and rtol numbers, or tensors over the
+    batch; `rcond` is rtol's old name). `hermitian` picks no other method here (the
+    SVD serves both). Its gradient assumes the rank stays the same nearby, as PyTorch's."""
     t = _matrix(A, "pinv")
-    if atol is not None:  # an absolute cutoff: as a relative one, matrix by matrix
-        s = namespace(t._data).linalg.svd(t._data, compute_uv=False)
-        cutoff = _tolerance(t, s, atol, rtol)[..., 0]
-        largest = s[..., 0] if s.shape[-1] else cutoff
-        ratio = cutoff / namespace(t._data).where(largest > 0, largest, 1.0)
-        rtol_value = float(ratio.max()) if ratio.size else 0.0
-        if ratio.size and not bool((ratio == rtol_value).all()):
-            raise NotImplementedError(
-                "linalg.pinv: an atol that gives the matrices of a batch different "
-                "relative cutoffs; call pinv on each matrix"
-            )
-        return Tensor._apply(PINV, (t,), rtol=rtol_value, hermitian=hermitian)
-    return Tensor._apply(PINV, (t,), rtol=rtol, hermitian=hermitian)
+    if rcond is not None:
+        rtol = rcond
+    atol, rtol = _tolerance_arrays(t, atol, rtol)
+    return Tensor._apply(PINV, (t,), atol=atol, rtol=rtol)
 
 
 def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:
@@ -191,32 +189,47 @@ def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:
 
 
 def matrix_rank(
-    A: Any, *, atol: float | None = None, rtol: float | None = None, hermitian: bool = False
+    A: Any,
+    tol: Any = None,
+    hermitian: bool = False,
+    *,
+    atol: Any = None,
+    rtol: Any = None,
 ) -> Tensor:
     """The number of singular values above max(atol, rtol * the largest), per matrix
-    (int64, no gradient)."""
+    (int64, no gradient); `tol` is atol's old name (with rtol 0)."""
     t = _matrix(A, "matrix_rank")
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    atol, rtol = _tolerance_arrays(t, atol, rtol)
     xp = namespace(t._data)
     s = xp.linalg.svd(t._data, compute_uv=False)
-    count = (s > _tolerance(t, s, atol, rtol)).sum(axis=-1).astype(xp.int64)
+    count = (s > pinv_cutoff(t._data, s, atol, rtol)).sum(axis=-1).astype(xp.int64)
     return t._constant_like(count)
 
 
 def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = None) -> LstsqResult:
-    """The least-squares solution X of A X = B (B a matrix (..., m, k) or, when A is not
-    batched, a vector (m,)), as pinv(A) B, differentiable in A and B. As PyTorch's CPU
-    default driver ("gelsy"), residuals and singular_values are empty; rank is given."""
+    """The least-squares solution X of A X = B, as pinv(A) B, differentiable in A and B:
+    B (..., m, k), or (..., m) for vectors (one axis fewer than A), batches broadcast.
+    As PyTorch's CPU default driver ("gelsy"), residuals and singular_values are empty;
+    rank is given. (With rcond, the cut is pinv's, gelsd's minimum-norm answer; gelsy's
+    column-pivoted QR cuts differently.)"""
     if driver not in (None, "gelsy", "gelsd", "gelss", "gels"):
-        raise ValueError(f"linalg.lstsq: unknown driver {driver!r}")
+        raise ArgumentError(f"linalg.lstsq: unknown driver {driver!r}")
     a = _matrix(A, "lstsq")
-    b = B if isinstance(B, Tensor) else tensor(B)
-    vector = b.ndim == 1
-    if vector:
-        b = b.unsqueeze(-1)
-    if b.shape[-2] != a.shape[-2]:
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.lstsq: B must be a Tensor, got {type(B).__name__}")
+    if B.dtype != a.dtype:
+        raise DtypeError(
+            f"linalg.lstsq: A is {a.dtype} but B {B.dtype}; convert one (B.to(A.dtype))"
+        )
+    vector = B.ndim == a.ndim - 1
+    b = B.unsqueeze(-1) if vector else B
+    if b.ndim != a.ndim or b.shape[-2] != a.shape[-2]:
         raise ShapeError(
-            f"linalg.lstsq: A has {a.shape[-2]} rows but B {b.shape[-2]} "
-            f"(A {tuple(a.shape)}, B {tuple(B.shape if hasattr(B, 'shape') else b.shape)})"
+            f"linalg.lstsq: B must be (..., m, k) or (..., m) with A's m = {a.shape[-2]} "
+            f"rows and as many dimensions as A (or one fewer), got A {tuple(a.shape)} and "
+            f"B {tuple(B.shape)}"
         )
     solution = pinv(a, rtol=rcond) @ b
     if vector:
@@ -227,23 +240,42 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
 
 def cond(A: Any, p: Any = None) -> Tensor:
     """The condition number: the largest over the smallest singular value (p None or 2),
-    the reverse for -2, or norm(A, p) norm(A^-1, p) for the other matrix norms."""
+    the reverse for -2, or norm(A, p) norm(A^-1, p) for the other matrix norms (inf for
+    a singular matrix, as PyTorch)."""
     t = _matrix(A, "cond")
+    if min(t.shape[-2:]) == 0:
+        return t.sum(dim=(-2, -1)) * 0.0
     if p in (None, 2, -2):
         s = svdvals(t)
         ratio = s[..., 0] / s[..., -1]
         return ratio if p != -2 else 1.0 / ratio
     from .matrix_functions import inv, matrix_norm
 
-    return matrix_norm(t, p) * matrix_norm(inv(t), p)
+    try:
+        return matrix_norm(t, p) * matrix_norm(inv(t), p)
+    except LinAlgError:  # some matrix is singular: inf for those, matrix by matrix
+        if t.ndim == 2:
+            return t.sum() * 0.0 + math.inf
+        flat = t.reshape((-1,) + tuple(t.shape[-2:]))
+        parts = [cond(flat[i], p) for i in range(flat.shape[0])]
+        return stack(parts).reshape(tuple(t.shape[:-2]))
 
 
 def spectral_norm(t: Tensor, ord: Any, dim: tuple[int, int], keepdim: bool) -> Tensor:
-    """matrix_norm for ord 2 (largest singular value), -2 (smallest), "nuc" (their sum)."""
+    """matrix_norm for ord 2 (largest singular value), -2 (smallest), "nuc" (their sum);
+    0 for empty matrices (ord 2 and "nuc"), as PyTorch."""
     rows, cols = (d % t.ndim for d in dim)
     moved = t.movedim((rows, cols), (-2, -1))
-    s = svdvals(moved)
-    out = s.sum(-1) if ord == "nuc" else (s[..., 0] if ord == 2 else s[..., -1])
+    if min(moved.shape[-2:]) == 0:
+        if ord == -2:
+            raise ShapeError(
+                f"linalg.matrix_norm(ord=-2) of empty matrices (shape {tuple(t.shape)}) "
+                "has no smallest singular value"
+            )
+        out = moved.sum(dim=(-2, -1)) * 0.0
+    else:
+        s = svdvals(moved)
+        out = s.sum(-1) if ord == "nuc" else (s[..., 0] if ord == 2 else s[..., -1])
     if keepdim:
         for axis in sorted((rows, cols)):
             out = out.unsqueeze(axis)
@@ -255,7 +287,7 @@ def multi_dot(tensors: Sequence[Any]) -> Tensor:
     a vector (as a column), multiplied in the order that needs the fewest operations."""
     mats = [x if isinstance(x, Tensor) else tensor(x) for x in tensors]
     if len(mats) < 2:
-        raise ValueError(f"linalg.multi_dot expects at least two tensors, got {len(mats)}")
+        raise ArgumentError(f"linalg.multi_dot expects at least two tensors, got {len(mats)}")
     first_vector, last_vector = mats[0].ndim == 1, mats[-1].ndim == 1
     if first_vector:
         mats[0] = mats[0].unsqueeze(0)

@@ -60,7 +60,12 @@ def erfc_beyond_split(big: Any) -> Any:
     """erfc for arguments >= SPLIT, by the continued fraction (relative precision, where
     1 - erf would have only absolute)."""
     xp = namespace(big)
+    return xp.exp(-big * big) / (math.sqrt(math.pi) * erfc_fraction(big))
+
+
+def erfc_fraction(big: Any) -> Any:
+    """F with erfc(x) = e^(-x^2) / (sqrt(pi) F), for x >= SPLIT (F is near x)."""
     fraction = big
     for k in range(FRACTION_LEVELS, 0, -1):
         fraction = big + (k / 2.0) / fraction
-    return xp.exp(-big * big) / (math.sqrt(math.pi) * fraction)
+    return fraction

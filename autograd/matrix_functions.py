@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .backend import namespace
-from .errors import ShapeError
+from .errors import ArgumentError, DtypeError, ShapeError
 from .ops_matrix import CHOLESKY, DET, INV, LOGABSDET
 from .tensor import Tensor, tensor, where
 
@@ -32,7 +32,7 @@ def _matrices(A: Any, who: str) -> Tensor:
             f"shape {tuple(t.shape)}"
         )
     if t.dtype.kind != "f":
-        raise TypeError(f"linalg.{who}: A must be floating point, got {t.dtype}")
+        raise DtypeError(f"linalg.{who}: A must be floating point, got {t.dtype}")
     return t
 
 
@@ -131,7 +131,7 @@ def matrix_norm(
         from .decomposition_functions import spectral_norm
 
         return spectral_norm(t, ord, (rows, cols), keepdim)
-    raise ValueError(
+    raise ArgumentError(
         f"linalg.matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}"
     )
 

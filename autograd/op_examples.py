@@ -261,6 +261,7 @@ EXAMPLES = {
     "digamma": _unary("digamma", 0.3, 4.0),
     "polygamma": _unary("polygamma", 0.3, 4.0, n=2),
     "erfinv": _unary("erfinv", -0.9, 0.9),
+    "ndtri": _unary("ndtri", 0.05, 0.95),
     "cos": _unary("cos"),
     "softsign": _unary("softsign"),
     "relu": _unary("relu", avoid=0.0),

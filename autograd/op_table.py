@@ -169,7 +169,8 @@ class Op:
         self.arity = arity  # number of inputs, or None for n-ary ops
         self.symbol = symbol or name
         self.micrograd = micrograd or self.symbol  # Value._op: micrograd's name for it
-        # where inputs are valid: "real", "positive", "nonzero", "unit" (|x| < 1), "above_one"
+        # where inputs are valid: "real", "positive", "nonzero", "unit" (|x| < 1), "above_one",
+        # "probability" (0 < x < 1)
         self.domain = domain
         self.kinks = kinks  # points where the derivative jumps (tests avoid them)
         self.smooth = smooth  # twice differentiable almost everywhere?

@@ -162,13 +162,18 @@ def _svd_u_vjp(node: Any, g: Any, xs: Any, out: Any) -> tuple[Any]:
     f = _off_diagonal_reciprocal(s, squared=True)
     utg = MATMUL(matrix_transpose(u), g)
     inner = f * (utg - matrix_transpose(utg)) * _rows(s)
-    outside = g - MATMUL(u, utg)  # (I - U U^T) G: zero when U is square
-    return (MATMUL(MATMUL(u, inner), vh) + MATMUL(outside, vh / _columns(s)),)
+    grad = MATMUL(MATMUL(u, inner), vh)
+    if u.shape[-2] == u.shape[-1]:  # U square: I - U U^T is 0 (and S^-1 may not exist)
+        return (grad,)
+    outside = g - MATMUL(u, utg)  # (I - U U^T) G
+    return (grad + MATMUL(outside, vh / _columns(s)),)
 
 
 def _svd_u_jvp(node: Any, ts: Any, xs: Any, out: Any) -> Any:
     u, s, vh, f, dp = _projected(xs[0], ts[0])
     inner = f * (dp * _rows(s) + _columns(s) * matrix_transpose(dp))
+    if u.shape[-2] == u.shape[-1]:
+        return MATMUL(u, inner)
     outside = MATMUL(ts[0], matrix_transpose(vh)) - MATMUL(u, dp)
     return MATMUL(u, inner) + outside / _rows(s)
 
@@ -189,14 +194,19 @@ def _svd_vh_vjp(node: Any, g: Any, xs: Any, out: Any) -> tuple[Any]:
     f = _off_diagonal_reciprocal(s, squared=True)
     vtg = MATMUL(vh, matrix_transpose(g))  # V^T G', G' = G^T the gradient of V
     inner = _columns(s) * (f * (vtg - matrix_transpose(vtg)))
+    grad = MATMUL(MATMUL(u, inner), vh)
+    if vh.shape[-2] == vh.shape[-1]:  # V square: I - V V^T is 0
+        return (grad,)
     outside = g - MATMUL(MATMUL(g, matrix_transpose(vh)), vh)  # G'^T (I - V V^T)
-    return (MATMUL(MATMUL(u, inner), vh) + MATMUL(u / _rows(s), outside),)
+    return (grad + MATMUL(u / _rows(s), outside),)
 
 
 def _svd_vh_jvp(node: Any, ts: Any, xs: Any, out: Any) -> Any:
     u, s, vh, f, dp = _projected(xs[0], ts[0])
     v = matrix_transpose(vh)
     inner = f * (_columns(s) * dp + matrix_transpose(dp) * _rows(s))
+    if vh.shape[-2] == vh.shape[-1]:
+        return matrix_transpose(MATMUL(v, inner))
     outside = MATMUL(matrix_transpose(ts[0]), u) - MATMUL(v, matrix_transpose(dp))
     return matrix_transpose(MATMUL(v, inner) + outside / _rows(s))
 
@@ -284,11 +294,25 @@ QR_R = register(
 # --- the pseudo-inverse ----------------------------------------------------------------
 
 
-def _pinv(a: Any, rtol: float | None = None, hermitian: bool = False) -> Any:
+def pinv_cutoff(a: Any, s: Any, atol: Any = None, rtol: Any = None) -> Any:
+    """Per matrix, max(atol, rtol * the largest singular value), shaped (..., 1):
+    PyTorch's rule (atol and rtol numbers or arrays over the batch; rtol's default
+    eps * max(m, n), or 0 when atol is given)."""
     xp = namespace(a)
     if rtol is None:
-        rtol = max(a.shape[-2:]) * float(xp.finfo(a.dtype).eps)
-    return xp.linalg.pinv(a, rcond=rtol, hermitian=hermitian)
+        rtol = 0.0 if atol is not None else max(a.shape[-2:]) * float(xp.finfo(a.dtype).eps)
+    largest = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+    atol = 0.0 if atol is None else xp.asarray(atol, dtype=s.dtype)[..., None]
+    return xp.maximum(atol, xp.asarray(rtol, dtype=s.dtype)[..., None] * largest)
+
+
+def _pinv(a: Any, atol: Any = None, rtol: Any = None) -> Any:
+    """V diag(1/s) U^T, the singular values at or below the cutoff counted as 0."""
+    xp = namespace(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    kept = s > pinv_cutoff(a, s, atol, rtol)
+    inverse = xp.where(kept, 1.0 / xp.where(kept, s, 1.0), 0.0).astype(a.dtype, copy=False)
+    return xp.matmul(xp.swapaxes(vh, -1, -2) * inverse[..., None, :], xp.swapaxes(u, -1, -2))
 
 
 def _pinv_vjp(node: Any, g: Any, xs: Any, out: Any) -> tuple[Any]:

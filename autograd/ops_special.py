@@ -1,10 +1,11 @@
-"""The gamma family and erfinv as table ops (Tensor only): lgamma, digamma,
-polygamma(n) and erfinv. Each derivative is the next op of the family, so second
-derivatives and forward mode come with them, and each is checked, as every op, against
-central differences (`op_examples.py`). The array math is `special_math.py`'s.
+"""The gamma family, erfinv and ndtri as table ops (Tensor only): lgamma, digamma,
+polygamma(n), erfinv and the normal quantile. Each derivative is the next op of the
+family (or an exp of the output), so second derivatives and forward mode come with
+them, and each is checked, as every op, against central differences (`op_examples.py`).
+The array math is `special_math.py`'s.
 
     lgamma' = digamma      digamma' = polygamma(1)      polygamma(n)' = polygamma(n + 1)
-    erfinv'(y) = sqrt(pi)/2 e^(erfinv(y)^2)
+    erfinv'(y) = sqrt(pi)/2 e^(erfinv(y)^2)      ndtri'(p) = sqrt(2 pi) e^(ndtri(p)^2 / 2)
 """
 
 import math
@@ -47,4 +48,13 @@ ERFINV = register(
     quiet=True,
     domain="unit",
     doc="the inverse of erf on (-1, 1);  d/dy = sqrt(pi)/2 e^(erfinv(y)^2)",
+)
+
+NDTRI = register(
+    "ndtri",
+    special_math.ndtri,
+    partials=lambda node, xs, out: (EXP(out * out * 0.5) * math.sqrt(2.0 * math.pi),),
+    quiet=True,
+    domain="probability",
+    doc="the standard normal quantile on (0, 1);  d/dp = sqrt(2 pi) e^(ndtri(p)^2 / 2)",
 )

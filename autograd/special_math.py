@@ -14,7 +14,8 @@ which has no SciPy, would test another function than a user with SciPy runs.
                  digamma(z) = log z - 1/(2z) - Σ_k B_2k / (2k z^2k)
                  polygamma(n, z) = (-1)^(n+1) n! ζ(n+1, z), Hurwitz's ζ by Euler-Maclaurin
     reflection:  lgamma(x) = log(π / |sin πx|) - lgamma(1 - x),
-                 digamma(x) = digamma(1 - x) - π / tan(πx)            (x < 1/2)
+                 digamma(x) = digamma(1 - x) - π / tan(πx)            (x < 1/2),
+                 polygamma: the n-th derivative of that                (x < 0)
     erfinv:      a rational first guess (Giles, "Approximating the erfinv function", 2010),
                  then Newton steps on erf(x) = y, on erfc in the tails (1 - |y| is exact
                  there, 1 - erf(x) is not)
@@ -27,11 +28,10 @@ import math
 from typing import Any
 
 from .backend import namespace
-from .erf import SPLIT, erfc_beyond_split, own_erf
+from .erf import SPLIT, erfc_fraction, own_erf
 
 STIRLING_FROM = 15.0  # below this, shift up: the series' 8th term is then below 1e-19
 BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
-MAX_SHIFT = 100_000  # polygamma far left of 0 (lgamma and digamma reflect first)
 NEWTON_STEPS = 4  # the first guess has ~7 correct digits (fewer past 1 - 1e-7); Newton doubles them
 
 
@@ -54,11 +54,11 @@ def _quiet(xp: Any) -> Any:
 
 
 def _shifted(x: Any, until: float, term: Any) -> tuple[Any, Any]:
-    """(x + m, Σ_{i<m} term(x + i)), m the fewest steps that bring finite x to `until`."""
+    """(x + m, Σ_{i<m} term(x + i)), m the fewest steps that bring x (>= 0) to `until`."""
     xp = namespace(x)
     z, total = x, xp.zeros_like(x)
-    for _ in range(MAX_SHIFT):
-        below = (z < until) & xp.isfinite(z)
+    for _ in range(math.ceil(until) + 1):
+        below = z < until
         if not bool(below.any()):
             break
         with_term = xp.where(below, z, until)  # keeps term() finite where unused
@@ -114,10 +114,15 @@ def own_digamma(x: Any) -> Any:
 
 def own_polygamma(x: Any, n: int) -> Any:
     """polygamma(n, x), n >= 1: (-1)^(n+1) n! ζ(n+1, x), Hurwitz's ζ by shifting x past
-    15 + n and Euler-Maclaurin's sum there."""
+    15 + n and Euler-Maclaurin's sum there; left of 0 by the n-th derivative of the
+    reflection formula, ψ(1 - x) - ψ(x) = π cot(πx):
+    ψ_n(x) = (-1)^n ψ_n(1 - x) - π^(n+1) P_n(cot πx),  P_0(c) = c,
+    P_(k+1)(c) = -(1 + c^2) P_k'(c)."""
     xp = namespace(x)
     s = n + 1
-    z, head = _shifted(x, STIRLING_FROM + n, lambda t: t ** (-float(s)))
+    reflect = x < 0
+    y = xp.where(reflect, 1.0 - x, x)
+    z, head = _shifted(y, STIRLING_FROM + n, lambda t: t ** (-float(s)))
     tail = z ** (1.0 - s) / (s - 1) + 0.5 * z ** (-float(s))
     rising, power = float(s), z ** (-float(s) - 1.0)  # s (s+1) ... (s+2k-2), z^(-s-2k+1)
     for k, b in enumerate(BERNOULLI, start=1):
@@ -125,33 +130,72 @@ def own_polygamma(x: Any, n: int) -> Any:
         rising *= (s + 2 * k - 1) * (s + 2 * k)
         power = power / (z * z)
     zeta = xp.where(z == xp.inf, 0.0, head + tail)
-    return (-1.0) ** (n + 1) * math.factorial(n) * zeta
+    at_y = (-1.0) ** (n + 1) * math.factorial(n) * zeta
+    r = x - xp.round(x)  # cot(πx) has period 1: exact at the integers
+    # near the half-integers cot = ±tan(π(1/2 - |r|)), which is exactly 0 at them
+    near_half = xp.sign(r) * xp.tan(math.pi * (0.5 - xp.abs(r)))
+    cot = xp.where(xp.abs(r) > 0.25, near_half, xp.cos(math.pi * r) / xp.sin(math.pi * r))
+    polynomial = xp.zeros_like(x)
+    for coefficient in reversed(_cot_derivative(n)):
+        polynomial = polynomial * cot + coefficient
+    reflected = (-1.0) ** n * at_y - math.pi ** (n + 1) * polynomial
+    return xp.where(reflect, reflected, at_y)
+
+
+def _cot_derivative(n: int) -> list[float]:
+    """The coefficients (lowest power first) of P_n, with d^n/dx^n cot(πx) =
+    π^n P_n(cot πx)."""
+    p = [0.0, 1.0]  # P_0(c) = c
+    for _ in range(n):
+        d = [k * p[k] for k in range(1, len(p))]  # P', lowest power first
+        padded = d + [0.0, 0.0]
+        # -(1 + c^2) P': each power k gets P'_k (from the 1) and P'_(k-2) (from c^2)
+        p = [-(padded[k] + (d[k - 2] if k >= 2 else 0.0)) for k in range(len(d) + 2)]
+    return p
 
 
 def own_erfinv(y: Any) -> Any:
     xp = namespace(y)
     a = xp.abs(y)
-    w = -xp.log((1.0 - a) * (1.0 + a))
-    central, tail = w - 2.5, xp.sqrt(w) - 3.0
-    p_central = _polynomial(central, _GILES_CENTRAL)
-    p_tail = _polynomial(tail, _GILES_TAIL)
-    x = xp.where(w < 5.0, p_central, p_tail) * a
-    complement = 1.0 - a  # exact for a >= 1/2 (Sterbenz)
-    for _ in range(NEWTON_STEPS):
-        # central: f = erf(x) - a;  tail: f = log erfc(x) - log(1 - a), which Newton
-        # solves from a rough start (log erfc is near -x^2 there, erfc itself is not)
-        beyond = xp.maximum(x, SPLIT)
-        erfc = erfc_beyond_split(beyond)
-        slope = (2.0 / math.sqrt(math.pi)) * xp.exp(-x * x)
-        central_step = (own_erf(x) - a) / slope
-        tail_step = (
-            (xp.log(complement) - xp.log(erfc))
-            * erfc
-            / ((2.0 / math.sqrt(math.pi)) * xp.exp(-beyond * beyond))
-        )
-        x = x - xp.where(x < SPLIT, central_step, tail_step)
+    x = _erfinv_of_positive(a, 1.0 - a)  # 1 - a is exact for a >= 1/2 (Sterbenz)
     x = xp.where(a == 1.0, xp.inf, xp.where(a > 1.0, xp.nan, x))
     return xp.copysign(x, y)
+
+
+def own_ndtri(p: Any) -> Any:
+    """The standard normal quantile: -sqrt 2 erfcinv(2p) below 1/2, with 2p exact, so
+    the left tail keeps its digits down to the smallest p (sqrt 2 erfinv(2p - 1) loses
+    them below ~1e-8); the right half by symmetry, 1 - p being exact there."""
+    xp = namespace(p)
+    lower = p < 0.5
+    c = xp.where(lower, 2.0 * p, 2.0 * (1.0 - p))  # erfc(x) = c, x >= 0
+    x = _erfinv_of_positive(1.0 - c, c) * math.sqrt(2.0)
+    x = xp.where(c == 0.0, xp.inf, x)
+    x = xp.where(lower, -x, x)
+    return xp.where((p < 0) | (p > 1), xp.nan, x)
+
+
+def _erfinv_of_positive(a: Any, complement: Any) -> Any:
+    """x >= 0 with erf(x) = a, given 1 - a exactly as `complement` where it is small: a
+    first guess, then Newton on erf(x) - a, or in the tail on log erfc(x) - log(1 - a)
+    (log erfc is near -x^2 there, so Newton converges from a rough start)."""
+    xp = namespace(a)
+    w = -xp.log(complement * (2.0 - complement))  # -log((1 - a)(1 + a))
+    central, tail = w - 2.5, xp.sqrt(w) - 3.0
+    x = xp.where(w < 5.0, _polynomial(central, _GILES_CENTRAL), _polynomial(tail, _GILES_TAIL))
+    x = x * a
+    # far past Giles's range (1 - a < ~1e-16, ndtri's tails): erfc x ≈ e^(-x^2)/(x sqrt π)
+    log_c = -xp.log(xp.maximum(complement, 1e-320))
+    far = xp.sqrt(xp.maximum(log_c - 0.5 * xp.log(math.pi * xp.maximum(log_c, 1.0)), 1.0))
+    x = xp.where(w > 36.0, far, x)
+    for _ in range(NEWTON_STEPS):
+        beyond = xp.maximum(x, SPLIT)
+        fraction = erfc_fraction(beyond)  # erfc = e^(-x^2) / (sqrt(pi) F): no underflow
+        log_erfc = -beyond * beyond - xp.log(math.sqrt(math.pi) * fraction)
+        tail_step = (xp.log(complement) - log_erfc) / (2.0 * fraction)  # (log erfc)' = -2F
+        central_step = (own_erf(x) - a) / ((2.0 / math.sqrt(math.pi)) * xp.exp(-x * x))
+        x = x - xp.where(x < SPLIT, central_step, tail_step)
+    return x
 
 
 _GILES_CENTRAL = (
@@ -189,6 +233,7 @@ def _polynomial(w: Any, coefficients: tuple[float, ...]) -> Any:
 lgamma = _in_float64(own_lgamma)
 digamma = _in_float64(own_digamma)
 erfinv = _in_float64(own_erfinv)
+ndtri = _in_float64(own_ndtri)
 
 
 def polygamma(x: Any, n: int) -> Any:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from . import dtypes, hooks
 from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
-from .errors import ShapeError
+from .errors import LinAlgError, ShapeError
 from .grad_mode import STATE
 from .in_place_methods import InPlaceMethods
 from .indexing_functions import TensorIndexing
@@ -726,6 +726,8 @@ def _forward(op: Op, arrays: Sequence[Any], kind: type, params: dict[str, Any]) 
                 return op.forward(*arrays, **params)
         return op.forward(*arrays, **params)
     except ValueError as err:
+        if isinstance(err, np.linalg.LinAlgError):  # a matrix, not shapes, was the trouble
+            raise LinAlgError(f"{op.name}: {err}") from None
         shapes = " and ".join(str(a.shape) for a in arrays)
         raise ShapeError(f"{op.name}: cannot combine shapes {shapes}: {err}") from None
 

@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any, cast
 
 from .dtypes import get_default_dtype
+from .errors import ArgumentError
 from .node import Node
 from .ops_special import DIGAMMA, ERFINV, LGAMMA, POLYGAMMA
 
@@ -22,6 +23,14 @@ def _me(x: Any) -> Tensor:
 def _floating(x: Tensor) -> Tensor:
     """Integer input computes in the default float dtype, as PyTorch's lgamma(int)."""
     return x if x.dtype.kind in "fc" else x.to(get_default_dtype())
+
+
+def _check_order(who: str, name: str, value: Any, least: int) -> None:
+    """n or p: an int (TypeError otherwise, as PyTorch) of at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{who}: {name} must be an int, got {type(value).__name__}")
+    if value < least:
+        raise ArgumentError(f"{who}: {name} must be at least {least}, got {value}")
 
 
 class TensorSpecial:
@@ -40,8 +49,7 @@ class TensorSpecial:
 
     def polygamma(self, n: int) -> Tensor:
         """The n-th derivative of digamma (n = 0 is digamma itself), elementwise."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"polygamma(n) needs a non-negative integer n, got {n!r}")
+        _check_order("polygamma", "n", n, 0)
         x = _floating(_me(self))
         if n == 0:
             return x.digamma()
@@ -54,14 +62,10 @@ class TensorSpecial:
 
     def mvlgamma(self, p: int) -> Tensor:
         """The multivariate log-gamma of dimension p: p(p-1)/4 log π + Σ_j lgamma(x -
-        j/2), j = 0..p-1. As PyTorch, every element must be above (p - 1)/2."""
-        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
-            raise ValueError(f"mvlgamma(p) needs a positive integer p, got {p!r}")
+        j/2), j = 0..p-1 (defined for x > (p - 1)/2; as PyTorch 2.13, other x are not
+        refused: some lgamma term is then inf or of a negative argument)."""
+        _check_order("mvlgamma", "p", p, 1)
         x = _floating(_me(self))
-        if bool((x._data <= (p - 1) / 2).any()):
-            raise ValueError(
-                f"mvlgamma: all elements must be greater than (p-1)/2 = {(p - 1) / 2} for p = {p}"
-            )
         total = x.lgamma()
         for j in range(1, p):
             total = total + (x - j / 2).lgamma()

@@ -58,6 +58,8 @@ def floats_for(domain="real", low=-3.0, high=3.0, kinks=()):
         low, high = max(low, -0.9), min(high, 0.9)
     elif domain == "above_one":  # acosh
         low = max(low, 1.1)
+    elif domain == "probability":  # ndtri: inside (0, 1)
+        low, high = max(low, 0.05), min(high, 0.95)
     strategy = st.floats(low, high, allow_nan=False, allow_infinity=False)
     if domain == "nonzero":
         kinks = tuple(kinks) + (0.0,)

@@ -16,6 +16,7 @@ from .autograd.decomposition_functions import (
     svd,
     svdvals,
 )
+from .autograd.errors import LinAlgError
 from .autograd.matrix_functions import (
     cholesky,
     det,
@@ -51,4 +52,5 @@ __all__ = [
     "cond",
     "multi_dot",
     "cross",
+    "LinAlgError",
 ]

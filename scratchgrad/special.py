@@ -25,6 +25,7 @@ from typing import Any
 
 from .autograd import Tensor
 from .autograd.backend import namespace
+from .autograd.dtypes import get_default_dtype as sg_default_dtype
 from .autograd.node import Node
 from .autograd.tensor import tensor, where
 from .autograd.tensor_methods import Axis, Operand
@@ -98,11 +99,14 @@ def erfinv(input: Operand) -> Tensor:
 
 
 def ndtri(input: Operand) -> Tensor:
-    """As torch.special.ndtri: the standard normal quantile, sqrt 2 erfinv(2p - 1) (what
-    PyTorch's `Normal.icdf` computes). Composed so, it loses digits for p below ~1e-8
-    (2p - 1 rounds toward -1) and gives -inf below ~1e-17, where PyTorch's own kernel
-    keeps full precision."""
-    return (2.0 * _t(input) - 1.0).erfinv() * math.sqrt(2.0)
+    """As torch.special.ndtri: the standard normal quantile, the inverse of ndtr (a table
+    op: exact in the tails down to the smallest p, where sqrt 2 erfinv(2p - 1) is not)."""
+    from .autograd.ops_special import NDTRI
+
+    x = _t(input)
+    if x.dtype.kind not in "fc":
+        x = x.to(sg_default_dtype())
+    return x._apply(NDTRI, (x,))
 
 
 def gammaln(input: Operand) -> Tensor:

@@ -155,3 +155,50 @@ def test_lstsq_and_multi_dot_gradients_match_pytorch():
         found.append([out.detach().numpy(), a.grad.numpy(), rhs.grad.numpy()])
     for ours, theirs in zip(*found, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_singular_matrices_cutoffs_and_empty_ones():
+    singular = sg.tensor([[1.0, 2.0], [2.0, 4.0]])
+    assert linalg.cond(singular, "fro").item() == np.inf  # PyTorch's, not an error
+    with pytest.raises(linalg.LinAlgError):  # and a RuntimeError, as PyTorch's
+        linalg.inv(singular)
+    batch = sg.tensor(np.stack([np.diag([1.0, 1e-3, 1e-5]), np.diag([100.0, 1.0, 1e-3])]))
+    assert linalg.matrix_rank(batch, atol=1e-2).tolist() == [1, 2]
+    assert linalg.matrix_rank(batch, atol=sg.tensor([1e-2, 10.0])).tolist() == [1, 1]
+    assert linalg.matrix_rank(batch, 1e-2).tolist() == [1, 2]  # the old positional tol
+    kept = linalg.pinv(batch, atol=sg.tensor([1e-2, 10.0])).numpy()
+    np.testing.assert_allclose(kept[1], np.diag([0.01, 0.0, 0.0]))
+    empty = sg.zeros(2, 0, 3)
+    assert linalg.matrix_norm(empty, 2).tolist() == [0.0, 0.0]
+    assert linalg.cond(sg.zeros(0, 0)).item() == 0.0
+
+
+def test_lstsq_takes_a_batch_of_vectors_and_refuses_what_pytorch_refuses():
+    a, b = sg.tensor(TALL[:2]), sg.tensor(RNG.standard_normal((2, 5)))
+    assert linalg.lstsq(a, b).solution.shape == (2, 3)
+    with pytest.raises(RuntimeError, match="as many dimensions"):
+        linalg.lstsq(sg.tensor(TALL[0]), sg.tensor(RNG.standard_normal((2, 5, 1))))
+    with pytest.raises(RuntimeError, match="B.to"):
+        linalg.lstsq(a, b.float())
+
+
+def test_eigh_of_a_non_symmetric_leaf_gives_pytorchs_symmetric_gradient():
+    a = sg.tensor([[2.0, 1.0], [0.5, 3.0]], requires_grad=True)
+    linalg.eigvalsh(a).pow(2).sum().backward()
+    np.testing.assert_allclose(a.grad, [[4.0, 1.0], [1.0, 6.0]], atol=1e-12)  # PyTorch's
+
+
+@pytest.mark.oracle
+def test_svd_vector_gradients_of_a_square_singular_matrix_match_pytorch():
+    """I - U U^T is 0 for a square U: no division by the zero singular value."""
+    z = RNG.standard_normal((3, 2)) @ RNG.standard_normal((2, 3))
+    w = RNG.standard_normal((3, 2))
+    found = []
+    for lib in (sg, torch):
+        a = lib.tensor(z, requires_grad=True)
+        u, s, vh = lib.linalg.svd(a)
+        weights = lib.tensor(w)
+        loss = (u[:, :2] ** 2 * weights).sum() + (vh[:2].mT ** 2 * weights).sum()
+        found.append(lib.autograd.grad(loss, a)[0].numpy())
+    assert np.isfinite(found[0]).all()
+    np.testing.assert_allclose(found[0], found[1], rtol=1e-8, atol=1e-10)
