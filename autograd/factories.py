@@ -12,14 +12,14 @@ from the generator `manual_seed` seeds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from . import dtypes
 from .backend import Array, ArrayLike
-from .errors import ShapeError
+from .errors import ArgumentError, ShapeError
 from .random import default_generator
 from .tensor import Tensor, _constant
 
@@ -38,9 +38,12 @@ def _size(size: tuple[Any, ...], keyword: Any = None) -> tuple[int, ...]:
     elif len(size) == 1 and hasattr(size[0], "shape") and callable(size[0]):
         size = size[0].shape  # a tensor's .size object
     try:
-        return tuple(int(n) for n in size)
+        shape = tuple(int(n) for n in size)
     except (TypeError, ValueError):
         raise TypeError(f"sizes must be whole numbers, got {size!r}") from None
+    if any(n < 0 for n in shape):
+        raise ArgumentError(f"sizes must not be negative, got {shape}")
+    return shape
 
 
 def _made(
@@ -237,6 +240,8 @@ def randint(
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    if not low < cast(int, high):
+        raise ArgumentError(f"randint: low ({low}) must be below high ({high})")
     rng = generator or default_generator()
     return _made(rng.integers(low, high, _size((size,))), dtype or np.int64, device, False)
 
@@ -258,9 +263,9 @@ def multinomial(
         raise ShapeError(f"multinomial takes 1-D or 2-D weights, got shape {weights.shape}")
     rows = weights.reshape(-1, weights.shape[-1])
     if not np.all(np.isfinite(rows)) or np.any(rows < 0) or np.any(rows.sum(axis=1) == 0):
-        raise ValueError("multinomial weights must be finite, not negative, and not all zero")
+        raise ArgumentError("multinomial weights must be finite, not negative, and not all zero")
     if not replacement and num_samples > np.count_nonzero(rows, axis=1).min():
-        raise ValueError(
+        raise ArgumentError(
             f"cannot draw {num_samples} samples without replacement from "
             f"{int(np.count_nonzero(rows, axis=1).min())} categories with a weight above zero"
         )
@@ -292,6 +297,8 @@ def normal(
 
     # drawn on the host from numpy's generator (a GPU tensor's numbers copied), as all draws
     means, stds = on_host(mean), on_host(std)
+    if np.any(np.asarray(stds) < 0):
+        raise ArgumentError("normal: std must be >= 0")
     shape = np.broadcast_shapes(np.shape(means), np.shape(stds)) if size is None else None
     drawn = rng.normal(means, stds, _size((size,)) if size is not None else shape)
     if tensors and dtype is None:
@@ -321,6 +328,10 @@ def arange(
     float dtype (PyTorch's rule)."""
     if end is None:
         start, end = 0, start
+    if step == 0 or (end - start) * step < 0:
+        raise ArgumentError(
+            f"arange: step {step} must be nonzero and point from start {start} to end {end}"
+        )
     whole = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     if dtype is None:
         dtype = np.int64 if whole else dtypes.get_default_dtype()
@@ -336,6 +347,8 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """`steps` evenly spaced values from start to end (both included)."""
+    if int(steps) < 0:
+        raise ArgumentError(f"linspace: steps must be >= 0, got {steps}")
     return _made(np.linspace(start, end, int(steps)), _float(dtype), device, requires_grad)
 
 

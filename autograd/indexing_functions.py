@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
-from .errors import ShapeError
+from .errors import IndexRangeError, ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import SCATTER_ADD, WHERE
 from .tensor_methods import _raw
@@ -269,7 +269,7 @@ class TensorIndexing:
             )
         n = shape[axis]
         if at.size and (int(at.min()) < 0 or int(at.max()) >= n):
-            raise IndexError(
+            raise IndexRangeError(
                 f"{what}: index from {int(at.min())} to {int(at.max())} out of range for "
                 f"dimension {dim} of size {n}"
             )

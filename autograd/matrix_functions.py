@@ -72,7 +72,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
         b = b.unsqueeze(-1)
     if (b.shape[-2] if left else b.shape[-1]) != t.shape[-1]:
         side = "A X = B needs B's rows" if left else "X A = B needs B's columns"
-        raise ValueError(
+        raise ShapeError(
             f"linalg.solve: A {tuple(t.shape)} and B {tuple(b.shape)} do not fit ({side} "
             "to be A's size)"
         )
@@ -114,6 +114,10 @@ def matrix_norm(
     (inf, -inf) sum, the largest / smallest singular value (2, -2) or their sum ("nuc")
     of each matrix."""
     t = A if isinstance(A, Tensor) else tensor(A)
+    if t.ndim < 2:
+        raise ShapeError(
+            f"linalg.matrix_norm: A must be a matrix or a batch of them, got shape {tuple(t.shape)}"
+        )
     rows, cols = dim
     if ord == "fro":  # (Tensor.norm: the gradient of a zero matrix's norm is 0, not NaN)
         return t.norm(2, dim=dim, keepdim=keepdim)
@@ -148,7 +152,7 @@ def norm(
     if matrix and (ord is not None or dim is not None):
         return matrix_norm(t, "fro" if ord is None else ord, tuple(dim or (-2, -1)), keepdim)
     if dim is None and ord is not None and t.ndim != 1:
-        raise ValueError(
+        raise ArgumentError(
             f"linalg.norm: with ord={ord!r} and no dim, A must be 1-D or 2-D, got {t.ndim}-D"
         )
     return vector_norm(t, 2 if ord is None else ord, dim, keepdim)

@@ -25,7 +25,7 @@ from collections import Counter
 from typing import Any, cast
 
 from .backend import namespace
-from .errors import ShapeError
+from .errors import ArgumentError, ShapeError
 from .node import Node
 from .op_table import register
 from .vjp_math import data_of, fit_to, tangent_sum
@@ -118,7 +118,7 @@ def explicit(equation: str, shapes: list[tuple[int, ...]]) -> tuple[str, dict[st
     inputs, arrow, output = equation.partition("->")
     subs = inputs.split(",")
     if len(subs) != len(shapes):
-        raise ValueError(
+        raise ArgumentError(
             f"einsum(): the equation {equation!r} names {len(subs)} operands, but "
             f"{len(shapes)} were given"
         )

@@ -39,6 +39,7 @@ def _in_float64(own: Any) -> Any:
     """`own` computed in float64, given back in x's dtype."""
 
     def compute(x: Any) -> Any:
+        """The function at x: float64 inside, x's dtype out, poles without warnings."""
         xp = namespace(x)
         with _quiet(xp):
             return own(x.astype(xp.float64)).astype(x.dtype, copy=False)
@@ -75,6 +76,7 @@ def _abs_sin_pi(x: Any) -> Any:
 
 
 def own_lgamma(x: Any) -> Any:
+    """log |Γ(x)| in x's dtype: reflection below 1/2, shift, Stirling's series."""
     xp = namespace(x)
     reflect = x < 0.5
     y = xp.where(reflect, 1.0 - x, x)
@@ -93,6 +95,7 @@ def own_lgamma(x: Any) -> Any:
 
 
 def own_digamma(x: Any) -> Any:
+    """ψ(x): reflection below 1/2, shift, the asymptotic series; PyTorch's poles."""
     xp = namespace(x)
     reflect = x < 0.5
     y = xp.where(reflect, 1.0 - x, x)
@@ -155,6 +158,7 @@ def _cot_derivative(n: int) -> list[float]:
 
 
 def own_erfinv(y: Any) -> Any:
+    """erf^-1(y) on [-1, 1] (±inf at ±1, nan beyond), the sign of y kept (-0 too)."""
     xp = namespace(y)
     a = xp.abs(y)
     x = _erfinv_of_positive(a, 1.0 - a)  # 1 - a is exact for a >= 1/2 (Sterbenz)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from . import dtypes, hooks
 from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
-from .errors import LinAlgError, ShapeError
+from .errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from .grad_mode import STATE
 from .in_place_methods import InPlaceMethods
 from .indexing_functions import TensorIndexing
@@ -477,7 +477,9 @@ class Tensor(
         if not self.is_leaf:
             raise RuntimeError("requires_grad_() only changes leaves; use detach() first")
         if flag and self._data.dtype.kind not in _FLOAT_KINDS:
-            raise TypeError(f"only floating-point tensors can require grad, not {self._data.dtype}")
+            raise DtypeError(
+                f"only floating-point tensors can require grad, not {self._data.dtype}"
+            )
         self.requires_grad = bool(flag)
         return self
 
@@ -556,7 +558,12 @@ class Tensor(
         """`self <op>= other` written into this tensor's storage and counted as an edit
         (refused on a tensor that requires grad while grad mode is on)."""
         self._refuse_in_place(name)
-        getattr(namespace(self._data), ufunc.__name__)(self._data, _raw(other), out=self._data)
+        try:
+            getattr(namespace(self._data), ufunc.__name__)(self._data, _raw(other), out=self._data)
+        except TypeError as err:  # numpy's casting refusal (a float into an int tensor)
+            raise DtypeError(f"{name} on a {self.dtype} tensor: {err}") from None
+        except ValueError as err:  # the result's shape is not this tensor's
+            raise ShapeError(f"{name} on a tensor of shape {self.shape}: {err}") from None
         self._vc.value += 1
         return self
 
@@ -658,6 +665,8 @@ class Tensor(
             raise IndexError(
                 f"index {key!r} does not fit a tensor of shape {self.shape}: {err}"
             ) from None
+        except ValueError as err:  # the value's shape does not fit the indexed part
+            raise ShapeError(f"{name}: {err} (tensor of shape {self.shape})") from None
         self._vc.value += 1
 
     def scatter_(
@@ -855,7 +864,7 @@ def tensor(
 def _lift_all(items: Iterable[Any]) -> tuple[Tensor, ...]:
     items = list(items)
     if not items:
-        raise ValueError("need at least one tensor")
+        raise ArgumentError("need at least one tensor")
     first = next((x for x in items if isinstance(x, Tensor)), None)
     if first is None:
         first = tensor(items[0])  # (as torch.tensor: an int stays an integer)

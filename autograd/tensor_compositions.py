@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
-from .errors import ShapeError
+from .errors import ArgumentError, DtypeError, IndexRangeError, ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import WHERE
 from .tensor_methods import ValuesIndices, _raw
@@ -103,7 +103,7 @@ class TensorCompositions:
         n = self.shape[self._axis(dim)]
         first = start + n if start < 0 else start
         if not (0 <= first <= n and 0 <= length and first + length <= n):
-            raise IndexError(
+            raise IndexRangeError(
                 f"narrow: start {start} and length {length} do not fit dim {dim} of size {n}"
             )
         return self._along(dim, slice(first, first + length))
@@ -126,9 +126,9 @@ class TensorCompositions:
         as PyTorch's gather and index_select)."""
         n = self.shape[self._axis(dim)]
         if at.dtype.kind not in "iu":
-            raise TypeError(f"positions must be integers, got dtype {at.dtype}")
+            raise DtypeError(f"positions must be integers, got dtype {at.dtype}")
         if at.size and (int(at.min()) < 0 or int(at.max()) >= n):
-            raise IndexError(
+            raise IndexRangeError(
                 f"positions from {int(at.min())} to {int(at.max())} do not fit dim {dim} "
                 f"of size {n}"
             )
@@ -174,7 +174,7 @@ class TensorCompositions:
         """(values, indices) of the k largest (or smallest) entries along `dim`."""
         axis = self._axis(dim)
         if not 0 <= k <= self.shape[axis]:
-            raise ValueError(
+            raise ArgumentError(
                 f"topk: k={k} is out of range for dim {dim} of size {self.shape[axis]}"
             )
         order = self._order(axis, descending=largest)

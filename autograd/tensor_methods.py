@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .backend import Array, ArrayLike, device_name, namespace
-from .errors import DimError, ShapeError
+from .errors import ArgumentError, DimError, ShapeError
 from .ops_elementwise import ERF, EXPM1, LOG1P, LOG2, LOG10, MAXIMUM, MINIMUM, POW, POW_CONST
 from .ops_linalg import MATMUL
 from .ops_reduce import CUMSUM, MAX, MIN, STD, SUM, normalize_axis
@@ -365,7 +365,7 @@ class TensorMethods:
         outside or at NaN, as PyTorch's clamp. One `where` node: x inside, else the
         clipped constant."""
         if min is None and max is None:
-            raise ValueError("clip() needs min, max or both")
+            raise ArgumentError("clip() needs min, max or both")
         if any(getattr(bound, "requires_grad", False) for bound in (min, max)):
             return self._clip_by_tensors(min, max)
         data = self._data
@@ -674,8 +674,18 @@ class TensorMethods:
     ) -> Tensor:
         """The p-norm over `dim` (every element by default), composed of ops: "fro" or 2
         (Euclidean), 1, any p > 0, inf (largest |x|), -inf (smallest), 0 (how many are
-        nonzero). As in PyTorch, the gradient of a norm that is 0 is 0, not NaN."""
+        nonzero); "nuc" the nuclear norm of matrices. As in PyTorch, the gradient of a
+        norm that is 0 is 0, not NaN."""
         x = cast("Tensor", self) if dtype is None else self.astype(dtype)
+        if p == "nuc":  # the sum of singular values: a matrix norm (torch.norm's too)
+            from .matrix_functions import matrix_norm
+
+            if dim is None and x.ndim != 2:
+                raise ArgumentError(
+                    f"norm(p='nuc') of a {x.ndim}-D tensor needs dim=(row axis, column axis)"
+                )
+            rows, cols = (-2, -1) if dim is None else cast("tuple[int, int]", tuple(dim))  # type: ignore[arg-type]
+            return matrix_norm(x, "nuc", (rows, cols), keepdim)
         order = 2.0 if p == "fro" else builtins.float(p)
         if order == np.inf:
             return x.abs().amax(() if dim is None else dim, keepdim)
@@ -835,7 +845,7 @@ class TensorMethods:
             return self.reshape(1)
         start, end = (normalize_axis(d, self.ndim)[0] for d in (start_dim, end_dim))
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1 :])
 
     def transpose(self, *axes: builtins.int | Sequence[builtins.int]) -> Tensor:
@@ -850,6 +860,8 @@ class TensorMethods:
             order = list(range(self.ndim))
             order[a], order[b] = order[b], order[a]
             perm = tuple(order)
+        for a in perm:
+            normalize_axis(a, self.ndim)  # a dim out of range: DimError, as PyTorch's
         if sorted(a % max(self.ndim, 1) for a in perm) != list(range(self.ndim)):
             raise ShapeError(
                 f"transpose axes {perm} are not a permutation of the "

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .backend import namespace
-from .errors import ShapeError
+from .errors import ArgumentError, ShapeError
 from .ops_reduce import normalize_axis
 from .ops_shape import WHERE
 from .tensor_methods import ValuesIndices, _raw
@@ -137,7 +137,7 @@ class TensorStatistics:
         axis = x._axis(dim)
         n = x.shape[axis] if x.ndim else 1
         if not 1 <= k <= n:
-            raise ValueError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
+            raise ArgumentError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
         if x.ndim == 0:
             return ValuesIndices(x * 1, x._constant_like(np.asarray(0, dtype=np.int64)))
         order = namespace(x._data).argsort(x._data, axis=axis, kind="stable")

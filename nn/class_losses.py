@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd import OPS, Tensor
 from ..autograd.backend import namespace
-from ..autograd.errors import ShapeError
+from ..autograd.errors import ArgumentError, ShapeError
 from .reduction import reduction_of
 
 
@@ -133,7 +133,7 @@ def _reduced(losses, count, reduction):
 def _scores(x, who):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim == 0:
-        raise ValueError(f"{who} needs logits with a class axis, got a scalar")
+        raise ShapeError(f"{who} needs logits with a class axis, got a scalar")
     return x
 
 
@@ -246,5 +246,5 @@ def _class_weight(weight, scores, who):
 
 def _smoothing(label_smoothing):
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     return float(label_smoothing)

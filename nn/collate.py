@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import Tensor, stack
 from ..autograd.backend import is_device_array, namespace
+from ..autograd.errors import ShapeError
 from ..autograd.tensor import from_numpy
 
 
@@ -28,6 +29,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate needs at least one sample")
     first = batch[0]
     if isinstance(first, Tensor):
+        _same_shapes(batch)
         if any(s.requires_grad for s in batch):  # a recorded stack: gradients flow
             return stack(list(batch))
         xp = namespace(first._data)
@@ -35,13 +37,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(first, np.ndarray) or is_device_array(first):
         if first.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: arrays of dtype {first.dtype} cannot be batched")
-        if any(sample.shape != first.shape for sample in batch):
-            raise RuntimeError(
-                f"default_collate: samples of shapes {first.shape} and "
-                f"{next(s.shape for s in batch if s.shape != first.shape)} cannot be stacked. "
-                "(A list is a list of samples, as in PyTorch: for whole columns X, y pass "
-                "the tuple (X, y), or TensorDataset(X, y).)"
-            )
+        _same_shapes(batch)
         return from_numpy(namespace(first).stack(batch))
     if isinstance(first, (bool, int, float, np.number, np.bool_)):
         return from_numpy(np.asarray(batch, dtype=np.float64 if isinstance(first, float) else None))
@@ -75,3 +71,14 @@ def default_convert(sample: Any) -> Any:
     if isinstance(sample, (tuple, list)):
         return type(sample)(default_convert(v) for v in sample)
     return sample
+
+
+def _same_shapes(batch: Any) -> None:
+    first = batch[0]
+    if any(sample.shape != first.shape for sample in batch):
+        raise ShapeError(
+            f"default_collate: samples of shapes {tuple(first.shape)} and "
+            f"{next(tuple(s.shape) for s in batch if s.shape != first.shape)} cannot be "
+            "stacked. (A list is a list of samples, as in PyTorch: for whole columns X, y "
+            "pass the tuple (X, y), or TensorDataset(X, y).)"
+        )

@@ -171,7 +171,7 @@ class Conv2d(Module):
                     f"{got}: flattened images? reshape them: "
                     f"x.reshape({x.shape[0]}, {c}, {side}, {side})"
                 )
-        raise ValueError(got)
+        raise ShapeError(got)
 
     def extra_repr(self):
         padding = self._padding_name or (self.padding if self.padding != (0, 0) else None)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd import OPS, Tensor, stack, tensor
 from ..autograd.backend import namespace
-from ..autograd.errors import ShapeError
+from ..autograd.errors import ArgumentError, ShapeError
 from ..autograd.ops_conv import max_pool_indices, output_size, pair
 from ..autograd.tensor import tensor_sum
 
@@ -73,7 +73,7 @@ def same_padding_extra(kernel):
 def check_geometry(kernel, stride, padding, who):
     """kernel and stride at least 1 and padding at least 0 on both axes, or a ValueError."""
     if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
-        raise ValueError(
+        raise ArgumentError(
             f"{who}: kernel_size and stride must be >= 1 and padding >= 0, got "
             f"kernel_size={kernel}, stride={stride}, padding={padding}"
         )
@@ -86,7 +86,7 @@ def _geometry(x, kernel_size, stride, padding, who, pool=False):
     padding = pair(padding, "padding")
     check_geometry(kernel, stride, padding, who)
     if pool and (padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]):
-        raise ValueError(
+        raise ArgumentError(
             f"{who}: padding {padding} must be at most half the kernel "
             f"{kernel} (a window of padding alone has no value)"
         )

@@ -16,7 +16,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
 from ..autograd.backend import Array, ArrayLike, is_device_array, namespace
-from ..autograd.errors import ShapeError
+from ..autograd.errors import ArgumentError, DtypeError, ShapeError
 from ..autograd.tensor import from_numpy
 from .init import make_rng
 
@@ -235,12 +235,12 @@ def one_hot(
     xp = namespace(raw) if is_device_array(raw) else np
     found: Any = xp.asarray(raw)
     if found.dtype.kind not in "iu":
-        raise TypeError(f"one_hot needs integer labels, got dtype {found.dtype}")
+        raise DtypeError(f"one_hot needs integer labels, got dtype {found.dtype}")
     if found.size and found.min() < 0:
-        raise ValueError(f"one_hot labels must be >= 0, got {found.min()}")
+        raise ArgumentError(f"one_hot labels must be >= 0, got {found.min()}")
     num_classes = int(found.max()) + 1 if num_classes is None else num_classes
     if found.size and found.max() >= num_classes:
-        raise ValueError(f"label {found.max()} does not fit num_classes={num_classes}")
+        raise ArgumentError(f"label {found.max()} does not fit num_classes={num_classes}")
     return (xp.arange(num_classes) == found[..., None]).astype(dtype)
 
 

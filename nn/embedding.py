@@ -11,7 +11,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Tensor, where
 from ..autograd.backend import ArrayLike
-from ..autograd.errors import ShapeError
+from ..autograd.errors import DtypeError, ShapeError
 from .dtypes import float_dtype
 from .init import make_rng
 from .module import Module, Parameter
@@ -23,7 +23,7 @@ def embedding(input: ArrayLike | Tensor, weight: Tensor, padding_idx: int | None
     out as zeros and pass no gradient to the table."""
     ids = input._data if isinstance(input, Tensor) else np.asarray(input)
     if ids.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"embedding looks rows up by integer ids, got dtype {ids.dtype}; convert with .long()"
         )
     num = weight.shape[0]

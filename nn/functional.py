@@ -17,7 +17,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import OPS, Tensor, Value, is_grad_enabled
 from ..autograd.backend import namespace
-from ..autograd.errors import ShapeError
+from ..autograd.errors import ArgumentError, ShapeError
 from ..autograd.vjp_math import data_of
 from .dtypes import layer_input, mismatch
 from .reduction import reduce as _reduce
@@ -246,6 +246,11 @@ def batch_norm(
                 "pass training=True to use the batch's own statistics"
             )
         mean, var = (data_of(v) for v in (running_mean, running_var))
+        if mean.size != c or var.size != c:
+            raise ShapeError(
+                f"batch_norm: running_mean and running_var must hold {c} numbers (one per "
+                f"channel of the input {tuple(x.shape)}), got {mean.size} and {var.size}"
+            )
         out = (x - mean.reshape(shape)) * (1.0 / xp.sqrt(var + eps)).reshape(shape)
         if weight is not None:
             out = out * weight.reshape(shape)
@@ -413,7 +418,7 @@ def binary_cross_entropy(
         return -(target * p.log() + (1.0 - target) * (1.0 - p).log())
     _same_shape(p, target, "binary_cross_entropy")
     if p.data.size and (p.data.min() < 0 or p.data.max() > 1):
-        raise ValueError(
+        raise ArgumentError(
             "binary_cross_entropy needs probabilities in [0, 1]; for raw "
             "scores use binary_cross_entropy_with_logits"
         )

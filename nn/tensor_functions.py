@@ -14,6 +14,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import Tensor
 from ..autograd.backend import namespace
+from ..autograd.errors import ArgumentError
 from .functional import _node
 
 _MODES = ("constant", "reflect", "replicate", "circular")
@@ -26,7 +27,7 @@ def pad(input, pad, mode="constant", value=None):
         raise TypeError(f"pad takes a Tensor, got {type(x).__name__}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(
+        raise ArgumentError(
             f"pad: {pad} must hold pairs (before, after), at most one per axis of a "
             f"{x.ndim}-D input"
         )
@@ -61,7 +62,7 @@ def _constant_pad(x, axis, before, after, value):
 def _gather_pad(x, axis, before, after, mode):
     n = x.shape[axis]
     if mode == "reflect" and (before >= n or after >= n):
-        raise ValueError(
+        raise ArgumentError(
             f"pad: reflect padding of {max(before, after)} needs an axis longer than that; "
             f"axis {axis} has {n}"
         )

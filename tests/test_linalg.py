@@ -83,15 +83,26 @@ def test_errors_name_the_problem():
         scratchgrad.linalg.inv(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="do not fit"):
         scratchgrad.linalg.solve(np.eye(3), np.zeros((4, 2)))
-    with pytest.raises(NotImplementedError, match="spectral norms"):
-        scratchgrad.linalg.matrix_norm(np.eye(3), 2)
+    with pytest.raises(ValueError, match="ord must be"):
+        scratchgrad.linalg.matrix_norm(np.eye(3), 3)
 
 
-@pytest.mark.oracle
+def _adjugate_transposed(a):
+    """adj(A)^T by cofactors: entry (i, j) is (-1)^(i+j) det(A without row i, column j)."""
+    n = a.shape[0]
+    cofactors = np.empty_like(a)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, axis=0), j, axis=1)
+            cofactors[i, j] = (-1) ** (i + j) * (np.linalg.det(minor) if minor.size else 1.0)
+    return cofactors
+
+
 def test_det_gradient_at_singular_matrices_is_the_adjugate():
+    """d det / dA = adj(A)^T, which a singular A has too (rank n - 1: not zero). PyTorch's
+    CPU result there depends on its LAPACK's path: the adjugate on one machine, 0 on
+    another (an AMD EPYC, PyTorch 2.13): so the check is against cofactors."""
     for a in (np.ones((3, 3)), np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]), np.zeros((2, 2))):
-        ours, theirs = (
-            _run(lib, lambda L, m: L.linalg.det(m), [a]) for lib in (scratchgrad, torch)
-        )
-        for x, y in zip(ours, theirs, strict=True):
-            np.testing.assert_allclose(x, y, atol=1e-12)
+        x = scratchgrad.tensor(a, requires_grad=True)
+        scratchgrad.linalg.det(x).backward()
+        np.testing.assert_allclose(x.grad, _adjugate_transposed(a), atol=1e-12)

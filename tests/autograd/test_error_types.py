@@ -35,10 +35,30 @@ SHAPE_MISMATCHES = {
         {"weight": t.ones(4, 2), "bias": t.ones(4)}
     ),
 }
+# not shapes, but refused by PyTorch's kernels with RuntimeError too
+ARGUMENTS_REFUSED = {
+    "gather out of range": lambda t, n: t.ones(2, 3).gather(1, t.tensor([[5]])),
+    "narrow out of range": lambda t, n: t.ones(2, 3).narrow(1, 2, 5),
+    "zeros(-1)": lambda t, n: t.zeros(-1),
+    "arange step 0": lambda t, n: t.arange(0, 5, 0),
+    "topk k too large": lambda t, n: t.ones(3).topk(5),
+    "pad odd length": lambda t, n: n.functional.pad(t.ones(1, 2, 3), (1,)),
+    "conv stride 0": lambda t, n: n.functional.conv2d(
+        t.ones(1, 1, 4, 4), t.ones(1, 1, 2, 2), stride=0
+    ),
+    "one_hot too large": lambda t, n: n.functional.one_hot(t.tensor([5]), 3),
+    "assign wrong shape": lambda t, n: t.ones(2, 3).__setitem__(slice(None), t.ones(4)),
+    "add_ broadcasting up": lambda t, n: t.ones(3).add_(t.ones(2, 3)),
+    "int mul_ by a float": lambda t, n: t.ones(3, dtype=t.int64).mul_(1.5),
+    "int requires_grad_": lambda t, n: t.ones(3, dtype=t.int64).requires_grad_(),
+    "inv of a singular matrix": lambda t, n: t.linalg.inv(t.zeros(2, 2)),
+    "svd of ints": lambda t, n: t.linalg.svd(t.ones(2, 2, dtype=t.int64)),
+}
 DIMS_OUT_OF_RANGE = {
     "sum": lambda t, n: t.ones(2, 3).sum(dim=5),
     "transpose": lambda t, n: t.ones(2, 3).transpose(0, 4),
     "flatten": lambda t, n: t.ones(2, 3).flatten(0, 5),
+    "permute": lambda t, n: t.ones(2, 3).permute(0, 2),
 }
 
 
@@ -47,6 +67,13 @@ def test_a_shape_mismatch_is_a_runtime_error_as_in_pytorch(case):
     with pytest.raises(RuntimeError) as caught:
         SHAPE_MISMATCHES[case](sg, nn)
     assert isinstance(caught.value, (ValueError, KeyError))  # what scratchgrad raised before
+
+
+@pytest.mark.parametrize("case", sorted(ARGUMENTS_REFUSED))
+def test_an_argument_pytorchs_kernels_refuse_is_a_runtime_error(case):
+    with pytest.raises(RuntimeError) as caught:
+        ARGUMENTS_REFUSED[case](sg, nn)
+    assert isinstance(caught.value, (ValueError, TypeError, IndexError))
 
 
 @pytest.mark.parametrize("case", sorted(DIMS_OUT_OF_RANGE))
@@ -63,15 +90,19 @@ def test_the_classes_are_both_kinds():
 
 @pytest.mark.filterwarnings("ignore:Using a target size")
 @pytest.mark.parametrize(
-    "case", sorted(SHAPE_MISMATCHES) + [f"dim: {k}" for k in sorted(DIMS_OUT_OF_RANGE)]
+    "case",
+    sorted(SHAPE_MISMATCHES)
+    + [f"dim: {k}" for k in sorted(DIMS_OUT_OF_RANGE)]
+    + [f"argument: {k}" for k in sorted(ARGUMENTS_REFUSED)],
 )
 def test_pytorch_raises_the_same_kind(case):
     """The oracle: each case fails in PyTorch too, with the class we promise."""
     torch = pytest.importorskip("torch")
-    table, kind = (
-        (DIMS_OUT_OF_RANGE, IndexError)
-        if case.startswith("dim: ")
-        else (SHAPE_MISMATCHES, RuntimeError)
-    )
-    with pytest.raises(kind):
-        table[case.removeprefix("dim: ")](torch, torch.nn)
+    kind, _, name = case.rpartition(": ")
+    table, error = {
+        "dim": (DIMS_OUT_OF_RANGE, IndexError),
+        "argument": (ARGUMENTS_REFUSED, RuntimeError),
+        "": (SHAPE_MISMATCHES, RuntimeError),
+    }[kind]
+    with pytest.raises(error):
+        table[name](torch, torch.nn)
