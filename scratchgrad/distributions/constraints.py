@@ -15,10 +15,13 @@ __all__ = [
     "Constraint",
     "boolean",
     "greater_than",
+    "greater_than_eq",
     "independent",
     "integer_interval",
     "interval",
     "less_than",
+    "nonnegative",
+    "nonnegative_integer",
     "one_hot",
     "positive",
     "real",
@@ -68,6 +71,34 @@ class _GreaterThan(Constraint):
 
     def __repr__(self) -> str:
         return f"GreaterThan(lower_bound={self.lower_bound})"
+
+
+class _GreaterThanEq(Constraint):
+    """[lower_bound, inf]."""
+
+    def __init__(self, lower_bound: Any) -> None:
+        self.lower_bound = lower_bound
+
+    def _check(self, value: Tensor) -> Tensor:
+        return value >= self.lower_bound
+
+    def __repr__(self) -> str:
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _IntegerGreaterThan(Constraint):
+    """The whole numbers from lower_bound up (counts: Poisson's, Geometric's)."""
+
+    is_discrete = True
+
+    def __init__(self, lower_bound: Any) -> None:
+        self.lower_bound = lower_bound
+
+    def _check(self, value: Tensor) -> Tensor:
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
 class _LessThan(Constraint):
@@ -162,6 +193,11 @@ def greater_than(lower_bound: Any) -> Constraint:
     return _GreaterThan(lower_bound)
 
 
+def greater_than_eq(lower_bound: Any) -> Constraint:
+    """The values from `lower_bound` up, `lower_bound` included."""
+    return _GreaterThanEq(lower_bound)
+
+
 def less_than(upper_bound: Any) -> Constraint:
     """The values below `upper_bound` (a number or a Tensor)."""
     return _LessThan(upper_bound)
@@ -185,6 +221,8 @@ def independent(base: Constraint, reinterpreted_batch_ndims: int) -> Constraint:
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+nonnegative_integer = _IntegerGreaterThan(0)
 unit_interval = _Interval(0.0, 1.0)
 boolean = _Boolean()
 one_hot = _OneHot()

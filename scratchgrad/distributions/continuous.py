@@ -41,13 +41,7 @@ class Normal(Distribution):
 
     def expand(self, batch_shape: Shape, _instance: Normal | None = None) -> Normal:
         """The distribution with loc and scale expanded to `batch_shape`."""
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = tuple(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Normal, batch_shape, _instance, "loc", "scale")
 
     @property
     def mean(self) -> Tensor:
@@ -129,13 +123,7 @@ class Uniform(Distribution):
 
     def expand(self, batch_shape: Shape, _instance: Uniform | None = None) -> Uniform:
         """The distribution with low and high expanded to `batch_shape`."""
-        new = self._get_checked_instance(Uniform, _instance)
-        batch_shape = tuple(batch_shape)
-        new.low = self.low.expand(batch_shape)
-        new.high = self.high.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(Uniform, batch_shape, _instance, "low", "high")
 
     @property
     def mean(self) -> Tensor:

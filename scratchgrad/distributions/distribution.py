@@ -253,6 +253,17 @@ class Distribution:
                 f"distribution {self!r}, but found invalid values:\n{value}"
             )
 
+    def _expanded(self: D, cls: type, batch_shape: Shape, _instance: D | None, *names: str) -> D:
+        """expand's common body: a new `cls` (or `_instance`) whose parameters `names`
+        are this one's, expanded (views, no copies) to `batch_shape`."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = tuple(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self: D, cls: type, _instance: D | None = None) -> D:
         own_init = next(vars(k)["__init__"] for k in type(self).__mro__ if "__init__" in vars(k))
         if _instance is None and own_init is not vars(cls).get("__init__"):
