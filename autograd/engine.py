@@ -210,6 +210,10 @@ def _reverse_pass(
         for parent, pg in zip(parents, grads):
             if pg is None or not parent.requires_grad:
                 continue
+            if not scalar:  # (numpy counts dtype == None as float64: no `in (None, ...)`)
+                dtype = getattr(pg, "dtype", None)
+                if dtype is not None and dtype != cast(Any, parent).dtype:
+                    pg = _in_dtype_of(parent, pg)
             if (
                 parent._fn is None
                 and getattr(parent, "_hooks", None)
@@ -241,6 +245,14 @@ def _reverse_pass(
         g = hooks.run(leaf, g)
         old = leaf.grad
         leaf.grad = leaf._own_grad(g, None) if old is None else old + g
+
+
+def _in_dtype_of(parent: Any, pg: Any) -> Any:
+    """A gradient in its input's dtype, as PyTorch's engine casts each: a float32 leaf
+    used with a float64 tensor gets a float32 gradient (an op's VJP gives float64)."""
+    if isinstance(pg, Node):
+        return cast(Any, pg).to(parent.dtype)
+    return pg.astype(parent.dtype)
 
 
 def _hold(held: dict[int, list[Any]], leaf: Any, pg: Any) -> None:

@@ -103,3 +103,27 @@ def test_a_float_number_with_an_integer_tensor_promotes_as_pytorch():
         assert result.dtype.kind == "f"
         np.testing.assert_array_equal(result.data, expected)
     assert (i * 2).dtype == np.int64 and (i * [2, 3]).dtype == np.int64
+
+
+def test_a_gradient_has_its_inputs_dtype_as_in_pytorch():
+    """A float32 leaf used with a float64 tensor: the op computes in float64, and the
+    gradient flowing back to the leaf is cast to float32 (PyTorch's engine casts each
+    edge's gradient to its input's dtype), in backward, grad() and create_graph."""
+    import scratchgrad as sg
+
+    def loss():
+        x = sg.ones(3, dtype=sg.float32, requires_grad=True)
+        mid = x * 2.0
+        mid.retain_grad()
+        return x, mid, (mid * sg.ones(3, dtype=sg.float64) * x).sum()
+
+    x, mid, y = loss()
+    y.backward()
+    assert x.grad.dtype == np.float32 and mid.grad.dtype == np.float32
+    x, _, y = loss()
+    assert sg.autograd.grad(y, [x])[0].dtype == np.float32
+    x, _, y = loss()
+    (g,) = sg.autograd.grad(y, [x], create_graph=True)
+    assert g.dtype == np.float32
+    g.sum().backward()
+    assert x.grad.dtype == np.float32
