@@ -81,6 +81,42 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     return x.squeeze(-1) if vector else x
 
 
+def solve_triangular(
+    A: Any, B: Any, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
+    """X with A X = B (left=False: X A = B), A read as triangular: only its upper or
+    lower triangle, with ones on the diagonal when `unitriangular`; so the gradient for
+    A is triangular too, as PyTorch's. B must be (..., n, k), as PyTorch's."""
+    t = _matrices(A, "solve_triangular")
+    b = t._lift(B)
+    if b.ndim < 2:
+        raise ShapeError(
+            f"linalg.solve_triangular: B must be a matrix or a batch of them (..., n, k), "
+            f"got shape {tuple(b.shape)}; for a vector b use b.unsqueeze(-1)"
+        )
+    triangle = t.triu() if upper else t.tril()
+    if unitriangular:
+        eye = t._constant_like(namespace(t._data).eye(t.shape[-1], dtype=t.dtype))
+        triangle = triangle * (1.0 - eye) + eye
+    return solve(triangle, b, left=left)
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with (L L^T) X = B, from the Cholesky factor L (upper: U with A = U^T U): two
+    triangular solves, differentiable in B and L."""
+    factor = L if isinstance(L, Tensor) else tensor(L)
+    lower = factor.transpose(-2, -1) if upper else factor
+    y = solve_triangular(lower, B, upper=False)
+    return solve_triangular(lower.transpose(-2, -1), y, upper=True)
+
+
+def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:
+    """(L L^T)^-1 from the Cholesky factor L (upper: (U^T U)^-1)."""
+    factor = _matrices(L, "cholesky_inverse")
+    eye = factor._constant_like(namespace(factor._data).eye(factor.shape[-1], dtype=factor.dtype))
+    return cholesky_solve(eye, factor, upper=upper)
+
+
 def cholesky(A: Any, *, upper: bool = False) -> Tensor:
     """The lower factor L of a symmetric positive-definite A = L L^T (upper: L^T)."""
     t = _matrices(A, "cholesky")
@@ -168,6 +204,9 @@ __all__ = [
     "logdet",
     "solve",
     "cholesky",
+    "solve_triangular",
+    "cholesky_solve",
+    "cholesky_inverse",
     "norm",
     "vector_norm",
     "matrix_norm",

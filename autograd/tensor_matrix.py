@@ -56,3 +56,11 @@ class TensorMatrix:
         """The pseudo-inverse of each matrix (singular values <= rcond * the largest
         count as 0)."""
         return _decompositions().pinverse(self, rcond)
+
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> Tensor:
+        """X with (L L^T) X = self, L = input2 the Cholesky factor (torch's order)."""
+        return _functions().cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        """(L L^T)^-1 of this Cholesky factor L."""
+        return _functions().cholesky_inverse(self, upper)

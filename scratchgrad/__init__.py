@@ -204,7 +204,14 @@ from .autograd.functions import (  # PyTorch's compositions of table ops (tensor
     vstack,
     where,
 )
-from .autograd.matrix_functions import det, inverse, logdet, slogdet
+from .autograd.matrix_functions import (
+    cholesky_inverse,
+    cholesky_solve,
+    det,
+    inverse,
+    logdet,
+    slogdet,
+)
 from .autograd.more_functions import MORE_FUNCTIONS as _MORE_FUNCTIONS
 from .autograd.more_functions import (  # PyTorch's functions of the newer method files
     addbmm,
@@ -547,4 +554,6 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "svd",
     "qr",
     "pinverse",
+    "cholesky_solve",
+    "cholesky_inverse",
 ]

@@ -27,6 +27,7 @@ from .autograd.matrix_functions import (
     norm,
     slogdet,
     solve,
+    solve_triangular,
     vector_norm,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "slogdet",
     "logdet",
     "solve",
+    "solve_triangular",
     "cholesky",
     "norm",
     "vector_norm",

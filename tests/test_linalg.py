@@ -106,3 +106,43 @@ def test_det_gradient_at_singular_matrices_is_the_adjugate():
         x = scratchgrad.tensor(a, requires_grad=True)
         scratchgrad.linalg.det(x).backward()
         np.testing.assert_allclose(x.grad, _adjugate_transposed(a), atol=1e-12)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unitriangular", [True, False])
+def test_solve_triangular_matches_pytorch_and_its_gradient_is_triangular(
+    upper, left, unitriangular
+):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal((2, 3, 4) if left else (2, 4, 3))
+    found = []
+    for lib in (scratchgrad, torch):
+        x, y = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        out = lib.linalg.solve_triangular(x, y, upper=upper, left=left, unitriangular=unitriangular)
+        (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(out.shape))).sum().backward()
+        found.append([out.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
+    for ours, theirs in zip(*found, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    outside = np.tril(found[0][1], -1) if upper else np.triu(found[0][1], 1)
+    assert not outside.any()
+
+
+@pytest.mark.oracle
+def test_cholesky_solve_and_inverse_match_pytorch():
+    rng = np.random.default_rng(2)
+    m = rng.standard_normal((2, 4, 4))
+    spd = m @ np.swapaxes(m, -1, -2) + 4 * np.eye(4)
+    rhs = rng.standard_normal((2, 4, 2))
+    found = []
+    for lib in (scratchgrad, torch):
+        s, b = lib.tensor(spd, requires_grad=True), lib.tensor(rhs, requires_grad=True)
+        factor = lib.linalg.cholesky(s)
+        out = lib.cholesky_solve(b, factor).sum() + (lib.cholesky_inverse(factor) ** 2).sum()
+        upper = lib.cholesky_solve(b, factor.mT, upper=True)
+        (out + upper.sum()).backward()
+        found.append([out.item(), upper.detach().numpy(), s.grad.numpy(), b.grad.numpy()])
+    for ours, theirs in zip(*found, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
