@@ -1,7 +1,8 @@
 """lgamma, digamma, polygamma and erfinv for arrays: numpy has none of them. The textbook
 methods below, written in the array's own namespace (numpy or CuPy) and computed in
-float64: accurate to about 1e-14, relative, or absolute near a zero of lgamma or
-digamma (the tests compare with Python's `math`, closed forms, mpmath and PyTorch).
+float64: accurate to about 1e-14, relative (lgamma on [1/2, 7/2], where its zeros 1
+and 2 are, to 1e-15), absolute near digamma's zero and lgamma's negative zeros (the
+tests compare with Python's `math`, closed forms, mpmath and PyTorch).
 SciPy's versions are not used even where installed: at the poles and infinities they
 differ from PyTorch's (gammaln(-inf) = -inf, PyTorch's lgamma gives inf), and CI,
 which has no SciPy, would test another function than a user with SciPy runs.
@@ -10,6 +11,7 @@ which has no SciPy, would test another function than a user with SciPy runs.
                  digamma(x) = digamma(x + m) - Σ 1/(x + i),
                  polygamma(n, x) = polygamma(n, x + m) + (-1)^(n+1) n! Σ 1/(x + i)^(n+1),
                  until x + m >= 15 (more for a high n), where the series converges fast
+    Taylor:      lgamma(2 + z) = (1 - γ) z + Σ_k (-1)^k (ζ(k) - 1) / k z^k,  |z| <= 1/2
     Stirling:    lgamma(z) = (z - 1/2) log z - z + log(2π)/2 + Σ_k B_2k / (2k (2k-1) z^(2k-1))
                  digamma(z) = log z - 1/(2z) - Σ_k B_2k / (2k z^2k)
                  polygamma(n, z) = (-1)^(n+1) n! ζ(n+1, z), Hurwitz's ζ by Euler-Maclaurin
@@ -75,8 +77,37 @@ def _abs_sin_pi(x: Any) -> Any:
     return namespace(x).abs(xp.sin(math.pi * r))
 
 
+def _zeta_minus_one(k: int, n: int = 50) -> float:
+    """ζ(k) - 1 = Σ_{m>=2} m^-k: the terms below n, and Euler-Maclaurin's tail from n."""
+    head = math.fsum(m ** -float(k) for m in range(2, n))
+    rising = [math.prod(range(k, k + j)) for j in (1, 3, 5)]  # k, k(k+1)(k+2), ...
+    tail = (
+        n ** (1.0 - k) / (k - 1)
+        + 0.5 * n ** -float(k)
+        + rising[0] * n ** (-k - 1.0) / 12
+        - rising[1] * n ** (-k - 3.0) / 720
+        + rising[2] * n ** (-k - 5.0) / 30240
+    )
+    return head + tail
+
+
+EULER_GAMMA = 0.5772156649015329
+# lgamma(2 + z) = (1 - γ) z + Σ_{k>=2} (-1)^k (ζ(k) - 1) / k z^k, |z| <= 1/2: 40 terms
+NEAR_TWO = (1.0 - EULER_GAMMA,) + tuple((-1) ** k * _zeta_minus_one(k) / k for k in range(2, 41))
+
+
+def _lgamma_near_two(z: Any) -> Any:
+    """lgamma(2 + z) for |z| <= 1/2 by its Taylor series: exact to rounding at lgamma's
+    zeros 1 and 2, where Stirling's shifted sum leaves ~1e-14 absolute."""
+    total = NEAR_TWO[-1] * z
+    for c in reversed(NEAR_TWO[:-1]):
+        total = (total + c) * z
+    return total
+
+
 def own_lgamma(x: Any) -> Any:
-    """log |Γ(x)| in x's dtype: reflection below 1/2, shift, Stirling's series."""
+    """log |Γ(x)| in x's dtype: reflection below 1/2, a Taylor series on [1/2, 7/2]
+    (around 2: lgamma's zeros 1 and 2 are there), shift and Stirling's series above."""
     xp = namespace(x)
     reflect = x < 0.5
     y = xp.where(reflect, 1.0 - x, x)
@@ -91,6 +122,13 @@ def own_lgamma(x: Any) -> Any:
     ly = stirling - logs
     reflected = math.log(math.pi) - xp.log(_abs_sin_pi(x)) - ly
     out = xp.where(reflect, reflected, ly)
+    # [1/2, 3/2): lgamma(x + 1) - log x;  [3/2, 5/2]: the series;  (5/2, 7/2]: + log(x - 1)
+    near = xp.clip(x, 0.5, 3.5)
+    z = xp.where(near < 1.5, near - 1.0, xp.where(near > 2.5, near - 3.0, near - 2.0))  # exact
+    series = _lgamma_near_two(z)
+    series = xp.where(near < 1.5, series - xp.log1p(near - 1.0), series)
+    series = xp.where(near > 2.5, series + xp.log(near - 1.0), series)
+    out = xp.where((x >= 0.5) & (x <= 3.5), series, out)
     return xp.where(xp.isinf(x), xp.inf, out)
 
 

@@ -30,8 +30,18 @@ def test_own_lgamma_matches_math_lgamma():
     expected = np.array([math.lgamma(v) for v in NOT_AT_POLES])
     with np.errstate(all="ignore"):
         found = special_math.own_lgamma(NOT_AT_POLES)
-    # absolute near lgamma's zeros (1 and 2: a difference of two ~27s), relative beyond
+    # relative, but absolute near lgamma's negative zeros (-2.457..., -2.747...)
     np.testing.assert_allclose(found, expected, rtol=1e-13, atol=3e-14)
+
+
+def test_own_lgamma_is_exact_at_one_and_two_and_relative_near_them():
+    x = np.array([1.0, 2.0, 1.0 + 1e-9, 2.0 - 1e-9, 0.9999999, 1.99997697, 0.5, 3.5])
+    with np.errstate(all="ignore"):  # the reflection's unused branch
+        found = special_math.own_lgamma(x)
+    assert found[0] == 0.0 and found[1] == 0.0
+    mpmath = pytest.importorskip("mpmath")  # (the C library's lgamma is 1e-7 off here)
+    expected = [float(mpmath.loggamma(v).real) for v in x[2:]]
+    np.testing.assert_allclose(found[2:], expected, rtol=1e-14)
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero")  # the reflection's unused branch
