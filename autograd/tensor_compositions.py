@@ -275,8 +275,10 @@ class TensorCompositions:
         return cast("Tensor", self) @ vec
 
     def square(self) -> Tensor:
-        """x * x, elementwise."""
+        """x * x, elementwise (of bools: int64, as PyTorch's, where bool * bool stays bool)."""
         x = cast("Tensor", self)
+        if x.dtype.kind == "b":
+            x = x.long()
         return x * x
 
     def rsqrt(self) -> Tensor:
@@ -327,6 +329,8 @@ class TensorCompositions:
     def sign(self) -> Tensor:
         """-1, 0 or +1, and 0 at NaN as PyTorch's (its derivative is 0)."""
         xp, data = namespace(self._data), self._data
+        if data.dtype.kind == "b":  # a bool's sign is itself (PyTorch's; numpy refuses)
+            return self._steps(data.copy())
         return self._steps(xp.where(xp.isnan(data), 0, xp.sign(data)).astype(data.dtype))
 
     def floor(self) -> Tensor:

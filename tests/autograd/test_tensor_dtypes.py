@@ -127,3 +127,11 @@ def test_a_gradient_has_its_inputs_dtype_as_in_pytorch():
     assert g.dtype == np.float32
     g.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+def test_sign_and_square_of_bools_are_pytorchs():
+    import scratchgrad as sg
+
+    b = sg.tensor([True, False])
+    assert b.sign().dtype == np.bool_ and b.sign().tolist() == [True, False]
+    assert b.square().dtype == np.int64 and b.square().tolist() == [1, 0]
