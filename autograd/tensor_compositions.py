@@ -109,11 +109,12 @@ class TensorCompositions:
         return self._along(dim, slice(first, first + length))
 
     def flip(self, dims: int | Sequence[int]) -> Tensor:
-        """The entries along each of `dims` in reverse order."""
+        """The entries along each of `dims` in reverse order: a copy, as PyTorch's (a
+        reversed view would report negative strides and not be contiguous)."""
         axes = {self._axis(d) for d in ([dims] if isinstance(dims, int) else dims)}
         return self[
             tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(self.ndim))
-        ]
+        ].contiguous()
 
     def index_select(self, dim: int, index: Any) -> Tensor:
         """The entries at the integer positions `index` (1-D) along `dim`."""

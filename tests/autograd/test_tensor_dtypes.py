@@ -135,3 +135,13 @@ def test_sign_and_square_of_bools_are_pytorchs():
     b = sg.tensor([True, False])
     assert b.sign().dtype == np.bool_ and b.sign().tolist() == [True, False]
     assert b.square().dtype == np.int64 and b.square().tolist() == [1, 0]
+
+
+def test_flip_is_a_contiguous_copy_as_in_pytorch():
+    import scratchgrad as sg
+
+    x = sg.arange(6.0).reshape(2, 3)
+    flipped = x.flip(1)
+    assert flipped.is_contiguous() and flipped.stride() == (3, 1)
+    flipped[0, 0] = 100.0
+    assert x[0, 2].item() == 2.0  # not a view of x
