@@ -16,14 +16,11 @@ import numpy as np
 from ..autograd import Tensor, no_grad, where
 from ..autograd.factories import arange, zeros_like
 from . import constraints
-from .discrete import _bce_with_logits, _expand_parameters, _one_of
+from .discrete import BinaryTrial, _bce_with_logits, _expand_parameters, _one_of
 from .distribution import (
     Distribution,
     Shape,
     broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
 )
 from .draws import drawn, host
 
@@ -82,7 +79,7 @@ class Poisson(Distribution):
         return value.xlogy(rate) - rate - (value + 1).lgamma()
 
 
-class Geometric(Distribution):
+class Geometric(BinaryTrial, Distribution):
     """The number of failures before the first success of Bernoulli trials of success
     probability `probs` (in (0, 1]) or sigmoid(`logits`), one of them given:
     P(k) = (1 - p)^k p, k = 0, 1, ..."""
@@ -117,16 +114,6 @@ class Geometric(Distribution):
     def support(self) -> constraints.Constraint:
         """The whole numbers 0, 1, 2, ..."""
         return constraints.nonnegative_integer
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log(p) - log(1 - p), of p clamped to [eps, 1 - eps]."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits)."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     def expand(self, batch_shape: Shape, _instance: Geometric | None = None) -> Geometric:
         """The distribution with its parameter expanded to `batch_shape`."""
@@ -185,7 +172,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(BinaryTrial, Distribution):
     """The number of successes in `total_count` (a whole number or a Tensor of them)
     Bernoulli trials of success probability `probs` or sigmoid(`logits`), one of them
     given: P(k) = C(n, k) p^k (1 - p)^(n - k), k = 0 .. n. No cdf (nor has PyTorch's);
@@ -221,16 +208,6 @@ class Binomial(Distribution):
     def support(self) -> constraints.Constraint:
         """The whole numbers 0 .. total_count."""
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log(p) - log(1 - p), of p clamped to [eps, 1 - eps]."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits)."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> tuple[int, ...]:

@@ -71,7 +71,22 @@ def _expand_parameters(source: Any, new: Any, shape: tuple[int, ...]) -> None:
             new.__dict__[name] = new._param = source.__dict__[name].expand(shape)
 
 
-class Bernoulli(Distribution):
+class BinaryTrial:
+    """probs and logits of a yes/no trial, each computed from the other when first
+    asked (Bernoulli, Geometric and Binomial take either)."""
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        """log(p) - log(1 - p), of p clamped to [eps, 1 - eps]."""
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        """sigmoid(logits)."""
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class Bernoulli(BinaryTrial, Distribution):
     """1 with probability `probs` (or sigmoid(`logits`)), else 0; numbers or Tensors."""
 
     has_enumerate_support = True
@@ -99,16 +114,6 @@ class Bernoulli(Distribution):
     def support(self) -> constraints.Constraint:
         """{0, 1}."""
         return constraints.boolean
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """log(p) - log(1 - p), of p clamped to [eps, 1 - eps]."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """sigmoid(logits)."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> tuple[int, ...]:
