@@ -101,20 +101,25 @@ def solve_triangular(
     return solve(triangle, b, left=left)
 
 
+def _from_factor(L: Any, upper: bool, who: str) -> Tensor:
+    """L L^T (upper: U^T U) from the factor's triangle, with PyTorch's gradient: that of
+    the product of the whole matrix (its backward treats L as full), at the triangle's
+    numbers (its forward reads only the triangle)."""
+    factor = _matrices(L, who)
+    read = factor.detach().triu() if upper else factor.detach().tril()
+    triangle = factor - factor.detach() + read  # the triangle's value, L's gradient
+    return triangle.transpose(-2, -1) @ triangle if upper else triangle @ triangle.transpose(-2, -1)
+
+
 def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
-    """X with (L L^T) X = B, from the Cholesky factor L (upper: U with A = U^T U): two
-    triangular solves, differentiable in B and L."""
-    factor = L if isinstance(L, Tensor) else tensor(L)
-    lower = factor.transpose(-2, -1) if upper else factor
-    y = solve_triangular(lower, B, upper=False)
-    return solve_triangular(lower.transpose(-2, -1), y, upper=True)
+    """X with (L L^T) X = B, from the Cholesky factor L (upper: U with A = U^T U),
+    differentiable in B and L as PyTorch's."""
+    return solve(_from_factor(L, upper, "cholesky_solve"), B)
 
 
 def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:
     """(L L^T)^-1 from the Cholesky factor L (upper: (U^T U)^-1)."""
-    factor = _matrices(L, "cholesky_inverse")
-    eye = factor._constant_like(namespace(factor._data).eye(factor.shape[-1], dtype=factor.dtype))
-    return cholesky_solve(eye, factor, upper=upper)
+    return inv(_from_factor(L, upper, "cholesky_inverse"))
 
 
 def cholesky(A: Any, *, upper: bool = False) -> Tensor:

@@ -146,3 +146,19 @@ def test_cholesky_solve_and_inverse_match_pytorch():
         found.append([out.item(), upper.detach().numpy(), s.grad.numpy(), b.grad.numpy()])
     for ours, theirs in zip(*found, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.oracle
+def test_cholesky_solve_and_inverse_give_a_leaf_factor_pytorchs_full_gradient():
+    """PyTorch's backward treats the factor as a full matrix (its forward reads only
+    the triangle): a leaf L gets gradient in its upper triangle too."""
+    factor = np.array([[2.0, 0.0, 0.0], [0.5, 1.5, 0.0], [0.3, -0.2, 1.1]])
+    rhs = np.arange(6.0).reshape(3, 2)
+    found = []
+    for lib in (scratchgrad, torch):
+        low, b = lib.tensor(factor, requires_grad=True), lib.tensor(rhs, requires_grad=True)
+        loss = (lib.cholesky_solve(b, low) ** 2).sum() + (lib.cholesky_inverse(low) ** 2).sum()
+        (loss + (lib.cholesky_solve(b, low.mT, upper=True) ** 3).sum()).backward()
+        found.append([low.grad.numpy(), b.grad.numpy()])
+    for ours, theirs in zip(*found, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)

@@ -8,10 +8,10 @@
 `Normal`, `Uniform`, `Exponential`, `Laplace`, `Cauchy`, `Gumbel`, `LogNormal` (with
 `rsample`), `Gamma`, `Chi2`, `Beta`, `Dirichlet`, `StudentT` (`sample` only: PyTorch's
 rsample needs implicit gamma gradients), `Bernoulli`, `Categorical`, `OneHotCategorical`,
-`Poisson`, `Geometric`, `Binomial`, `Independent`, and `kl_divergence` / `register_kl`.
-Values, gradients, shapes and dtypes are PyTorch's; the draws come from scratchgrad's
-generator (`scratchgrad.manual_seed`), so they are other numbers than PyTorch's for the
-same seed.
+`Poisson`, `Geometric`, `Binomial`, `MultivariateNormal` (with `rsample`), `Independent`,
+and `kl_divergence` / `register_kl`. Values, gradients, shapes and dtypes are PyTorch's;
+the draws come from scratchgrad's generator (`scratchgrad.manual_seed`), so they are other
+numbers than PyTorch's for the same seed.
 """
 
 from . import constraints
@@ -25,6 +25,7 @@ from .gamma_family import Chi2, Exponential, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .location_scale import Cauchy, Gumbel, Laplace, LogNormal
+from .multivariate_normal import MultivariateNormal
 from .student_t import StudentT
 
 del _kl_pairs
@@ -49,6 +50,7 @@ __all__ = [
     "Poisson",
     "Geometric",
     "Binomial",
+    "MultivariateNormal",
     "Independent",
     "kl_divergence",
     "register_kl",

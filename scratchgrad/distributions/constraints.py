@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Tensor, no_grad, tensor
+from ..autograd.devices import on_host
+from ..autograd.factories import full
 
 __all__ = [
     "Constraint",
@@ -20,10 +24,12 @@ __all__ = [
     "integer_interval",
     "interval",
     "less_than",
+    "lower_cholesky",
     "nonnegative",
     "nonnegative_integer",
     "one_hot",
     "positive",
+    "positive_definite",
     "real",
     "real_vector",
     "simplex",
@@ -188,6 +194,55 @@ class _Independent(Constraint):
         return f"IndependentConstraint({self.base!r}, {self.reinterpreted_batch_ndims})"
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal: the Cholesky factors
+    (MultivariateNormal's scale_tril)."""
+
+    event_dim = 2
+
+    def _check(self, value: Tensor) -> Tensor:
+        lower = (value.tril() == value).reshape(value.shape[:-2] + (-1,)).all(-1)
+        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+
+
+class _Symmetric(Constraint):
+    """Square matrices equal to their transpose (PyTorch's isclose test: within
+    1e-6 + 1e-5 |entry|); all False for matrices that are not square."""
+
+    event_dim = 2
+
+    def _check(self, value: Tensor) -> Tensor:
+        square = value.shape[-2] == value.shape[-1]
+        if not square:
+            return full(value.shape[:-2], False, dtype=bool, device=value.device)
+        close = (value - value.mT).abs() <= 1e-6 + 1e-5 * value.mT.abs()
+        return close.reshape(value.shape[:-2] + (-1,)).all(-1)
+
+
+class _PositiveDefinite(_Symmetric):
+    """Symmetric matrices whose Cholesky factorisation succeeds (PyTorch's test, by
+    `cholesky_ex`'s info), checked one matrix at a time on the host. Each matrix gets its
+    own answer: PyTorch's gives only the symmetry test's when any of a batch is not
+    symmetric (so -I reads True beside a non-symmetric one)."""
+
+    def _check(self, value: Tensor) -> Tensor:
+        symmetric = super()._check(value)
+        if not bool(symmetric.any()):
+            return symmetric
+        matrices = on_host(value)
+        flat = matrices.reshape((-1,) + matrices.shape[-2:])
+        factorised = np.array([_factorises(m) for m in flat], dtype=bool)
+        return symmetric & tensor(factorised.reshape(matrices.shape[:-2]), device=value.device)
+
+
+def _factorises(matrix: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 def greater_than(lower_bound: Any) -> Constraint:
     """The values above `lower_bound` (a number or a Tensor)."""
     return _GreaterThan(lower_bound)
@@ -227,3 +282,5 @@ unit_interval = _Interval(0.0, 1.0)
 boolean = _Boolean()
 one_hot = _OneHot()
 simplex = _Simplex()
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()

@@ -1,17 +1,26 @@
 """The closed-form KL divergences of the distributions added after `kl.py`'s:
-Exponential, Gamma (Chi2 included, a subclass), Beta, Dirichlet, Poisson and Laplace,
-each with itself. Registered with `register_kl` when the package is imported, so
+Exponential, Gamma (Chi2 included, a subclass), Beta, Dirichlet, Poisson, Laplace and
+MultivariateNormal, each with itself. Registered with `register_kl` when the package is imported, so
 `kl_divergence` finds them as it finds kl.py's; each formula is PyTorch's, written with
 the same operations, so values and gradients agree to rounding."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Tensor
+from ..autograd.matrix_functions import solve_triangular
 from .counts import Poisson
 from .dirichlet import Beta, Dirichlet
 from .gamma_family import Exponential, Gamma
 from .kl import register_kl
 from .location_scale import Laplace
+from .multivariate_normal import (
+    MultivariateNormal,
+    _batch_mahalanobis,
+    _batch_trace_XXT,
+    _half_log_det,
+)
 
 __all__: list[str] = []
 
@@ -68,3 +77,30 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
     t2 = loc_abs_diff / q.scale
     t3 = scale_ratio * (-loc_abs_diff / p.scale).exp()
     return t1 + t2 + t3 - 1
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(
+    p: MultivariateNormal, q: MultivariateNormal
+) -> Tensor:
+    """log(det q / det p) / 2 + (trace((Lq^-1 Lp)(Lq^-1 Lp)^T) + M_q(q.loc - p.loc) - n) / 2,
+    with triangular solves by q's factor."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different event shapes "
+            f"cannot be computed: {p.event_shape} and {q.event_shape}"
+        )
+    half_term1 = _half_log_det(q._unbroadcasted_scale_tril) - _half_log_det(
+        p._unbroadcasted_scale_tril
+    )
+    shape = tuple(
+        np.broadcast_shapes(
+            q._unbroadcasted_scale_tril.shape[:-2], p._unbroadcasted_scale_tril.shape[:-2]
+        )
+    )
+    n = p.event_shape[0]
+    q_scale_tril = q._unbroadcasted_scale_tril.expand(shape + (n, n))
+    p_scale_tril = p._unbroadcasted_scale_tril.expand(shape + (n, n))
+    term2 = _batch_trace_XXT(solve_triangular(q_scale_tril, p_scale_tril, upper=False))
+    term3 = _batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
