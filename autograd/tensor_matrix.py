@@ -15,6 +15,12 @@ def _functions() -> Any:
     return matrix_functions
 
 
+def _more() -> Any:
+    from . import more_linalg
+
+    return more_linalg
+
+
 def _decompositions() -> Any:
     from . import decomposition_functions
 
@@ -64,3 +70,21 @@ class TensorMatrix:
     def cholesky_inverse(self, upper: bool = False) -> Tensor:
         """(L L^T)^-1 of this Cholesky factor L."""
         return _functions().cholesky_inverse(self, upper)
+
+    def matrix_power(self, n: int) -> Tensor:
+        """This matrix (or each of a batch) to the integer power n."""
+        return _more().matrix_power(self, n)
+
+    def matrix_exp(self) -> Tensor:
+        """e^A of each square matrix."""
+        return _more().matrix_exp(self)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+    ) -> Tensor:
+        """Elementwise closeness to `other`, as torch.isclose."""
+        return _more().isclose(self, other, rtol, atol, equal_nan)
+
+    def inner(self, other: Any) -> Tensor:
+        """The sum of products over the last axes, as torch.inner."""
+        return _more().inner(self, other)

@@ -301,6 +301,8 @@ from .autograd.more_functions import (  # PyTorch's functions of the newer metho
     vander,
     vsplit,
 )
+from .autograd.more_linalg import cholesky_old as cholesky
+from .autograd.more_linalg import inner, isclose, matrix_exp, matrix_power
 from .autograd.ops_einsum import einsum
 from .autograd.printing import set_printoptions
 from .autograd.random import Generator, manual_seed
@@ -556,4 +558,9 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "pinverse",
     "cholesky_solve",
     "cholesky_inverse",
+    "cholesky",
+    "inner",
+    "isclose",
+    "matrix_exp",
+    "matrix_power",
 ]

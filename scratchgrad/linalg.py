@@ -30,6 +30,7 @@ from .autograd.matrix_functions import (
     solve_triangular,
     vector_norm,
 )
+from .autograd.more_linalg import cholesky_ex, diagonal, matrix_exp, matrix_power, vander, vecdot
 
 __all__ = [
     "inv",
@@ -55,4 +56,10 @@ __all__ = [
     "multi_dot",
     "cross",
     "LinAlgError",
+    "matrix_power",
+    "matrix_exp",
+    "cholesky_ex",
+    "vecdot",
+    "diagonal",
+    "vander",
 ]
