@@ -130,10 +130,13 @@ def backward(
                 "to differentiate"
             )
     kept = []  # retain_grad() nodes' earlier gradients, added back after the pass
+    retained = []
     for node in order:
         if node._fn is not None:
-            if node._retains and node.grad is not None:
-                kept.append((node, node.grad))
+            if node._retains:
+                retained.append(node)
+                if node.grad is not None:
+                    kept.append((node, node.grad))
             node.grad = node._grad_init
     seeded: set[int] = set()
     for root, seed in zip(roots, seeds):
@@ -155,6 +158,9 @@ def backward(
                 _reverse_pass(order, create_graph, retain_graph, set(capture), on_node)
         for node, old in kept:  # the earlier backward's share, added back
             node.grad = old if node.grad is None else old + node.grad
+        for node in retained:  # a leaf's kind of .grad (tensor methods: .numpy(), ...)
+            if node.grad is not None and not isinstance(node.grad, Node):
+                node.grad = cast(Any, node)._own_grad(node.grad, None)
 
 
 def _reverse_pass_floats(order: list[Node]) -> None:

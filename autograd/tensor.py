@@ -272,7 +272,11 @@ class Tensor(
             data, saved = result if op.saves else (result, params or None)
         if not isinstance(data, kind):  # a full reduction gives a numpy scalar
             data = namespace(arrays[0]).asarray(data)
-        if data.dtype is not arrays[0].dtype and data.dtype.kind == "f" and op is not CAST:
+        if (
+            (data.dtype is not arrays[0].dtype or (arrays[0].ndim == 0 and len(arrays) > 1))
+            and data.dtype.kind == "f"
+            and op is not CAST
+        ):
             data = _float_result(data, arrays, op)
         out = Tensor.__new__(Tensor)
         out._data = data
@@ -755,13 +759,18 @@ def _computed_narrow(data: Any, arrays: Sequence[Any]) -> bool:
 
 
 def _float_result(data: Any, arrays: Sequence[Any], op: Op) -> Any:
-    """PyTorch's dtype for floats made from integers: the float inputs' type, or the
-    default dtype when there are none (int / int, exp(int)); numpy would give float64.
+    """PyTorch's dtype for floats: the float inputs' type (of the dimensioned ones, when
+    there are any), or the default dtype when there are none (int / int, exp(int));
+    numpy would give float64.
     For the table's ops only: an `autograd.Function`'s forward chooses its own dtype."""
     if OPS.get(op.name) is not op:
         return data
-    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
-    want = np.result_type(*floats) if floats else dtypes.get_default_dtype()
+    floats = [a for a in arrays if a.dtype.kind == "f"]
+    # as PyTorch: a 0-d float tensor does not raise a dimensioned float tensor's dtype
+    # (w32 * tensor(0.5) stays float32), only a dimensioned one does
+    dimensioned = [a.dtype for a in floats if a.ndim > 0]
+    chosen = dimensioned or [a.dtype for a in floats]
+    want = np.result_type(*chosen) if chosen else dtypes.get_default_dtype()
     return data if data.dtype == want else data.astype(want)
 
 

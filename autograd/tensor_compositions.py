@@ -108,10 +108,11 @@ class TensorCompositions:
             )
         return self._along(dim, slice(first, first + length))
 
-    def flip(self, dims: int | Sequence[int]) -> Tensor:
+    def flip(self, *dims: int | Sequence[int]) -> Tensor:
         """The entries along each of `dims` in reverse order: a copy, as PyTorch's (a
         reversed view would report negative strides and not be contiguous)."""
-        axes = {self._axis(d) for d in ([dims] if isinstance(dims, int) else dims)}
+        flat = dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims
+        axes = {self._axis(d) for d in cast("Sequence[int]", flat)}
         return self[
             tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(self.ndim))
         ].contiguous()

@@ -145,3 +145,30 @@ def test_flip_is_a_contiguous_copy_as_in_pytorch():
     assert flipped.is_contiguous() and flipped.stride() == (3, 1)
     flipped[0, 0] = 100.0
     assert x[0, 2].item() == 2.0  # not a view of x
+
+
+def test_a_0d_float64_tensor_does_not_raise_a_float32_tensors_dtype():
+    """PyTorch's promotion: dimensioned tensors decide within a category; a 0-d one
+    only when it is of a higher category (float with int) or all are 0-d."""
+    import scratchgrad as sg
+
+    w = sg.ones(3, dtype=sg.float32, requires_grad=True)
+    s = sg.tensor(2.0, dtype=sg.float64)
+    for out in (w * s, s * w, w + s, sg.maximum(w, s), sg.where(w > 0, w, s), w**s):
+        assert out.dtype == np.float32
+    assert (sg.ones(3, dtype=sg.int64) * s).dtype == np.float64
+    assert (s * sg.tensor(3.0, dtype=sg.float32)).dtype == np.float64
+    (w * s).sum().backward()
+    assert w.grad.dtype == np.float32
+
+
+def test_a_retained_gradient_is_a_grad_array_and_flip_takes_dims_as_arguments():
+    import scratchgrad as sg
+
+    x = sg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert h.grad.numpy().tolist() == [4.0, 8.0]  # a tensor method, as on a leaf's .grad
+    y = sg.arange(8.0).reshape(2, 2, 2)
+    assert y.flip(0, 2).tolist() == y.flip((0, 2)).tolist() == y.flip([0, 2]).tolist()
