@@ -70,6 +70,8 @@ def matrix_exp(A: Any) -> Tensor:
     if n == 0 or t.numel() == 0:
         return t * 1.0
     norm = float(namespace(t._data).abs(t._data).sum(axis=-2).max()) if t.numel() else 0.0
+    if not math.isfinite(norm):  # inf or NaN entries: NaN out, as PyTorch
+        return t * math.nan
     squarings = max(0, math.ceil(math.log2(norm / PADE_THETA))) if norm > PADE_THETA else 0
     b = t * (1.0 / 2**squarings)
     eye = t._constant_like(namespace(t._data).eye(n, dtype=t.dtype))
@@ -145,7 +147,7 @@ def vander(x: Any, *, N: int | None = None) -> Tensor:
     n = t.shape[-1] if N is None else N
     if n < 1:
         raise ArgumentError(f"linalg.vander: N must be at least 1, got {N}")
-    powers = [t * 0.0 + 1.0]
+    powers = [t * 0 + 1]  # ones of t's dtype (int stays int, as PyTorch)
     for _ in range(1, n):
         powers.append(powers[-1] * t)
     from .functions import stack
