@@ -90,13 +90,7 @@ class Geometric(BinaryTrial, Distribution):
         logits: Tensor | float | None = None,
         validate_args: bool | None = None,
     ) -> None:
-        _one_of(probs, logits)
-        name, given = ("probs", probs) if probs is not None else ("logits", logits)
-        assert given is not None
-        (self._param,) = broadcast_all(given)
-        self.__dict__[name] = self._param
-        batch_shape = () if isinstance(given, numbers.Number) else self._param.shape
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(probs, logits, validate_args)
         if self._validate_args and probs is not None:
             if not bool((self._param > 0).all()):
                 raise ValueError(
@@ -193,7 +187,7 @@ class Binomial(BinaryTrial, Distribution):
         total, self._param = broadcast_all(total_count, given)
         self.total_count = total.type_as(self._param)
         self.__dict__[name] = self._param
-        super().__init__(self._param.shape, validate_args=validate_args)
+        Distribution.__init__(self, self._param.shape, validate_args=validate_args)
 
     @property
     def arg_constraints(self) -> dict[str, constraints.Constraint]:

@@ -75,6 +75,22 @@ class BinaryTrial:
     """probs and logits of a yes/no trial, each computed from the other when first
     asked (Bernoulli, Geometric and Binomial take either)."""
 
+    _param: Tensor
+
+    def __init__(
+        self,
+        probs: Tensor | float | None = None,
+        logits: Tensor | float | None = None,
+        validate_args: bool | None = None,
+    ) -> None:
+        _one_of(probs, logits)
+        name, given = ("probs", probs) if probs is not None else ("logits", logits)
+        assert given is not None
+        (self._param,) = broadcast_all(given)
+        self.__dict__[name] = self._param
+        batch_shape = () if isinstance(given, numbers.Number) else self._param.shape
+        super().__init__(batch_shape, validate_args=validate_args)  # type: ignore[call-arg]
+
     @lazy_property
     def logits(self) -> Tensor:
         """log(p) - log(1 - p), of p clamped to [eps, 1 - eps]."""
@@ -90,20 +106,6 @@ class Bernoulli(BinaryTrial, Distribution):
     """1 with probability `probs` (or sigmoid(`logits`)), else 0; numbers or Tensors."""
 
     has_enumerate_support = True
-
-    def __init__(
-        self,
-        probs: Tensor | float | None = None,
-        logits: Tensor | float | None = None,
-        validate_args: bool | None = None,
-    ) -> None:
-        _one_of(probs, logits)
-        name, given = ("probs", probs) if probs is not None else ("logits", logits)
-        assert given is not None
-        (self._param,) = broadcast_all(given)
-        self.__dict__[name] = self._param
-        batch_shape = () if isinstance(given, numbers.Number) else self._param.shape
-        super().__init__(batch_shape, validate_args=validate_args)
 
     @property
     def arg_constraints(self) -> dict[str, constraints.Constraint]:

@@ -265,8 +265,7 @@ class Distribution:
         return new
 
     def _get_checked_instance(self: D, cls: type, _instance: D | None = None) -> D:
-        own_init = next(vars(k)["__init__"] for k in type(self).__mro__ if "__init__" in vars(k))
-        if _instance is None and own_init is not vars(cls).get("__init__"):
+        if _instance is None and type(self).__init__ is not cls.__init__:
             raise NotImplementedError(
                 f"Subclass {type(self).__name__} of {cls.__name__} that defines a custom "
                 "__init__ method must also define a custom .expand() method."
