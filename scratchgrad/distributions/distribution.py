@@ -53,6 +53,11 @@ class lazy_property(Generic[T]):
         return value
 
 
+def _resolved_init(klass: type) -> Any:
+    """The __init__ a class's instances run (its own or the first base's that has one)."""
+    return next(vars(k)["__init__"] for k in klass.__mro__ if "__init__" in vars(k))
+
+
 def broadcast_all(*values: Tensor | float) -> tuple[Tensor, ...]:
     """The values as Tensors of one broadcast shape (PyTorch's `broadcast_all`): numbers
     take the first Tensor's dtype and device (the default dtype if all are numbers)."""
@@ -265,7 +270,7 @@ class Distribution:
         return new
 
     def _get_checked_instance(self: D, cls: type, _instance: D | None = None) -> D:
-        if _instance is None and type(self).__init__ is not cls.__init__:
+        if _instance is None and _resolved_init(type(self)) is not _resolved_init(cls):
             raise NotImplementedError(
                 f"Subclass {type(self).__name__} of {cls.__name__} that defines a custom "
                 "__init__ method must also define a custom .expand() method."
