@@ -8,6 +8,7 @@ are written against the array module of their inputs, so on a GPU no data would 
 pulled back to the host behind the user's back.
 """
 
+import cupy_api
 import numpy as np
 
 
@@ -49,23 +50,38 @@ def _call(fn):
 NOT_IN_CUPY_13 = frozenset({"put_along_axis"})
 
 
-class _Namespace:
-    """A module-like object: numpy's functions, on StrictArrays in and out."""
+def _checked(fn, check):
+    """`fn` that first asks `check(args, kwargs)` whether CuPy would take the call."""
 
-    def __init__(self, source, name):
+    def call(*args, **kwargs):
+        check(args, kwargs)
+        return fn(*args, **kwargs)
+
+    return call
+
+
+class _Namespace:
+    """A module-like object: numpy's functions, on StrictArrays in and out, refusing
+    what CuPy (as recorded in cupy_api.json) does not have or take."""
+
+    def __init__(self, source, name, path=""):
         self._source = source
+        self._path = path  # "", "linalg", "lib.stride_tricks": where in CuPy
         self.__name__ = name
 
     def __getattr__(self, name):
         if name in NOT_IN_CUPY_13:
             raise AttributeError(f"{self.__name__}.{name}: CuPy 13 has no {name}")
+        cupy_api.entry(self._path, name)
         value = getattr(self._source, name)
         if isinstance(value, np.ufunc):
             return _Ufunc(value)
         if callable(value) and not isinstance(value, type):
-            return _call(value)
+            path = self._path
+            return _checked(_call(value), lambda a, k: cupy_api.check_call(path, name, a, k))
         if hasattr(value, "__dict__") and not isinstance(value, type):  # a submodule
-            return _Namespace(value, f"{self.__name__}.{name}")
+            path = f"{self._path}.{name}".strip(".")
+            return type(self)(value, f"{self.__name__}.{name}", path)
         return value
 
 
@@ -75,10 +91,12 @@ class _Ufunc:
         self.__name__ = ufunc.__name__
 
     def __call__(self, *args, **kwargs):
+        cupy_api.check_ufunc(self.__name__, "__call__", args, kwargs)
         return _call(self._ufunc)(*args, **kwargs)
 
     def __getattr__(self, name):  # .at, .reduce, ...
-        return _call(getattr(self._ufunc, name))
+        method = _call(getattr(self._ufunc, name))
+        return _checked(method, lambda a, k: cupy_api.check_ufunc(self.__name__, name, a, k))
 
 
 strict = _Namespace(np, "strict")
@@ -101,6 +119,16 @@ def _unary(name):
         return self._same_kind(wrap(getattr(self.a, name)()))
 
     return method
+
+
+class _MemoryPointer:
+    """What `cupy_array.data` is: a device pointer, no numbers (code that wanted the
+    numbers of a Tensor-or-array meant `tensor._data`)."""
+
+    def __array__(self, *args, **kwargs):
+        raise NumpyUsed("a CuPy array's .data (a memory pointer) was used as numbers")
+
+    __array_namespace__ = None
 
 
 class StrictArray:
@@ -139,13 +167,24 @@ class StrictArray:
     def __getattr__(self, name):  # methods: reshape, sum, astype, ...
         if name.startswith("__"):  # no __array_interface__ & co: no back door
             raise AttributeError(name)
-        method = _call(getattr(self.a, name))
-        return lambda *a, **k: self._same_kind(method(*a, **k))
+        if name == "data":  # a CuPy array's .data is a pointer to GPU memory
+            return _MemoryPointer()
+        value = getattr(self.a, name)
+        if not callable(value):  # .real, .itemsize, ...
+            cupy_api.check_method(name, None, None)
+            return self._same_kind(wrap(value))
+        method = _call(value)
+
+        def call(*args, **kwargs):
+            cupy_api.check_method(name, args, kwargs)
+            return self._same_kind(method(*args, **kwargs))
+
+        return call
 
     def _same_kind(self, x):
         if type(self) is StrictArray:
             return x
-        return _wrap_d(x)
+        return _wrap_as(type(self), x)
 
     def __getitem__(self, index):
         return self._same_kind(wrap(self.a[unwrap(index)]))
@@ -220,43 +259,63 @@ class DispatchingArray(StrictArray):
         return dispatching
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        taken = dict(kwargs, **({"out": out} if out is not None else {}))
+        cupy_api.check_ufunc(ufunc.__name__, method, inputs, taken)
+        for x in inputs:
+            if isinstance(x, np.ndarray) and x.ndim:  # as CuPy: no host arrays mixed in
+                raise NumpyUsed(f"numpy.{ufunc.__name__} got a host array of shape {x.shape}")
         if out is not None:
             kwargs["out"] = unwrap(out)
         result = getattr(ufunc, method)(*unwrap(inputs), **kwargs)
-        return out[0] if out is not None and len(out) == 1 else _wrap_d(result)
+        return out[0] if out is not None and len(out) == 1 else _wrap_as(type(self), result)
 
     def __array_function__(self, func, types, args, kwargs):
-        return _wrap_d(func(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}))
+        # CuPy answers numpy.f(...) with cupy.f(...): what cupy.f lacks or refuses fails
+        path = func.__module__.removeprefix("numpy").strip(".")
+        cupy_api.check_call("" if path.startswith("_") else path, func.__name__, args, kwargs)
+        result = func(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()})
+        return _wrap_as(type(self), result)
 
 
-def _wrap_d(x):
+def _wrap_as(cls, x):
+    """`x` (a numpy result) as arrays of the dispatching array type `cls`."""
     wrapped = wrap(x)
-    if isinstance(wrapped, StrictArray) and not isinstance(wrapped, DispatchingArray):
-        return DispatchingArray(wrapped.a)
-    if isinstance(wrapped, tuple):
-        return tuple(_wrap_d(v) for v in wrapped)
+    if isinstance(wrapped, StrictArray) and type(wrapped) is not cls:
+        return cls(wrapped.a)
+    if isinstance(wrapped, (tuple, list)):
+        return type(wrapped)(_wrap_as(cls, v) for v in wrapped)
     return wrapped
 
 
 class _DispatchingNamespace(_Namespace):
+    """numpy's functions, with results as `array_type` (DispatchingArray by default)."""
+
+    array_type = DispatchingArray
+
     def __getattr__(self, name):
         value = super().__getattr__(name)
+        cls = self.array_type
         if isinstance(value, _Ufunc):
-            return _DispatchingUfunc(value._ufunc)
+            return _DispatchingUfunc(value._ufunc, cls)
         if isinstance(value, _Namespace):
-            return _DispatchingNamespace(value._source, value.__name__)
+            value.array_type = cls
+            return value
         if callable(value) and not isinstance(value, type):
-            return lambda *a, **k: _wrap_d(value(*a, **k))
+            return lambda *a, **k: _wrap_as(cls, value(*a, **k))
         return value
 
 
 class _DispatchingUfunc(_Ufunc):
+    def __init__(self, ufunc, array_type):
+        super().__init__(ufunc)
+        self._array_type = array_type
+
     def __call__(self, *args, **kwargs):
-        return _wrap_d(super().__call__(*args, **kwargs))
+        return _wrap_as(self._array_type, super().__call__(*args, **kwargs))
 
     def __getattr__(self, name):
         method = super().__getattr__(name)
-        return lambda *a, **k: _wrap_d(method(*a, **k))
+        return lambda *a, **k: _wrap_as(self._array_type, method(*a, **k))
 
 
 dispatching = _DispatchingNamespace(np, "dispatching")

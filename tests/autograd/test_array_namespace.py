@@ -2,6 +2,7 @@
 forward, reverse mode, forward mode and double backprop give the numbers numpy gives, and
 nothing is handed to numpy on the way. See strict_array.py."""
 
+import cupy_api
 import numpy as np
 import pytest
 from device_arrays import ON_GPU, host, on_device
@@ -104,6 +105,28 @@ def test_the_stand_in_really_refuses_numpy():
     with pytest.raises(NumpyUsed):
         np.asarray(a)
     assert isinstance(strict.exp(a), StrictArray)
+
+
+@pytest.mark.skipif(ON_GPU, reason="checks the CPU stand-in itself")
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: strict.sum(a, where=a > 0),  # numpy's reductions take where=; CuPy's don't
+        lambda a: strict.max(a, initial=0.0),
+        lambda a: strict.clip(a, min=0.0),  # numpy 2's keyword; CuPy has a_min, a_max
+        lambda a: strict.einsum("i->", a, out=None),
+        lambda a: strict.exp(a, where=a > 0),  # a ufunc keyword CuPy's ufuncs refuse
+        lambda a: strict.matmul.reduce(a),  # a ufunc in numpy, a function in CuPy
+        lambda a: strict.vecdot(a, a),  # numpy 2 has it, CuPy 14 does not
+        lambda a: a.resize(2),  # no such CuPy array method
+        lambda a: a.sum(where=a > 0),
+    ],
+)
+def test_the_stand_in_refuses_what_cupy_lacks(call):
+    """tests/cupy_api.json (read from a real CuPy by tools/cupy_manifest.py) bounds what
+    the stand-in offers, so code that only numpy could run fails here, not on a GPU."""
+    with pytest.raises(cupy_api.NotInCupy, match="CuPy"):
+        call(StrictArray(np.arange(3.0)))
 
 
 def test_mixing_array_kinds_raises_pytorchs_error():  # (also on a real GPU)
