@@ -49,7 +49,9 @@ def _user_frames(limit=3):
 def _finite(value):
     if value is None:
         return True
-    data = getattr(value, "data", value)
+    data = getattr(value, "_data", value)  # a Tensor's array; an array as it is (a CuPy
+    if not hasattr(data, "dtype"):  # array's .data is its memory pointer): a Value's float
+        data = getattr(data, "data", data)
     if isinstance(data, float):
         return math.isfinite(data)
     return bool(np.all(np.isfinite(data)))

@@ -183,8 +183,8 @@ class mps:
 def move_array(array: Array, target: Device) -> Array:
     """`array` on the `target` Device (the same object when it is already there)."""
     if target.type == "cpu":
-        if isinstance(array, np.ndarray):
-            return array
+        if not is_device_array(array):
+            return np.asarray(array)
         return _cupy().asnumpy(array)
     cp = _cupy()
     if not cuda.is_available():

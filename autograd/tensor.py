@@ -270,7 +270,9 @@ class Tensor(
             # wraps around); PyTorch computes them in the default dtype: so do we
             result = _forward(op, _widened(arrays), kind, params)
             data, saved = result if op.saves else (result, params or None)
-        if not isinstance(data, kind):  # a full reduction gives a numpy scalar
+        if not isinstance(data, kind) and (
+            isinstance(data, np.generic) or not hasattr(data, "dtype")
+        ):  # a full reduction's numpy scalar (not to_device's array of another kind)
             data = namespace(arrays[0]).asarray(data)
         if (
             (data.dtype is not arrays[0].dtype or (arrays[0].ndim == 0 and len(arrays) > 1))
@@ -398,6 +400,11 @@ class Tensor(
             values = values._data
         elif isinstance(values, TrackedArray):
             values = values.view(np.ndarray)
+        if is_device_array(self._data) or is_device_array(values):  # across devices
+            from .devices import Device, move_array
+
+            if not isinstance(values, (int, float, bool)):
+                values = move_array(cast(Any, values), Device(device_name(self._data)))
         self._data[...] = values
         self._vc.value += 1
         return self
@@ -442,7 +449,13 @@ class Tensor(
 
     def numpy(self) -> Array:
         """The numbers as a numpy array sharing this tensor's memory (writes are counted
-        in-place edits, as through `.data`)."""
+        in-place edits, as through `.data`). A GPU tensor raises, as in PyTorch: copying
+        to the host is spelled `.cpu()`."""
+        if is_device_array(self._data):
+            raise TypeError(
+                f"can't convert {device_name(self._data)} device type tensor to numpy. Use "
+                "Tensor.cpu() to copy the tensor to host memory first."
+            )
         return self.data
 
     def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Array:

@@ -986,8 +986,9 @@ class TensorMethods:
         return self._same_or_cast(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
-        """In `other`'s dtype (PyTorch's `type_as`); itself when it already is."""
-        return self._same_or_cast(other.dtype)
+        """In `other`'s dtype and on its device (PyTorch's `type_as`, whose type names
+        such as torch.cuda.FloatTensor include the device); itself when it already is."""
+        return self.to(other.device, other.dtype)
 
     def _same_or_cast(self, dtype: npt.DTypeLike) -> Tensor:
         return cast("Tensor", self) if self._data.dtype == np.dtype(dtype) else self.astype(dtype)

@@ -3,9 +3,11 @@
 ".[dev,gpu]"`, plus `pip install torch` for the comparison rows):
 
 1. scratchgrad sees the GPU (`scratchgrad.cuda.is_available()`);
-2. the op-table tests (every op's forward, VJP and JVP) and the device training tests
-   pass with their arrays on the GPU (SCRATCHGRAD_TEST_DEVICE=cuda): no op pulls data
-   back to the host, mixing devices raises;
+2. the op-table tests (every op's forward, VJP and JVP), the device training tests and
+   the learner's road (tests/test_gpu_road.py: `.to("cuda")`, PyTorch's loop, `fit`,
+   checkpoints, pictures) pass with their arrays on the GPU
+   (SCRATCHGRAD_TEST_DEVICE=cuda): no op pulls data back to the host, mixing devices
+   raises;
 3. SimpleConvNet training steps at batch 100 and 1000, ours vs PyTorch CUDA;
 4. the 2-epoch real-MNIST recipe (bench.mnist_recipe, one seed) on the GPU: test
    accuracy >= 98.0%, epoch time <= 3x PyTorch CUDA's and <= 3.5 s (the H200 target),
@@ -33,7 +35,8 @@ def available():
 
 
 def device_tests():
-    """The op-table and device-training tests with CuPy arrays; (passed?, summary line)."""
+    """The op-table, device-training and GPU-road tests with CuPy arrays; (passed?,
+    summary line)."""
     env = dict(os.environ, SCRATCHGRAD_TEST_DEVICE="cuda")
     result = subprocess.run(
         [
@@ -47,6 +50,7 @@ def device_tests():
             "no:cacheprovider",
             "tests/autograd/test_array_namespace.py",
             "tests/autograd/test_device_training.py",
+            "tests/test_gpu_road.py",
         ],
         env=env,
         capture_output=True,

@@ -35,6 +35,8 @@ import os
 import numpy as np
 
 from ..autograd import Tensor, Value
+from ..autograd.backend import is_device_array
+from ..autograd.devices import GPU_HINT, Device, cuda, on_host
 from . import checkpoint_npz, checkpoint_safetensors
 from .checkpoint_io import CheckpointError, fail, open_regular, pickle_refusal, write_atomically
 
@@ -114,6 +116,8 @@ def _array(where, value):
     """`value` as a numpy array of a dtype safetensors stores, or an error naming it."""
     if isinstance(value, (Tensor, Value)):
         value = value.data
+    if is_device_array(value):  # a GPU tensor's numbers are written from the host
+        value = on_host(value)
     try:
         array = np.asarray(value)
     except Exception as err:  # e.g. a bfloat16 or requires_grad torch tensor
@@ -208,14 +212,15 @@ def load(
     with plain values, if it was saved so). Never unpickles.
 
     `max_bytes` / `max_array_bytes` bound the memory a file may claim in all / per array;
-    raise them only for files you trust. `map_location` (None or "cpu": scratchgrad
-    computes on the CPU) and `weights_only` (nothing is ever unpickled, so it changes
-    nothing) are accepted so that PyTorch's `torch.load(path, ...)` calls work."""
-    if map_location is not None and str(map_location) != "cpu":
-        raise ValueError(
-            f"load(): map_location={map_location!r}, but scratchgrad computes "
-            "on the CPU only; pass None or 'cpu'"
-        )
+    raise them only for files you trust. `weights_only` (nothing is ever unpickled, so it
+    changes nothing) is accepted so that PyTorch's `torch.load(path, ...)` calls work.
+
+    `map_location` ("cuda", "cuda:1", a device; None or "cpu" for the host) is where the
+    Tensors the file holds are put, as in PyTorch. Plain arrays (a `state_dict()`'s) stay
+    numpy arrays: `load_state_dict` copies them to the model's device. PyTorch's callable
+    and dict forms remap the devices tensors were saved on; a file here always holds
+    them on the host, so they keep them there."""
+    target = _map_location(map_location)
     with open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         head = f.read(9)
@@ -226,8 +231,39 @@ def load(
             f, size, functools.partial(fail, path), max_bytes, max_array_bytes
         )
     if TREE_KEY not in metadata:
-        return _with_tensors(path, arrays, metadata.get(TENSORS_KEY))
-    return _decode_tree(path, metadata[TREE_KEY], arrays)
+        loaded = _with_tensors(path, arrays, metadata.get(TENSORS_KEY))
+    else:
+        loaded = _decode_tree(path, metadata[TREE_KEY], arrays)
+    return loaded if target is None else _tensors_to(loaded, target)
+
+
+def _map_location(map_location):
+    """The Device a `load(map_location=...)` puts Tensors on, or None for the host."""
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return None
+    try:
+        target = Device(map_location)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"load(): map_location={map_location!r}: {err}") from None
+    if target.type == "cpu":
+        return None
+    if not cuda.is_available():  # PyTorch's check, before anything is read
+        raise RuntimeError(
+            f"load(): map_location={map_location!r} asks for a GPU, but "
+            f"scratchgrad.cuda.is_available() is False; pass map_location='cpu' ({GPU_HINT})"
+        )
+    return target
+
+
+def _tensors_to(obj, target):
+    """`obj` with every Tensor in it (in dicts, lists, tuples) moved to `target`."""
+    if isinstance(obj, Tensor):
+        return obj.to(target)
+    if isinstance(obj, dict):
+        return {k: _tensors_to(v, target) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_tensors_to(v, target) for v in obj)
+    return obj
 
 
 def _with_tensors(path, arrays, named):

@@ -83,6 +83,13 @@ class ConcatDataset(Dataset):
         return self.datasets[part][index - start]
 
 
+def _dataset_array(a: ArrayLike | Tensor) -> Array:
+    """A TensorDataset's array: numpy's, or a GPU tensor's own (a data set moved to the
+    GPU once, as PyTorch code does, stays there)."""
+    data: Any = a.data if isinstance(a, Tensor) else a
+    return data if is_device_array(data) else np.asarray(data)
+
+
 class TensorDataset(Dataset):
     """Arrays of equal length, indexed together: `TensorDataset(X, y)[i] == (X[i], y[i])`.
 
@@ -93,7 +100,7 @@ class TensorDataset(Dataset):
     def __init__(self, *arrays: ArrayLike | Tensor) -> None:
         if not arrays:
             raise ValueError("TensorDataset needs at least one array")
-        self.arrays: list[Array] = [np.asarray(getattr(a, "data", a)) for a in arrays]
+        self.arrays: list[Array] = [_dataset_array(a) for a in arrays]
         # PyTorch's `.tensors`: a Tensor given stays that tensor's storage and version
         # counter (a write through it is counted); an array is wrapped once
         self._tensors = tuple(
@@ -231,7 +238,8 @@ def one_hot(
 ) -> Array:
     """Integer labels (N,) -> one-hot rows (N, C), in an array of the labels' kind
     (numpy, or CuPy for labels on a GPU). C is the largest label + 1 unless given."""
-    raw: Any = getattr(labels, "data", labels)
+    raw: Any = labels._data if isinstance(labels, Tensor) else labels  # (a CuPy array's
+    # .data is its memory pointer, not its numbers)
     xp = namespace(raw) if is_device_array(raw) else np
     found: Any = xp.asarray(raw)
     if found.dtype.kind not in "iu":

@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
-from ..autograd.backend import Array
+from ..autograd.backend import Array, is_device_array
+from ..autograd.dtypes import get_default_dtype
 from ..autograd.tensor import as_array, from_numpy
 from .collate import default_collate, default_convert
 from .data import IterableDataset, Subset, TensorDataset, _Indexable
@@ -161,6 +162,8 @@ class DataLoader:
             if self.dtype is not None and self.collate_fn is None:
                 batch = _first_cast(batch, self.dtype)
             return batch
+        if is_device_array(arrays[0]):
+            return self._gpu_batch(arrays)
         if self.dtype is None and self._floats:  # (X, y) arrays: integer X made floats
             x = from_numpy(np.ascontiguousarray(as_array(arrays[0])))
         else:
@@ -169,6 +172,17 @@ class DataLoader:
             return x
         # gathered rows are fresh arrays: the tensors can own them; a list, as PyTorch's
         return [x] + [from_numpy(np.ascontiguousarray(c)) for c in arrays[1:]]
+
+    def _gpu_batch(self, arrays: tuple[Array, ...]) -> Any:
+        """The rows of a data set that lives on a GPU, gathered there (the same rules as
+        for numpy columns: a dtype given, or an integer X of (X, y) made floats)."""
+        first = arrays[0]
+        if self.dtype is not None:
+            first = first.astype(self.dtype)
+        elif self._floats and first.dtype.kind in "biu":
+            first = first.astype(get_default_dtype())
+        tensors = [Tensor(a) for a in (first, *arrays[1:])]
+        return tensors[0] if len(arrays) == 1 and self._bare else tensors
 
 
 def _columns(dataset: Any) -> bool:

@@ -20,7 +20,8 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Device, Tensor, Value, name_scope
-from ..autograd.backend import Array, ArrayLike
+from ..autograd.backend import Array, ArrayLike, device_name, is_device_array
+from ..autograd.devices import move_array, on_host
 from ..autograd.torch_array import as_grad, zeros_grad
 from .dtypes import float_dtype
 from .module_views import MemberView
@@ -622,7 +623,7 @@ class Module:
                 out[name] = obj
             else:
                 data = obj.data if isinstance(obj, (Tensor, Value)) else obj
-                out[name] = copies.setdefault(id(obj), np.array(data))
+                out[name] = copies.setdefault(id(obj), _host_copy(data))
         return out
 
     def load_state_dict(
@@ -638,33 +639,34 @@ class Module:
                 f"{type(self).__name__}.load_state_dict: expected a dict of name "
                 f"-> array (e.g. nn.load(path)), got {type(state_dict).__name__}"
             )
+        # the numbers on the host, wherever they come from (a GPU model's state_dict, a
+        # checkpoint, a PyTorch state_dict): checked there, copied to each target's device
+        arrays = {k: _on_host(v) for k, v in state_dict.items()}
         entries = list(self._state_entries())
         targets = {name: obj for kind, name, obj in entries if kind == "param"}
         buffers = {name: obj for kind, name, obj in entries if kind == "buffer"}
         # a tied parameter is loaded once, from whichever of its names the dict has (older
         # checkpoints saved it under one name only)
-        given = {id(obj) for kind, name, obj in entries if name in state_dict}
+        given = {id(obj) for kind, name, obj in entries if name in arrays}
         # batch norm's step count is optional, as in PyTorch (older checkpoints lack it)
         missing = [
             name
             for kind, name, obj in entries
-            if name not in state_dict
+            if name not in arrays
             and id(obj) not in given
             and name.rpartition(".")[2] != "num_batches_tracked"
         ]
-        unexpected = [k for k in state_dict if k not in targets and k not in buffers]
+        unexpected = [k for k in arrays if k not in targets and k not in buffers]
         problems: list[str] = []
         if strict:
             problems += [
                 f"missing key {k!r} (shape {_shape(targets.get(k, buffers.get(k)))})"
                 for k in missing
             ]
-            problems += [
-                f"unexpected key {k!r} (shape {np.shape(state_dict[k])})" for k in unexpected
-            ]
+            problems += [f"unexpected key {k!r} (shape {np.shape(arrays[k])})" for k in unexpected]
         for k, target in list(targets.items()) + list(buffers.items()):
-            if k in state_dict:
-                arr = np.asarray(state_dict[k])
+            if k in arrays:
+                arr = arrays[k]
                 if arr.dtype.kind not in "fiub":
                     problems.append(f"key {k!r} has dtype {arr.dtype}; expected numbers")
                 elif arr.shape != _shape(target):
@@ -674,12 +676,8 @@ class Module:
                     )
         first_name: dict[int, str] = {}  # aliases of one tied parameter must agree
         for _kind, name, obj in entries:
-            other = first_name.setdefault(id(obj), name) if name in state_dict else name
-            if (
-                other != name
-                and not problems
-                and not np.array_equal(np.asarray(state_dict[other]), np.asarray(state_dict[name]))
-            ):
+            other = first_name.setdefault(id(obj), name) if name in arrays else name
+            if other != name and not problems and not np.array_equal(arrays[other], arrays[name]):
                 problems.append(
                     f"keys {other!r} and {name!r} name one shared parameter but "
                     "hold different values"
@@ -701,9 +699,7 @@ class Module:
         nonfinite = [
             k
             for k in list(targets) + list(buffers)
-            if k in state_dict
-            and np.asarray(state_dict[k]).dtype.kind == "f"
-            and not np.isfinite(np.asarray(state_dict[k])).all()
+            if k in arrays and arrays[k].dtype.kind == "f" and not np.isfinite(arrays[k]).all()
         ]
         if nonfinite:  # allowed (a diverged run is worth inspecting)
             import warnings
@@ -716,17 +712,17 @@ class Module:
                 stacklevel=2,
             )
         for k, target in targets.items():
-            if k in state_dict:
+            if k in arrays:
                 if isinstance(target, Value):
-                    target.data = float(np.asarray(state_dict[k]))
+                    target.data = float(arrays[k])
                 else:
-                    target.copy_(state_dict[k])
+                    target.copy_(arrays[k])
         for k, target in buffers.items():
-            if k in state_dict:
+            if k in arrays:
                 if isinstance(target, Tensor):
-                    target.copy_(state_dict[k])
+                    target.copy_(arrays[k])
                 else:
-                    target[...] = state_dict[k]
+                    target[...] = move_array(arrays[k], Device(device_name(target)))
         return IncompatibleKeys(missing, unexpected)
 
     def _hint(self, key: str, shape: tuple[int, ...]) -> str:
@@ -776,6 +772,17 @@ class Module:
         if len(lines) > 1:
             lines.append(f"Total parameters: {self.num_parameters():,}")
         return "\n".join(lines)
+
+
+def _host_copy(data: Any) -> Array:
+    """A numpy copy (of a GPU array: copied to the host, as nn.save needs it)."""
+    return on_host(data) if is_device_array(data) else np.array(data)
+
+
+def _on_host(value: Any) -> Array:
+    """A state_dict entry as a numpy array (a GPU array or tensor copied to the host)."""
+    data = value._data if isinstance(value, Tensor) else value
+    return on_host(data) if is_device_array(data) else np.asarray(value)
 
 
 def _shape(x: Any) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..autograd import Tensor, no_grad
 from ..autograd.backend import Array, ArrayLike
+from .style import numbers
 
 if TYPE_CHECKING:
     from ..nn.containers import Sequential
@@ -69,11 +70,14 @@ def record_activations(model: Sequential, x: Tensor | ArrayLike) -> dict[str, Ar
     count = 0
     with no_grad():
         h = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
+        first = next(iter(model.parameters()), None)
+        if isinstance(first, Tensor):  # a model on a GPU takes its input there
+            h = h.to(first.device)
         for module in _walk(model):
             h = module(h)
             if isinstance(module, kinds):
                 count += 1
-                recorded[f"{type(module).__name__} {count}"] = np.array(h.data, copy=True)
+                recorded[f"{type(module).__name__} {count}"] = np.array(numbers(h), copy=True)
     return recorded
 
 
@@ -86,7 +90,7 @@ def _pairs(activations: Any) -> list[tuple[str, Array]]:
             name, values = item
         else:
             name, values = f"layer {i + 1}", item
-        pairs.append((str(name), np.asarray(getattr(values, "data", values), dtype=float)))
+        pairs.append((str(name), numbers(values, float)))
     return pairs
 
 

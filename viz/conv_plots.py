@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd import Tensor, no_grad
 from ..autograd.backend import Array, ArrayLike
 from .plots import _new_figure
+from .style import numbers
 
 if TYPE_CHECKING:
     from ..nn.module import Module
@@ -43,8 +44,7 @@ def plot_filters(
     """A grid of a conv layer's filters: `weight` is a Conv2d, its Parameter or an array
     of shape (out, in, kh, kw); one image per output channel (input channel `channel`).
     Each filter is scaled on its own, as the book draws them (before/after training)."""
-    data = getattr(getattr(weight, "weight", weight), "data", weight)
-    data = np.asarray(data)
+    data = numbers(getattr(weight, "weight", weight))
     if data.ndim != 4:
         raise ValueError(
             f"plot_filters needs a conv weight of shape (out, in, kh, kw), got shape {data.shape}"
@@ -58,17 +58,17 @@ def plot_filters(
 def feature_maps(model: Module, x: Tensor | ArrayLike) -> list[tuple[str, Array]]:
     """[(layer name, activation array (C, H, W))] for every 4-D output of a Sequential's
     layers, for one input image `x` of shape (C, H, W) or (1, C, H, W)."""
-    x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    params: list[Any] = model.parameters()  # a conv net's: Parameters (Tensors)
+    dtype, device = next(iter(params)).dtype, next(iter(params)).device
+    x = (x if isinstance(x, Tensor) else Tensor(np.asarray(x))).to(device)
     if x.ndim == 3:
         x = x.reshape((1,) + x.shape)
-    params: list[Any] = model.parameters()  # a conv net's: Parameters (Tensors)
-    dtype = next(iter(params)).dtype
     out, maps = x.astype(dtype) if x.dtype != dtype else x, []
     with no_grad():
         for name, layer in model.named_children():
             out = layer(out)
             if out.ndim == 4:
-                maps.append((f"{name}: {type(layer).__name__}", out.data[0]))
+                maps.append((f"{name}: {type(layer).__name__}", numbers(out)[0]))
     return maps
 
 
@@ -84,7 +84,7 @@ def plot_feature_maps(
         )
     shown = min(channels, max(m.shape[0] for _, m in maps))
     fig = _new_figure(1.3 * (shown + 1), 1.4 * len(maps) + 0.4)
-    raw = np.asarray(x.data if isinstance(x, Tensor) else x)
+    raw = numbers(x)
     image = (
         raw.reshape(raw.shape[-2:])
         if raw.size == np.prod(raw.shape[-2:])

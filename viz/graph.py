@@ -286,10 +286,7 @@ def _add_node(
         rows.append(f"data {fmt(node.data)}")
     if tangents is not None:  # forward mode: d node along the input tangent
         tangent = tangents.get(node)
-        rows.append(
-            "tangent "
-            + ("0" if tangent is None else summarize_grad(getattr(tangent, "data", tangent)))
-        )
+        rows.append("tangent " + ("0" if tangent is None else summarize_grad(tangent)))
     is_param = node.op is None and node.requires_grad
     is_constant = not node.requires_grad
     grad_row = None

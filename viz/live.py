@@ -31,6 +31,7 @@ from ..autograd.backend import Array
 from ..nn.train import Callback
 from .escape import html_escape
 from .plots import gradient_norms, readable_names
+from .style import numbers
 
 if TYPE_CHECKING:
     from ..nn.module import Module
@@ -267,11 +268,7 @@ def first_layer_image(model: Module, max_side: int = 256) -> tuple[str, int] | N
     conv filters one tile per output channel (first input channel); else the matrix."""
     params: list[Any] = model.parameters()  # Parameters, Values (or plain arrays)
     weight = next(
-        (
-            np.asarray(getattr(p, "data", p), dtype=np.float64)
-            for p in params
-            if np.ndim(getattr(p, "data", p)) in (2, 4)
-        ),
+        (numbers(p, np.float64) for p in params if len(getattr(p, "shape", ())) in (2, 4)),
         None,
     )
     if weight is None:

@@ -40,7 +40,7 @@ from ..autograd import Tensor
 from ..autograd.node import Node
 from . import renderer
 from .escape import clean, html_escape
-from .style import NO_GRAD, fmt
+from .style import NO_GRAD, fmt, numbers
 
 MAX_LISTED = 6  # inputs listed by name in a rule text; the rest become "..."
 MAX_PLAYER_STEPS = 2000  # steps one page keeps (a longer slider is of no use)
@@ -194,8 +194,8 @@ def _describe(node: Any, label: str) -> str:
 
 
 def _raw(x: Any) -> Any:
-    """The numbers of a grad or node (an ndarray's own `.data` is a buffer, not them)."""
-    return x if isinstance(x, (np.ndarray, float, int)) else getattr(x, "data", x)
+    """The numbers of a grad or node, on the host (see style.numbers)."""
+    return x if isinstance(x, (float, int)) else numbers(x)
 
 
 def _describe_grad(grad: Any) -> str:
@@ -209,7 +209,7 @@ def _describe_grad(grad: Any) -> str:
 
 
 def _stats(array: Any) -> str:
-    a = np.asarray(array)
+    a = numbers(array)
     if a.size == 0:
         return "empty"
     a = a.astype(np.float64, copy=False)
@@ -220,7 +220,7 @@ def _short(node: Any) -> str:
     """A node's value in a rule text: the number for a scalar, shape and dtype otherwise."""
     if node.data is None or isinstance(node, Tensor) and node.data.size != 1:
         return f"{tuple(node.shape)} {node.dtype}"
-    return fmt(float(np.asarray(node.data).reshape(-1)[0]))
+    return fmt(float(numbers(node.data).reshape(-1)[0]))
 
 
 def _listed(texts: Iterable[str]) -> str:

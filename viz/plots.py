@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd import Tensor, Value, no_grad
 from ..autograd.backend import Array, ArrayLike
+from .style import numbers
 
 if TYPE_CHECKING:
     from ..nn.module import Module
@@ -315,7 +316,8 @@ def _predict_classes(model: Callable[..., Any], points: Array, threshold: float 
         if params and isinstance(params[0], Value):
             scores = np.array([_as_float(model(list(p))) for p in points])
         else:
-            scores = np.asarray(model(Tensor(points)).data, dtype=np.float64)
+            device = getattr(params[0], "device", None) if params else None  # a GPU model's
+            scores = numbers(model(Tensor(points, device=device)), np.float64)
     if scores.ndim == 2 and scores.shape[1] > 1:
         return scores.argmax(axis=1)
     scores = scores.reshape(len(points))
@@ -365,8 +367,8 @@ def plot_decision_boundary(
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    X = np.asarray(getattr(X, "data", X), dtype=np.float64)
-    y = np.asarray(getattr(y, "data", y)).reshape(-1)
+    X = numbers(X, np.float64)
+    y = numbers(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_decision_boundary needs 2-D points of shape (N, 2), got {X.shape}")
     if len(y) != len(X):

@@ -6,8 +6,12 @@ Text escaping for drawings lives in `viz.escape` (one helper for every user stri
 """
 
 import math
+from typing import Any
 
 import numpy as np
+
+from ..autograd.backend import Array, is_device_array
+from ..autograd.devices import on_host
 
 VANISHING = 1e-6
 PALETTE = ["#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#d94801", "#a63603"]
@@ -22,8 +26,7 @@ def grad_magnitude(grad):
         return None
     if isinstance(grad, (float, int)):
         return abs(float(grad))
-    data = getattr(grad, "data", grad)
-    array = np.asarray(data, dtype=np.float64)
+    array = numbers(grad, np.float64)
     return float(np.sqrt(np.mean(array * array))) if array.size else 0.0
 
 
@@ -51,9 +54,20 @@ def fmt(x):
     return f"{x:.4g}"
 
 
+def numbers(x: Any, dtype: Any = None) -> Array:
+    """x's numbers as a numpy array on the host: a Tensor's or a Value's, an array's (a
+    GPU array's copied back). Never an array's own `.data`: numpy's is a buffer, CuPy's
+    a pointer to GPU memory."""
+    if not isinstance(x, (np.ndarray, float, int)) and not is_device_array(x):
+        x = getattr(x, "data", x)
+    if is_device_array(x):
+        x = on_host(x)
+    return np.asarray(x, dtype=dtype)
+
+
 def summarize(array):
     """One line for an array: its only value, or mean and range."""
-    array = np.asarray(array)
+    array = numbers(array)
     if array.size == 0:
         return "empty"
     if array.size == 1:
@@ -66,10 +80,9 @@ def summarize_grad(grad):
     """One line for a gradient (float, array or node): its value, or mean and range."""
     if grad is None:
         return "—"
-    data = getattr(grad, "data", grad)
-    if isinstance(data, float):
-        return fmt(data)
-    array = np.asarray(data, dtype=np.float64)
+    if isinstance(grad, float):
+        return fmt(grad)
+    array = numbers(grad, np.float64)
     if array.size == 1:
         return fmt(float(array.reshape(-1)[0]))
     return f"‖g‖ {fmt(float(np.linalg.norm(array)))} μ {fmt(array.mean())}"

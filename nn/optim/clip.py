@@ -14,7 +14,7 @@ from typing import Any, TypeAlias, Union
 import numpy as np
 
 from ...autograd import Tensor, Value
-from ...autograd.backend import Array
+from ...autograd.backend import Array, is_device_array, namespace, quiet
 
 #: What the clipping functions take: one parameter or an iterable of them.
 Parameters: TypeAlias = Union[Tensor, Value, Iterable[Union[Tensor, Value]]]
@@ -27,28 +27,34 @@ def _grads(parameters: Parameters) -> list[Tensor | Value]:
 
 
 def _array(grad: Any) -> Array:
-    return np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=np.float64)
+    """A gradient's numbers in float64, on the device they are on."""
+    data = grad.data if isinstance(grad, Tensor) else grad
+    xp = namespace(data) if is_device_array(data) else np  # a Value's float: numpy
+    return xp.asarray(data, dtype=xp.float64)
 
 
-def _vector_norm(flat: Array, norm_type: float) -> float:
-    """torch.linalg.vector_norm: inf is the largest |g|, -inf the smallest, 0 the number
-    of non-zeros, p (sum |g|^p)^(1/p)."""
-    flat = np.abs(flat)
+def _vector_norm(flat: Array, norm_type: float) -> Array:
+    """torch.linalg.vector_norm, as a 0-d array on flat's device: inf is the largest |g|,
+    -inf the smallest, 0 the number of non-zeros, p (sum |g|^p)^(1/p)."""
+    xp = namespace(flat)
+    flat = xp.abs(flat)
+    if not flat.size:
+        return xp.asarray(math.inf if norm_type == -math.inf else 0.0)
     if norm_type == math.inf:
-        return float(flat.max()) if flat.size else 0.0
+        return flat.max()
     if norm_type == -math.inf:
-        return float(flat.min()) if flat.size else math.inf
+        return flat.min()
     if norm_type == 0:
-        return float(np.count_nonzero(flat))
-    with np.errstate(over="ignore"):
-        return float((flat**norm_type).sum()) ** (1.0 / norm_type)
+        return (flat != 0).sum().astype(xp.float64)
+    with quiet(xp):
+        return (flat**norm_type).sum() ** (1.0 / norm_type)
 
 
 def _total_norm(grads: list[Any], norm_type: float) -> float:
     """PyTorch's total: the norm of the per-parameter norms (for p-norms, the norm of all
-    gradients as one vector)."""
+    gradients as one vector). Computed where the gradients are; one number comes back."""
     per_parameter = [_vector_norm(_array(g).reshape(-1), norm_type) for g in grads]
-    return _vector_norm(np.array(per_parameter), norm_type)
+    return float(_vector_norm(namespace(per_parameter[0]).stack(per_parameter), norm_type))
 
 
 class NonFiniteNormError(RuntimeError, FloatingPointError):
@@ -89,7 +95,7 @@ def clip_grad_norm_(
             if isinstance(p, Value) or isinstance(p.grad, Tensor) or p.grad.dtype.kind != "f":
                 p.grad = p.grad * scale  # a Tensor (create_graph) or an integer array
             else:
-                p.grad *= np.asarray(scale, dtype=p.grad.dtype)
+                p.grad *= p.grad.dtype.type(scale)
     return total
 
 
@@ -103,4 +109,4 @@ def clip_grad_value_(parameters: Parameters, clip_value: float) -> None:
         elif isinstance(p.grad, Tensor):  # a gradient with its own graph
             p.grad = p.grad.clip(-clip_value, clip_value)
         else:
-            np.clip(p.grad, -clip_value, clip_value, out=p.grad)
+            namespace(p.grad).clip(p.grad, -clip_value, clip_value, out=p.grad)

@@ -23,7 +23,7 @@ from typing import Any, NoReturn, TypeAlias, Union, cast
 import numpy as np
 
 from ...autograd import Tensor, Value, threads
-from ...autograd.backend import Array, is_device_array, namespace
+from ...autograd.backend import Array, device_name, is_device_array, namespace
 from ...autograd.torch_array import plain, zeros_grad
 from ..module import Parameter
 
@@ -423,7 +423,22 @@ class Optimizer:
         for group, loaded in zip(self.param_groups, options):
             group.update(loaded)
         self.state.clear()
-        self.state.update(state)
+        self.state.update(self._on_parameter_devices(state))
+
+    def _on_parameter_devices(self, state: dict[int, ParamState]) -> dict[int, ParamState]:
+        """Loaded state (numpy arrays) moved to the device of the parameter it belongs
+        to, as PyTorch's load_state_dict casts it to the parameter's device."""
+        from ...autograd.devices import Device, move_array
+
+        for tensors, _ in self._slots:
+            for i, p in tensors:
+                if i in state and is_device_array(p._data):
+                    target = Device(device_name(p._data))
+                    state[i] = {
+                        k: move_array(v, target) if isinstance(v, np.ndarray) else v
+                        for k, v in state[i].items()
+                    }
+        return state
 
     def _torch_only_options(self) -> dict[str, tuple[tuple[Any, ...], str]]:
         """{option: (accepted values, why others are refused)} for the options torch.optim

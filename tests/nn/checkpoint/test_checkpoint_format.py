@@ -357,9 +357,19 @@ def test_load_takes_torch_load_keywords(tmp_path):
     nn.save({"w": np.ones(1)}, tmp_path / "w.pt")
     assert nn.load(tmp_path / "w.pt", map_location="cpu", weights_only=True)["w"][0] == 1
     assert nn.load(tmp_path / "w.pt", weights_only=False)["w"][0] == 1
-    with pytest.raises(
-        ValueError, match="map_location='cuda', but scratchgrad computes on the CPU only"
-    ):
+    # PyTorch's forms that remap saved devices: a file here holds everything on the host
+    assert nn.load(tmp_path / "w.pt", map_location=lambda storage, loc: storage)["w"][0] == 1
+    assert nn.load(tmp_path / "w.pt", map_location={"cuda:1": "cuda:0"})["w"][0] == 1
+    with pytest.raises(ValueError, match="map_location='tpu'.*unknown device"):
+        nn.load(tmp_path / "w.pt", map_location="tpu")
+
+
+def test_load_onto_a_gpu_without_one_says_so(tmp_path, monkeypatch):
+    from scratchgrad.autograd.devices import cuda
+
+    monkeypatch.setattr(cuda, "is_available", staticmethod(lambda: False))
+    nn.save({"w": np.ones(1)}, tmp_path / "w.pt")
+    with pytest.raises(RuntimeError, match="map_location='cuda' asks for a GPU, but"):
         nn.load(tmp_path / "w.pt", map_location="cuda")
 
 

@@ -1,0 +1,272 @@
+"""The learner's road to a GPU: `cuda.is_available()`, tensors and models moved with
+`.to("cuda")`, PyTorch's training loop, `nn.fit(..., device="cuda")`, data sets kept on
+the GPU, checkpoints saved from and loaded onto it, pictures of a GPU model. Each gives
+the CPU's numbers, and nothing on the way copies GPU data to the host behind the user's
+back.
+
+On the CPU it is walked with a pretend CuPy (pretend_cupy.py), whose arrays refuse to
+become numpy arrays as CuPy's do; on a machine with a GPU, `python -m bench.gpu_check`
+runs this file with SCRATCHGRAD_TEST_DEVICE=cuda and the real CuPy. The op table itself
+is checked on device arrays by autograd/test_array_namespace.py."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pretend_cupy
+import pytest
+from device_arrays import ON_GPU
+
+import scratchgrad as sg
+from scratchgrad import nn
+
+# a real GPU sums in other orders than the CPU: float64 results agree to ~1e-12, and a
+# few optimizer steps amplify that
+RTOL = 1e-7 if ON_GPU else 1e-10
+
+
+@pytest.fixture
+def gpu(monkeypatch):
+    if ON_GPU:
+        import cupy
+
+        return cupy
+    return pretend_cupy.install(monkeypatch)
+
+
+def on_gpu(x):
+    return isinstance(getattr(x, "_data", x), sys.modules["cupy"].ndarray)
+
+
+def test_the_gpu_is_seen_as_pytorch_sees_one(gpu):
+    assert sg.cuda.is_available() and sg.cuda.device_count() >= 1
+    assert sg.accelerator.current_accelerator() == sg.device("cuda")
+    device = sg.device("cuda" if sg.cuda.is_available() else "cpu")
+    assert str(device) == "cuda"
+    sg.cuda.synchronize()
+    sg.cuda.empty_cache()
+
+
+def test_a_gpu_tensor_behaves_as_pytorchs(gpu):
+    x = sg.tensor([1.0, 2.0, 3.0], device="cuda")
+    assert on_gpu(x) and x.is_cuda and x.get_device() == 0
+    assert x.device == sg.device("cuda:0") and "device='cuda:0'" in repr(x)
+    with pytest.raises(TypeError, match=r"cuda:0 device type tensor to numpy. Use Tensor.cpu"):
+        x.numpy()
+    with pytest.raises(TypeError, match="copy it to the host first with .cpu()"):
+        np.asarray(x)
+    np.testing.assert_array_equal(x.cpu().numpy(), [1.0, 2.0, 3.0])
+    assert x.sum().item() == 6.0 and float(x.max()) == 3.0 and x.tolist() == [1.0, 2.0, 3.0]
+    for made in (
+        sg.zeros_like(x),
+        sg.randn(2, 3, device="cuda"),
+        sg.arange(4, device="cuda"),
+        sg.full((2,), 7.0, device="cuda"),
+        x.new_zeros(2),
+        x * 2 + 1,
+        x[x > 1],
+        x[sg.tensor([0, 2], device="cuda")],
+    ):
+        assert on_gpu(made), made
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        x + sg.tensor([1.0, 2.0, 3.0])
+
+
+def test_gradients_flow_back_to_the_device_each_leaf_lives_on(gpu):
+    host_leaf = sg.tensor([1.0, 2.0], requires_grad=True)
+    gpu_leaf = sg.tensor([3.0, 4.0], device="cuda", requires_grad=True)
+    ((host_leaf.to("cuda") * gpu_leaf) ** 2).sum().backward()
+    assert isinstance(host_leaf.grad, np.ndarray) and on_gpu(gpu_leaf.grad)
+    np.testing.assert_allclose(host_leaf.grad, 2 * np.array([1.0, 2.0]) * [9.0, 16.0])
+    np.testing.assert_allclose(gpu_leaf.grad.get(), 2 * np.array([3.0, 4.0]) * [1.0, 4.0])
+
+
+def small_problem():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((48, 1, 6, 6))
+    y = (x.mean(axis=(1, 2, 3)) > 0).astype(np.int64)
+    return x, y
+
+
+def small_cnn():
+    sg.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3, padding=1, dtype=np.float64),
+        nn.BatchNorm2d(3, dtype=np.float64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.2),
+        nn.Linear(27, 2, dtype=np.float64),
+    )
+
+
+def pytorch_style_training(device, epochs=2):
+    """The loop of PyTorch's tutorials, as a learner renames it."""
+    x, y = small_problem()
+    loader = sg.utils.data.DataLoader(
+        sg.utils.data.TensorDataset(sg.tensor(x), sg.tensor(y)), batch_size=16, shuffle=True
+    )
+    model = small_cnn().to(device)
+    optimizer = sg.optim.Adam(model.parameters(), lr=1e-2)
+    scheduler = sg.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    losses = []
+    sg.manual_seed(1)
+    for _ in range(epochs):
+        model.train()
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device, non_blocking=True)
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+            optimizer.step()
+            losses.append(loss.item())
+        scheduler.step()
+    model.eval()
+    with sg.no_grad():
+        out = model(sg.tensor(x, device=device))
+        correct = (out.argmax(1) == sg.tensor(y, device=device)).sum().item()
+    return model, optimizer, losses, out, correct
+
+
+def test_pytorchs_training_loop_on_the_gpu_gives_the_cpus_numbers(gpu):
+    *_, cpu_losses, cpu_out, cpu_correct = pytorch_style_training("cpu")
+    model, _, losses, out, correct = pytorch_style_training("cuda")
+    assert all(on_gpu(p) for p in model.parameters()) and on_gpu(out)
+    assert all(on_gpu(p.grad) for p in model.parameters())
+    assert on_gpu(model[1].running_mean)
+    np.testing.assert_allclose(losses, cpu_losses, rtol=RTOL)
+    np.testing.assert_allclose(out.cpu().numpy(), cpu_out.numpy(), rtol=RTOL, atol=1e-12)
+    assert correct == cpu_correct
+
+
+def test_fit_with_a_device_gives_the_cpus_history(gpu):
+    x, y = small_problem()
+    histories = []
+    for device in (None, "cuda"):
+        model = small_cnn()
+        loader = sg.utils.data.DataLoader(sg.utils.data.TensorDataset(x, y), batch_size=16)
+        optimizer = sg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        sg.manual_seed(1)
+        history = nn.fit(
+            model,
+            nn.functional.cross_entropy,
+            optimizer,
+            loader,
+            epochs=2,
+            val_loader=loader,
+            progress=False,
+            device=device,
+        )
+        assert on_gpu(next(model.parameters())) == (device == "cuda")
+        histories.append(history)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=RTOL)
+
+
+def test_a_checkpoint_goes_from_the_gpu_to_a_file_and_back(gpu, tmp_path):
+    model, optimizer, *_ = pytorch_style_training("cuda", epochs=1)
+    state = model.state_dict()
+    assert all(isinstance(v, np.ndarray) for v in state.values()), "a state_dict is for saving"
+    sg.save({"model": state, "optimizer": optimizer.state_dict(), "epoch": 1}, tmp_path / "c.pt")
+    sg.save({"w": model[0].weight.detach()}, tmp_path / "t.pt")
+    assert on_gpu(sg.load(tmp_path / "t.pt", map_location="cuda")["w"])
+    assert not on_gpu(sg.load(tmp_path / "t.pt")["w"])
+
+    checkpoint = sg.load(tmp_path / "c.pt", map_location="cuda")
+    restored = small_cnn().to("cuda")
+    restored.load_state_dict(checkpoint["model"])
+    restored_optimizer = sg.optim.Adam(restored.parameters(), lr=1e-2)
+    restored_optimizer.load_state_dict(checkpoint["optimizer"])
+    restored.load_state_dict(model.state_dict())  # a GPU model's own state_dict, too
+    for p, q in zip(restored.parameters(), model.parameters()):
+        assert on_gpu(p)
+        np.testing.assert_array_equal(p.cpu().numpy(), q.cpu().numpy())
+    for saved in restored_optimizer.state.values():
+        assert all(on_gpu(v) for v in saved.values() if getattr(v, "ndim", 0)), saved
+
+    # one more step from the restored pair equals one more step of the original pair
+    x, y = small_problem()
+    xb, yb = sg.tensor(x[:16], device="cuda"), sg.tensor(y[:16], device="cuda")
+    for m, opt in ((model, optimizer), (restored, restored_optimizer)):
+        m.eval()
+        opt.zero_grad()
+        nn.functional.cross_entropy(m(xb), yb).backward()
+        opt.step()
+    for p, q in zip(restored.parameters(), model.parameters()):
+        np.testing.assert_allclose(p.cpu().numpy(), q.cpu().numpy(), rtol=RTOL)
+
+
+def test_the_gpu_rows_of_the_bench_run_their_code(gpu):
+    """What `python -m bench.gpu_check` times on a real GPU, run once on the pretend one:
+    the SimpleConvNet step and the MNIST recipe's training and accuracy passes."""
+    from bench.conv_side import ours_step
+    from bench.mnist_recipe import train_ours
+
+    rng = np.random.default_rng(0)
+    images = rng.random((300, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, 300)
+    loss = ours_step(images[:8], labels[:8], "simple", "cuda")()
+    assert on_gpu(loss) and np.isfinite(loss.item())
+    result = train_ours((images[:200], labels[:200]), (images[200:], labels[200:]), 0, 1, "cuda")
+    assert len(result["epoch_seconds"]) == 1 and 0.0 <= result["accuracy"][0] <= 1.0
+
+
+def test_a_data_set_moved_to_the_gpu_stays_there(gpu):
+    x, y = small_problem()
+    data = sg.utils.data.TensorDataset(sg.tensor(x, device="cuda"), sg.tensor(y, device="cuda"))
+    batches = list(sg.utils.data.DataLoader(data, batch_size=16, shuffle=True))
+    assert len(batches) == 3 and all(on_gpu(xb) and on_gpu(yb) for xb, yb in batches)
+    seen = np.sort(np.concatenate([yb.cpu().numpy() for _, yb in batches]))
+    np.testing.assert_array_equal(seen, np.sort(y))
+    labels = sg.tensor(y[:5], device="cuda")
+    assert on_gpu(nn.functional.one_hot(labels, 2))
+    assert sg.ones(2).type_as(labels.float()).is_cuda  # PyTorch's type_as moves, too
+
+
+def test_pictures_of_a_gpu_model_are_drawn_from_host_copies(gpu):
+    pytest.importorskip("matplotlib")
+    from scratchgrad import viz
+
+    model = small_cnn().to("cuda")
+    x, y = small_problem()
+    out = model(sg.tensor(x[:2], device="cuda"))
+    out.sum().backward()
+    drawing = viz.draw_graph(out.sum())
+    assert "μ" in drawing.source  # node values summarised from host copies
+    viz.plot_filters(model[0])
+    viz.plot_feature_maps(model, x[0])
+    assert set(viz.record_activations(model, x[:4])) == {"ReLU 1"}
+    points = np.random.default_rng(0).standard_normal((20, 2))
+    flat = nn.Sequential(nn.Linear(2, 2, dtype=np.float64)).to("cuda")
+    viz.plot_decision_boundary(flat, points, (points[:, 0] > 0).astype(int))
+    assert set(viz.gradient_norms(model)) == {name for name, _ in model.named_parameters()}
+    nn.utils.clip_grad_value_(model.parameters(), 0.01)
+    assert all(on_gpu(p.grad) and float(abs(p.grad).max()) <= 0.01 for p in model.parameters())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ON_GPU, reason="a real GPU runs notebook 16 as it is")
+def test_notebook_16_trains_on_the_gpu_with_no_change_but_the_device():
+    """The lesson's promise: where `scratchgrad.cuda.is_available()`, the same notebook
+    trains on the GPU (its device line picks "cuda"), every check still passing."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    notebook = nbformat.read(folder / "16_cnn.ipynb", as_version=4)
+    here = str(Path(__file__).resolve().parent)
+    notebook.cells.insert(
+        0,
+        nbformat.v4.new_code_cell(
+            f"import sys; sys.path.insert(0, {here!r})\n"
+            "import pretend_cupy; _gpu = pretend_cupy.installed(); _gpu.__enter__()"
+        ),
+    )
+    nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
+    assert "training on: cuda" in printed
+    assert printed.count("✓") >= 10, printed[-2000:]
