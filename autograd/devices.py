@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeAlias, cast
 
 import numpy as np
 
@@ -94,6 +94,23 @@ class Device:
 device = Device
 
 
+class GpuProperties(NamedTuple):
+    """What `cuda.get_device_properties` tells (PyTorch's names)."""
+
+    name: str
+    total_memory: int
+    major: int
+    minor: int
+    multi_processor_count: int
+
+
+def _gpu() -> Any:
+    """CuPy, when it sees a GPU; PyTorch's kind of RuntimeError otherwise."""
+    if not cuda.is_available():
+        raise RuntimeError(f"CUDA is not available: no GPU is visible ({GPU_HINT})")
+    return _cupy()
+
+
 def _cupy() -> Any:
     """CuPy, imported on first use; a clear error when it cannot be had."""
     try:
@@ -141,6 +158,51 @@ class cuda:
         cupy = sys.modules.get("cupy")
         if cupy is not None:
             cupy.get_default_memory_pool().free_all_blocks()
+
+    @staticmethod
+    def current_device() -> int:
+        """As torch.cuda.current_device: the index of the GPU new tensors go to."""
+        return int(_gpu().cuda.Device().id)
+
+    @staticmethod
+    def set_device(device: DeviceLike | int) -> None:
+        """As torch.cuda.set_device: make GPU `device` (an index, "cuda:N" or a Device)
+        the current one."""
+        index = device if isinstance(device, int) else Device(device).index or 0
+        _gpu().cuda.Device(index).use()
+
+    @staticmethod
+    def get_device_properties(device: DeviceLike | int = 0) -> GpuProperties:
+        """As torch.cuda.get_device_properties: name, total_memory (bytes), major and
+        minor (compute capability), multi_processor_count."""
+        index = device if isinstance(device, int) else Device(device).index or 0
+        raw = _gpu().cuda.runtime.getDeviceProperties(index)
+        name = raw["name"]
+        return GpuProperties(
+            name.decode() if isinstance(name, bytes) else str(name),
+            int(raw["totalGlobalMem"]),
+            int(raw["major"]),
+            int(raw["minor"]),
+            int(raw["multiProcessorCount"]),
+        )
+
+    @staticmethod
+    def get_device_name(device: DeviceLike | int = 0) -> str:
+        """As torch.cuda.get_device_name: e.g. 'NVIDIA H100 80GB HBM3'."""
+        return cuda.get_device_properties(device).name
+
+    @staticmethod
+    def memory_allocated(device: DeviceLike | int | None = None) -> int:
+        """As torch.cuda.memory_allocated: bytes held by tensors now (CuPy's memory
+        pool's used bytes; 0 without a GPU or before one was used)."""
+        cupy = sys.modules.get("cupy")
+        return int(cupy.get_default_memory_pool().used_bytes()) if cupy is not None else 0
+
+    @staticmethod
+    def memory_reserved(device: DeviceLike | int | None = None) -> int:
+        """As torch.cuda.memory_reserved: bytes the memory pool holds (used or cached)."""
+        cupy = sys.modules.get("cupy")
+        return int(cupy.get_default_memory_pool().total_bytes()) if cupy is not None else 0
 
     @staticmethod
     def synchronize() -> None:

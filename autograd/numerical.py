@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backend import is_device_array, namespace
 from .engine import grad
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
@@ -64,7 +65,7 @@ def _scalar_valued(f, inputs, rng):
     outs = out if isinstance(out, tuple) else (out,)
     if len(outs) == 1 and not (isinstance(outs[0], Tensor) and outs[0].data.size != 1):
         return f
-    weights = [rng.standard_normal(np.shape(o.data)) for o in outs]
+    weights = [_beside(rng.standard_normal(np.shape(o.data)), o) for o in outs]
 
     def contracted(*xs):
         got = f(*xs)
@@ -229,10 +230,24 @@ def compare(index, analytic, numeric, atol, rtol):
 
 
 def _as_float_array(g, like):
+    """A gradient as float64 numbers on the host, where they are compared."""
     if g is None:
         return np.zeros(np.shape(like.data), dtype=np.float64)
     g = g.data if isinstance(g, (Value, Tensor)) else g
-    return np.asarray(g, dtype=np.float64)
+    return np.asarray(_host(g), dtype=np.float64)
+
+
+def _host(array):
+    """A GPU array's numbers copied to the host (the checks compare on the CPU)."""
+    from .devices import on_host
+
+    return on_host(array) if is_device_array(array) else array
+
+
+def _beside(array, x):
+    """A host array (a random direction) on the device of input `x`'s data."""
+    data = getattr(x, "_data", None)
+    return namespace(data).asarray(array) if is_device_array(data) else array
 
 
 def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record, numeric_of):
@@ -248,12 +263,13 @@ def _directional_check(f, inputs, eps, atol, rtol, raise_exception, seed, record
             values = []
             for sign in (1.0, -1.0):
                 if isinstance(x, Tensor):
-                    x._scratch_write(np.copyto, x._data, original + sign * eps * u)
+                    nudged = original + sign * eps * _beside(u, x)
+                    x._scratch_write(namespace(x._data).copyto, x._data, nudged)
                 else:
                     x.data = original + sign * eps * float(u)
                 values.append(_scalar_output(numeric_of(*inputs)))
             if isinstance(x, Tensor):
-                x._scratch_write(np.copyto, x._data, original)
+                x._scratch_write(namespace(x._data).copyto, x._data, original)
             else:
                 x.data = original
             numeric = (values[0] - values[1]) / (2.0 * eps)
@@ -287,7 +303,7 @@ def gradgradcheck(
     inputs = list(inputs)
     f = _scalar_valued(f, inputs, np.random.default_rng(seed + 1))
     rng = np.random.default_rng(seed)
-    directions = [rng.standard_normal(np.shape(x.data)) for x in inputs]
+    directions = [_beside(rng.standard_normal(np.shape(x.data)), x) for x in inputs]
 
     def h(*xs):
         grads = grad(f(*xs), list(xs), create_graph=True, allow_unused=True)
@@ -304,7 +320,8 @@ def gradgradcheck(
     def h_from_plain_gradients(*xs):
         grads = grad(f(*xs), list(xs), allow_unused=True)
         return sum(
-            float(np.sum(_as_float_array(g, x) * v)) for g, x, v in zip(grads, xs, directions)
+            float(np.sum(_as_float_array(g, x) * _host(v)))
+            for g, x, v in zip(grads, xs, directions)
         )
 
     probe = h(*inputs)
@@ -340,7 +357,7 @@ def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     rng = np.random.default_rng(seed)
     if tangents is None:
         tangents = [
-            rng.standard_normal(x.shape).astype(x.dtype)
+            _beside(rng.standard_normal(x.shape).astype(x.dtype), x)
             if isinstance(x, Tensor)
             else float(rng.standard_normal())
             for x in inputs
@@ -349,13 +366,13 @@ def jvp_check(f, inputs, tangents=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     shifted = []
     for sign in (1.0, -1.0):
         moved = [
-            Tensor(x.data + sign * eps * np.asarray(t))
+            Tensor(x.data + sign * eps * _beside(getattr(t, "_data", t), x))
             if isinstance(x, Tensor)
             else Value(x.data + sign * eps * float(t))
             for x, t in zip(inputs, tangents)
         ]
         with no_grad():
             out = f(*moved)
-        shifted.append(np.asarray(out.data, dtype=np.float64))
+        shifted.append(np.asarray(_host(out.data), dtype=np.float64))
     numeric = (shifted[0] - shifted[1]) / (2.0 * eps)
-    return compare(-1, np.asarray(analytic.data, dtype=np.float64), numeric, atol, rtol)
+    return compare(-1, np.asarray(_host(analytic.data), dtype=np.float64), numeric, atol, rtol)

@@ -22,6 +22,7 @@ import numbers
 
 import numpy as np
 
+from .backend import device_name, is_device_array, namespace
 from .engine import grad, tangent_pass, topological_order
 from .errors import ShapeError
 from .grad_mode import enable_grad
@@ -61,8 +62,8 @@ def _tangent_for(leaf, t, i):
                 f"tangent {i} must be a number for a Value primal, got {type(t).__name__}"
             ) from None
     raw = t.data if isinstance(t, Tensor) else t
-    exact = isinstance(raw, np.ndarray)
-    array = as_array(raw, what=f"tangent {i}")
+    exact = isinstance(raw, np.ndarray) or is_device_array(raw)
+    array = raw if is_device_array(raw) else as_array(raw, what=f"tangent {i}")
     if array.shape != leaf.shape:
         raise ShapeError(
             f"tangent {i} has shape {array.shape} but primal {i} has shape "
@@ -73,6 +74,10 @@ def _tangent_for(leaf, t, i):
             f"tangent {i} has dtype {array.dtype} but primal {i} has dtype "
             f"{leaf.dtype}; cast one of them (e.g. v.astype(x.dtype))"
         )
+    if device_name(array) != device_name(leaf._data):  # a host direction for a GPU primal
+        from .devices import Device, move_array
+
+        array = move_array(array, Device(device_name(leaf._data)))
     return array.astype(leaf.dtype, copy=False)
 
 
@@ -92,11 +97,13 @@ def _outputs(out, who):
 def _constant_like(node, data):
     if isinstance(node, Value):
         return Value(float(data), requires_grad=False)
-    return Tensor(np.asarray(data, dtype=node.dtype))
+    return Tensor(data if is_device_array(data) else np.asarray(data), dtype=node.dtype)
 
 
 def _zeros_like(node):
-    return 0.0 if isinstance(node, Value) else np.zeros(node.shape, dtype=node.dtype)
+    if isinstance(node, Value):
+        return 0.0
+    return namespace(node._data).zeros(node.shape, dtype=node.dtype)  # on node's device
 
 
 def _record(f, primals, who):
@@ -196,7 +203,7 @@ def _basis(node):
         yield 1.0
         return
     for k in range(node.data.size):
-        e = np.zeros(node.data.size, dtype=node.dtype)
+        e = namespace(node._data).zeros(node.data.size, dtype=node.dtype)  # on its device
         e[k] = 1.0
         yield e.reshape(node.shape)
 
@@ -207,6 +214,13 @@ def _shape(node):
 
 def _dtype(nodes):
     return np.result_type(*[np.float64 if isinstance(n, Value) else n.dtype for n in nodes])
+
+
+def _zeros_beside(shape, dtype, leaves):
+    """A Jacobian block: zeros on the device of the (Tensor) leaves, numpy for Values."""
+    tensor = next((x for x in leaves if isinstance(x, Tensor)), None)
+    xp = np if tensor is None else namespace(tensor._data)
+    return xp.zeros(shape, dtype=dtype)
 
 
 def jacobian(f, inputs, mode="reverse"):
@@ -225,7 +239,9 @@ def jacobian(f, inputs, mode="reverse"):
     if mode == "forward":
         blocks = _forward_blocks(outs, [_shape(o) for o in outs], leaves, dtype)
     else:
-        blocks = [[np.zeros(_shape(o) + _shape(x), dtype=dtype) for x in leaves] for o in outs]
+        blocks = [
+            [_zeros_beside(_shape(o) + _shape(x), dtype, leaves) for x in leaves] for o in outs
+        ]
         for i, o in enumerate(outs):
             if not o.requires_grad:  # a constant output: its rows stay zero
                 continue
@@ -234,7 +250,9 @@ def jacobian(f, inputs, mode="reverse"):
                 for j, (_leaf, g) in enumerate(zip(leaves, grads)):
                     if g is not None:
                         g = g.data if isinstance(g, Node) else g
-                        _row_view(blocks[i][j], o)[k] = np.reshape(g, -1)
+                        _row_view(blocks[i][j], o)[k] = (
+                            g.reshape(-1) if hasattr(g, "reshape") else g
+                        )
     result = [[Tensor(b) for b in row] for row in blocks]
     result = [row[0] if single_input else tuple(row) for row in result]
     return result[0] if single_output else tuple(result)
@@ -243,7 +261,9 @@ def jacobian(f, inputs, mode="reverse"):
 def _forward_blocks(outs, out_shapes, leaves, dtype):
     """blocks[i][j] = d outs[i] / d leaves[j] by forward mode: one tangent sweep over the
     recorded graph per element of each leaf (an `outs` entry of None is a zero row)."""
-    blocks = [[np.zeros(shape + _shape(x), dtype=dtype) for x in leaves] for shape in out_shapes]
+    blocks = [
+        [_zeros_beside(shape + _shape(x), dtype, leaves) for x in leaves] for shape in out_shapes
+    ]
     live = [o for o in outs if o is not None and o.requires_grad]
     order = topological_order(live) if live else []
     for j, leaf in enumerate(leaves):

@@ -35,6 +35,9 @@ class _CudaDevice:
     def synchronize(self):
         pass
 
+    def use(self):
+        pass
+
     def __eq__(self, other):
         return isinstance(other, _CudaDevice) and other.id == self.id
 
@@ -100,11 +103,19 @@ def module():
         Device=_CudaDevice,
         runtime=SimpleNamespace(
             getDeviceCount=lambda: 1,
-            getDeviceProperties=lambda index: {"name": b"pretend GPU"},
+            getDeviceProperties=lambda index: {
+                "name": b"pretend GPU",
+                "totalGlobalMem": 8 << 30,
+                "major": 8,
+                "minor": 0,
+                "multiProcessorCount": 2,
+            },
         ),
         Stream=SimpleNamespace(null=SimpleNamespace(synchronize=lambda: None)),
     )
-    fake.get_default_memory_pool = lambda: SimpleNamespace(free_all_blocks=lambda: None)
+    fake.get_default_memory_pool = lambda: SimpleNamespace(
+        free_all_blocks=lambda: None, used_bytes=lambda: 0, total_bytes=lambda: 0
+    )
     return fake
 
 

@@ -270,3 +270,54 @@ def test_notebook_16_trains_on_the_gpu_with_no_change_but_the_device():
     printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
     assert "training on: cuda" in printed
     assert printed.count("✓") >= 10, printed[-2000:]
+
+
+def test_torch_cuda_questions_are_answered(gpu):
+    assert sg.cuda.current_device() == 0
+    sg.cuda.set_device(0)
+    properties = sg.cuda.get_device_properties(0)
+    assert properties.total_memory > 0 and properties.major >= 1
+    assert sg.cuda.get_device_name(0) == properties.name
+    assert sg.cuda.memory_allocated() >= 0 and sg.cuda.memory_reserved() >= 0
+
+
+def test_torch_cuda_questions_without_a_gpu_say_so(monkeypatch):
+    monkeypatch.setattr(sg.cuda, "is_available", staticmethod(lambda: False))
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        sg.cuda.get_device_name(0)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        sg.cuda.current_device()
+
+
+def test_gradients_of_gpu_tensors_are_checked_against_central_differences(gpu):
+    from scratchgrad.autograd import gradcheck, gradgradcheck
+
+    x = sg.randn(3, 2, device="cuda", dtype=sg.float64, requires_grad=True)
+    w = sg.randn(2, device="cuda", dtype=sg.float64, requires_grad=True)
+
+    def f(a, b):
+        return ((a @ b).tanh() * a.sum(1)).sum()
+
+    assert gradcheck(f, (x, w))
+    assert gradcheck(f, (x, w), fast_mode=True)
+    assert gradcheck(f, (x, w), check_forward=True)
+    assert gradgradcheck(f, (x, w))
+    assert on_gpu(x) and on_gpu(w)  # nudged in place and put back, where they live
+
+
+def test_jacobians_and_hessians_of_gpu_tensors_are_built_there(gpu):
+    from scratchgrad.autograd import hessian, jacobian
+
+    x = np.array([0.3, -1.2, 2.0])
+    results = []
+    for device in ("cpu", "cuda"):
+        t = sg.tensor(x, device=device)
+        blocks = (
+            jacobian(lambda a: a.sin() * a, t),
+            jacobian(lambda a: a.sin() * a, t, mode="forward"),
+            hessian(lambda a: (a**3).sum() * a[0], t),
+        )
+        assert all(on_gpu(b) == (device == "cuda") for b in blocks)
+        results.append([b.cpu().numpy() for b in blocks])
+    for ours, cpu in zip(*reversed(results)):
+        np.testing.assert_allclose(ours, cpu, rtol=RTOL)
