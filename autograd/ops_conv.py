@@ -16,7 +16,7 @@ runs over pixels; `fold` loops over the kh·kw kernel offsets, conv2d over chunk
 import numpy as np
 
 from . import buffers, conv_blocked, threads
-from .backend import namespace
+from .backend import is_device_array, namespace
 from .grad_mode import STATE
 from .node import Node
 from .op_table import Op, register
@@ -321,7 +321,10 @@ def _running_max(views, best, winner, scratch):
         xp.maximum(best, dense, out=best)
         xp.multiply(larger.view(np.uint8), step.dtype.type(k), out=step)
         xp.maximum(winner, step, out=winner)
-    if xp.isnan(best).any():  # rare: the last NaN of a window is its winner
+    if is_device_array(best):  # a GPU: no host round trip to ask whether NaN is there
+        for k, view in enumerate(views):
+            xp.copyto(winner, winner.dtype.type(k), where=xp.isnan(view))
+    elif xp.isnan(best).any():  # rare: the last NaN of a window is its winner
         for k, view in enumerate(views):
             winner[xp.isnan(view)] = k
 

@@ -4,7 +4,7 @@ On raw data they compute; on a `Value`/`Tensor` they apply recorded ops, so a ru
 written with them is differentiable again under `create_graph=True`.
 """
 
-from .backend import namespace
+from .backend import is_device_array, namespace
 from .node import Node
 from .ops_shape import EXPAND, SCATTER_ADD, SUM_TO, WHERE
 
@@ -44,8 +44,8 @@ def zero_where(mask, x):
     if isinstance(x, float):  # a Value's derivative: one number
         return 0.0 if mask else x
     xp = namespace(mask)
-    if not xp.any(mask):
-        return x
+    if not is_device_array(mask) and not xp.any(mask):  # (on a GPU, asking would make
+        return x  # the host wait for the device: the where is cheaper)
     if isinstance(x, Node) and x._is_scalar:  # one number: the masked value is 0
         return x._lift(0.0)
     if isinstance(x, Node):
@@ -66,9 +66,9 @@ def selected(g, d):
     if isinstance(product, Node):
         return zero_where(data_of(d) == 0, product)
     xp = namespace(product)
-    if xp.isfinite(xp.sum(product)):
+    if not is_device_array(product) and xp.isfinite(xp.sum(product)):
         return product  # (numpy's 0-d products are numpy scalars: kept as 0-d arrays)
-    return zero_where(xp.asarray(d) == 0, xp.asarray(product))
+    return zero_where(xp.asarray(d) == 0, xp.asarray(product))  # (a GPU: never asks)
 
 
 def held_by_inputs(grads, inputs):

@@ -37,18 +37,13 @@ def cross_entropy(
     -log softmax(input) / N, as in PyTorch."""
     reduction = reduction_of(reduction, size_average, reduce)
     logits = _scores(input, "cross_entropy")
-    t = _target(target, logits, "cross_entropy", ignore_index)
+    t, ignored = _target(target, logits, "cross_entropy", ignore_index)
     w = _class_weight(weight, logits, "cross_entropy")
     eps = _smoothing(label_smoothing)
     z = _classes_last(logits)
     t = _as_node_if_differentiable(target, t, z)
     _check_soft_options(t, w, ignore_index, "cross_entropy")
-    if (
-        w is None
-        and eps == 0.0
-        and not isinstance(t, Tensor)
-        and (t.dtype.kind == "f" or not (t == ignore_index).any())
-    ):
+    if w is None and eps == 0.0 and not isinstance(t, Tensor) and not ignored:
         return Tensor._apply(OPS["cross_entropy"], (z,), target=t, reduction=reduction)
     log_probs = z.log_softmax(-1)
     classes = z.shape[-1]
@@ -71,7 +66,7 @@ def nll_loss(
     y)`. Beyond PyTorch, a probability target gives -sum_k t_k input_k."""
     reduction = reduction_of(reduction, size_average, reduce)
     log_probs = _scores(input, "nll_loss")
-    t = _target(target, log_probs, "nll_loss", ignore_index)
+    t, _ = _target(target, log_probs, "nll_loss", ignore_index)
     w = _class_weight(weight, log_probs, "nll_loss")
     log_probs = _classes_last(log_probs)
     t = _as_node_if_differentiable(target, t, log_probs)
@@ -144,9 +139,30 @@ def _classes_last(x):
     return x.permute((0,) + tuple(range(2, x.ndim)) + (1,))
 
 
+def _checked_labels(t, classes, who, ignore_index):
+    """Raise for a label out of range; return whether any label is ignore_index. The
+    smallest and largest label come back together, so on a GPU the host waits for the
+    device once; only a label outside 0..classes-1 (an ignored or a bad one) asks more."""
+    if t.size == 0:
+        return False
+    xp = namespace(t)
+    low, high = xp.stack([t.min(), t.max()]).tolist()
+    if 0 <= low and high < classes:
+        return 0 <= ignore_index < classes and bool((t == ignore_index).any())
+    bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
+    if bad.any():
+        raise IndexError(
+            f"{who}: label {t[bad].reshape(-1)[0]} is out of range for "
+            f"{classes} classes (valid labels: 0..{classes - 1}; "
+            f"ignore_index={ignore_index} is skipped)"
+        )
+    return True  # every label outside 0..classes-1 is ignore_index
+
+
 def _target(target, scores, who, ignore_index):
-    """Labels (ints, checked) or probabilities (moved classes-last, in the scores' dtype),
-    on the scores' device (host labels are moved there)."""
+    """(labels, whether any is ignore_index) for integer labels, checked; (probabilities
+    moved classes-last in the scores' dtype, False) for a float target. On the scores'
+    device (host labels are moved there)."""
     xp = namespace(scores._data)
     t = xp.asarray(target._data if isinstance(target, Tensor) else target)
     axis = 1 if scores.ndim >= 2 else 0
@@ -166,14 +182,7 @@ def _target(target, scores, who, ignore_index):
                 f"{scores.shape} without its class axis {axis}), got "
                 f"{t.shape}{hint}"
             )
-        bad = ((t < 0) | (t >= classes)) & (t != ignore_index)
-        if bad.any():
-            raise IndexError(
-                f"{who}: label {t[bad].reshape(-1)[0]} is out of range for "
-                f"{classes} classes (valid labels: 0..{classes - 1}; "
-                f"ignore_index={ignore_index} is skipped)"
-            )
-        return t
+        return t, _checked_labels(t, classes, who, ignore_index)
     if t.dtype.kind == "f":
         if t.shape != scores.shape:
             raise ShapeError(
@@ -182,7 +191,7 @@ def _target(target, scores, who, ignore_index):
                 "pass integers (labels.astype(int))"
             )
         t = xp.moveaxis(t, 1, -1) if t.ndim > 2 else t
-        return t.astype(scores.dtype, copy=False)
+        return t.astype(scores.dtype, copy=False), False
     raise TypeError(
         f"{who}: target must be integer labels or float probabilities, got dtype {t.dtype}"
     )

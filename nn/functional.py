@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import autograd
 from ..autograd import OPS, Tensor, Value, is_grad_enabled
-from ..autograd.backend import namespace
+from ..autograd.backend import is_device_array, namespace
 from ..autograd.errors import ArgumentError, ShapeError
 from ..autograd.vjp_math import data_of
 from .dtypes import layer_input, mismatch
@@ -479,8 +479,11 @@ def accuracy(output, target, threshold=0.0):  # noqa: F811 (a parameter, not F.t
     """
     if _is_value_list(output):
         output = [v.data if isinstance(v, Value) else v for v in output]
-    out = np.asarray(output.data if isinstance(output, (Tensor, Value)) else output)
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    out = output.data if isinstance(output, (Tensor, Value)) else output
+    t = target.data if isinstance(target, Tensor) else target
+    # computed where the scores are (on a GPU: one number comes back, host labels go there)
+    xp = namespace(out) if is_device_array(out) else namespace(t) if is_device_array(t) else np
+    out, t = xp.asarray(out), xp.asarray(t)
     if out.ndim >= 2 and out.shape[-1] > 1:
         pred = out.argmax(axis=-1)
         labels = t.argmax(axis=-1) if t.shape == out.shape else t
@@ -491,7 +494,7 @@ def accuracy(output, target, threshold=0.0):  # noqa: F811 (a parameter, not F.t
         raise ShapeError(
             f"accuracy: predictions have shape {pred.shape} but targets {labels.shape}"
         )
-    return float(np.mean(pred == labels)) if pred.size else 0.0
+    return float((pred == labels).mean()) if pred.size else 0.0
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -376,6 +376,8 @@ def _is_classifier_output(output: Any, y: Any) -> bool:
     shape: tuple[int, ...] = getattr(output, "shape", ())
     if len(shape) != 2 or shape[1] < 2:
         return False
+    if getattr(y, "ndim", None) == 1 and y.dtype.kind in "iub":
+        return True  # labels: nothing to look at (nor to copy from a GPU)
     target = _host(y)
     if target.ndim == 1:
         return target.dtype.kind in "iub" or bool(np.all(target == np.round(target)))
@@ -387,7 +389,7 @@ def _is_classifier_output(output: Any, y: Any) -> bool:
 
 
 def _accuracy_or_none(output: Any, y: Any) -> float:
-    return accuracy(_host(output), _host(y)) if _is_classifier_output(output, y) else 0.0
+    return accuracy(output, y) if _is_classifier_output(output, y) else 0.0
 
 
 def evaluate(
@@ -413,7 +415,7 @@ def evaluate(
                     total_loss += loss_fn(output, y).item() * n
                 if metrics and _is_classifier_output(output, y):
                     classifier = True
-                    correct += accuracy(_host(output), _host(y)) * n
+                    correct += accuracy(output, y) * n
                 seen += n
     finally:
         model.train(was_training)

@@ -48,12 +48,34 @@ class _CudaDevice:
         return f"<CUDA Device {self.id}>"
 
 
+#: How many times numbers came back from the pretend GPU: each is a moment where a real
+#: host waits for its GPU to finish (bool(a), float(a), a.item(), a.tolist(), a.get()).
+round_trips = [0]
+
+
 class GpuArray(DispatchingArray):
     """A pretend cupy.ndarray (on the CPU)."""
 
     __slots__ = ()
     __array_namespace__ = None  # CuPy 14 has none; scratchgrad knows it by its module
     device = _CudaDevice(0)
+
+    def __bool__(self):
+        round_trips[0] += 1
+        return bool(self.a)
+
+    def __float__(self):
+        round_trips[0] += 1
+        return float(self.a)
+
+    def __int__(self):
+        round_trips[0] += 1
+        return int(self.a)
+
+    def __getattr__(self, name):
+        if name in ("item", "tolist"):
+            round_trips[0] += 1
+        return super().__getattr__(name)
 
     def __array__(self, *args, **kwargs):
         raise NumpyUsed(
@@ -62,6 +84,7 @@ class GpuArray(DispatchingArray):
         )
 
     def get(self, stream=None, order="C", out=None, blocking=True):
+        round_trips[0] += 1
         return self.a.copy()
 
     def __repr__(self):
@@ -84,6 +107,13 @@ def _asarray(a, dtype=None, order=None, *, copy=None, blocking=False):
     return GpuArray(np.array(a, dtype=dtype, order=order or "K"))
 
 
+def _array(a, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocking=False):
+    """cupy.array: a copy on the GPU (of a GPU array: made there, no round trip)."""
+    if isinstance(a, GpuArray):
+        return GpuArray(np.array(a.a, dtype=dtype, copy=True, order=order, ndmin=ndmin))
+    return _asarray(np.array(a, dtype=dtype, order=order, ndmin=ndmin))
+
+
 def _asnumpy(a, stream=None, order="C", out=None, blocking=True):
     return a.get() if isinstance(a, GpuArray) else np.asarray(a)
 
@@ -95,9 +125,7 @@ def module():
     fake.ndarray = GpuArray
     fake.__version__ = cupy_api.VERSION
     fake.asarray = _asarray
-    fake.array = lambda a, dtype=None, copy=True, order="K", **_: _asarray(
-        a.get() if isinstance(a, GpuArray) else a, dtype
-    )
+    fake.array = _array
     fake.asnumpy = _asnumpy
     fake.cuda = SimpleNamespace(
         Device=_CudaDevice,

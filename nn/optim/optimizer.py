@@ -24,6 +24,7 @@ import numpy as np
 
 from ...autograd import Tensor, Value, threads
 from ...autograd.backend import Array, device_name, is_device_array, namespace
+from ...autograd.devices import on_host
 from ...autograd.torch_array import plain, zeros_grad
 from ..module import Parameter
 
@@ -331,13 +332,7 @@ class Optimizer:
                     ) from None
                 work.append((group, cast(int, first), data, grad, values))
         if self.check_finite:
-            with np.errstate(over="ignore", invalid="ignore"):  # huge but finite is fine
-                for _, _, _, grad, owner in work:
-                    if (
-                        not math.isfinite(np.add.reduce(grad, axis=None))
-                        and not np.isfinite(grad).all()
-                    ):
-                        self._raise_nonfinite(grad, owner)
+            self._check_finite([(grad, owner) for _, _, _, grad, owner in work])
         for group, index, data, grad, owner in work:
             state = self.state.get(index)
             if state is None:
@@ -365,10 +360,29 @@ class Optimizer:
             )
         return g
 
+    def _check_finite(self, grads: list[tuple[Array, Tensor | list[Value]]]) -> None:
+        """Raise before any update if a gradient holds NaN or inf. A sum per gradient is
+        the cheap test (a huge but finite sum that overflows is looked at again); on a
+        GPU the sums are added there and come back as one number, so the host waits for
+        the device once per step, not once per parameter."""
+        on_device = [(g, owner) for g, owner in grads if is_device_array(g)]
+        if on_device:
+            xp = namespace(on_device[0][0])
+            total = xp.stack([xp.sum(g, dtype=xp.float64) for g, _ in on_device]).sum()
+            if math.isfinite(float(total)):
+                grads = [(g, owner) for g, owner in grads if not is_device_array(g)]
+        with np.errstate(over="ignore", invalid="ignore"):  # huge but finite is fine
+            for grad, owner in grads:
+                xp = namespace(grad) if is_device_array(grad) else np
+                if not math.isfinite(xp.add.reduce(grad, axis=None)) and not bool(
+                    xp.isfinite(grad).all()
+                ):
+                    self._raise_nonfinite(grad, owner)
+
     def _raise_nonfinite(self, grad: Array, owner: Tensor | Value | list[Value]) -> NoReturn:
         if isinstance(owner, list):
             owner = owner[int(np.argmin(np.isfinite(grad)))]
-        bad = np.asarray(grad)[~np.isfinite(grad)].reshape(-1)[0]
+        bad = np.asarray(on_host(grad))[~np.isfinite(on_host(grad))].reshape(-1)[0]
         shape = f" of shape {owner._data.shape}" if isinstance(owner, Tensor) else ""
         raise NonFiniteGradientError(
             f"{type(self).__name__}.step(): parameter {self._names[id(owner)]}{shape} has a "
