@@ -104,7 +104,7 @@ strict = _Namespace(np, "strict")
 
 def _binary(name):
     def method(self, other):
-        if isinstance(other, np.ndarray) and other.ndim:  # CuPy refuses host arrays too
+        if isinstance(other, np.ndarray):  # CuPy refuses host arrays (even 0-d: be strict)
             raise NumpyUsed(
                 f"a numpy array of shape {other.shape} met a StrictArray in "
                 f"{name}: it should have been moved to the array's device"
@@ -190,6 +190,8 @@ class StrictArray:
         return self._same_kind(wrap(self.a[unwrap(index)]))
 
     def __setitem__(self, index, value):
+        if isinstance(value, np.ndarray):  # CuPy once refused it (cupy#593): be strict
+            raise NumpyUsed(f"setitem with a host array of shape {value.shape}")
         self.a[unwrap(index)] = unwrap(value)
 
     def __len__(self):
@@ -262,7 +264,7 @@ class DispatchingArray(StrictArray):
         taken = dict(kwargs, **({"out": out} if out is not None else {}))
         cupy_api.check_ufunc(ufunc.__name__, method, inputs, taken)
         for x in inputs:
-            if isinstance(x, np.ndarray) and x.ndim:  # as CuPy: no host arrays mixed in
+            if isinstance(x, np.ndarray):  # as CuPy: no host arrays mixed in (nor 0-d)
                 raise NumpyUsed(f"numpy.{ufunc.__name__} got a host array of shape {x.shape}")
         if out is not None:
             kwargs["out"] = unwrap(out)
