@@ -160,6 +160,12 @@ class cuda:
             cupy.get_default_memory_pool().free_all_blocks()
 
     @staticmethod
+    def is_bf16_supported(including_emulation: bool = True) -> bool:
+        """As torch.cuda.is_bf16_supported: False, because numpy and CuPy have no
+        bfloat16 (mixed-precision code then takes its float16 or float32 branch)."""
+        return False
+
+    @staticmethod
     def current_device() -> int:
         """As torch.cuda.current_device: the index of the GPU new tensors go to."""
         return int(_gpu().cuda.Device().id)

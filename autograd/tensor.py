@@ -106,7 +106,10 @@ def as_array(
 
 def own_array(data: Any, dtype: npt.DTypeLike | None = None, what: str = "Tensor data") -> Array:
     """`data` as a new array of its own: what a Tensor made from user data stores. An
-    array of another library (a CuPy array on a GPU) is copied where it lives."""
+    array of another library (a CuPy array on a GPU, or a GPU Tensor's) is copied where
+    it lives."""
+    if isinstance(data, Tensor):
+        data = data._data
     if is_device_array(data):
         xp = namespace(data)
         if dtype is None and data.dtype.kind not in _FLOAT_KINDS:
@@ -920,8 +923,15 @@ def where(
     """`a` where `condition` else `b`; gradients flow to the chosen side only.
     `piecewise=True` (for activations made of pieces): under create_graph the gradients
     depend on a and b, as PyTorch's fused activations' do (`ops_shape.PIECEWISE_WHERE`)."""
-    a, b = _lift_all([a, b])
-    condition = namespace(a._data).asarray(_raw(condition), dtype=bool)
+    raw = _raw(condition)
+    lifted = list(_lift_all([a, b]))
+    if is_device_array(raw):  # numbers go to a GPU condition's device; CPU tensors raise
+        lifted = [
+            t if isinstance(v, Tensor) else t.to(device_name(raw)) for t, v in zip(lifted, (a, b))
+        ]
+        namespace_of(lifted[0]._data, raw)
+    a, b = lifted
+    condition = namespace(a._data).asarray(raw, dtype=bool)
     return Tensor._apply(PIECEWISE_WHERE if piecewise else WHERE, (a, b), condition=condition)
 
 

@@ -1040,8 +1040,11 @@ class TensorMethods:
         """On the CPU (numpy); itself when already there."""
         return self.to("cpu")
 
-    def cuda(self, device: builtins.int | str | None = None) -> Tensor:
-        """On a GPU (`cuda()`, `cuda(1)`, `cuda("cuda:1")`); itself when already there."""
+    def cuda(
+        self, device: builtins.int | str | None = None, non_blocking: builtins.bool = False
+    ) -> Tensor:
+        """On a GPU (`cuda()`, `cuda(1)`, `cuda("cuda:1")`); itself when already there.
+        `non_blocking` is accepted (the copy is CuPy's, ordered on its stream)."""
         return self.to(
             "cuda"
             if device is None

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Tensor, where
-from ..autograd.backend import ArrayLike
+from ..autograd.backend import ArrayLike, is_device_array
 from ..autograd.errors import DtypeError, ShapeError
 from .dtypes import float_dtype
 from .init import make_rng
@@ -84,7 +84,7 @@ class Embedding(Module):
         table = (
             make_rng(rng, seed).standard_normal((num_embeddings, embedding_dim))
             if _weight is None
-            else np.array(getattr(_weight, "_data", _weight))
+            else getattr(_weight, "_data", _weight)  # (Parameter copies it, where it is)
         )
         if padding_idx is not None and _weight is None:
             table[padding_idx] = 0
@@ -97,7 +97,8 @@ class Embedding(Module):
         cls, embeddings: ArrayLike | Tensor, freeze: bool = True, padding_idx: int | None = None
     ) -> Embedding:
         """An Embedding holding a table you have (frozen unless freeze=False)."""
-        table = np.asarray(getattr(embeddings, "_data", embeddings))
+        raw: Any = getattr(embeddings, "_data", embeddings)
+        table = raw if is_device_array(raw) else np.asarray(raw)  # a GPU table stays there
         if table.ndim != 2:
             raise ShapeError(f"from_pretrained needs a 2-D table, got shape {table.shape}")
         num, dim = table.shape

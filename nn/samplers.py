@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.devices import on_host
 from .seeding import default_generator
 
 
@@ -109,7 +110,7 @@ class WeightedRandomSampler(Sampler):
         replacement: bool = True,
         generator: np.random.Generator | None = None,
     ) -> None:
-        w = np.asarray(getattr(weights, "_data", weights), dtype=np.float64).reshape(-1)
+        w = on_host(weights).astype(np.float64).reshape(-1)  # drawn on the host
         if not isinstance(num_samples, int) or num_samples <= 0:
             raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
         if w.size == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() == 0:

@@ -341,3 +341,15 @@ def test_a_training_step_waits_for_the_gpu_at_most_three_times(gpu):
         pretend_cupy.round_trips[0] = 0
         step().item()
         assert pretend_cupy.round_trips[0] <= 3, (model, pretend_cupy.round_trips[0])
+
+
+def test_pytorch_spellings_that_make_things_on_the_gpu(gpu):
+    weight = nn.Parameter(sg.zeros(3, 2, device="cuda"))  # a custom module's parameter
+    assert on_gpu(weight) and weight.requires_grad
+    assert on_gpu(nn.Embedding.from_pretrained(sg.ones(3, 2, device="cuda")).weight)
+    condition = sg.tensor([1.0, -1.0], device="cuda") > 0
+    assert on_gpu(sg.where(condition, 1.0, 0.0))  # numbers go to the condition's device
+    with pytest.raises(RuntimeError, match="same device"):
+        sg.where(condition, sg.ones(2), sg.zeros(2))
+    assert on_gpu(sg.ones(2).cuda(non_blocking=True))
+    assert sg.cuda.is_bf16_supported() is False  # (no bfloat16 in numpy or CuPy)

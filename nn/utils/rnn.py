@@ -15,8 +15,9 @@ are computed from them on request; `data` is a differentiable gather.
 
 import numpy as np
 
-from ...autograd import Tensor, concatenate, stack, tensor, where
+from ...autograd import concatenate, stack, tensor, where
 from ...autograd.backend import namespace
+from ...autograd.devices import on_host
 from ..functional import _node
 
 
@@ -83,7 +84,7 @@ class PackedSequence:
 
 
 def _lengths(lengths, count):
-    values = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths).reshape(-1)
+    values = on_host(lengths).reshape(-1)  # (host numbers: GPU lengths are copied back)
     if values.size != count or values.dtype.kind not in "iu":
         raise ValueError(
             f"lengths must hold {count} integers (one per sequence), got {values.tolist()}"
