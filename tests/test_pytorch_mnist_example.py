@@ -191,3 +191,24 @@ def test_the_renamed_example_reaches_pytorchs_accuracy(tmp_path, monkeypatch):
     torch_net = _run(PYTORCH, ARGS)["Net"]()
     torch_net.load_state_dict(load_file(tmp_path / "mnist_cnn.pt"), strict=True)
     assert set(nn.load(tmp_path / "mnist_cnn.pt")) == set(model.state_dict())
+
+
+@pytest.mark.slow
+def test_the_renamed_example_takes_its_gpu_branch(tmp_path, monkeypatch):
+    """With a GPU seen (the pretend CuPy), the example's own `use_cuda` branch runs:
+    `torch.device("cuda")`, `Net().to(device)`, `data.to(device)` per batch, DataLoader
+    with `num_workers=1, pin_memory=True, shuffle=True`, saving the GPU model."""
+    import pretend_cupy
+
+    _mnist_or_skip()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(our_datasets, "MNIST", _Subset)
+    monkeypatch.setattr(scratchgrad.autograd.dtypes, "_default", np.dtype(np.float32))
+    pretend_cupy.install(monkeypatch)
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        model, accuracy = _run(renamed(), ARGS)["main"](ARGS)
+    assert all(p.is_cuda for p in model.parameters())
+    assert "Test set: Average loss" in printed.getvalue()
+    assert accuracy > 0.3, f"10 steps should lift accuracy well above chance, got {accuracy}"
+    assert set(nn.load(tmp_path / "mnist_cnn.pt")) == set(model.state_dict())
