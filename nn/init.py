@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..autograd.backend import is_device_array, namespace
 from .seeding import default_generator
 
 _GAINS = {
@@ -57,7 +58,7 @@ def calculate_gain(nonlinearity, param=None):
 
 def fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) of a weight of shape (out, in, *kernel) — PyTorch's layout."""
-    shape = np.shape(tensor.data)
+    shape = tuple(tensor.shape)
     if len(shape) < 2:
         raise ValueError(
             f"fan in/out need a weight with at least 2 dimensions, got shape "
@@ -68,6 +69,12 @@ def fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, values):
+    """Write `values` (host numbers) into a Tensor, an array, or a GPU parameter's
+    `.data` (a CuPy array, as in `nn.init.normal_(m.weight.data, 0.0, 0.02)`), where
+    it lives."""
+    if is_device_array(tensor):
+        tensor[...] = namespace(tensor).asarray(values, dtype=tensor.dtype)
+        return tensor
     return tensor.copy_(values)
 
 
@@ -90,14 +97,14 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None, seed=None):
     """U(a, b)."""
     if not a <= b:
         raise ValueError(f"uniform_ needs a <= b, got a={a}, b={b}")
-    return _fill(tensor, make_rng(generator, seed).uniform(a, b, tensor.data.shape))
+    return _fill(tensor, make_rng(generator, seed).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None, seed=None):
     """N(mean, std^2)."""
     if std < 0:
         raise ValueError(f"normal_ needs std >= 0, got {std}")
-    return _fill(tensor, make_rng(generator, seed).normal(mean, std, tensor.data.shape))
+    return _fill(tensor, make_rng(generator, seed).normal(mean, std, tensor.shape))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None, seed=None):
@@ -144,7 +151,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None, seed
     if std < 0:
         raise ValueError(f"trunc_normal_ needs std >= 0, got {std}")
     rng = make_rng(generator, seed)
-    values = rng.normal(mean, std, tensor.data.shape)
+    values = rng.normal(mean, std, tensor.shape)
     outside = (values < a) | (values > b)
     for _ in range(1000):  # draws inside are kept: a few rounds for the usual bounds
         if not outside.any():
@@ -160,7 +167,7 @@ def orthogonal_(tensor, gain=1.0, generator=None, seed=None):
     """A (semi-)orthogonal matrix times gain (Saxe et al. 2013), from the QR factors of
     a Gaussian matrix with the signs of R's diagonal taken out (PyTorch's recipe); a
     tensor of more than 2 axes is seen as (rows, the rest)."""
-    shape = tensor.data.shape
+    shape = tensor.shape
     if len(shape) < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dimensions, got shape {tuple(shape)}")
     rows = shape[0]

@@ -353,3 +353,28 @@ def test_pytorch_spellings_that_make_things_on_the_gpu(gpu):
         sg.where(condition, sg.ones(2), sg.zeros(2))
     assert on_gpu(sg.ones(2).cuda(non_blocking=True))
     assert sg.cuda.is_bf16_supported() is False  # (no bfloat16 in numpy or CuPy)
+
+
+def test_initialisers_write_through_a_gpu_parameters_data(gpu):
+    """The DCGAN tutorial's `weights_init` runs after `.to(device)` and writes through
+    `m.weight.data`, which on a GPU is a CuPy array: the same numbers as on the CPU."""
+
+    def weights_init(m):
+        if m.__class__.__name__.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif m.__class__.__name__.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    states = []
+    for device in ("cpu", "cuda"):
+        sg.manual_seed(0)
+        net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)).to(device)
+        net.apply(weights_init)
+        nn.init.kaiming_uniform_(net[0].weight.data, a=0.2)
+        nn.init.orthogonal_(net[0].weight.data)
+        assert on_gpu(net[0].weight) == (device == "cuda")
+        states.append(net.state_dict())
+    for name, value in states[0].items():
+        np.testing.assert_array_equal(states[1][name], value, err_msg=name)
+    assert states[1]["1.bias"].sum() == 0 and abs(states[1]["1.weight"].mean() - 1) < 0.1
