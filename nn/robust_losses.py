@@ -63,12 +63,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduction = reduction_of(reduction, size_average, reduce)
     x = _node(input)
     _same_shape(x, target, "kl_div")
-    t = target if isinstance(target, autograd.Tensor) else autograd.tensor(target, dtype=x.dtype)
+    t = (
+        target
+        if isinstance(target, autograd.Tensor)
+        else autograd.tensor(target, dtype=x.dtype, device=x.device)
+    )
     if log_target:
         pointwise = t.exp() * (t - x)
     else:  # 0 log 0 = 0: the log is taken of 1 where the target is 0
         positive = t.data > 0
-        log_t = autograd.where(positive, t, autograd.tensor(1.0, dtype=t.dtype)).log()
+        log_t = autograd.where(positive, t, 1.0).log()
         pointwise = t * (log_t - x)
     if reduction == "batchmean":
         return pointwise.sum() * (1.0 / (x.shape[0] if x.ndim else 1))

@@ -378,3 +378,50 @@ def test_initialisers_write_through_a_gpu_parameters_data(gpu):
     for name, value in states[0].items():
         np.testing.assert_array_equal(states[1][name], value, err_msg=name)
     assert states[1]["1.bias"].sum() == 0 and abs(states[1]["1.weight"].mean() - 1) < 0.1
+
+
+LOSSES = {
+    "cross_entropy, smoothing": lambda a, b, c, y, s, p: F().cross_entropy(
+        a, y, label_smoothing=0.1
+    ),
+    "cross_entropy, probabilities": lambda a, b, c, y, s, p: F().cross_entropy(a, p),
+    "binary_cross_entropy": lambda a, b, c, y, s, p: F().binary_cross_entropy(a.sigmoid(), p),
+    "bce_with_logits": lambda a, b, c, y, s, p: F().binary_cross_entropy_with_logits(a, p),
+    "kl_div": lambda a, b, c, y, s, p: F().kl_div(a.log_softmax(1), p, reduction="batchmean"),
+    "gaussian_nll_loss": lambda a, b, c, y, s, p: F().gaussian_nll_loss(a, b, c.exp()),
+    "huber_loss": lambda a, b, c, y, s, p: F().huber_loss(a, b),
+    "smooth_l1_loss": lambda a, b, c, y, s, p: F().smooth_l1_loss(a, b),
+    "poisson_nll_loss": lambda a, b, c, y, s, p: F().poisson_nll_loss(a, p),
+    "multi_margin_loss": lambda a, b, c, y, s, p: F().multi_margin_loss(a, y),
+    "margin_ranking_loss": lambda a, b, c, y, s, p: F().margin_ranking_loss(a[:, 0], b[:, 0], s),
+    "cosine_embedding_loss": lambda a, b, c, y, s, p: F().cosine_embedding_loss(a, b, s),
+    "triplet_margin_loss": lambda a, b, c, y, s, p: F().triplet_margin_loss(a, b, c),
+}
+
+
+def F():
+    return nn.functional
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_losses_on_the_gpu_give_the_cpus_numbers(gpu, loss):
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((3, 4, 3))
+    others = (b, c, rng.integers(0, 3, 4), np.sign(rng.standard_normal(4)), rng.random((4, 3)))
+    results = []
+    for device in ("cpu", "cuda"):
+        x = sg.tensor(a, device=device, requires_grad=True)
+        value = LOSSES[loss](x, *(sg.tensor(v, device=device) for v in others))
+        value.backward()
+        assert on_gpu(x.grad) == (device == "cuda")
+        results.append((value.item(), x.grad if device == "cpu" else x.grad.get()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=RTOL)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=RTOL, atol=1e-14)
+
+
+def test_parameters_flatten_to_a_vector_and_back_on_the_gpu(gpu):
+    model = nn.Linear(3, 2, dtype=np.float64).to("cuda")
+    vector = nn.utils.parameters_to_vector(model.parameters())
+    assert on_gpu(vector) and vector.shape == (8,)
+    nn.utils.vector_to_parameters(vector * 0 + 1, model.parameters())
+    assert all(on_gpu(p) and float(p.sum()) == p.numel() for p in model.parameters())

@@ -6,6 +6,7 @@ packed batches of sequences), `weight_norm` / `spectral_norm` (the older hook ve
 import numpy as np
 
 from ...autograd import Tensor
+from ...autograd.backend import namespace
 from ..optim.clip import clip_grad_norm_, clip_grad_value_
 from . import parametrizations, parametrize, rnn
 from .spectral_norm import remove_spectral_norm, spectral_norm
@@ -28,16 +29,20 @@ __all__ = [
 
 def parameters_to_vector(parameters):
     """Every parameter's numbers, flattened and joined into one tensor (a copy)."""
-    arrays = [np.asarray(p.data).reshape(-1) for p in parameters]
+    arrays = [  # (on their device)
+        p._data.reshape(-1) if isinstance(p, Tensor) else np.asarray(p.data).reshape(-1)
+        for p in parameters
+    ]
     if not arrays:
         raise ValueError("parameters_to_vector: no parameters given")
-    return Tensor(np.concatenate(arrays))
+    return Tensor(namespace(arrays[0]).concatenate(arrays))
 
 
 def vector_to_parameters(vec, parameters):
     """Write one flat vector's numbers back into the parameters, in order (in place:
     an optimizer keeps working on them)."""
-    flat = np.asarray(vec.data if isinstance(vec, Tensor) else vec).reshape(-1)
+    flat = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
+    flat = flat.reshape(-1)
     parameters = list(parameters)
     need = sum(int(np.prod(p.shape)) for p in parameters)
     if flat.size != need:
@@ -47,5 +52,5 @@ def vector_to_parameters(vec, parameters):
     start = 0
     for p in parameters:
         n = int(np.prod(p.shape))
-        p.data[...] = flat[start : start + n].reshape(p.shape)
+        p.copy_(flat[start : start + n].reshape(p.shape))  # (to p's device, counted)
         start += n
