@@ -425,3 +425,13 @@ def test_parameters_flatten_to_a_vector_and_back_on_the_gpu(gpu):
     assert on_gpu(vector) and vector.shape == (8,)
     nn.utils.vector_to_parameters(vector * 0 + 1, model.parameters())
     assert all(on_gpu(p) and float(p.sum()) == p.numel() for p in model.parameters())
+
+
+def test_normalize_transforms_a_gpu_image_there(gpu):
+    import scratchgrad.vision.transforms as T
+
+    image = np.random.default_rng(0).random((1, 4, 4))
+    normalize = T.Normalize((0.1307,), (0.3081,))
+    on_device = normalize(sg.tensor(image, device="cuda"))
+    assert on_gpu(on_device)
+    np.testing.assert_allclose(on_device.cpu().numpy(), normalize(sg.tensor(image)).numpy())

@@ -9,6 +9,7 @@ a function of yours.
 import numpy as np
 
 from ..autograd import Tensor, get_default_dtype
+from ..autograd.backend import namespace
 
 
 class Compose:
@@ -81,7 +82,9 @@ class Normalize:
                 f"Normalize: expected a (C, H, W) image with {len(self.mean)} "
                 f"channel(s), got shape {data.shape}"
             )
-        return Tensor(((data - self.mean) / self.std).astype(data.dtype))
+        xp = namespace(data)  # a GPU image is normalised there
+        mean, std = xp.asarray(self.mean), xp.asarray(self.std)
+        return Tensor(((data - mean) / std).astype(data.dtype))
 
     def __repr__(self):
         return f"Normalize(mean={self.mean.ravel().tolist()}, std={self.std.ravel().tolist()})"
