@@ -463,7 +463,7 @@ def hinge_loss(scores, labels, reduction="mean"):
         ss, ys = _pairs(scores, labels, "hinge_loss")
         return _value_reduce([(1.0 - float(y) * s).relu() for s, y in zip(ss, ys)], reduction)
     s = _node(scores)
-    y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    y = namespace(s._data).asarray(labels._data if isinstance(labels, Tensor) else labels)
     if s.shape != y.shape:
         raise ShapeError(f"hinge_loss: scores have shape {s.shape} but labels {y.shape}")
     return _reduce((1.0 - s * y.astype(s.data.dtype)).relu(), reduction)

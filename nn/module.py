@@ -295,7 +295,7 @@ class Module:
                 "buffer needs a name of its own"
             )
         if tensor is not None and not isinstance(tensor, (np.ndarray, Tensor)):
-            tensor = np.asarray(tensor)
+            tensor = tensor if is_device_array(tensor) else np.asarray(tensor)
         if name not in self._buffer_names:
             self._buffer_names = tuple(self._buffer_names) + (name,)
         others = tuple(n for n in self._nonpersistent if n != name)
