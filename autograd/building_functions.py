@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import dtypes
+from .backend import namespace
 from .dtype_promotion import promote_types
 from .errors import ShapeError
 from .tensor import Tensor, concatenate, stack, tensor
@@ -207,8 +208,9 @@ def block_diag(*tensors: Operand) -> Tensor:
     for x in blocks:
         x = x._same_or_cast(dtype)
         n, m = x.shape
-        before = x._constant_like(np.zeros((n, left), dtype=dtype))
-        after = x._constant_like(np.zeros((n, width - left - m), dtype=dtype))
+        zeros = namespace(x._data).zeros  # on the blocks' device
+        before = x._constant_like(zeros((n, left), dtype=dtype))
+        after = x._constant_like(zeros((n, width - left - m), dtype=dtype))
         rows.append(concatenate([before, x, after], 1))
         left += m
     return concatenate(rows, 0)

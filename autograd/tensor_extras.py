@@ -222,7 +222,9 @@ class TensorExtras:
         if dim is None:
             x, dim = x.reshape(-1), 0
         axis = normalize_axis(dim, x.ndim)[0]
-        counts = np.asarray(_raw(repeats))
+        from .devices import on_host
+
+        counts = on_host(_raw(repeats))  # (a GPU tensor of counts: read on the host)
         index = np.repeat(np.arange(x.shape[axis]), counts)
         return _along(x, axis, index)
 

@@ -435,3 +435,11 @@ def test_normalize_transforms_a_gpu_image_there(gpu):
     on_device = normalize(sg.tensor(image, device="cuda"))
     assert on_gpu(on_device)
     np.testing.assert_allclose(on_device.cpu().numpy(), normalize(sg.tensor(image)).numpy())
+
+
+def test_building_functions_keep_gpu_tensors_there(gpu):
+    x = sg.tensor([3.0, 1.0, 2.0], device="cuda")
+    repeated = x.repeat_interleave(sg.tensor([1, 2, 0], device="cuda"))
+    assert on_gpu(repeated) and repeated.tolist() == [3.0, 1.0, 1.0]
+    blocks = sg.block_diag(sg.ones(2, 2, device="cuda"), sg.ones(1, 1, device="cuda"))
+    assert on_gpu(blocks) and blocks.shape == (3, 3) and float(blocks.sum()) == 5.0
