@@ -27,6 +27,11 @@ Array: TypeAlias = np.ndarray[Any, Any]
 ArrayLike: TypeAlias = npt.ArrayLike
 
 
+#: Where new tensors go when no device is given (`devices.set_default_device`): None is
+#: the host; otherwise a GPU Device.
+DEFAULT_DEVICE: list[Any] = [None]
+
+
 def namespace(x: Any) -> Any:
     """The array module that computes on `x`: numpy, CuPy, ... or `floatmath` for floats."""
     cls = x.__class__
@@ -63,6 +68,14 @@ def namespace_of(*xs: Any) -> Any:
                 ".to(device) first."
             )
     return first
+
+
+def value_range(array: Any) -> tuple[Any, Any]:
+    """(smallest, largest) element of a non-empty array, as Python numbers: from a GPU
+    array both come back together, so the host waits for the device once, not twice."""
+    xp = namespace(array)
+    low, high = xp.stack([array.min(), array.max()]).tolist()
+    return low, high
 
 
 def device_name(array: Any) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeAlias
 
 import numpy as np
 
-from .backend import Array, device_name, is_device_array
+from .backend import DEFAULT_DEVICE, Array, device_name, is_device_array
 from .op_table import register
 from .random import checked_seed
 
@@ -246,6 +246,23 @@ class mps:
     def is_available() -> bool:
         """Always False (as torch.backends.mps.is_available on a machine without MPS)."""
         return False
+
+
+def set_default_device(device: DeviceLike | None) -> None:
+    """As torch.set_default_device: where `Tensor(...)`, `tensor(...)`, the factories
+    (`zeros`, `randn`, ...) and so every layer's parameters go when no device is given.
+    "cuda" (checked: a GPU must be visible); "cpu" or None for the host, the default."""
+    target = None if device is None else Device(device)
+    if target is not None and target.type == "cuda":
+        _gpu()
+        DEFAULT_DEVICE[0] = target
+    else:
+        DEFAULT_DEVICE[0] = None
+
+
+def get_default_device() -> Device:
+    """As torch.get_default_device: device('cpu') unless `set_default_device` chose a GPU."""
+    return DEFAULT_DEVICE[0] or Device("cpu")
 
 
 def move_array(array: Array, target: Device) -> Array:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import dtypes
-from .backend import Array, ArrayLike
+from .backend import DEFAULT_DEVICE, Array, ArrayLike
 from .errors import ArgumentError, ShapeError
 from .random import default_generator
 from .tensor import Tensor, _constant
@@ -52,6 +52,8 @@ def _made(
     """A leaf from an array we just made (no copy), on `device`."""
     if dtype is not None:
         array = array.astype(dtype, copy=False)
+    if device is None:
+        device = DEFAULT_DEVICE[0]  # torch.set_default_device's GPU, or None: here
     if device is not None:
         from .devices import Device, move_array
 

@@ -19,7 +19,15 @@ import numpy as np
 import numpy.typing as npt
 
 from . import dtypes, hooks
-from .backend import Array, ArrayLike, device_name, is_device_array, namespace, namespace_of
+from .backend import (
+    DEFAULT_DEVICE,
+    Array,
+    ArrayLike,
+    device_name,
+    is_device_array,
+    namespace,
+    namespace_of,
+)
 from .errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from .grad_mode import STATE
 from .in_place_methods import InPlaceMethods
@@ -184,6 +192,8 @@ class Tensor(
                 f"for {data} elements, or torch.tensor({data}.0) for the number"
             )
         self._data = own_array(data, dtype)
+        if device is None and not is_device_array(self._data):
+            device = DEFAULT_DEVICE[0]  # torch.set_default_device's GPU, or None: here
         if device is not None:
             from .devices import Device, move_array
 

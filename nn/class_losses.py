@@ -16,7 +16,7 @@ summed weights of the targets), `ignore_index` labels add nothing and are not co
 import numpy as np
 
 from ..autograd import OPS, Tensor
-from ..autograd.backend import namespace
+from ..autograd.backend import namespace, value_range
 from ..autograd.errors import ArgumentError, ShapeError
 from .reduction import reduction_of
 
@@ -145,8 +145,7 @@ def _checked_labels(t, classes, who, ignore_index):
     device once; only a label outside 0..classes-1 (an ignored or a bad one) asks more."""
     if t.size == 0:
         return False
-    xp = namespace(t)
-    low, high = xp.stack([t.min(), t.max()]).tolist()
+    low, high = value_range(t)
     if 0 <= low and high < classes:
         return 0 <= ignore_index < classes and bool((t == ignore_index).any())
     bad = ((t < 0) | (t >= classes)) & (t != ignore_index)

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Tensor, where
-from ..autograd.backend import ArrayLike, is_device_array
+from ..autograd.backend import ArrayLike, is_device_array, value_range
 from ..autograd.errors import DtypeError, ShapeError
 from .dtypes import float_dtype
 from .init import make_rng
@@ -21,17 +21,16 @@ def embedding(input: ArrayLike | Tensor, weight: Tensor, padding_idx: int | None
     """As torch.nn.functional.embedding: rows of `weight` (num, dim) at the integer ids
     `input` (any shape) -> (*input.shape, dim). Rows looked up at `padding_idx` come
     out as zeros and pass no gradient to the table."""
-    ids = input._data if isinstance(input, Tensor) else np.asarray(input)
+    raw: Any = input._data if isinstance(input, Tensor) else input
+    ids = raw if is_device_array(raw) else np.asarray(raw)
     if ids.dtype.kind not in "iu":
         raise DtypeError(
             f"embedding looks rows up by integer ids, got dtype {ids.dtype}; convert with .long()"
         )
     num = weight.shape[0]
-    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= num):
-        raise IndexError(
-            f"embedding ids must be in [0, {num}), got ids from {int(ids.min())} "
-            f"to {int(ids.max())}"
-        )
+    low, high = value_range(ids) if ids.size else (0, 0)
+    if low < 0 or high >= num:
+        raise IndexError(f"embedding ids must be in [0, {num}), got ids from {low} to {high}")
     rows = weight[ids]
     if padding_idx is None:
         return rows

@@ -57,7 +57,7 @@ from .autograd import (
 from .autograd.decomposition_functions import pinverse
 from .autograd.decomposition_functions import qr_old as qr
 from .autograd.decomposition_functions import svd_old as svd
-from .autograd.devices import accelerator, mps
+from .autograd.devices import accelerator, get_default_device, mps, set_default_device
 from .autograd.distances import cdist
 from .autograd.dtype_info import dtype, finfo, iinfo
 from .autograd.factories import (
@@ -454,6 +454,8 @@ __all__ = [  # (and the compositions: autograd.functions.COMPOSITIONS)
     "Device",
     "cuda",
     "accelerator",
+    "set_default_device",
+    "get_default_device",
     "mps",
     "get_default_dtype",
     "set_default_dtype",

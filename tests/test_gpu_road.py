@@ -443,3 +443,40 @@ def test_building_functions_keep_gpu_tensors_there(gpu):
     assert on_gpu(repeated) and repeated.tolist() == [3.0, 1.0, 1.0]
     blocks = sg.block_diag(sg.ones(2, 2, device="cuda"), sg.ones(1, 1, device="cuda"))
     assert on_gpu(blocks) and blocks.shape == (3, 3) and float(blocks.sum()) == 5.0
+
+
+def test_embedding_bags_look_up_on_the_gpu(gpu):
+    results = []
+    for device in ("cpu", "cuda"):
+        sg.manual_seed(0)
+        bag = nn.EmbeddingBag(10, 3, mode="mean", dtype=np.float64).to(device)
+        ids, offsets = (
+            sg.tensor([1, 2, 4, 5, 4, 3], device=device),
+            sg.tensor([0, 3], device=device),
+        )
+        out = bag(ids, offsets)
+        out.sum().backward()
+        assert on_gpu(out) == on_gpu(bag.weight.grad) == (device == "cuda")
+        results.append((out.cpu().detach().numpy(), nn.Embedding.from_pretrained(bag.weight)(ids)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=RTOL)
+    np.testing.assert_allclose(results[1][1].cpu().numpy(), results[0][1].numpy(), rtol=RTOL)
+
+
+def test_set_default_device_puts_new_tensors_and_layers_on_the_gpu(gpu):
+    try:
+        sg.set_default_device("cuda")
+        assert sg.get_default_device() == sg.device("cuda")
+        layer = nn.Linear(2, 3)
+        made = (sg.tensor([1.0]), sg.zeros(2), sg.randn(2, 2), sg.arange(3), layer.weight)
+        assert all(on_gpu(t) for t in made)
+        assert on_gpu(layer(sg.randn(4, 2)))
+    finally:
+        sg.set_default_device(None)
+    assert sg.get_default_device() == sg.device("cpu") and not on_gpu(sg.zeros(1))
+
+
+def test_set_default_device_without_a_gpu_says_so(monkeypatch):
+    monkeypatch.setattr(sg.cuda, "is_available", staticmethod(lambda: False))
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        sg.set_default_device("cuda")
+    assert sg.get_default_device() == sg.device("cpu")
