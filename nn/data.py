@@ -16,6 +16,7 @@ from numpy.typing import DTypeLike
 
 from ..autograd import Tensor
 from ..autograd.backend import Array, ArrayLike, is_device_array, namespace
+from ..autograd.devices import on_host
 from ..autograd.errors import ArgumentError, DtypeError, ShapeError
 from ..autograd.tensor import from_numpy
 from .init import make_rng
@@ -176,7 +177,7 @@ def train_test_split(
     stratify: bool = True,
 ) -> tuple[Array, Array, Array, Array]:
     """(X_train, X_test, y_train, y_test), shuffled; classes kept in proportion."""
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = np.asarray(on_host(X)), np.asarray(on_host(y))  # (from GPU tensors too)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     if not 0 < test_size < 1:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import Device, Tensor, Value, name_scope
-from ..autograd.backend import Array, ArrayLike, device_name, is_device_array
+from ..autograd.backend import DEFAULT_DEVICE, Array, ArrayLike, device_name, is_device_array
 from ..autograd.devices import move_array, on_host
 from ..autograd.torch_array import as_grad, zeros_grad
 from .dtypes import float_dtype
@@ -296,6 +296,8 @@ class Module:
             )
         if tensor is not None and not isinstance(tensor, (np.ndarray, Tensor)):
             tensor = tensor if is_device_array(tensor) else np.asarray(tensor)
+        if isinstance(tensor, np.ndarray) and DEFAULT_DEVICE[0] is not None:
+            tensor = move_array(tensor, DEFAULT_DEVICE[0])  # set_default_device's GPU
         if name not in self._buffer_names:
             self._buffer_names = tuple(self._buffer_names) + (name,)
         others = tuple(n for n in self._nonpersistent if n != name)

@@ -470,6 +470,8 @@ def test_set_default_device_puts_new_tensors_and_layers_on_the_gpu(gpu):
         made = (sg.tensor([1.0]), sg.zeros(2), sg.randn(2, 2), sg.arange(3), layer.weight)
         assert all(on_gpu(t) for t in made)
         assert on_gpu(layer(sg.randn(4, 2)))
+        norm = nn.BatchNorm1d(3)  # its running statistics are buffers, not parameters
+        assert on_gpu(norm.running_mean) and on_gpu(norm(sg.randn(4, 3)))
     finally:
         sg.set_default_device(None)
     assert sg.get_default_device() == sg.device("cpu") and not on_gpu(sg.zeros(1))

@@ -276,7 +276,7 @@ def plot_optimizer_paths(
     axes = [fig.add_subplot(nrows, ncols, i + 1) for i in range(n)]
     gx, gy = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 100))
     with no_grad():
-        z = np.asarray(f(Tensor(gx), Tensor(gy)).data)
+        z = numbers(f(Tensor(gx), Tensor(gy)))
     for ax, (name, make) in zip(axes, optimizers.items()):
         path, optimizer = _run_path(f, make, start, steps)
         ax.contour(gx, gy, z, levels=20, cmap="Greys", linewidths=0.6)
