@@ -268,8 +268,10 @@ def get_default_device() -> Device:
 def move_array(array: Array, target: Device) -> Array:
     """`array` on the `target` Device (the same object when it is already there)."""
     if target.type == "cpu":
+        if isinstance(array, np.ndarray):
+            return array
         if not is_device_array(array):
-            return np.asarray(array)
+            return np.asarray(array)  # a list or a number
         return _cupy().asnumpy(array)
     cp = _cupy()
     if not cuda.is_available():
