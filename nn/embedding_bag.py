@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from ..autograd import OPS, Tensor, where
-from ..autograd.backend import ArrayLike, namespace
+from ..autograd.backend import ArrayLike, is_device_array, namespace
 from ..autograd.devices import on_host
 from ..autograd.errors import ShapeError
 from .dtypes import float_dtype
@@ -245,7 +245,8 @@ class EmbeddingBag(Module):
                 table[self.padding_idx] = 0
             dtype = float_dtype(dtype, "EmbeddingBag")
         else:
-            table = np.array(on_host(_weight))
+            raw = getattr(_weight, "_data", _weight)  # (a GPU table stays there: Parameter
+            table = raw if is_device_array(raw) else np.array(raw)  # copies it)
             if table.shape != (num_embeddings, embedding_dim):
                 raise ShapeError(
                     f"EmbeddingBag: _weight has shape {table.shape}, expected "
@@ -273,7 +274,8 @@ class EmbeddingBag(Module):
         padding_idx: int | None = None,
     ) -> EmbeddingBag:
         """An EmbeddingBag holding a table you have (frozen unless freeze=False)."""
-        table = on_host(embeddings)
+        raw: Any = getattr(embeddings, "_data", embeddings)
+        table = raw if is_device_array(raw) else np.asarray(raw)
         if table.ndim != 2:
             raise ShapeError(f"from_pretrained needs a 2-D table, got shape {table.shape}")
         rows, cols = table.shape

@@ -458,6 +458,7 @@ def test_embedding_bags_look_up_on_the_gpu(gpu):
         out.sum().backward()
         assert on_gpu(out) == on_gpu(bag.weight.grad) == (device == "cuda")
         results.append((out.cpu().detach().numpy(), nn.Embedding.from_pretrained(bag.weight)(ids)))
+        assert on_gpu(nn.EmbeddingBag.from_pretrained(bag.weight).weight) == (device == "cuda")
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=RTOL)
     np.testing.assert_allclose(results[1][1].cpu().numpy(), results[0][1].numpy(), rtol=RTOL)
 
